@@ -1,0 +1,305 @@
+// A real PostgreSQL primary and a streaming-replication hot standby on
+// loopback, kept in a project-local data folder. Used by `npm run dev`
+// (scripts/dev.ts), by the Vitest global setup and by hand:
+//   node scripts/postgres-cluster.ts up|down|status|stop-replica|start-replica
+import { spawnSync } from "node:child_process";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export interface ClusterOptions {
+	/** Folder holding `primary/`, `replica/` and their logs. */
+	dataDir: string;
+	primaryPort: number;
+	replicaPort: number;
+}
+
+export interface ClusterInfo extends ClusterOptions {
+	primaryUrl: string;
+	replicaUrl: string;
+	/** Superuser URL of the primary, for migrations and test set-up only. */
+	adminUrl: string;
+	/** True when this call started a server (so the caller may stop it). */
+	started: boolean;
+}
+
+/** The application role; the same in wrangler.toml's localConnectionString. */
+export const APP_USER = "reels";
+export const APP_PASSWORD = "reels-local";
+export const APP_DATABASE = "reels";
+// Local-only credentials: these servers listen on 127.0.0.1 and hold dev data.
+const ADMIN_USER = "postgres";
+const ADMIN_PASSWORD = "postgres-local";
+const REPLICATION_SLOT = "reels_replica";
+const START_TIMEOUT_S = 30;
+
+export const devCluster = (root = process.cwd()): ClusterOptions => ({
+	dataDir: resolve(root, ".local/pg"),
+	primaryPort: 54330,
+	replicaPort: 54331,
+});
+
+export const testCluster = (root = process.cwd()): ClusterOptions => ({
+	dataDir: resolve(root, ".local/pg-test"),
+	primaryPort: 54340,
+	replicaPort: 54341,
+});
+
+export function connectionUrls(o: ClusterOptions) {
+	const app = (port: number) => `postgresql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}`;
+	return {
+		primaryUrl: app(o.primaryPort),
+		replicaUrl: app(o.replicaPort),
+		adminUrl: `postgresql://${ADMIN_USER}:${ADMIN_PASSWORD}@127.0.0.1:${o.primaryPort}/postgres`,
+	};
+}
+
+/** Finds the server binaries: $PG_BIN, else the newest /usr/lib/postgresql/<v>/bin. */
+export function findPgBin(): string {
+	const candidates: string[] = [];
+	if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
+	const base = "/usr/lib/postgresql";
+	if (existsSync(base)) {
+		const versions = readdirSync(base)
+			.filter((v) => /^\d+$/.test(v))
+			.sort((a, b) => Number(b) - Number(a));
+		for (const v of versions) candidates.push(join(base, v, "bin"));
+	}
+	const found = candidates.find((dir) => existsSync(join(dir, "postgres")) && existsSync(join(dir, "initdb")));
+	if (!found) {
+		throw new Error(
+			"PostgreSQL server binaries not found: run `apt-get install -y postgresql` (Debian) or set PG_BIN to a folder holding initdb and postgres.",
+		);
+	}
+	return found;
+}
+
+// Postgres refuses to run as root, so as root every server command runs as
+// the `postgres` system user, which then must own the data folders.
+const asRoot = process.getuid?.() === 0;
+
+function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allowFail?: boolean } = {}) {
+	const cmd = asRoot ? "runuser" : bin;
+	const argv = asRoot ? ["-u", ADMIN_USER, "--", bin, ...args] : args;
+	const r = spawnSync(cmd, argv, {
+		encoding: "utf8",
+		env: { ...process.env, ...opts.env },
+		timeout: (START_TIMEOUT_S + 10) * 1000,
+	});
+	if (r.status !== 0 && !opts.allowFail) {
+		throw new Error(`${bin} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout}`);
+	}
+	return r;
+}
+
+function ownForServer(dir: string) {
+	mkdirSync(dir, { recursive: true });
+	if (asRoot) {
+		spawnSync("chown", ["-R", `${ADMIN_USER}:`, dir]);
+		// The server user must be able to reach the folder through every parent.
+		try {
+			run("test", ["-x", dir]);
+		} catch {
+			throw new Error(`The postgres user cannot reach ${dir}; make its parent folders traversable (chmod o+x).`);
+		}
+	}
+	chmodSync(dir, 0o700);
+}
+
+const isInitialized = (dir: string) => existsSync(join(dir, "PG_VERSION"));
+
+function isRunning(bin: string, dir: string): boolean {
+	if (!isInitialized(dir)) return false;
+	return run(join(bin, "pg_ctl"), ["-D", dir, "status"], { allowFail: true }).status === 0;
+}
+
+function startServer(bin: string, dir: string, logFile: string) {
+	run(join(bin, "pg_ctl"), ["-D", dir, "-l", logFile, "-w", "-t", String(START_TIMEOUT_S), "start"]);
+}
+
+function stopServer(bin: string, dir: string) {
+	if (isRunning(bin, dir)) run(join(bin, "pg_ctl"), ["-D", dir, "-m", "fast", "-w", "stop"]);
+}
+
+function psql(bin: string, port: number, sql: string, db = "postgres") {
+	return run(join(bin, "psql"), ["-h", "127.0.0.1", "-p", String(port), "-U", ADMIN_USER, "-d", db, "-v", "ON_ERROR_STOP=1", "-tAc", sql], {
+		env: { PGPASSWORD: ADMIN_PASSWORD },
+	}).stdout.trim();
+}
+
+function initPrimary(bin: string, o: ClusterOptions, dir: string) {
+	ownForServer(dir);
+	const pwFile = join(o.dataDir, ".pwfile");
+	writeFileSync(pwFile, `${ADMIN_PASSWORD}\n`, { mode: 0o600 });
+	if (asRoot) spawnSync("chown", [`${ADMIN_USER}:`, pwFile]);
+	run(join(bin, "initdb"), [
+		"-D",
+		dir,
+		"-U",
+		ADMIN_USER,
+		`--pwfile=${pwFile}`,
+		"--auth-local=scram-sha-256",
+		"--auth-host=scram-sha-256",
+		"--encoding=UTF8",
+		"--locale=C.UTF-8",
+	]);
+	writeFileSync(
+		join(dir, "postgresql.auto.conf"),
+		[
+			"listen_addresses = '127.0.0.1'",
+			`port = ${o.primaryPort}`,
+			// TCP only: socket paths inside deep clones exceed the 107-byte limit.
+			"unix_socket_directories = ''",
+			"wal_level = replica",
+			"max_wal_senders = 5",
+			"max_replication_slots = 5",
+			"hot_standby = on",
+			"max_connections = 200",
+			"fsync = off",
+			"synchronous_commit = off",
+			"",
+		].join("\n"),
+	);
+	if (asRoot) spawnSync("chown", [`${ADMIN_USER}:`, join(dir, "postgresql.auto.conf")]);
+}
+
+function ensureAppDatabase(bin: string, port: number) {
+	const hasRole = psql(bin, port, `SELECT 1 FROM pg_roles WHERE rolname = '${APP_USER}'`);
+	if (!hasRole) psql(bin, port, `CREATE ROLE ${APP_USER} LOGIN PASSWORD '${APP_PASSWORD}'`);
+	psql(bin, port, `GRANT pg_monitor TO ${APP_USER}`);
+	const hasDb = psql(bin, port, `SELECT 1 FROM pg_database WHERE datname = '${APP_DATABASE}'`);
+	if (!hasDb) psql(bin, port, `CREATE DATABASE ${APP_DATABASE} OWNER ${APP_USER}`);
+	// Function privileges are per database. Lets the routing tests pause replay on the
+	// standby to make it stale on purpose; local clusters only.
+	psql(bin, port, `GRANT EXECUTE ON FUNCTION pg_wal_replay_pause(), pg_wal_replay_resume() TO ${APP_USER}`, APP_DATABASE);
+	const hasSlot = psql(bin, port, `SELECT 1 FROM pg_replication_slots WHERE slot_name = '${REPLICATION_SLOT}'`);
+	if (!hasSlot) psql(bin, port, `SELECT pg_create_physical_replication_slot('${REPLICATION_SLOT}')`);
+}
+
+function initReplica(bin: string, o: ClusterOptions, dir: string) {
+	ownForServer(dir);
+	try {
+		// `-c fast` asks for an immediate checkpoint; the default waits for the next timed one (minutes).
+		run(
+			join(bin, "pg_basebackup"),
+			["-h", "127.0.0.1", "-p", String(o.primaryPort), "-U", ADMIN_USER, "-D", dir, "-c", "fast", "-X", "stream", "-S", REPLICATION_SLOT],
+			{ env: { PGPASSWORD: ADMIN_PASSWORD } },
+		);
+	} catch (e) {
+		// A half-copied standby would be taken for a real one on the next run.
+		rmSync(dir, { recursive: true, force: true });
+		throw e;
+	}
+	const conninfo = `host=127.0.0.1 port=${o.primaryPort} user=${ADMIN_USER} password=${ADMIN_PASSWORD} application_name=reels_replica`;
+	const auto = join(dir, "postgresql.auto.conf");
+	writeFileSync(
+		auto,
+		[
+			"listen_addresses = '127.0.0.1'",
+			`port = ${o.replicaPort}`,
+			"unix_socket_directories = ''",
+			"hot_standby = on",
+			"fsync = off",
+			"max_connections = 200",
+			`primary_conninfo = '${conninfo}'`,
+			`primary_slot_name = '${REPLICATION_SLOT}'`,
+			"",
+		].join("\n"),
+		{ mode: 0o600 },
+	);
+	writeFileSync(join(dir, "standby.signal"), "");
+	if (asRoot) spawnSync("chown", ["-R", `${ADMIN_USER}:`, dir]);
+}
+
+function waitForStreaming(bin: string, o: ClusterOptions) {
+	const deadline = Date.now() + START_TIMEOUT_S * 1000;
+	while (Date.now() < deadline) {
+		const state = psql(bin, o.primaryPort, "SELECT state FROM pg_stat_replication WHERE application_name = 'reels_replica'");
+		if (state === "streaming") return;
+		spawnSync("sleep", ["0.2"]);
+	}
+	throw new Error(`The replica on port ${o.replicaPort} did not start streaming within ${START_TIMEOUT_S}s`);
+}
+
+/** Starts (or reuses) the primary and the replica; idempotent and never hangs. */
+export function up(o: ClusterOptions): ClusterInfo {
+	const bin = findPgBin();
+	mkdirSync(o.dataDir, { recursive: true });
+	accessSync(o.dataDir, constants.W_OK);
+	// The server user writes its logs next to the data folders.
+	if (asRoot) spawnSync("chown", [`${ADMIN_USER}:`, o.dataDir]);
+	const primary = join(o.dataDir, "primary");
+	const replica = join(o.dataDir, "replica");
+	let started = false;
+
+	if (!isInitialized(primary)) initPrimary(bin, o, primary);
+	if (!isRunning(bin, primary)) {
+		startServer(bin, primary, join(o.dataDir, "primary.log"));
+		started = true;
+	}
+	ensureAppDatabase(bin, o.primaryPort);
+
+	if (!isInitialized(replica)) initReplica(bin, o, replica);
+	if (!isRunning(bin, replica)) {
+		startServer(bin, replica, join(o.dataDir, "replica.log"));
+		started = true;
+	}
+	waitForStreaming(bin, o);
+	return { ...o, ...connectionUrls(o), started };
+}
+
+export function down(o: ClusterOptions) {
+	const bin = findPgBin();
+	stopServer(bin, join(o.dataDir, "replica"));
+	stopServer(bin, join(o.dataDir, "primary"));
+}
+
+export function stopReplica(o: ClusterOptions) {
+	stopServer(findPgBin(), join(o.dataDir, "replica"));
+}
+
+export function startReplica(o: ClusterOptions) {
+	const bin = findPgBin();
+	const replica = join(o.dataDir, "replica");
+	if (!isRunning(bin, replica)) startServer(bin, replica, join(o.dataDir, "replica.log"));
+	waitForStreaming(bin, o);
+}
+
+export function status(o: ClusterOptions) {
+	const bin = findPgBin();
+	return {
+		primary: isRunning(bin, join(o.dataDir, "primary")),
+		replica: isRunning(bin, join(o.dataDir, "replica")),
+	};
+}
+
+if (import.meta.main) {
+	const [command = "up", which = "dev"] = process.argv.slice(2);
+	const o = which === "test" ? testCluster() : devCluster();
+	try {
+		switch (command) {
+			case "up": {
+				const info = up(o);
+				console.log(`primary ${info.primaryUrl.replace(APP_PASSWORD, "***")}`);
+				console.log(`replica ${info.replicaUrl.replace(APP_PASSWORD, "***")}`);
+				break;
+			}
+			case "down":
+				down(o);
+				break;
+			case "stop-replica":
+				stopReplica(o);
+				break;
+			case "start-replica":
+				startReplica(o);
+				break;
+			case "status":
+				console.log(JSON.stringify(status(o)));
+				break;
+			default:
+				throw new Error(`unknown command ${command}: use up|down|status|stop-replica|start-replica [dev|test]`);
+		}
+	} catch (e) {
+		console.error((e as Error).message);
+		process.exit(1);
+	}
+}

@@ -1,0 +1,29 @@
+// Every setting comes from the environment (the container's env or the local
+// process's), with defaults that suit a single small instance.
+export interface TranscoderConfig {
+	port: number;
+	host: string;
+	workDir: string;
+	maxSourceBytes: number;
+	maxSourceSeconds: number;
+	maxConcurrentJobs: number;
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+	const raw = env[name];
+	if (raw === undefined || raw === "") return fallback;
+	const n = Number(raw);
+	if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+	return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConfig {
+	return {
+		port: intFrom(env, "PORT", 8080),
+		host: env.HOST || "0.0.0.0",
+		workDir: env.TRANSCODER_WORK_DIR || "/tmp/reels-transcoder",
+		maxSourceBytes: intFrom(env, "MAX_SOURCE_BYTES", 512 * 1024 * 1024),
+		maxSourceSeconds: intFrom(env, "MAX_SOURCE_SECONDS", 180),
+		maxConcurrentJobs: intFrom(env, "MAX_CONCURRENT_JOBS", 2),
+	};
+}

@@ -1,0 +1,63 @@
+import { resolve } from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
+import { defineConfig } from "vitest/config";
+
+// A loopback port nothing listens on: stands in for a Postgres server that is down.
+const DEAD_POSTGRES = "postgresql://reels:reels-local@127.0.0.1:9/reels";
+
+/**
+ * pg loads pg-cloudflare with require(), which the test runner resolves without
+ * the `workerd` export condition, so pg would get the package's empty Node stub
+ * instead of the socket (brianc/node-postgres#3493). wrangler's bundler resolves
+ * it correctly; only the test runner needs this.
+ */
+function pgCloudflareForWorkerd(): Plugin {
+	const socket = resolve(import.meta.dirname, "node_modules/pg-cloudflare/dist/index.js");
+	return { name: "pg-cloudflare-for-workerd", enforce: "pre", resolveId: (id) => (id === "pg-cloudflare" ? socket : undefined) };
+}
+
+export default defineConfig({
+	// On the root config: the Workers pool resolves require() calls through the root Vite server.
+	plugins: [pgCloudflareForWorkerd()],
+	test: {
+		projects: [
+			{
+				// Worker, Durable Object and Queue code, inside workerd with real local bindings.
+				plugins: [
+					cloudflareTest(async ({ inject }) => ({
+						wrangler: { configPath: "./wrangler.toml" },
+						miniflare: {
+							hyperdrives: {
+								HYPERDRIVE: inject("primaryUrl"),
+								HYPERDRIVE_REPLICA: inject("replicaUrl"),
+								DEAD_PRIMARY: DEAD_POSTGRES,
+								DEAD_REPLICA: DEAD_POSTGRES,
+							},
+							bindings: {
+								ENVIRONMENT: "test",
+								TRANSCODER_URL: inject("transcoderUrl"),
+								PG_CONNECT_TIMEOUT_MS: "1500",
+								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
+							},
+						},
+					})),
+				],
+				test: {
+					name: "workers",
+					include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+					globalSetup: ["./vitest.global-setup.ts"],
+					setupFiles: ["./workers/test-support/apply-migrations.ts"],
+				},
+			},
+			{
+				// The transcoder service and the local-stack scripts, in Node.
+				test: {
+					name: "node",
+					environment: "node",
+					include: ["transcode-container/**/*.test.ts", "scripts/**/*.test.ts"],
+				},
+			},
+		],
+	},
+});

@@ -1,0 +1,78 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
+import { isolateIdentity } from "../../lib/observability/instance";
+import { type CheckResult, checkD1, checkPrimary, checkR2, checkReplica, checkTranscoder } from "./dependency-checks";
+
+const CheckSchema = z
+	.object({
+		status: z.enum(["ok", "down", "on_demand"]),
+		latencyMs: z.number(),
+		detail: z.string().optional(),
+	})
+	.catchall(z.unknown());
+
+const HealthSchema = z
+	.object({
+		status: z.enum(["ok", "degraded", "unavailable"]),
+		version: z.string(),
+		environment: z.string(),
+		instance: z.object({ isolate: z.string(), startedAt: z.string(), colo: z.string().nullable() }),
+		checks: z.object({
+			d1: CheckSchema,
+			r2: CheckSchema,
+			postgresPrimary: CheckSchema,
+			postgresReplica: CheckSchema,
+			transcoder: CheckSchema,
+		}),
+	})
+	.openapi("Health");
+
+export type Health = z.infer<typeof HealthSchema>;
+
+const route = createRoute({
+	method: "get",
+	path: "/health",
+	tags: ["platform"],
+	summary: "Liveness and per-dependency health",
+	description:
+		"`degraded` (200) while the platform can still serve, e.g. with the replica or the primary down; `unavailable` (503) when it cannot: D1 or R2 down, or no Postgres server reachable.",
+	responses: {
+		200: { description: "Serving (ok or degraded)", content: { "application/json": { schema: HealthSchema } } },
+		503: { description: "Cannot serve", content: { "application/json": { schema: HealthSchema } } },
+	},
+});
+
+/** The platform cannot serve without media metadata, media bytes, or any Postgres server. */
+export function overallStatus(checks: Health["checks"]): Health["status"] {
+	const up = (c: CheckResult) => c.status !== "down";
+	const canServe = up(checks.d1) && up(checks.r2) && (up(checks.postgresPrimary) || up(checks.postgresReplica));
+	if (!canServe) return "unavailable";
+	return Object.values(checks).every(up) ? "ok" : "degraded";
+}
+
+export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
+	const env = c.env;
+	const [d1, r2, postgresPrimary, postgresReplica, transcoder] = await Promise.all([
+		checkD1(env),
+		checkR2(env),
+		checkPrimary(env),
+		checkReplica(env),
+		checkTranscoder(env),
+	]);
+	const checks = { d1, r2, postgresPrimary, postgresReplica, transcoder };
+	const status = overallStatus(checks);
+	const body: Health = {
+		status,
+		version: configOf(env).APP_VERSION,
+		environment: configOf(env).ENVIRONMENT,
+		instance: {
+			isolate: isolateIdentity().id,
+			startedAt: isolateIdentity().startedAt,
+			colo: (c.req.raw.cf as { colo?: string } | undefined)?.colo ?? null,
+		},
+		checks,
+	};
+	c.header("cache-control", "no-store");
+	return status === "unavailable" ? c.json(body, 503) : c.json(body, 200);
+});

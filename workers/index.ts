@@ -1,0 +1,14 @@
+// The Worker's entry: HTTP (the hono app), queues, and every Durable Object
+// class the bundle exports (wrangler.toml binds them by class name).
+import { createApp } from "./app";
+import { handleQueue } from "./queue";
+
+const app = createApp();
+
+export default {
+	fetch: app.fetch,
+	queue: handleQueue,
+} satisfies ExportedHandler<Env>;
+
+export { NotificationShard } from "../durable-objects/notification-shard";
+export { TranscoderContainer } from "../durable-objects/transcoder-container";

@@ -1,0 +1,10 @@
+import type { RoutedDatabase } from "../postgres/routed-database";
+
+/** Hono's environment for every route: bindings from wrangler.toml, per-request variables. */
+export interface AppEnv {
+	Bindings: Env;
+	Variables: {
+		requestId: string;
+		db: RoutedDatabase;
+	};
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+
+// wrangler.toml [vars] arrive as strings; this is the one place they are
+// parsed, so a bad deploy fails loudly on the first request, not deep inside a feature.
+const ConfigSchema = z.object({
+	ENVIRONMENT: z.enum(["development", "test", "production"]),
+	APP_VERSION: z.string().min(1),
+	TRANSCODER_URL: z.union([z.literal(""), z.url()]),
+	REPLICA_MAX_LAG_SECONDS: z.coerce.number().positive(),
+	PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+/** Validated configuration for this Env (memoised per Env object). */
+export function configOf(env: Env): Config {
+	let config = cache.get(env);
+	if (!config) {
+		const parsed = ConfigSchema.safeParse(env);
+		if (!parsed.success) {
+			throw new Error(`Invalid configuration in wrangler.toml [vars]: ${z.prettifyError(parsed.error)}`);
+		}
+		config = parsed.data;
+		cache.set(env, config);
+	}
+	return config;
+}

@@ -1,0 +1,25 @@
+// The media plane's D1 schema for drizzle. migrations/d1/ holds the SQL that
+// creates it (applied by `wrangler d1 migrations apply` and by the tests).
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const assetStatuses = ["uploading", "uploaded", "queued", "processing", "ready", "failed"] as const;
+export type AssetStatus = (typeof assetStatuses)[number];
+
+export const assets = sqliteTable("assets", {
+	id: text("id").primaryKey(),
+	ownerId: text("owner_id").notNull(),
+	kind: text("kind", { enum: ["image", "video"] }).notNull(),
+	status: text("status", { enum: assetStatuses }).notNull(),
+	r2Key: text("r2_key").notNull().unique(),
+	contentType: text("content_type").notNull(),
+	bytes: integer("bytes").notNull(),
+	checksum: text("checksum"),
+	width: integer("width"),
+	height: integer("height"),
+	durationMs: integer("duration_ms"),
+	error: text("error"),
+	createdAt: text("created_at").notNull(),
+	updatedAt: text("updated_at").notNull(),
+});
+
+export type Asset = typeof assets.$inferSelect;

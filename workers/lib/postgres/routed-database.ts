@@ -1,0 +1,137 @@
+import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import type pg from "pg";
+import { configOf } from "../config/config";
+import { unavailable } from "../problems/http-problem";
+import { closeQuietly, connect, PostgresUnreachable } from "./connect";
+import { compareLsn } from "./consistency-token";
+import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
+import * as schema from "./schema";
+
+export type Db = NodePgDatabase<typeof schema>;
+export type ReadSource = "replica" | "primary";
+/** Why a read went where it went; surfaced as `x-db-read` for tests, benchmarks and debugging. */
+export type ReadDecision =
+	| { source: "replica" }
+	| { source: "primary"; reason: "wrote_in_request" | "replica_unreachable" | "replica_behind_token" | "replica_lagging" }
+	| { source: "replica"; reason: "primary_unreachable_stale_read" };
+
+const PRIMARY_RETRY_AFTER_S = 5;
+
+/**
+ * Per-request Postgres access with read/write routing: writes on the primary
+ * (`HYPERDRIVE`), reads on the replica (`HYPERDRIVE_REPLICA`) unless the
+ * caller's consistency token says the replica has not seen its writes yet.
+ * Connections open lazily and are released by `close()`.
+ *
+ * @example
+ *   const user = await db.read((q) => q.query.users.findFirst({ where: eq(users.id, id) }));
+ *   await db.write((q) => q.insert(users).values(row));
+ */
+export class RoutedDatabase {
+	private primary?: Promise<pg.Client>;
+	private replica?: Promise<pg.Client>;
+	private decision?: Promise<ReadDecision>;
+	private lastWriteLsn?: string;
+	private lastRead?: ReadDecision;
+
+	constructor(
+		private readonly env: Env,
+		/** The newest WAL position this client has written, from its token. */
+		private readonly readAfterLsn?: string,
+	) {}
+
+	/** Runs `fn` on the primary and records the WAL position for the response's token. */
+	async write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+		const client = await this.primaryClient().catch((err) => {
+			if (err instanceof PostgresUnreachable) {
+				throw unavailable("primary_unavailable", "Writes are paused: the primary database is unreachable.", PRIMARY_RETRY_AFTER_S);
+			}
+			throw err;
+		});
+		const result = await fn(drizzle(client, { schema }));
+		// The insert position, not pg_current_wal_lsn(): with asynchronous commit the commit
+		// record may still sit in WAL buffers, past the write position.
+		const { rows } = await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+		const lsn = rows[0]?.lsn;
+		if (lsn && (!this.lastWriteLsn || compareLsn(lsn, this.lastWriteLsn) > 0)) this.lastWriteLsn = lsn;
+		return result;
+	}
+
+	/** Runs `fn` where the routing decides (replica when fresh enough, else primary). */
+	async read<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+		const decision = await this.readDecision();
+		this.lastRead = decision;
+		const client = decision.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
+		return fn(drizzle(client, { schema }));
+	}
+
+	/** The routing decision for this request's reads (made once, on first read). */
+	readDecision(): Promise<ReadDecision> {
+		if (this.lastWriteLsn) return Promise.resolve({ source: "primary", reason: "wrote_in_request" });
+		this.decision ??= this.decide();
+		return this.decision;
+	}
+
+	/** Where the last read of this request went, if it read at all. */
+	lastReadDecision(): ReadDecision | undefined {
+		return this.lastRead;
+	}
+
+	/** WAL position to hand back to the client, if this request wrote. */
+	consistencyToken(): string | undefined {
+		return this.lastWriteLsn;
+	}
+
+	async close(): Promise<void> {
+		const clients = [this.primary, this.replica].map((p) => p?.catch(() => undefined));
+		await Promise.all(clients.map(async (p) => closeQuietly(await p)));
+	}
+
+	private async decide(): Promise<ReadDecision> {
+		const state = await this.replicaState().catch(() => undefined);
+		if (!state) return this.primaryOr({ source: "primary", reason: "replica_unreachable" });
+		// A deployment without a replica may point both bindings at the primary: always fresh.
+		if (!state.isStandby) return { source: "replica" };
+		if (!state.caughtUp) return this.primaryOr({ source: "primary", reason: "replica_behind_token" });
+		if (state.lagSeconds > configOf(this.env).REPLICA_MAX_LAG_SECONDS) {
+			return this.primaryOr({ source: "primary", reason: "replica_lagging" });
+		}
+		return { source: "replica" };
+	}
+
+	/** Prefers the primary, but a stale read beats no read when the primary is down too. */
+	private async primaryOr(wanted: ReadDecision): Promise<ReadDecision> {
+		if (wanted.source !== "primary" || wanted.reason === "replica_unreachable") return wanted;
+		try {
+			await this.primaryClient();
+			return wanted;
+		} catch {
+			return { source: "replica", reason: "primary_unreachable_stale_read" };
+		}
+	}
+
+	private async replicaState(): Promise<ReplicaStatus> {
+		return queryReplicaStatus(await this.replicaClient(), this.readAfterLsn);
+	}
+
+	private async readablePrimary(): Promise<pg.Client> {
+		try {
+			return await this.primaryClient();
+		} catch (err) {
+			if (err instanceof PostgresUnreachable) {
+				throw unavailable("database_unavailable", "No database server is reachable right now.", PRIMARY_RETRY_AFTER_S);
+			}
+			throw err;
+		}
+	}
+
+	private primaryClient(): Promise<pg.Client> {
+		this.primary ??= connect(this.env.HYPERDRIVE, "primary", configOf(this.env).PG_CONNECT_TIMEOUT_MS);
+		return this.primary;
+	}
+
+	private replicaClient(): Promise<pg.Client> {
+		this.replica ??= connect(this.env.HYPERDRIVE_REPLICA, "replica", configOf(this.env).PG_CONNECT_TIMEOUT_MS);
+		return this.replica;
+	}
+}

@@ -1,0 +1,25 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The one error type of the API. Thrown anywhere, rendered once by
+ * `renderProblem` as RFC 9457 `application/problem+json`.
+ *
+ * @example throw new HttpProblem(404, "reel_not_found", "No reel with that id")
+ */
+export class HttpProblem extends Error {
+	constructor(
+		readonly status: ContentfulStatusCode,
+		/** Stable, machine-readable; clients branch on this, never on `title`. */
+		readonly code: string,
+		readonly detail?: string,
+		readonly extra: Record<string, unknown> = {},
+		readonly headers: Record<string, string> = {},
+	) {
+		super(detail ?? code);
+		this.name = "HttpProblem";
+	}
+}
+
+/** 503 with Retry-After: the caller may try again later and nothing was written. */
+export const unavailable = (code: string, detail: string, retryAfterSeconds: number) =>
+	new HttpProblem(503, code, detail, {}, { "Retry-After": String(retryAfterSeconds) });

@@ -1,0 +1,52 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { logger } from "../observability/logger";
+import { HttpProblem } from "./http-problem";
+
+const TITLES: Partial<Record<number, string>> = {
+	400: "Bad Request",
+	401: "Unauthorized",
+	403: "Forbidden",
+	404: "Not Found",
+	405: "Method Not Allowed",
+	409: "Conflict",
+	413: "Content Too Large",
+	415: "Unsupported Media Type",
+	422: "Unprocessable Content",
+	429: "Too Many Requests",
+	500: "Internal Server Error",
+	503: "Service Unavailable",
+};
+
+export function problemResponse(c: Context, problem: HttpProblem): Response {
+	const body = {
+		type: `https://reels-edge.dev/problems/${problem.code}`,
+		title: TITLES[problem.status] ?? "Error",
+		status: problem.status,
+		code: problem.code,
+		...(problem.detail ? { detail: problem.detail } : {}),
+		instance: c.req.path,
+		requestId: c.get("requestId"),
+		...problem.extra,
+	};
+	// c.body keeps headers other middleware already set on the context (x-request-id).
+	return c.body(JSON.stringify(body), problem.status, { ...problem.headers, "content-type": "application/problem+json" });
+}
+
+/** `app.onError`: known problems keep their status; anything else is a logged, generic 500. */
+export function renderProblem(err: Error, c: Context): Response {
+	if (err instanceof HttpProblem) return problemResponse(c, err);
+	if (err instanceof HTTPException) {
+		// hono's own middleware (body limit, etc.) throws these with a ready status.
+		const status = err.status as ContentfulStatusCode;
+		return problemResponse(c, new HttpProblem(status, `http_${status}`, err.message || undefined));
+	}
+	logger.error("unhandled_error", {
+		requestId: c.get("requestId"),
+		path: c.req.path,
+		error: err.message,
+		stack: err.stack,
+	});
+	return problemResponse(c, new HttpProblem(500, "internal_error", "Something went wrong on our side."));
+}

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+/** Bodies of `transcode-jobs` messages. A discriminated union so new job kinds can join without guessing. */
+export const TranscodeJobSchema = z.discriminatedUnion("kind", [
+	z.object({
+		kind: z.literal("transcode"),
+		assetId: z.uuid(),
+		sourceKey: z.string().min(1).max(512),
+	}),
+]);
+export type TranscodeJob = z.infer<typeof TranscodeJobSchema>;
+
+/** What the dead-letter queue receives when a body is not a job at all. */
+export const PoisonMessageSchema = z.object({
+	kind: z.literal("poison"),
+	queue: z.string(),
+	error: z.string(),
+	body: z.unknown(),
+});
+export type PoisonMessage = z.infer<typeof PoisonMessageSchema>;

@@ -1,0 +1,8 @@
+// Bindings that exist only in the test configuration (vitest.config.ts).
+declare namespace Cloudflare {
+	interface Env {
+		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+		DEAD_PRIMARY: Hyperdrive;
+		DEAD_REPLICA: Hyperdrive;
+	}
+}
