@@ -39,6 +39,8 @@ export default defineConfig({
 								TRANSCODER_URL: inject("transcoderUrl"),
 								PG_CONNECT_TIMEOUT_MS: "1500",
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
+								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),
+								SAMPLE_PNG_BASE64: inject("samplePngBase64"),
 							},
 						},
 					})),

@@ -1,9 +1,11 @@
 // Brings up what the Workers-runtime tests talk to for real: a Postgres
 // primary + streaming replica (a separate test cluster, not the dev one) and
 // the transcoder as a Node process. Values reach vitest.config.ts via inject().
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { mkdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { migratePostgres } from "./scripts/migrate.ts";
 import { down, testCluster, up } from "./scripts/postgres-cluster.ts";
@@ -16,10 +18,49 @@ declare module "vitest" {
 		adminUrl: string;
 		transcoderUrl: string;
 		pgDataDir: string;
+		/** A real 1 s portrait H.264/AAC MP4 made by ffmpeg, base64. */
+		sampleVideoBase64: string;
+		/** A real 64x48 PNG made by ffmpeg, base64. */
+		samplePngBase64: string;
 	}
 }
 
+/** Real media for the Workers tests, made by the same ffmpeg the transcoder uses. */
+function makeSampleMedia(dir: string) {
+	mkdirSync(dir, { recursive: true });
+	const ffmpeg = (args: string[]) => {
+		const r = spawnSync("ffmpeg", ["-v", "error", "-y", ...args], { encoding: "utf8" });
+		if (r.error || r.status !== 0) {
+			throw new Error(`ffmpeg failed (${r.error?.message ?? r.stderr}); install it with \`apt-get install -y ffmpeg\``);
+		}
+	};
+	const video = join(dir, "sample.mp4");
+	const png = join(dir, "sample.png");
+	ffmpeg([
+		"-f",
+		"lavfi",
+		"-i",
+		"testsrc=size=180x320:rate=25",
+		"-f",
+		"lavfi",
+		"-i",
+		"sine=frequency=440",
+		"-t",
+		"1",
+		"-c:v",
+		"libx264",
+		"-pix_fmt",
+		"yuv420p",
+		"-c:a",
+		"aac",
+		video,
+	]);
+	ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1", png]);
+	return { video: readFileSync(video).toString("base64"), png: readFileSync(png).toString("base64") };
+}
+
 export default async function setup(project: TestProject) {
+	const media = makeSampleMedia(resolve(import.meta.dirname, ".local/test-media"));
 	const cluster = testCluster(resolve(import.meta.dirname));
 	const pg = up(cluster);
 	await migratePostgres(pg.primaryUrl);
@@ -41,6 +82,8 @@ export default async function setup(project: TestProject) {
 	project.provide("adminUrl", pg.adminUrl);
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
 	project.provide("pgDataDir", cluster.dataDir);
+	project.provide("sampleVideoBase64", media.video);
+	project.provide("samplePngBase64", media.png);
 
 	return async () => {
 		await transcoder.drain();

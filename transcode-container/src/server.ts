@@ -115,7 +115,10 @@ if (import.meta.main) {
 	// Containers are stopped with SIGTERM (the Dockerfile's STOPSIGNAL): finish running jobs first.
 	for (const signal of ["SIGTERM", "SIGINT"] as const) {
 		process.once(signal, () => {
-			drain().then(() => process.exit(0));
+			drain().then(
+				() => process.exit(0),
+				() => process.exit(1),
+			);
 		});
 	}
 }

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 		DEAD_PRIMARY: Hyperdrive;
 		DEAD_REPLICA: Hyperdrive;
+		SAMPLE_VIDEO_BASE64: string;
+		SAMPLE_PNG_BASE64: string;
 	}
 }

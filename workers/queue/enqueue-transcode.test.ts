@@ -1,0 +1,26 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { mediaDb } from "../lib/media-db/media-db";
+import { assets } from "../lib/media-db/schema";
+import { seedVideoAsset } from "../test-support/assets";
+import { sampleVideo } from "../test-support/media";
+import { enqueueTranscode } from "./enqueue-transcode";
+
+describe("enqueueTranscode", () => {
+	it("sends a job through the local Queue to the consumer, which probes the video", async () => {
+		const { id, key } = await seedVideoAsset(sampleVideo());
+		await enqueueTranscode(env, { assetId: id, sourceKey: key });
+		// The local queue delivers after its batch timeout (2 s): poll, bounded.
+		let width: number | null | undefined;
+		for (let i = 0; i < 100 && !width; i++) {
+			await new Promise((r) => setTimeout(r, 100));
+			width = (await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) }))?.width;
+		}
+		expect(width).toBe(180);
+	});
+
+	it("refuses a job that is not well-formed before it reaches the queue", async () => {
+		await expect(enqueueTranscode(env, { assetId: "nope", sourceKey: "" })).rejects.toThrow();
+	});
+});
