@@ -58,6 +58,16 @@ export default defineConfig({
 					name: "node",
 					environment: "node",
 					include: ["transcode-container/**/*.test.ts", "scripts/**/*.test.ts"],
+					exclude: ["**/*.e2e.test.ts"],
+				},
+			},
+			{
+				// The whole local stack as `npm run dev` starts it, on ports of its own.
+				test: {
+					name: "e2e",
+					environment: "node",
+					include: ["scripts/**/*.e2e.test.ts"],
+					testTimeout: 30_000,
 				},
 			},
 		],

@@ -3,17 +3,41 @@
 //   2. Postgres and D1 migrations
 //   3. the transcoder as a plain Node process (no Docker engine locally)
 //   4. wrangler dev (Worker, Durable Objects, R2, D1, Queues, Images, rate limits)
-// Ctrl-C stops everything this run started.
+// Ctrl-C stops everything this run started. Ports and folders can be moved
+// with DEV_PORT, TRANSCODER_PORT, PG_PORT (replica: PG_PORT+1), PG_DATA_DIR and
+// WRANGLER_STATE_DIR, which is how the end-to-end test runs a second stack.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { migratePostgres } from "./migrate.ts";
-import { APP_PASSWORD, devCluster, down, up } from "./postgres-cluster.ts";
+import { APP_PASSWORD, type ClusterOptions, down, up } from "./postgres-cluster.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
-export const WORKER_PORT = 8787;
-export const TRANSCODER_PORT = 8790;
+const CHILD_STOP_TIMEOUT_MS = 10_000;
+
+export interface DevStackOptions {
+	workerPort: number;
+	transcoderPort: number;
+	cluster: ClusterOptions;
+	wranglerStateDir: string;
+}
+
+export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackOptions {
+	const int = (name: string, fallback: number) => {
+		const n = Number(env[name] ?? fallback);
+		if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name} must be a port number`);
+		return n;
+	};
+	const pgPort = int("PG_PORT", 54330);
+	return {
+		workerPort: int("DEV_PORT", 8787),
+		transcoderPort: int("TRANSCODER_PORT", 8790),
+		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort: pgPort + 1 },
+		wranglerStateDir: resolve(root, env.WRANGLER_STATE_DIR ?? ".wrangler/state"),
+	};
+}
 
 const say = (msg: string) => console.log(`[dev] ${msg}`);
 
@@ -24,8 +48,8 @@ function ffmpegHint(): string | undefined {
 		: "ffmpeg not found: install it with `apt-get install -y ffmpeg` (the transcoder reports itself down until then)";
 }
 
-function applyD1Migrations() {
-	const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "MEDIA_DB", "--local"], {
+function applyD1Migrations(stateDir: string) {
+	const r = spawnSync(bin("wrangler"), ["d1", "migrations", "apply", "MEDIA_DB", "--local", "--persist-to", stateDir], {
 		cwd: root,
 		encoding: "utf8",
 		env: { ...process.env, CI: "true" }, // non-interactive: no confirmation prompt
@@ -33,61 +57,97 @@ function applyD1Migrations() {
 	if (r.status !== 0) throw new Error(`D1 migrations failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+async function stopChild(child: ChildProcess) {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	child.kill("SIGTERM");
+	const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_STOP_TIMEOUT_MS);
+	await once(child, "exit");
+	clearTimeout(timer);
+}
+
 async function main() {
-	const cluster = devCluster(root);
+	const o = devStackOptions();
 	say("starting Postgres primary and replica …");
-	const pg = up(cluster);
+	const pg = up(o.cluster);
 	say(`primary ${pg.primaryUrl.replace(APP_PASSWORD, "***")}`);
 	say(`replica ${pg.replicaUrl.replace(APP_PASSWORD, "***")}`);
 	await migratePostgres(pg.primaryUrl);
 	say("Postgres migrations applied");
-	applyD1Migrations();
+	applyD1Migrations(o.wranglerStateDir);
 	say("D1 migrations applied");
 
 	const hint = ffmpegHint();
 	if (hint) say(hint);
 	const workDir = resolve(root, ".local/transcoder");
 	mkdirSync(workDir, { recursive: true });
+	const transcoderUrl = `http://127.0.0.1:${o.transcoderPort}`;
 	const children: ChildProcess[] = [];
-	const transcoder = spawn(process.execPath, [resolve(root, "transcode-container/src/server.ts")], {
-		cwd: root,
-		stdio: "inherit",
-		env: { ...process.env, PORT: String(TRANSCODER_PORT), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: workDir },
-	});
-	children.push(transcoder);
+	children.push(
+		spawn(process.execPath, [resolve(root, "transcode-container/src/server.ts")], {
+			cwd: root,
+			stdio: "inherit",
+			env: { ...process.env, PORT: String(o.transcoderPort), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: workDir },
+		}),
+	);
+	children.push(
+		spawn(
+			bin("wrangler"),
+			[
+				"dev",
+				"--ip",
+				"127.0.0.1",
+				"--port",
+				String(o.workerPort),
+				"--persist-to",
+				o.wranglerStateDir,
+				"--var",
+				`TRANSCODER_URL:${transcoderUrl}`,
+			],
+			{
+				cwd: root,
+				stdio: ["ignore", "inherit", "inherit"],
+				env: {
+					...process.env,
+					// wrangler's documented override of a Hyperdrive binding's localConnectionString.
+					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.primaryUrl,
+					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE_REPLICA: pg.replicaUrl,
+				},
+			},
+		),
+	);
 
-	const wrangler = spawn(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", String(WORKER_PORT)], {
-		cwd: root,
-		stdio: "inherit",
-	});
-	children.push(wrangler);
-
-	say(`API        http://127.0.0.1:${WORKER_PORT}/`);
-	say(`health     http://127.0.0.1:${WORKER_PORT}/health`);
-	say(`OpenAPI    http://127.0.0.1:${WORKER_PORT}/openapi.json`);
-	say(`transcoder http://127.0.0.1:${TRANSCODER_PORT}/health`);
+	say(`API        http://127.0.0.1:${o.workerPort}/`);
+	say(`health     http://127.0.0.1:${o.workerPort}/health`);
+	say(`OpenAPI    http://127.0.0.1:${o.workerPort}/openapi.json`);
+	say(`transcoder ${transcoderUrl}/health`);
+	say("Ctrl-C stops everything");
 
 	let stopping = false;
-	const stop = (code: number) => {
+	const stop = async (code: number) => {
 		if (stopping) return;
 		stopping = true;
 		say("stopping …");
-		for (const child of children) child.kill("SIGTERM");
+		await Promise.all(children.map(stopChild));
 		// Servers that were already running before this command are left as found.
-		if (pg.started) down(cluster);
+		if (pg.started) down(o.cluster);
+		say("stopped");
 		process.exit(code);
 	};
-	process.on("SIGINT", () => stop(0));
-	process.on("SIGTERM", () => stop(0));
+	const onSignal = () => void stop(0);
+	process.on("SIGINT", onSignal);
+	process.on("SIGTERM", onSignal);
 	for (const child of children) {
 		child.on("exit", (code) => {
-			if (!stopping) say(`a child process exited (${code}); stopping the stack`);
-			stop(code ?? 1);
+			if (stopping) return;
+			say(`a child process exited (${code}); stopping the stack`);
+			void stop(code ?? 1);
 		});
 	}
 }
 
-main().catch((err: Error) => {
-	console.error(`[dev] ${err.message}`);
-	process.exit(1);
-});
+if (import.meta.main) {
+	main().catch((err: Error) => {
+		console.error(`[dev] ${err.message}`);
+		process.exit(1);
+	});
+}

@@ -54,10 +54,9 @@ export function connectionUrls(o: ClusterOptions) {
 }
 
 /** Finds the server binaries: $PG_BIN, else the newest /usr/lib/postgresql/<v>/bin. */
-export function findPgBin(): string {
+export function findPgBin(env: NodeJS.ProcessEnv = process.env, base = "/usr/lib/postgresql"): string {
 	const candidates: string[] = [];
-	if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
-	const base = "/usr/lib/postgresql";
+	if (env.PG_BIN) candidates.push(env.PG_BIN);
 	if (existsSync(base)) {
 		const versions = readdirSync(base)
 			.filter((v) => /^\d+$/.test(v))

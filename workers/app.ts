@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { healthRoutes } from "./api/health/health-route";
+import { userProfileRoutes } from "./api/users/user-profile-route";
 import type { AppEnv } from "./lib/app/app-env";
 import { accessLog } from "./lib/observability/access-log";
 import { postgres } from "./lib/postgres/postgres-middleware";
@@ -27,6 +28,7 @@ export function createApp() {
 	app.use("/api/*", postgres());
 
 	app.route("/", healthRoutes);
+	app.route("/", userProfileRoutes);
 
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",

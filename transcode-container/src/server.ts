@@ -49,23 +49,26 @@ export function createTranscoder(config: TranscoderConfig = loadConfig()): Trans
 		const started = performance.now();
 		await mkdir(config.workDir, { recursive: true });
 		const dir = await mkdtemp(join(config.workDir, "job-"));
+		let status: number;
+		let body: unknown;
 		try {
 			const source = join(dir, "source");
 			await spoolToFile(req, source, config.maxSourceBytes);
-			const result = await probeFile(source, config.maxSourceSeconds);
+			body = await probeFile(source, config.maxSourceSeconds);
+			status = 200;
 			metrics.done++;
-			sendJson(res, 200, result);
 		} catch (err) {
 			metrics.failed++;
-			if (err instanceof UnsupportedSource) sendJson(res, 422, { code: err.code, message: err.message });
-			else if (err instanceof SourceTooLarge) sendJson(res, 413, { code: "source_too_large", message: err.message });
-			else sendJson(res, 500, { code: "internal_error", message: (err as Error).message });
+			if (err instanceof UnsupportedSource) [status, body] = [422, { code: err.code, message: err.message }];
+			else if (err instanceof SourceTooLarge) [status, body] = [413, { code: "source_too_large", message: err.message }];
+			else [status, body] = [500, { code: "internal_error", message: (err as Error).message }];
 		} finally {
+			// Temp disk is per job and reclaimed before the answer goes out, whatever the outcome.
+			await rm(dir, { recursive: true, force: true });
 			metrics.running--;
 			metrics.secondsSpent += (performance.now() - started) / 1000;
-			// Temp disk is per job and always reclaimed, whatever the outcome.
-			await rm(dir, { recursive: true, force: true });
 		}
+		sendJson(res, status, body);
 	}
 
 	async function route(req: IncomingMessage, res: ServerResponse) {

@@ -35,7 +35,7 @@ describe("transcode-jobs consumer", () => {
 			{ id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "transcode", assetId: id, sourceKey: key } },
 		]);
 		const ctx = createExecutionContext();
-		await worker.queue(batch, env, ctx);
+		await worker.queue(batch, env);
 		const result = await getQueueResult(batch, ctx);
 		expect(result.explicitAcks).toEqual(["m1"]);
 	});
@@ -64,11 +64,7 @@ describe("transcode-jobs consumer", () => {
 
 	it("retries with backoff when the transcoder is unreachable, and loses nothing", async () => {
 		const { id, key } = await seedVideoAsset(sampleVideo());
-		const result = await deliver(
-			{ kind: "transcode", assetId: id, sourceKey: key },
-			{ ...env, TRANSCODER_URL: "http://127.0.0.1:9" } as Env,
-			3,
-		);
+		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key }, { ...env, TRANSCODER_URL: "http://127.0.0.1:9" }, 3);
 		expect(result.explicitAcks).toHaveLength(0);
 		expect(result.retryMessages).toHaveLength(1);
 		// Third attempt: exponential backoff (40 s) outweighs the client's default 30 s hint.

@@ -8,18 +8,16 @@ export async function seedVideoAsset(bytes: Uint8Array, status: AssetStatus = "q
 	const key = `2026/11/22/${id}.mp4`;
 	await env.MEDIA.put(key, bytes, { httpMetadata: { contentType: "video/mp4" } });
 	const now = new Date().toISOString();
-	await mediaDb(env)
-		.insert(assets)
-		.values({
-			id,
-			ownerId: crypto.randomUUID(),
-			kind: "video",
-			status,
-			r2Key: key,
-			contentType: "video/mp4",
-			bytes: bytes.length,
-			createdAt: now,
-			updatedAt: now,
-		});
+	await mediaDb(env).insert(assets).values({
+		id,
+		ownerId: crypto.randomUUID(),
+		kind: "video",
+		status,
+		r2Key: key,
+		contentType: "video/mp4",
+		bytes: bytes.length,
+		createdAt: now,
+		updatedAt: now,
+	});
 	return { id, key };
 }

@@ -49,7 +49,7 @@ describe("GET /health", () => {
 	});
 
 	it("reports a transcoder that does not answer as down, without failing the platform", async () => {
-		const { status, body } = await healthWith({ TRANSCODER_URL: "http://127.0.0.1:9" } as Partial<Env>);
+		const { status, body } = await healthWith({ TRANSCODER_URL: "http://127.0.0.1:9" });
 		expect(status).toBe(200);
 		expect(body.checks.transcoder.status).toBe("down");
 	});

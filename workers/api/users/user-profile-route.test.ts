@@ -1,0 +1,42 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { users } from "../../lib/postgres/schema";
+import type { PublicProfile } from "./user-schemas";
+
+async function createUser() {
+	const id = crypto.randomUUID();
+	const db = new RoutedDatabase(env);
+	try {
+		await db.write((q) => q.insert(users).values({ id, email: `${id}@Example.test`, name: "Ada", bio: "writes engines" }));
+		return { id, token: db.consistencyToken() ?? "" };
+	} finally {
+		await db.close();
+	}
+}
+
+describe("GET /api/users/:id", () => {
+	it("returns the public profile, and never the email", async () => {
+		const { id, token } = await createUser();
+		const res = await exports.default.fetch(`http://x/api/users/${id}`, { headers: { "x-consistency-token": token } });
+		expect(res.status).toBe(200);
+		const body = (await res.json()) as PublicProfile;
+		expect(body).toMatchObject({ id, name: "Ada", bio: "writes engines", role: "user" });
+		expect(body).not.toHaveProperty("email");
+		expect(new Date(body.createdAt).toString()).not.toBe("Invalid Date");
+	});
+
+	it("answers 404 problem+json for an unknown id", async () => {
+		const res = await exports.default.fetch(`http://x/api/users/${crypto.randomUUID()}`);
+		expect(res.status).toBe(404);
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+		expect(await res.json()).toMatchObject({ code: "user_not_found" });
+	});
+
+	it("answers 400 validation_failed for an id that is not a UUID, without touching the database", async () => {
+		const res = await exports.default.fetch("http://x/api/users/1%27%20OR%201=1");
+		expect(res.status).toBe(400);
+		expect(await res.json()).toMatchObject({ code: "validation_failed", errors: [{ path: "id" }] });
+		expect(res.headers.get("x-db-read")).toBeNull();
+	});
+});
