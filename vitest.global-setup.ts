@@ -17,7 +17,6 @@ declare module "vitest" {
 		replicaUrl: string;
 		adminUrl: string;
 		transcoderUrl: string;
-		pgDataDir: string;
 		/** A real 1 s portrait H.264/AAC MP4 made by ffmpeg, base64. */
 		sampleVideoBase64: string;
 		/** A real 64x48 PNG made by ffmpeg, base64. */
@@ -81,7 +80,6 @@ export default async function setup(project: TestProject) {
 	project.provide("replicaUrl", pg.replicaUrl);
 	project.provide("adminUrl", pg.adminUrl);
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
-	project.provide("pgDataDir", cluster.dataDir);
 	project.provide("sampleVideoBase64", media.video);
 	project.provide("samplePngBase64", media.png);
 

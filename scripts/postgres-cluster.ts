@@ -3,8 +3,9 @@
 // (scripts/dev.ts), by the Vitest global setup and by hand:
 //   node scripts/postgres-cluster.ts up|down|status|stop-replica|start-replica
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface ClusterOptions {
 	/** Folder holding `primary/`, `replica/` and their logs. */
@@ -219,8 +220,28 @@ function waitForStreaming(bin: string, o: ClusterOptions) {
 	throw new Error(`The replica on port ${o.replicaPort} did not start streaming within ${START_TIMEOUT_S}s`);
 }
 
+/**
+ * The folder the servers really use: the project-local one, unless we run as
+ * root and the `postgres` user cannot reach it (a checkout under a private
+ * 0700 folder, as CI clones may be). Then a per-checkout folder under
+ * /var/tmp, which the log line names, so nothing fails for want of a chmod.
+ */
+export function serverDataDir(o: ClusterOptions): ClusterOptions {
+	if (!asRoot) return o;
+	mkdirSync(o.dataDir, { recursive: true });
+	const reachable = spawnSync("runuser", ["-u", ADMIN_USER, "--", "test", "-x", dirname(o.dataDir)]).status === 0;
+	if (reachable) return o;
+	const id = createHash("sha256").update(o.dataDir).digest("hex").slice(0, 12);
+	const fallback = join("/var/tmp/reels-edge-pg", id);
+	mkdirSync(fallback, { recursive: true });
+	chmodSync("/var/tmp/reels-edge-pg", 0o755);
+	return { ...o, dataDir: fallback };
+}
+
 /** Starts (or reuses) the primary and the replica; idempotent and never hangs. */
-export function up(o: ClusterOptions): ClusterInfo {
+export function up(requested: ClusterOptions): ClusterInfo {
+	const o = serverDataDir(requested);
+	if (o.dataDir !== requested.dataDir) console.log(`postgres data in ${o.dataDir} (the postgres user cannot reach ${requested.dataDir})`);
 	const bin = findPgBin();
 	mkdirSync(o.dataDir, { recursive: true });
 	accessSync(o.dataDir, constants.W_OK);
@@ -246,24 +267,28 @@ export function up(o: ClusterOptions): ClusterInfo {
 	return { ...o, ...connectionUrls(o), started };
 }
 
-export function down(o: ClusterOptions) {
+export function down(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
 	const bin = findPgBin();
 	stopServer(bin, join(o.dataDir, "replica"));
 	stopServer(bin, join(o.dataDir, "primary"));
 }
 
-export function stopReplica(o: ClusterOptions) {
+export function stopReplica(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
 	stopServer(findPgBin(), join(o.dataDir, "replica"));
 }
 
-export function startReplica(o: ClusterOptions) {
+export function startReplica(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
 	const bin = findPgBin();
 	const replica = join(o.dataDir, "replica");
 	if (!isRunning(bin, replica)) startServer(bin, replica, join(o.dataDir, "replica.log"));
 	waitForStreaming(bin, o);
 }
 
-export function status(o: ClusterOptions) {
+export function status(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
 	const bin = findPgBin();
 	return {
 		primary: isRunning(bin, join(o.dataDir, "primary")),
