@@ -81,6 +81,8 @@ function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allow
 	const cmd = asRoot ? "runuser" : bin;
 	const argv = asRoot ? ["-u", ADMIN_USER, "--", bin, ...args] : args;
 	const r = spawnSync(cmd, argv, {
+		// The server user may not be allowed into the caller's working directory.
+		cwd: "/",
 		encoding: "utf8",
 		env: { ...process.env, ...opts.env },
 		timeout: (START_TIMEOUT_S + 10) * 1000,

@@ -1,0 +1,56 @@
+// Starts scripts/dev.ts (what `npm run dev` runs) as a child process on ports
+// and folders of its own, for the end-to-end tests and the benchmarks.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import type { ClusterOptions } from "./postgres-cluster.ts";
+
+const root = resolve(import.meta.dirname, "..");
+
+export interface DevStackProcess {
+	baseUrl: string;
+	transcoderUrl: string;
+	cluster: ClusterOptions;
+	child: ChildProcess;
+	output: () => string;
+	/** Sends Ctrl-C and resolves with the exit code. */
+	stop: () => Promise<number | null>;
+}
+
+/** `name` picks the folders; `portBase` the ports: worker, transcoder, then Postgres at portBase+50000 and +1. */
+export async function startDevStack(name: string, portBase: number, readyTimeoutMs = 120_000): Promise<DevStackProcess> {
+	const ports = { DEV_PORT: String(portBase), TRANSCODER_PORT: String(portBase + 1), PG_PORT: String(portBase + 45_550) };
+	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: portBase + 45_550, replicaPort: portBase + 45_551 };
+	let output = "";
+	const child = spawn(process.execPath, [resolve(root, "scripts/dev.ts")], {
+		cwd: root,
+		env: { ...process.env, ...ports, PG_DATA_DIR: `.local/pg-${name}`, WRANGLER_STATE_DIR: `.local/wrangler-${name}` },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	child.stdout?.on("data", (d) => {
+		output += d;
+	});
+	child.stderr?.on("data", (d) => {
+		output += d;
+	});
+	const baseUrl = `http://127.0.0.1:${ports.DEV_PORT}`;
+	const stop = async () => {
+		if (child.exitCode !== null) return child.exitCode;
+		child.kill("SIGINT");
+		const [code] = await once(child, "exit");
+		return code as number | null;
+	};
+	const deadline = Date.now() + readyTimeoutMs;
+	for (;;) {
+		const healthy = await fetch(`${baseUrl}/health`)
+			.then(async (r) => ((await r.json()) as { status: string }).status === "ok")
+			.catch(() => false);
+		if (healthy) break;
+		if (child.exitCode !== null || Date.now() > deadline) {
+			await stop();
+			throw new Error(`the dev stack did not become healthy\n--- output ---\n${output.slice(-4000)}`);
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	return { baseUrl, transcoderUrl: `http://127.0.0.1:${ports.TRANSCODER_PORT}`, cluster, child, output: () => output, stop };
+}
