@@ -8,7 +8,6 @@ import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
 import * as schema from "./schema";
 
 export type Db = NodePgDatabase<typeof schema>;
-export type ReadSource = "replica" | "primary";
 /** Why a read went where it went; surfaced as `x-db-read` for tests, benchmarks and debugging. */
 export type ReadDecision =
 	| { source: "replica" }
