@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+import { generateSigningKey } from "./scripts/signing-keys.ts";
 
 // A loopback port nothing listens on: stands in for a Postgres server that is down.
 const DEAD_POSTGRES = "postgresql://reels:reels-local@127.0.0.1:9/reels";
@@ -41,6 +42,12 @@ export default defineConfig({
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),
 								SAMPLE_PNG_BASE64: inject("samplePngBase64"),
+								// Two keys: the first signs, both verify (rotation). Fresh every run.
+								JWT_PRIVATE_KEYS: JSON.stringify([generateSigningKey("test-current"), generateSigningKey("test-previous")]),
+								// Generous quotas so tests do not spend each other's; quota tests set their own.
+								QUOTA_ANON_PER_HOUR: "100000",
+								QUOTA_USER_PER_HOUR: "100000",
+								QUOTA_AUTH_PER_HOUR: "100000",
 							},
 						},
 					})),

@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { migratePostgres } from "./migrate.ts";
 import { APP_PASSWORD, type ClusterOptions, down, up } from "./postgres-cluster.ts";
+import { ensureDevSecrets } from "./signing-keys.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
@@ -75,6 +76,7 @@ async function main() {
 	say("Postgres migrations applied");
 	applyD1Migrations(o.wranglerStateDir);
 	say("D1 migrations applied");
+	if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated a local JWT signing key in .dev.vars");
 
 	const hint = ffmpegHint();
 	if (hint) say(hint);

@@ -1,14 +1,22 @@
+import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { authRoutes } from "./api/auth/auth-routes";
 import { healthRoutes } from "./api/health/health-route";
+import { adminUserRoutes } from "./api/users/admin-user-routes";
+import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
+import { jwksRoutes } from "./api/well-known/jwks-route";
 import type { AppEnv } from "./lib/app/app-env";
+import { authenticate } from "./lib/auth/authenticate";
+import { corsFromConfig } from "./lib/http/cors";
 import { accessLog } from "./lib/observability/access-log";
 import { postgres } from "./lib/postgres/postgres-middleware";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
 import { burstLimit } from "./lib/rate-limit/burst-limit";
+import { hourlyQuota } from "./lib/rate-limit/hourly-quota";
 
 /** Every route validates with zod; a failed validation is one 400 problem listing each issue. */
 export const validationHook = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
@@ -23,17 +31,33 @@ export function createApp() {
 
 	app.use(requestId({ limitLength: 128 }));
 	app.use(accessLog());
-	app.use(secureHeaders());
-	app.use("/api/*", burstLimit());
-	app.use("/api/*", postgres());
+	app.use(
+		secureHeaders({
+			strictTransportSecurity: "max-age=63072000; includeSubDomains",
+			xFrameOptions: "DENY",
+			referrerPolicy: "no-referrer",
+			contentSecurityPolicy: { frameAncestors: ["'none'"] },
+		}),
+	);
+	app.use(corsFromConfig());
+	// Order matters: cheap edge limits first, then the database handle, then who
+	// the caller is, then the quota that depends on it.
+	app.use("/api/*", burstLimit(), postgres(), authenticate(), hourlyQuota());
 
 	app.route("/", healthRoutes);
+	app.route("/", jwksRoutes);
+	app.route("/", authRoutes);
+	// /api/users/me before /api/users/{id}: the first matching route answers.
+	app.route("/", meRoutes);
+	app.route("/", adminUserRoutes);
 	app.route("/", userProfileRoutes);
 
+	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
 	});
+	app.get("/docs", swaggerUI({ url: "/openapi.json", title: "reels-edge API" }));
 
 	app.notFound((c) => problemResponse(c, new HttpProblem(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
 	app.onError(renderProblem);

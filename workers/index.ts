@@ -11,4 +11,5 @@ export default {
 } satisfies ExportedHandler<Env>;
 
 export { NotificationShard } from "../durable-objects/notification-shard";
+export { RateLimiter } from "../durable-objects/rate-limiter";
 export { TranscoderContainer } from "../durable-objects/transcoder-container";

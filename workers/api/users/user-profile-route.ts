@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { AppEnv } from "../../lib/app/app-env";
 import { users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
-import { ProblemSchema } from "../../lib/problems/problem-schema";
+import { problemResponses } from "../../lib/problems/problem-schema";
 import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
 
 const route = createRoute({
@@ -15,8 +15,7 @@ const route = createRoute({
 	request: { params: UserIdParamSchema },
 	responses: {
 		200: { description: "The profile", content: { "application/json": { schema: PublicProfileSchema } } },
-		400: { description: "Malformed id", content: { "application/problem+json": { schema: ProblemSchema } } },
-		404: { description: "No such user", content: { "application/problem+json": { schema: ProblemSchema } } },
+		...problemResponses(400, 404, 429),
 	},
 });
 

@@ -1,3 +1,4 @@
+import type { AuthContext } from "../auth/authenticate";
 import type { RoutedDatabase } from "../postgres/routed-database";
 
 /** Hono's environment for every route: bindings from wrangler.toml, per-request variables. */
@@ -6,5 +7,7 @@ export interface AppEnv {
 	Variables: {
 		requestId: string;
 		db: RoutedDatabase;
+		/** Set by `authenticate()` when a valid access token was presented. */
+		auth?: AuthContext;
 	};
 }

@@ -8,6 +8,22 @@ const ConfigSchema = z.object({
 	TRANSCODER_URL: z.union([z.literal(""), z.url()]),
 	REPLICA_MAX_LAG_SECONDS: z.coerce.number().positive(),
 	PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive(),
+	JWT_ISSUER: z.string().min(1),
+	JWT_AUDIENCE: z.string().min(1),
+	ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600),
+	REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600),
+	CORS_ORIGINS: z
+		.string()
+		.transform((s) =>
+			s
+				.split(",")
+				.map((o) => o.trim())
+				.filter(Boolean),
+		)
+		.pipe(z.array(z.url())),
+	QUOTA_ANON_PER_HOUR: z.coerce.number().int().positive(),
+	QUOTA_USER_PER_HOUR: z.coerce.number().int().positive(),
+	QUOTA_AUTH_PER_HOUR: z.coerce.number().int().positive(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

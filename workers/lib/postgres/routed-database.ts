@@ -36,8 +36,17 @@ export class RoutedDatabase {
 	constructor(
 		private readonly env: Env,
 		/** The newest WAL position this client has written, from its token. */
-		private readonly readAfterLsn?: string,
+		private readAfterLsn?: string,
 	) {}
+
+	/**
+	 * Raises the position reads must reflect, e.g. to the one stamped into an
+	 * access token when its session was created. Call before the first read.
+	 */
+	readAtLeast(lsn: string | undefined): void {
+		if (!lsn || this.decision) return;
+		if (!this.readAfterLsn || compareLsn(lsn, this.readAfterLsn) > 0) this.readAfterLsn = lsn;
+	}
 
 	/** Runs `fn` on the primary and records the WAL position for the response's token. */
 	async write<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -62,6 +71,15 @@ export class RoutedDatabase {
 		this.lastRead = decision;
 		const client = decision.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
 		return fn(drizzle(client, { schema }));
+	}
+
+	/**
+	 * Reads on the primary whatever the routing says: for the rare read that
+	 * must not miss a row written moments ago by a client that carries no token
+	 * (a session created by the login that returned this very access token).
+	 */
+	async readFromPrimary<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+		return fn(drizzle(await this.readablePrimary(), { schema }));
 	}
 
 	/** The routing decision for this request's reads (made once, on first read). */

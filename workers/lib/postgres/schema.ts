@@ -14,6 +14,10 @@ export const users = pgTable(
 		name: text("name").notNull(),
 		bio: text("bio").notNull().default(""),
 		role: userRole("role").notNull().default("user"),
+		// pbkdf2-sha256$iterations$salt$hash (workers/lib/auth/password-hash.ts)
+		passwordHash: text("password_hash"),
+		// An image asset in the media plane (D1); an id, never a cross-store foreign key.
+		avatarAssetId: uuid("avatar_asset_id"),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 	},
@@ -23,4 +27,34 @@ export const users = pgTable(
 		index("users_created_at_idx").on(t.createdAt),
 		check("users_name_length", sql`char_length(${t.name}) between 1 and 80`),
 	],
+);
+
+/** A sign-in: the family of refresh tokens it rotates through. Logout or reuse revokes it. */
+export const sessions = pgTable(
+	"sessions",
+	{
+		id: uuid("id").primaryKey(),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		revokedAt: timestamp("revoked_at", { withTimezone: true }),
+		revokedReason: text("revoked_reason"),
+	},
+	(t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/** Refresh tokens, stored only as SHA-256; each is used once, then replaced. */
+export const refreshTokens = pgTable(
+	"refresh_tokens",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		sessionId: uuid("session_id")
+			.notNull()
+			.references(() => sessions.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+		usedAt: timestamp("used_at", { withTimezone: true }),
+	},
+	(t) => [index("refresh_tokens_session_idx").on(t.sessionId)],
 );

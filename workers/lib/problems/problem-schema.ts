@@ -13,3 +13,25 @@ export const ProblemSchema = z
 		errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 	})
 	.openapi("Problem");
+
+const DESCRIPTIONS: Record<number, string> = {
+	400: "Invalid input",
+	401: "Not signed in, or the token is not valid",
+	403: "Signed in without the needed role",
+	404: "Not found",
+	409: "Conflict",
+	413: "Body too large",
+	415: "Not JSON",
+	429: "Rate limited or over quota (see Retry-After)",
+	503: "A dependency is down (see Retry-After)",
+};
+
+/** OpenAPI `responses` entries for the problem statuses a route can answer. */
+export function problemResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {
+	return Object.fromEntries(
+		statuses.map((s) => [
+			s,
+			{ description: DESCRIPTIONS[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } },
+		]),
+	);
+}

@@ -39,8 +39,10 @@ export function renderProblem(err: Error, c: Context): Response {
 	if (err instanceof HttpProblem) return problemResponse(c, err);
 	if (err instanceof HTTPException) {
 		// hono's own middleware (body limit, etc.) throws these with a ready status.
+		// e.g. hono's JSON validator: 400 "Malformed JSON in request body".
 		const status = err.status as ContentfulStatusCode;
-		return problemResponse(c, new HttpProblem(status, `http_${status}`, err.message || undefined));
+		const code = status === 400 ? "malformed_request" : `http_${status}`;
+		return problemResponse(c, new HttpProblem(status, code, err.message || undefined));
 	}
 	logger.error("unhandled_error", {
 		requestId: c.get("requestId"),

@@ -1,0 +1,243 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { users } from "../../lib/postgres/schema";
+import { api, GOOD_PASSWORD, registerUser, type Session, uniqueEmail } from "../../test-support/api";
+
+async function countUsersWithEmail(email: string): Promise<number> {
+	const db = new RoutedDatabase(env);
+	try {
+		const [row] = await db.write((q) =>
+			q.select({ n: sql<number>`count(*)::int` }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`),
+		);
+		return row?.n ?? 0;
+	} finally {
+		await db.close();
+	}
+}
+
+describe("register and login", () => {
+	it("registers, answers 201 with the user and a token pair, and never returns the password hash", async () => {
+		const email = uniqueEmail();
+		const res = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name: "Ada" } });
+		expect(res.status).toBe(201);
+		const body = (await res.json()) as Session & Record<string, unknown>;
+		expect(body).toMatchObject({ tokenType: "Bearer", expiresIn: 900, user: { email, name: "Ada", bio: "", avatarAssetId: null } });
+		expect(body.accessToken.split(".")).toHaveLength(3);
+		expect(body.refreshToken.length).toBeGreaterThanOrEqual(40);
+		expect(JSON.stringify(body)).not.toMatch(/pbkdf2|password/i);
+		expect(res.headers.get("x-consistency-token")).toMatch(/\//);
+	});
+
+	it("signs in with the right password, case-insensitively on the email", async () => {
+		const { email } = await registerUser();
+		const res = await api("/api/auth/login", { method: "POST", json: { email: email.toUpperCase(), password: GOOD_PASSWORD } });
+		expect(res.status).toBe(200);
+		const me = await api("/api/users/me", { token: ((await res.json()) as Session).accessToken });
+		expect(me.status).toBe(200);
+		expect(await me.json()).toMatchObject({ email });
+	});
+
+	it("answers an unknown email exactly like a wrong password", async () => {
+		const { email } = await registerUser();
+		const wrong = await api("/api/auth/login", { method: "POST", json: { email, password: "wrong password 1" } });
+		const unknown = await api("/api/auth/login", { method: "POST", json: { email: uniqueEmail("nobody"), password: "wrong password 1" } });
+		expect(wrong.status).toBe(401);
+		expect(unknown.status).toBe(401);
+		const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+		expect(strip(await wrong.json())).toEqual(strip(await unknown.json()));
+	});
+
+	it("refuses a second account with the same email (any case) with 409 and writes nothing", async () => {
+		const { email } = await registerUser();
+		const res = await api("/api/auth/register", {
+			method: "POST",
+			json: { email: email.toUpperCase(), password: GOOD_PASSWORD, name: "Twin" },
+		});
+		expect(res.status).toBe(409);
+		expect(await res.json()).toMatchObject({ code: "email_taken" });
+		expect(await countUsersWithEmail(email)).toBe(1);
+	});
+});
+
+describe("refresh rotation", () => {
+	it("trades a refresh token for a new pair, once", async () => {
+		const s = await registerUser();
+		const res = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } });
+		expect(res.status).toBe(200);
+		const next = (await res.json()) as Session;
+		expect(next.refreshToken).not.toBe(s.refreshToken);
+		expect((await api("/api/users/me", { token: next.accessToken })).status).toBe(200);
+	});
+
+	it("refuses a reused refresh token and revokes its whole family", async () => {
+		const s = await registerUser();
+		const first = (await (await api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } })).json()) as Session;
+
+		const reuse = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } });
+		expect(reuse.status).toBe(401);
+		expect(await reuse.json()).toMatchObject({ code: "refresh_token_reused" });
+
+		// The legitimate newest token of the family is dead too, and so are its access tokens.
+		const after = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: first.refreshToken } });
+		expect(after.status).toBe(401);
+		expect(await after.json()).toMatchObject({ code: "session_revoked" });
+		const token = reuse.headers.get("x-consistency-token") ?? "";
+		const me = await api("/api/users/me", { token: first.accessToken, headers: { "x-consistency-token": token } });
+		expect(me.status).toBe(401);
+		// Other sessions of the same user are not affected.
+		const other = await api("/api/auth/login", { method: "POST", json: { email: s.email, password: GOOD_PASSWORD } });
+		expect(other.status).toBe(200);
+	});
+
+	it("refuses a refresh token it never issued", async () => {
+		const res = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: "x".repeat(43) } });
+		expect(res.status).toBe(401);
+		expect(await res.json()).toMatchObject({ code: "invalid_refresh_token" });
+	});
+});
+
+describe("logout", () => {
+	it("refuses the access token at once, before it expires, and revokes the refresh family", async () => {
+		const s = await registerUser();
+		const out = await api("/api/auth/logout", { method: "POST", token: s.accessToken });
+		expect(out.status).toBe(204);
+		const consistency = out.headers.get("x-consistency-token") ?? "";
+		const me = await api("/api/users/me", { token: s.accessToken, headers: { "x-consistency-token": consistency } });
+		expect(me.status).toBe(401);
+		expect(me.headers.get("www-authenticate")).toContain("invalid_token");
+		const refresh = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } });
+		expect(refresh.status).toBe(401);
+		expect(await refresh.json()).toMatchObject({ code: "session_revoked" });
+	});
+
+	it("needs a signed-in caller", async () => {
+		const res = await api("/api/auth/logout", { method: "POST" });
+		expect(res.status).toBe(401);
+		expect(await res.json()).toMatchObject({ code: "authentication_required" });
+	});
+});
+
+describe("bad input on register: a clear 4xx problem and nothing written", () => {
+	const register = (body: unknown, init: RequestInit = {}) =>
+		api("/api/auth/register", {
+			method: "POST",
+			...(typeof body === "string" ? { body, headers: { "content-type": "application/json" } } : { json: body }),
+			...init,
+		});
+
+	it("malformed JSON → 400 malformed_request", async () => {
+		const res = await register('{"email": "a@b.c", ');
+		expect(res.status).toBe(400);
+		expect(res.headers.get("content-type")).toBe("application/problem+json");
+		expect(await res.json()).toMatchObject({ code: "malformed_request" });
+	});
+
+	it("missing and extra fields → 400 listing each", async () => {
+		const res = await register({ email: uniqueEmail(), password: GOOD_PASSWORD, role: "admin" });
+		expect(res.status).toBe(400);
+		const body = (await res.json()) as { code: string; errors: { path: string; message: string }[] };
+		expect(body.code).toBe("validation_failed");
+		const paths = body.errors.map((e) => e.path);
+		expect(paths).toContain("name");
+		expect(body.errors.some((e) => /role|unrecognized/i.test(e.message))).toBe(true);
+	});
+
+	it("invalid email → 400", async () => {
+		const res = await register({ email: "not-an-email", password: GOOD_PASSWORD, name: "X" });
+		expect(res.status).toBe(400);
+		expect(((await res.json()) as { errors: { path: string }[] }).errors[0]?.path).toBe("email");
+	});
+
+	it("weak password → 400 stating the rule", async () => {
+		for (const password of ["short1", "onlyletterslong", "1234567890123"]) {
+			const email = uniqueEmail();
+			const res = await register({ email, password, name: "X" });
+			expect(res.status, password).toBe(400);
+			expect(JSON.stringify(await res.json())).toContain("10 to 128 characters, with at least one letter and at least one digit or symbol");
+			expect(await countUsersWithEmail(email)).toBe(0);
+		}
+	});
+
+	it("oversized fields and bodies → 400 / 413", async () => {
+		expect((await register({ email: uniqueEmail(), password: GOOD_PASSWORD, name: "n".repeat(81) })).status).toBe(400);
+		expect((await register({ email: uniqueEmail(), password: `${"p".repeat(129)}1`, name: "X" })).status).toBe(400);
+		const huge = await register({ email: uniqueEmail(), password: GOOD_PASSWORD, name: "X", pad: "z".repeat(20_000) });
+		expect(huge.status).toBe(413);
+		expect(await huge.json()).toMatchObject({ code: "body_too_large" });
+	});
+
+	it("a body that is not JSON → 415", async () => {
+		const res = await api("/api/auth/register", {
+			method: "POST",
+			body: "email=a@b.c",
+			headers: { "content-type": "application/x-www-form-urlencoded" },
+		});
+		expect(res.status).toBe(415);
+		expect(await res.json()).toMatchObject({ code: "unsupported_media_type" });
+	});
+
+	it("SQL-looking strings are data, never SQL", async () => {
+		const name = "Robert'); DROP TABLE users;--";
+		const email = uniqueEmail("o'reilly");
+		const res = await register({ email, password: "' OR '1'='1 -- 9", name });
+		expect(res.status).toBe(201);
+		expect(((await res.json()) as Session & { user: { name: string } }).user.name).toBe(name);
+		const login = await api("/api/auth/login", { method: "POST", json: { email: "' OR 1=1 --@x.io", password: "' OR '1'='1" } });
+		expect([400, 401]).toContain(login.status);
+		expect(await countUsersWithEmail(email)).toBe(1);
+	});
+});
+
+describe("roles", () => {
+	async function promote(userId: string, role: "admin" | "user") {
+		const db = new RoutedDatabase(env);
+		try {
+			await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
+			return db.consistencyToken() ?? "";
+		} finally {
+			await db.close();
+		}
+	}
+
+	it("keeps /api/users for admins: 401 anonymous, 403 user, 200 admin", async () => {
+		expect((await api("/api/users")).status).toBe(401);
+		const s = await registerUser();
+		const asUser = await api("/api/users", { token: s.accessToken });
+		expect(asUser.status).toBe(403);
+		expect(await asUser.json()).toMatchObject({ code: "forbidden" });
+		const lsn = await promote(s.user.id, "admin");
+		const asAdmin = await api("/api/users?limit=2", { token: s.accessToken, headers: { "x-consistency-token": lsn } });
+		expect(asAdmin.status).toBe(200);
+		const page = (await asAdmin.json()) as { items: { id: string }[]; nextCursor: string | null };
+		expect(page.items).toHaveLength(2);
+		expect(page.nextCursor).toEqual(expect.any(String));
+		const next = await api(`/api/users?limit=2&cursor=${page.nextCursor}`, {
+			token: s.accessToken,
+			headers: { "x-consistency-token": lsn },
+		});
+		const second = (await next.json()) as { items: { id: string }[] };
+		expect(second.items.map((u) => u.id)).not.toContain(page.items[0]?.id);
+	});
+
+	it("applies a role change at once, whatever the token says", async () => {
+		const s = await registerUser();
+		const up = await promote(s.user.id, "admin");
+		expect((await api("/api/users", { token: s.accessToken, headers: { "x-consistency-token": up } })).status).toBe(200);
+		const down = await promote(s.user.id, "user");
+		expect((await api("/api/users", { token: s.accessToken, headers: { "x-consistency-token": down } })).status).toBe(403);
+	});
+
+	it("answers a forged cursor or an out-of-range limit with 400", async () => {
+		const s = await registerUser();
+		const lsn = await promote(s.user.id, "admin");
+		const headers = { "x-consistency-token": lsn };
+		const forged = btoa(JSON.stringify({ t: "2026-01-01T00:00:00Z'; --", i: "x" }));
+		const bad = await api(`/api/users?cursor=${forged}`, { token: s.accessToken, headers });
+		expect(bad.status).toBe(400);
+		expect(await bad.json()).toMatchObject({ code: "invalid_cursor" });
+		expect((await api("/api/users?limit=0", { token: s.accessToken, headers })).status).toBe(400);
+		expect((await api("/api/users?limit=101", { token: s.accessToken, headers })).status).toBe(400);
+	});
+});

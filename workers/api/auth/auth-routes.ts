@@ -1,0 +1,76 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../lib/app/app-env";
+import { requireAuth } from "../../lib/auth/authenticate";
+import { jsonBody } from "../../lib/http/json-body";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
+import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
+import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+
+const register = createRoute({
+	method: "post",
+	path: "/api/auth/register",
+	tags: ["auth"],
+	summary: "Create an account and sign in",
+	description: "The first account on a fresh deployment becomes `admin`.",
+	middleware: [credentialQuota(), jsonBody()] as const,
+	request: { body: { ...json(RegisterBodySchema), required: true } },
+	responses: { 201: { description: "Signed in", ...json(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
+});
+
+const login = createRoute({
+	method: "post",
+	path: "/api/auth/login",
+	tags: ["auth"],
+	summary: "Sign in with email and password",
+	middleware: [credentialQuota(), jsonBody()] as const,
+	request: { body: { ...json(LoginBodySchema), required: true } },
+	responses: { 200: { description: "Signed in", ...json(SessionSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+});
+
+const refresh = createRoute({
+	method: "post",
+	path: "/api/auth/refresh",
+	tags: ["auth"],
+	summary: "Trade a refresh token for a new token pair",
+	description: "Each refresh token works once. Presenting a used one revokes its whole session.",
+	middleware: [jsonBody()] as const,
+	request: { body: { ...json(RefreshBodySchema), required: true } },
+	responses: { 200: { description: "A new pair", ...json(TokenPairSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+});
+
+const logout = createRoute({
+	method: "post",
+	path: "/api/auth/logout",
+	tags: ["auth"],
+	summary: "End this session",
+	description: "The access token is refused from now on, before its expiry, and the session's refresh tokens with it.",
+	security: [{ bearer: [] }],
+	middleware: [requireAuth()] as const,
+	responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429) },
+});
+
+export const authRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(register, async (c) => {
+		const body = c.req.valid("json");
+		const user = await registerUser(c.var.db, body);
+		const tokens = await startSession(c.var.db, c.env, user);
+		return c.json({ ...tokens, user: toPrivateUser(user) }, 201);
+	})
+	.openapi(login, async (c) => {
+		const { email, password } = c.req.valid("json");
+		const user = await checkCredentials(c.var.db, email, password);
+		const tokens = await startSession(c.var.db, c.env, user);
+		return c.json({ ...tokens, user: toPrivateUser(user) }, 200);
+	})
+	.openapi(refresh, async (c) => {
+		const { refreshToken } = c.req.valid("json");
+		return c.json(await rotateRefreshToken(c.var.db, c.env, refreshToken), 200);
+	})
+	.openapi(logout, async (c) => {
+		const auth = c.var.auth;
+		if (auth) await endSession(c.var.db, auth.sid);
+		return c.body(null, 204);
+	});

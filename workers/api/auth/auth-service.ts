@@ -1,0 +1,160 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { signAccessToken } from "../../lib/auth/access-token";
+import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
+import { decoyHash, hashPassword, verifyPassword } from "../../lib/auth/password-hash";
+import { configOf } from "../../lib/config/config";
+import { uuidv7 } from "../../lib/ids/uuidv7";
+import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
+import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import type { PrivateUser } from "./auth-schemas";
+
+type UserRow = typeof users.$inferSelect;
+
+// Any constant works: it only serialises concurrent "is this the first account?" checks.
+const FIRST_ADMIN_LOCK = 7_261_001;
+const UNIQUE_VIOLATION = "23505";
+
+export function toPrivateUser(u: UserRow): PrivateUser {
+	return {
+		id: u.id,
+		email: u.email,
+		name: u.name,
+		bio: u.bio,
+		role: u.role,
+		avatarAssetId: u.avatarAssetId,
+		createdAt: u.createdAt.toISOString(),
+	};
+}
+
+const isUniqueViolation = (err: unknown): boolean => {
+	const e = err as { code?: string; cause?: { code?: string } };
+	return e?.code === UNIQUE_VIOLATION || e?.cause?.code === UNIQUE_VIOLATION;
+};
+
+const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
+const refreshRefused = (code: string, detail: string) => new HttpProblem(401, code, detail);
+
+/** Creates the account; the very first account becomes admin. 409 when the email is taken. */
+export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
+	const passwordHash = await hashPassword(input.password);
+	try {
+		return await db.write((q) =>
+			q.transaction(async (tx) => {
+				await tx.execute(sql`SELECT pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`);
+				const [anyone] = await tx.select({ id: users.id }).from(users).limit(1);
+				const [row] = await tx
+					.insert(users)
+					.values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role: anyone ? "user" : "admin" })
+					.returning();
+				if (!row) throw new Error("insert returned no row");
+				return row;
+			}),
+		);
+	} catch (err) {
+		if (isUniqueViolation(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
+		throw err;
+	}
+}
+
+/**
+ * Same answer and the same hashing work for an unknown email and a wrong
+ * password. Reads the primary: credentials must be current (an account made a
+ * moment ago, a password changed a moment ago), and sign-ins are rare enough.
+ */
+export async function checkCredentials(db: RoutedDatabase, email: string, password: string): Promise<UserRow> {
+	const [user] = await db.readFromPrimary((q) => q.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1));
+	const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+	if (!user || !ok) throw badCredentials();
+	return user;
+}
+
+async function issueRefreshToken(tx: Pick<Db, "insert">, env: Env, sessionId: string): Promise<string> {
+	const token = newOpaqueToken();
+	const ttlMs = configOf(env).REFRESH_TOKEN_TTL_SECONDS * 1000;
+	await tx.insert(refreshTokens).values({ tokenHash: await hashOpaqueToken(token), sessionId, expiresAt: new Date(Date.now() + ttlMs) });
+	return token;
+}
+
+/** A new session (refresh-token family) for `user`, with its first token pair. */
+export async function startSession(db: RoutedDatabase, env: Env, user: UserRow) {
+	const sessionId = uuidv7();
+	const refreshToken = await db.write((q) =>
+		q.transaction(async (tx) => {
+			await tx.insert(sessions).values({ id: sessionId, userId: user.id });
+			return issueRefreshToken(tx, env, sessionId);
+		}),
+	);
+	const access = await signAccessToken(env, { sub: user.id, role: user.role, sid: sessionId, lsn: db.consistencyToken() });
+	return { accessToken: access.token, refreshToken, tokenType: "Bearer" as const, expiresIn: access.expiresIn };
+}
+
+type RotateOutcome =
+	| { ok: true; token: string; userId: string; role: UserRow["role"]; sessionId: string }
+	| { ok: false; problem: HttpProblem };
+
+/**
+ * Trades a refresh token for a new pair. Each token works once: presenting a
+ * used one means it was copied, so the whole family (session) is revoked and
+ * every token of it, the thief's and the owner's, stops working.
+ */
+export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented: string) {
+	const tokenHash = await hashOpaqueToken(presented);
+	// The revocation must commit even though the caller gets an error, so the
+	// transaction returns an outcome instead of throwing.
+	const outcome = await db.write((q) =>
+		q.transaction(async (tx): Promise<RotateOutcome> => {
+			const [row] = await tx
+				.select({
+					usedAt: refreshTokens.usedAt,
+					expiresAt: refreshTokens.expiresAt,
+					sessionId: sessions.id,
+					revokedAt: sessions.revokedAt,
+					userId: users.id,
+					role: users.role,
+				})
+				.from(refreshTokens)
+				.innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+				.innerJoin(users, eq(users.id, sessions.userId))
+				.where(eq(refreshTokens.tokenHash, tokenHash))
+				.for("update", { of: refreshTokens })
+				.limit(1);
+			if (!row) return { ok: false, problem: refreshRefused("invalid_refresh_token", "The refresh token is not valid.") };
+			if (row.revokedAt) return { ok: false, problem: refreshRefused("session_revoked", "This session has ended; sign in again.") };
+			if (row.usedAt) {
+				await tx
+					.update(sessions)
+					.set({ revokedAt: new Date(), revokedReason: "refresh_token_reused" })
+					.where(and(eq(sessions.id, row.sessionId), isNull(sessions.revokedAt)));
+				return {
+					ok: false,
+					problem: refreshRefused("refresh_token_reused", "This refresh token was already used; the session is revoked. Sign in again."),
+				};
+			}
+			if (row.expiresAt.getTime() <= Date.now()) {
+				return { ok: false, problem: refreshRefused("refresh_token_expired", "The refresh token has expired; sign in again.") };
+			}
+			await tx.update(refreshTokens).set({ usedAt: new Date() }).where(eq(refreshTokens.tokenHash, tokenHash));
+			const token = await issueRefreshToken(tx, env, row.sessionId);
+			return { ok: true, token, userId: row.userId, role: row.role, sessionId: row.sessionId };
+		}),
+	);
+	if (!outcome.ok) throw outcome.problem;
+	const access = await signAccessToken(env, {
+		sub: outcome.userId,
+		role: outcome.role,
+		sid: outcome.sessionId,
+		lsn: db.consistencyToken(),
+	});
+	return { accessToken: access.token, refreshToken: outcome.token, tokenType: "Bearer" as const, expiresIn: access.expiresIn };
+}
+
+/** Ends the session: its access tokens are refused from now on and its refresh tokens with them. */
+export async function endSession(db: RoutedDatabase, sessionId: string): Promise<void> {
+	await db.write((q) =>
+		q
+			.update(sessions)
+			.set({ revokedAt: new Date(), revokedReason: "logout" })
+			.where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt))),
+	);
+}

@@ -1,0 +1,75 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq, ne } from "drizzle-orm";
+import type { AppEnv } from "../../lib/app/app-env";
+import { requireAuth } from "../../lib/auth/authenticate";
+import { jsonBody } from "../../lib/http/json-body";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { users } from "../../lib/postgres/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
+import { toPrivateUser } from "../auth/auth-service";
+
+const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
+
+const UpdateMeSchema = z
+	.strictObject({
+		name: DisplayNameSchema.optional(),
+		bio: z.string().trim().max(300).optional(),
+		avatarAssetId: z.uuid().nullable().optional().openapi({ description: "An image asset you uploaded, or null to remove" }),
+	})
+	.refine((b) => Object.keys(b).length > 0, "Send at least one field to change.")
+	.openapi("UpdateMeRequest");
+
+const getMe = createRoute({
+	method: "get",
+	path: "/api/users/me",
+	tags: ["users"],
+	summary: "Your own account",
+	security: [{ bearer: [] }],
+	middleware: [requireAuth()] as const,
+	responses: { 200: { description: "Your account", ...json(PrivateUserSchema) }, ...problemResponses(401, 429) },
+});
+
+const patchMe = createRoute({
+	method: "patch",
+	path: "/api/users/me",
+	tags: ["users"],
+	summary: "Change your name, bio or avatar",
+	security: [{ bearer: [] }],
+	middleware: [requireAuth(), jsonBody()] as const,
+	request: { body: { ...json(UpdateMeSchema), required: true } },
+	responses: { 200: { description: "Updated", ...json(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+});
+
+/** The avatar must be an image asset of the caller's that did not fail processing (media plane, by id). */
+async function assertOwnImage(env: Env, ownerId: string, assetId: string) {
+	const asset = await mediaDb(env).query.assets.findFirst({
+		where: and(eq(assets.id, assetId), eq(assets.ownerId, ownerId), eq(assets.kind, "image"), ne(assets.status, "failed")),
+		columns: { id: true },
+	});
+	if (!asset) throw new HttpProblem(400, "invalid_avatar_asset", "avatarAssetId must be an image you uploaded.");
+}
+
+export const meRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(getMe, async (c) => {
+		const sub = c.var.auth?.sub ?? "";
+		const user = await c.var.db.read((q) => q.query.users.findFirst({ where: eq(users.id, sub) }));
+		if (!user) throw new HttpProblem(401, "invalid_token", "The account no longer exists.");
+		return c.json(toPrivateUser(user), 200);
+	})
+	.openapi(patchMe, async (c) => {
+		const sub = c.var.auth?.sub ?? "";
+		const changes = c.req.valid("json");
+		if (changes.avatarAssetId) await assertOwnImage(c.env, sub, changes.avatarAssetId);
+		const [user] = await c.var.db.write((q) =>
+			q
+				.update(users)
+				.set({ ...changes, updatedAt: new Date() })
+				.where(eq(users.id, sub))
+				.returning(),
+		);
+		if (!user) throw new HttpProblem(401, "invalid_token", "The account no longer exists.");
+		return c.json(toPrivateUser(user), 200);
+	});

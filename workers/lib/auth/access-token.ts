@@ -1,0 +1,80 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import { configOf } from "../config/config";
+import { uuidv7 } from "../ids/uuidv7";
+import { LsnSchema } from "../postgres/consistency-token";
+import { HttpProblem } from "../problems/http-problem";
+import { JWT_ALGORITHM, signingKeys } from "./signing-keys";
+
+export const ROLES = ["user", "creator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Tolerated clock difference between the issuer and a verifier. */
+export const CLOCK_SKEW_S = 30;
+
+export interface AccessClaims {
+	sub: string;
+	role: Role;
+	/** The session (refresh-token family) this token belongs to; logout revokes it. */
+	sid: string;
+	jti: string;
+	/** WAL position of the write that created or rotated the session (read-your-writes for the bearer). */
+	lsn?: string;
+}
+
+const ClaimsSchema = z.object({ sub: z.uuid(), role: z.enum(ROLES), sid: z.uuid(), jti: z.string().min(1), lsn: LsnSchema.optional() });
+
+export async function signAccessToken(env: Env, claims: Omit<AccessClaims, "jti">): Promise<{ token: string; expiresIn: number }> {
+	const config = configOf(env);
+	const { current } = await signingKeys(env);
+	const expiresIn = config.ACCESS_TOKEN_TTL_SECONDS;
+	const token = await new SignJWT({ role: claims.role, sid: claims.sid, ...(claims.lsn ? { lsn: claims.lsn } : {}) })
+		.setProtectedHeader({ alg: JWT_ALGORITHM, kid: current.kid, typ: "JWT" })
+		.setIssuer(config.JWT_ISSUER)
+		.setAudience(config.JWT_AUDIENCE)
+		.setSubject(claims.sub)
+		.setJti(uuidv7())
+		.setIssuedAt()
+		.setNotBefore("0s")
+		.setExpirationTime(`${expiresIn}s`)
+		.sign(current.key);
+	return { token, expiresIn };
+}
+
+export const invalidToken = (detail: string) =>
+	new HttpProblem(401, "invalid_token", detail, {}, { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${detail}"` });
+
+/**
+ * Verifies signature (EdDSA only: never `none`, never HS/RS), issuer,
+ * audience, exp and nbf with a small skew, and the claims we rely on.
+ */
+export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims> {
+	const config = configOf(env);
+	const { verifying } = await signingKeys(env);
+	try {
+		const { payload } = await jwtVerify(
+			token,
+			(header) => {
+				const key = header.kid ? verifying.get(header.kid) : undefined;
+				if (!key) throw new errors.JWKSNoMatchingKey();
+				return key;
+			},
+			{
+				algorithms: [JWT_ALGORITHM],
+				issuer: config.JWT_ISSUER,
+				audience: config.JWT_AUDIENCE,
+				clockTolerance: CLOCK_SKEW_S,
+				requiredClaims: ["exp", "iat", "jti", "sub"],
+			},
+		);
+		const claims = ClaimsSchema.safeParse(payload);
+		if (!claims.success) throw invalidToken("The token's claims are incomplete.");
+		return claims.data;
+	} catch (err) {
+		if (err instanceof HttpProblem) throw err;
+		if (err instanceof errors.JWTExpired) throw invalidToken("The token has expired.");
+		if (err instanceof errors.JWTClaimValidationFailed) throw invalidToken(`The token's ${err.claim} claim is not acceptable.`);
+		if (err instanceof errors.JWKSNoMatchingKey) throw invalidToken("The token was signed with an unknown key.");
+		throw invalidToken("The token is malformed or its signature does not verify.");
+	}
+}

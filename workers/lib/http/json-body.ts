@@ -1,0 +1,30 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { every } from "hono/combine";
+import { HttpProblem } from "../problems/http-problem";
+
+/** Default ceiling for small JSON bodies (auth, profile edits). */
+export const SMALL_JSON_BYTES = 16 * 1024;
+
+const requireJsonContentType: MiddlewareHandler = async (c, next) => {
+	const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+	if (type !== "application/json") {
+		throw new HttpProblem(415, "unsupported_media_type", "Send the body as application/json.", {}, { "Accept-Post": "application/json" });
+	}
+	await next();
+};
+
+/**
+ * For routes that take JSON: 415 for any other content type, 413 past
+ * `maxBytes` (counted while streaming, so a lying Content-Length does not help).
+ */
+export const jsonBody = (maxBytes = SMALL_JSON_BYTES): MiddlewareHandler =>
+	every(
+		requireJsonContentType,
+		bodyLimit({
+			maxSize: maxBytes,
+			onError: () => {
+				throw new HttpProblem(413, "body_too_large", `The body is larger than ${maxBytes} bytes.`);
+			},
+		}),
+	);

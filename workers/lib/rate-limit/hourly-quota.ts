@@ -1,0 +1,60 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app/app-env";
+import { configOf } from "../config/config";
+import { HttpProblem } from "../problems/http-problem";
+import { clientIp } from "./client-ip";
+import type { GcraDecision, Quota } from "./gcra";
+
+const HOUR_S = 3600;
+
+type QuotaKind = "anonymous" | "user" | "auth";
+
+function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Quota; policy: string } {
+	const config = configOf(c.env);
+	switch (kind) {
+		case "user":
+			return { key: `user:${c.var.auth?.sub}`, quota: { limit: config.QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S }, policy: "user-hourly" };
+		case "auth":
+			return { key: `ip:${clientIp(c)}:auth`, quota: { limit: config.QUOTA_AUTH_PER_HOUR, periodSeconds: HOUR_S }, policy: "auth-hourly" };
+		default:
+			return { key: `ip:${clientIp(c)}`, quota: { limit: config.QUOTA_ANON_PER_HOUR, periodSeconds: HOUR_S }, policy: "anonymous-hourly" };
+	}
+}
+
+/** IETF RateLimit / RateLimit-Policy fields (draft-ietf-httpapi-ratelimit-headers). */
+function setHeaders(c: Context<AppEnv>, policy: string, quota: Quota, d: GcraDecision) {
+	c.header("RateLimit-Policy", `"${policy}";q=${quota.limit};w=${quota.periodSeconds}`);
+	c.header("RateLimit", `"${policy}";r=${d.remaining};t=${d.allowed ? d.resetSeconds : d.retryAfterSeconds}`);
+}
+
+async function take(c: Context<AppEnv>, kind: QuotaKind) {
+	const { key, quota, policy } = quotaFor(c, kind);
+	const limiter = c.env.RATE_LIMITER.getByName(key);
+	const decision = await limiter.take(quota);
+	if (!decision.allowed) {
+		throw new HttpProblem(
+			429,
+			"quota_exceeded",
+			`The ${policy} quota of ${quota.limit} requests is used up; retry in ${decision.retryAfterSeconds}s.`,
+			{},
+			{
+				"Retry-After": String(decision.retryAfterSeconds),
+				"RateLimit-Policy": `"${policy}";q=${quota.limit};w=${quota.periodSeconds}`,
+				RateLimit: `"${policy}";r=0;t=${decision.retryAfterSeconds}`,
+			},
+		);
+	}
+	setHeaders(c, policy, quota, decision);
+}
+
+/** Hourly quota per user when signed in, per IP otherwise. Runs after authentication. */
+export const hourlyQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+	await take(c, c.var.auth ? "user" : "anonymous");
+	await next();
+};
+
+/** The stricter per-IP quota for credential endpoints (login, register), on top of the general one. */
+export const credentialQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+	await take(c, "auth");
+	await next();
+};

@@ -1,0 +1,31 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createApp } from "../app";
+
+/** Calls the real app (all middleware) with optional binding overrides. */
+export async function api(path: string, init: RequestInit & { json?: unknown; token?: string } = {}, overrides: Partial<Env> = {}) {
+	const headers = new Headers(init.headers);
+	if (init.json !== undefined) headers.set("content-type", "application/json");
+	if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+	const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+	const ctx = createExecutionContext();
+	const res = await createApp().fetch(new Request(`http://x${path}`, { ...init, headers, body }), { ...env, ...overrides }, ctx);
+	await waitOnExecutionContext(ctx);
+	return res;
+}
+
+export const uniqueEmail = (tag = "user") => `${tag}-${crypto.randomUUID()}@example.test`;
+export const GOOD_PASSWORD = "correct horse 9";
+
+export interface Session {
+	accessToken: string;
+	refreshToken: string;
+	user: { id: string; email: string; role: string };
+}
+
+export async function registerUser(name = "Test User"): Promise<Session & { email: string }> {
+	const email = uniqueEmail();
+	const res = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name } });
+	if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+	return { ...((await res.json()) as Session), email };
+}
