@@ -55,6 +55,7 @@ export default defineConfig({
 				test: {
 					name: "workers",
 					include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts"],
+					exclude: ["**/*.node.test.ts"],
 					globalSetup: ["./vitest.global-setup.ts"],
 					setupFiles: ["./workers/test-support/apply-migrations.ts"],
 				},
@@ -64,7 +65,7 @@ export default defineConfig({
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["transcode-container/**/*.test.ts", "scripts/**/*.test.ts"],
+					include: ["transcode-container/**/*.test.ts", "scripts/**/*.test.ts", "workers/**/*.node.test.ts"],
 					exclude: ["**/*.e2e.test.ts"],
 				},
 			},

@@ -72,11 +72,17 @@ async function main() {
 	const pg = up(o.cluster);
 	say(`primary ${pg.primaryUrl.replace(APP_PASSWORD, "***")}`);
 	say(`replica ${pg.replicaUrl.replace(APP_PASSWORD, "***")}`);
-	await migratePostgres(pg.primaryUrl);
-	say("Postgres migrations applied");
-	applyD1Migrations(o.wranglerStateDir);
-	say("D1 migrations applied");
-	if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated a local JWT signing key in .dev.vars");
+	try {
+		await migratePostgres(pg.primaryUrl);
+		say("Postgres migrations applied");
+		applyD1Migrations(o.wranglerStateDir);
+		say("D1 migrations applied");
+		if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated a local JWT signing key in .dev.vars");
+	} catch (err) {
+		// Leave nothing running that this run started.
+		if (pg.started) down(o.cluster);
+		throw err;
+	}
 
 	const hint = ffmpegHint();
 	if (hint) say(hint);

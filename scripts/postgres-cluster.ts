@@ -4,7 +4,7 @@
 //   node scripts/postgres-cluster.ts up|down|status|stop-replica|start-replica
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export interface ClusterOptions {
@@ -112,6 +112,35 @@ const isInitialized = (dir: string) => existsSync(join(dir, "PG_VERSION"));
 function isRunning(bin: string, dir: string): boolean {
 	if (!isInitialized(dir)) return false;
 	return run(join(bin, "pg_ctl"), ["-D", dir, "status"], { allowFail: true }).status === 0;
+}
+
+/**
+ * Rewrites the ports in an existing cluster's settings, so a folder made with
+ * other ports (PG_PORT changed) starts where the caller will look for it.
+ */
+function syncPorts(dir: string, port: number, primaryPort?: number) {
+	const file = join(dir, "postgresql.auto.conf");
+	if (!existsSync(file)) return;
+	let conf = readFileSync(file, "utf8").replace(/^port = \d+$/m, `port = ${port}`);
+	if (primaryPort !== undefined) conf = conf.replace(/port=\d+ user=/, `port=${primaryPort} user=`);
+	writeFileSync(file, conf);
+}
+
+/** The port a running server listens on (4th line of postmaster.pid). */
+function runningPort(dir: string): number | undefined {
+	const pidFile = join(dir, "postmaster.pid");
+	return existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[3]) : undefined;
+}
+
+/** Starts the server unless it already runs on `port`; one running on another port is restarted. */
+function ensureRunning(bin: string, dir: string, port: number, logFile: string, primaryPort?: number): boolean {
+	if (isRunning(bin, dir)) {
+		if (runningPort(dir) === port) return false;
+		stopServer(bin, dir);
+	}
+	syncPorts(dir, port, primaryPort);
+	startServer(bin, dir, logFile);
+	return true;
 }
 
 function startServer(bin: string, dir: string, logFile: string) {
@@ -254,17 +283,11 @@ export function up(requested: ClusterOptions): ClusterInfo {
 	let started = false;
 
 	if (!isInitialized(primary)) initPrimary(bin, o, primary);
-	if (!isRunning(bin, primary)) {
-		startServer(bin, primary, join(o.dataDir, "primary.log"));
-		started = true;
-	}
+	started = ensureRunning(bin, primary, o.primaryPort, join(o.dataDir, "primary.log")) || started;
 	ensureAppDatabase(bin, o.primaryPort);
 
 	if (!isInitialized(replica)) initReplica(bin, o, replica);
-	if (!isRunning(bin, replica)) {
-		startServer(bin, replica, join(o.dataDir, "replica.log"));
-		started = true;
-	}
+	started = ensureRunning(bin, replica, o.replicaPort, join(o.dataDir, "replica.log"), o.primaryPort) || started;
 	waitForStreaming(bin, o);
 	return { ...o, ...connectionUrls(o), started };
 }

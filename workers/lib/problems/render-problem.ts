@@ -30,8 +30,10 @@ export function problemResponse(c: Context, problem: HttpProblem): Response {
 		requestId: c.get("requestId"),
 		...problem.extra,
 	};
-	// c.body keeps headers other middleware already set on the context (x-request-id).
-	return c.body(JSON.stringify(body), problem.status, { ...problem.headers, "content-type": "application/problem+json" });
+	// Through the context, so headers other middleware set (x-request-id) stay, and the
+	// problem's own (Retry-After, RateLimit) replace any earlier value of the same name.
+	for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+	return c.body(JSON.stringify(body), problem.status, { "content-type": "application/problem+json" });
 }
 
 /** `app.onError`: known problems keep their status; anything else is a logged, generic 500. */
