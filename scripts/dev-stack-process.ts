@@ -18,13 +18,25 @@ export interface DevStackProcess {
 }
 
 /** `name` picks the folders; `portBase` the ports: worker, transcoder, then Postgres at portBase+50000 and +1. */
-export async function startDevStack(name: string, portBase: number, readyTimeoutMs = 120_000): Promise<DevStackProcess> {
+export async function startDevStack(
+	name: string,
+	portBase: number,
+	{ vars = {}, readyTimeoutMs = 120_000 }: { vars?: Record<string, string>; readyTimeoutMs?: number } = {},
+): Promise<DevStackProcess> {
 	const ports = { DEV_PORT: String(portBase), TRANSCODER_PORT: String(portBase + 1), PG_PORT: String(portBase + 45_550) };
 	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: portBase + 45_550, replicaPort: portBase + 45_551 };
 	let output = "";
 	const child = spawn(process.execPath, [resolve(root, "scripts/dev.ts")], {
 		cwd: root,
-		env: { ...process.env, ...ports, PG_DATA_DIR: `.local/pg-${name}`, WRANGLER_STATE_DIR: `.local/wrangler-${name}` },
+		env: {
+			...process.env,
+			...ports,
+			PG_DATA_DIR: `.local/pg-${name}`,
+			WRANGLER_STATE_DIR: `.local/wrangler-${name}`,
+			DEV_VARS: Object.entries(vars)
+				.map(([k, v]) => `${k}=${v}`)
+				.join(","),
+		},
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	child.stdout?.on("data", (d) => {

@@ -5,7 +5,8 @@
 //   4. wrangler dev (Worker, Durable Objects, R2, D1, Queues, Images, rate limits)
 // Ctrl-C stops everything this run started. Ports and folders can be moved
 // with DEV_PORT, TRANSCODER_PORT, PG_PORT (replica: PG_PORT+1), PG_DATA_DIR and
-// WRANGLER_STATE_DIR, which is how the end-to-end test runs a second stack.
+// WRANGLER_STATE_DIR, which is how the end-to-end test runs a second stack;
+// DEV_VARS="NAME=value,…" overrides wrangler.toml vars (benchmarks lift quotas).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
@@ -19,6 +20,8 @@ const bin = (name: string) => resolve(root, "node_modules/.bin", name);
 const CHILD_STOP_TIMEOUT_MS = 10_000;
 
 export interface DevStackOptions {
+	/** Extra `--var NAME:value` overrides for wrangler dev. */
+	varOverrides: string[];
 	workerPort: number;
 	transcoderPort: number;
 	cluster: ClusterOptions;
@@ -32,7 +35,16 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		return n;
 	};
 	const pgPort = int("PG_PORT", 54330);
+	const varOverrides = (env.DEV_VARS ?? "")
+		.split(",")
+		.filter(Boolean)
+		.map((pair) => {
+			const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair.trim());
+			if (!m) throw new Error(`DEV_VARS entries look like NAME=value, got "${pair}"`);
+			return `${m[1]}:${m[2]}`;
+		});
 	return {
+		varOverrides,
 		workerPort: int("DEV_PORT", 8787),
 		transcoderPort: int("TRANSCODER_PORT", 8790),
 		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort: pgPort + 1 },
@@ -110,6 +122,7 @@ async function main() {
 				o.wranglerStateDir,
 				"--var",
 				`TRANSCODER_URL:${transcoderUrl}`,
+				...o.varOverrides.flatMap((v) => ["--var", v]),
 			],
 			{
 				cwd: root,
