@@ -2,12 +2,11 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
+import { jsonContent } from "../../lib/http/json-content";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
 import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
-
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 
 const register = createRoute({
 	method: "post",
@@ -16,8 +15,8 @@ const register = createRoute({
 	summary: "Create an account and sign in",
 	description: "The first account on a fresh deployment becomes `admin`.",
 	middleware: [credentialQuota(), jsonBody()] as const,
-	request: { body: { ...json(RegisterBodySchema), required: true } },
-	responses: { 201: { description: "Signed in", ...json(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
+	request: { body: { ...jsonContent(RegisterBodySchema), required: true } },
+	responses: { 201: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
 });
 
 const login = createRoute({
@@ -26,8 +25,8 @@ const login = createRoute({
 	tags: ["auth"],
 	summary: "Sign in with email and password",
 	middleware: [credentialQuota(), jsonBody()] as const,
-	request: { body: { ...json(LoginBodySchema), required: true } },
-	responses: { 200: { description: "Signed in", ...json(SessionSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+	request: { body: { ...jsonContent(LoginBodySchema), required: true } },
+	responses: { 200: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });
 
 const refresh = createRoute({
@@ -37,8 +36,8 @@ const refresh = createRoute({
 	summary: "Trade a refresh token for a new token pair",
 	description: "Each refresh token works once. Presenting a used one revokes its whole session.",
 	middleware: [jsonBody()] as const,
-	request: { body: { ...json(RefreshBodySchema), required: true } },
-	responses: { 200: { description: "A new pair", ...json(TokenPairSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+	request: { body: { ...jsonContent(RefreshBodySchema), required: true } },
+	responses: { 200: { description: "A new pair", ...jsonContent(TokenPairSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });
 
 const logout = createRoute({

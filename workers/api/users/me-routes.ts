@@ -3,6 +3,7 @@ import { and, eq, ne } from "drizzle-orm";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
+import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { users } from "../../lib/postgres/schema";
@@ -10,8 +11,6 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
-
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 
 const UpdateMeSchema = z
 	.strictObject({
@@ -29,7 +28,7 @@ const getMe = createRoute({
 	summary: "Your own account",
 	security: [{ bearer: [] }],
 	middleware: [requireAuth()] as const,
-	responses: { 200: { description: "Your account", ...json(PrivateUserSchema) }, ...problemResponses(401, 429) },
+	responses: { 200: { description: "Your account", ...jsonContent(PrivateUserSchema) }, ...problemResponses(401, 429) },
 });
 
 const patchMe = createRoute({
@@ -39,8 +38,8 @@ const patchMe = createRoute({
 	summary: "Change your name, bio or avatar",
 	security: [{ bearer: [] }],
 	middleware: [requireAuth(), jsonBody()] as const,
-	request: { body: { ...json(UpdateMeSchema), required: true } },
-	responses: { 200: { description: "Updated", ...json(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+	request: { body: { ...jsonContent(UpdateMeSchema), required: true } },
+	responses: { 200: { description: "Updated", ...jsonContent(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });
 
 /** The avatar must be an image asset of the caller's that did not fail processing (media plane, by id). */

@@ -42,11 +42,12 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
 	await next();
 };
 
+const authenticationRequired = () =>
+	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
+
 /** 401 unless a valid access token was presented. */
 export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	if (!c.var.auth) {
-		throw new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
-	}
+	if (!c.var.auth) throw authenticationRequired();
 	await next();
 };
 
@@ -59,9 +60,7 @@ export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 export const requireRole =
 	(...roles: Role[]): MiddlewareHandler<AppEnv> =>
 	async (c, next) => {
-		if (!c.var.auth) {
-			throw new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
-		}
+		if (!c.var.auth) throw authenticationRequired();
 		if (!roles.includes(c.var.auth.role)) throw new HttpProblem(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
 		await next();
 	};

@@ -1,3 +1,5 @@
+import { toBase64url } from "../encoding/base64url";
+
 // Refresh tokens are opaque random strings; only their SHA-256 is stored, so a
 // database leak does not leak usable tokens.
 
@@ -5,10 +7,7 @@ const REFRESH_TOKEN_BYTES = 32;
 
 export function newOpaqueToken(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(REFRESH_TOKEN_BYTES));
-	return btoa(String.fromCharCode(...bytes))
-		.replace(/\+/g, "-")
-		.replace(/\//g, "_")
-		.replace(/=+$/, "");
+	return toBase64url(bytes);
 }
 
 export async function hashOpaqueToken(token: string): Promise<string> {

@@ -1,3 +1,5 @@
+import { fromBase64url, toBase64url } from "../encoding/base64url";
+
 // Password hashing with PBKDF2-HMAC-SHA256 at 100,000 iterations: the most the
 // Workers runtime's WebCrypto allows in production (local workerd does not
 // enforce that cap). docs/security.md explains the choice and its cost.
@@ -9,13 +11,6 @@ export const SALT_BYTES = 16;
 export const HASH_BYTES = 32;
 const SCHEME = "pbkdf2-sha256";
 
-const b64url = (bytes: Uint8Array) =>
-	btoa(String.fromCharCode(...bytes))
-		.replace(/\+/g, "-")
-		.replace(/\//g, "_")
-		.replace(/=+$/, "");
-const fromB64url = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-
 async function derive(password: string, salt: Uint8Array, iterations: number, bytes: number): Promise<Uint8Array> {
 	const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
 	const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, bytes * 8);
@@ -25,7 +20,7 @@ async function derive(password: string, salt: Uint8Array, iterations: number, by
 export async function hashPassword(password: string): Promise<string> {
 	const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
 	const hash = await derive(password, salt, PBKDF2_ITERATIONS, HASH_BYTES);
-	return `${SCHEME}$${PBKDF2_ITERATIONS}$${b64url(salt)}$${b64url(hash)}`;
+	return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64url(salt)}$${toBase64url(hash)}`;
 }
 
 /** Constant-time check; a malformed stored hash simply does not match. */
@@ -35,8 +30,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 	if (scheme !== SCHEME || !Number.isInteger(iterations) || iterations < 1 || iterations > PBKDF2_ITERATIONS || !saltText || !hashText) {
 		return false;
 	}
-	const expected = fromB64url(hashText);
-	const actual = await derive(password, fromB64url(saltText), iterations, expected.length);
+	const expected = fromBase64url(hashText);
+	const actual = await derive(password, fromBase64url(saltText), iterations, expected.length);
 	return actual.length === expected.length && crypto.subtle.timingSafeEqual(actual, expected);
 }
 

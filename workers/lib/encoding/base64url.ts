@@ -1,0 +1,11 @@
+// RFC 4648 §5 base64url without padding, for tokens, salts and cursors.
+
+export const toBase64url = (bytes: Uint8Array): string =>
+	btoa(String.fromCharCode(...bytes))
+		.replace(/\+/g, "-")
+		.replace(/\//g, "_")
+		.replace(/=+$/, "");
+
+/** Throws on characters outside the alphabet (callers turn that into their own error). */
+export const fromBase64url = (text: string): Uint8Array =>
+	Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
