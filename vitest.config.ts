@@ -48,6 +48,8 @@ export default defineConfig({
 								QUOTA_ANON_PER_HOUR: "100000",
 								QUOTA_USER_PER_HOUR: "100000",
 								QUOTA_AUTH_PER_HOUR: "100000",
+								// A small recovery window, so tests can reach past it.
+								REALTIME_RETAIN_EVENTS: "5",
 							},
 						},
 					})),

@@ -1,58 +1,101 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SHARD_USER_HEADER } from "./notification-shard";
+import { SHARD_CONNECT_HEADER, type ShardConnect } from "../workers/realtime/events";
+import { openedSocket, until } from "../workers/test-support/sockets";
 
-async function openSocket(stub: DurableObjectStub<import("./notification-shard").NotificationShard>, userId: string) {
-	const res = await stub.fetch("http://shard/connect", { headers: { upgrade: "websocket", [SHARD_USER_HEADER]: userId } });
-	expect(res.status).toBe(101);
-	const ws = res.webSocket;
-	if (!ws) throw new Error("no socket in the upgrade response");
-	ws.accept();
-	const received: string[] = [];
-	ws.addEventListener("message", (e) => received.push(String(e.data)));
-	return { ws, received };
+const shard = () => env.NOTIFICATION_SHARD.getByName(`test-shard-${crypto.randomUUID()}`);
+type Stub = ReturnType<typeof shard>;
+
+async function connect(stub: Stub, meta: Partial<ShardConnect> & { userId: string }) {
+	const full: ShardConnect = { tokenExpiresAt: Math.floor(Date.now() / 1000) + 600, shardIndex: 0, topics: [], ...meta };
+	return openedSocket(
+		await stub.fetch("http://shard/connect", { headers: { upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(full) } }),
+	);
 }
-
-const until = async (check: () => boolean) => {
-	for (let i = 0; i < 50 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
-};
 
 describe("NotificationShard", () => {
 	it("answers PING with PONG through the hibernation auto-response", async () => {
-		const stub = env.NOTIFICATION_SHARD.getByName(`shard-${crypto.randomUUID()}`);
-		const { ws, received } = await openSocket(stub, "u1");
-		ws.send('{"type":"PING"}');
-		await until(() => received.length > 0);
-		expect(received).toEqual(['{"type":"PONG"}']);
-		ws.close(1000, "done");
+		const s = await connect(shard(), { userId: crypto.randomUUID() });
+		s.ws.send('{"type":"PING"}');
+		await until(() => s.received.length > 0);
+		expect(s.received[0]).toEqual({ type: "PONG" });
 	});
 
-	it("delivers an event to every socket of the addressed user and no one else", async () => {
-		const stub = env.NOTIFICATION_SHARD.getByName(`shard-${crypto.randomUUID()}`);
-		const a1 = await openSocket(stub, "alice");
-		const a2 = await openSocket(stub, "alice");
-		const b = await openSocket(stub, "bob");
-		const envelope = { type: "REEL_LIKED", seq: 1, at: new Date().toISOString(), data: { reelId: "r1" } };
-		expect(await stub.deliver("alice", envelope)).toBe(2);
-		await until(() => a1.received.length > 0 && a2.received.length > 0);
-		expect(JSON.parse(a1.received[0] ?? "null")).toEqual(envelope);
-		expect(JSON.parse(a2.received[0] ?? "null")).toEqual(envelope);
+	it("numbers each user's events 1, 2, 3… and delivers to every socket of that user only", async () => {
+		const stub = shard();
+		const alice = crypto.randomUUID();
+		const a1 = await connect(stub, { userId: alice });
+		const a2 = await connect(stub, { userId: alice });
+		const b = await connect(stub, { userId: crypto.randomUUID() });
+		const results = await stub.deliver([
+			{ userId: alice, type: "REEL_LIKED", data: { reelId: "r1" } },
+			{ userId: alice, type: "NEW_FOLLOWER", data: { followerId: "f1" } },
+		]);
+		expect(results.map((r) => [r.seq, r.sockets])).toEqual([
+			[1, 2],
+			[2, 2],
+		]);
+		await until(() => a1.received.length === 2 && a2.received.length === 2);
+		expect(a1.received.map((e) => [e.type, e.seq])).toEqual([
+			["REEL_LIKED", 1],
+			["NEW_FOLLOWER", 2],
+		]);
 		expect(b.received).toEqual([]);
-		expect(await stub.connectionCount()).toBe(3);
-		for (const s of [a1, a2, b]) s.ws.close(1000, "done");
+		expect(await stub.stats()).toMatchObject({ connections: 3, users: 2, delivered: 4, storedEvents: 2 });
 	});
 
-	it("answers a non-PING message with an error event instead of trusting it", async () => {
-		const stub = env.NOTIFICATION_SHARD.getByName(`shard-${crypto.randomUUID()}`);
-		const { ws, received } = await openSocket(stub, "u2");
-		ws.send('{"type":"SUBSCRIBE","data":"everything"}');
-		await until(() => received.length > 0);
-		expect(JSON.parse(received[0] ?? "null")).toMatchObject({ type: "ERROR", data: { code: "unsupported_message" } });
-		ws.close(1000, "done");
+	it("replays what a reconnecting client missed, then says RECOVERED true", async () => {
+		const stub = shard();
+		const user = crypto.randomUUID();
+		await stub.deliver([1, 2, 3].map((n) => ({ userId: user, type: "NEW_COMMENT" as const, data: { n } })));
+		const s = await connect(stub, { userId: user, since: 1 });
+		await until(() => s.received.length === 3);
+		expect(s.received.map((e) => e.seq)).toEqual([2, 3, 0]);
+		expect(s.received[2]).toMatchObject({ type: "RECOVERED", data: { recovered: true, replayed: 2, latestSeq: 3 } });
 	});
 
-	it("refuses plain HTTP (426) and upgrades without a user (400)", async () => {
-		const stub = env.NOTIFICATION_SHARD.getByName(`shard-${crypto.randomUUID()}`);
+	it("says RECOVERED false when the gap reaches past the kept window (REALTIME_RETAIN_EVENTS)", async () => {
+		const stub = shard();
+		const user = crypto.randomUUID();
+		const retain = Number(env.REALTIME_RETAIN_EVENTS);
+		await stub.deliver(Array.from({ length: retain + 3 }, (_, n) => ({ userId: user, type: "NEW_COMMENT" as const, data: { n } })));
+		const s = await connect(stub, { userId: user, since: 1 });
+		await until(() => s.received.some((e) => e.type === "RECOVERED"));
+		const marker = s.received.at(-1);
+		expect(marker).toMatchObject({ type: "RECOVERED", data: { recovered: false, replayed: retain } });
+		expect(s.received[0]?.seq).toBe(4);
+	});
+
+	it("says RECOVERED false for a since it never issued (e.g. after the user moved shards)", async () => {
+		const s = await connect(shard(), { userId: crypto.randomUUID(), since: 42 });
+		await until(() => s.received.length > 0);
+		expect(s.received[0]).toMatchObject({ type: "RECOVERED", data: { recovered: false } });
+	});
+
+	it("closes a socket whose token has expired instead of delivering to it", async () => {
+		const stub = shard();
+		const user = crypto.randomUUID();
+		const s = await connect(stub, { userId: user, tokenExpiresAt: Math.floor(Date.now() / 1000) + 1 });
+		await new Promise((r) => setTimeout(r, 1100));
+		const [result] = await stub.deliver([{ userId: user, type: "NEW_REEL", data: {} }]);
+		expect(result?.sockets).toBe(0);
+		await until(() => s.closes.length > 0, "close");
+		expect(s.closes[0]?.code).toBe(4001);
+	});
+
+	it("sends RECONNECT to users the ring no longer assigns to it, on its sweep", async () => {
+		const stub = shard();
+		// The shard believes it is index 9999, which the ring never assigns: every user here has moved.
+		const s = await connect(stub, { userId: crypto.randomUUID(), shardIndex: 9999 });
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		await until(() => s.closes.length > 0, "close");
+		expect(s.received.at(-1)).toMatchObject({ type: "RECONNECT", data: { reason: "resharded" } });
+		expect(s.closes[0]?.code).toBe(4002);
+	});
+
+	it("refuses plain HTTP (426) and connections without metadata (400)", async () => {
+		const stub = shard();
 		expect((await stub.fetch("http://shard/connect")).status).toBe(426);
 		expect((await stub.fetch("http://shard/connect", { headers: { upgrade: "websocket" } })).status).toBe(400);
 	});

@@ -1,66 +1,186 @@
 import { DurableObject } from "cloudflare:workers";
+import { configOf } from "../workers/lib/config/config";
+import {
+	type ControlType,
+	type Envelope,
+	SHARD_CONNECT_HEADER,
+	type ShardConnect,
+	ShardConnectSchema,
+	type UserEvent,
+} from "../workers/realtime/events";
+import { ringFor } from "../workers/realtime/ring-config";
 
-/** What the Worker attaches to each socket after authenticating it; survives hibernation. */
+/** Connection metadata kept on the socket itself, so it survives hibernation. */
 interface SocketAttachment {
 	userId: string;
+	tokenExpiresAt: number;
 	connectedAt: string;
 }
 
-/** Internal header: set only by the Worker after it has authenticated the caller. Shards are never public. */
-export const SHARD_USER_HEADER = "x-reels-user-id";
+const SWEEP_INTERVAL_MS = 60_000;
+const CLOSE_TOKEN_EXPIRED = 4001;
+const CLOSE_RESHARDED = 4002;
+
+const userTag = (userId: string) => `user:${userId}`;
+const topicTag = (topic: string) => `topic:${topic}`;
 
 /**
- * One shard of the real-time plane: holds the WebSockets of the users that
- * hash to it and delivers event envelopes to them. Uses the hibernation API,
- * so idle sockets cost nothing; PING is answered by the runtime without waking
- * the object.
+ * One shard of the real-time plane. Holds the sockets of the users the ring
+ * assigns to it (hibernation API: idle sockets cost nothing; PING is answered by
+ * the runtime), numbers each user's events, keeps the recent ones in SQLite for
+ * recovery after a reconnect, and sweeps by alarm: prunes old events, closes
+ * sockets whose token expired, and sends RECONNECT to users the ring moved away.
+ * Publishing reaches it only through RPC (`deliver`, `broadcast`); the Worker
+ * authenticates sockets before they get here.
  */
 export class NotificationShard extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.sql.exec(
+			`CREATE TABLE IF NOT EXISTS events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (user_id, seq))`,
+		);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS user_seq (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)`);
+		this.sql.exec(`CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 
 	override async fetch(request: Request): Promise<Response> {
-		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return new Response("expected a WebSocket upgrade", { status: 426 });
-		}
-		const userId = request.headers.get(SHARD_USER_HEADER);
-		if (!userId) return new Response("missing user", { status: 400 });
+		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+		const parsed = ShardConnectSchema.safeParse(JSON.parse(request.headers.get(SHARD_CONNECT_HEADER) ?? "null"));
+		if (!parsed.success) return new Response("missing or malformed connection metadata", { status: 400 });
+		const meta = parsed.data;
+		await this.ctx.storage.put("shardIndex", meta.shardIndex);
+
 		const { 0: client, 1: server } = new WebSocketPair();
-		// Tagging by user lets deliver() find a user's sockets without a scan.
-		this.ctx.acceptWebSocket(server, [userId]);
-		server.serializeAttachment({ userId, connectedAt: new Date().toISOString() } satisfies SocketAttachment);
-		return new Response(null, { status: 101, webSocket: client });
+		this.ctx.acceptWebSocket(server, [userTag(meta.userId), ...meta.topics.map(topicTag)]);
+		server.serializeAttachment({
+			userId: meta.userId,
+			tokenExpiresAt: meta.tokenExpiresAt,
+			connectedAt: new Date().toISOString(),
+		} satisfies SocketAttachment);
+		if (meta.since !== undefined) this.replay(server, meta);
+		await this.ensureSweep();
+		const headers = new Headers();
+		const protocol = request.headers.get("sec-websocket-protocol");
+		if (protocol?.split(",").some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
+		return new Response(null, { status: 101, webSocket: client, headers });
 	}
 
-	/** Sends one event envelope to every open socket of `userId`; returns how many got it. */
-	async deliver(userId: string, envelope: { type: string; seq: number; at: string; data: unknown }): Promise<number> {
-		const text = JSON.stringify(envelope);
-		let delivered = 0;
-		for (const ws of this.ctx.getWebSockets(userId)) {
-			try {
-				ws.send(text);
-				delivered++;
-			} catch {
-				// A socket closing mid-send is dropped; the inbox keeps the event for recovery.
-			}
+	/** Numbers, stores and delivers events to users of this shard; one RPC per publish per shard. */
+	async deliver(events: UserEvent[]): Promise<{ userId: string; seq: number; sockets: number }[]> {
+		const at = new Date().toISOString();
+		const retain = configOf(this.env).REALTIME_RETAIN_EVENTS;
+		const results = [];
+		for (const e of events) {
+			const seq = this.sql
+				.exec<{ seq: number }>(
+					"INSERT INTO user_seq (user_id, seq) VALUES (?, 1) ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1 RETURNING seq",
+					e.userId,
+				)
+				.one().seq;
+			const data = JSON.stringify(e.data ?? null);
+			this.sql.exec("INSERT INTO events (user_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)", e.userId, seq, e.type, at, data);
+			this.sql.exec("DELETE FROM events WHERE user_id = ? AND seq <= ?", e.userId, seq - retain);
+			const sockets = this.sendTo(userTag(e.userId), { type: e.type, seq, at, data: e.data ?? null });
+			results.push({ userId: e.userId, seq, sockets });
 		}
-		return delivered;
+		await this.ensureSweep();
+		return results;
 	}
 
-	/** Number of open sockets on this shard (for health and balancing). */
-	async connectionCount(): Promise<number> {
-		return this.ctx.getWebSockets().length;
+	/** Sends a broadcast to every socket subscribed to `topic` on this shard. */
+	async broadcast(topic: string, type: string, data: unknown): Promise<number> {
+		return this.sendTo(topicTag(topic), { type, seq: 0, at: new Date().toISOString(), data });
+	}
+
+	async stats(): Promise<{ connections: number; users: number; delivered: number; storedEvents: number }> {
+		const sockets = this.ctx.getWebSockets();
+		const users = new Set(sockets.map((ws) => (ws.deserializeAttachment() as SocketAttachment | null)?.userId));
+		const delivered = this.sql.exec<{ value: number }>("SELECT value FROM counters WHERE name = 'delivered'").toArray()[0]?.value ?? 0;
+		const storedEvents = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n;
+		return { connections: sockets.length, users: users.size, delivered, storedEvents };
 	}
 
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
-		// Clients only ping (handled by the auto-response); anything else is answered, not trusted.
+		if (this.closeIfExpired(ws)) return;
+		// Clients only ping (answered by the auto-response); anything else is answered, not trusted.
 		const text = typeof message === "string" ? message : "";
-		ws.send(JSON.stringify({ type: "ERROR", data: { code: "unsupported_message", received: text.slice(0, 64) } }));
+		ws.send(JSON.stringify(control("ERROR", { code: "unsupported_message", received: text.slice(0, 64) })));
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		ws.close(code, reason);
 	}
+
+	override async alarm() {
+		const cutoff = new Date(Date.now() - configOf(this.env).REALTIME_RETAIN_HOURS * 3_600_000).toISOString();
+		this.sql.exec("DELETE FROM events WHERE at < ?", cutoff);
+		const index = await this.ctx.storage.get<number>("shardIndex");
+		const ring = ringFor(this.env);
+		for (const ws of this.ctx.getWebSockets()) {
+			if (this.closeIfExpired(ws)) continue;
+			const att = ws.deserializeAttachment() as SocketAttachment | null;
+			// After a deploy that changed the shard count, users the ring moved reconnect (and recover).
+			if (att && index !== undefined && ring.shardOf(att.userId) !== index) {
+				ws.send(JSON.stringify(control("RECONNECT", { reason: "resharded" })));
+				ws.close(CLOSE_RESHARDED, "resharded");
+			}
+		}
+		const remaining = this.ctx.getWebSockets().length + this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n;
+		if (remaining > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+	}
+
+	/** Missed events after `since`, then RECOVERED (false when some were already pruned or seq history was lost). */
+	private replay(ws: WebSocket, meta: ShardConnect) {
+		const since = meta.since ?? 0;
+		const current = this.sql.exec<{ seq: number }>("SELECT seq FROM user_seq WHERE user_id = ?", meta.userId).toArray()[0]?.seq ?? 0;
+		const missed = this.sql
+			.exec<{ seq: number; type: string; at: string; data: string }>(
+				"SELECT seq, type, at, data FROM events WHERE user_id = ? AND seq > ? ORDER BY seq",
+				meta.userId,
+				since,
+			)
+			.toArray();
+		for (const e of missed) ws.send(JSON.stringify({ type: e.type, seq: e.seq, at: e.at, data: JSON.parse(e.data) } satisfies Envelope));
+		const complete = since <= current && (since === current || missed[0]?.seq === since + 1);
+		ws.send(JSON.stringify(control("RECOVERED", { recovered: complete, replayed: missed.length, latestSeq: current })));
+	}
+
+	private sendTo(tag: string, envelope: Envelope): number {
+		const text = JSON.stringify(envelope);
+		let sent = 0;
+		for (const ws of this.ctx.getWebSockets(tag)) {
+			if (this.closeIfExpired(ws)) continue;
+			try {
+				ws.send(text);
+				sent++;
+			} catch {
+				// A socket closing mid-send: the inbox and the recovery window still hold the event.
+			}
+		}
+		if (sent > 0) {
+			this.sql.exec(
+				"INSERT INTO counters (name, value) VALUES ('delivered', ?) ON CONFLICT (name) DO UPDATE SET value = value + ?",
+				sent,
+				sent,
+			);
+		}
+		return sent;
+	}
+
+	private closeIfExpired(ws: WebSocket): boolean {
+		const att = ws.deserializeAttachment() as SocketAttachment | null;
+		if (!att || att.tokenExpiresAt * 1000 > Date.now()) return false;
+		ws.close(CLOSE_TOKEN_EXPIRED, "token expired");
+		return true;
+	}
+
+	private async ensureSweep() {
+		if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+	}
 }
+
+const control = (type: ControlType, data: unknown): Envelope => ({ type, seq: 0, at: new Date().toISOString(), data });

@@ -4,6 +4,9 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth/auth-routes";
 import { healthRoutes } from "./api/health/health-route";
+import { notificationRoutes } from "./api/notifications/notification-routes";
+import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
+import { websocketPathDoc, websocketRoutes } from "./api/realtime/websocket-route";
 import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
@@ -43,6 +46,8 @@ export function createApp() {
 	// Order matters: cheap edge limits first, then the database handle, then who
 	// the caller is, then the quota that depends on it.
 	app.use("/api/*", burstLimit(), postgres(), authenticate(), hourlyQuota());
+	// /ws authenticates itself: browsers cannot set headers on a WebSocket, so the token may be in the URL.
+	app.use("/ws", burstLimit(), postgres());
 
 	app.route("/", healthRoutes);
 	app.route("/", jwksRoutes);
@@ -51,8 +56,12 @@ export function createApp() {
 	app.route("/", meRoutes);
 	app.route("/", adminUserRoutes);
 	app.route("/", userProfileRoutes);
+	app.route("/", notificationRoutes);
+	app.route("/", realtimeAdminRoutes);
+	app.route("/", websocketRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+	app.openAPIRegistry.registerPath(websocketPathDoc);
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },

@@ -39,6 +39,11 @@ describe("/openapi.json", () => {
 				"PATCH /api/users/me",
 				"GET /api/users",
 				"GET /api/users/{id}",
+				"GET /api/notifications",
+				"POST /api/notifications/read",
+				"GET /api/realtime/stats",
+				"POST /api/realtime/broadcast",
+				"GET /ws",
 			].sort(),
 		);
 	});

@@ -20,11 +20,20 @@ export interface AccessClaims {
 	jti: string;
 	/** WAL position of the write that created or rotated the session (read-your-writes for the bearer). */
 	lsn?: string;
+	/** Expiry, seconds since the epoch. */
+	exp: number;
 }
 
-const ClaimsSchema = z.object({ sub: z.uuid(), role: z.enum(ROLES), sid: z.uuid(), jti: z.string().min(1), lsn: LsnSchema.optional() });
+const ClaimsSchema = z.object({
+	sub: z.uuid(),
+	role: z.enum(ROLES),
+	sid: z.uuid(),
+	jti: z.string().min(1),
+	lsn: LsnSchema.optional(),
+	exp: z.number().int(),
+});
 
-export async function signAccessToken(env: Env, claims: Omit<AccessClaims, "jti">): Promise<{ token: string; expiresIn: number }> {
+export async function signAccessToken(env: Env, claims: Omit<AccessClaims, "jti" | "exp">): Promise<{ token: string; expiresIn: number }> {
 	const config = configOf(env);
 	const { current } = await signingKeys(env);
 	const expiresIn = config.ACCESS_TOKEN_TTL_SECONDS;

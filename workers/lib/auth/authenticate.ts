@@ -1,10 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
-import type { Db } from "../postgres/routed-database";
+import type { RoutedDatabase } from "../postgres/routed-database";
 import { sessions, users } from "../postgres/schema";
 import { HttpProblem } from "../problems/http-problem";
-import { invalidToken, type Role, verifyAccessToken } from "./access-token";
+import { type AccessClaims, invalidToken, type Role, verifyAccessToken } from "./access-token";
 
 export interface AuthContext {
 	sub: string;
@@ -25,25 +25,31 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
 		const match = /^Bearer ([A-Za-z0-9_\-.]{10,4096})$/.exec(header);
 		if (!match?.[1]) throw invalidToken("Expected `Authorization: Bearer <access token>`.");
 		const claims = await verifyAccessToken(c.env, match[1]);
-		const findSession = (q: Db) =>
-			q
-				.select({ revokedAt: sessions.revokedAt, role: users.role })
-				.from(sessions)
-				.innerJoin(users, eq(users.id, sessions.userId))
-				.where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub)))
-				.limit(1);
 		// The token carries the WAL position of its session's creation, so a replica
 		// that has not replayed it yet is skipped for this request's reads.
 		c.var.db.readAtLeast(claims.lsn);
-		const row = (await c.var.db.read(findSession))[0];
-		if (!row || row.revokedAt) throw invalidToken("The session has ended; sign in again.");
-		c.set("auth", { sub: claims.sub, sid: claims.sid, role: row.role });
+		const role = await sessionIsLive(c.var.db, claims);
+		if (!role) throw invalidToken("The session has ended; sign in again.");
+		c.set("auth", { sub: claims.sub, sid: claims.sid, role });
 	}
 	await next();
 };
 
 const authenticationRequired = () =>
 	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
+
+/** The user's current role if the token's session is live (not revoked, user still there), else undefined. */
+export async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid" | "sub">): Promise<Role | undefined> {
+	const [row] = await db.read((q) =>
+		q
+			.select({ revokedAt: sessions.revokedAt, role: users.role })
+			.from(sessions)
+			.innerJoin(users, eq(users.id, sessions.userId))
+			.where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub)))
+			.limit(1),
+	);
+	return row && !row.revokedAt ? row.role : undefined;
+}
 
 /** 401 unless a valid access token was presented. */
 export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {

@@ -24,6 +24,13 @@ const ConfigSchema = z.object({
 	QUOTA_ANON_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_USER_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_AUTH_PER_HOUR: z.coerce.number().int().positive(),
+	REALTIME_SHARDS: z.coerce.number().int().min(1).max(4096),
+	REALTIME_VIRTUAL_NODES: z.coerce.number().int().min(1).max(4096),
+	REALTIME_RETAIN_EVENTS: z.coerce.number().int().min(1).max(10_000),
+	REALTIME_RETAIN_HOURS: z.coerce
+		.number()
+		.positive()
+		.max(24 * 30),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,7 +1,7 @@
 // The social plane's Postgres schema (drizzle). `npm run db:generate` turns
 // changes here into a new SQL migration under migrations/postgres/.
 import { sql } from "drizzle-orm";
-import { check, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const userRole = pgEnum("user_role", ["user", "creator", "admin"]);
 
@@ -57,4 +57,24 @@ export const refreshTokens = pgTable(
 		usedAt: timestamp("used_at", { withTimezone: true }),
 	},
 	(t) => [index("refresh_tokens_session_idx").on(t.sessionId)],
+);
+
+/** The offline inbox: every event published to a user, durable, listed by /api/notifications. */
+export const notifications = pgTable(
+	"notifications",
+	{
+		// UUIDv7: the keyset cursor orders by it alone.
+		id: uuid("id").primaryKey(),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		type: text("type").notNull(),
+		data: jsonb("data").notNull(),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		readAt: timestamp("read_at", { withTimezone: true }),
+	},
+	(t) => [
+		index("notifications_user_id_idx").on(t.userId, t.id.desc()),
+		index("notifications_unread_idx").on(t.userId, t.id.desc()).where(sql`${t.readAt} IS NULL`),
+	],
 );

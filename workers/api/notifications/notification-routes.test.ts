@@ -1,0 +1,111 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { publish } from "../../realtime/publish";
+import { api, registerUser } from "../../test-support/api";
+
+type Page = {
+	items: { id: string; type: string; data: { n: number }; readAt: string | null }[];
+	nextCursor: string | null;
+	unread: number;
+};
+
+async function notify(userId: string, count: number) {
+	const db = new RoutedDatabase(env);
+	try {
+		for (let n = 1; n <= count; n++) await publish(env, db, { userIds: [userId] }, { type: "NEW_FOLLOWER", data: { n } });
+		return db.consistencyToken() ?? "";
+	} finally {
+		await db.close();
+	}
+}
+
+describe("/api/notifications (the offline inbox)", () => {
+	it("keeps what was published while the user was offline, newest first, with keyset pages", async () => {
+		const s = await registerUser();
+		const lsn = await notify(s.user.id, 3);
+		const headers = { "x-consistency-token": lsn };
+		const first = (await (await api("/api/notifications?limit=2", { token: s.accessToken, headers })).json()) as Page;
+		expect(first.items.map((i) => i.data.n)).toEqual([3, 2]);
+		expect(first.unread).toBe(3);
+		const second = (await (
+			await api(`/api/notifications?limit=2&cursor=${first.nextCursor}`, { token: s.accessToken, headers })
+		).json()) as Page;
+		expect(second.items.map((i) => i.data.n)).toEqual([1]);
+		expect(second.nextCursor).toBeNull();
+	});
+
+	it("marks chosen ones read, then all, idempotently, and lists unread only on request", async () => {
+		const s = await registerUser();
+		const lsn = await notify(s.user.id, 3);
+		const list = (await (
+			await api("/api/notifications", { token: s.accessToken, headers: { "x-consistency-token": lsn } })
+		).json()) as Page;
+		const newest = list.items[0]?.id ?? "";
+		const one = await api("/api/notifications/read", { method: "POST", token: s.accessToken, json: { ids: [newest] } });
+		expect(await one.json()).toEqual({ updated: 1 });
+		const again = await api("/api/notifications/read", { method: "POST", token: s.accessToken, json: { ids: [newest] } });
+		expect(await again.json()).toEqual({ updated: 0 });
+		const token = { "x-consistency-token": again.headers.get("x-consistency-token") ?? one.headers.get("x-consistency-token") ?? "" };
+		const unread = (await (await api("/api/notifications?unread=true", { token: s.accessToken, headers: token })).json()) as Page;
+		expect(unread.items.map((i) => i.data.n)).toEqual([2, 1]);
+		const all = await api("/api/notifications/read", { method: "POST", token: s.accessToken, json: { all: true } });
+		expect(await all.json()).toEqual({ updated: 2 });
+	});
+
+	it("never shows or changes another user's notifications", async () => {
+		const owner = await registerUser();
+		const other = await registerUser();
+		const lsn = await notify(owner.user.id, 1);
+		const mine = (await (
+			await api("/api/notifications", { token: owner.accessToken, headers: { "x-consistency-token": lsn } })
+		).json()) as Page;
+		const theirs = (await (
+			await api("/api/notifications", { token: other.accessToken, headers: { "x-consistency-token": lsn } })
+		).json()) as Page;
+		expect(theirs.items).toEqual([]);
+		const res = await api("/api/notifications/read", { method: "POST", token: other.accessToken, json: { ids: [mine.items[0]?.id] } });
+		expect(await res.json()).toEqual({ updated: 0 });
+	});
+
+	it("answers bad input with 400 and anonymous callers with 401", async () => {
+		const s = await registerUser();
+		expect((await api("/api/notifications")).status).toBe(401);
+		expect((await api("/api/notifications?cursor=bm90LWEtdXVpZA", { token: s.accessToken })).status).toBe(400);
+		expect((await api("/api/notifications?limit=1000", { token: s.accessToken })).status).toBe(400);
+		for (const json of [{}, { ids: [] }, { ids: ["x"] }, { all: false }, { all: true, ids: [crypto.randomUUID()] }]) {
+			expect((await api("/api/notifications/read", { method: "POST", token: s.accessToken, json })).status, JSON.stringify(json)).toBe(400);
+		}
+	});
+});
+
+describe("/api/realtime (admin)", () => {
+	it("reports connections per shard and the ring's balance to admins only", async () => {
+		const s = await registerUser();
+		expect((await api("/api/realtime/stats", { token: s.accessToken })).status).toBe(403);
+		const db = new RoutedDatabase(env);
+		let lsn = "";
+		try {
+			const { users } = await import("../../lib/postgres/schema");
+			const { eq } = await import("drizzle-orm");
+			await db.write((q) => q.update(users).set({ role: "admin" }).where(eq(users.id, s.user.id)));
+			lsn = db.consistencyToken() ?? "";
+		} finally {
+			await db.close();
+		}
+		const res = await api("/api/realtime/stats", { token: s.accessToken, headers: { "x-consistency-token": lsn } });
+		expect(res.status).toBe(200);
+		const body = (await res.json()) as { shards: { ringShare: number }[]; ring: { shards: number; maxShareOverMean: number } };
+		expect(body.shards).toHaveLength(16);
+		expect(body.ring.shards).toBe(16);
+		expect(body.ring.maxShareOverMean).toBeLessThan(1.2);
+		expect(body.shards.reduce((a, s) => a + s.ringShare, 0)).toBeCloseTo(1, 6);
+		const bad = await api("/api/realtime/broadcast", {
+			method: "POST",
+			token: s.accessToken,
+			headers: { "x-consistency-token": lsn },
+			json: { topic: "Not OK", data: {} },
+		});
+		expect(bad.status).toBe(400);
+	});
+});

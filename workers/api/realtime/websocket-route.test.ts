@@ -1,0 +1,116 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { publish } from "../../realtime/publish";
+import { ringFor } from "../../realtime/ring-config";
+import { api, registerUser, type Session } from "../../test-support/api";
+import { openedSocket, until } from "../../test-support/sockets";
+
+const upgrade = { upgrade: "websocket" };
+const connect = async (token: string, query = "") => openedSocket(await api(`/ws?token=${token}${query}`, { headers: upgrade }));
+
+async function send(userIds: string[], type: "NEW_REEL" | "REEL_LIKED", data: unknown) {
+	const db = new RoutedDatabase(env);
+	try {
+		return await publish(env, db, { userIds }, { type, data });
+	} finally {
+		await db.close();
+	}
+}
+
+/** Two users the ring puts on different shards. */
+async function usersOnDifferentShards(): Promise<[Session, Session]> {
+	const first = await registerUser();
+	const ring = ringFor(env);
+	for (let i = 0; i < 20; i++) {
+		const other = await registerUser();
+		if (ring.shardOf(other.user.id) !== ring.shardOf(first.user.id)) return [first, other];
+	}
+	throw new Error("no second shard found");
+}
+
+describe("GET /ws", () => {
+	it("refuses to upgrade without a token, with a bad one, or after logout (401), and plain HTTP (426)", async () => {
+		expect((await api("/ws", { headers: upgrade })).status).toBe(401);
+		expect((await api("/ws?token=not-a-token", { headers: upgrade })).status).toBe(401);
+		const s = await registerUser();
+		const out = await api("/api/auth/logout", { method: "POST", token: s.accessToken });
+		const afterLogout = await api(`/ws?token=${s.accessToken}`, {
+			headers: { ...upgrade, "x-consistency-token": out.headers.get("x-consistency-token") ?? "" },
+		});
+		expect(afterLogout.status).toBe(401);
+		expect((await api(`/ws?token=${(await registerUser()).accessToken}`)).status).toBe(426);
+	});
+
+	it("accepts the token as Authorization, as the bearer subprotocol, or as ?token=", async () => {
+		const s = await registerUser();
+		expect((await api("/ws", { headers: { ...upgrade, authorization: `Bearer ${s.accessToken}` } })).status).toBe(101);
+		const viaProtocol = await api("/ws", { headers: { ...upgrade, "sec-websocket-protocol": `bearer, ${s.accessToken}` } });
+		expect(viaProtocol.status).toBe(101);
+		expect(viaProtocol.headers.get("sec-websocket-protocol")).toBe("bearer");
+		expect((await api(`/ws?token=${s.accessToken}`, { headers: upgrade })).status).toBe(101);
+	});
+
+	it("answers malformed since or topics with 400 before upgrading", async () => {
+		const s = await registerUser();
+		expect((await api(`/ws?token=${s.accessToken}&since=-1`, { headers: upgrade })).status).toBe(400);
+		expect((await api(`/ws?token=${s.accessToken}&topics=Bad_Topic!`, { headers: upgrade })).status).toBe(400);
+	});
+
+	it("delivers each user's events to that user only, across shards, and to every device", async () => {
+		const [alice, bob] = await usersOnDifferentShards();
+		const a1 = await connect(alice.accessToken);
+		const a2 = await connect(alice.accessToken);
+		const b = await connect(bob.accessToken);
+		const toAlice = await send([alice.user.id], "REEL_LIKED", { reelId: "r-a" });
+		const toBob = await send([bob.user.id], "NEW_REEL", { reelId: "r-b" });
+		expect(toAlice).toEqual({ stored: 1, delivered: 2 });
+		expect(toBob).toEqual({ stored: 1, delivered: 1 });
+		await until(() => a1.received.length === 1 && a2.received.length === 1 && b.received.length === 1);
+		expect(a1.received[0]).toMatchObject({ type: "REEL_LIKED", seq: 1, data: { reelId: "r-a" } });
+		expect(a2.received[0]).toMatchObject({ type: "REEL_LIKED", seq: 1 });
+		expect(b.received[0]).toMatchObject({ type: "NEW_REEL", seq: 1, data: { reelId: "r-b" } });
+	});
+
+	it("answers PING with PONG", async () => {
+		const s = await connect((await registerUser()).accessToken);
+		s.ws.send('{"type":"PING"}');
+		await until(() => s.received.length > 0);
+		expect(s.received[0]).toEqual({ type: "PONG" });
+	});
+
+	it("lets a client that dropped off catch up with ?since=", async () => {
+		const user = await registerUser();
+		const first = await connect(user.accessToken);
+		await send([user.user.id], "NEW_REEL", { n: 1 });
+		await until(() => first.received.length === 1);
+		first.ws.close(1000, "network switch");
+		await send([user.user.id], "NEW_REEL", { n: 2 });
+		await send([user.user.id], "NEW_REEL", { n: 3 });
+		const back = await connect(user.accessToken, "&since=1");
+		await until(() => back.received.some((e) => e.type === "RECOVERED"));
+		expect(back.received.map((e) => [e.type, e.seq])).toEqual([
+			["NEW_REEL", 2],
+			["NEW_REEL", 3],
+			["RECOVERED", 0],
+		]);
+		expect(back.received[2]?.data).toMatchObject({ recovered: true });
+	});
+
+	it("broadcasts an admin announcement to every socket on the topic, on every shard", async () => {
+		const [alice, bob] = await usersOnDifferentShards();
+		const topic = `t-${crypto.randomUUID().slice(0, 8)}`;
+		const a = await connect(alice.accessToken, `&topics=${topic}`);
+		const b = await connect(bob.accessToken, `&topics=${topic},other`);
+		const outsider = await connect((await registerUser()).accessToken);
+		const db = new RoutedDatabase(env);
+		try {
+			expect(await publish(env, db, { topic }, { type: "ANNOUNCEMENT", data: { text: "hello" } })).toEqual({ stored: 0, delivered: 2 });
+		} finally {
+			await db.close();
+		}
+		await until(() => a.received.length === 1 && b.received.length === 1);
+		expect(a.received[0]).toMatchObject({ type: "ANNOUNCEMENT", data: { text: "hello" } });
+		expect(outsider.received).toEqual([]);
+	});
+});

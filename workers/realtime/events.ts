@@ -1,0 +1,48 @@
+// The event contract of the real-time plane (docs/events.md shows each shape).
+import { z } from "zod";
+
+export const USER_EVENT_TYPES = [
+	"NEW_REEL",
+	"REEL_LIKED",
+	"NEW_FOLLOWER",
+	"NEW_COMMENT",
+	"TRANSCODE_PROGRESS",
+	"TRANSCODE_READY",
+	"TRANSCODE_FAILED",
+] as const;
+export type UserEventType = (typeof USER_EVENT_TYPES)[number];
+
+/** Broadcast to a topic: not per user, so neither sequenced nor kept for recovery. */
+export const BROADCAST_EVENT_TYPES = ["ANNOUNCEMENT"] as const;
+
+/** Control messages the server sends on a socket. */
+export type ControlType = "PONG" | "RECOVERED" | "RECONNECT" | "ERROR";
+
+export interface Envelope {
+	type: string;
+	/** Per-user, increasing by one per event; 0 for broadcasts and control messages. */
+	seq: number;
+	at: string;
+	data: unknown;
+}
+
+export const TopicSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "topics are 1-32 lowercase letters, digits or dashes");
+
+/** What a shard needs to know about a socket it is handed (set by the Worker after authentication). */
+export const ShardConnectSchema = z.object({
+	userId: z.uuid(),
+	tokenExpiresAt: z.coerce.number().int().positive(),
+	shardIndex: z.coerce.number().int().min(0),
+	since: z.coerce.number().int().min(0).optional(),
+	topics: z.array(TopicSchema).max(10),
+});
+export type ShardConnect = z.infer<typeof ShardConnectSchema>;
+
+/** Internal header carrying ShardConnect as JSON from the Worker to the shard. */
+export const SHARD_CONNECT_HEADER = "x-reels-shard-connect";
+
+export interface UserEvent {
+	userId: string;
+	type: UserEventType;
+	data: unknown;
+}
