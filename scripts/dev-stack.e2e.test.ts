@@ -1,6 +1,7 @@
 // Runs scripts/dev.ts (what `npm run dev` runs) on its own ports and folders,
 // then checks what the README promises: every dependency healthy, reads that
 // survive the replica being killed, recovery once it is back, and a clean stop.
+import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
@@ -72,6 +73,32 @@ describe("npm run dev", () => {
 		const again = await fetch(`${stack.baseUrl}/api/users/${id}`);
 		expect(again.headers.get("x-db-read")).toBe("replica");
 	}, 60_000);
+
+	it("lets an operator grant the admin role with npm run role:grant", async () => {
+		const email = `Op-${crypto.randomUUID()}@example.test`;
+		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ email, password: "operator pass 1", name: "Operator" }),
+		});
+		const { accessToken } = (await reg.json()) as { accessToken: string };
+		const run = spawnSync(process.execPath, ["scripts/grant-role.ts", email.toLowerCase(), "admin"], {
+			env: { ...process.env, DATABASE_URL: connectionUrls(stack.cluster).primaryUrl },
+			encoding: "utf8",
+		});
+		expect(run.status, run.stderr).toBe(0);
+		expect(run.stdout).toContain("is now admin");
+		const list = await waitFor("the replica to see the new role", async () => {
+			const res = await fetch(`${stack.baseUrl}/api/users?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
+			return res.status === 200 ? res : undefined;
+		});
+		expect(list.status).toBe(200);
+		const missing = spawnSync(process.execPath, ["scripts/grant-role.ts", "nobody@example.test"], {
+			env: { ...process.env, DATABASE_URL: connectionUrls(stack.cluster).primaryUrl },
+			encoding: "utf8",
+		});
+		expect(missing.status).toBe(1);
+	});
 
 	it("stops everything it started on Ctrl-C", async () => {
 		expect(await stack.stop()).toBe(0);
