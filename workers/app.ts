@@ -11,6 +11,7 @@ import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
 import { jwksRoutes } from "./api/well-known/jwks-route";
+import { deliveryRoutes } from "./cdn/delivery-route";
 import type { AppEnv } from "./lib/app/app-env";
 import { authenticate } from "./lib/auth/authenticate";
 import { corsFromConfig } from "./lib/http/cors";
@@ -59,6 +60,7 @@ export function createApp() {
 	app.route("/", notificationRoutes);
 	app.route("/", realtimeAdminRoutes);
 	app.route("/", websocketRoutes);
+	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	app.openAPIRegistry.registerPath(websocketPathDoc);

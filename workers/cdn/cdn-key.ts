@@ -1,0 +1,35 @@
+import { HttpProblem } from "../lib/problems/http-problem";
+
+// R2 keys /cdn serves: originals `YYYY/MM/DD/<uuid>.<ext>` and files derived from
+// them under `YYYY/MM/DD/<uuid>/…` (docs/architecture.md, R2 key layout).
+const KEY =
+	/^\d{4}\/\d{2}\/\d{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.[a-z0-9]{2,5}|\/[A-Za-z0-9_-]+(?:[./][A-Za-z0-9_-]+)*\.[a-z0-9]{2,5})$/;
+const MAX_KEY_LENGTH = 256;
+
+/**
+ * Turns the raw path after a prefix into an R2 key, refusing anything that is
+ * not one of ours: traversal (`..`, also percent-encoded), backslashes, empty
+ * segments, absolute URLs, and any other shape.
+ */
+export function cdnKeyFrom(rawPath: string): string {
+	let key: string;
+	try {
+		key = decodeURIComponent(rawPath);
+	} catch {
+		throw new HttpProblem(400, "invalid_key", "The media path is not valid.");
+	}
+	if (
+		key.length > MAX_KEY_LENGTH ||
+		key.includes("..") ||
+		key.includes("\\") ||
+		key.includes("//") ||
+		key.includes("%") ||
+		!KEY.test(key)
+	) {
+		throw new HttpProblem(400, "invalid_key", "The media path is not valid.");
+	}
+	return key;
+}
+
+/** Everything under a dated uuid is written once and never changed, so it may be cached forever. */
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";

@@ -1,0 +1,137 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api } from "../test-support/api";
+
+const BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
+
+async function stored(ext = "mp4", bytes: Uint8Array = BYTES, sub = "") {
+	const key = `2026/11/22/${crypto.randomUUID()}${sub}.${ext}`;
+	await env.MEDIA.put(key, bytes);
+	return key;
+}
+
+const get = (key: string, headers: Record<string, string> = {}, method = "GET") => api(`/cdn/${key}`, { method, headers });
+
+describe("GET /cdn/<key>", () => {
+	it("serves an original with type, length, strong ETag, Last-Modified, Accept-Ranges and an immutable cache policy", async () => {
+		const key = await stored();
+		const res = await get(key);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("content-type")).toBe("video/mp4");
+		expect(res.headers.get("content-length")).toBe("1000");
+		expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]+"$/);
+		expect(new Date(res.headers.get("last-modified") ?? "").getTime()).not.toBeNaN();
+		expect(res.headers.get("accept-ranges")).toBe("bytes");
+		expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+		expect(new Uint8Array(await res.arrayBuffer())).toEqual(BYTES);
+	});
+
+	it("answers the next plain GET from the edge cache", async () => {
+		const key = await stored("jpg");
+		const first = await exports.default.fetch(`http://x/cdn/${key}`);
+		expect(first.headers.get("x-cdn-cache")).toBe("MISS");
+		await first.arrayBuffer();
+		let second = await exports.default.fetch(`http://x/cdn/${key}`);
+		for (let i = 0; i < 20 && second.headers.get("x-cdn-cache") !== "HIT"; i++) {
+			await second.arrayBuffer();
+			await new Promise((r) => setTimeout(r, 25));
+			second = await exports.default.fetch(`http://x/cdn/${key}`);
+		}
+		expect(second.headers.get("x-cdn-cache")).toBe("HIT");
+		expect(new Uint8Array(await second.arrayBuffer())).toEqual(BYTES);
+	});
+
+	it("serves playlists, manifests, segments and captions with their media types", async () => {
+		const id = crypto.randomUUID();
+		const cases: [string, string][] = [
+			["hls/master.m3u8", "application/vnd.apple.mpegurl"],
+			["dash/manifest.mpd", "application/dash+xml"],
+			["hls/720p/seg-001.m4s", "video/iso.segment"],
+			["hls/720p/seg-002.ts", "video/mp2t"],
+			["storyboard.vtt", "text/vtt; charset=utf-8"],
+			["thumb.jpg", "image/jpeg"],
+		];
+		for (const [path, type] of cases) {
+			const key = `2026/11/22/${id}/${path}`;
+			await env.MEDIA.put(key, "x");
+			const res = await get(key);
+			expect(res.status, path).toBe(200);
+			expect(res.headers.get("content-type"), path).toBe(type);
+		}
+	});
+
+	it("answers HEAD with the headers and no body", async () => {
+		const key = await stored();
+		const res = await get(key, {}, "HEAD");
+		expect(res.status).toBe(200);
+		expect(res.headers.get("content-length")).toBe("1000");
+		expect(res.headers.get("etag")).toMatch(/^"/);
+		expect((await res.arrayBuffer()).byteLength).toBe(0);
+	});
+
+	it("answers 304 to a matching If-None-Match or a later If-Modified-Since", async () => {
+		const key = await stored();
+		const etag = (await get(key)).headers.get("etag") ?? "";
+		expect((await get(key, { "if-none-match": etag })).status).toBe(304);
+		expect((await get(key, { "if-none-match": `"other", ${etag}` })).status).toBe(304);
+		expect((await get(key, { "if-none-match": '"other"' })).status).toBe(200);
+		expect((await get(key, { "if-modified-since": new Date(Date.now() + 60_000).toUTCString() })).status).toBe(304);
+		expect((await get(key, { "if-modified-since": new Date(Date.now() - 3_600_000).toUTCString() })).status).toBe(200);
+	});
+
+	it("serves single byte ranges with 206 and Content-Range", async () => {
+		const key = await stored();
+		const cases: [string, number, number][] = [
+			["bytes=0-9", 0, 9],
+			["bytes=990-", 990, 999],
+			["bytes=-5", 995, 999],
+			["bytes=500-5000", 500, 999],
+		];
+		for (const [range, start, end] of cases) {
+			const res = await get(key, { range });
+			expect(res.status, range).toBe(206);
+			expect(res.headers.get("content-range"), range).toBe(`bytes ${start}-${end}/1000`);
+			expect(res.headers.get("content-length"), range).toBe(String(end - start + 1));
+			expect(new Uint8Array(await res.arrayBuffer()), range).toEqual(BYTES.slice(start, end + 1));
+		}
+	});
+
+	it("refuses ranges past the end or several at once (416 with Content-Range */size) and malformed ones (400)", async () => {
+		const key = await stored();
+		for (const range of ["bytes=1000-", "bytes=5000-6000", "bytes=0-1,5-9", "bytes=-0"]) {
+			const res = await get(key, { range });
+			expect(res.status, range).toBe(416);
+			expect(res.headers.get("content-range"), range).toBe("bytes */1000");
+			expect(res.headers.get("content-type")).toBe("application/problem+json");
+		}
+		for (const range of ["bytes=a-b", "items=0-1", "bytes=", "bytes=9-1", "bytes=--1"]) {
+			const res = await get(key, { range });
+			expect(res.status, range).toBe(400);
+			expect(await res.json()).toMatchObject({ code: "invalid_range" });
+		}
+	});
+
+	it("refuses traversal, encoded traversal and paths that are not media keys, with 400", async () => {
+		const id = crypto.randomUUID();
+		for (const path of [
+			`2026/11/22/${id}/../../secret.mp4`,
+			`2026/11/22/${id}/%2e%2e/%2e%2e/secret.mp4`,
+			`2026/11/22/${id}%2F..%2Fx.mp4`,
+			"..%5c..%5cwindows.ini",
+			`https://evil.example/${id}.jpg`,
+			`2026/11/22/${id}.exe`,
+			"etc/passwd",
+		]) {
+			const res = await api(`/cdn/${path}`);
+			expect([400, 404], path).toContain(res.status);
+			expect(res.headers.get("content-type"), path).toBe("application/problem+json");
+		}
+		expect((await api(`/cdn/2026/11/22/${id}/../${id}.mp4`)).status).not.toBe(200);
+	});
+
+	it("answers 404 problem+json for a well-formed key that does not exist", async () => {
+		const res = await get(`2026/11/22/${crypto.randomUUID()}.mp4`);
+		expect(res.status).toBe(404);
+		expect(await res.json()).toMatchObject({ code: "media_not_found" });
+	});
+});
