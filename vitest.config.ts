@@ -42,12 +42,14 @@ export default defineConfig({
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),
 								SAMPLE_PNG_BASE64: inject("samplePngBase64"),
+								SAMPLE_JPEG_BASE64: inject("sampleJpegBase64"),
 								// Two keys: the first signs, both verify (rotation). Fresh every run.
 								JWT_PRIVATE_KEYS: JSON.stringify([generateSigningKey("test-current"), generateSigningKey("test-previous")]),
 								// Generous quotas so tests do not spend each other's; quota tests set their own.
 								QUOTA_ANON_PER_HOUR: "100000",
 								QUOTA_USER_PER_HOUR: "100000",
 								QUOTA_AUTH_PER_HOUR: "100000",
+								IMAGE_URL_KEYS: JSON.stringify({ "img-current": "c".repeat(40), "img-previous": "p".repeat(40) }),
 								// A small recovery window, so tests can reach past it.
 								REALTIME_RETAIN_EVENTS: "5",
 							},

@@ -21,6 +21,8 @@ declare module "vitest" {
 		sampleVideoBase64: string;
 		/** A real 64x48 PNG made by ffmpeg, base64. */
 		samplePngBase64: string;
+		/** A real 1280x720 JPEG made by ffmpeg, base64. */
+		sampleJpegBase64: string;
 	}
 }
 
@@ -54,8 +56,14 @@ function makeSampleMedia(dir: string) {
 		"aac",
 		video,
 	]);
+	const jpeg = join(dir, "sample.jpg");
 	ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1", png]);
-	return { video: readFileSync(video).toString("base64"), png: readFileSync(png).toString("base64") };
+	ffmpeg(["-f", "lavfi", "-i", "testsrc=size=1280x720", "-frames:v", "1", "-q:v", "3", jpeg]);
+	return {
+		video: readFileSync(video).toString("base64"),
+		png: readFileSync(png).toString("base64"),
+		jpeg: readFileSync(jpeg).toString("base64"),
+	};
 }
 
 export default async function setup(project: TestProject) {
@@ -82,6 +90,7 @@ export default async function setup(project: TestProject) {
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
 	project.provide("sampleVideoBase64", media.video);
 	project.provide("samplePngBase64", media.png);
+	project.provide("sampleJpegBase64", media.jpeg);
 
 	return async () => {
 		await transcoder.drain();

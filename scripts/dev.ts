@@ -89,7 +89,7 @@ async function main() {
 		say("Postgres migrations applied");
 		applyD1Migrations(o.wranglerStateDir);
 		say("D1 migrations applied");
-		if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated a local JWT signing key in .dev.vars");
+		if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated local secrets (JWT signing key, image URL key) in .dev.vars");
 	} catch (err) {
 		// Leave nothing running that this run started.
 		if (pg.started) down(o.cluster);

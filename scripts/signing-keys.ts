@@ -1,7 +1,7 @@
 // Ed25519 private JWKs for the JWT_PRIVATE_KEYS secret. Used by `npm run dev`
 // (writes .dev.vars once) and the tests; for production:
 //   node scripts/signing-keys.ts | npx wrangler secret put JWT_PRIVATE_KEYS --env production
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface PrivateJwk {
@@ -21,12 +21,20 @@ export function generateSigningKey(
 	return { kty: "OKP", crv: "Ed25519", kid, x: jwk.x, d: jwk.d };
 }
 
-/** Makes sure `path` (a .dev.vars file) defines JWT_PRIVATE_KEYS; never replaces an existing value. */
+/** An IMAGE_URL_KEYS value: one HMAC key for signed image URLs. */
+export function generateImageUrlKeys(kid = `img-${new Date().toISOString().slice(0, 10)}`): Record<string, string> {
+	return { [kid]: randomBytes(32).toString("base64url") };
+}
+
+/** Makes sure `path` (a .dev.vars file) defines every secret; never replaces an existing value. */
 export function ensureDevSecrets(path: string): boolean {
-	const current = existsSync(path) ? readFileSync(path, "utf8") : "";
-	if (/^JWT_PRIVATE_KEYS=/m.test(current)) return false;
-	const line = `JWT_PRIVATE_KEYS=${JSON.stringify([generateSigningKey()])}\n`;
-	writeFileSync(path, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${line}`, { mode: 0o600 });
+	let current = existsSync(path) ? readFileSync(path, "utf8") : "";
+	const missing: string[] = [];
+	if (!/^JWT_PRIVATE_KEYS=/m.test(current)) missing.push(`JWT_PRIVATE_KEYS=${JSON.stringify([generateSigningKey()])}`);
+	if (!/^IMAGE_URL_KEYS=/m.test(current)) missing.push(`IMAGE_URL_KEYS=${JSON.stringify(generateImageUrlKeys())}`);
+	if (missing.length === 0) return false;
+	if (current && !current.endsWith("\n")) current += "\n";
+	writeFileSync(path, `${current}${missing.join("\n")}\n`, { mode: 0o600 });
 	return true;
 }
 

@@ -11,7 +11,9 @@ import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
 import { jwksRoutes } from "./api/well-known/jwks-route";
+import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
+import { resizeRoutes } from "./cdn/resize-route";
 import type { AppEnv } from "./lib/app/app-env";
 import { authenticate } from "./lib/auth/authenticate";
 import { corsFromConfig } from "./lib/http/cors";
@@ -60,10 +62,13 @@ export function createApp() {
 	app.route("/", notificationRoutes);
 	app.route("/", realtimeAdminRoutes);
 	app.route("/", websocketRoutes);
+	// Resizing first: /cdn/resize/… would otherwise be taken for a media key.
+	app.route("/", resizeRoutes);
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	app.openAPIRegistry.registerPath(websocketPathDoc);
+	for (const doc of cdnPathDocs) app.openAPIRegistry.registerPath(doc);
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },

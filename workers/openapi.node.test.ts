@@ -44,6 +44,9 @@ describe("/openapi.json", () => {
 				"GET /api/realtime/stats",
 				"POST /api/realtime/broadcast",
 				"GET /ws",
+				"GET /cdn/{key}",
+				"GET /img/{options}/{key}",
+				"GET /cdn/resize/{width}/{height}/{key}",
 			].sort(),
 		);
 	});

@@ -6,5 +6,6 @@ declare namespace Cloudflare {
 		DEAD_REPLICA: Hyperdrive;
 		SAMPLE_VIDEO_BASE64: string;
 		SAMPLE_PNG_BASE64: string;
+		SAMPLE_JPEG_BASE64: string;
 	}
 }

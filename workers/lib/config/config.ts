@@ -31,6 +31,7 @@ const ConfigSchema = z.object({
 		.number()
 		.positive()
 		.max(24 * 30),
+	IMAGE_MAX_MEGAPIXELS: z.coerce.number().positive().max(200),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

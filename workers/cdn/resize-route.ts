@@ -1,0 +1,106 @@
+import { type Context, Hono } from "hono";
+import type { AppEnv } from "../lib/app/app-env";
+import { configOf } from "../lib/config/config";
+import { HttpProblem } from "../lib/problems/http-problem";
+import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL } from "./cdn-key";
+import { type DeclaredSize, declaredSize } from "./image-header";
+import { verifyImageUrl } from "./image-url-signature";
+import { isAllowListed, negotiateFormat, normalizeOptions, outputSize, parseResizeOptions, type ResizeOptions } from "./resize-options";
+
+/** Enough of the file for any image header we accept (JPEG SOF can follow large EXIF blocks). */
+const HEADER_PROBE_BYTES = 256 * 1024;
+const SOURCE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
+const OUTPUT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const;
+
+function assertWithinPixelCap(env: Env, size: DeclaredSize | undefined) {
+	const cap = configOf(env).IMAGE_MAX_MEGAPIXELS;
+	if (size && size.width * size.height > cap * 1_000_000) {
+		throw new HttpProblem(
+			422,
+			"image_too_large",
+			`The source declares ${size.width}x${size.height} pixels; the limit is ${cap} megapixels.`,
+		);
+	}
+}
+
+const unreadable = () => new HttpProblem(422, "unreadable_image", "The source is not an image we can transform.");
+
+/**
+ * Resizes `key` with the Images binding. Order matters for abuse resistance:
+ * options and key are validated, the signature checked (sizes off the
+ * allow-list), the source's pixel count read from its header (before any
+ * decode) and capped; only then is the image decoded. Results are cached at
+ * the edge per normalised options and negotiated format.
+ */
+async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string) {
+	const key = cdnKeyFrom(rawKey);
+	const normalized = normalizeOptions(options);
+	if (!isAllowListed(options)) {
+		const sig = c.req.query("sig");
+		if (!sig || !(await verifyImageUrl(c.env, normalized, key, sig))) {
+			throw new HttpProblem(403, "signature_required", "This size is not on the allow-list; ask the API for a signed URL.");
+		}
+	}
+	const format = negotiateFormat(options.format, c.req.header("accept"));
+	const cacheKey = new Request(`https://img.internal/${normalized}/${format}/${key}`);
+	const varyHeaders = (h: Headers) => {
+		if (options.format === "auto") h.set("vary", "Accept");
+	};
+	const hit = await caches.default.match(cacheKey);
+	if (hit) {
+		const res = new Response(hit.body, hit);
+		res.headers.set("x-img-cache", "HIT");
+		varyHeaders(res.headers);
+		return res;
+	}
+
+	const head = await c.env.MEDIA.get(key, { range: { offset: 0, length: HEADER_PROBE_BYTES } });
+	if (!head) throw new HttpProblem(404, "media_not_found", "No media at that path.");
+	const prefix = new Uint8Array(await head.arrayBuffer());
+	// Our own header read first (no decoder involved), then the Images binding's, which also names the format.
+	assertWithinPixelCap(c.env, declaredSize(prefix));
+	let info: ImageInfoResponse;
+	try {
+		info = await c.env.IMAGES.info(new Blob([prefix]).stream());
+	} catch {
+		throw unreadable();
+	}
+	if (!SOURCE_TYPES.has(info.format) || !("width" in info)) throw unreadable();
+	assertWithinPixelCap(c.env, info);
+
+	const source = await c.env.MEDIA.get(key);
+	if (!source) throw new HttpProblem(404, "media_not_found", "No media at that path.");
+	const { width, height } = outputSize(options);
+	let output: ImageTransformationResult;
+	try {
+		output = await c.env.IMAGES.input(source.body)
+			.transform({ ...(width ? { width } : {}), ...(height ? { height } : {}), fit: options.fit, gravity: options.gravity })
+			.output({ format: OUTPUT_TYPES[format], quality: options.quality });
+	} catch {
+		throw unreadable();
+	}
+	const headers = new Headers({
+		"content-type": OUTPUT_TYPES[format],
+		"cache-control": IMMUTABLE_CACHE_CONTROL,
+		"content-security-policy": "default-src 'none'; sandbox",
+	});
+	varyHeaders(headers);
+	const res = new Response(output.response().body, { status: 200, headers });
+	c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
+	res.headers.set("x-img-cache", "MISS");
+	return res;
+}
+
+/**
+ * GET /img/<options>/<key> (Cloudflare's option grammar) and the seed-compatible
+ * GET /cdn/resize/<width>/<height>/<key> (fit=cover). Mounted before /cdn/*.
+ */
+export const resizeRoutes = new Hono<AppEnv>()
+	.get("/img/:options/*", (c) => {
+		const options = parseResizeOptions(c.req.param("options"));
+		return resize(c, options, c.req.path.slice(`/img/${c.req.param("options")}/`.length));
+	})
+	.get("/cdn/resize/:width/:height/*", (c) => {
+		const options = parseResizeOptions(`width=${c.req.param("width")},height=${c.req.param("height")},fit=cover`);
+		return resize(c, options, c.req.path.slice(`/cdn/resize/${c.req.param("width")}/${c.req.param("height")}/`.length));
+	});
