@@ -13,6 +13,7 @@ import { userProfileRoutes } from "./api/users/user-profile-route";
 import { jwksRoutes } from "./api/well-known/jwks-route";
 import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
+import { purgeRoutes } from "./cdn/purge-routes";
 import { resizeRoutes } from "./cdn/resize-route";
 import type { AppEnv } from "./lib/app/app-env";
 import { authenticate } from "./lib/auth/authenticate";
@@ -64,6 +65,7 @@ export function createApp() {
 	app.route("/", websocketRoutes);
 	// Resizing first: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", resizeRoutes);
+	app.route("/", purgeRoutes);
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });

@@ -47,6 +47,8 @@ describe("/openapi.json", () => {
 				"GET /cdn/{key}",
 				"GET /img/{options}/{key}",
 				"GET /cdn/resize/{width}/{height}/{key}",
+				"DELETE /cdn/{key}",
+				"DELETE /cdn/cache/{key}",
 			].sort(),
 		);
 	});

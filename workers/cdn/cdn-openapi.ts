@@ -9,6 +9,24 @@ const media = { description: "The bytes", content: { "application/octet-stream":
 
 export const cdnPathDocs = [
 	{
+		method: "delete" as const,
+		path: "/cdn/{key}",
+		tags: ["cdn"],
+		summary: "Delete an asset, its derived files and its variants (owner or admin)",
+		security: [{ bearer: [] }],
+		request: { params: z.object({ key }) },
+		responses: { 200: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404) },
+	},
+	{
+		method: "delete" as const,
+		path: "/cdn/cache/{key}",
+		tags: ["cdn"],
+		summary: "Purge every cached copy and variant of an original (admin)",
+		security: [{ bearer: [] }],
+		request: { params: z.object({ key }) },
+		responses: { 200: { description: "Purged" }, ...problemResponses(400, 401, 403) },
+	},
+	{
 		method: "get" as const,
 		path: "/cdn/{key}",
 		tags: ["cdn"],

@@ -5,6 +5,7 @@ import { HttpProblem } from "../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL } from "./cdn-key";
 import { type DeclaredSize, declaredSize } from "./image-header";
 import { verifyImageUrl } from "./image-url-signature";
+import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { isAllowListed, negotiateFormat, normalizeOptions, outputSize, parseResizeOptions, type ResizeOptions } from "./resize-options";
 
 /** Enough of the file for any image header we accept (JPEG SOF can follow large EXIF blocks). */
@@ -42,7 +43,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		}
 	}
 	const format = negotiateFormat(options.format, c.req.header("accept"));
-	const cacheKey = new Request(`https://img.internal/${normalized}/${format}/${key}`);
+	const cacheKey = variantCacheKey(key, normalized, format);
 	const varyHeaders = (h: Headers) => {
 		if (options.format === "auto") h.set("vary", "Accept");
 	};
@@ -51,6 +52,20 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		const res = new Response(hit.body, hit);
 		res.headers.set("x-img-cache", "HIT");
 		varyHeaders(res.headers);
+		return res;
+	}
+
+	const headers = new Headers({
+		"content-type": OUTPUT_TYPES[format],
+		"cache-control": IMMUTABLE_CACHE_CONTROL,
+		"content-security-policy": "default-src 'none'; sandbox",
+	});
+	varyHeaders(headers);
+	const kept = await storedVariant(c.env, key, normalized, format);
+	if (kept) {
+		const res = new Response(kept.body, { status: 200, headers });
+		c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
+		res.headers.set("x-img-cache", "STORED");
 		return res;
 	}
 
@@ -71,21 +86,18 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	const source = await c.env.MEDIA.get(key);
 	if (!source) throw new HttpProblem(404, "media_not_found", "No media at that path.");
 	const { width, height } = outputSize(options);
-	let output: ImageTransformationResult;
+	let bytes: Uint8Array;
 	try {
-		output = await c.env.IMAGES.input(source.body)
+		const output = await c.env.IMAGES.input(source.body)
 			.transform({ ...(width ? { width } : {}), ...(height ? { height } : {}), fit: options.fit, gravity: options.gravity })
 			.output({ format: OUTPUT_TYPES[format], quality: options.quality });
+		// A variant is small and bounded (at most 4096 px a side): buffer it once to keep it in R2 and answer.
+		bytes = new Uint8Array(await output.response().arrayBuffer());
 	} catch {
 		throw unreadable();
 	}
-	const headers = new Headers({
-		"content-type": OUTPUT_TYPES[format],
-		"cache-control": IMMUTABLE_CACHE_CONTROL,
-		"content-security-policy": "default-src 'none'; sandbox",
-	});
-	varyHeaders(headers);
-	const res = new Response(output.response().body, { status: 200, headers });
+	await recordVariant(c.env, key, normalized, format, bytes);
+	const res = new Response(bytes, { status: 200, headers });
 	c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
 	res.headers.set("x-img-cache", "MISS");
 	return res;

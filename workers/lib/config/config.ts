@@ -32,6 +32,7 @@ const ConfigSchema = z.object({
 		.positive()
 		.max(24 * 30),
 	IMAGE_MAX_MEGAPIXELS: z.coerce.number().positive().max(200),
+	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -23,3 +23,13 @@ export const assets = sqliteTable("assets", {
 });
 
 export type Asset = typeof assets.$inferSelect;
+
+export const imageVariants = sqliteTable("image_variants", {
+	variantKey: text("variant_key").primaryKey(),
+	originalKey: text("original_key").notNull(),
+	options: text("options").notNull(),
+	format: text("format", { enum: ["avif", "webp", "jpeg", "png"] }).notNull(),
+	bytes: integer("bytes").notNull(),
+	stored: integer("stored", { mode: "boolean" }).notNull(),
+	createdAt: text("created_at").notNull(),
+});

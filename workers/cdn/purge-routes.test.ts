@@ -1,0 +1,125 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { mediaDb } from "../lib/media-db/media-db";
+import { assets, imageVariants } from "../lib/media-db/schema";
+import { RoutedDatabase } from "../lib/postgres/routed-database";
+import { users } from "../lib/postgres/schema";
+import { api, registerUser, type Session } from "../test-support/api";
+import { sampleJpeg } from "../test-support/media";
+
+async function ownedImage(ownerId: string) {
+	const id = crypto.randomUUID();
+	const key = `2026/11/22/${id}.jpg`;
+	await env.MEDIA.put(key, sampleJpeg());
+	await env.MEDIA.put(`2026/11/22/${id}/thumb.jpg`, "t");
+	await env.MEDIA.put(`2026/11/22/${id}/hls/master.m3u8`, "m");
+	const now = new Date().toISOString();
+	await mediaDb(env)
+		.insert(assets)
+		.values({
+			id,
+			ownerId,
+			kind: "image",
+			status: "ready",
+			r2Key: key,
+			contentType: "image/jpeg",
+			bytes: 1,
+			createdAt: now,
+			updatedAt: now,
+		});
+	return key;
+}
+
+const variantsOf = (key: string) => mediaDb(env).select().from(imageVariants).where(eq(imageVariants.originalKey, key));
+
+async function asAdmin(s: Session) {
+	const db = new RoutedDatabase(env);
+	try {
+		await db.write((q) => q.update(users).set({ role: "admin" }).where(eq(users.id, s.user.id)));
+		return { "x-consistency-token": db.consistencyToken() ?? "" };
+	} finally {
+		await db.close();
+	}
+}
+
+describe("the R2 variant store", () => {
+	it("keeps resized variants in R2, bounded per original, and serves them when the edge cache is cold", async () => {
+		const key = await ownedImage(crypto.randomUUID());
+		const limits = { IMAGE_MAX_VARIANTS: "2" };
+		for (const w of [64, 128, 160]) expect((await api(`/img/width=${w},format=jpeg/${key}`, {}, limits)).status).toBe(200);
+		const rows = await variantsOf(key);
+		expect(rows.map((r) => [r.options.split(",")[0], r.stored])).toEqual([
+			["width=64", true],
+			["width=128", true],
+			["width=160", false],
+		]);
+		expect(await env.MEDIA.head(rows[0]?.variantKey ?? "")).not.toBeNull();
+		expect(await env.MEDIA.head(rows[2]?.variantKey ?? "")).toBeNull();
+		// Cold edge cache: the stored variant is served from R2 without resizing again.
+		await caches.default.delete(new Request(`https://img.internal/${rows[0]?.options}/jpeg/${key}`));
+		const again = await api(`/img/width=64,format=jpeg/${key}`, {}, limits);
+		expect(again.headers.get("x-img-cache")).toBe("STORED");
+	});
+});
+
+describe("DELETE /cdn/cache/<key> (admin)", () => {
+	it("purges every variant from R2, the edge cache and the index", async () => {
+		const admin = await registerUser();
+		const headers = await asAdmin(admin);
+		const key = await ownedImage(admin.user.id);
+		await api(`/img/width=64,format=jpeg/${key}`);
+		await api(`/img/width=128,format=webp/${key}`);
+		const before = await variantsOf(key);
+		expect(before).toHaveLength(2);
+		const res = await api(`/cdn/cache/${key}`, { method: "DELETE", token: admin.accessToken, headers });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ variantsPurged: 2 });
+		expect(await variantsOf(key)).toEqual([]);
+		for (const v of before) expect(await env.MEDIA.head(v.variantKey)).toBeNull();
+		expect(await caches.default.match(new Request(`https://img.internal/${before[0]?.options}/jpeg/${key}`))).toBeUndefined();
+		// The original itself stays.
+		expect((await api(`/cdn/${key}`)).status).toBe(200);
+	});
+
+	it("is for admins only", async () => {
+		const user = await registerUser();
+		const key = await ownedImage(user.user.id);
+		expect((await api(`/cdn/cache/${key}`, { method: "DELETE" })).status).toBe(401);
+		expect((await api(`/cdn/cache/${key}`, { method: "DELETE", token: user.accessToken })).status).toBe(403);
+	});
+});
+
+describe("DELETE /cdn/<key>", () => {
+	it("lets the owner delete the original, its derived files and its variants", async () => {
+		const owner = await registerUser();
+		const key = await ownedImage(owner.user.id);
+		await api(`/img/width=64,format=jpeg/${key}`);
+		const res = await api(`/cdn/${key}`, { method: "DELETE", token: owner.accessToken });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ derivedDeleted: 2, variantsPurged: 1 });
+		expect((await api(`/cdn/${key}`)).status).toBe(404);
+		expect((await env.MEDIA.list({ prefix: key.replace(".jpg", "/") })).objects).toEqual([]);
+		expect(await mediaDb(env).query.assets.findFirst({ where: eq(assets.r2Key, key) })).toBeUndefined();
+	});
+
+	it("refuses anyone else (403), anonymous callers (401) and unknown assets (404)", async () => {
+		const owner = await registerUser();
+		const stranger = await registerUser();
+		const key = await ownedImage(owner.user.id);
+		expect((await api(`/cdn/${key}`, { method: "DELETE" })).status).toBe(401);
+		expect((await api(`/cdn/${key}`, { method: "DELETE", token: stranger.accessToken })).status).toBe(403);
+		expect((await api(`/cdn/${key}`)).status).toBe(200);
+		expect((await api(`/cdn/2026/11/22/${crypto.randomUUID()}.jpg`, { method: "DELETE", token: owner.accessToken })).status).toBe(404);
+		expect((await api("/cdn/2026/11/22/%2e%2e%2f%2e%2e%2fetc%2fpasswd.jpg", { method: "DELETE", token: owner.accessToken })).status).toBe(
+			400,
+		);
+	});
+
+	it("lets an admin delete anyone's asset", async () => {
+		const admin = await registerUser();
+		const headers = await asAdmin(admin);
+		const key = await ownedImage(crypto.randomUUID());
+		expect((await api(`/cdn/${key}`, { method: "DELETE", token: admin.accessToken, headers })).status).toBe(200);
+	});
+});
