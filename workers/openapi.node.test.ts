@@ -49,6 +49,9 @@ describe("/openapi.json", () => {
 				"GET /cdn/resize/{width}/{height}/{key}",
 				"DELETE /cdn/{key}",
 				"DELETE /cdn/cache/{key}",
+				"POST /cdn/upload",
+				"POST /api/videos/upload",
+				"GET /api/videos/{id}/status",
 			].sort(),
 		);
 	});

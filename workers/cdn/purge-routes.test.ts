@@ -15,19 +15,17 @@ async function ownedImage(ownerId: string) {
 	await env.MEDIA.put(`2026/11/22/${id}/thumb.jpg`, "t");
 	await env.MEDIA.put(`2026/11/22/${id}/hls/master.m3u8`, "m");
 	const now = new Date().toISOString();
-	await mediaDb(env)
-		.insert(assets)
-		.values({
-			id,
-			ownerId,
-			kind: "image",
-			status: "ready",
-			r2Key: key,
-			contentType: "image/jpeg",
-			bytes: 1,
-			createdAt: now,
-			updatedAt: now,
-		});
+	await mediaDb(env).insert(assets).values({
+		id,
+		ownerId,
+		kind: "image",
+		status: "ready",
+		r2Key: key,
+		contentType: "image/jpeg",
+		bytes: 1,
+		createdAt: now,
+		updatedAt: now,
+	});
 	return key;
 }
 

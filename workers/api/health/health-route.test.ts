@@ -20,7 +20,7 @@ describe("GET /health", () => {
 		expect(body.status).toBe("ok");
 		expect(body.version).toBe("0.1.0");
 		expect(body.instance.isolate).toMatch(/^[0-9a-f]{8}$/);
-		expect(body.checks.d1).toMatchObject({ status: "ok", migrationsApplied: 1 });
+		expect(body.checks.d1).toMatchObject({ status: "ok", migrationsApplied: env.TEST_MIGRATIONS.length });
 		expect(body.checks.r2.status).toBe("ok");
 		expect(body.checks.postgresPrimary).toMatchObject({ status: "ok", walLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) });
 		expect(body.checks.postgresReplica).toMatchObject({ status: "ok", standby: true, lagSeconds: expect.any(Number) });

@@ -33,6 +33,8 @@ const ConfigSchema = z.object({
 		.max(24 * 30),
 	IMAGE_MAX_MEGAPIXELS: z.coerce.number().positive().max(200),
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
+	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
+	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

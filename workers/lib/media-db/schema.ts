@@ -18,6 +18,8 @@ export const assets = sqliteTable("assets", {
 	height: integer("height"),
 	durationMs: integer("duration_ms"),
 	error: text("error"),
+	title: text("title"),
+	caption: text("caption"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });

@@ -1,0 +1,58 @@
+// Writes a stream of unknown length to R2 with bounded memory: small files in
+// one put, larger ones as a multipart upload of equal PART_BYTES parts (R2
+// requires equal part sizes, at least 5 MiB, except the last). At most one
+// part is held in memory.
+import { HttpProblem } from "../../lib/problems/http-problem";
+
+export const PART_BYTES = 8 * 1024 * 1024;
+
+export class R2StreamWriter {
+	private buffer = new Uint8Array(PART_BYTES);
+	private filled = 0;
+	private upload?: R2MultipartUpload;
+	private readonly parts: R2UploadedPart[] = [];
+	bytes = 0;
+
+	constructor(
+		private readonly bucket: R2Bucket,
+		readonly key: string,
+		private readonly contentType: string,
+		private readonly maxBytes: number,
+	) {}
+
+	async write(chunk: Uint8Array): Promise<void> {
+		this.bytes += chunk.length;
+		if (this.bytes > this.maxBytes) throw new HttpProblem(413, "file_too_large", `This kind of file is limited to ${this.maxBytes} bytes.`);
+		let offset = 0;
+		while (offset < chunk.length) {
+			const n = Math.min(chunk.length - offset, PART_BYTES - this.filled);
+			this.buffer.set(chunk.subarray(offset, offset + n), this.filled);
+			this.filled += n;
+			offset += n;
+			if (this.filled === PART_BYTES) await this.flushPart();
+		}
+	}
+
+	/** Finishes the object; returns its R2 metadata. */
+	async close(): Promise<R2Object> {
+		if (!this.upload) {
+			const object = await this.bucket.put(this.key, this.buffer.subarray(0, this.filled), {
+				httpMetadata: { contentType: this.contentType },
+			});
+			return object;
+		}
+		if (this.filled > 0) await this.flushPart();
+		return this.upload.complete(this.parts);
+	}
+
+	/** Gives up: aborts a multipart upload so no parts linger. */
+	async abort(): Promise<void> {
+		await this.upload?.abort().catch(() => undefined);
+	}
+
+	private async flushPart() {
+		this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: this.contentType } });
+		this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.buffer.slice(0, this.filled)));
+		this.filled = 0;
+	}
+}

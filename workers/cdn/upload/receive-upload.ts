@@ -1,0 +1,168 @@
+import { configOf } from "../../lib/config/config";
+import { uuidv7 } from "../../lib/ids/uuidv7";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
+import { R2StreamWriter } from "./r2-stream-writer";
+import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
+
+export interface ReceivedUpload {
+	id: string;
+	key: string;
+	filename: string;
+	size: number;
+	type: SniffedType;
+	thumbnailKey: string | null;
+	fields: Record<string, string>;
+}
+
+const THUMBNAIL_WIDTH_PX = 320;
+const TEXT_FIELD_BYTES = 2200;
+
+/** `YYYY/MM/DD/<id>.<ext>`: date-organised, content never overwritten. */
+function keyFor(id: string, ext: string, now = new Date()): string {
+	const d = now.toISOString();
+	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
+}
+
+/** A sink that decides the type from the first bytes, then streams the rest to R2. */
+function fileSink(env: Env, id: string, filename: string | undefined, onType: (t: SniffedType, w: R2StreamWriter) => void): PartSink {
+	let head = new Uint8Array(0);
+	let writer: R2StreamWriter | undefined;
+	const start = async (bytes: Uint8Array) => {
+		const type = sniffMediaType(bytes);
+		if (!type)
+			throw new HttpProblem(
+				415,
+				"unsupported_media_type",
+				"Only JPEG, PNG, GIF, WebP, AVIF images and MP4, MOV, WebM videos are accepted.",
+			);
+		if (!extensionAgrees(filename, type)) {
+			throw new HttpProblem(415, "content_mismatch", `The file's name says one thing and its bytes another (they are ${type.mimetype}).`);
+		}
+		const config = configOf(env);
+		const max = type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES;
+		writer = new R2StreamWriter(env.MEDIA, keyFor(id, type.ext), type.mimetype, max);
+		onType(type, writer);
+		await writer.write(bytes);
+	};
+	return {
+		async write(chunk) {
+			if (writer) return writer.write(chunk);
+			const joined = new Uint8Array(head.length + chunk.length);
+			joined.set(head);
+			joined.set(chunk, head.length);
+			head = joined;
+			if (head.length >= SNIFF_BYTES) await start(head);
+		},
+		async close() {
+			if (!writer) {
+				if (head.length === 0) throw new HttpProblem(400, "empty_file", "The file is empty.");
+				await start(head);
+			}
+			await writer?.close();
+		},
+	};
+}
+
+/** Checks an uploaded image really decodes, and writes its thumbnail; 422 (and nothing kept) otherwise. */
+async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number }> {
+	try {
+		const source = await env.MEDIA.get(key);
+		if (!source) throw new Error("vanished");
+		const [forInfo, forThumb] = source.body.tee();
+		const info = await env.IMAGES.info(forInfo);
+		if (!("width" in info)) throw new Error("no size");
+		const thumb = await env.IMAGES.input(forThumb)
+			.transform({ width: Math.min(THUMBNAIL_WIDTH_PX, info.width), fit: "scale-down" })
+			.output({ format: "image/jpeg", quality: 80 });
+		const bytes = new Uint8Array(await thumb.response().arrayBuffer());
+		const thumbnailKey = `${key.slice(0, key.lastIndexOf("."))}/thumb.jpg`;
+		await env.MEDIA.put(thumbnailKey, bytes, { httpMetadata: { contentType: "image/jpeg" } });
+		return { thumbnailKey, width: info.width, height: info.height };
+	} catch {
+		throw new HttpProblem(422, "unreadable_image", "The image is damaged or truncated.");
+	}
+}
+
+/**
+ * Receives a multipart upload (field `file`, optional text `fields`), streaming
+ * the file to R2, then records the asset in D1: images get a thumbnail and are
+ * ready at once; videos are queued for the transcoder. Nothing is kept when
+ * anything is refused.
+ */
+export async function receiveUpload(
+	env: Env,
+	req: Request,
+	ownerId: string,
+	opts: { kinds: SniffedType["kind"][]; fields: string[] },
+): Promise<ReceivedUpload> {
+	if (!req.body) throw new HttpProblem(400, "missing_file", "Send the file in a multipart field named `file`.");
+	const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
+	const id = uuidv7();
+	const fields: Record<string, string> = {};
+	let filename: string | undefined;
+	let type: SniffedType | undefined;
+	let writer: R2StreamWriter | undefined;
+	try {
+		await readMultipart(req.body, boundary, async (part) => {
+			if (part.name === "file") {
+				if (writer || filename !== undefined) throw new HttpProblem(400, "too_many_files", "Send one file per upload.");
+				filename = (part.filename ?? "").slice(0, 255);
+				return fileSink(env, id, part.filename, (t, w) => {
+					if (!opts.kinds.includes(t.kind))
+						throw new HttpProblem(415, "unsupported_media_type", `This endpoint takes ${opts.kinds.join(" or ")} files.`);
+					type = t;
+					writer = w;
+				});
+			}
+			if (opts.fields.includes(part.name) && part.filename === undefined) {
+				return textSink(TEXT_FIELD_BYTES, (text) => {
+					fields[part.name] = text;
+				});
+			}
+			throw new HttpProblem(400, "unexpected_field", `Unexpected field "${part.name}"; send the file in a field named \`file\`.`);
+		});
+		if (!writer || !type) throw new HttpProblem(400, "missing_file", "Send the file in a multipart field named `file`.");
+	} catch (err) {
+		await writer?.abort();
+		if (writer) await env.MEDIA.delete(writer.key);
+		throw err;
+	}
+
+	const key = writer.key;
+	let thumbnailKey: string | null = null;
+	let dims: { width: number; height: number } | undefined;
+	if (type.kind === "image") {
+		try {
+			const thumb = await makeThumbnail(env, key);
+			thumbnailKey = thumb.thumbnailKey;
+			dims = thumb;
+		} catch (err) {
+			await env.MEDIA.delete(key);
+			throw err;
+		}
+	}
+	const now = new Date().toISOString();
+	await mediaDb(env)
+		.insert(assets)
+		.values({
+			id,
+			ownerId,
+			kind: type.kind,
+			status: type.kind === "image" ? "ready" : "queued",
+			r2Key: key,
+			contentType: type.mimetype,
+			bytes: writer.bytes,
+			width: dims?.width ?? null,
+			height: dims?.height ?? null,
+			title: fields.title ?? null,
+			caption: fields.caption ?? null,
+			createdAt: now,
+			updatedAt: now,
+		});
+	if (type.kind === "video") await enqueueTranscode(env, { assetId: id, sourceKey: key });
+	return { id, key, filename: filename || `${id}.${type.ext}`, size: writer.bytes, type, thumbnailKey, fields };
+}

@@ -1,0 +1,144 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { AppEnv } from "../../lib/app/app-env";
+import { authenticate, requireAuth } from "../../lib/auth/authenticate";
+import { jsonContent } from "../../lib/http/json-content";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { postgres } from "../../lib/postgres/postgres-middleware";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { burstLimit } from "../../lib/rate-limit/burst-limit";
+import { hourlyQuota } from "../../lib/rate-limit/hourly-quota";
+import { receiveUpload } from "./receive-upload";
+
+const multipart = {
+	content: {
+		"multipart/form-data": {
+			schema: z.object({
+				file: z.string().openapi({ format: "binary", description: "The image or video; its type is read from its bytes" }),
+				title: z.string().max(200).optional(),
+				caption: z.string().max(2200).optional(),
+			}),
+		},
+	},
+};
+
+const UploadedSchema = z
+	.object({
+		id: z.uuid(),
+		fileUrl: z.string().openapi({ example: "/cdn/2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c.jpg" }),
+		thumbnailUrl: z.string().nullable(),
+		filename: z.string(),
+		size: z.number().int(),
+		mimetype: z.string(),
+	})
+	.openapi("Uploaded");
+
+const VideoAcceptedSchema = z
+	.object({
+		id: z.uuid(),
+		status: z.literal("queued"),
+		statusUrl: z.string(),
+		fileUrl: z.string(),
+		title: z.string().nullable(),
+		caption: z.string().nullable(),
+	})
+	.openapi("VideoAccepted");
+
+const VideoStatusSchema = z
+	.object({
+		id: z.uuid(),
+		status: z.enum(["uploading", "uploaded", "queued", "processing", "ready", "failed"]),
+		width: z.number().int().nullable(),
+		height: z.number().int().nullable(),
+		duration: z.number().nullable().openapi({ description: "Seconds" }),
+		error: z.string().nullable(),
+	})
+	.openapi("VideoStatus");
+
+const uploadErrors = problemResponses(400, 401, 413, 415, 429);
+
+// The two upload routes are documented here but served by plain handlers: a
+// declared multipart body would make the validator parse (buffer) the whole
+// file before the handler could stream it.
+const cdnUploadDoc = {
+	tags: ["cdn"],
+	summary: "Upload an image or a video (streamed to R2)",
+	description: "Images get a thumbnail and are ready at once; videos are queued for transcoding.",
+	security: [{ bearer: [] }],
+	request: { body: { ...multipart, required: true } },
+	responses: { 201: { description: "Stored", ...jsonContent(UploadedSchema) }, ...uploadErrors, 422: { description: "A damaged image" } },
+};
+
+const videoUploadDoc = {
+	tags: ["videos"],
+	summary: "Upload a video for transcoding",
+	security: [{ bearer: [] }],
+	request: { body: { ...multipart, required: true } },
+	responses: { 202: { description: "Queued", ...jsonContent(VideoAcceptedSchema) }, ...uploadErrors },
+};
+
+export const uploadPathDocs = [
+	{ method: "post" as const, path: "/cdn/upload", ...cdnUploadDoc },
+	{ method: "post" as const, path: "/api/videos/upload", ...videoUploadDoc },
+];
+
+const videoStatus = createRoute({
+	method: "get",
+	path: "/api/videos/{id}/status",
+	tags: ["videos"],
+	summary: "Where a video of yours is in processing",
+	security: [{ bearer: [] }],
+	middleware: [requireAuth()] as const,
+	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
+});
+
+export const uploadRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(videoStatus, async (c) => {
+		const { id } = c.req.valid("param");
+		const asset = await mediaDb(c.env).query.assets.findFirst({
+			where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth?.sub ?? "")),
+		});
+		if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
+		return c.json(
+			{
+				id: asset.id,
+				status: asset.status,
+				width: asset.width,
+				height: asset.height,
+				duration: asset.durationMs === null ? null : asset.durationMs / 1000,
+				error: asset.error,
+			},
+			200,
+		);
+	})
+	.post("/cdn/upload", burstLimit(), postgres(), authenticate(), requireAuth(), hourlyQuota(), async (c) => {
+		const up = await receiveUpload(c.env, c.req.raw, c.var.auth?.sub ?? "", { kinds: ["image", "video"], fields: [] });
+		return c.json(
+			{
+				id: up.id,
+				fileUrl: `/cdn/${up.key}`,
+				thumbnailUrl: up.thumbnailKey ? `/cdn/${up.thumbnailKey}` : null,
+				filename: up.filename,
+				size: up.size,
+				mimetype: up.type.mimetype,
+			},
+			201,
+		);
+	})
+	.post("/api/videos/upload", requireAuth(), async (c) => {
+		const up = await receiveUpload(c.env, c.req.raw, c.var.auth?.sub ?? "", { kinds: ["video"], fields: ["title", "caption"] });
+		return c.json(
+			{
+				id: up.id,
+				status: "queued" as const,
+				statusUrl: `/api/videos/${up.id}/status`,
+				fileUrl: `/cdn/${up.key}`,
+				title: up.fields.title ?? null,
+				caption: up.fields.caption ?? null,
+			},
+			202,
+		);
+	});
