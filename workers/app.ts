@@ -15,6 +15,7 @@ import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
 import { purgeRoutes } from "./cdn/purge-routes";
 import { resizeRoutes } from "./cdn/resize-route";
+import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import type { AppEnv } from "./lib/app/app-env";
 import { authenticate } from "./lib/auth/authenticate";
@@ -66,13 +67,14 @@ export function createApp() {
 	app.route("/", websocketRoutes);
 	// Resizing first: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", uploadRoutes);
+	app.route("/", tusRoutes);
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	app.openAPIRegistry.registerPath(websocketPathDoc);
-	for (const doc of [...cdnPathDocs, ...uploadPathDocs]) app.openAPIRegistry.registerPath(doc);
+	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs]) app.openAPIRegistry.registerPath(doc);
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",
 		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },

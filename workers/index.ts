@@ -1,6 +1,7 @@
 // The Worker's entry: HTTP (the hono app), queues, and every Durable Object
 // class the bundle exports (wrangler.toml binds them by class name).
 import { createApp } from "./app";
+import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
 import { handleQueue } from "./queue";
 
 const app = createApp();
@@ -8,6 +9,9 @@ const app = createApp();
 export default {
 	fetch: app.fetch,
 	queue: handleQueue,
+	scheduled: async (_controller, env, ctx) => {
+		ctx.waitUntil(cleanupAbandonedUploads(env));
+	},
 } satisfies ExportedHandler<Env>;
 
 export { NotificationShard } from "../durable-objects/notification-shard";

@@ -52,6 +52,11 @@ describe("/openapi.json", () => {
 				"POST /cdn/upload",
 				"POST /api/videos/upload",
 				"GET /api/videos/{id}/status",
+				"OPTIONS /api/uploads/tus",
+				"POST /api/uploads/tus",
+				"HEAD /api/uploads/tus/{id}",
+				"PATCH /api/uploads/tus/{id}",
+				"DELETE /api/uploads/tus/{id}",
 			].sort(),
 		);
 	});

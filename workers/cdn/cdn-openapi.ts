@@ -1,3 +1,4 @@
+import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
 import { problemResponses } from "../lib/problems/problem-schema";
 
@@ -7,7 +8,7 @@ import { problemResponses } from "../lib/problems/problem-schema";
 const key = z.string().openapi({ param: { name: "key", in: "path" }, example: "2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c.jpg" });
 const media = { description: "The bytes", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } };
 
-export const cdnPathDocs = [
+export const cdnPathDocs: RouteConfig[] = [
 	{
 		method: "delete" as const,
 		path: "/cdn/{key}",

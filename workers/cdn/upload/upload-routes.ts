@@ -1,3 +1,4 @@
+import type { RouteConfig } from "@hono/zod-openapi";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import type { AppEnv } from "../../lib/app/app-env";
@@ -79,7 +80,7 @@ const videoUploadDoc = {
 	responses: { 202: { description: "Queued", ...jsonContent(VideoAcceptedSchema) }, ...uploadErrors },
 };
 
-export const uploadPathDocs = [
+export const uploadPathDocs: RouteConfig[] = [
 	{ method: "post" as const, path: "/cdn/upload", ...cdnUploadDoc },
 	{ method: "post" as const, path: "/api/videos/upload", ...videoUploadDoc },
 ];

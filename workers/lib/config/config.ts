@@ -35,6 +35,7 @@ const ConfigSchema = z.object({
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
+	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -35,3 +35,19 @@ export const imageVariants = sqliteTable("image_variants", {
 	stored: integer("stored", { mode: "boolean" }).notNull(),
 	createdAt: text("created_at").notNull(),
 });
+
+export const uploadSessions = sqliteTable("upload_sessions", {
+	id: text("id").primaryKey(),
+	ownerId: text("owner_id").notNull(),
+	uploadLength: integer("upload_length").notNull(),
+	uploadOffset: integer("upload_offset").notNull(),
+	metadata: text("metadata").notNull(),
+	filename: text("filename"),
+	r2Key: text("r2_key"),
+	r2UploadId: text("r2_upload_id"),
+	parts: text("parts", { mode: "json" }).$type<R2UploadedPart[]>().notNull(),
+	status: text("status", { enum: ["uploading", "complete", "terminated", "abandoned"] }).notNull(),
+	createdAt: text("created_at").notNull(),
+	updatedAt: text("updated_at").notNull(),
+});
+export type UploadSession = typeof uploadSessions.$inferSelect;

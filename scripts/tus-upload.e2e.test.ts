@@ -1,0 +1,97 @@
+// A real tus-js-client upload against `npm run dev`'s stack (scripts/dev.ts on
+// ports of its own), cut off in the middle of a chunk and resumed.
+import * as tus from "tus-js-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+
+const MiB = 1024 * 1024;
+const CHUNK = 5 * MiB;
+let stack: DevStackProcess;
+let token: string;
+
+beforeAll(async () => {
+	stack = await startDevStack("e2e-tus", 8817);
+	const res = await fetch(`${stack.baseUrl}/api/auth/register`, {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ email: `tus-${crypto.randomUUID()}@example.test`, password: "tus password 1", name: "Tus" }),
+	});
+	token = ((await res.json()) as { accessToken: string }).accessToken;
+}, 130_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+/** 12 MiB that start like an MP4 (the server decides the type from the bytes). */
+function videoLike(size: number): Buffer {
+	const bytes = Buffer.alloc(size);
+	bytes.write("\0\0\0\x18ftypisom\0\0\0\0isomiso2", 0, "latin1");
+	for (let i = 32; i < size; i += 4099) bytes[i] = i % 251;
+	return bytes;
+}
+
+function options(extra: Partial<tus.UploadOptions>): tus.UploadOptions {
+	return {
+		endpoint: `${stack.baseUrl}/api/uploads/tus`,
+		chunkSize: CHUNK,
+		retryDelays: [],
+		headers: { Authorization: `Bearer ${token}` },
+		metadata: { filename: "long.mp4", filetype: "video/mp4" },
+		...extra,
+	};
+}
+
+describe("tus-js-client against /api/uploads/tus", () => {
+	it("resumes after the connection is cut in the middle of a chunk, and completes", async () => {
+		const file = videoLike(12 * MiB + 321);
+
+		// First attempt: cut off once the second chunk is half sent.
+		let uploadUrl: string | null = null;
+		await new Promise<void>((resolve, reject) => {
+			const upload = new tus.Upload(
+				file,
+				options({
+					onProgress: (sent) => {
+						if (sent > CHUNK + 2 * MiB) {
+							uploadUrl = upload.url;
+							upload.abort(false).then(resolve, reject);
+						}
+					},
+					onError: reject,
+					onSuccess: () => reject(new Error("the upload finished before it could be cut off")),
+				}),
+			);
+			upload.start();
+		});
+		expect(uploadUrl).toMatch(/\/api\/uploads\/tus\/[0-9a-f-]{36}$/);
+		const url = uploadUrl ?? "";
+
+		// Only whole chunks count: the offset is a multiple of the chunk size, short of the end.
+		// (Over loopback the chunk in flight may or may not have fully arrived before the cut.)
+		const head = await fetch(url, { method: "HEAD", headers: { Authorization: `Bearer ${token}`, "Tus-Resumable": "1.0.0" } });
+		const offset = Number(head.headers.get("upload-offset"));
+		expect(offset % CHUNK).toBe(0);
+		expect(offset).toBeGreaterThanOrEqual(CHUNK);
+		expect(offset).toBeLessThan(file.length);
+
+		// Second attempt: resume from the server's offset.
+		const progress: number[] = [];
+		await new Promise<void>((resolve, reject) => {
+			const upload = new tus.Upload(
+				file,
+				options({ uploadUrl: url, onProgress: (sent) => progress.push(sent), onError: reject, onSuccess: () => resolve() }),
+			);
+			upload.start();
+		});
+		expect(Math.min(...progress)).toBeGreaterThanOrEqual(offset);
+		const done = await fetch(url, { method: "HEAD", headers: { Authorization: `Bearer ${token}`, "Tus-Resumable": "1.0.0" } });
+		expect(done.status).toBe(200);
+		expect(done.headers.get("upload-offset")).toBe(String(file.length));
+
+		const id = url.split("/").at(-1);
+		const status = await fetch(`${stack.baseUrl}/api/videos/${id}/status`, { headers: { Authorization: `Bearer ${token}` } });
+		expect(status.status).toBe(200);
+		expect(await status.json()).toMatchObject({ id, status: expect.stringMatching(/queued|processing|failed/) });
+	}, 90_000);
+});

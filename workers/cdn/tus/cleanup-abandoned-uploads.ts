@@ -1,0 +1,34 @@
+import { and, eq, lt } from "drizzle-orm";
+import { configOf } from "../../lib/config/config";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets, uploadSessions } from "../../lib/media-db/schema";
+import { logger } from "../../lib/observability/logger";
+
+const BATCH = 100;
+
+/**
+ * The scheduled cleanup: resumable uploads untouched for UPLOAD_ABANDON_HOURS
+ * have their R2 multipart upload aborted (so no parts linger), the session
+ * marked abandoned and the asset failed. Returns how many were cleaned.
+ */
+export async function cleanupAbandonedUploads(env: Env, nowMs = Date.now()): Promise<number> {
+	const db = mediaDb(env);
+	const cutoff = new Date(nowMs - configOf(env).UPLOAD_ABANDON_HOURS * 3_600_000).toISOString();
+	const stale = await db
+		.select()
+		.from(uploadSessions)
+		.where(and(eq(uploadSessions.status, "uploading"), lt(uploadSessions.updatedAt, cutoff)))
+		.limit(BATCH);
+	for (const s of stale) {
+		if (s.r2Key && s.r2UploadId) {
+			await env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId)
+				.abort()
+				.catch((err: Error) => logger.warn("abandoned_upload_abort_failed", { id: s.id, error: err.message }));
+		}
+		const t = new Date(nowMs).toISOString();
+		await db.update(uploadSessions).set({ status: "abandoned", updatedAt: t }).where(eq(uploadSessions.id, s.id));
+		await db.update(assets).set({ status: "failed", error: "upload_abandoned", updatedAt: t }).where(eq(assets.id, s.id));
+	}
+	if (stale.length > 0) logger.info("abandoned_uploads_cleaned", { count: stale.length });
+	return stale.length;
+}

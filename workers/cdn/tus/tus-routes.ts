@@ -1,0 +1,240 @@
+import type { RouteConfig } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import type { AppEnv } from "../../lib/app/app-env";
+import { requireAuth } from "../../lib/auth/authenticate";
+import { configOf } from "../../lib/config/config";
+import { uuidv7 } from "../../lib/ids/uuidv7";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets, type UploadSession, uploadSessions } from "../../lib/media-db/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { extensionAgrees, sniffMediaType } from "../upload/sniff-media-type";
+import {
+	checkChunkSize,
+	integerHeader,
+	parseUploadMetadata,
+	requireTusResumable,
+	TUS_CHUNK_BYTES,
+	TUS_EXTENSIONS,
+	TUS_VERSION,
+} from "./tus-protocol";
+
+const BASE = "/api/uploads/tus";
+const now = () => new Date().toISOString();
+const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
+
+function datedKey(id: string, ext: string) {
+	const d = new Date().toISOString();
+	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
+}
+
+/** The caller's own session, or 404 (someone else's upload is not revealed); 410 once it is over. */
+async function sessionOf(c: Context<AppEnv>, allowFinished = false): Promise<UploadSession> {
+	requireTusResumable(c.req.header("tus-resumable"));
+	const id = c.req.param("id") ?? "";
+	const session = /^[0-9a-f-]{36}$/.test(id)
+		? await mediaDb(c.env).query.uploadSessions.findFirst({
+				where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, c.var.auth?.sub ?? "")),
+			})
+		: undefined;
+	if (!session) throw new HttpProblem(404, "upload_not_found", "No upload of yours at that URL.");
+	if (!allowFinished && session.status !== "uploading") throw new HttpProblem(410, "upload_gone", `This upload is ${session.status}.`);
+	return session;
+}
+
+/** First chunk: decide the type from its bytes, open the R2 multipart upload, record the asset. */
+async function startStorage(env: Env, session: UploadSession, firstBytes: Uint8Array): Promise<{ key: string; uploadId: string }> {
+	const type = sniffMediaType(firstBytes);
+	if (type?.kind !== "video" || !extensionAgrees(session.filename ?? undefined, type)) {
+		await mediaDb(env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, session.id));
+		throw new HttpProblem(415, "unsupported_media_type", "Resumable uploads take MP4, MOV or WebM videos (decided from the bytes).");
+	}
+	const key = datedKey(session.id, type.ext);
+	const upload = await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: type.mimetype } });
+	const t = now();
+	await mediaDb(env).insert(assets).values({
+		id: session.id,
+		ownerId: session.ownerId,
+		kind: "video",
+		status: "uploading",
+		r2Key: key,
+		contentType: type.mimetype,
+		bytes: session.uploadLength,
+		title: null,
+		caption: null,
+		createdAt: t,
+		updatedAt: t,
+	});
+	return { key, uploadId: upload.uploadId };
+}
+
+/**
+ * tus 1.0 at /api/uploads/tus (core, creation, termination), stored as R2
+ * multipart uploads with progress in D1. Every PATCH is one R2 part, so its
+ * size is fixed (TUS_CHUNK_BYTES) except the last; an interrupted PATCH stores
+ * nothing and the client resumes from the last whole chunk (HEAD).
+ */
+export const tusRoutes = new Hono<AppEnv>()
+	.options(BASE, (c) =>
+		c.body(
+			null,
+			204,
+			tusHeaders({
+				"Tus-Version": TUS_VERSION,
+				"Tus-Extension": TUS_EXTENSIONS,
+				"Tus-Max-Size": String(configOf(c.env).UPLOAD_MAX_VIDEO_BYTES),
+			}),
+		),
+	)
+	.post(BASE, requireAuth(), async (c) => {
+		requireTusResumable(c.req.header("tus-resumable"));
+		const length = integerHeader("Upload-Length", c.req.header("upload-length"));
+		const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
+		if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
+		if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
+		const rawMetadata = c.req.header("upload-metadata") ?? "";
+		const metadata = parseUploadMetadata(rawMetadata);
+		const id = uuidv7();
+		const t = now();
+		await mediaDb(c.env)
+			.insert(uploadSessions)
+			.values({
+				id,
+				ownerId: c.var.auth?.sub ?? "",
+				uploadLength: length,
+				uploadOffset: 0,
+				metadata: rawMetadata,
+				filename: metadata.filename?.slice(0, 255) ?? null,
+				parts: [],
+				status: "uploading",
+				createdAt: t,
+				updatedAt: t,
+			});
+		return c.body(null, 201, tusHeaders({ Location: `${BASE}/${id}`, "Upload-Offset": "0" }));
+	})
+	// hono answers HEAD with the GET handler minus the body, which is what tus HEAD wants.
+	.get(`${BASE}/:id`, requireAuth(), async (c) => {
+		const s = await sessionOf(c, true);
+		if (s.status === "terminated" || s.status === "abandoned") throw new HttpProblem(410, "upload_gone", `This upload is ${s.status}.`);
+		const headers: Record<string, string> = { "Upload-Offset": String(s.uploadOffset), "Upload-Length": String(s.uploadLength) };
+		if (s.metadata) headers["Upload-Metadata"] = s.metadata;
+		return c.body(null, 200, tusHeaders(headers));
+	})
+	.patch(`${BASE}/:id`, requireAuth(), async (c) => {
+		const s = await sessionOf(c);
+		if (c.req.header("content-type") !== "application/offset+octet-stream") {
+			throw new HttpProblem(415, "unsupported_media_type", "PATCH bodies are application/offset+octet-stream.");
+		}
+		const offset = integerHeader("Upload-Offset", c.req.header("upload-offset"));
+		if (offset !== s.uploadOffset) {
+			throw new HttpProblem(
+				409,
+				"offset_mismatch",
+				`The upload is at ${s.uploadOffset}, not ${offset}; HEAD it and resume from there.`,
+				{},
+				tusHeaders({ "Upload-Offset": String(s.uploadOffset) }),
+			);
+		}
+		const declared = integerHeader("Content-Length", c.req.header("content-length"));
+		checkChunkSize(declared, offset, s.uploadLength);
+		// One part: at most TUS_CHUNK_BYTES in memory, whatever the file's size.
+		let bytes: Uint8Array;
+		try {
+			bytes = new Uint8Array(await c.req.arrayBuffer());
+		} catch {
+			// The connection was cut mid-chunk: nothing of this chunk is kept; the client resumes.
+			throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
+		}
+		if (bytes.length !== declared) throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
+
+		const storage = s.r2Key && s.r2UploadId ? { key: s.r2Key, uploadId: s.r2UploadId } : await startStorage(c.env, s, bytes);
+		const upload = c.env.MEDIA.resumeMultipartUpload(storage.key, storage.uploadId);
+		const part = await upload.uploadPart(offset / TUS_CHUNK_BYTES + 1, bytes);
+		const newOffset = offset + bytes.length;
+		const parts = [...s.parts, part];
+		// Compare-and-set on the offset: of two racing PATCHes only one advances the upload.
+		const advanced = await mediaDb(c.env)
+			.update(uploadSessions)
+			.set({ uploadOffset: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId, updatedAt: now() })
+			.where(and(eq(uploadSessions.id, s.id), eq(uploadSessions.uploadOffset, offset), eq(uploadSessions.status, "uploading")))
+			.returning({ id: uploadSessions.id });
+		if (advanced.length === 0) throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
+
+		if (newOffset === s.uploadLength) {
+			await upload.complete(parts);
+			await mediaDb(c.env).update(uploadSessions).set({ status: "complete", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
+			await mediaDb(c.env).update(assets).set({ status: "queued", updatedAt: now() }).where(eq(assets.id, s.id));
+			await enqueueTranscode(c.env, { assetId: s.id, sourceKey: storage.key });
+		}
+		return c.body(null, 204, tusHeaders({ "Upload-Offset": String(newOffset) }));
+	})
+	.delete(`${BASE}/:id`, requireAuth(), async (c) => {
+		const s = await sessionOf(c);
+		if (s.r2Key && s.r2UploadId) await c.env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId).abort();
+		await mediaDb(c.env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
+		await mediaDb(c.env).update(assets).set({ status: "failed", error: "upload_terminated", updatedAt: now() }).where(eq(assets.id, s.id));
+		return c.body(null, 204, tusHeaders());
+	});
+
+const idParam = { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) };
+const tusHeaderDoc = "Send `Tus-Resumable: 1.0.0`. Chunks: exactly 5 MiB each, except the last.";
+
+/** tus in /openapi.json (plain handlers: the protocol lives in headers). */
+export const tusPathDocs: RouteConfig[] = [
+	{
+		method: "options" as const,
+		path: BASE,
+		tags: ["uploads"],
+		summary: "tus capabilities",
+		responses: { 204: { description: "Tus-Version, Tus-Extension, Tus-Max-Size" } },
+	},
+	{
+		method: "post" as const,
+		path: BASE,
+		tags: ["uploads"],
+		summary: "Create a resumable video upload (tus creation)",
+		description: `Upload-Length (bytes) and optional Upload-Metadata (filename, filetype). ${tusHeaderDoc}`,
+		security: [{ bearer: [] }],
+		responses: { 201: { description: "Created; Location is the upload URL" }, ...problemResponses(400, 401, 413, 429) },
+	},
+	{
+		method: "head" as const,
+		path: `${BASE}/{id}`,
+		tags: ["uploads"],
+		summary: "How much of the upload the server has (Upload-Offset)",
+		security: [{ bearer: [] }],
+		request: idParam,
+		responses: {
+			200: { description: "Upload-Offset, Upload-Length" },
+			404: { description: "Not yours or unknown" },
+			410: { description: "Terminated or abandoned" },
+		},
+	},
+	{
+		method: "patch" as const,
+		path: `${BASE}/{id}`,
+		tags: ["uploads"],
+		summary: "Send the next chunk (application/offset+octet-stream)",
+		description: tusHeaderDoc,
+		security: [{ bearer: [] }],
+		request: idParam,
+		responses: {
+			204: { description: "Stored; Upload-Offset is the new offset" },
+			...problemResponses(400, 401, 404, 415),
+			409: { description: "Upload-Offset is not the upload's" },
+			410: { description: "Over" },
+		},
+	},
+	{
+		method: "delete" as const,
+		path: `${BASE}/{id}`,
+		tags: ["uploads"],
+		summary: "Give up an upload (tus termination)",
+		security: [{ bearer: [] }],
+		request: idParam,
+		responses: { 204: { description: "Terminated" }, 404: { description: "Not yours or unknown" } },
+	},
+];
