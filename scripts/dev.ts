@@ -120,6 +120,8 @@ async function main() {
 				String(o.workerPort),
 				"--persist-to",
 				o.wranglerStateDir,
+				// Lets a developer fire the cron by hand: GET /__scheduled (local only).
+				"--test-scheduled",
 				"--var",
 				`TRANSCODER_URL:${transcoderUrl}`,
 				...o.varOverrides.flatMap((v) => ["--var", v]),
