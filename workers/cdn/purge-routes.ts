@@ -3,7 +3,7 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { authenticate, requireAuth, requireRole } from "../lib/auth/authenticate";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
+import { assets, derivedFiles } from "../lib/media-db/schema";
 import { postgres } from "../lib/postgres/postgres-middleware";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { burstLimit } from "../lib/rate-limit/burst-limit";
@@ -54,6 +54,7 @@ export const purgeRoutes = new Hono<AppEnv>()
 		await c.env.MEDIA.delete(key);
 		const variants = await purgeVariants(c.env, key);
 		await caches.default.delete(deliveryCacheKey(c, key));
+		await db.delete(derivedFiles).where(eq(derivedFiles.assetId, asset.id));
 		await db.delete(assets).where(eq(assets.id, asset.id));
 		return c.json({ key, derivedDeleted: derived, variantsPurged: variants }, 200);
 	});

@@ -8,6 +8,9 @@ export const PART_BYTES = 8 * 1024 * 1024;
 
 export class R2StreamWriter {
 	private buffer = new Uint8Array(PART_BYTES);
+	// SHA-256 of the whole file, computed as it streams past (the asset's checksum).
+	private readonly digest = new crypto.DigestStream("SHA-256");
+	private readonly digestWriter = this.digest.getWriter();
 	private filled = 0;
 	private upload?: R2MultipartUpload;
 	private readonly parts: R2UploadedPart[] = [];
@@ -23,6 +26,7 @@ export class R2StreamWriter {
 	async write(chunk: Uint8Array): Promise<void> {
 		this.bytes += chunk.length;
 		if (this.bytes > this.maxBytes) throw new HttpProblem(413, "file_too_large", `This kind of file is limited to ${this.maxBytes} bytes.`);
+		await this.digestWriter.write(chunk);
 		let offset = 0;
 		while (offset < chunk.length) {
 			const n = Math.min(chunk.length - offset, PART_BYTES - this.filled);
@@ -33,8 +37,15 @@ export class R2StreamWriter {
 		}
 	}
 
+	/** Hex SHA-256 of everything written; call after close(). */
+	async checksum(): Promise<string> {
+		const digest = new Uint8Array(await this.digest.digest);
+		return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+	}
+
 	/** Finishes the object; returns its R2 metadata. */
 	async close(): Promise<R2Object> {
+		await this.digestWriter.close();
 		if (!this.upload) {
 			const object = await this.bucket.put(this.key, this.buffer.subarray(0, this.filled), {
 				httpMetadata: { contentType: this.contentType },

@@ -1,7 +1,7 @@
 import { configOf } from "../../lib/config/config";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
+import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
@@ -68,7 +68,7 @@ function fileSink(env: Env, id: string, filename: string | undefined, onType: (t
 }
 
 /** Checks an uploaded image really decodes, and writes its thumbnail; 422 (and nothing kept) otherwise. */
-async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number }> {
+async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number; bytes: number }> {
 	try {
 		const source = await env.MEDIA.get(key);
 		if (!source) throw new Error("vanished");
@@ -81,7 +81,7 @@ async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: str
 		const bytes = new Uint8Array(await thumb.response().arrayBuffer());
 		const thumbnailKey = `${key.slice(0, key.lastIndexOf("."))}/thumb.jpg`;
 		await env.MEDIA.put(thumbnailKey, bytes, { httpMetadata: { contentType: "image/jpeg" } });
-		return { thumbnailKey, width: info.width, height: info.height };
+		return { thumbnailKey, width: info.width, height: info.height, bytes: bytes.length };
 	} catch {
 		throw new HttpProblem(422, "unreadable_image", "The image is damaged or truncated.");
 	}
@@ -135,10 +135,12 @@ export async function receiveUpload(
 	const key = writer.key;
 	let thumbnailKey: string | null = null;
 	let dims: { width: number; height: number } | undefined;
+	let thumbBytes = 0;
 	if (type.kind === "image") {
 		try {
 			const thumb = await makeThumbnail(env, key);
 			thumbnailKey = thumb.thumbnailKey;
+			thumbBytes = thumb.bytes;
 			dims = thumb;
 		} catch (err) {
 			await env.MEDIA.delete(key);
@@ -156,6 +158,7 @@ export async function receiveUpload(
 			r2Key: key,
 			contentType: type.mimetype,
 			bytes: writer.bytes,
+			checksum: await writer.checksum(),
 			width: dims?.width ?? null,
 			height: dims?.height ?? null,
 			title: fields.title ?? null,
@@ -163,6 +166,11 @@ export async function receiveUpload(
 			createdAt: now,
 			updatedAt: now,
 		});
+	if (thumbnailKey) {
+		await mediaDb(env)
+			.insert(derivedFiles)
+			.values({ r2Key: thumbnailKey, assetId: id, role: "thumbnail", contentType: "image/jpeg", bytes: thumbBytes, createdAt: now });
+	}
 	if (type.kind === "video") await enqueueTranscode(env, { assetId: id, sourceKey: key });
 	return { id, key, filename: filename || `${id}.${type.ext}`, size: writer.bytes, type, thumbnailKey, fields };
 }

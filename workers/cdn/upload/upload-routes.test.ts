@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
+import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { api, registerUser } from "../../test-support/api";
 import { pngHeaderOnly, sampleJpeg, samplePng, sampleVideo } from "../../test-support/media";
 

@@ -51,3 +51,12 @@ export const uploadSessions = sqliteTable("upload_sessions", {
 	updatedAt: text("updated_at").notNull(),
 });
 export type UploadSession = typeof uploadSessions.$inferSelect;
+
+export const derivedFiles = sqliteTable("derived_files", {
+	r2Key: text("r2_key").primaryKey(),
+	assetId: text("asset_id").notNull(),
+	role: text("role", { enum: ["thumbnail", "poster", "storyboard", "rendition", "manifest"] }).notNull(),
+	contentType: text("content_type").notNull(),
+	bytes: integer("bytes").notNull(),
+	createdAt: text("created_at").notNull(),
+});
