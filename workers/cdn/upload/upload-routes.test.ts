@@ -49,8 +49,13 @@ describe("POST /cdn/upload", () => {
 		const thumb = await api(body.thumbnailUrl);
 		const info = await env.IMAGES.info(new Blob([await thumb.arrayBuffer()]).stream());
 		expect(info).toMatchObject({ format: "image/jpeg", width: 320 });
+		const sha256 = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", jpeg)), (b) => b.toString(16).padStart(2, "0")).join("");
 		expect(await assetsOf(s.user.id)).toEqual([
-			expect.objectContaining({ id: body.id, kind: "image", status: "ready", width: 1280, height: 720 }),
+			expect.objectContaining({ id: body.id, kind: "image", status: "ready", width: 1280, height: 720, checksum: sha256 }),
+		]);
+		const derived = await mediaDb(env).select().from(derivedFiles).where(eq(derivedFiles.assetId, body.id));
+		expect(derived).toEqual([
+			expect.objectContaining({ r2Key: body.thumbnailUrl.slice("/cdn/".length), role: "thumbnail", contentType: "image/jpeg" }),
 		]);
 	});
 
