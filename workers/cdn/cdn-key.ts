@@ -33,3 +33,9 @@ export function cdnKeyFrom(rawPath: string): string {
 
 /** Everything under a dated uuid is written once and never changed, so it may be cached forever. */
 export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
+
+/** Where a new original goes: `YYYY/MM/DD/<id>.<ext>` (date-organised; ids are UUIDv7, never reused). */
+export function originalKeyFor(id: string, ext: string, now = new Date()): string {
+	const d = now.toISOString();
+	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
+}

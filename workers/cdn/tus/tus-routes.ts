@@ -11,6 +11,7 @@ import { assets, type UploadSession, uploadSessions } from "../../lib/media-db/s
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { originalKeyFor } from "../cdn-key";
 import { extensionAgrees, sniffMediaType } from "../upload/sniff-media-type";
 import {
 	checkChunkSize,
@@ -25,11 +26,6 @@ import {
 const BASE = "/api/uploads/tus";
 const now = () => new Date().toISOString();
 const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
-
-function datedKey(id: string, ext: string) {
-	const d = new Date().toISOString();
-	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
-}
 
 /** The caller's own session, or 404 (someone else's upload is not revealed); 410 once it is over. */
 async function sessionOf(c: Context<AppEnv>, allowFinished = false): Promise<UploadSession> {
@@ -52,7 +48,7 @@ async function startStorage(env: Env, session: UploadSession, firstBytes: Uint8A
 		await mediaDb(env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, session.id));
 		throw new HttpProblem(415, "unsupported_media_type", "Resumable uploads take MP4, MOV or WebM videos (decided from the bytes).");
 	}
-	const key = datedKey(session.id, type.ext);
+	const key = originalKeyFor(session.id, type.ext);
 	const upload = await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: type.mimetype } });
 	const t = now();
 	await mediaDb(env).insert(assets).values({

@@ -4,6 +4,7 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { originalKeyFor } from "../cdn-key";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
@@ -20,12 +21,6 @@ export interface ReceivedUpload {
 
 const THUMBNAIL_WIDTH_PX = 320;
 const TEXT_FIELD_BYTES = 2200;
-
-/** `YYYY/MM/DD/<id>.<ext>`: date-organised, content never overwritten. */
-function keyFor(id: string, ext: string, now = new Date()): string {
-	const d = now.toISOString();
-	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
-}
 
 /** A sink that decides the type from the first bytes, then streams the rest to R2. */
 function fileSink(env: Env, id: string, filename: string | undefined, onType: (t: SniffedType, w: R2StreamWriter) => void): PartSink {
@@ -44,7 +39,7 @@ function fileSink(env: Env, id: string, filename: string | undefined, onType: (t
 		}
 		const config = configOf(env);
 		const max = type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES;
-		writer = new R2StreamWriter(env.MEDIA, keyFor(id, type.ext), type.mimetype, max);
+		writer = new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, max);
 		onType(type, writer);
 		await writer.write(bytes);
 	};
