@@ -65,9 +65,9 @@ export function createApp() {
 	app.route("/", notificationRoutes);
 	app.route("/", realtimeAdminRoutes);
 	app.route("/", websocketRoutes);
-	// Resizing first: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", uploadRoutes);
 	app.route("/", tusRoutes);
+	// Before delivery: /cdn/resize/… and /cdn/cache/… would otherwise be taken for media keys.
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
 	app.route("/", deliveryRoutes);
