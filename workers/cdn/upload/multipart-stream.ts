@@ -1,6 +1,7 @@
 // A streaming multipart/form-data reader: part bodies flow to their sinks as
 // they arrive, so a large file never sits in memory whole. Only the bytes that
 // could be the start of the next boundary are held back between chunks.
+import { concatBytes } from "../../lib/encoding/bytes";
 import { HttpProblem } from "../../lib/problems/http-problem";
 
 export interface PartHeaders {
@@ -35,14 +36,6 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
 	}
 	return -1;
 }
-
-const concat = (a: Uint8Array, b: Uint8Array) => {
-	if (a.length === 0) return b;
-	const out = new Uint8Array(a.length + b.length);
-	out.set(a);
-	out.set(b, a.length);
-	return out;
-};
 
 function parseHeaders(block: string): PartHeaders {
 	const headers = new Map<string, string>();
@@ -90,7 +83,7 @@ export async function readMultipart(
 	const more = async () => {
 		const { value, done } = await reader.read();
 		if (done) ended = true;
-		else buf = concat(buf, value);
+		else buf = concatBytes(buf, value);
 	};
 
 	try {
@@ -149,7 +142,7 @@ export function textSink(maxBytes: number, onDone: (text: string) => void): Part
 	let bytes: Uint8Array = new Uint8Array(0);
 	return {
 		async write(chunk) {
-			bytes = concat(bytes, chunk);
+			bytes = concatBytes(bytes, chunk);
 			if (bytes.length > maxBytes) throw new HttpProblem(400, "field_too_long", `Text fields are limited to ${maxBytes} bytes.`);
 		},
 		async close() {

@@ -2,6 +2,7 @@
 // one put, larger ones as a multipart upload of equal PART_BYTES parts (R2
 // requires equal part sizes, at least 5 MiB, except the last). At most one
 // part is held in memory.
+import { toHex } from "../../lib/encoding/bytes";
 import { HttpProblem } from "../../lib/problems/http-problem";
 
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -39,8 +40,7 @@ export class R2StreamWriter {
 
 	/** Hex SHA-256 of everything written; call after close(). */
 	async checksum(): Promise<string> {
-		const digest = new Uint8Array(await this.digest.digest);
-		return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+		return toHex(new Uint8Array(await this.digest.digest));
 	}
 
 	/** Finishes the object; returns its R2 metadata. */

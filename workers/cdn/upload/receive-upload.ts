@@ -1,4 +1,5 @@
 import { configOf } from "../../lib/config/config";
+import { concatBytes } from "../../lib/encoding/bytes";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
@@ -24,7 +25,7 @@ const TEXT_FIELD_BYTES = 2200;
 
 /** A sink that decides the type from the first bytes, then streams the rest to R2. */
 function fileSink(env: Env, id: string, filename: string | undefined, onType: (t: SniffedType, w: R2StreamWriter) => void): PartSink {
-	let head = new Uint8Array(0);
+	let head: Uint8Array = new Uint8Array(0);
 	let writer: R2StreamWriter | undefined;
 	const start = async (bytes: Uint8Array) => {
 		const type = sniffMediaType(bytes);
@@ -46,10 +47,7 @@ function fileSink(env: Env, id: string, filename: string | undefined, onType: (t
 	return {
 		async write(chunk) {
 			if (writer) return writer.write(chunk);
-			const joined = new Uint8Array(head.length + chunk.length);
-			joined.set(head);
-			joined.set(chunk, head.length);
-			head = joined;
+			head = concatBytes(head, chunk);
 			if (head.length >= SNIFF_BYTES) await start(head);
 		},
 		async close() {

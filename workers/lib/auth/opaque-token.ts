@@ -1,4 +1,5 @@
 import { toBase64url } from "../encoding/base64url";
+import { toHex } from "../encoding/bytes";
 
 // Refresh tokens are opaque random strings; only their SHA-256 is stored, so a
 // database leak does not leak usable tokens.
@@ -11,6 +12,5 @@ export function newOpaqueToken(): string {
 }
 
 export async function hashOpaqueToken(token: string): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-	return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+	return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token))));
 }
