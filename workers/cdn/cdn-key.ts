@@ -34,6 +34,14 @@ export function cdnKeyFrom(rawPath: string): string {
 /** Everything under a dated uuid is written once and never changed, so it may be cached forever. */
 export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
+/** Media never needs the page's origin; this keeps an uploaded file from being run as a document. */
+export const MEDIA_CSP = "default-src 'none'; sandbox";
+
+export const mediaNotFound = () => new HttpProblem(404, "media_not_found", "No media at that path.");
+
+/** The edge-cache key under which GET /cdn/<key> keeps a full response (purging deletes the same one). */
+export const deliveryCacheKey = (requestUrl: string, key: string) => new Request(new URL(`/cdn/${key}`, requestUrl).toString());
+
 /** Where a new original goes: `YYYY/MM/DD/<id>.<ext>` (date-organised; ids are UUIDv7, never reused). */
 export function originalKeyFor(id: string, ext: string, now = new Date()): string {
 	const d = now.toISOString();

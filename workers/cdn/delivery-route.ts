@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
-import { HttpProblem } from "../lib/problems/http-problem";
 import { type ByteRange, parseRange } from "./byte-range";
-import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL } from "./cdn-key";
+import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
 import { mediaTypeOf } from "./media-types";
 
 const PREFIX = "/cdn/";
@@ -20,8 +19,7 @@ function baseHeaders(key: string, meta: ObjectMeta): Headers {
 		"last-modified": meta.uploaded.toUTCString(),
 		"accept-ranges": "bytes",
 		"cache-control": IMMUTABLE_CACHE_CONTROL,
-		// Media never needs the page's origin; this keeps an uploaded file from being read as a document.
-		"content-security-policy": "default-src 'none'; sandbox",
+		"content-security-policy": MEDIA_CSP,
 	});
 }
 
@@ -38,8 +36,6 @@ function notModified(req: Request, meta: ObjectMeta): boolean {
 	return Number.isFinite(since) && Math.floor(meta.uploaded.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
-const notFound = () => new HttpProblem(404, "media_not_found", "No media at that path.");
-
 /**
  * GET/HEAD /cdn/<key>: originals and derived files from R2 with correct HTTP
  * caching and single-range semantics, and the edge Cache API in front of R2 for
@@ -47,11 +43,11 @@ const notFound = () => new HttpProblem(404, "media_not_found", "No media at that
  */
 export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*`, async (c) => {
 	const key = cdnKeyFrom(c.req.path.slice(PREFIX.length));
-	if (!mediaTypeOf(key)) throw notFound();
+	if (!mediaTypeOf(key)) throw mediaNotFound();
 	const req = c.req.raw;
 	const plainGet =
 		req.method === "GET" && !req.headers.has("range") && !req.headers.has("if-none-match") && !req.headers.has("if-modified-since");
-	const cacheKey = new Request(new URL(`${PREFIX}${key}`, req.url).toString());
+	const cacheKey = deliveryCacheKey(req.url, key);
 	const cache = caches.default;
 
 	if (plainGet) {
@@ -62,7 +58,7 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 			return res;
 		}
 		const object = await c.env.MEDIA.get(key);
-		if (!object) throw notFound();
+		if (!object) throw mediaNotFound();
 		const headers = baseHeaders(key, object);
 		headers.set("content-length", String(object.size));
 		const res = new Response(object.body, { status: 200, headers });
@@ -72,7 +68,7 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 	}
 
 	const meta = await c.env.MEDIA.head(key);
-	if (!meta) throw notFound();
+	if (!meta) throw mediaNotFound();
 	const headers = baseHeaders(key, meta);
 	if (notModified(req, meta)) {
 		headers.delete("content-type");
@@ -85,7 +81,7 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 	const range: ByteRange | undefined = parseRange(req.headers.get("range") ?? undefined, meta.size);
 	// Only serve the range if the object is still the one whose size we checked.
 	const object = await c.env.MEDIA.get(key, { ...(range ? { range } : {}), onlyIf: { etagMatches: meta.etag } });
-	if (!object || !("body" in object)) throw notFound();
+	if (!object || !("body" in object)) throw mediaNotFound();
 	if (!range) {
 		headers.set("content-length", String(object.size));
 		return new Response(object.body, { status: 200, headers });

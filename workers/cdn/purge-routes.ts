@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { authenticate, requireAuth, requireRole } from "../lib/auth/authenticate";
 import { mediaDb } from "../lib/media-db/media-db";
@@ -7,11 +7,8 @@ import { assets, derivedFiles } from "../lib/media-db/schema";
 import { postgres } from "../lib/postgres/postgres-middleware";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { burstLimit } from "../lib/rate-limit/burst-limit";
-import { cdnKeyFrom } from "./cdn-key";
+import { cdnKeyFrom, deliveryCacheKey, mediaNotFound } from "./cdn-key";
 import { purgeVariants } from "./image-variants";
-
-/** The delivery route's edge-cache key for `key` (same origin as this request). */
-const deliveryCacheKey = (c: Context<AppEnv>, key: string) => new Request(new URL(`/cdn/${key}`, c.req.url).toString());
 
 /** Deletes every object under `prefix` (the files derived from an original), page by page. */
 async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<number> {
@@ -38,14 +35,14 @@ export const purgeRoutes = new Hono<AppEnv>()
 	.delete("/cdn/cache/*", ...signedIn, requireRole("admin"), async (c) => {
 		const key = cdnKeyFrom(c.req.path.slice("/cdn/cache/".length));
 		const variants = await purgeVariants(c.env, key);
-		await caches.default.delete(deliveryCacheKey(c, key));
+		await caches.default.delete(deliveryCacheKey(c.req.url, key));
 		return c.json({ key, variantsPurged: variants }, 200);
 	})
 	.delete("/cdn/*", ...signedIn, requireAuth(), async (c) => {
 		const key = cdnKeyFrom(c.req.path.slice("/cdn/".length));
 		const db = mediaDb(c.env);
 		const asset = await db.query.assets.findFirst({ where: eq(assets.r2Key, key), columns: { id: true, ownerId: true } });
-		if (!asset) throw new HttpProblem(404, "media_not_found", "No asset at that path.");
+		if (!asset) throw mediaNotFound();
 		const auth = c.var.auth;
 		if (auth?.sub !== asset.ownerId && auth?.role !== "admin")
 			throw new HttpProblem(403, "forbidden", "Only the owner or an admin may delete this.");
@@ -53,7 +50,7 @@ export const purgeRoutes = new Hono<AppEnv>()
 		const derived = await deletePrefix(c.env.MEDIA, `${key.slice(0, key.lastIndexOf("."))}/`);
 		await c.env.MEDIA.delete(key);
 		const variants = await purgeVariants(c.env, key);
-		await caches.default.delete(deliveryCacheKey(c, key));
+		await caches.default.delete(deliveryCacheKey(c.req.url, key));
 		await db.delete(derivedFiles).where(eq(derivedFiles.assetId, asset.id));
 		await db.delete(assets).where(eq(assets.id, asset.id));
 		return c.json({ key, derivedDeleted: derived, variantsPurged: variants }, 200);

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { configOf } from "../lib/config/config";
 import { HttpProblem } from "../lib/problems/http-problem";
-import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL } from "./cdn-key";
+import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
 import { type DeclaredSize, declaredSize } from "./image-header";
 import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
@@ -58,7 +58,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	const headers = new Headers({
 		"content-type": OUTPUT_TYPES[format],
 		"cache-control": IMMUTABLE_CACHE_CONTROL,
-		"content-security-policy": "default-src 'none'; sandbox",
+		"content-security-policy": MEDIA_CSP,
 	});
 	varyHeaders(headers);
 	const kept = await storedVariant(c.env, key, normalized, format);
@@ -70,7 +70,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	}
 
 	const head = await c.env.MEDIA.get(key, { range: { offset: 0, length: HEADER_PROBE_BYTES } });
-	if (!head) throw new HttpProblem(404, "media_not_found", "No media at that path.");
+	if (!head) throw mediaNotFound();
 	const prefix = new Uint8Array(await head.arrayBuffer());
 	// Our own header read first (no decoder involved), then the Images binding's, which also names the format.
 	assertWithinPixelCap(c.env, declaredSize(prefix));
@@ -84,7 +84,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	assertWithinPixelCap(c.env, info);
 
 	const source = await c.env.MEDIA.get(key);
-	if (!source) throw new HttpProblem(404, "media_not_found", "No media at that path.");
+	if (!source) throw mediaNotFound();
 	const { width, height } = outputSize(options);
 	let bytes: Uint8Array;
 	try {
