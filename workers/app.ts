@@ -85,5 +85,3 @@ export function createApp() {
 	app.onError(renderProblem);
 	return app;
 }
-
-export type App = ReturnType<typeof createApp>;

@@ -11,10 +11,9 @@ export const TranscodeJobSchema = z.discriminatedUnion("kind", [
 export type TranscodeJob = z.infer<typeof TranscodeJobSchema>;
 
 /** What the dead-letter queue receives when a body is not a job at all. */
-export const PoisonMessageSchema = z.object({
-	kind: z.literal("poison"),
-	queue: z.string(),
-	error: z.string(),
-	body: z.unknown(),
-});
-export type PoisonMessage = z.infer<typeof PoisonMessageSchema>;
+export interface PoisonMessage {
+	kind: "poison";
+	queue: string;
+	error: string;
+	body: unknown;
+}

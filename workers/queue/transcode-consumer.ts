@@ -3,7 +3,7 @@ import { mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
 import { SourceRejected, TranscoderUnavailable, transcoderClient } from "../transcoder/transcoder-client";
-import { type TranscodeJob, TranscodeJobSchema } from "./messages";
+import { type PoisonMessage, type TranscodeJob, TranscodeJobSchema } from "./messages";
 
 const MAX_BACKOFF_S = 300;
 /** Exponential backoff per delivery attempt: 10s, 20s, 40s … capped. */
@@ -50,7 +50,12 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 		const parsed = TranscodeJobSchema.safeParse(message.body);
 		if (!parsed.success) {
 			// Retrying cannot fix a malformed body; park it in the DLQ so it is not lost.
-			await env.TRANSCODE_DLQ.send({ kind: "poison", queue: batch.queue, error: parsed.error.message, body: message.body });
+			await env.TRANSCODE_DLQ.send({
+				kind: "poison",
+				queue: batch.queue,
+				error: parsed.error.message,
+				body: message.body,
+			} satisfies PoisonMessage);
 			message.ack();
 			continue;
 		}

@@ -96,5 +96,3 @@ export function transcoderClient(env: Env, instanceKey = "default") {
 		},
 	};
 }
-
-export type TranscoderClient = ReturnType<typeof transcoderClient>;

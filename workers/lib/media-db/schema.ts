@@ -24,8 +24,6 @@ export const assets = sqliteTable("assets", {
 	updatedAt: text("updated_at").notNull(),
 });
 
-export type Asset = typeof assets.$inferSelect;
-
 export const imageVariants = sqliteTable("image_variants", {
 	variantKey: text("variant_key").primaryKey(),
 	originalKey: text("original_key").notNull(),
