@@ -3,42 +3,23 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, imageVariants } from "../lib/media-db/schema";
-import { RoutedDatabase } from "../lib/postgres/routed-database";
-import { users } from "../lib/postgres/schema";
 import { api, registerUser, type Session } from "../test-support/api";
+import { seedAsset } from "../test-support/assets";
 import { sampleJpeg } from "../test-support/media";
+import { setRole } from "../test-support/roles";
 
 async function ownedImage(ownerId: string) {
-	const id = crypto.randomUUID();
-	const key = `2026/11/22/${id}.jpg`;
-	await env.MEDIA.put(key, sampleJpeg());
-	await env.MEDIA.put(`2026/11/22/${id}/thumb.jpg`, "t");
-	await env.MEDIA.put(`2026/11/22/${id}/hls/master.m3u8`, "m");
-	const now = new Date().toISOString();
-	await mediaDb(env).insert(assets).values({
-		id,
-		ownerId,
-		kind: "image",
-		status: "ready",
-		r2Key: key,
-		contentType: "image/jpeg",
-		bytes: 1,
-		createdAt: now,
-		updatedAt: now,
-	});
+	const { key } = await seedAsset({ bytes: sampleJpeg(), kind: "image", ownerId });
+	const prefix = key.slice(0, -".jpg".length);
+	await env.MEDIA.put(`${prefix}/thumb.jpg`, "t");
+	await env.MEDIA.put(`${prefix}/hls/master.m3u8`, "m");
 	return key;
 }
 
 const variantsOf = (key: string) => mediaDb(env).select().from(imageVariants).where(eq(imageVariants.originalKey, key));
 
 async function asAdmin(s: Session) {
-	const db = new RoutedDatabase(env);
-	try {
-		await db.write((q) => q.update(users).set({ role: "admin" }).where(eq(users.id, s.user.id)));
-		return { "x-consistency-token": db.consistencyToken() ?? "" };
-	} finally {
-		await db.close();
-	}
+	return { "x-consistency-token": await setRole(s.user.id, "admin") };
 }
 
 describe("the R2 variant store", () => {

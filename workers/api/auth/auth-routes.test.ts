@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
 import { api, GOOD_PASSWORD, registerUser, type Session, uniqueEmail } from "../../test-support/api";
+import { setRole } from "../../test-support/roles";
 
 async function countUsersWithEmail(email: string): Promise<number> {
 	const db = new RoutedDatabase(env);
@@ -191,23 +192,13 @@ describe("bad input on register: a clear 4xx problem and nothing written", () =>
 });
 
 describe("roles", () => {
-	async function promote(userId: string, role: "admin" | "user") {
-		const db = new RoutedDatabase(env);
-		try {
-			await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
-			return db.consistencyToken() ?? "";
-		} finally {
-			await db.close();
-		}
-	}
-
 	it("keeps /api/users for admins: 401 anonymous, 403 user, 200 admin", async () => {
 		expect((await api("/api/users")).status).toBe(401);
 		const s = await registerUser();
 		const asUser = await api("/api/users", { token: s.accessToken });
 		expect(asUser.status).toBe(403);
 		expect(await asUser.json()).toMatchObject({ code: "forbidden" });
-		const lsn = await promote(s.user.id, "admin");
+		const lsn = await setRole(s.user.id, "admin");
 		const asAdmin = await api("/api/users?limit=2", { token: s.accessToken, headers: { "x-consistency-token": lsn } });
 		expect(asAdmin.status).toBe(200);
 		const page = (await asAdmin.json()) as { items: { id: string }[]; nextCursor: string | null };
@@ -223,15 +214,15 @@ describe("roles", () => {
 
 	it("applies a role change at once, whatever the token says", async () => {
 		const s = await registerUser();
-		const up = await promote(s.user.id, "admin");
+		const up = await setRole(s.user.id, "admin");
 		expect((await api("/api/users", { token: s.accessToken, headers: { "x-consistency-token": up } })).status).toBe(200);
-		const down = await promote(s.user.id, "user");
+		const down = await setRole(s.user.id, "user");
 		expect((await api("/api/users", { token: s.accessToken, headers: { "x-consistency-token": down } })).status).toBe(403);
 	});
 
 	it("answers a forged cursor or an out-of-range limit with 400", async () => {
 		const s = await registerUser();
-		const lsn = await promote(s.user.id, "admin");
+		const lsn = await setRole(s.user.id, "admin");
 		const headers = { "x-consistency-token": lsn };
 		const forged = btoa(JSON.stringify({ t: "2026-01-01T00:00:00Z'; --", i: "x" }));
 		const bad = await api(`/api/users?cursor=${forged}`, { token: s.accessToken, headers });

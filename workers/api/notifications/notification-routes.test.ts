@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { publish } from "../../realtime/publish";
 import { api, registerUser } from "../../test-support/api";
+import { setRole } from "../../test-support/roles";
 
 type Page = {
 	items: { id: string; type: string; data: { n: number }; readAt: string | null }[];
@@ -83,16 +84,7 @@ describe("/api/realtime (admin)", () => {
 	it("reports connections per shard and the ring's balance to admins only", async () => {
 		const s = await registerUser();
 		expect((await api("/api/realtime/stats", { token: s.accessToken })).status).toBe(403);
-		const db = new RoutedDatabase(env);
-		let lsn = "";
-		try {
-			const { users } = await import("../../lib/postgres/schema");
-			const { eq } = await import("drizzle-orm");
-			await db.write((q) => q.update(users).set({ role: "admin" }).where(eq(users.id, s.user.id)));
-			lsn = db.consistencyToken() ?? "";
-		} finally {
-			await db.close();
-		}
+		const lsn = await setRole(s.user.id, "admin");
 		const res = await api("/api/realtime/stats", { token: s.accessToken, headers: { "x-consistency-token": lsn } });
 		expect(res.status).toBe(200);
 		const body = (await res.json()) as { shards: { ringShare: number }[]; ring: { shards: number; maxShareOverMean: number } };

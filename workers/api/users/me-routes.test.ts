@@ -1,26 +1,9 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
 import { api, registerUser } from "../../test-support/api";
+import { seedAsset } from "../../test-support/assets";
 
 async function imageAssetOf(ownerId: string, kind: "image" | "video" = "image") {
-	const id = crypto.randomUUID();
-	const now = new Date().toISOString();
-	await mediaDb(env)
-		.insert(assets)
-		.values({
-			id,
-			ownerId,
-			kind,
-			status: "ready",
-			r2Key: `2026/11/22/${id}.jpg`,
-			contentType: "image/jpeg",
-			bytes: 10,
-			createdAt: now,
-			updatedAt: now,
-		});
-	return id;
+	return (await seedAsset({ bytes: new Uint8Array(10), kind, ownerId })).id;
 }
 
 describe("/api/users/me", () => {
