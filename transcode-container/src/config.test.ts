@@ -14,4 +14,10 @@ describe("loadConfig", () => {
 		expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT must be a positive integer/);
 		expect(() => loadConfig({ MAX_CONCURRENT_JOBS: "0" })).toThrow(/MAX_CONCURRENT_JOBS/);
 	});
+
+	it("accepts only real x264 presets", () => {
+		expect(loadConfig({}).x264Preset).toBe("veryfast");
+		expect(loadConfig({ X264_PRESET: "medium" }).x264Preset).toBe("medium");
+		expect(() => loadConfig({ X264_PRESET: "fast; rm -rf /" })).toThrow(/X264_PRESET must be one of/);
+	});
 });

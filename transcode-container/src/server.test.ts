@@ -1,19 +1,21 @@
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TranscoderConfig } from "./config.ts";
+import type { JobView } from "./jobs.ts";
 import { createTranscoder, type Transcoder } from "./server.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "transcoder-test-"));
 const workDir = join(scratch, "work");
 
-/** A real clip made by ffmpeg: 2 s, 240x426 portrait, H.264 + AAC. */
-function makeClip(): Buffer {
-	const path = join(scratch, "clip.mp4");
+/** A real clip made by ffmpeg: H.264, portrait, with a sine tone unless `silent`. */
+function makeClip(name: string, { size, seconds, silent = false }: { size: string; seconds: number; silent?: boolean }): Buffer {
+	const path = join(scratch, name);
+	const audio = silent ? [] : ["-f", "lavfi", "-i", "sine=frequency=330", "-c:a", "aac"];
 	const r = spawnSync("ffmpeg", [
 		"-v",
 		"error",
@@ -21,23 +23,31 @@ function makeClip(): Buffer {
 		"-f",
 		"lavfi",
 		"-i",
-		"testsrc=size=240x426:rate=25",
-		"-f",
-		"lavfi",
-		"-i",
-		"sine=frequency=330",
+		`testsrc=size=${size}:rate=25`,
+		...audio,
 		"-t",
-		"2",
+		String(seconds),
 		"-c:v",
 		"libx264",
 		"-pix_fmt",
 		"yuv420p",
-		"-c:a",
-		"aac",
 		path,
 	]);
 	if (r.status !== 0) throw new Error("ffmpeg is required for these tests: apt-get install -y ffmpeg");
 	return readFileSync(path);
+}
+
+function ffprobeVideo(bytes: Buffer): { width: number; height: number; frames: number } {
+	const path = join(scratch, `probe-${crypto.randomUUID()}.mp4`);
+	writeFileSync(path, bytes);
+	const r = spawnSync(
+		"ffprobe",
+		["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames", "-of", "json", path],
+		{ encoding: "utf8" },
+	);
+	const s = (JSON.parse(r.stdout) as { streams: { width: number; height: number; nb_read_frames: string }[] }).streams[0];
+	if (!s) throw new Error(`no video stream decoded: ${r.stderr}`);
+	return { width: s.width, height: s.height, frames: Number(s.nb_read_frames) };
 }
 
 async function start(overrides: Partial<TranscoderConfig> = {}) {
@@ -56,33 +66,156 @@ async function start(overrides: Partial<TranscoderConfig> = {}) {
 	return { t, url: `http://127.0.0.1:${port}` };
 }
 
+async function finished(url: string, id: string): Promise<JobView> {
+	for (let i = 0; i < 600; i++) {
+		const job = (await (await fetch(`${url}/jobs/${id}`)).json()) as JobView;
+		if (job.state !== "running") return job;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	throw new Error(`job ${id} did not finish`);
+}
+
 let clip: Buffer;
+let silentClip: Buffer;
 let main: { t: Transcoder; url: string };
 beforeAll(async () => {
-	clip = makeClip();
+	clip = makeClip("clip.mp4", { size: "480x854", seconds: 3 });
+	silentClip = makeClip("silent.mp4", { size: "240x426", seconds: 1, silent: true });
 	main = await start();
 });
 afterAll(async () => {
 	await main.t.drain();
 });
 
-describe("transcoder service", () => {
-	it("probes a real video streamed in the request body", async () => {
-		const res = await fetch(`${main.url}/probe`, { method: "POST", body: clip });
-		expect(res.status).toBe(200);
-		expect(await res.json()).toMatchObject({ durationMs: 2000, width: 240, height: 426, videoCodec: "h264", hasAudio: true });
+describe("transcode jobs", () => {
+	let job: JobView;
+	const file = async (path: string) => Buffer.from(await (await fetch(`${main.url}/jobs/portrait/files/${path}`)).arrayBuffer());
+
+	beforeAll(async () => {
+		const res = await fetch(`${main.url}/jobs/portrait`, { method: "PUT", body: clip });
+		expect(res.status).toBe(202);
+		expect(await res.json()).toMatchObject({ state: "running", probe: { width: 480, height: 854, hasAudio: true } });
+		job = await finished(main.url, "portrait");
 	});
 
-	it("answers 422 with a reason for bytes that are not media", async () => {
-		const res = await fetch(`${main.url}/probe`, { method: "POST", body: "plain text, not a video" });
+	it("makes the ladder without upscaling and reports what the master playlist advertises", () => {
+		expect(job).toMatchObject({ state: "done", progress: 1 });
+		expect(job.renditions.map((r) => [r.width, r.height, r.playlist])).toEqual([
+			[480, 854, "hls/0/playlist.m3u8"],
+			[360, 640, "hls/1/playlist.m3u8"],
+		]);
+		expect(job.renditions[0]?.bandwidth).toBeGreaterThan(job.renditions[1]?.bandwidth ?? Infinity);
+	});
+
+	it("lists every output with its size, segments first and the manifests last", () => {
+		const paths = job.files.map((f) => f.path);
+		expect(paths).toEqual(
+			expect.arrayContaining(["hls/master.m3u8", "dash/manifest.mpd", "poster.jpg", "thumb.jpg", "storyboard.jpg", "storyboard.vtt"]),
+		);
+		expect(paths).toEqual(expect.arrayContaining(["hls/0/init.m4s", "hls/0/seg-00001.m4s", "hls/2/init.m4s"]));
+		expect(paths.slice(-2).sort()).toEqual(["dash/manifest.mpd", "hls/master.m3u8"]);
+		expect(paths.filter((p) => p.includes("storyboard-tiles") || p.startsWith("dash/media_"))).toEqual([]);
+		expect(job.files.find((f) => f.path === "dash/manifest.mpd")?.contentType).toBe("application/dash+xml");
+	});
+
+	it("produces segments that decode at each rung's size, cut on the same 2 s grid", async () => {
+		for (const [rep, width, height] of [
+			[0, 480, 854],
+			[1, 360, 640],
+		] as const) {
+			const playlist = (await file(`hls/${rep}/playlist.m3u8`)).toString();
+			expect(playlist).toContain('#EXT-X-MAP:URI="init.m4s"');
+			expect(playlist).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+			expect(playlist.match(/#EXTINF:([\d.]+)/g)).toEqual(["#EXTINF:2.000000", "#EXTINF:1.000000"]);
+			const decoded = ffprobeVideo(Buffer.concat([await file(`hls/${rep}/init.m4s`), await file(`hls/${rep}/seg-00001.m4s`)]));
+			expect(decoded).toEqual({ width, height, frames: 50 });
+		}
+	});
+
+	it("writes one DASH manifest over the same segments as HLS", async () => {
+		const mpd = (await file("dash/manifest.mpd")).toString();
+		expect(mpd).toContain('initialization="../hls/$RepresentationID$/init.m4s"');
+		expect(mpd).toContain('width="480" height="854"');
+		expect(mpd).toContain('contentType="audio"');
+		const master = (await file("hls/master.m3u8")).toString();
+		expect(master).toContain('URI="2/playlist.m3u8"');
+		expect(master).toContain("RESOLUTION=360x640");
+	});
+
+	it("makes a poster, a thumbnail and a storyboard whose cues cover the clip", async () => {
+		expect(ffprobeVideo(await file("poster.jpg"))).toMatchObject({ width: 480, height: 854 });
+		expect(ffprobeVideo(await file("thumb.jpg"))).toMatchObject({ width: 360, height: 640 });
+		expect(ffprobeVideo(await file("storyboard.jpg"))).toMatchObject({ width: 270, height: 160 });
+		const vtt = (await file("storyboard.vtt")).toString();
+		expect(vtt.match(/-->/g)).toHaveLength(3);
+		expect(vtt).toContain("00:00:02.000 --> 00:00:03.000\nstoryboard.jpg#xywh=180,0,90,160");
+	});
+
+	it("answers a repeated PUT with the job it already has instead of transcoding twice", async () => {
+		const res = await fetch(`${main.url}/jobs/portrait`, { method: "PUT", body: clip });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ state: "done", files: job.files });
+		expect(main.t.metrics.done).toBe(1);
+	});
+
+	it("serves only listed outputs, never other paths", async () => {
+		for (const path of ["source", "..%2F..%2Fetc%2Fpasswd", "hls/0/../../source", "dash/media_0.m3u8"]) {
+			const res = await fetch(`${main.url}/jobs/portrait/files/${path}`);
+			expect(res.status).toBe(404);
+		}
+		expect((await fetch(`${main.url}/jobs/..%2Fx`)).status).toBe(404);
+	});
+});
+
+describe("transcoder service", () => {
+	it("leaves out audio for a silent source", async () => {
+		expect((await fetch(`${main.url}/jobs/silent`, { method: "PUT", body: silentClip })).status).toBe(202);
+		const job = await finished(main.url, "silent");
+		expect(job.state).toBe("done");
+		expect(job.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["240x426"]);
+		expect(job.files.map((f) => f.path)).not.toContain("hls/1/init.m4s");
+		const master = await (await fetch(`${main.url}/jobs/silent/files/hls/master.m3u8`)).text();
+		expect(master).not.toContain("AUDIO");
+	});
+
+	it("holds a status long poll until the job ends, not until the wait runs out", { timeout: 10_000 }, async () => {
+		expect((await fetch(`${main.url}/jobs/long-poll`, { method: "PUT", body: silentClip })).status).toBe(202);
+		// 20 s is longer than this test may take: only a wake-up on completion answers in time.
+		const res = await fetch(`${main.url}/jobs/long-poll?waitMs=20000&after=0.999`);
+		expect(await res.json()).toMatchObject({ state: "done", progress: 1 });
+		expect((await fetch(`${main.url}/jobs/nobody?waitMs=20000`)).status).toBe(404);
+	});
+
+	it("reclaims a job's disk on DELETE and forgets it", async () => {
+		await fetch(`${main.url}/jobs/to-delete`, { method: "PUT", body: silentClip });
+		await finished(main.url, "to-delete");
+		expect(readdirSync(workDir).some((d) => d.startsWith("job-to-delete-"))).toBe(true);
+		expect((await fetch(`${main.url}/jobs/to-delete`, { method: "DELETE" })).status).toBe(204);
+		expect(readdirSync(workDir).some((d) => d.startsWith("job-to-delete-"))).toBe(false);
+		expect((await fetch(`${main.url}/jobs/to-delete`)).status).toBe(404);
+		expect((await fetch(`${main.url}/jobs/to-delete`, { method: "DELETE" })).status).toBe(404);
+	});
+
+	it("kills FFmpeg when a running job is deleted", async () => {
+		const res = await fetch(`${main.url}/jobs/cancelled`, { method: "PUT", body: clip });
+		expect(res.status).toBe(202);
+		expect((await fetch(`${main.url}/jobs/cancelled`, { method: "DELETE" })).status).toBe(204);
+		for (let i = 0; i < 100 && main.t.metrics.running > 0; i++) await new Promise((r) => setTimeout(r, 20));
+		expect(main.t.metrics.running).toBe(0);
+		expect(readdirSync(workDir).some((d) => d.startsWith("job-cancelled-"))).toBe(false);
+	});
+
+	it("answers 422 with a reason for bytes that are not media, and keeps no job", async () => {
+		const res = await fetch(`${main.url}/jobs/junk`, { method: "PUT", body: "plain text, not a video" });
 		expect(res.status).toBe(422);
 		expect(await res.json()).toMatchObject({ code: "unreadable_media" });
+		expect((await fetch(`${main.url}/jobs/junk`)).status).toBe(404);
 	});
 
 	it("refuses a source over the size limit with 413, declared or streamed", async () => {
-		const small = await start({ maxSourceBytes: 1024 });
+		const small = await start({ maxSourceBytes: 1024, workDir: join(scratch, "small") });
 		try {
-			const declared = await fetch(`${small.url}/probe`, { method: "POST", body: clip });
+			const declared = await fetch(`${small.url}/jobs/big`, { method: "PUT", body: clip });
 			expect(declared.status).toBe(413);
 			// A chunked body has no Content-Length: the limit is enforced while streaming.
 			const stream = new ReadableStream({
@@ -91,17 +224,18 @@ describe("transcoder service", () => {
 					controller.close();
 				},
 			});
-			const streamed = await fetch(`${small.url}/probe`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+			const streamed = await fetch(`${small.url}/jobs/big`, { method: "PUT", body: stream, duplex: "half" } as RequestInit);
 			expect(streamed.status).toBe(413);
+			expect(readdirSync(join(scratch, "small"))).toEqual([]);
 		} finally {
 			await small.t.drain();
 		}
 	});
 
 	it("refuses a source longer than the configured maximum", async () => {
-		const strict = await start({ maxSourceSeconds: 1 });
+		const strict = await start({ maxSourceSeconds: 1, workDir: join(scratch, "strict") });
 		try {
-			const res = await fetch(`${strict.url}/probe`, { method: "POST", body: clip });
+			const res = await fetch(`${strict.url}/jobs/long`, { method: "PUT", body: clip });
 			expect(res.status).toBe(422);
 			expect(await res.json()).toMatchObject({ code: "too_long" });
 		} finally {
@@ -110,10 +244,10 @@ describe("transcoder service", () => {
 	});
 
 	it("answers 429 with Retry-After when every job slot is busy", async () => {
-		const busy = await start();
+		const busy = await start({ workDir: join(scratch, "busy") });
 		try {
 			busy.t.metrics.running = 2; // both slots taken
-			const res = await fetch(`${busy.url}/probe`, { method: "POST", body: clip });
+			const res = await fetch(`${busy.url}/jobs/one-more`, { method: "PUT", body: clip });
 			expect(res.status).toBe(429);
 			expect(res.headers.get("retry-after")).toBe("5");
 			expect(busy.t.metrics.rejectedBusy).toBe(1);
@@ -123,10 +257,13 @@ describe("transcoder service", () => {
 		}
 	});
 
-	it("leaves no temp files behind, whatever the outcome", async () => {
-		await fetch(`${main.url}/probe`, { method: "POST", body: clip });
-		await fetch(`${main.url}/probe`, { method: "POST", body: "junk" });
-		expect(readdirSync(workDir)).toEqual([]);
+	it("clears job folders a killed predecessor left behind, and nothing else", async () => {
+		const dir = join(scratch, "restart");
+		mkdirSync(join(dir, "job-orphan-abc"), { recursive: true });
+		writeFileSync(join(dir, "keep.txt"), "not ours");
+		const fresh = await start({ workDir: dir });
+		await fresh.t.drain();
+		expect(readdirSync(dir)).toEqual(["keep.txt"]);
 	});
 
 	it("reports health with the ffmpeg version, and Prometheus metrics", async () => {
@@ -136,6 +273,7 @@ describe("transcoder service", () => {
 		const metrics = await (await fetch(`${main.url}/metrics`)).text();
 		expect(metrics).toMatch(/^transcoder_jobs_total\{outcome="done"\} [1-9]\d*$/m);
 		expect(metrics).toMatch(/^transcoder_jobs_total\{outcome="failed"\} [1-9]\d*$/m);
+		expect(metrics).toMatch(/^transcoder_job_seconds_total [0-9.]+$/m);
 		expect(metrics).toContain("transcoder_jobs_running 0");
 	});
 

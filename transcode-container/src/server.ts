@@ -1,18 +1,27 @@
 // The transcoder's HTTP surface. It knows nothing of Workers: the Worker's
 // transcoder client (workers/transcoder/) reaches it through a Cloudflare
 // Container in production and through TRANSCODER_URL locally.
+//
+//   PUT    /jobs/:id              body = the source; starts the job (or returns the one already running)
+//   GET    /jobs/:id[?waitMs=&after=] state, progress, renditions, output files; with waitMs, a long
+//                                  poll that answers once progress passes `after` or the job ends
+//   GET    /jobs/:id/files/<path> one output file, streamed
+//   DELETE /jobs/:id              forgets the job and reclaims its disk
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createReadStream, readdirSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { loadConfig, type TranscoderConfig } from "./config.ts";
+import { JOB_ID, JobStore } from "./jobs.ts";
 import { Metrics } from "./metrics.ts";
-import { probeFile, UnsupportedSource } from "./probe.ts";
-import { SourceTooLarge, spoolToFile } from "./spool.ts";
+import { UnsupportedSource } from "./probe.ts";
+import { SourceTooLarge } from "./spool.ts";
 
 const execFileAsync = promisify(execFile);
 const BUSY_RETRY_AFTER_S = 5;
+/** Longest a status long poll is held; below common proxy idle timeouts. */
+const MAX_WAIT_MS = 20_000;
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
 	res.writeHead(status, { "content-type": "application/json", ...headers });
@@ -24,55 +33,78 @@ async function ffmpegVersion(): Promise<string> {
 	return stdout.split("\n")[0] ?? "unknown";
 }
 
+function readdirSafe(dir: string): string[] {
+	try {
+		return readdirSync(dir);
+	} catch {
+		return [];
+	}
+}
+
 export interface Transcoder {
 	server: Server;
 	metrics: Metrics;
+	jobs: JobStore;
 	/** Stops taking requests and resolves once running jobs have finished. */
 	drain(): Promise<void>;
 }
 
-export function createTranscoder(config: TranscoderConfig = loadConfig()): Transcoder {
+export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Transcoder {
+	const config = { ...loadConfig(), ...overrides };
+	// Folders of a previous process (killed mid-job) belong to jobs nobody can collect any more.
+	for (const name of readdirSafe(config.workDir)) {
+		if (name.startsWith("job-")) rmSync(`${config.workDir}/${name}`, { recursive: true, force: true });
+	}
 	const metrics = new Metrics();
+	const jobs = new JobStore(config, metrics);
 
-	async function handleProbe(req: IncomingMessage, res: ServerResponse) {
+	async function startJob(id: string, req: IncomingMessage, res: ServerResponse) {
+		const existing = jobs.get(id);
+		if (existing && existing.state !== "failed") {
+			req.resume();
+			return sendJson(res, 200, jobs.view(existing));
+		}
+		if (existing) await jobs.remove(id);
 		if (metrics.running >= config.maxConcurrentJobs) {
 			metrics.rejectedBusy++;
 			req.resume();
 			return sendJson(res, 429, { code: "busy", message: "all job slots are in use" }, { "retry-after": String(BUSY_RETRY_AFTER_S) });
 		}
-		const declared = Number(req.headers["content-length"] ?? 0);
-		if (declared > config.maxSourceBytes) {
+		if (Number(req.headers["content-length"] ?? 0) > config.maxSourceBytes) {
 			req.resume();
 			return sendJson(res, 413, { code: "source_too_large", message: `sources are limited to ${config.maxSourceBytes} bytes` });
 		}
-		metrics.running++;
-		const started = performance.now();
-		await mkdir(config.workDir, { recursive: true });
-		const dir = await mkdtemp(join(config.workDir, "job-"));
-		let status: number;
-		let body: unknown;
 		try {
-			const source = join(dir, "source");
-			await spoolToFile(req, source, config.maxSourceBytes);
-			body = await probeFile(source, config.maxSourceSeconds);
-			status = 200;
-			metrics.done++;
+			sendJson(res, 202, jobs.view(await jobs.start(id, req)));
 		} catch (err) {
-			metrics.failed++;
-			if (err instanceof UnsupportedSource) [status, body] = [422, { code: err.code, message: err.message }];
-			else if (err instanceof SourceTooLarge) [status, body] = [413, { code: "source_too_large", message: err.message }];
-			else [status, body] = [500, { code: "internal_error", message: (err as Error).message }];
-		} finally {
-			// Temp disk is per job and reclaimed before the answer goes out, whatever the outcome.
-			await rm(dir, { recursive: true, force: true });
-			metrics.running--;
-			metrics.secondsSpent += (performance.now() - started) / 1000;
+			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
+			if (err instanceof SourceTooLarge) return sendJson(res, 413, { code: "source_too_large", message: err.message });
+			throw err;
 		}
-		sendJson(res, status, body);
+	}
+
+	async function sendFile(id: string, path: string, res: ServerResponse) {
+		const job = jobs.get(id);
+		const found = job && jobs.filePath(job, path);
+		if (!found) return sendJson(res, 404, { code: "file_not_found", message: `no finished output ${path} for job ${id}` });
+		res.writeHead(200, { "content-type": found.file.contentType, "content-length": String(found.file.bytes) });
+		await pipeline(createReadStream(found.path), res);
+	}
+
+	async function sendStatus(id: string, query: URLSearchParams, res: ServerResponse) {
+		const job = jobs.get(id);
+		if (!job) return sendJson(res, 404, { code: "job_not_found", message: `no job ${id} here` });
+		const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, Number(query.get("waitMs")) || 0));
+		const after = query.has("after") ? Number(query.get("after")) : -1;
+		if (waitMs > 0) await jobs.waitForChange(job, Number.isFinite(after) ? after : -1, waitMs);
+		// Removed while we waited (DELETE, or the sweeper): say so rather than describe a ghost.
+		if (jobs.get(id) !== job) return sendJson(res, 404, { code: "job_not_found", message: `no job ${id} here` });
+		sendJson(res, 200, jobs.view(job));
 	}
 
 	async function route(req: IncomingMessage, res: ServerResponse) {
-		const path = new URL(req.url ?? "/", "http://transcoder").pathname;
+		const url = new URL(req.url ?? "/", "http://transcoder");
+		const path = url.pathname;
 		if (req.method === "GET" && path === "/health") {
 			try {
 				return sendJson(res, 200, {
@@ -89,7 +121,19 @@ export function createTranscoder(config: TranscoderConfig = loadConfig()): Trans
 			res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
 			return res.end(metrics.render());
 		}
-		if (req.method === "POST" && path === "/probe") return handleProbe(req, res);
+		const match = path.match(/^\/jobs\/([^/]+)(?:\/files\/(.+))?$/);
+		const id = match?.[1];
+		if (id && JOB_ID.test(id)) {
+			const file = match?.[2];
+			if (file && req.method === "GET") return sendFile(id, decodeURIComponent(file), res);
+			if (!file && req.method === "PUT") return startJob(id, req, res);
+			if (!file && req.method === "GET") return sendStatus(id, url.searchParams, res);
+			if (!file && req.method === "DELETE") {
+				const removed = await jobs.remove(id);
+				res.writeHead(removed ? 204 : 404);
+				return res.end();
+			}
+		}
 		req.resume();
 		sendJson(res, 404, { code: "not_found", message: `${req.method} ${path} is not a transcoder route` });
 	}
@@ -104,9 +148,10 @@ export function createTranscoder(config: TranscoderConfig = loadConfig()): Trans
 	async function drain() {
 		await new Promise<void>((resolve) => server.close(() => resolve()));
 		while (metrics.running > 0) await new Promise((r) => setTimeout(r, 100));
+		await jobs.close();
 	}
 
-	return { server, metrics, drain };
+	return { server, metrics, jobs, drain };
 }
 
 if (import.meta.main) {

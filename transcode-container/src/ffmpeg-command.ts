@@ -1,0 +1,169 @@
+// The one FFmpeg invocation that turns a source into everything a reel needs:
+// every rung of the ladder as CMAF (fMP4) segments with keyframes forced on the
+// same 2 s grid, one DASH manifest plus HLS playlists over those same segments,
+// and the poster, thumbnail and storyboard tiles, all from a single decode.
+import type { TranscodePlan } from "./ladder.ts";
+
+/** Where the outputs land, relative to the job's output folder (docs/architecture: R2 key layout). */
+export const OUTPUT = {
+	dashManifest: "dash/manifest.mpd",
+	/** HLS playlists the DASH muxer writes next to the manifest; packaging moves them under hls/. */
+	muxerHlsMaster: "dash/master.m3u8",
+	muxerHlsMedia: (rep: number) => `dash/media_${rep}.m3u8`,
+	hlsMaster: "hls/master.m3u8",
+	hlsMedia: (rep: number) => `hls/${rep}/playlist.m3u8`,
+	segmentDir: (rep: number) => `hls/${rep}`,
+	poster: "poster.jpg",
+	thumbnail: "thumb.jpg",
+	storyboardImage: "storyboard.jpg",
+	storyboardVtt: "storyboard.vtt",
+	/** Scratch: the storyboard's single tiles, removed once joined. */
+	storyboardTiles: "storyboard-tiles",
+} as const;
+
+export interface EncoderSettings {
+	/** x264 preset: the speed/size trade-off. */
+	preset: string;
+	threads?: number;
+}
+
+/** Representation ids: 0..n-1 are the video rungs, n is the audio track. */
+export function representationCount(plan: TranscodePlan): number {
+	return plan.rungs.length + (plan.hasAudio ? 1 : 0);
+}
+
+export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, encoder: EncoderSettings): string[] {
+	const n = plan.rungs.length;
+	const board = plan.storyboard;
+	const top = plan.rungs[0];
+	if (!top) throw new Error("a plan needs at least one rung");
+	const filters = [
+		`[0:v]format=yuv420p,split=${n + 2}${plan.rungs.map((_, i) => `[s${i}]`).join("")}[still][board]`,
+		// No setsar here: scale keeps the source's display aspect (a 480x854 rung of a 9:16 source gets a
+		// 1281:1280 SAR), and the DASH muxer requires one display aspect per adaptation set.
+		...plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`),
+		`[still]trim=start=${plan.posterAtS.toFixed(3)},setpts=PTS-STARTPTS,split=2[p][t]`,
+		`[p]scale=${top.width}:${top.height},setsar=1[poster]`,
+		`[t]scale=${plan.thumbnail.width}:${plan.thumbnail.height},setsar=1[thumb]`,
+		// Tiles leave as separate small JPEGs, one per interval, and are joined into the sprite afterwards
+		// (spriteArgs). A tile filter here would hold back its output until the last frame, and FFmpeg,
+		// which feeds the output that is furthest behind, would buffer every rung's frames meanwhile.
+		`[board]fps=1/${board.intervalS},scale=${board.tileWidth}:${board.tileHeight},setsar=1[tiles]`,
+	];
+	const video = plan.rungs.flatMap((r, i) => [
+		"-map",
+		`[v${i}]`,
+		`-b:v:${i}`,
+		`${r.bitrateKbps}k`,
+		`-maxrate:v:${i}`,
+		`${r.maxrateKbps}k`,
+		`-bufsize:v:${i}`,
+		`${r.bufsizeKbps}k`,
+	]);
+	const audio = plan.hasAudio ? ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"] : [];
+	const keyframeGrid = `expr:gte(t,n_forced*${plan.segmentSeconds})`;
+	const out = (rel: string) => `${outDir}/${rel}`;
+	return [
+		"-hide_banner",
+		"-nostdin",
+		"-y",
+		"-loglevel",
+		"error",
+		"-nostats",
+		"-progress",
+		"pipe:1",
+		...(encoder.threads ? ["-threads", String(encoder.threads)] : []),
+		"-i",
+		source,
+		"-filter_complex",
+		filters.join(";"),
+		...video,
+		...audio,
+		"-c:v",
+		"libx264",
+		"-preset",
+		encoder.preset,
+		"-profile:v",
+		"high",
+		// Scene-cut keyframes off and forced ones on one grid: every rung cuts at the same instants, so players can switch at any segment.
+		"-sc_threshold",
+		"0",
+		"-force_key_frames",
+		keyframeGrid,
+		"-f",
+		"dash",
+		"-seg_duration",
+		String(plan.segmentSeconds),
+		"-use_template",
+		"1",
+		"-use_timeline",
+		"1",
+		"-adaptation_sets",
+		plan.hasAudio ? "id=0,streams=v id=1,streams=a" : "id=0,streams=v",
+		"-init_seg_name",
+		"../hls/$RepresentationID$/init.m4s",
+		"-media_seg_name",
+		"../hls/$RepresentationID$/seg-$Number%05d$.m4s",
+		"-hls_playlist",
+		"1",
+		out(OUTPUT.dashManifest),
+		"-map",
+		"[poster]",
+		"-frames:v",
+		"1",
+		"-update",
+		"1",
+		"-q:v",
+		"3",
+		out(OUTPUT.poster),
+		"-map",
+		"[thumb]",
+		"-frames:v",
+		"1",
+		"-update",
+		"1",
+		"-q:v",
+		"4",
+		out(OUTPUT.thumbnail),
+		"-map",
+		"[tiles]",
+		"-q:v",
+		"5",
+		"-f",
+		"image2",
+		out(`${OUTPUT.storyboardTiles}/%04d.jpg`),
+	];
+}
+
+/** Joins the storyboard tiles into one sprite sheet: a second, tiny FFmpeg run over at most 100 thumbnails. */
+export function spriteArgs(outDir: string, plan: TranscodePlan): string[] {
+	const board = plan.storyboard;
+	return [
+		"-hide_banner",
+		"-nostdin",
+		"-y",
+		"-loglevel",
+		"error",
+		"-nostats",
+		"-progress",
+		"pipe:1",
+		"-framerate",
+		"1",
+		"-i",
+		`${outDir}/${OUTPUT.storyboardTiles}/%04d.jpg`,
+		"-vf",
+		`tile=${board.columns}x${board.rows}`,
+		"-frames:v",
+		"1",
+		"-update",
+		"1",
+		"-q:v",
+		"5",
+		`${outDir}/${OUTPUT.storyboardImage}`,
+	];
+}
+
+/** Folders FFmpeg writes into but does not create. */
+export function outputDirs(plan: TranscodePlan): string[] {
+	return ["dash", OUTPUT.storyboardTiles, ...Array.from({ length: representationCount(plan) }, (_, i) => OUTPUT.segmentDir(i))];
+}

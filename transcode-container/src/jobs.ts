@@ -1,0 +1,209 @@
+// Transcode jobs on one instance: each job owns a temp folder, runs one FFmpeg
+// pass in the background and is then collected file by file by the Worker.
+// Keyed by the id the Worker chose (the asset id), so a retried or duplicated
+// request finds the job it already started instead of starting a second one.
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import { join } from "node:path";
+import type { TranscoderConfig } from "./config.ts";
+import { ffmpegArgs, OUTPUT, outputDirs, spriteArgs } from "./ffmpeg-command.ts";
+import { planTranscode, type TranscodePlan } from "./ladder.ts";
+import type { Metrics } from "./metrics.ts";
+import { type OutputFile, packageOutputs, type Rendition } from "./package-outputs.ts";
+import { type ProbeResult, probeFile } from "./probe.ts";
+import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
+import { spoolToFile } from "./spool.ts";
+
+export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+export interface JobError {
+	code: string;
+	message: string;
+	/** False when the same source would fail again (corrupt, unsupported): the Worker must not retry. */
+	retryable: boolean;
+}
+
+interface Job {
+	id: string;
+	dir: string;
+	state: "running" | "done" | "failed";
+	progress: number;
+	probe: ProbeResult;
+	plan: TranscodePlan;
+	files: OutputFile[];
+	renditions: Rendition[];
+	error?: JobError;
+	startedAt: number;
+	finishedAt?: number;
+	abort: AbortController;
+	/** Long-polls waiting for this job to move (see JobStore.waitForChange). */
+	waiters: Set<() => void>;
+}
+
+export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "error"> & { seconds: number };
+
+export class JobStore {
+	private readonly jobs = new Map<string, Job>();
+	private readonly sweeper: NodeJS.Timeout;
+	private readonly config: TranscoderConfig;
+	private readonly metrics: Metrics;
+
+	constructor(config: TranscoderConfig, metrics: Metrics) {
+		this.config = config;
+		this.metrics = metrics;
+		// Jobs whose outputs nobody collected (the Worker died) must not fill the disk.
+		this.sweeper = setInterval(() => void this.sweep(), 30_000).unref();
+	}
+
+	get(id: string): Job | undefined {
+		return this.jobs.get(id);
+	}
+
+	view(job: Job): JobView {
+		const { id, state, progress, probe, files, renditions, error } = job;
+		return {
+			id,
+			state,
+			progress,
+			probe,
+			files,
+			renditions,
+			error,
+			seconds: ((job.finishedAt ?? performance.now()) - job.startedAt) / 1000,
+		};
+	}
+
+	/**
+	 * Spools and probes the source, then starts FFmpeg without waiting for it.
+	 * Takes a job slot (metrics.running) until FFmpeg ends. Throws
+	 * UnsupportedSource / SourceTooLarge for sources to refuse.
+	 */
+	async start(id: string, source: IncomingMessage): Promise<Job> {
+		await mkdir(this.config.workDir, { recursive: true });
+		const dir = await mkdtemp(join(this.config.workDir, `job-${id}-`));
+		const started = performance.now();
+		this.metrics.running++;
+		try {
+			const sourcePath = join(dir, "source");
+			await spoolToFile(source, sourcePath, this.config.maxSourceBytes);
+			const probe = await probeFile(sourcePath, this.config.maxSourceSeconds);
+			const plan = planTranscode(probe);
+			const job: Job = {
+				id,
+				dir,
+				state: "running",
+				progress: 0,
+				probe,
+				plan,
+				files: [],
+				renditions: [],
+				startedAt: started,
+				abort: new AbortController(),
+				waiters: new Set(),
+			};
+			this.jobs.set(id, job);
+			void this.encode(job, sourcePath);
+			return job;
+		} catch (err) {
+			this.metrics.running--;
+			this.metrics.failed++;
+			this.metrics.secondsSpent += (performance.now() - started) / 1000;
+			await rm(dir, { recursive: true, force: true });
+			throw err;
+		}
+	}
+
+	private async encode(job: Job, sourcePath: string): Promise<void> {
+		const outDir = join(job.dir, "out");
+		try {
+			for (const d of outputDirs(job.plan)) await mkdir(join(outDir, d), { recursive: true });
+			await runFfmpeg(ffmpegArgs(sourcePath, outDir, job.plan, { preset: this.config.x264Preset }), {
+				durationS: job.plan.durationS,
+				signal: job.abort.signal,
+				onProgress: (p) => {
+					job.progress = p;
+					this.wake(job);
+				},
+			});
+			// The source is the largest file: free it now, the outputs wait for collection.
+			await rm(sourcePath, { force: true });
+			const tilesDir = join(outDir, OUTPUT.storyboardTiles);
+			const tiles = (await readdir(tilesDir)).length;
+			await runFfmpeg(spriteArgs(outDir, job.plan), { durationS: 1, signal: job.abort.signal, onProgress: () => undefined });
+			await rm(tilesDir, { recursive: true, force: true });
+			// FFmpeg's fps filter may emit one tile fewer than planned at the very end; the WebVTT lists only real ones.
+			job.plan.storyboard.count = Math.min(tiles, job.plan.storyboard.count);
+			Object.assign(job, await packageOutputs(outDir, job.plan), { state: "done", progress: 1 });
+			this.metrics.done++;
+		} catch (err) {
+			job.state = "failed";
+			job.error =
+				err instanceof FfmpegFailed
+					? { code: err.transient ? "encoder_interrupted" : "encode_failed", message: err.message, retryable: err.transient }
+					: { code: "internal_error", message: (err as Error).message, retryable: true };
+			this.metrics.failed++;
+			await rm(job.dir, { recursive: true, force: true });
+		} finally {
+			job.finishedAt = performance.now();
+			this.metrics.running--;
+			this.metrics.secondsSpent += (job.finishedAt - job.startedAt) / 1000;
+			this.wake(job);
+		}
+	}
+
+	private wake(job: Job): void {
+		for (const resolve of job.waiters) resolve();
+		job.waiters.clear();
+	}
+
+	/**
+	 * Resolves once the job has ended or its progress is past `after` by at least
+	 * 1 %, or after `waitMs`: a long poll, so the Worker hears of the end at once
+	 * and asks about a long job a bounded number of times.
+	 */
+	async waitForChange(job: Job, after: number, waitMs: number): Promise<void> {
+		const deadline = performance.now() + waitMs;
+		while (job.state === "running" && job.progress < after + 0.01) {
+			const left = deadline - performance.now();
+			if (left <= 0) return;
+			let timer: NodeJS.Timeout | undefined;
+			await new Promise<void>((resolve) => {
+				job.waiters.add(resolve);
+				timer = setTimeout(() => {
+					job.waiters.delete(resolve);
+					resolve();
+				}, left);
+			});
+			clearTimeout(timer);
+		}
+	}
+
+	/** The on-disk path of one of a finished job's outputs, or undefined: only listed files are served. */
+	filePath(job: Job, path: string): { path: string; file: OutputFile } | undefined {
+		const file = job.state === "done" ? job.files.find((f) => f.path === path) : undefined;
+		return file && { path: join(job.dir, "out", file.path), file };
+	}
+
+	/** Forgets a job and reclaims its disk; a running FFmpeg is killed. */
+	async remove(id: string): Promise<boolean> {
+		const job = this.jobs.get(id);
+		if (!job) return false;
+		this.jobs.delete(id);
+		job.abort.abort();
+		this.wake(job);
+		await rm(job.dir, { recursive: true, force: true });
+		return true;
+	}
+
+	async sweep(now = performance.now()): Promise<void> {
+		const ttlMs = this.config.jobRetentionSeconds * 1000;
+		for (const job of [...this.jobs.values()]) {
+			if (job.finishedAt !== undefined && now - job.finishedAt > ttlMs) await this.remove(job.id);
+		}
+	}
+
+	async close(): Promise<void> {
+		clearInterval(this.sweeper);
+		await Promise.all([...this.jobs.keys()].map((id) => this.remove(id)));
+	}
+}

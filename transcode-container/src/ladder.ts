@@ -1,0 +1,124 @@
+// What to make from a source: the rendition ladder, the poster frame and the
+// storyboard grid. Pure functions of the probe, so they are tested without
+// ffmpeg and the benchmark can run the very same plan from the command line.
+import type { ProbeResult } from "./probe.ts";
+
+export interface Rung {
+	width: number;
+	height: number;
+	/** Target video bitrate; the VBV cap is `maxrateKbps`. */
+	bitrateKbps: number;
+	maxrateKbps: number;
+	bufsizeKbps: number;
+}
+
+export interface Storyboard {
+	/** Seconds between two tiles. */
+	intervalS: number;
+	count: number;
+	columns: number;
+	rows: number;
+	tileWidth: number;
+	tileHeight: number;
+}
+
+export interface TranscodePlan {
+	durationS: number;
+	hasAudio: boolean;
+	/** Highest first; every rung keeps the source's orientation and aspect ratio. */
+	rungs: Rung[];
+	posterAtS: number;
+	thumbnail: { width: number; height: number };
+	storyboard: Storyboard;
+	segmentSeconds: number;
+}
+
+/** Short-side steps of the ladder (1080x1920, 720x1280, 480x854, 360x640 for a 9:16 reel) and their bitrates. */
+const LADDER: { shortSide: number; bitrateKbps: number }[] = [
+	{ shortSide: 1080, bitrateKbps: 5000 },
+	{ shortSide: 720, bitrateKbps: 2800 },
+	{ shortSide: 480, bitrateKbps: 1400 },
+	{ shortSide: 360, bitrateKbps: 800 },
+];
+export const SEGMENT_SECONDS = 2;
+const STORYBOARD_MAX_TILES = 100;
+const STORYBOARD_COLUMNS = 10;
+const STORYBOARD_TILE_LONG_SIDE = 160;
+const THUMBNAIL_LONG_SIDE = 640;
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+const floorEven = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+
+/** Scales `width`x`height` so its short side is `shortSide`, both sides even. */
+function fitShortSide(width: number, height: number, shortSide: number) {
+	const scale = shortSide / Math.min(width, height);
+	return { width: even(width * scale), height: even(height * scale) };
+}
+
+function fitLongSide(width: number, height: number, longSide: number) {
+	const scale = Math.min(1, longSide / Math.max(width, height));
+	return { width: even(width * scale), height: even(height * scale) };
+}
+
+function rung(width: number, height: number, bitrateKbps: number): Rung {
+	return { width, height, bitrateKbps, maxrateKbps: Math.round(bitrateKbps * 1.07), bufsizeKbps: Math.round(bitrateKbps * 1.5) };
+}
+
+/** The ladder never upscales: only steps at or below the source's short side; a tiny source gets one rung at its own size. */
+export function planLadder(width: number, height: number): Rung[] {
+	const short = Math.min(width, height);
+	const steps = LADDER.filter((s) => s.shortSide <= short);
+	if (steps.length === 0) {
+		const own = { width: floorEven(width), height: floorEven(height) };
+		// Bitrate in proportion to pixels, relative to the lowest step.
+		const lowest = LADDER[LADDER.length - 1] as (typeof LADDER)[number];
+		const share = (own.width * own.height) / (lowest.shortSide * ((lowest.shortSide * 16) / 9));
+		return [rung(own.width, own.height, Math.max(200, Math.round(lowest.bitrateKbps * share)))];
+	}
+	return steps.map((s) => {
+		const size = fitShortSide(width, height, s.shortSide);
+		return rung(size.width, size.height, s.bitrateKbps);
+	});
+}
+
+export function planStoryboard(width: number, height: number, durationS: number): Storyboard {
+	const intervalS = Math.max(1, Math.ceil(durationS / STORYBOARD_MAX_TILES));
+	const count = Math.max(1, Math.ceil(durationS / intervalS));
+	const columns = Math.min(count, STORYBOARD_COLUMNS);
+	const tile = fitLongSide(width, height, STORYBOARD_TILE_LONG_SIDE);
+	return { intervalS, count, columns, rows: Math.ceil(count / columns), tileWidth: tile.width, tileHeight: tile.height };
+}
+
+export function planTranscode(probe: Pick<ProbeResult, "width" | "height" | "durationMs" | "hasAudio">): TranscodePlan {
+	const durationS = probe.durationMs / 1000;
+	return {
+		durationS,
+		hasAudio: probe.hasAudio,
+		rungs: planLadder(probe.width, probe.height),
+		// Early enough to exist in a 1 s clip, late enough to skip a black first frame.
+		posterAtS: Math.min(1, durationS / 10),
+		thumbnail: fitLongSide(probe.width, probe.height, THUMBNAIL_LONG_SIDE),
+		storyboard: planStoryboard(probe.width, probe.height, durationS),
+		segmentSeconds: SEGMENT_SECONDS,
+	};
+}
+
+const vttTime = (s: number) => {
+	const ms = Math.round(s * 1000);
+	const hh = String(Math.floor(ms / 3_600_000)).padStart(2, "0");
+	const mm = String(Math.floor((ms % 3_600_000) / 60_000)).padStart(2, "0");
+	const ss = String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0");
+	return `${hh}:${mm}:${ss}.${String(ms % 1000).padStart(3, "0")}`;
+};
+
+/** WebVTT whose cues point into the sprite sheet with media fragments (`#xywh=`), the form players' thumbnail tracks read. */
+export function storyboardVtt(board: Storyboard, durationS: number, imageName: string): string {
+	const cues = Array.from({ length: board.count }, (_, i) => {
+		const x = (i % board.columns) * board.tileWidth;
+		const y = Math.floor(i / board.columns) * board.tileHeight;
+		const start = i * board.intervalS;
+		const end = Math.min(durationS, start + board.intervalS);
+		return `${vttTime(start)} --> ${vttTime(end)}\n${imageName}#xywh=${x},${y},${board.tileWidth},${board.tileHeight}`;
+	});
+	return `WEBVTT\n\n${cues.join("\n\n")}\n`;
+}

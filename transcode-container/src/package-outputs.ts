@@ -1,0 +1,117 @@
+// Turns what FFmpeg wrote into the published layout: HLS playlists moved from
+// next to the DASH manifest into hls/ (the segments are shared, so only
+// their relative paths change), the storyboard's WebVTT, and the list of
+// files the Worker copies to R2 in a safe order.
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { OUTPUT, representationCount } from "./ffmpeg-command.ts";
+import { storyboardVtt, type TranscodePlan } from "./ladder.ts";
+
+export type OutputRole = "segment" | "playlist" | "manifest" | "poster" | "thumbnail" | "storyboard";
+
+export interface OutputFile {
+	path: string;
+	bytes: number;
+	contentType: string;
+	role: OutputRole;
+}
+
+export interface Rendition {
+	width: number;
+	height: number;
+	/** Peak bits per second as advertised in the HLS master playlist. */
+	bandwidth: number;
+	codecs: string;
+	playlist: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+	m3u8: "application/vnd.apple.mpegurl",
+	mpd: "application/dash+xml",
+	m4s: "video/iso.segment",
+	jpg: "image/jpeg",
+	vtt: "text/vtt",
+};
+
+function roleOf(path: string): OutputRole {
+	if (path === OUTPUT.poster) return "poster";
+	if (path === OUTPUT.thumbnail) return "thumbnail";
+	if (path === OUTPUT.storyboardImage || path === OUTPUT.storyboardVtt) return "storyboard";
+	if (path === OUTPUT.hlsMaster || path === OUTPUT.dashManifest) return "manifest";
+	if (path.endsWith(".m3u8")) return "playlist";
+	return "segment";
+}
+
+/** Publishing order: a playlist is never visible before the segments it lists, nor a manifest before its playlists. */
+const ROLE_ORDER: OutputRole[] = ["segment", "poster", "thumbnail", "storyboard", "playlist", "manifest"];
+
+function rewriteMediaPlaylist(text: string, rep: number): string {
+	return text
+		.split("\n")
+		.filter((line) => !line.startsWith("#EXT-X-PROGRAM-DATE-TIME")) // wall-clock times of the encode, meaningless for VOD
+		.map((line) => (line.startsWith("#EXT-X-VERSION") ? `${line}\n#EXT-X-PLAYLIST-TYPE:VOD` : line))
+		.join("\n")
+		.replaceAll(`../hls/${rep}/`, "");
+}
+
+function rewriteMaster(text: string, reps: number): string {
+	let out = text;
+	for (let i = 0; i < reps; i++) out = out.replaceAll(`media_${i}.m3u8`, `${i}/playlist.m3u8`);
+	return out;
+}
+
+/** HLS attribute list: KEY=value,KEY="quoted, with commas". */
+function attributes(list: string): Map<string, string> {
+	return new Map([...list.matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)].map((m) => [m[1] as string, (m[2] as string).replace(/^"|"$/g, "")]));
+}
+
+/** Reads the video renditions back from the master playlist, so what we report is exactly what players are told. */
+export function renditionsOf(master: string): Rendition[] {
+	const lines = master.split("\n").map((l) => l.trim());
+	const out: Rendition[] = [];
+	lines.forEach((line, i) => {
+		if (!line.startsWith("#EXT-X-STREAM-INF:")) return;
+		const attr = attributes(line.slice("#EXT-X-STREAM-INF:".length));
+		const [width, height] = (attr.get("RESOLUTION") ?? "0x0").split("x").map(Number);
+		const uri = lines.slice(i + 1).find((l) => l && !l.startsWith("#"));
+		if (!uri || !width || !height) return;
+		out.push({ width, height, bandwidth: Number(attr.get("BANDWIDTH") ?? 0), codecs: attr.get("CODECS") ?? "", playlist: `hls/${uri}` });
+	});
+	return out.sort((a, b) => b.height * b.width - a.height * a.width);
+}
+
+async function listFiles(dir: string, root = dir): Promise<string[]> {
+	const entries = await readdir(dir, { withFileTypes: true });
+	const nested = await Promise.all(
+		entries.map((e) => (e.isDirectory() ? listFiles(join(dir, e.name), root) : Promise.resolve([relative(root, join(dir, e.name))]))),
+	);
+	return nested.flat();
+}
+
+export async function packageOutputs(outDir: string, plan: TranscodePlan): Promise<{ files: OutputFile[]; renditions: Rendition[] }> {
+	const reps = representationCount(plan);
+	for (let rep = 0; rep < reps; rep++) {
+		const text = await readFile(join(outDir, OUTPUT.muxerHlsMedia(rep)), "utf8");
+		await writeFile(join(outDir, OUTPUT.hlsMedia(rep)), rewriteMediaPlaylist(text, rep));
+		await rm(join(outDir, OUTPUT.muxerHlsMedia(rep)));
+	}
+	const master = rewriteMaster(await readFile(join(outDir, OUTPUT.muxerHlsMaster), "utf8"), reps);
+	await writeFile(join(outDir, OUTPUT.hlsMaster), master);
+	await rm(join(outDir, OUTPUT.muxerHlsMaster));
+	const imageName = OUTPUT.storyboardImage.split("/").pop() as string;
+	await writeFile(join(outDir, OUTPUT.storyboardVtt), storyboardVtt(plan.storyboard, plan.durationS, imageName));
+
+	const files = await Promise.all(
+		(await listFiles(outDir)).map(async (path): Promise<OutputFile> => {
+			const ext = path.slice(path.lastIndexOf(".") + 1);
+			return {
+				path,
+				bytes: (await stat(join(outDir, path))).size,
+				contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",
+				role: roleOf(path),
+			};
+		}),
+	);
+	files.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.path.localeCompare(b.path));
+	return { files, renditions: renditionsOf(master) };
+}
