@@ -80,6 +80,8 @@ export default defineConfig({
 					environment: "node",
 					include: ["scripts/**/*.e2e.test.ts"],
 					testTimeout: 30_000,
+					// Each file runs a whole stack (workerd, two Postgres servers, the transcoder): one at a time on small machines.
+					fileParallelism: false,
 				},
 			},
 		],

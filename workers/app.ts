@@ -10,6 +10,7 @@ import { websocketPathDoc, websocketRoutes } from "./api/realtime/websocket-rout
 import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
+import { videoStatusRoutes } from "./api/videos/video-status-route";
 import { jwksRoutes } from "./api/well-known/jwks-route";
 import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
@@ -66,6 +67,7 @@ export function createApp() {
 	app.route("/", realtimeAdminRoutes);
 	app.route("/", websocketRoutes);
 	app.route("/", uploadRoutes);
+	app.route("/", videoStatusRoutes);
 	app.route("/", tusRoutes);
 	// Before delivery: /cdn/resize/… and /cdn/cache/… would otherwise be taken for media keys.
 	app.route("/", resizeRoutes);

@@ -1,12 +1,13 @@
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
+import { failureReason, finishFailed } from "../transcoder/transcode-outcome";
 import { TranscodeJobSchema } from "./messages";
 
 /**
  * `queue()` for transcode-jobs-dlq: jobs whose retries ran out, and bodies
- * that were never jobs. The asset is marked failed so its owner sees why;
+ * that were never jobs. The asset is marked failed and its owner told why;
  * every message is logged whole before it is acknowledged, so nothing vanishes silently.
  */
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -16,10 +17,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
 		logger.error("transcode_dead_letter", { messageId: message.id, attempts: message.attempts, body: message.body });
 		if (job.success) {
 			try {
-				await db
-					.update(assets)
-					.set({ status: "failed", error: "transcode_retries_exhausted", updatedAt: sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` })
-					.where(and(eq(assets.id, job.data.assetId), notInArray(assets.status, ["ready", "failed"])));
+				const asset = await db.query.assets.findFirst({ where: eq(assets.id, job.data.assetId), columns: { id: true, ownerId: true } });
+				if (asset) await finishFailed(env, db, asset, "transcode_retries_exhausted", failureReason("transcode_retries_exhausted"));
 			} catch (err) {
 				message.retry({ delaySeconds: 30 });
 				logger.warn("dead_letter_retry", { messageId: message.id, error: (err as Error).message });

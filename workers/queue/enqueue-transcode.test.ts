@@ -8,16 +8,16 @@ import { sampleVideo } from "../test-support/media";
 import { enqueueTranscode } from "./enqueue-transcode";
 
 describe("enqueueTranscode", () => {
-	it("sends a job through the local Queue to the consumer, which probes the video", async () => {
+	it("sends a job through the local Queue to the consumer, which transcodes the video", async () => {
 		const { id, key } = await seedVideoAsset(sampleVideo());
 		await enqueueTranscode(env, { assetId: id, sourceKey: key });
 		// The local queue delivers after its batch timeout (2 s): poll, bounded.
-		let width: number | null | undefined;
-		for (let i = 0; i < 100 && !width; i++) {
+		let status: string | undefined;
+		for (let i = 0; i < 150 && status !== "ready"; i++) {
 			await new Promise((r) => setTimeout(r, 100));
-			width = (await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) }))?.width;
+			status = (await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) }))?.status;
 		}
-		expect(width).toBe(180);
+		expect(status).toBe("ready");
 	});
 
 	it("refuses a job that is not well-formed before it reaches the queue", async () => {

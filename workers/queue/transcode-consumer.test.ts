@@ -1,75 +1,195 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../index";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
-import { seedVideoAsset } from "../test-support/assets";
+import { assets, renditions } from "../lib/media-db/schema";
+import { connect } from "../lib/postgres/connect";
+import { notifications } from "../lib/postgres/schema";
+import { registerUser } from "../test-support/api";
+import { seedAsset } from "../test-support/assets";
 import { sampleVideo } from "../test-support/media";
+import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
 import { backoffSeconds } from "./transcode-consumer";
 
 const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
 
-async function deliver(body: unknown, e: Env = env, attempts = 1) {
-	const batch = createMessageBatch("transcode-jobs", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
+async function deliver(
+	body: unknown,
+	{ e = env, attempts = 1, id = crypto.randomUUID() }: { e?: Env; attempts?: number; id?: string } = {},
+) {
+	const batch = createMessageBatch("transcode-jobs", [{ id, timestamp: new Date(), attempts, body }]);
 	const retry = vi.spyOn(batch.messages[0] as Message, "retry");
 	const ctx = createExecutionContext();
 	await handleQueue(batch, e);
 	return { ...(await getQueueResult(batch, ctx)), retryOptions: retry.mock.calls.map((c) => c[0]) };
 }
 
+/** A video of a real, registered uploader (so events have an inbox to land in). */
+async function uploadedVideo(bytes: Uint8Array = sampleVideo()) {
+	const owner = await registerUser("Uploader");
+	const { id, key } = await seedAsset({ bytes, kind: "video", status: "queued", ownerId: owner.user.id });
+	return { id, key, ownerId: owner.user.id, job: { kind: "transcode", assetId: id, sourceKey: key } };
+}
+
+async function eventsOf(userId: string, type: string) {
+	const client = await connect(env.HYPERDRIVE, "primary", 5_000);
+	try {
+		return await drizzle(client)
+			.select()
+			.from(notifications)
+			.where(and(eq(notifications.userId, userId), eq(notifications.type, type)));
+	} finally {
+		await client.end();
+	}
+}
+
+async function derivedObjects(sourceKey: string) {
+	const listed = await env.MEDIA.list({ prefix: `${sourceKey.slice(0, -".mp4".length)}/` });
+	return listed.objects.map((o) => ({ key: o.key, uploaded: o.uploaded.getTime() })).sort((a, b) => a.key.localeCompare(b.key));
+}
+
 describe("transcode-jobs consumer", () => {
-	it("streams the source from R2 to the real transcoder and records what it found", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo());
-		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key });
+	it("transcodes the source into CMAF HLS + DASH in R2 and marks the asset ready with its ladder", async () => {
+		const v = await uploadedVideo();
+		const result = await deliver(v.job);
 		expect(result.explicitAcks).toHaveLength(1);
 		expect(result.retryMessages).toHaveLength(0);
-		expect(await assetRow(id)).toMatchObject({ status: "processing", width: 180, height: 320, durationMs: 1000 });
+		expect(await assetRow(v.id)).toMatchObject({
+			status: "ready",
+			progress: 1,
+			width: 180,
+			height: 320,
+			durationMs: 1000,
+			leaseOwner: null,
+		});
+
+		const prefix = v.key.slice(0, -".mp4".length);
+		const keys = (await derivedObjects(v.key)).map((o) => o.key.slice(prefix.length + 1));
+		expect(keys).toEqual(
+			expect.arrayContaining([
+				"hls/master.m3u8",
+				"hls/0/playlist.m3u8",
+				"hls/0/init.m4s",
+				"hls/0/seg-00001.m4s",
+				"hls/1/playlist.m3u8",
+				"dash/manifest.mpd",
+				"poster.jpg",
+				"thumb.jpg",
+				"storyboard.jpg",
+				"storyboard.vtt",
+			]),
+		);
+		const master = await env.MEDIA.get(`${prefix}/hls/master.m3u8`);
+		expect(master?.httpMetadata?.contentType).toBe("application/vnd.apple.mpegurl");
+		expect(await master?.text()).toContain("RESOLUTION=180x320");
+		expect(await mediaDb(env).select().from(renditions).where(eq(renditions.assetId, v.id))).toEqual([
+			expect.objectContaining({ width: 180, height: 320, playlistKey: `${prefix}/hls/0/playlist.m3u8` }),
+		]);
+
+		const ready = await eventsOf(v.ownerId, "TRANSCODE_READY");
+		expect(ready.map((n) => n.data)).toEqual([
+			{
+				assetId: v.id,
+				hls: `/cdn/${prefix}/hls/master.m3u8`,
+				dash: `/cdn/${prefix}/dash/manifest.mpd`,
+				thumbnail: `/cdn/${prefix}/thumb.jpg`,
+				poster: `/cdn/${prefix}/poster.jpg`,
+				duration: 1,
+			},
+		]);
+		// The transcoder's copy is reclaimed once everything is in R2.
+		expect(await transcoderClient(env, v.id).job()).toBeNull();
 	});
 
 	it("is reached through the Worker's own queue() entry", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo());
-		const batch = createMessageBatch("transcode-jobs", [
-			{ id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "transcode", assetId: id, sourceKey: key } },
-		]);
+		const v = await uploadedVideo();
+		const batch = createMessageBatch("transcode-jobs", [{ id: "m1", timestamp: new Date(), attempts: 1, body: v.job }]);
 		const ctx = createExecutionContext();
 		await worker.queue(batch, env);
-		const result = await getQueueResult(batch, ctx);
-		expect(result.explicitAcks).toEqual(["m1"]);
+		expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["m1"]);
+		expect((await assetRow(v.id))?.status).toBe("ready");
 	});
 
-	it("marks the asset failed (and acks) when the source is not media at all", async () => {
-		const { id, key } = await seedVideoAsset(new TextEncoder().encode("definitely not a video"));
-		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key });
+	it("yields one set of outputs and one READY event when the same job is delivered twice, at once or later", async () => {
+		const v = await uploadedVideo();
+		const [first, second] = await Promise.all([deliver(v.job), deliver(v.job)]);
+		expect([...first.explicitAcks, ...second.explicitAcks]).toHaveLength(2);
+		expect([...first.retryMessages, ...second.retryMessages]).toHaveLength(0);
+		const outputs = await derivedObjects(v.key);
+		expect(outputs.length).toBeGreaterThan(10);
+
+		const third = await deliver(v.job);
+		expect(third.explicitAcks).toHaveLength(1);
+		// Not rewritten: the same objects with the same upload times.
+		expect(await derivedObjects(v.key)).toEqual(outputs);
+		expect(await eventsOf(v.ownerId, "TRANSCODE_READY")).toHaveLength(1);
+		expect((await assetRow(v.id))?.status).toBe("ready");
+	});
+
+	it("marks a corrupt file failed with a readable reason, tells the uploader once, and does not retry", async () => {
+		const v = await uploadedVideo(new TextEncoder().encode("definitely not a video"));
+		const result = await deliver(v.job);
 		expect(result.explicitAcks).toHaveLength(1);
-		expect(await assetRow(id)).toMatchObject({ status: "failed", error: "unreadable_media" });
+		expect(result.retryMessages).toHaveLength(0);
+		const row = await assetRow(v.id);
+		expect(row).toMatchObject({ status: "failed", errorCode: "unreadable_media" });
+		expect(row?.error).toMatch(/not a video we can read/);
+		await deliver(v.job); // a redelivery changes nothing
+		const failed = await eventsOf(v.ownerId, "TRANSCODE_FAILED");
+		expect(failed.map((n) => n.data)).toEqual([{ assetId: v.id, code: "unreadable_media", error: row?.error }]);
 	});
 
 	it("marks the asset failed when its source object is missing from R2", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo());
-		await env.MEDIA.delete(key);
-		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key });
+		const v = await uploadedVideo();
+		await env.MEDIA.delete(v.key);
+		const result = await deliver(v.job);
 		expect(result.explicitAcks).toHaveLength(1);
-		expect(await assetRow(id)).toMatchObject({ status: "failed", error: "source_missing" });
+		expect(await assetRow(v.id)).toMatchObject({ status: "failed", errorCode: "source_missing" });
 	});
 
-	it("acks a duplicate delivery for an asset that is already ready, without touching it", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo(), "ready");
-		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key });
-		expect(result.explicitAcks).toHaveLength(1);
-		expect(await assetRow(id)).toMatchObject({ status: "ready", width: null });
-	});
-
-	it("retries with backoff when the transcoder is unreachable, and loses nothing", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo());
-		const result = await deliver({ kind: "transcode", assetId: id, sourceKey: key }, { ...env, TRANSCODER_URL: "http://127.0.0.1:9" }, 3);
+	it("retries with backoff while the transcoder is unreachable, then finishes on a later attempt", async () => {
+		const v = await uploadedVideo();
+		const down = { ...env, TRANSCODER_URL: "http://127.0.0.1:9" };
+		const result = await deliver(v.job, { e: down, attempts: 3, id: "flaky-1" });
 		expect(result.explicitAcks).toHaveLength(0);
 		expect(result.retryMessages).toHaveLength(1);
-		// Third attempt: exponential backoff (40 s) outweighs the client's default 30 s hint.
+		// Third attempt: exponential backoff, 10 s doubled twice.
 		expect(result.retryOptions).toEqual([{ delaySeconds: 40 }]);
-		expect((await assetRow(id))?.status).toBe("processing");
+		expect(await assetRow(v.id)).toMatchObject({ status: "processing", leaseOwner: "flaky-1" });
+
+		// The redelivery of the same message (same id) gets its lease back and completes.
+		const again = await deliver(v.job, { attempts: 4, id: "flaky-1" });
+		expect(again.explicitAcks).toHaveLength(1);
+		expect((await assetRow(v.id))?.status).toBe("ready");
+	});
+
+	it("starts over when the transcoder lost the job (restarted) between polls", async () => {
+		const v = await uploadedVideo();
+		// Another instance had started this job and then vanished: its lease expired long ago.
+		await mediaDb(env)
+			.update(assets)
+			.set({ status: "processing", leaseOwner: "dead-delivery", leaseExpiresAt: "2000-01-01T00:00:00.000Z" })
+			.where(eq(assets.id, v.id));
+		const result = await deliver(v.job);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect((await assetRow(v.id))?.status).toBe("ready");
+	});
+
+	it("leaves an asset alone while another delivery holds a live lease on it", async () => {
+		const v = await uploadedVideo();
+		const until = new Date(Date.now() + 60_000).toISOString();
+		await mediaDb(env)
+			.update(assets)
+			.set({ status: "processing", leaseOwner: "other-delivery", leaseExpiresAt: until })
+			.where(eq(assets.id, v.id));
+		const result = await deliver(v.job);
+		expect(result.explicitAcks).toHaveLength(1);
+		expect(await assetRow(v.id)).toMatchObject({ status: "processing", leaseOwner: "other-delivery" });
+		expect(await derivedObjects(v.key)).toEqual([]);
 	});
 
 	it("parks a malformed body in the dead-letter queue instead of retrying it forever", async () => {
@@ -92,23 +212,26 @@ describe("transcode-jobs consumer", () => {
 });
 
 describe("transcode-jobs-dlq consumer", () => {
-	it("marks the asset of a dead job failed so its owner sees why", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo(), "processing");
-		const batch = createMessageBatch("transcode-jobs-dlq", [
-			{ id: "d1", timestamp: new Date(), attempts: 1, body: { kind: "transcode", assetId: id, sourceKey: key } },
-		]);
+	const deadLetter = async (body: unknown) => {
+		const batch = createMessageBatch("transcode-jobs-dlq", [{ id: "d1", timestamp: new Date(), attempts: 1, body }]);
 		const ctx = createExecutionContext();
 		await handleQueue(batch, env);
-		expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["d1"]);
-		expect(await assetRow(id)).toMatchObject({ status: "failed", error: "transcode_retries_exhausted" });
+		return getQueueResult(batch, ctx);
+	};
+
+	it("marks the asset of a dead job failed and tells its owner why", async () => {
+		const v = await uploadedVideo();
+		await mediaDb(env).update(assets).set({ status: "processing" }).where(eq(assets.id, v.id));
+		expect((await deadLetter(v.job)).explicitAcks).toEqual(["d1"]);
+		expect(await assetRow(v.id)).toMatchObject({ status: "failed", errorCode: "transcode_retries_exhausted" });
+		expect(await eventsOf(v.ownerId, "TRANSCODE_FAILED")).toHaveLength(1);
 	});
 
 	it("never downgrades an asset that became ready in the meantime", async () => {
-		const { id, key } = await seedVideoAsset(sampleVideo(), "ready");
-		const batch = createMessageBatch("transcode-jobs-dlq", [
-			{ id: "d2", timestamp: new Date(), attempts: 1, body: { kind: "transcode", assetId: id, sourceKey: key } },
-		]);
-		await handleQueue(batch, env);
-		expect((await assetRow(id))?.status).toBe("ready");
+		const v = await uploadedVideo();
+		await mediaDb(env).update(assets).set({ status: "ready" }).where(eq(assets.id, v.id));
+		await deadLetter(v.job);
+		expect((await assetRow(v.id))?.status).toBe("ready");
+		expect(await eventsOf(v.ownerId, "TRANSCODE_FAILED")).toEqual([]);
 	});
 });

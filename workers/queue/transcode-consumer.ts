@@ -1,45 +1,156 @@
-import { eq, sql } from "drizzle-orm";
-import { mediaDb } from "../lib/media-db/media-db";
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
-import { SourceRejected, TranscoderUnavailable, transcoderClient } from "../transcoder/transcoder-client";
+import { publishOutputs } from "../transcoder/publish-outputs";
+import {
+	announceFailed,
+	announceReady,
+	failureReason,
+	finishFailed,
+	finishReady,
+	nowSql,
+	tellProgress,
+} from "../transcoder/transcode-outcome";
+import {
+	SourceRejected,
+	type TranscodeJobView,
+	type TranscoderClient,
+	TranscoderUnavailable,
+	transcoderClient,
+} from "../transcoder/transcoder-client";
 import { type PoisonMessage, type TranscodeJob, TranscodeJobSchema } from "./messages";
 
 const MAX_BACKOFF_S = 300;
 /** Exponential backoff per delivery attempt: 10s, 20s, 40s … capped. */
 export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_S, 10 * 2 ** Math.max(0, attempts - 1));
 
-type Outcome = "done" | "skipped" | "failed";
+/** A delivery owns its asset this long; renewed on every progress poll. Longer than one consumer invocation may run. */
+const LEASE_SECONDS = 16 * 60;
+/** Stop polling well inside the consumer's 15-minute wall clock; the retry picks the same job up again. */
+const POLL_DEADLINE_MS = 12 * 60 * 1000;
+/** Each status request is a long poll held by the transcoder until something changes. */
+const LONG_POLL_MS = 15_000;
+/** Uploaders hear progress at 20 %, 40 %, 60 % and 80 %; D1 holds it at 1 % resolution. */
+const PROGRESS_EVENT_STEP = 0.2;
+
+type Outcome = "done" | "skipped" | "failed" | "busy_elsewhere";
+
+const isoIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+/**
+ * Takes the asset for this delivery: only one delivery transcodes an asset at a
+ * time. A retry of the same message (same id) gets its own lease back; a
+ * duplicate message waits until the lease expires, i.e. its holder died.
+ */
+async function acquireLease(db: MediaDb, assetId: string, deliveryId: string): Promise<boolean> {
+	const taken = await db
+		.update(assets)
+		.set({ status: "processing", leaseOwner: deliveryId, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
+		.where(
+			and(
+				eq(assets.id, assetId),
+				inArray(assets.status, ["uploaded", "queued", "processing"]),
+				or(isNull(assets.leaseOwner), eq(assets.leaseOwner, deliveryId), lt(assets.leaseExpiresAt, new Date().toISOString())),
+			),
+		)
+		.returning({ id: assets.id });
+	return taken.length === 1;
+}
+
+async function waitForJob(
+	client: TranscoderClient,
+	first: TranscodeJobView,
+	onProgress: (p: number) => Promise<void>,
+): Promise<TranscodeJobView> {
+	const deadline = Date.now() + POLL_DEADLINE_MS;
+	let job = first;
+	while (job.state === "running") {
+		if (Date.now() > deadline) throw new TranscoderUnavailable("the job is still running; polling again later");
+		await onProgress(job.progress);
+		const next = await client.job({ waitMs: LONG_POLL_MS, after: job.progress });
+		// The instance restarted or was replaced: whatever it had is gone, so the retry starts over.
+		if (!next) throw new TranscoderUnavailable("the transcoder lost the job (restarted?)");
+		job = next;
+	}
+	return job;
+}
 
 /**
  * Handles one job; idempotent, because Queues deliver at least once. Throws
- * only for failures worth retrying (the transcoder unreachable, storage errors).
+ * only for failures worth retrying (the transcoder unreachable, busy or
+ * restarted, storage errors). `deliveryId` is the queue message id.
  */
-export async function runTranscodeJob(env: Env, job: TranscodeJob): Promise<Outcome> {
+export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: string): Promise<Outcome> {
 	const db = mediaDb(env);
 	const asset = await db.query.assets.findFirst({ where: eq(assets.id, job.assetId) });
 	if (!asset) {
 		logger.warn("transcode_job_unknown_asset", { assetId: job.assetId });
 		return "skipped";
 	}
-	if (asset.status === "ready" || asset.status === "failed") return "skipped"; // a duplicate delivery
-	const markFailed = async (error: string) => {
-		await db.update(assets).set({ status: "failed", error, updatedAt: now() }).where(eq(assets.id, asset.id));
+	// A duplicate of a job that already ended: re-tell its end (deduplicated), in case the
+	// delivery that got there crashed between recording it and telling the uploader.
+	if (asset.status === "ready") return announceReady(env, db, asset).then(() => "skipped");
+	if (asset.status === "failed") return announceFailed(env, db, asset).then(() => "skipped");
+	if (!(await acquireLease(db, asset.id, deliveryId))) return "busy_elsewhere";
+
+	const client = transcoderClient(env, asset.id);
+	const fail = async (code: string, message?: string) => {
+		await finishFailed(env, db, asset, code, failureReason(code, message));
+		await client.remove().catch(() => undefined);
 		return "failed" as const;
 	};
-
-	const source = await env.MEDIA.get(job.sourceKey);
-	if (!source) return markFailed("source_missing");
-	await db.update(assets).set({ status: "processing", updatedAt: now() }).where(eq(assets.id, asset.id));
+	const t0 = Date.now();
 	try {
-		const probe = await transcoderClient(env, asset.id).probe(source.body, source.size);
+		let view = await client.job();
+		if (!view || view.state === "failed") {
+			const source = await env.MEDIA.get(job.sourceKey);
+			if (!source) return await fail("source_missing");
+			view = await client.start(source.body, source.size);
+		}
 		await db
 			.update(assets)
-			.set({ width: probe.width, height: probe.height, durationMs: probe.durationMs, updatedAt: now() })
+			.set({ width: view.probe.width, height: view.probe.height, durationMs: view.probe.durationMs, updatedAt: nowSql() })
 			.where(eq(assets.id, asset.id));
+
+		let stored = asset.progress;
+		let told = Math.floor(asset.progress / PROGRESS_EVENT_STEP);
+		view = await waitForJob(client, view, async (progress) => {
+			if (progress - stored < 0.01) return;
+			stored = progress;
+			await db
+				.update(assets)
+				.set({ progress: Math.round(progress * 100) / 100, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
+				.where(and(eq(assets.id, asset.id), eq(assets.leaseOwner, deliveryId)));
+			const step = Math.floor(progress / PROGRESS_EVENT_STEP);
+			if (step > told && progress < 1) {
+				told = step;
+				await tellProgress(env, asset.ownerId, asset.id, step * PROGRESS_EVENT_STEP).catch((err: Error) =>
+					logger.warn("transcode_progress_event_failed", { assetId: asset.id, error: err.message }),
+				);
+			}
+		});
+		if (view.state === "failed") {
+			const error = view.error ?? { code: "encode_failed", message: "the transcoder gave no reason", retryable: false };
+			if (error.retryable) throw new TranscoderUnavailable(`transcode interrupted: ${error.message}`);
+			return await fail(error.code, error.message);
+		}
+		const t1 = Date.now();
+		await publishOutputs(env, db, client, { assetId: asset.id, sourceKey: job.sourceKey, job: view });
+		const t2 = Date.now();
+		await finishReady(env, db, asset, deliveryId);
+		// Where the time went, for operators and for bench/transcode.bench.ts's overhead figure.
+		logger.info("transcode_phases", {
+			assetId: asset.id,
+			transcodeMs: t1 - t0,
+			copyMs: t2 - t1,
+			finishMs: Date.now() - t2,
+			files: view.files.length,
+		});
+		await client.remove().catch((err: Error) => logger.warn("transcoder_cleanup_failed", { assetId: asset.id, error: err.message }));
 		return "done";
 	} catch (err) {
-		if (err instanceof SourceRejected) return markFailed(err.code);
+		if (err instanceof SourceRejected) return fail(err.code, err.message);
 		throw err;
 	}
 }
@@ -59,9 +170,16 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 			message.ack();
 			continue;
 		}
+		const started = Date.now();
 		try {
-			const outcome = await runTranscodeJob(env, parsed.data);
-			logger.info("transcode_job", { assetId: parsed.data.assetId, outcome, attempts: message.attempts });
+			const outcome = await runTranscodeJob(env, parsed.data, message.id);
+			logger.info("transcode_job", {
+				assetId: parsed.data.assetId,
+				outcome,
+				attempts: message.attempts,
+				queuedMs: started - message.timestamp.getTime(),
+				ms: Date.now() - started,
+			});
 			message.ack();
 		} catch (err) {
 			const delaySeconds =
@@ -78,5 +196,3 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 		}
 	}
 }
-
-const now = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;

@@ -1,12 +1,20 @@
+import { sql } from "drizzle-orm";
 import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
 import type { RoutedDatabase } from "../lib/postgres/routed-database";
-import { notifications } from "../lib/postgres/schema";
 import type { UserEventType } from "./events";
 import { ringFor } from "./ring-config";
 import { shardName } from "./shard-ring";
 
 export type PublishTarget = { userIds: string[] } | { topic: string };
+
+export interface PublishOptions {
+	/**
+	 * Makes the event at-most-once per recipient: a second publish with the same
+	 * key (a retried queue job, a replayed request) stores and delivers nothing.
+	 */
+	dedupeKey?: string;
+}
 
 export interface PublishResult {
 	/** Inbox rows written (one per recipient). */
@@ -29,6 +37,7 @@ export async function publish(
 	db: RoutedDatabase,
 	target: PublishTarget,
 	event: { type: UserEventType | "ANNOUNCEMENT"; data: unknown },
+	options: PublishOptions = {},
 ): Promise<PublishResult> {
 	const ring = ringFor(env);
 	if ("topic" in target) {
@@ -45,12 +54,21 @@ export async function publish(
 		return { stored: 0, delivered: counts.reduce((a, b) => a + b, 0) };
 	}
 
-	const recipients = [...new Set(target.userIds)];
-	if (recipients.length === 0) return { stored: 0, delivered: 0 };
+	const unique = [...new Set(target.userIds)];
+	if (unique.length === 0) return { stored: 0, delivered: 0 };
 	const type = event.type as UserEventType;
-	await db.write((q) =>
-		q.insert(notifications).values(recipients.map((userId) => ({ id: uuidv7(), userId, type, data: event.data ?? null }))),
+	// Recipients who no longer exist are skipped rather than failing everyone's event
+	// on the foreign key; with a dedupe key, those who already have it are skipped too.
+	const inserted = await db.write((q) =>
+		q.execute<{ user_id: string }>(sql`
+			INSERT INTO notifications (id, user_id, type, data, dedupe_key)
+			SELECT r.id, r.user_id, ${type}, ${JSON.stringify(event.data ?? null)}::jsonb, ${options.dedupeKey ?? null}
+			FROM unnest(${sql.param(unique.map(() => uuidv7()))}::uuid[], ${sql.param(unique)}::uuid[]) AS r (id, user_id)
+			WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+			ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+			RETURNING user_id`),
 	);
+	const recipients = inserted.rows.map((r) => r.user_id);
 
 	const byShard = new Map<number, string[]>();
 	for (const userId of recipients) {

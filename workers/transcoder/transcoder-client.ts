@@ -1,24 +1,53 @@
 // The one module that knows where the transcoder runs. Production: a
 // Cloudflare Container behind the TRANSCODER Durable Object, addressed by job
-// key so one job's requests reach one instance. Local and tests: the same Node
-// service as a plain process at TRANSCODER_URL. Nothing else branches on this.
+// id so every request of one job (start, poll, collect files, clean up) reaches
+// the instance holding that job's files. Local and tests: the same Node service
+// as a plain process at TRANSCODER_URL. Nothing else branches on this.
 import { z } from "zod";
 import { configOf } from "../lib/config/config";
 
-export const ProbeResultSchema = z.object({
-	format: z.string(),
+const ProbeSchema = z.object({
 	durationMs: z.number().int().positive(),
 	width: z.number().int().positive(),
 	height: z.number().int().positive(),
 	videoCodec: z.string(),
 	hasAudio: z.boolean(),
-	bitRate: z.number().nullable(),
 });
-export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+
+const OutputFileSchema = z.object({
+	path: z
+		.string()
+		.regex(/^[a-z0-9][a-z0-9./-]*$/i)
+		.refine((p) => !p.includes(".."), "no parent segments"),
+	bytes: z.number().int().nonnegative(),
+	contentType: z.string(),
+	role: z.enum(["segment", "playlist", "manifest", "poster", "thumbnail", "storyboard"]),
+});
+export type OutputFile = z.infer<typeof OutputFileSchema>;
+
+const RenditionSchema = z.object({
+	width: z.number().int().positive(),
+	height: z.number().int().positive(),
+	bandwidth: z.number().int().nonnegative(),
+	codecs: z.string(),
+	playlist: z.string(),
+});
+export type Rendition = z.infer<typeof RenditionSchema>;
+
+export const TranscodeJobViewSchema = z.object({
+	id: z.string(),
+	state: z.enum(["running", "done", "failed"]),
+	progress: z.number().min(0).max(1),
+	probe: ProbeSchema,
+	files: z.array(OutputFileSchema),
+	renditions: z.array(RenditionSchema),
+	error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
+});
+export type TranscodeJobView = z.infer<typeof TranscodeJobViewSchema>;
 
 const ErrorBodySchema = z.object({ code: z.string(), message: z.string() });
 
-/** The transcoder answered, and refused the source for good: retrying cannot help. */
+/** The transcoder refused the source for good (not media, too long, too large): retrying cannot help. */
 export class SourceRejected extends Error {
 	constructor(
 		readonly code: string,
@@ -29,11 +58,12 @@ export class SourceRejected extends Error {
 	}
 }
 
-/** The transcoder could not be reached or was busy: the job should be retried later. */
+/** The transcoder could not be reached, was busy, or lost the job: try again later. */
 export class TranscoderUnavailable extends Error {
 	constructor(
 		message: string,
-		readonly retryAfterSeconds = 30,
+		/** The transcoder's own Retry-After, when it sent one (busy); 0 leaves the delay to the consumer's backoff. */
+		readonly retryAfterSeconds = 0,
 	) {
 		super(message);
 		this.name = "TranscoderUnavailable";
@@ -54,9 +84,16 @@ function sender(env: Env, instanceKey: string): Send {
 	return (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init));
 }
 
-export function transcoderClient(env: Env, instanceKey = "default") {
-	const send = sender(env, instanceKey);
+async function unavailable(res: Response, what: string): Promise<TranscoderUnavailable> {
+	await res.body?.cancel();
+	return new TranscoderUnavailable(`transcoder answered ${res.status} to ${what}`, Number(res.headers.get("retry-after")) || 0);
+}
+
+/** @param jobId the asset id: it names the job on the transcoder and picks the container instance. */
+export function transcoderClient(env: Env, jobId = "health") {
+	const send = sender(env, jobId);
 	const isContainer = !configOf(env).TRANSCODER_URL;
+	const jobPath = `/jobs/${encodeURIComponent(jobId)}`;
 
 	async function call(path: string, init?: RequestInit): Promise<Response> {
 		try {
@@ -67,20 +104,51 @@ export function transcoderClient(env: Env, instanceKey = "default") {
 	}
 
 	return {
-		/** Streams `source` (an R2 body, never buffered) to the transcoder and returns what ffprobe saw. */
-		async probe(source: ReadableStream, bytes: number): Promise<ProbeResult> {
-			const res = await call("/probe", {
-				method: "POST",
+		/**
+		 * Streams `source` (an R2 body, never buffered) to the transcoder and
+		 * starts the job; if the instance already has this job, returns it as it is.
+		 */
+		async start(source: ReadableStream, bytes: number): Promise<TranscodeJobView> {
+			const res = await call(jobPath, {
+				method: "PUT",
 				body: source,
 				headers: { "content-type": "application/octet-stream", "content-length": String(bytes) },
 			});
-			if (res.ok) return ProbeResultSchema.parse(await res.json());
+			if (res.ok) return TranscodeJobViewSchema.parse(await res.json());
 			if (res.status === 413 || res.status === 422) {
 				const body = ErrorBodySchema.parse(await res.json());
 				throw new SourceRejected(body.code, body.message);
 			}
+			throw await unavailable(res, "start");
+		},
+
+		/**
+		 * The job's state, or null when this instance does not have it (restarted,
+		 * or never started). With `waitMs`, a long poll: answers once progress
+		 * passes `after`, the job ends, or the wait is over.
+		 */
+		async job(wait?: { waitMs: number; after: number }): Promise<TranscodeJobView | null> {
+			const res = await call(wait ? `${jobPath}?waitMs=${wait.waitMs}&after=${wait.after}` : jobPath);
+			if (res.status === 404) {
+				await res.body?.cancel();
+				return null;
+			}
+			if (!res.ok) throw await unavailable(res, "status");
+			return TranscodeJobViewSchema.parse(await res.json());
+		},
+
+		/** One output file as a stream of exactly `file.bytes` bytes. */
+		async file(file: OutputFile): Promise<ReadableStream> {
+			const res = await call(`${jobPath}/files/${file.path}`);
+			if (!res.ok || !res.body) throw await unavailable(res, `file ${file.path}`);
+			return res.body;
+		},
+
+		/** Reclaims the job's disk on the transcoder; a job it no longer has is fine. */
+		async remove(): Promise<void> {
+			const res = await call(jobPath, { method: "DELETE" });
 			await res.body?.cancel();
-			throw new TranscoderUnavailable(`transcoder answered ${res.status}`, Number(res.headers.get("retry-after")) || 30);
+			if (!res.ok && res.status !== 404) throw await unavailable(res, "delete");
 		},
 
 		/** Local: asks the process. Production: containers start on demand, so health does not wake one. */
@@ -96,3 +164,4 @@ export function transcoderClient(env: Env, instanceKey = "default") {
 		},
 	};
 }
+export type TranscoderClient = ReturnType<typeof transcoderClient>;

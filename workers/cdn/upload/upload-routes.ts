@@ -1,13 +1,9 @@
 import type { RouteConfig } from "@hono/zod-openapi";
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/app/app-env";
 import { authenticate, requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
 import { postgres } from "../../lib/postgres/postgres-middleware";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { burstLimit } from "../../lib/rate-limit/burst-limit";
 import { hourlyQuota } from "../../lib/rate-limit/hourly-quota";
@@ -47,17 +43,6 @@ const VideoAcceptedSchema = z
 	})
 	.openapi("VideoAccepted");
 
-const VideoStatusSchema = z
-	.object({
-		id: z.uuid(),
-		status: z.enum(["uploading", "uploaded", "queued", "processing", "ready", "failed"]),
-		width: z.number().int().nullable(),
-		height: z.number().int().nullable(),
-		duration: z.number().nullable().openapi({ description: "Seconds" }),
-		error: z.string().nullable(),
-	})
-	.openapi("VideoStatus");
-
 const uploadErrors = problemResponses(400, 401, 413, 415, 429);
 
 // The two upload routes are documented here but served by plain handlers: a
@@ -85,36 +70,7 @@ export const uploadPathDocs: RouteConfig[] = [
 	{ method: "post" as const, path: "/api/videos/upload", ...videoUploadDoc },
 ];
 
-const videoStatus = createRoute({
-	method: "get",
-	path: "/api/videos/{id}/status",
-	tags: ["videos"],
-	summary: "Where a video of yours is in processing",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
-	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
-	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
-});
-
 export const uploadRoutes = new OpenAPIHono<AppEnv>()
-	.openapi(videoStatus, async (c) => {
-		const { id } = c.req.valid("param");
-		const asset = await mediaDb(c.env).query.assets.findFirst({
-			where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth?.sub ?? "")),
-		});
-		if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
-		return c.json(
-			{
-				id: asset.id,
-				status: asset.status,
-				width: asset.width,
-				height: asset.height,
-				duration: asset.durationMs === null ? null : asset.durationMs / 1000,
-				error: asset.error,
-			},
-			200,
-		);
-	})
 	.post("/cdn/upload", burstLimit(), postgres(), authenticate(), requireAuth(), hourlyQuota(), async (c) => {
 		const up = await receiveUpload(c.env, c.req.raw, c.var.auth?.sub ?? "", { kinds: ["image", "video"], fields: [] });
 		return c.json(

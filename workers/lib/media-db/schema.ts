@@ -1,6 +1,6 @@
 // The media plane's D1 schema for drizzle. migrations/d1/ holds the SQL that
 // creates it (applied by `wrangler d1 migrations apply` and by the tests).
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const assetStatuses = ["uploading", "uploaded", "queued", "processing", "ready", "failed"] as const;
 export type AssetStatus = (typeof assetStatuses)[number];
@@ -17,7 +17,14 @@ export const assets = sqliteTable("assets", {
 	width: integer("width"),
 	height: integer("height"),
 	durationMs: integer("duration_ms"),
+	/** Human-readable reason a video failed; `errorCode` is the stable machine-readable one. */
 	error: text("error"),
+	errorCode: text("error_code"),
+	/** 0..1 while transcoding. */
+	progress: real("progress").notNull().default(0),
+	/** The queue message whose delivery is transcoding this asset, and until when (see transcode-consumer). */
+	leaseOwner: text("lease_owner"),
+	leaseExpiresAt: text("lease_expires_at"),
 	title: text("title"),
 	caption: text("caption"),
 	createdAt: text("created_at").notNull(),
@@ -58,3 +65,16 @@ export const derivedFiles = sqliteTable("derived_files", {
 	bytes: integer("bytes").notNull(),
 	createdAt: text("created_at").notNull(),
 });
+
+export const renditions = sqliteTable(
+	"renditions",
+	{
+		assetId: text("asset_id").notNull(),
+		width: integer("width").notNull(),
+		height: integer("height").notNull(),
+		bandwidth: integer("bandwidth").notNull(),
+		codecs: text("codecs").notNull(),
+		playlistKey: text("playlist_key").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.assetId, t.playlistKey] })],
+);

@@ -72,9 +72,12 @@ export const notifications = pgTable(
 		data: jsonb("data").notNull(),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		readAt: timestamp("read_at", { withTimezone: true }),
+		/** Set for events that must reach a user at most once (e.g. `transcode-ready:<assetId>`), whatever retries happen. */
+		dedupeKey: text("dedupe_key"),
 	},
 	(t) => [
 		index("notifications_user_id_idx").on(t.userId, t.id.desc()),
+		uniqueIndex("notifications_dedupe_idx").on(t.userId, t.dedupeKey).where(sql`${t.dedupeKey} IS NOT NULL`),
 		index("notifications_unread_idx").on(t.userId, t.id.desc()).where(sql`${t.readAt} IS NULL`),
 	],
 );

@@ -1,0 +1,122 @@
+// The transcode pipeline against FFmpeg alone, on the same 10 s portrait clip in
+// the same run:
+//   baseline: the transcoder's exact FFmpeg commands (ladder + stills + storyboard
+//             tiles, then the sprite) run from the command line on a local file;
+//   pipeline: upload complete (the 202 from /api/videos/upload) → TRANSCODE_READY
+//             on the uploader's WebSocket, on `npm run dev`'s stack: queue, R2 → transcoder stream, FFmpeg,
+//             every output copied back to R2, D1 updated, READY published.
+// Prints the medians, the overhead ratio and the realtime factor (clip seconds
+// per wall-clock second). Run: npm run bench:transcode
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import WebSocket from "ws";
+import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { makePortraitClip } from "../scripts/test-clip.ts";
+import { ffmpegArgs, outputDirs, spriteArgs } from "../transcode-container/src/ffmpeg-command.ts";
+import { planTranscode } from "../transcode-container/src/ladder.ts";
+import { probeFile } from "../transcode-container/src/probe.ts";
+import { expectStatus } from "./support/latency.ts";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CLIP_SECONDS = 10;
+const root = resolve(import.meta.dirname, "..");
+const scratch = resolve(root, ".local/bench-transcode");
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function ffmpegAlone(source: string, plan: ReturnType<typeof planTranscode>): number {
+	const out = join(scratch, "out");
+	rmSync(out, { recursive: true, force: true });
+	for (const d of outputDirs(plan)) mkdirSync(join(out, d), { recursive: true });
+	const started = performance.now();
+	for (const args of [ffmpegArgs(source, out, plan, { preset: "veryfast" }), spriteArgs(out, plan)]) {
+		const r = spawnSync("ffmpeg", args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+		if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+	}
+	return performance.now() - started;
+}
+
+async function main() {
+	const clip = makePortraitClip(scratch, CLIP_SECONDS);
+	const plan = planTranscode(await probeFile(clip.path, 600));
+	const stack = await startDevStack("bench", 8807, {
+		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
+	});
+	try {
+		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ email: `transcode-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "Bench" }),
+		});
+		const { accessToken } = (await (await expectStatus(reg, 201, "register")).json()) as { accessToken: string };
+		const auth = { authorization: `Bearer ${accessToken}` };
+
+		// READY arrives over the uploader's WebSocket, so no polling loads the machine while FFmpeg runs.
+		const socket = new WebSocket(`${stack.baseUrl.replace("http", "ws")}/ws`, { headers: auth });
+		await once(socket, "open");
+		const readyAt = new Map<string, number>();
+		socket.on("message", (raw) => {
+			const event = JSON.parse(String(raw)) as { type: string; data?: { assetId?: string } };
+			if (event.type === "TRANSCODE_READY" && event.data?.assetId) readyAt.set(event.data.assetId, performance.now());
+			if (event.type === "TRANSCODE_FAILED") throw new Error(`transcode failed: ${String(raw)}`);
+		});
+
+		const pipeline = async (): Promise<number> => {
+			const form = new FormData();
+			form.set("file", new Blob([new Uint8Array(clip.bytes)], { type: "video/mp4" }), "bench.mp4");
+			const res = await expectStatus(
+				await fetch(`${stack.baseUrl}/api/videos/upload`, { method: "POST", body: form, headers: auth }),
+				202,
+				"upload",
+			);
+			const started = performance.now();
+			const { id } = (await res.json()) as { id: string };
+			for (let waited = 0; !readyAt.has(id); waited += 100) {
+				if (waited > 120_000) throw new Error(`no TRANSCODE_READY for ${id}`);
+				await new Promise((r) => setTimeout(r, 100));
+			}
+			return (readyAt.get(id) as number) - started;
+		};
+
+		// One warm-up of each, then interleaved rounds so machine noise hits both alike.
+		ffmpegAlone(clip.path, plan);
+		await pipeline();
+		const alone: number[] = [];
+		const whole: number[] = [];
+		for (let i = 0; i < ROUNDS; i++) {
+			alone.push(ffmpegAlone(clip.path, plan));
+			whole.push(await pipeline());
+		}
+		const a = median(alone);
+		const w = median(whole);
+		console.log(
+			`Transcoding a ${CLIP_SECONDS} s 720x1280 clip (ladder ${plan.rungs.map((r) => `${r.width}x${r.height}`).join(", ")}), ${ROUNDS} rounds`,
+		);
+		console.log(`${"scenario".padEnd(34)} ${"median ms".padStart(10)} ${"realtime".padStart(9)}   / ffmpeg alone`);
+		for (const [name, ms] of [
+			["ffmpeg alone (same commands)", a],
+			["pipeline: upload done → ready", w],
+		] as const) {
+			console.log(
+				`${name.padEnd(34)} ${ms.toFixed(0).padStart(10)} ${`${((CLIP_SECONDS * 1000) / ms).toFixed(2)}x`.padStart(9)}   ${(ms / a).toFixed(2)}x`,
+			);
+		}
+		console.log(`overhead of the pipeline over FFmpeg alone: ${((w / a - 1) * 100).toFixed(1)} %`);
+		socket.close();
+	} finally {
+		// BENCH_LOG=1 also prints the consumer's per-phase timings (transcode, copy to R2, finish).
+		if (process.env.BENCH_LOG)
+			console.log(
+				stack
+					.output()
+					.split("\n")
+					.filter((l) => l.includes("transcode_"))
+					.join("\n"),
+			);
+		await stack.stop();
+	}
+}
+
+await main();

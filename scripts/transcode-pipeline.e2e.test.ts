@@ -1,0 +1,189 @@
+// The transcode pipeline end to end on `npm run dev`'s stack (scripts/dev.ts on
+// ports of its own): a 10 s portrait clip uploaded over HTTP, queued, transcoded
+// by the real Node + FFmpeg service, copied to R2 and played back through /cdn.
+// The transcoder here is a process this test owns, so it can kill it mid-job.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import { makePortraitClip } from "./test-clip.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const scratch = resolve(root, ".local/e2e-transcode");
+const TRANSCODER_PORT = 8839;
+const transcoderUrl = `http://127.0.0.1:${TRANSCODER_PORT}`;
+
+let stack: DevStackProcess;
+let transcoder: ChildProcess;
+let token: string;
+let clip: Buffer;
+
+async function startTranscoder(): Promise<ChildProcess> {
+	const child = spawn(process.execPath, [resolve(root, "transcode-container/src/server.ts")], {
+		env: { ...process.env, PORT: String(TRANSCODER_PORT), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: join(scratch, "work") },
+		stdio: "ignore",
+	});
+	for (let i = 0; i < 100; i++) {
+		if (
+			await fetch(`${transcoderUrl}/health`).then(
+				(r) => r.ok,
+				() => false,
+			)
+		)
+			return child;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	throw new Error("the transcoder did not start");
+}
+
+async function uploadClip(): Promise<string> {
+	const form = new FormData();
+	form.set("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "portrait.mp4");
+	form.set("caption", "e2e");
+	const res = await fetch(`${stack.baseUrl}/api/videos/upload`, {
+		method: "POST",
+		body: form,
+		headers: { authorization: `Bearer ${token}` },
+	});
+	expect(res.status).toBe(202);
+	return ((await res.json()) as { id: string }).id;
+}
+
+interface Status {
+	status: string;
+	progress: number;
+	renditions: { width: number; height: number; bandwidth: number; playlist: string }[];
+	hls: string;
+	dash: string;
+	poster: string;
+	thumbnail: string;
+	storyboard: string;
+	duration: number;
+	error: unknown;
+}
+
+async function status(id: string): Promise<Status> {
+	const res = await fetch(`${stack.baseUrl}/api/videos/${id}/status`, { headers: { authorization: `Bearer ${token}` } });
+	return (await res.json()) as Status;
+}
+
+async function waitFor(id: string, done: (s: Status) => boolean, timeoutMs: number): Promise<Status> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const s = await status(id);
+		if (done(s) || Date.now() > deadline) return s;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+}
+
+const cdn = async (path: string) => {
+	const res = await fetch(new URL(path, stack.baseUrl));
+	expect(res.status, path).toBe(200);
+	return res;
+};
+
+function ffprobe(bytes: Buffer): { width: number; height: number; frames: number } {
+	const path = join(scratch, `probe-${crypto.randomUUID()}.mp4`);
+	writeFileSync(path, bytes);
+	const r = spawnSync(
+		"ffprobe",
+		["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames", "-of", "json", path],
+		{ encoding: "utf8" },
+	);
+	const s = (JSON.parse(r.stdout) as { streams: { width: number; height: number; nb_read_frames: string }[] }).streams[0];
+	if (!s) throw new Error(`ffprobe decoded no video: ${r.stderr}`);
+	return { width: s.width, height: s.height, frames: Number(s.nb_read_frames) };
+}
+
+beforeAll(async () => {
+	clip = makePortraitClip(scratch).bytes;
+	transcoder = await startTranscoder();
+	stack = await startDevStack("e2e-transcode", 8837, { vars: { TRANSCODER_URL: transcoderUrl } });
+	const res = await fetch(`${stack.baseUrl}/api/auth/register`, {
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ email: `transcode-${crypto.randomUUID()}@example.test`, password: "transcode pass 1", name: "Uploader" }),
+	});
+	token = ((await res.json()) as { accessToken: string }).accessToken;
+}, 150_000);
+
+afterAll(async () => {
+	await stack?.stop();
+	transcoder?.kill("SIGKILL");
+});
+
+describe("upload → queue → transcoder → R2 → /cdn", () => {
+	it("turns a 10 s portrait clip into an HLS + DASH ladder whose segments decode at the advertised sizes", async () => {
+		const id = await uploadClip();
+		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
+		expect(s).toMatchObject({ status: "ready", progress: 1, duration: 10, error: null });
+		expect(s.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "480x854", "360x640"]);
+
+		const master = await (await cdn(s.hls)).text();
+		const advertised = [...master.matchAll(/#EXT-X-STREAM-INF:.*RESOLUTION=(\d+)x(\d+).*\n(.+)/g)].map((m) => ({
+			width: Number(m[1]),
+			height: Number(m[2]),
+			uri: m[3] as string,
+		}));
+		expect(advertised).toHaveLength(3);
+		for (const rung of advertised) {
+			const playlistUrl = new URL(rung.uri, new URL(s.hls, stack.baseUrl));
+			const playlist = await (await cdn(playlistUrl.pathname)).text();
+			const init = playlist.match(/#EXT-X-MAP:URI="([^"]+)"/)?.[1] as string;
+			const segments = playlist.split("\n").filter((l) => l.endsWith(".m4s"));
+			expect(segments).toHaveLength(5);
+			const bytes = await Promise.all(
+				[init, segments[2] as string].map(async (u) => Buffer.from(await (await cdn(new URL(u, playlistUrl).pathname)).arrayBuffer())),
+			);
+			const segment = await cdn(new URL(segments[2] as string, playlistUrl).pathname);
+			expect(segment.headers.get("content-type")).toMatch(/^video\//);
+			await segment.body?.cancel();
+			expect(ffprobe(Buffer.concat(bytes))).toEqual({ width: rung.width, height: rung.height, frames: 60 });
+		}
+
+		const mpdUrl = new URL(s.dash, stack.baseUrl);
+		const mpdResponse = await cdn(mpdUrl.pathname);
+		expect(mpdResponse.headers.get("content-type")).toMatch(/^application\/dash\+xml/);
+		const mpd = await mpdResponse.text();
+		const reps = [...mpd.matchAll(/<Representation ([^>]*)>/g)].map((m) => ({
+			id: m[1]?.match(/\bid="(\d+)"/)?.[1] as string,
+			size: m[1]
+				?.match(/width="(\d+)" height="(\d+)"/)
+				?.slice(1, 3)
+				.join("x"),
+		}));
+		expect(reps.flatMap((r) => (r.size ? [r.size] : []))).toEqual(["720x1280", "480x854", "360x640"]);
+		expect(reps).toHaveLength(4); // and the audio track
+		const template = mpd.match(/initialization="([^"]+)"/)?.[1] as string;
+		for (const rep of reps) {
+			const init = new URL(template.replace("$RepresentationID$", rep.id), mpdUrl);
+			await (await cdn(init.pathname)).arrayBuffer();
+		}
+
+		for (const picture of [s.poster, s.thumbnail]) expect((await cdn(picture)).headers.get("content-type")).toBe("image/jpeg");
+		expect(await (await cdn(s.storyboard)).text()).toMatch(/^WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nstoryboard.jpg#xywh=0,0,90,160/);
+
+		const inbox = await fetch(`${stack.baseUrl}/api/notifications?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+		const events = ((await inbox.json()) as { items: { type: string; data: { assetId: string } }[] }).items.filter(
+			(e) => e.data.assetId === id,
+		);
+		expect(events.filter((e) => e.type === "TRANSCODE_READY")).toHaveLength(1);
+		expect(events.some((e) => e.type === "TRANSCODE_PROGRESS")).toBe(true);
+	}, 120_000);
+
+	it("retries a job whose transcoder was killed mid-job, and the asset still ends ready", async () => {
+		const id = await uploadClip();
+		const running = await waitFor(id, (x) => x.status === "processing" && x.progress > 0, 60_000);
+		expect(running.status).toBe("processing");
+		transcoder.kill("SIGKILL");
+		await once(transcoder, "exit");
+		await new Promise((r) => setTimeout(r, 1_000));
+		transcoder = await startTranscoder();
+		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 120_000);
+		expect(s).toMatchObject({ status: "ready", error: null });
+		expect(s.renditions).toHaveLength(3);
+		expect(stack.output()).toMatch(/transcode_job_retry/);
+	}, 180_000);
+});

@@ -1,0 +1,79 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { AppEnv } from "../../lib/app/app-env";
+import { requireAuth } from "../../lib/auth/authenticate";
+import { jsonContent } from "../../lib/http/json-content";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assetStatuses, assets } from "../../lib/media-db/schema";
+import { type VideoPlayback, videoPlayback } from "../../lib/media-db/video-playback";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+
+const cdnPath = z.string().openapi({ example: "/cdn/2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c/hls/master.m3u8" });
+
+const VideoStatusSchema = z
+	.object({
+		id: z.uuid(),
+		status: z.enum(assetStatuses),
+		progress: z.number().min(0).max(1).openapi({ description: "Share of the source transcoded so far (1 once ready)" }),
+		renditions: z
+			.array(
+				z.object({
+					width: z.number().int(),
+					height: z.number().int(),
+					bandwidth: z.number().int().openapi({ description: "Peak bits per second, as the HLS master playlist advertises it" }),
+					codecs: z.string(),
+					playlist: cdnPath,
+				}),
+			)
+			.openapi({ description: "Highest first; empty until ready" }),
+		hls: cdnPath.nullable(),
+		dash: cdnPath.nullable(),
+		thumbnail: cdnPath.nullable(),
+		poster: cdnPath.nullable(),
+		storyboard: cdnPath.nullable().openapi({ description: "WebVTT thumbnails track; cues point into the sprite with #xywh=" }),
+		width: z.number().int().nullable(),
+		height: z.number().int().nullable(),
+		duration: z.number().nullable().openapi({ description: "Seconds" }),
+		error: z
+			.object({ code: z.string(), message: z.string() })
+			.nullable()
+			.openapi({ description: "Why processing failed, for people and for code" }),
+	})
+	.openapi("VideoStatus");
+
+const NO_PLAYBACK: VideoPlayback = { renditions: [], hls: null, dash: null, thumbnail: null, poster: null, storyboard: null };
+
+const videoStatus = createRoute({
+	method: "get",
+	path: "/api/videos/{id}/status",
+	tags: ["videos"],
+	summary: "Where a video of yours is in processing, and how to play it once ready",
+	security: [{ bearer: [] }],
+	middleware: [requireAuth()] as const,
+	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
+});
+
+export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, async (c) => {
+	const { id } = c.req.valid("param");
+	const db = mediaDb(c.env);
+	const asset = await db.query.assets.findFirst({
+		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth?.sub ?? "")),
+	});
+	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
+	const playback = asset.status === "ready" ? await videoPlayback(db, asset.id) : NO_PLAYBACK;
+	return c.json(
+		{
+			id: asset.id,
+			status: asset.status,
+			progress: asset.status === "ready" ? 1 : asset.progress,
+			...playback,
+			width: asset.width,
+			height: asset.height,
+			duration: asset.durationMs === null ? null : asset.durationMs / 1000,
+			error: asset.status === "failed" ? { code: asset.errorCode ?? "failed", message: asset.error ?? "Processing failed." } : null,
+		},
+		200,
+	);
+});

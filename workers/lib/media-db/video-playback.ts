@@ -1,0 +1,42 @@
+// How a ready video is played: its ladder and the URLs of its manifests and
+// pictures, read from D1. The one place these URLs are built, so the status
+// route, the READY event and reels all describe a video the same way.
+import { and, eq, inArray } from "drizzle-orm";
+import type { MediaDb } from "./media-db";
+import { derivedFiles, renditions } from "./schema";
+
+export interface VideoPlayback {
+	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];
+	hls: string | null;
+	dash: string | null;
+	thumbnail: string | null;
+	poster: string | null;
+	/** WebVTT whose cues point into the storyboard sprite (`#xywh=`). */
+	storyboard: string | null;
+}
+
+export const cdnUrl = (key: string) => `/cdn/${key}`;
+
+export async function videoPlayback(db: MediaDb, assetId: string): Promise<VideoPlayback> {
+	const [files, ladder] = await db.batch([
+		db
+			.select({ key: derivedFiles.r2Key, role: derivedFiles.role })
+			.from(derivedFiles)
+			.where(and(eq(derivedFiles.assetId, assetId), inArray(derivedFiles.role, ["manifest", "thumbnail", "poster", "storyboard"]))),
+		db.select().from(renditions).where(eq(renditions.assetId, assetId)),
+	]);
+	const find = (role: string, suffix: string) => {
+		const file = files.find((f) => f.role === role && f.key.endsWith(suffix));
+		return file ? cdnUrl(file.key) : null;
+	};
+	return {
+		renditions: ladder
+			.sort((a, b) => b.width * b.height - a.width * a.height)
+			.map((r) => ({ width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs, playlist: cdnUrl(r.playlistKey) })),
+		hls: find("manifest", ".m3u8"),
+		dash: find("manifest", ".mpd"),
+		thumbnail: find("thumbnail", ".jpg"),
+		poster: find("poster", ".jpg"),
+		storyboard: find("storyboard", ".vtt"),
+	};
+}

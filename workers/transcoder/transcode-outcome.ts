@@ -1,0 +1,106 @@
+// How a transcode ends, told to D1 and to the uploader. Each end state is a
+// compare-and-set, so only one delivery moves an asset there, and each event
+// carries a dedupe key, so re-telling it (after a crash between the two
+// steps, or from a duplicate delivery) never reaches the uploader twice.
+import { and, eq, notInArray, sql } from "drizzle-orm";
+import type { MediaDb } from "../lib/media-db/media-db";
+import { assets } from "../lib/media-db/schema";
+import { videoPlayback } from "../lib/media-db/video-playback";
+import { RoutedDatabase } from "../lib/postgres/routed-database";
+import { publish } from "../realtime/publish";
+
+export const nowSql = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+
+/** What the uploader reads in `error` for each failure code. */
+const REASONS: Record<string, string> = {
+	unreadable_media: "The file is not a video we can read: it may be damaged or in an unsupported format.",
+	no_video_stream: "The file has no video track.",
+	zero_duration: "The video has no playable duration.",
+	source_missing: "The uploaded file is no longer in storage; upload it again.",
+	encode_failed: "The video could not be encoded: the file is probably damaged partway through.",
+	transcode_retries_exhausted: "Processing failed repeatedly; try uploading the video again.",
+};
+
+export function failureReason(code: string, transcoderMessage?: string): string {
+	return (
+		REASONS[code] ??
+		(transcoderMessage ? `${transcoderMessage[0]?.toUpperCase()}${transcoderMessage.slice(1)}.` : `Processing failed (${code}).`)
+	);
+}
+
+async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof publish>[3], dedupeKey: string) {
+	const pg = new RoutedDatabase(env);
+	try {
+		await publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey });
+	} finally {
+		await pg.close();
+	}
+}
+
+/** Marks the asset ready (only from `processing` under this delivery's lease) and tells the uploader once. */
+export async function finishReady(env: Env, db: MediaDb, asset: { id: string; ownerId: string }, leaseOwner: string): Promise<void> {
+	await db
+		.update(assets)
+		.set({ status: "ready", progress: 1, error: null, errorCode: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
+		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner)));
+	await announceReady(env, db, asset);
+}
+
+/** Safe to repeat: the dedupe key lets only the first READY through. */
+export async function announceReady(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
+	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { status: true, durationMs: true } });
+	if (row?.status !== "ready") return;
+	const playback = await videoPlayback(db, asset.id);
+	await tellUploader(
+		env,
+		asset.ownerId,
+		{
+			type: "TRANSCODE_READY",
+			data: {
+				assetId: asset.id,
+				hls: playback.hls,
+				dash: playback.dash,
+				thumbnail: playback.thumbnail,
+				poster: playback.poster,
+				duration: row.durationMs === null ? null : row.durationMs / 1000,
+			},
+		},
+		`transcode-ready:${asset.id}`,
+	);
+}
+
+/** Marks the asset failed unless it already reached an end state, then tells the uploader once. */
+export async function finishFailed(
+	env: Env,
+	db: MediaDb,
+	asset: { id: string; ownerId: string },
+	code: string,
+	error: string,
+): Promise<void> {
+	await db
+		.update(assets)
+		.set({ status: "failed", errorCode: code, error, leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
+		.where(and(eq(assets.id, asset.id), notInArray(assets.status, ["ready", "failed"])));
+	await announceFailed(env, db, asset);
+}
+
+export async function announceFailed(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
+	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { status: true, error: true, errorCode: true } });
+	if (row?.status !== "failed") return;
+	await tellUploader(
+		env,
+		asset.ownerId,
+		{ type: "TRANSCODE_FAILED", data: { assetId: asset.id, code: row.errorCode, error: row.error } },
+		`transcode-failed:${asset.id}`,
+	);
+}
+
+/** Progress is a hint: it never fails the job. */
+export async function tellProgress(env: Env, ownerId: string, assetId: string, progress: number): Promise<void> {
+	const pg = new RoutedDatabase(env);
+	try {
+		await publish(env, pg, { userIds: [ownerId] }, { type: "TRANSCODE_PROGRESS", data: { assetId, progress } });
+	} finally {
+		await pg.close();
+	}
+}
