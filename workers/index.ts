@@ -1,16 +1,16 @@
 // The Worker's entry: HTTP (the hono app), queues, and every Durable Object
 // class the bundle exports (wrangler.toml binds them by class name).
 import { createApp } from "./app";
-import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
 import { handleQueue } from "./queue";
+import { runScheduled } from "./scheduled";
 
 const app = createApp();
 
 export default {
 	fetch: app.fetch,
 	queue: handleQueue,
-	scheduled: async (_controller, env, ctx) => {
-		ctx.waitUntil(cleanupAbandonedUploads(env));
+	scheduled: async (controller, env, ctx) => {
+		ctx.waitUntil(runScheduled(controller.cron, env));
 	},
 } satisfies ExportedHandler<Env>;
 

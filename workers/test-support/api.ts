@@ -2,11 +2,15 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { createApp } from "../app";
 
+const rnd = () => Math.floor(Math.random() * 256);
+
 /** Calls the real app (all middleware) with optional binding overrides. */
 export async function api(path: string, init: RequestInit & { json?: unknown; token?: string } = {}, overrides: Partial<Env> = {}) {
 	const headers = new Headers(init.headers);
 	if (init.json !== undefined) headers.set("content-type", "application/json");
 	if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+	// Each call is its own client unless the test says otherwise: the per-IP burst limit is tested on its own.
+	if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `10.${rnd()}.${rnd()}.${rnd()}`);
 	const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
 	const ctx = createExecutionContext();
 	const res = await createApp().fetch(new Request(`http://x${path}`, { ...init, headers, body }), { ...env, ...overrides }, ctx);

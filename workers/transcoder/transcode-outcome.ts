@@ -3,6 +3,7 @@
 // carries a dedupe key, so re-telling it (after a crash between the two
 // steps, or from a duplicate delivery) never reaches the uploader twice.
 import { and, eq, notInArray, sql } from "drizzle-orm";
+import { syncReelMedia } from "../api/reels/reel-media";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { videoPlayback } from "../lib/media-db/video-playback";
@@ -50,6 +51,8 @@ export async function finishReady(env: Env, db: MediaDb, asset: { id: string; ow
 export async function announceReady(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
 	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { status: true, durationMs: true } });
 	if (row?.status !== "ready") return;
+	// Reels posted before the video was ready become public now.
+	await syncReelMedia(env, asset.id);
 	const playback = await videoPlayback(db, asset.id);
 	await tellUploader(
 		env,
@@ -87,6 +90,7 @@ export async function finishFailed(
 export async function announceFailed(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
 	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { status: true, error: true, errorCode: true } });
 	if (row?.status !== "failed") return;
+	await syncReelMedia(env, asset.id);
 	await tellUploader(
 		env,
 		asset.ownerId,

@@ -2,11 +2,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
-import { fromBase64url, toBase64url } from "../../lib/encoding/base64url";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { notifications } from "../../lib/postgres/schema";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
 const NotificationSchema = z
@@ -28,16 +27,6 @@ const ListQuerySchema = z.object({
 const MarkReadSchema = z
 	.union([z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) }), z.strictObject({ all: z.literal(true) })])
 	.openapi("MarkNotificationsRead");
-
-// Notification ids are UUIDv7, so the id alone orders them; the cursor is the last id seen.
-const encodeCursor = (id: string) => toBase64url(new TextEncoder().encode(id));
-function decodeCursor(raw: string): string {
-	try {
-		return z.uuid().parse(new TextDecoder().decode(fromBase64url(raw)));
-	} catch {
-		throw new HttpProblem(400, "invalid_cursor", "The cursor is not one this API issued.");
-	}
-}
 
 const list = createRoute({
 	method: "get",
@@ -76,7 +65,7 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(list, async (c) => {
 		const userId = c.var.auth?.sub ?? "";
 		const { cursor, limit, unread } = c.req.valid("query");
-		const before = cursor ? decodeCursor(cursor) : undefined;
+		const before = cursor ? decodeIdCursor(cursor) : undefined;
 		const [rows, counts] = await c.var.db.read((q) =>
 			Promise.all([
 				q
@@ -108,7 +97,7 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
 					createdAt: n.createdAt.toISOString(),
 					readAt: n.readAt?.toISOString() ?? null,
 				})),
-				nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+				nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null,
 				unread: counts[0]?.n ?? 0,
 			},
 			200,

@@ -36,6 +36,7 @@ const ConfigSchema = z.object({
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),
+	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,7 +1,22 @@
 // The social plane's Postgres schema (drizzle). `npm run db:generate` turns
 // changes here into a new SQL migration under migrations/postgres/.
 import { sql } from "drizzle-orm";
-import { check, index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+	bigint,
+	check,
+	customType,
+	doublePrecision,
+	index,
+	integer,
+	jsonb,
+	pgEnum,
+	pgTable,
+	primaryKey,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid,
+} from "drizzle-orm/pg-core";
 
 export const userRole = pgEnum("user_role", ["user", "creator", "admin"]);
 
@@ -18,6 +33,9 @@ export const users = pgTable(
 		passwordHash: text("password_hash"),
 		// An image asset in the media plane (D1); an id, never a cross-store foreign key.
 		avatarAssetId: uuid("avatar_asset_id"),
+		// Kept exact by the follow/unfollow statements themselves (one statement each, no read-modify-write).
+		followerCount: integer("follower_count").notNull().default(0),
+		followingCount: integer("following_count").notNull().default(0),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 	},
@@ -26,6 +44,9 @@ export const users = pgTable(
 		uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
 		index("users_created_at_idx").on(t.createdAt),
 		check("users_name_length", sql`char_length(${t.name}) between 1 and 80`),
+		check("users_counts_nonnegative", sql`${t.followerCount} >= 0 and ${t.followingCount} >= 0`),
+		// Creator-name search (api/search): the same expression the query uses.
+		index("users_name_search_idx").using("gin", sql`to_tsvector('simple', ${t.name})`),
 	],
 );
 
@@ -80,4 +101,182 @@ export const notifications = pgTable(
 		uniqueIndex("notifications_dedupe_idx").on(t.userId, t.dedupeKey).where(sql`${t.dedupeKey} IS NOT NULL`),
 		index("notifications_unread_idx").on(t.userId, t.id.desc()).where(sql`${t.readAt} IS NULL`),
 	],
+);
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** The reels.search value for a caption and its hashtags. */
+export const reelSearchVector = (caption: string, hashtags: string[]) =>
+	sql`setweight(to_tsvector('simple', ${hashtags.join(" ")}), 'A') || setweight(to_tsvector('english', ${caption}), 'B')`;
+
+export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "ready", "failed"] as const;
+
+/**
+ * A reel: a video asset of the media plane (D1, referenced by id, never a
+ * cross-store foreign key) with a caption, its engagement counters and its
+ * playback URLs, mirrored here when the video becomes ready so that lists
+ * need no second store.
+ */
+export const reels = pgTable(
+	"reels",
+	{
+		id: uuid("id").primaryKey(),
+		authorId: uuid("author_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		videoAssetId: uuid("video_asset_id").notNull(),
+		videoKey: text("video_key").notNull(),
+		caption: text("caption").notNull().default(""),
+		hashtags: text("hashtags").array().notNull().default(sql`'{}'::text[]`),
+		mediaStatus: text("media_status", { enum: REEL_MEDIA_STATUSES }).notNull(),
+		playback: jsonb("playback"),
+		durationMs: integer("duration_ms"),
+		likeCount: integer("like_count").notNull().default(0),
+		commentCount: integer("comment_count").notNull().default(0),
+		viewCount: integer("view_count").notNull().default(0),
+		reportCount: integer("report_count").notNull().default(0),
+		hiddenAt: timestamp("hidden_at", { withTimezone: true }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+		// Hashtags weigh more than caption words; 'simple' keeps tags unstemmed. Written with the
+		// caption (reelSearchVector): a generated column cannot use array_to_string (not immutable).
+		search: tsvector("search").notNull(),
+	},
+	(t) => [
+		uniqueIndex("reels_video_asset_key").on(t.videoAssetId),
+		// The public list: newest first among playable, visible reels.
+		index("reels_public_idx").on(t.id.desc()).where(sql`media_status = 'ready' and hidden_at is null`),
+		index("reels_author_idx").on(t.authorId, t.id.desc()),
+		index("reels_hashtags_idx").using("gin", t.hashtags),
+		index("reels_search_idx").using("gin", t.search),
+		index("reels_reported_idx").on(t.id.desc()).where(sql`report_count > 0`),
+		index("reels_trending_window_idx").on(t.createdAt).where(sql`media_status = 'ready' and hidden_at is null`),
+		check("reels_caption_length", sql`char_length(${t.caption}) <= 2200`),
+		check(
+			"reels_counts_nonnegative",
+			sql`${t.likeCount} >= 0 and ${t.commentCount} >= 0 and ${t.viewCount} >= 0 and ${t.reportCount} >= 0`,
+		),
+	],
+);
+
+export const likes = pgTable(
+	"likes",
+	{
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [primaryKey({ columns: [t.reelId, t.userId] }), index("likes_user_idx").on(t.userId)],
+);
+
+/** One row per viewer per reel per hour: what makes a view count once. Swept after two hours. */
+export const reelViews = pgTable(
+	"reel_views",
+	{
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		// `u:<user id>` or `ip:<SHA-256 of hour, reel and address>`: never the address itself.
+		viewer: text("viewer").notNull(),
+		hour: timestamp("hour", { withTimezone: true }).notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.reelId, t.viewer, t.hour] }), index("reel_views_hour_idx").on(t.hour)],
+);
+
+export const comments = pgTable(
+	"comments",
+	{
+		id: uuid("id").primaryKey(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		authorId: uuid("author_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		text: text("text").notNull(),
+		/** The client's Idempotency-Key: a retried POST finds its comment instead of adding a second. */
+		idempotencyKey: text("idempotency_key"),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		index("comments_reel_idx").on(t.reelId, t.id.desc()),
+		uniqueIndex("comments_idempotency_key").on(t.authorId, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+		check("comments_text_length", sql`char_length(${t.text}) between 1 and 1000`),
+	],
+);
+
+export const follows = pgTable(
+	"follows",
+	{
+		followerId: uuid("follower_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		followeeId: uuid("followee_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.followerId, t.followeeId] }),
+		index("follows_followee_idx").on(t.followeeId, t.createdAt.desc(), t.followerId.desc()),
+		index("follows_follower_idx").on(t.followerId, t.createdAt.desc(), t.followeeId.desc()),
+		check("follows_not_self", sql`${t.followerId} <> ${t.followeeId}`),
+	],
+);
+
+export const reports = pgTable(
+	"reports",
+	{
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		reporterId: uuid("reporter_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		reason: text("reason").notNull(),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [primaryKey({ columns: [t.reelId, t.reporterId] })],
+);
+
+/**
+ * Events a write has committed to send: inserted in the write's own
+ * transaction, delivered right after the response (waitUntil) and, should
+ * that be cut short, by the every-minute cron. See workers/realtime/outbox.ts.
+ */
+export const outbox = pgTable(
+	"outbox",
+	{
+		id: uuid("id").primaryKey(),
+		payload: jsonb("payload").notNull(),
+		attempts: integer("attempts").notNull().default(0),
+		lockedUntil: timestamp("locked_until", { withTimezone: true }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [index("outbox_created_idx").on(t.createdAt)],
+);
+
+/** A computed ranking of trending reels; feeds page through one epoch so pages never overlap. */
+export const trendingEpochs = pgTable("trending_epochs", {
+	id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+	computedAt: timestamp("computed_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const trendingReels = pgTable(
+	"trending_reels",
+	{
+		epochId: bigint("epoch_id", { mode: "number" })
+			.notNull()
+			.references(() => trendingEpochs.id, { onDelete: "cascade" }),
+		rank: integer("rank").notNull(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		score: doublePrecision("score").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.epochId, t.rank] })],
 );

@@ -1,0 +1,152 @@
+// The social plane at size: 100k reels, 1M likes, 5k creators in the dev
+// stack's Postgres (loaded once, kept in .local/pg-bench), then feed, search,
+// hashtag and list latency through wrangler dev (p50/p99), each against the
+// same run's baseline (a profile read, the simplest replica query), and the
+// share of reads the replica served. BENCH_EXPLAIN=1 prints the plans.
+// Run: npm run bench:reels
+import pg from "pg";
+import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { connectionUrls } from "../scripts/postgres-cluster.ts";
+import { expectStatus, measure, report } from "./support/latency.ts";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const REELS = 100_000;
+const CREATORS = 5_000;
+const LIKES_PER_REEL = 10;
+
+const LOAD = [
+	`INSERT INTO users (id, email, name)
+	 SELECT gen_random_uuid(), 'creator' || n || '@bench.test', (ARRAY['Ada','Linus','Grace','Alan','Ken','Barbara','Margaret','Dennis'])[1 + n % 8] || ' Creator ' || n
+	 FROM generate_series(1, ${CREATORS}) n`,
+	`CREATE TEMP TABLE bench_creators AS SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE '%@bench.test'`,
+	// UUIDv7-shaped ids from each reel's creation time, so ids order like real ones.
+	`INSERT INTO reels (id, author_id, video_asset_id, video_key, caption, hashtags, search, media_status, playback, duration_ms, view_count, created_at)
+	 SELECT (lpad(to_hex((extract(epoch FROM t.ts) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid,
+	        c.id, gen_random_uuid(), 'bench/' || t.n || '.mp4', t.caption, t.tags,
+	        setweight(to_tsvector('simple', array_to_string(t.tags, ' ')), 'A') || setweight(to_tsvector('english', t.caption), 'B'),
+	        'ready', '{"hls": "/cdn/bench/hls/master.m3u8"}'::jsonb, 15000, (random() * 5000)::int, t.ts
+	 FROM (SELECT n, now() - random() * interval '30 days' AS ts,
+	              (ARRAY['sunset','coffee','skate','cooking','puppy','guitar','rain','city'])[1 + n % 8] || ' vibes number ' || n || ' with friends dancing' AS caption,
+	              ARRAY[(ARRAY['dance','food','travel','music','pets','comedy','sports','art'])[1 + n % 8], 'tag' || (n % 500)] AS tags
+	       FROM generate_series(1, ${REELS}) n) t
+	 JOIN bench_creators c ON c.n = 1 + t.n % ${CREATORS}`,
+	`CREATE TEMP TABLE bench_reels AS SELECT id, row_number() OVER (ORDER BY id) AS n FROM reels WHERE video_key LIKE 'bench/%'`,
+	`INSERT INTO likes (reel_id, user_id)
+	 SELECT r.id, c.id FROM bench_reels r CROSS JOIN generate_series(0, ${LIKES_PER_REEL - 1}) k
+	 JOIN bench_creators c ON c.n = 1 + (r.n * 7 + k * 13) % ${CREATORS}`,
+	`UPDATE reels SET like_count = ${LIKES_PER_REEL} WHERE video_key LIKE 'bench/%'`,
+];
+
+async function load(client: pg.Client) {
+	const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM reels WHERE video_key LIKE 'bench/%'");
+	if ((rows[0]?.n ?? 0) >= REELS) return console.log(`(data already loaded: ${rows[0]?.n} bench reels)`);
+	const started = performance.now();
+	await client.query("BEGIN");
+	for (const statement of LOAD) await client.query(statement);
+	await client.query("COMMIT");
+	await client.query("VACUUM ANALYZE reels; VACUUM ANALYZE likes; VACUUM ANALYZE users");
+	console.log(`loaded ${REELS} reels and ${REELS * LIKES_PER_REEL} likes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main() {
+	const stack = await startDevStack("bench", 8807, {
+		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
+	});
+	try {
+		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
+		client.on("error", (err) => console.error(`postgres: ${err.message}\n--- stack output ---\n${stack.output().slice(-3000)}`));
+		await client.connect();
+		await load(client);
+		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
+			method: "POST",
+			headers: { "content-type": "application/json", "cf-connecting-ip": "10.9.0.1" },
+			body: JSON.stringify({ email: `viewer-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "Viewer" }),
+		});
+		const { accessToken, user } = (await (await expectStatus(reg, 201, "register")).json()) as {
+			accessToken: string;
+			user: { id: string };
+		};
+		await client.query(
+			`INSERT INTO follows (follower_id, followee_id) SELECT $1, id FROM users WHERE email LIKE '%@bench.test' ORDER BY id LIMIT 50 ON CONFLICT DO NOTHING`,
+			[user.id],
+		);
+		await expectStatus(await fetch(`${stack.baseUrl}/__scheduled?cron=*/5+*+*+*+*`), 200, "trending cron");
+		const someone = (await client.query<{ id: string }>("SELECT id FROM users WHERE email LIKE '%@bench.test' LIMIT 1")).rows[0]?.id;
+		if (process.env.BENCH_EXPLAIN) await explain(client, user.id);
+		await client.end();
+		await new Promise((r) => setTimeout(r, 1000)); // the replica replays the load's tail
+
+		const feedPage2 = (await (
+			await fetch(`${stack.baseUrl}/api/feed?limit=20`, { headers: { authorization: `Bearer ${accessToken}` } })
+		).json()) as {
+			nextCursor: string;
+		};
+		const servedBy = new Map<string, number>();
+		const get = (name: string, path: string, auth = false) => ({
+			name,
+			run: async (round: number) => {
+				const res = await fetch(`${stack.baseUrl}${path}`, {
+					headers: {
+						"cf-connecting-ip": `10.9.${name.length}.${Math.abs(round) % 16}`,
+						...(auth ? { authorization: `Bearer ${accessToken}` } : {}),
+					},
+				});
+				await expectStatus(res, 200, name);
+				await res.arrayBuffer();
+				if (round >= 0) {
+					const via = (res.headers.get("x-db-read") ?? "none").split(";")[0] ?? "none";
+					servedBy.set(via, (servedBy.get(via) ?? 0) + 1);
+				}
+			},
+		});
+		const samples = await measure(
+			[
+				get("profile (baseline)", `/api/users/${someone}`),
+				get("feed, signed in, p1", "/api/feed?limit=20", true),
+				get("feed, signed in, p2", `/api/feed?limit=20&cursor=${feedPage2.nextCursor}`, true),
+				get("feed, anonymous", "/api/feed?limit=20"),
+				get("search 'coffee dancing'", "/api/search?q=coffee+dancing&limit=20"),
+				get("search creators 'grace'", "/api/search?q=grace&type=users&limit=20"),
+				get("hashtag #tag42", "/api/hashtags/tag42/reels?limit=20"),
+				get("reels, newest", "/api/reels?limit=20"),
+			],
+			ROUNDS,
+		);
+		report(`social plane with ${REELS} reels and ${REELS * LIKES_PER_REEL} likes, ${ROUNDS} requests per scenario`, samples);
+		const total = [...servedBy.values()].reduce((a, b) => a + b, 0);
+		console.log(`reads served by: ${[...servedBy.entries()].map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`).join(", ")}`);
+	} finally {
+		await stack.stop();
+	}
+}
+
+/** The plans of the list queries, as the routes send them (docs/reels-queries.md). */
+async function explain(client: pg.Client, viewer: string) {
+	const card = `SELECT r.id, u.name, (l.user_id IS NOT NULL) AS liked FROM %FROM% JOIN users u ON u.id = r.author_id
+		LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = '${viewer}'::uuid`;
+	const visible = "r.media_status = 'ready' AND r.hidden_at IS NULL";
+	const followed = `r.author_id IN (SELECT followee_id FROM follows WHERE follower_id = '${viewer}'::uuid)`;
+	const q = "(websearch_to_tsquery('english', 'coffee dancing') || websearch_to_tsquery('simple', 'coffee dancing'))";
+	const queries: [string, string][] = [
+		["reels, newest", `${card.replace("%FROM%", "reels r")} WHERE ${visible} ORDER BY r.id DESC LIMIT 21`],
+		["feed: followed stream", `${card.replace("%FROM%", "reels r")} WHERE ${visible} AND ${followed} ORDER BY r.id DESC LIMIT 21`],
+		[
+			"feed: trending stream",
+			`${card.replace("%FROM%", "trending_reels t JOIN reels r ON r.id = t.reel_id")} WHERE t.epoch_id = (SELECT max(id) FROM trending_epochs) AND t.rank > 0 AND ${visible} AND NOT (${followed}) ORDER BY t.rank LIMIT 21`,
+		],
+		[
+			"search",
+			`${card.replace("%FROM%", "reels r")} WHERE ${visible} AND r.search @@ ${q} ORDER BY ts_rank(r.search, ${q}) DESC, r.id DESC LIMIT 20`,
+		],
+		[
+			"hashtag",
+			`${card.replace("%FROM%", "reels r")} WHERE ${visible} AND r.hashtags @> ARRAY['tag42']::text[] ORDER BY r.id DESC LIMIT 21`,
+		],
+	];
+	for (const [name, sql] of queries) {
+		const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${sql}`);
+		console.log(`--- ${name}\n${rows.map((r) => r["QUERY PLAN"]).join("\n")}`);
+	}
+}
+
+await main();

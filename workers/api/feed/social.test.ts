@@ -1,0 +1,198 @@
+// Follows, the feed, hashtags, search and moderation, against the real primary + replica.
+import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { notifications } from "../../lib/postgres/schema";
+import { api, type Session } from "../../test-support/api";
+import { person, postReel, type Reel, sawWrite } from "../../test-support/reels";
+import { setRole } from "../../test-support/roles";
+import { refreshTrending } from "./trending";
+
+const json = async <T>(res: Response) => (await res.json()) as T;
+const PRIMARY = sawWrite("FFFFFFFF/FFFFFFFF");
+
+async function inbox(userId: string, type: string) {
+	const db = new RoutedDatabase(env);
+	try {
+		return await db.readFromPrimary((q) =>
+			q
+				.select()
+				.from(notifications)
+				.where(and(eq(notifications.userId, userId), eq(notifications.type, type))),
+		);
+	} finally {
+		await db.close();
+	}
+}
+
+const follow = (who: Session, target: string, method: "POST" | "DELETE" = "POST") =>
+	api(`/api/users/${target}/follow`, { method, token: who.accessToken });
+
+describe("follows", () => {
+	it("follows idempotently with exact counts, lists both ways, unfollows, and notifies once", async () => {
+		const creator = await person("Creator");
+		const fans = [await person("Fan"), await person("Fan"), await person("Fan")];
+		for (const f of fans)
+			expect(await json(await follow(f, creator.user.id))).toEqual({ following: true, followerCount: fans.indexOf(f) + 1 });
+		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, followerCount: 3 });
+
+		const first = await json<{ items: { id: string }[]; nextCursor: string }>(
+			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: PRIMARY }),
+		);
+		const second = await json<{ items: { id: string }[]; nextCursor: null }>(
+			await api(`/api/users/${creator.user.id}/followers?limit=2&cursor=${first.nextCursor}`, { headers: PRIMARY }),
+		);
+		expect([...first.items, ...second.items].map((u) => u.id)).toEqual(fans.map((f) => f.user.id).reverse());
+		expect(second.nextCursor).toBeNull();
+		const following = await json<{ items: { id: string }[] }>(await api(`/api/users/${fans[1]?.user.id}/following`, { headers: PRIMARY }));
+		expect(following.items.map((u) => u.id)).toEqual([creator.user.id]);
+
+		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
+		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
+		await follow(fans[2] as Session, creator.user.id); // again: no second NEW_FOLLOWER from this fan
+		expect(await inbox(creator.user.id, "NEW_FOLLOWER")).toHaveLength(3);
+	});
+
+	it("refuses following yourself or nobody, and bad cursors", async () => {
+		const me = await person();
+		expect((await follow(me, me.user.id)).status).toBe(400);
+		expect((await follow(me, crypto.randomUUID())).status).toBe(404);
+		expect((await api(`/api/users/${crypto.randomUUID()}/followers`)).status).toBe(404);
+		expect((await api(`/api/users/${me.user.id}/followers?cursor=abc`)).status).toBe(400);
+	});
+
+	it("stays exact when two people follow each other at the same moment", async () => {
+		const a = await person();
+		const b = await person();
+		const [x, y] = await Promise.all([follow(a, b.user.id), follow(b, a.user.id)]);
+		expect([x.status, y.status]).toEqual([200, 200]);
+		const profile = async (s: Session) => (await follow(s, s === a ? b.user.id : a.user.id)).json();
+		expect(await profile(a)).toEqual({ following: true, followerCount: 1 });
+		expect(await profile(b)).toEqual({ following: true, followerCount: 1 });
+	});
+});
+
+describe("feed", () => {
+	it("mixes followed creators' reels with trending ones, never repeating a reel across pages", { timeout: 60_000 }, async () => {
+		const viewer = await person("Viewer");
+		const followed = await person("Followed");
+		const other = await person("Other");
+		await follow(viewer, followed.user.id);
+		const mine = [];
+		for (let i = 0; i < 4; i++) mine.push(await postReel(followed, `followed ${i}`));
+		const hot = await postReel(other, "hot #trend");
+		await api(`/api/reels/${hot.id}/like`, { method: "POST", token: viewer.accessToken });
+		await refreshTrending(env);
+
+		const items: (Reel & { source: string })[] = [];
+		let cursor: string | null = null;
+		for (let i = 0; i < 400 && (i === 0 || cursor); i++) {
+			const res = await api(`/api/feed?limit=5${cursor ? `&cursor=${cursor}` : ""}`, { token: viewer.accessToken, headers: PRIMARY });
+			expect(res.status).toBe(200);
+			const page = await json<{ items: (Reel & { source: string })[]; nextCursor: string | null }>(res);
+			items.push(...page.items);
+			cursor = page.nextCursor;
+		}
+		const ids = items.map((r) => r.id);
+		expect(new Set(ids).size).toBe(ids.length);
+		expect(items.slice(0, 2).map((r) => r.id)).toEqual([mine[3]?.id, mine[2]?.id]);
+		expect(items.filter((r) => r.author.id === followed.user.id).every((r) => r.source === "following")).toBe(true);
+		expect(items.find((r) => r.id === hot.id)).toMatchObject({ source: "trending", liked: true });
+		expect(items[2]?.source).toBe("trending");
+	});
+
+	it("gives anonymous users trending only, and refuses forged cursors", async () => {
+		const res = await api("/api/feed?limit=3");
+		expect(res.status).toBe(200);
+		const page = await json<{ items: { source: string }[] }>(res);
+		expect(page.items.every((r) => r.source === "trending")).toBe(true);
+		for (const cursor of ["x", btoa(JSON.stringify({ e: "1; DROP TABLE reels", t: 0 })), btoa(JSON.stringify({ e: 1, t: -5 }))]) {
+			expect((await api(`/api/feed?cursor=${encodeURIComponent(cursor)}`)).status, cursor).toBe(400);
+		}
+	});
+
+	it("lists a hashtag's reels newest first, whatever the case or # given", async () => {
+		const author = await person();
+		const tag = `tag${crypto.randomUUID().slice(0, 8)}`;
+		const a = await postReel(author, `one #${tag}`);
+		const b = await postReel(author, `two #${tag.toUpperCase()} and more`);
+		await postReel(author, "untagged");
+		const page = await json<{ items: Reel[] }>(
+			await api(`/api/hashtags/%23${tag.toUpperCase()}/reels`, { headers: sawWrite(b.consistencyToken) }),
+		);
+		expect(page.items.map((r) => r.id)).toEqual([b.id, a.id]);
+		expect((await api("/api/hashtags/bad tag!/reels")).status).toBe(400);
+	});
+});
+
+describe("search", () => {
+	it("finds reels by caption words (stemmed) and hashtags, and creators by name, best first", async () => {
+		const word = `zq${crypto.randomUUID().slice(0, 6)}`;
+		const creator = await person(`Maestro ${word}`);
+		const tagged = await postReel(creator, `late night #${word}`);
+		const captioned = await postReel(creator, `${word} dancing in the rain`);
+		const res = await api(`/api/search?q=${word}`, { headers: sawWrite(captioned.consistencyToken) });
+		expect(res.status).toBe(200);
+		const found = await json<{ reels: (Reel & { rank: number })[]; users: { id: string }[] }>(res);
+		expect(found.reels.map((r) => r.id)).toEqual([tagged.id, captioned.id]); // hashtags weigh more
+		expect(found.users.map((u) => u.id)).toEqual([creator.user.id]);
+		const stemmed = await json<{ reels: Reel[] }>(
+			await api(`/api/search?q=${word}+dance&type=reels`, { headers: sawWrite(captioned.consistencyToken) }),
+		);
+		expect(stemmed.reels.map((r) => r.id)).toEqual([captioned.id]);
+	});
+
+	it("treats SQL and tsquery syntax as plain text", async () => {
+		for (const q of ["'; DROP TABLE reels; --", "a & b | !c", "(((", ":*", '"unterminated', "\\", "🙂", "-"]) {
+			const res = await api(`/api/search?q=${encodeURIComponent(q)}`);
+			expect(res.status, q).toBe(200);
+			expect(await res.json()).toMatchObject({ reels: expect.any(Array), users: expect.any(Array) });
+		}
+		expect((await api("/api/search?q=")).status).toBe(400);
+		expect((await api(`/api/search?q=${"x".repeat(201)}`)).status).toBe(400);
+		expect((await api("/api/search?q=x&limit=51")).status).toBe(400);
+	});
+});
+
+describe("moderation", () => {
+	it("hides a reel after enough distinct reports; admins list and restore it", async () => {
+		const author = await person();
+		const admin = await person();
+		await setRole(admin.user.id, "admin");
+		const reel = await postReel(author, "borderline");
+		const reporters = [await person(), await person(), await person()];
+		const report = (who: Session) =>
+			api(`/api/reels/${reel.id}/report`, { method: "POST", token: who.accessToken, json: { reason: "spam" } });
+		expect((await report(reporters[0] as Session)).status).toBe(202);
+		expect((await report(reporters[0] as Session)).status).toBe(202); // a second report by the same person counts once
+		expect((await report(reporters[1] as Session)).status).toBe(202);
+		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(200);
+		expect((await report(reporters[2] as Session)).status).toBe(202);
+		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(404);
+		expect((await report(reporters[2] as Session)).status).toBe(404);
+		expect(await json(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: PRIMARY }))).toMatchObject({ hidden: true });
+
+		expect((await api("/api/admin/reels/reported", { token: author.accessToken })).status).toBe(403);
+		const listed = await json<{ items: (Reel & { reportCount: number })[] }>(
+			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: PRIMARY }),
+		);
+		expect(listed.items.find((r) => r.id === reel.id)).toMatchObject({ hidden: true, reportCount: 3 });
+		const restored = await api(`/api/admin/reels/${reel.id}/restore`, { method: "POST", token: admin.accessToken });
+		expect(await json(restored)).toMatchObject({ hidden: false });
+		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(200);
+		expect(
+			(await api(`/api/reels/${reel.id}/report`, { method: "POST", token: author.accessToken, json: { reason: "nope" } })).status,
+		).toBe(400);
+	});
+});
+
+describe("NEW_REEL", () => {
+	it("reaches the author's followers once the reel is public", async () => {
+		const creator = await person();
+		const fan = await person();
+		await follow(fan, creator.user.id);
+		const reel = await postReel(creator, "for my fans");
+		expect((await inbox(fan.user.id, "NEW_REEL")).map((n) => n.data)).toEqual([{ reelId: reel.id, authorId: creator.user.id }]);
+	});
+});

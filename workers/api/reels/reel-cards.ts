@@ -1,0 +1,89 @@
+// The one query shape every reel list uses: reels joined with their author
+// and with the caller's like, in a single statement (no N+1), so a page of
+// reels is one indexed query whatever its length.
+import { type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../lib/postgres/routed-database";
+import type { Reel } from "./reel-schemas";
+
+/** Playable and not hidden: what anyone may see. */
+export const VISIBLE = sql`r.media_status = 'ready' AND r.hidden_at IS NULL`;
+
+export interface ReelRow extends Record<string, unknown> {
+	id: string;
+	caption: string;
+	hashtags: string[];
+	media_status: Reel["video"]["status"];
+	playback: { hls?: string; dash?: string; thumbnail?: string; poster?: string; storyboard?: string } | null;
+	duration_ms: number | null;
+	video_asset_id: string;
+	like_count: number;
+	comment_count: number;
+	view_count: number;
+	hidden_at: Date | null;
+	created_at: Date;
+	author_id: string;
+	author_name: string;
+	liked: boolean;
+}
+
+/**
+ * The page is chosen first (an inner query that the planner can serve from
+ * one index in order, LIMIT included), then joined with authors and the
+ * caller's likes: joining first made Postgres sort every visible reel.
+ * `from` and `where` see the reels as `r`; `orderBy` is applied inside,
+ * `outerOrderBy` (default: the same) to the joined page, where the inner
+ * query's columns are `r.<name>`.
+ */
+export async function selectReels(
+	q: Db,
+	{
+		me,
+		where,
+		orderBy,
+		outerOrderBy = orderBy,
+		limit,
+		from = sql`reels r`,
+		extra = sql``,
+	}: { me: string | null; where: SQL; orderBy: SQL; outerOrderBy?: SQL; limit: number; from?: SQL; extra?: SQL },
+): Promise<ReelRow[]> {
+	const { rows } = await q.execute<ReelRow>(sql`
+		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked
+		FROM (
+			SELECT ${extra} r.id, r.caption, r.hashtags, r.media_status, r.playback, r.duration_ms, r.video_asset_id,
+			       r.like_count, r.comment_count, r.view_count, r.hidden_at, r.created_at, r.author_id
+			FROM ${from}
+			WHERE ${where}
+			ORDER BY ${orderBy}
+			LIMIT ${limit}
+		) r
+		JOIN users u ON u.id = r.author_id
+		LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = ${me}::uuid
+		ORDER BY ${outerOrderBy}`);
+	return rows;
+}
+
+export function toReel(r: ReelRow): Reel {
+	const p = r.playback ?? {};
+	return {
+		id: r.id,
+		caption: r.caption,
+		hashtags: r.hashtags,
+		author: { id: r.author_id, name: r.author_name },
+		video: {
+			id: r.video_asset_id,
+			status: r.media_status,
+			hls: p.hls ?? null,
+			dash: p.dash ?? null,
+			thumbnail: p.thumbnail ?? null,
+			poster: p.poster ?? null,
+			storyboard: p.storyboard ?? null,
+			duration: r.duration_ms === null ? null : r.duration_ms / 1000,
+		},
+		likeCount: r.like_count,
+		commentCount: r.comment_count,
+		viewCount: r.view_count,
+		liked: r.liked,
+		hidden: r.hidden_at !== null,
+		createdAt: new Date(r.created_at).toISOString(),
+	};
+}

@@ -1,0 +1,102 @@
+// The link between a reel (Postgres) and its video (a D1 asset). A reel copies
+// the video's state and playback URLs when it is created, and the transcode
+// pipeline calls syncReelMedia when the video ends, so lists never read D1.
+import { and, eq, sql } from "drizzle-orm";
+import { cdnKeyFrom } from "../../cdn/cdn-key";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { type VideoPlayback, videoPlayback } from "../../lib/media-db/video-playback";
+import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { drainOutbox, enqueueEvent } from "../../realtime/outbox";
+
+export interface LinkedVideo {
+	assetId: string;
+	key: string;
+	status: "uploaded" | "queued" | "processing" | "ready";
+	playback: VideoPlayback | null;
+	durationMs: number | null;
+}
+
+const NOT_YOURS = () => new HttpProblem(404, "video_not_found", "No video of yours with that id or URL.");
+
+/** `/cdn/<key>` or an absolute URL whose path is one: the R2 key, or a 400. */
+function keyFromUrl(url: string): string {
+	let path: string;
+	try {
+		path = new URL(url, "http://reels.invalid").pathname;
+	} catch {
+		throw new HttpProblem(400, "invalid_video_url", "video_url must be a /cdn/... URL of your video.");
+	}
+	if (!path.startsWith("/cdn/")) throw new HttpProblem(400, "invalid_video_url", "video_url must be a /cdn/... URL of your video.");
+	return cdnKeyFrom(path.slice("/cdn/".length));
+}
+
+/** The caller's video, by id or by URL; 404 when it is not theirs, 422 when it failed. */
+export async function linkVideo(env: Env, ownerId: string, by: { id: string } | { url: string }): Promise<LinkedVideo> {
+	const db = mediaDb(env);
+	const where = "id" in by ? eq(assets.id, by.id) : eq(assets.r2Key, keyFromUrl(by.url));
+	const asset = await db.query.assets.findFirst({ where: and(where, eq(assets.ownerId, ownerId)) });
+	if (!asset) throw NOT_YOURS();
+	if (asset.kind !== "video") throw new HttpProblem(422, "not_a_video", "That upload is an image; reels need a video.");
+	if (asset.status === "failed") {
+		throw new HttpProblem(422, "video_failed", `That video could not be processed: ${asset.error ?? "unknown reason"}`);
+	}
+	if (asset.status === "uploading") throw new HttpProblem(409, "video_incomplete", "That upload has not finished yet.");
+	return {
+		assetId: asset.id,
+		key: asset.r2Key,
+		status: asset.status,
+		playback: asset.status === "ready" ? await videoPlayback(db, asset.id) : null,
+		durationMs: asset.durationMs,
+	};
+}
+
+export const playbackJson = (p: VideoPlayback) => ({
+	hls: p.hls,
+	dash: p.dash,
+	thumbnail: p.thumbnail,
+	poster: p.poster,
+	storyboard: p.storyboard,
+	renditions: p.renditions,
+});
+
+/**
+ * Called by the transcode pipeline when a video ends: reels on it take its
+ * state and, once ready, become public and announce themselves to their
+ * author's followers (NEW_REEL, once per reel). Idempotent.
+ */
+export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
+	const media = mediaDb(env);
+	const asset = await media.query.assets.findFirst({ where: eq(assets.id, assetId), columns: { status: true, durationMs: true } });
+	if (!asset || (asset.status !== "ready" && asset.status !== "failed")) return;
+	const playback = asset.status === "ready" ? playbackJson(await videoPlayback(media, assetId)) : null;
+	const db = new RoutedDatabase(env);
+	try {
+		const outboxIds = await db.write((q) =>
+			q.transaction(async (tx) => {
+				const { rows } = await tx.execute<{ id: string; author_id: string; visible: boolean }>(sql`
+					UPDATE reels SET media_status = ${asset.status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
+						duration_ms = ${asset.durationMs}, updated_at = now()
+					WHERE video_asset_id = ${assetId} AND media_status <> ${asset.status}
+					RETURNING id, author_id, (hidden_at IS NULL) AS visible`);
+				const ids: string[] = [];
+				for (const reel of rows) {
+					if (asset.status !== "ready" || !reel.visible) continue;
+					ids.push(await enqueueEvent(tx, newReelEvent(reel.id, reel.author_id)));
+				}
+				return ids;
+			}),
+		);
+		await drainOutbox(env, outboxIds);
+	} finally {
+		await db.close();
+	}
+}
+
+export const newReelEvent = (reelId: string, authorId: string) => ({
+	to: { followersOf: authorId },
+	type: "NEW_REEL" as const,
+	data: { reelId, authorId },
+	dedupeKey: `new-reel:${reelId}`,
+});

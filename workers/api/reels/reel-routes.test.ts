@@ -1,0 +1,166 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, registerUser } from "../../test-support/api";
+import { seedAsset } from "../../test-support/assets";
+import { sampleJpeg } from "../../test-support/media";
+import { postReel, type Reel, sawWrite, setVideoStatus, videoOf } from "../../test-support/reels";
+import { setRole } from "../../test-support/roles";
+import { syncReelMedia } from "./reel-media";
+
+const json = async <T>(res: Response) => (await res.json()) as T;
+
+describe("POST /api/reels", () => {
+	it("posts a reel from your ready video, with hashtags from the caption", async () => {
+		const author = await registerUser("Author");
+		const video = await videoOf(author);
+		const res = await api("/api/reels", {
+			method: "POST",
+			token: author.accessToken,
+			json: { video_id: video.id, caption: "Morning #Dance at the #beach #dance" },
+		});
+		expect(res.status).toBe(201);
+		expect(res.headers.get("x-consistency-token")).toBeTruthy();
+		const reel = await json<Reel>(res);
+		expect(reel).toMatchObject({
+			caption: "Morning #Dance at the #beach #dance",
+			hashtags: ["dance", "beach"],
+			author: { id: author.user.id, name: "Author" },
+			video: { id: video.id, status: "ready" },
+			likeCount: 0,
+			liked: false,
+			hidden: false,
+		});
+	});
+
+	it("accepts the seed's {video_url, caption} for a /cdn URL you own, and is idempotent per video", async () => {
+		const author = await registerUser();
+		const video = await videoOf(author);
+		const first = await api("/api/reels", {
+			method: "POST",
+			token: author.accessToken,
+			json: { video_url: `/cdn/${video.key}`, caption: "hi" },
+		});
+		expect(first.status).toBe(201);
+		const again = await api("/api/reels", {
+			method: "POST",
+			token: author.accessToken,
+			json: { video_url: `https://reels.example/cdn/${video.key}`, caption: "hi", user_id: author.user.id },
+		});
+		expect(again.status).toBe(200);
+		expect((await json<Reel>(again)).id).toBe((await json<Reel>(first)).id);
+	});
+
+	it("refuses other people's videos, images, unknown ids, bad URLs, a foreign user_id and long captions", async () => {
+		const author = await registerUser();
+		const stranger = await registerUser();
+		const theirs = await videoOf(stranger);
+		const image = await seedAsset({ bytes: sampleJpeg(), kind: "image", ownerId: author.user.id });
+		const mine = await videoOf(author);
+		const post = (body: unknown) => api("/api/reels", { method: "POST", token: author.accessToken, json: body });
+		const cases: [unknown, number, string][] = [
+			[{ video_id: theirs.id }, 404, "video_not_found"],
+			[{ video_id: crypto.randomUUID() }, 404, "video_not_found"],
+			[{ video_url: `/cdn/${theirs.key}` }, 404, "video_not_found"],
+			[{ video_id: image.id }, 422, "not_a_video"],
+			[{ video_url: "https://evil.example/etc/passwd" }, 400, "invalid_video_url"],
+			[{ video_url: "/cdn/..%2Fsecret" }, 400, "invalid_key"],
+			[{ video_url: `/cdn/${mine.key}`, user_id: stranger.user.id }, 403, "user_mismatch"],
+			[{ video_id: mine.id, caption: "x".repeat(2201) }, 400, "validation_failed"],
+			[{ video_id: "not-a-uuid" }, 400, "validation_failed"],
+			[{}, 400, "validation_failed"],
+		];
+		for (const [body, status, code] of cases) {
+			const res = await post(body);
+			expect(res.status, JSON.stringify(body)).toBe(status);
+			expect(res.headers.get("content-type")).toMatch(/problem\+json/);
+			expect((await json<{ code: string }>(res)).code, JSON.stringify(body)).toBe(code);
+		}
+		expect((await api("/api/reels", { method: "POST", json: { video_id: mine.id } })).status).toBe(401);
+	});
+
+	it("keeps a reel unlisted until its video is ready, then lists it", async () => {
+		const author = await registerUser();
+		const video = await videoOf(author, "queued");
+		const res = await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id } });
+		expect(res.status, await res.clone().text()).toBe(201);
+		const seen = sawWrite(res.headers.get("x-consistency-token") ?? "");
+		const created = await json<Reel>(res);
+		expect(created.video.status).toBe("queued");
+		expect((await api(`/api/reels/${created.id}`, { headers: seen })).status).toBe(404);
+		expect((await api(`/api/reels/${created.id}`, { token: author.accessToken, headers: seen })).status).toBe(200);
+
+		await setVideoStatus(video.id, "ready");
+		await syncReelMedia(env, video.id);
+		const primary = { "x-consistency-token": "FFFFFFFF/FFFFFFFF" }; // later than anything: read on the primary
+		const listed = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: primary }));
+		expect(listed.video.status).toBe("ready");
+		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: primary }));
+		expect(page.items.map((r) => r.id)).toContain(created.id);
+	});
+});
+
+describe("GET /api/reels", () => {
+	it("lists newest first with a keyset cursor that never repeats a reel", async () => {
+		const author = await registerUser();
+		const posted = [await postReel(author), await postReel(author), await postReel(author)];
+		const mine = posted.map((r) => r.id);
+		const seen: string[] = [];
+		let cursor: string | null = null;
+		for (let i = 0; i < 200; i++) {
+			const res = await api(`/api/reels?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+				headers: sawWrite(posted[2]?.consistencyToken ?? ""),
+			});
+			expect(res.status).toBe(200);
+			const page: { items: Reel[]; nextCursor: string | null } = await json(res);
+			seen.push(...page.items.map((r) => r.id));
+			cursor = page.nextCursor;
+			if (!cursor || mine.every((id) => seen.includes(id))) break;
+		}
+		expect(new Set(seen).size).toBe(seen.length);
+		expect(seen.filter((id) => mine.includes(id))).toEqual([...mine].reverse());
+	});
+
+	it("answers a forged cursor or an out-of-range limit with a 400 problem", async () => {
+		for (const query of ["cursor=not-a-cursor", `cursor=${btoa("' OR 1=1 --")}`, "limit=0", "limit=101", "limit=abc"]) {
+			const res = await api(`/api/reels?${query}`);
+			expect(res.status, query).toBe(400);
+			expect(res.headers.get("content-type")).toMatch(/problem\+json/);
+		}
+	});
+
+	it("reads your own write back at once through the replica path with the consistency token", async () => {
+		const author = await registerUser();
+		const video = await videoOf(author);
+		const created = await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id, caption: "fresh" } });
+		const token = created.headers.get("x-consistency-token") ?? "";
+		const { id } = await json<Reel>(created);
+		const read = await api(`/api/reels/${id}`, { headers: { "x-consistency-token": token } });
+		expect(read.status).toBe(200);
+		expect(read.headers.get("x-db-read")).toMatch(/^(replica|primary; reason=replica_behind_token)$/);
+		expect((await json<Reel>(read)).caption).toBe("fresh");
+	});
+});
+
+describe("PATCH and DELETE /api/reels/:id", () => {
+	it("lets the author edit the caption (hashtags follow) and delete; others get 403, admins may", async () => {
+		const author = await registerUser();
+		const other = await registerUser();
+		const admin = await registerUser();
+		await setRole(admin.user.id, "admin");
+		const reel = await postReel(author, "old #one");
+
+		expect((await api(`/api/reels/${reel.id}`, { method: "PATCH", token: other.accessToken, json: { caption: "mine now" } })).status).toBe(
+			403,
+		);
+		const edited = await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption: "new #two" } });
+		expect(await json<Reel>(edited)).toMatchObject({ caption: "new #two", hashtags: ["two"] });
+		expect((await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption: 5 } })).status).toBe(400);
+
+		expect((await api(`/api/reels/${reel.id}`, { method: "DELETE", token: other.accessToken })).status).toBe(403);
+		const removed = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken });
+		expect(removed.status).toBe(204);
+		const deleted = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken });
+		expect(deleted.status).toBe(404); // already gone: deleting twice is harmless
+		expect((await api(`/api/reels/${reel.id}`, { headers: sawWrite(removed.headers.get("x-consistency-token") ?? "") })).status).toBe(404);
+	});
+});

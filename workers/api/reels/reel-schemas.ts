@@ -1,0 +1,83 @@
+import { z } from "@hono/zod-openapi";
+import { REEL_MEDIA_STATUSES } from "../../lib/postgres/schema";
+
+export const CAPTION_MAX = 2200;
+export const COMMENT_MAX = 1000;
+
+export const ReelIdParamSchema = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+const cdnPath = z.string().nullable();
+
+export const ReelSchema = z
+	.object({
+		id: z.uuid(),
+		caption: z.string(),
+		hashtags: z.array(z.string()),
+		author: z.object({ id: z.uuid(), name: z.string() }),
+		video: z.object({
+			id: z.uuid(),
+			status: z.enum(REEL_MEDIA_STATUSES).openapi({ description: "Listed publicly only once `ready`" }),
+			hls: cdnPath,
+			dash: cdnPath,
+			thumbnail: cdnPath,
+			poster: cdnPath,
+			storyboard: cdnPath,
+			duration: z.number().nullable().openapi({ description: "Seconds" }),
+		}),
+		likeCount: z.number().int(),
+		commentCount: z.number().int(),
+		viewCount: z.number().int(),
+		liked: z.boolean().openapi({ description: "Whether the caller likes it (false when anonymous)" }),
+		hidden: z.boolean().openapi({ description: "Hidden pending review (only its author and admins see it)" }),
+		createdAt: z.string().openapi({ format: "date-time" }),
+	})
+	.openapi("Reel");
+export type Reel = z.infer<typeof ReelSchema>;
+
+export const ReelPageSchema = z.object({ items: z.array(ReelSchema), nextCursor: z.string().nullable() }).openapi("ReelPage");
+
+const caption = z.string().max(CAPTION_MAX, `captions are at most ${CAPTION_MAX} characters`);
+
+export const CreateReelSchema = z
+	.union([
+		z.strictObject({ video_id: z.uuid(), caption: caption.optional() }),
+		z.strictObject({
+			video_url: z.string().min(1).max(1024).openapi({ description: "A /cdn/... URL of a video you uploaded (seed-compatible)" }),
+			caption: caption.optional(),
+			user_id: z.uuid().optional().openapi({ description: "Ignored unless it differs from you, which is a 403" }),
+		}),
+	])
+	.openapi("CreateReel");
+
+export const UpdateReelSchema = z.strictObject({ caption }).openapi("UpdateReel");
+
+export const LikeStateSchema = z.object({ liked: z.boolean(), likeCount: z.number().int() }).openapi("LikeState");
+
+export const CommentSchema = z
+	.object({
+		id: z.uuid(),
+		reelId: z.uuid(),
+		text: z.string(),
+		author: z.object({ id: z.uuid(), name: z.string() }),
+		createdAt: z.string().openapi({ format: "date-time" }),
+	})
+	.openapi("Comment");
+
+export const CreateCommentSchema = z
+	.strictObject({
+		text: z.string().trim().min(1, "a comment needs text").max(COMMENT_MAX, `comments are at most ${COMMENT_MAX} characters`),
+	})
+	.openapi("CreateComment");
+
+export const ReportSchema = z
+	.strictObject({
+		reason: z.enum(["spam", "nudity", "violence", "harassment", "hate", "copyright", "other"]),
+		detail: z.string().max(500).optional(),
+	})
+	.openapi("ReportReel");
+
+/** `#tag` in a caption: letters first, then letters, digits or underscores; stored lowercased. */
+export function hashtagsOf(text: string): string[] {
+	const tags = [...text.matchAll(/(?:^|[^\p{L}\p{N}_&])#(\p{L}[\p{L}\p{N}_]{0,49})/gu)].map((m) => (m[1] as string).toLowerCase());
+	return [...new Set(tags)].slice(0, 30);
+}

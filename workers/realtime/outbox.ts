@@ -1,0 +1,94 @@
+// The transactional outbox for events a write promises to send (NEW_REEL,
+// REEL_LIKED, NEW_FOLLOWER, NEW_COMMENT). The row is inserted in the same
+// transaction as the write, so a committed like always has its event; it is
+// delivered right after the response (waitUntil) and, should that be cut
+// short, by the every-minute cron. publish()'s dedupe key (the outbox id,
+// or a key the feature chose) makes a second delivery of the same row a no-op.
+import { sql } from "drizzle-orm";
+import { uuidv7 } from "../lib/ids/uuidv7";
+import { logger } from "../lib/observability/logger";
+import { type Db, RoutedDatabase } from "../lib/postgres/routed-database";
+import { outbox } from "../lib/postgres/schema";
+import type { UserEventType } from "./events";
+import { publish } from "./publish";
+
+export interface OutboxMessage {
+	/** Explicit recipients, or every follower of a user (resolved when delivered). */
+	to: { userIds: string[] } | { followersOf: string };
+	type: UserEventType;
+	data: unknown;
+	/** At most one delivery per recipient per key; defaults to the outbox row id. */
+	dedupeKey?: string;
+}
+
+/** A claimed row stays claimed this long; a drain that dies leaves it for the next one. */
+const CLAIM_SECONDS = 60;
+const DRAIN_BATCH = 50;
+const FOLLOWER_PAGE = 5000;
+
+/** Adds a message inside the caller's transaction; returns its id for `drainOutbox`. */
+export async function enqueueEvent(tx: Pick<Db, "insert">, message: OutboxMessage): Promise<string> {
+	const id = uuidv7();
+	await tx.insert(outbox).values({ id, payload: message });
+	return id;
+}
+
+async function recipients(db: RoutedDatabase, to: OutboxMessage["to"]): Promise<string[]> {
+	if ("userIds" in to) return to.userIds;
+	// The primary: a follow made a moment ago must not miss the reel it was made for.
+	const ids: string[] = [];
+	let after = "00000000-0000-0000-0000-000000000000";
+	for (;;) {
+		const page = await db.readFromPrimary((q) =>
+			q.execute<{ follower_id: string }>(
+				sql`SELECT follower_id FROM follows WHERE followee_id = ${to.followersOf} AND follower_id > ${after} ORDER BY follower_id LIMIT ${FOLLOWER_PAGE}`,
+			),
+		);
+		ids.push(...page.rows.map((r) => r.follower_id));
+		const last = page.rows.at(-1);
+		if (!last || page.rows.length < FOLLOWER_PAGE) return ids;
+		after = last.follower_id;
+	}
+}
+
+/**
+ * Delivers outbox rows: the given ids, or (from the cron) every row not
+ * claimed by a live drain. Never throws: what fails stays for the next drain.
+ */
+export async function drainOutbox(env: Env, ids?: string[]): Promise<number> {
+	if (ids && ids.length === 0) return 0;
+	const db = new RoutedDatabase(env);
+	let delivered = 0;
+	try {
+		const claimed = await db.write((q) =>
+			q.execute<{ id: string; payload: OutboxMessage; attempts: number }>(sql`
+				UPDATE outbox SET locked_until = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
+				WHERE id IN (
+					SELECT id FROM outbox
+					WHERE (locked_until IS NULL OR locked_until < now()) ${ids ? sql`AND id = ANY(${sql.param(ids)}::uuid[])` : sql``}
+					ORDER BY id LIMIT ${DRAIN_BATCH} FOR UPDATE SKIP LOCKED)
+				RETURNING id, payload, attempts`),
+		);
+		for (const row of claimed.rows) {
+			try {
+				const m = row.payload;
+				await publish(
+					env,
+					db,
+					{ userIds: await recipients(db, m.to) },
+					{ type: m.type, data: m.data },
+					{ dedupeKey: m.dedupeKey ?? row.id },
+				);
+				await db.write((q) => q.execute(sql`DELETE FROM outbox WHERE id = ${row.id}`));
+				delivered++;
+			} catch (err) {
+				logger.warn("outbox_delivery_failed", { id: row.id, attempts: row.attempts, error: (err as Error).message });
+			}
+		}
+	} catch (err) {
+		logger.warn("outbox_drain_failed", { error: (err as Error).message });
+	} finally {
+		await db.close();
+	}
+	return delivered;
+}

@@ -1,0 +1,32 @@
+// The Worker's `scheduled()` entry: one job per cron expression in
+// wrangler.toml [triggers]. Each job is idempotent; a missed run is caught up by the next.
+import { refreshTrending } from "./api/feed/trending";
+import { sweepViews } from "./api/reels/sweep-views";
+import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
+import { logger } from "./lib/observability/logger";
+import { drainOutbox } from "./realtime/outbox";
+
+export const CRONS = {
+	/** Hourly: resumable uploads nobody finished. */
+	hourly: "17 * * * *",
+	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows. */
+	everyMinute: "* * * * *",
+	/** Every five minutes: a new trending ranking. */
+	everyFiveMinutes: "*/5 * * * *",
+} as const;
+
+export async function runScheduled(cron: string, env: Env): Promise<void> {
+	switch (cron) {
+		case CRONS.hourly:
+			await cleanupAbandonedUploads(env);
+			return;
+		case CRONS.everyMinute:
+			await Promise.all([drainOutbox(env), sweepViews(env)]);
+			return;
+		case CRONS.everyFiveMinutes:
+			await refreshTrending(env);
+			return;
+		default:
+			logger.error("unknown_cron", { cron });
+	}
+}

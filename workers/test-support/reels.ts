@@ -1,0 +1,41 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { mediaDb } from "../lib/media-db/media-db";
+import { assets } from "../lib/media-db/schema";
+import { api, registerUser, type Session } from "./api";
+import { seedAsset } from "./assets";
+import { sampleVideo } from "./media";
+
+export type Reel = {
+	id: string;
+	caption: string;
+	hashtags: string[];
+	likeCount: number;
+	commentCount: number;
+	viewCount: number;
+	liked: boolean;
+	hidden: boolean;
+	author: { id: string; name: string };
+	video: { id: string; status: string; hls: string | null };
+};
+
+/** A video asset of `owner` in D1 and R2 (as an upload leaves it), in `status`. */
+export const videoOf = (owner: Session, status: "queued" | "ready" = "ready") =>
+	seedAsset({ bytes: sampleVideo(), kind: "video", status, ownerId: owner.user.id });
+
+/** Posts a reel on a fresh ready video of `owner`; returns the reel and the consistency token that makes it visible. */
+export async function postReel(owner: Session, caption = "a reel"): Promise<Reel & { consistencyToken: string }> {
+	const video = await videoOf(owner);
+	const res = await api("/api/reels", { method: "POST", token: owner.accessToken, json: { video_id: video.id, caption } });
+	if (res.status !== 201) throw new Error(`posting a reel failed: ${res.status} ${await res.text()}`);
+	return { ...((await res.json()) as Reel), consistencyToken: res.headers.get("x-consistency-token") ?? "" };
+}
+
+/** Headers that make a read see the write that returned `consistencyToken`. */
+export const sawWrite = (consistencyToken: string) => ({ "x-consistency-token": consistencyToken });
+
+/** A registered user with a display name unique to this run (search tests match on names). */
+export const person = (name = "Person") => registerUser(`${name} ${crypto.randomUUID().slice(0, 8)}`);
+
+export const setVideoStatus = (assetId: string, status: "ready" | "failed") =>
+	mediaDb(env).update(assets).set({ status }).where(eq(assets.id, assetId));
