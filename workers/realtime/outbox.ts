@@ -7,7 +7,7 @@
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
-import { type Db, RoutedDatabase } from "../lib/postgres/routed-database";
+import { type Db, type RoutedDatabase, withDatabase } from "../lib/postgres/routed-database";
 import { outbox } from "../lib/postgres/schema";
 import type { UserEventType } from "./events";
 import { publish } from "./publish";
@@ -57,38 +57,33 @@ async function recipients(db: RoutedDatabase, to: OutboxMessage["to"]): Promise<
  */
 export async function drainOutbox(env: Env, ids?: string[]): Promise<number> {
 	if (ids && ids.length === 0) return 0;
-	const db = new RoutedDatabase(env);
-	let delivered = 0;
 	try {
-		const claimed = await db.write((q) =>
-			q.execute<{ id: string; payload: OutboxMessage; attempts: number }>(sql`
-				UPDATE outbox SET locked_until = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
-				WHERE id IN (
-					SELECT id FROM outbox
-					WHERE (locked_until IS NULL OR locked_until < now()) ${ids ? sql`AND id = ANY(${sql.param(ids)}::uuid[])` : sql``}
-					ORDER BY id LIMIT ${DRAIN_BATCH} FOR UPDATE SKIP LOCKED)
-				RETURNING id, payload, attempts`),
-		);
-		for (const row of claimed.rows) {
-			try {
-				const m = row.payload;
-				await publish(
-					env,
-					db,
-					{ userIds: await recipients(db, m.to) },
-					{ type: m.type, data: m.data },
-					{ dedupeKey: m.dedupeKey ?? row.id },
-				);
-				await db.write((q) => q.execute(sql`DELETE FROM outbox WHERE id = ${row.id}`));
-				delivered++;
-			} catch (err) {
-				logger.warn("outbox_delivery_failed", { id: row.id, attempts: row.attempts, error: (err as Error).message });
+		return await withDatabase(env, async (db) => {
+			const claimed = await db.write((q) =>
+				q.execute<{ id: string; payload: OutboxMessage; attempts: number }>(sql`
+					UPDATE outbox SET locked_until = now() + make_interval(secs => ${CLAIM_SECONDS}), attempts = attempts + 1
+					WHERE id IN (
+						SELECT id FROM outbox
+						WHERE (locked_until IS NULL OR locked_until < now()) ${ids ? sql`AND id = ANY(${sql.param(ids)}::uuid[])` : sql``}
+						ORDER BY id LIMIT ${DRAIN_BATCH} FOR UPDATE SKIP LOCKED)
+					RETURNING id, payload, attempts`),
+			);
+			let delivered = 0;
+			for (const row of claimed.rows) {
+				try {
+					const m = row.payload;
+					const to = { userIds: await recipients(db, m.to) };
+					await publish(env, db, to, { type: m.type, data: m.data }, { dedupeKey: m.dedupeKey ?? row.id });
+					await db.write((q) => q.execute(sql`DELETE FROM outbox WHERE id = ${row.id}`));
+					delivered++;
+				} catch (err) {
+					logger.warn("outbox_delivery_failed", { id: row.id, attempts: row.attempts, error: (err as Error).message });
+				}
 			}
-		}
+			return delivered;
+		});
 	} catch (err) {
 		logger.warn("outbox_drain_failed", { error: (err as Error).message });
-	} finally {
-		await db.close();
+		return 0;
 	}
-	return delivered;
 }

@@ -1,15 +1,12 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { RoutedDatabase } from "../lib/postgres/routed-database";
+import { withDatabase } from "../lib/postgres/routed-database";
 import { users } from "../lib/postgres/schema";
 
 /** Sets a user's role directly in Postgres; returns the consistency token that makes the change visible to the next request. */
 export async function setRole(userId: string, role: "user" | "creator" | "admin"): Promise<string> {
-	const db = new RoutedDatabase(env);
-	try {
+	return withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
 		return db.consistencyToken() ?? "";
-	} finally {
-		await db.close();
-	}
+	});
 }

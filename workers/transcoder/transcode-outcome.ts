@@ -7,7 +7,7 @@ import { syncReelMedia } from "../api/reels/reel-media";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { videoPlayback } from "../lib/media-db/video-playback";
-import { RoutedDatabase } from "../lib/postgres/routed-database";
+import { withDatabase } from "../lib/postgres/routed-database";
 import { publish } from "../realtime/publish";
 
 export const nowSql = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
@@ -29,13 +29,8 @@ export function failureReason(code: string, transcoderMessage?: string): string 
 	);
 }
 
-async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof publish>[3], dedupeKey: string) {
-	const pg = new RoutedDatabase(env);
-	try {
-		await publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey });
-	} finally {
-		await pg.close();
-	}
+async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof publish>[3], dedupeKey?: string) {
+	await withDatabase(env, (pg) => publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey }));
 }
 
 /** Marks the asset ready (only from `processing` under this delivery's lease) and tells the uploader once. */
@@ -99,12 +94,7 @@ export async function announceFailed(env: Env, db: MediaDb, asset: { id: string;
 	);
 }
 
-/** Progress is a hint: it never fails the job. */
+/** Progress is a hint: the consumer logs a failure here and carries on. */
 export async function tellProgress(env: Env, ownerId: string, assetId: string, progress: number): Promise<void> {
-	const pg = new RoutedDatabase(env);
-	try {
-		await publish(env, pg, { userIds: [ownerId] }, { type: "TRANSCODE_PROGRESS", data: { assetId, progress } });
-	} finally {
-		await pg.close();
-	}
+	await tellUploader(env, ownerId, { type: "TRANSCODE_PROGRESS", data: { assetId, progress } });
 }

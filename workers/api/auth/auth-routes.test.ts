@@ -1,21 +1,16 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { withDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
 import { api, GOOD_PASSWORD, registerUser, type Session, uniqueEmail } from "../../test-support/api";
 import { setRole } from "../../test-support/roles";
 
 async function countUsersWithEmail(email: string): Promise<number> {
-	const db = new RoutedDatabase(env);
-	try {
-		const [row] = await db.write((q) =>
-			q.select({ n: sql<number>`count(*)::int` }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`),
-		);
-		return row?.n ?? 0;
-	} finally {
-		await db.close();
-	}
+	const [row] = await withDatabase(env, (db) =>
+		db.write((q) => q.select({ n: sql<number>`count(*)::int` }).from(users).where(sql`lower(${users.email}) = ${email.toLowerCase()}`)),
+	);
+	return row?.n ?? 0;
 }
 
 describe("register and login", () => {

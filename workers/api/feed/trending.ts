@@ -6,8 +6,7 @@
 // (Hacker News-style gravity: engagement counts, age wears it down), over
 // playable, visible reels of the last 30 days, top 1000.
 import { sql } from "drizzle-orm";
-import type { Db } from "../../lib/postgres/routed-database";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { type Db, withDatabase } from "../../lib/postgres/routed-database";
 
 export const TRENDING_SIZE = 1000;
 
@@ -31,10 +30,5 @@ export async function computeTrending(q: Db): Promise<number> {
 
 /** The cron's entry. */
 export async function refreshTrending(env: Env): Promise<number> {
-	const db = new RoutedDatabase(env);
-	try {
-		return await db.write((q) => computeTrending(q));
-	} finally {
-		await db.close();
-	}
+	return withDatabase(env, (db) => db.write((q) => computeTrending(q)));
 }

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { withDatabase } from "../../lib/postgres/routed-database";
 import { publish } from "../../realtime/publish";
 import { api, registerUser } from "../../test-support/api";
 import { setRole } from "../../test-support/roles";
@@ -12,13 +12,10 @@ type Page = {
 };
 
 async function notify(userId: string, count: number) {
-	const db = new RoutedDatabase(env);
-	try {
+	return withDatabase(env, async (db) => {
 		for (let n = 1; n <= count; n++) await publish(env, db, { userIds: [userId] }, { type: "NEW_FOLLOWER", data: { n } });
 		return db.consistencyToken() ?? "";
-	} finally {
-		await db.close();
-	}
+	});
 }
 
 describe("/api/notifications (the offline inbox)", () => {

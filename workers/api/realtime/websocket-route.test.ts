@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { withDatabase } from "../../lib/postgres/routed-database";
 import { publish } from "../../realtime/publish";
 import { ringFor } from "../../realtime/ring-config";
 import { api, registerUser, type Session } from "../../test-support/api";
@@ -10,12 +10,7 @@ const upgrade = { upgrade: "websocket" };
 const connect = async (token: string, query = "") => openedSocket(await api(`/ws?token=${token}${query}`, { headers: upgrade }));
 
 async function send(userIds: string[], type: "NEW_REEL" | "REEL_LIKED", data: unknown) {
-	const db = new RoutedDatabase(env);
-	try {
-		return await publish(env, db, { userIds }, { type, data });
-	} finally {
-		await db.close();
-	}
+	return withDatabase(env, (db) => publish(env, db, { userIds }, { type, data }));
 }
 
 /** Two users the ring puts on different shards. */
@@ -103,12 +98,8 @@ describe("GET /ws", () => {
 		const a = await connect(alice.accessToken, `&topics=${topic}`);
 		const b = await connect(bob.accessToken, `&topics=${topic},other`);
 		const outsider = await connect((await registerUser()).accessToken);
-		const db = new RoutedDatabase(env);
-		try {
-			expect(await publish(env, db, { topic }, { type: "ANNOUNCEMENT", data: { text: "hello" } })).toEqual({ stored: 0, delivered: 2 });
-		} finally {
-			await db.close();
-		}
+		const sent = await withDatabase(env, (db) => publish(env, db, { topic }, { type: "ANNOUNCEMENT", data: { text: "hello" } }));
+		expect(sent).toEqual({ stored: 0, delivered: 2 });
 		await until(() => a.received.length === 1 && b.received.length === 1);
 		expect(a.received[0]).toMatchObject({ type: "ANNOUNCEMENT", data: { text: "hello" } });
 		expect(outsider.received).toEqual([]);

@@ -1,18 +1,15 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { withDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
 import type { PublicProfile } from "./user-schemas";
 
 async function createUser() {
 	const id = crypto.randomUUID();
-	const db = new RoutedDatabase(env);
-	try {
+	return withDatabase(env, async (db) => {
 		await db.write((q) => q.insert(users).values({ id, email: `${id}@Example.test`, name: "Ada", bio: "writes engines" }));
 		return { id, token: db.consistencyToken() ?? "" };
-	} finally {
-		await db.close();
-	}
+	});
 }
 
 describe("GET /api/users/:id", () => {

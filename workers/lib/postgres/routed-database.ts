@@ -152,3 +152,18 @@ export class RoutedDatabase {
 		return this.replica;
 	}
 }
+
+/**
+ * A RoutedDatabase for work outside a request (queue consumers, crons,
+ * tests), closed however `fn` ends. Requests get theirs from the postgres() middleware.
+ *
+ * @example const n = await withDatabase(env, (db) => db.write((q) => q.delete(outbox)));
+ */
+export async function withDatabase<T>(env: Env, fn: (db: RoutedDatabase) => Promise<T>): Promise<T> {
+	const db = new RoutedDatabase(env);
+	try {
+		return await fn(db);
+	} finally {
+		await db.close();
+	}
+}
