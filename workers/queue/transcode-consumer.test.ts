@@ -1,15 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
+import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../index";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, renditions } from "../lib/media-db/schema";
-import { connect } from "../lib/postgres/connect";
-import { notifications } from "../lib/postgres/schema";
 import { registerUser } from "../test-support/api";
 import { seedAsset } from "../test-support/assets";
+import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
 import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
@@ -33,18 +31,6 @@ async function uploadedVideo(bytes: Uint8Array = sampleVideo()) {
 	const owner = await registerUser("Uploader");
 	const { id, key } = await seedAsset({ bytes, kind: "video", status: "queued", ownerId: owner.user.id });
 	return { id, key, ownerId: owner.user.id, job: { kind: "transcode", assetId: id, sourceKey: key } };
-}
-
-async function eventsOf(userId: string, type: string) {
-	const client = await connect(env.HYPERDRIVE, "primary", 5_000);
-	try {
-		return await drizzle(client)
-			.select()
-			.from(notifications)
-			.where(and(eq(notifications.userId, userId), eq(notifications.type, type)));
-	} finally {
-		await client.end();
-	}
 }
 
 async function derivedObjects(sourceKey: string) {
@@ -90,7 +76,7 @@ describe("transcode-jobs consumer", () => {
 			expect.objectContaining({ width: 180, height: 320, playlistKey: `${prefix}/hls/0/playlist.m3u8` }),
 		]);
 
-		const ready = await eventsOf(v.ownerId, "TRANSCODE_READY");
+		const ready = await inboxOf(v.ownerId, "TRANSCODE_READY");
 		expect(ready.map((n) => n.data)).toEqual([
 			{
 				assetId: v.id,
@@ -126,7 +112,7 @@ describe("transcode-jobs consumer", () => {
 		expect(third.explicitAcks).toHaveLength(1);
 		// Not rewritten: the same objects with the same upload times.
 		expect(await derivedObjects(v.key)).toEqual(outputs);
-		expect(await eventsOf(v.ownerId, "TRANSCODE_READY")).toHaveLength(1);
+		expect(await inboxOf(v.ownerId, "TRANSCODE_READY")).toHaveLength(1);
 		expect((await assetRow(v.id))?.status).toBe("ready");
 	});
 
@@ -139,7 +125,7 @@ describe("transcode-jobs consumer", () => {
 		expect(row).toMatchObject({ status: "failed", errorCode: "unreadable_media" });
 		expect(row?.error).toMatch(/not a video we can read/);
 		await deliver(v.job); // a redelivery changes nothing
-		const failed = await eventsOf(v.ownerId, "TRANSCODE_FAILED");
+		const failed = await inboxOf(v.ownerId, "TRANSCODE_FAILED");
 		expect(failed.map((n) => n.data)).toEqual([{ assetId: v.id, code: "unreadable_media", error: row?.error }]);
 	});
 
@@ -224,7 +210,7 @@ describe("transcode-jobs-dlq consumer", () => {
 		await mediaDb(env).update(assets).set({ status: "processing" }).where(eq(assets.id, v.id));
 		expect((await deadLetter(v.job)).explicitAcks).toEqual(["d1"]);
 		expect(await assetRow(v.id)).toMatchObject({ status: "failed", errorCode: "transcode_retries_exhausted" });
-		expect(await eventsOf(v.ownerId, "TRANSCODE_FAILED")).toHaveLength(1);
+		expect(await inboxOf(v.ownerId, "TRANSCODE_FAILED")).toHaveLength(1);
 	});
 
 	it("never downgrades an asset that became ready in the meantime", async () => {
@@ -232,6 +218,6 @@ describe("transcode-jobs-dlq consumer", () => {
 		await mediaDb(env).update(assets).set({ status: "ready" }).where(eq(assets.id, v.id));
 		await deadLetter(v.job);
 		expect((await assetRow(v.id))?.status).toBe("ready");
-		expect(await eventsOf(v.ownerId, "TRANSCODE_FAILED")).toEqual([]);
+		expect(await inboxOf(v.ownerId, "TRANSCODE_FAILED")).toEqual([]);
 	});
 });

@@ -34,6 +34,11 @@ export async function postReel(owner: Session, caption = "a reel"): Promise<Reel
 /** Headers that make a read see the write that returned `consistencyToken`. */
 export const sawWrite = (consistencyToken: string) => ({ "x-consistency-token": consistencyToken });
 
+/** A token later than any write: the read goes to the primary. */
+export const ON_PRIMARY = sawWrite("FFFFFFFF/FFFFFFFF");
+
+export const json = async <T>(res: Response) => (await res.json()) as T;
+
 /** A registered user with a display name unique to this run (search tests match on names). */
 export const person = (name = "Person") => registerUser(`${name} ${crypto.randomUUID().slice(0, 8)}`);
 

@@ -1,30 +1,11 @@
 // Follows, the feed, hashtags, search and moderation, against the real primary + replica.
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { notifications } from "../../lib/postgres/schema";
 import { api, type Session } from "../../test-support/api";
-import { person, postReel, type Reel, sawWrite } from "../../test-support/reels";
+import { inboxOf } from "../../test-support/inbox";
+import { json, ON_PRIMARY, person, postReel, type Reel, sawWrite } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 import { refreshTrending } from "./trending";
-
-const json = async <T>(res: Response) => (await res.json()) as T;
-const PRIMARY = sawWrite("FFFFFFFF/FFFFFFFF");
-
-async function inbox(userId: string, type: string) {
-	const db = new RoutedDatabase(env);
-	try {
-		return await db.readFromPrimary((q) =>
-			q
-				.select()
-				.from(notifications)
-				.where(and(eq(notifications.userId, userId), eq(notifications.type, type))),
-		);
-	} finally {
-		await db.close();
-	}
-}
 
 const follow = (who: Session, target: string, method: "POST" | "DELETE" = "POST") =>
 	api(`/api/users/${target}/follow`, { method, token: who.accessToken });
@@ -38,20 +19,22 @@ describe("follows", () => {
 		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, followerCount: 3 });
 
 		const first = await json<{ items: { id: string }[]; nextCursor: string }>(
-			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: PRIMARY }),
+			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: ON_PRIMARY }),
 		);
 		const second = await json<{ items: { id: string }[]; nextCursor: null }>(
-			await api(`/api/users/${creator.user.id}/followers?limit=2&cursor=${first.nextCursor}`, { headers: PRIMARY }),
+			await api(`/api/users/${creator.user.id}/followers?limit=2&cursor=${first.nextCursor}`, { headers: ON_PRIMARY }),
 		);
 		expect([...first.items, ...second.items].map((u) => u.id)).toEqual(fans.map((f) => f.user.id).reverse());
 		expect(second.nextCursor).toBeNull();
-		const following = await json<{ items: { id: string }[] }>(await api(`/api/users/${fans[1]?.user.id}/following`, { headers: PRIMARY }));
+		const following = await json<{ items: { id: string }[] }>(
+			await api(`/api/users/${fans[1]?.user.id}/following`, { headers: ON_PRIMARY }),
+		);
 		expect(following.items.map((u) => u.id)).toEqual([creator.user.id]);
 
 		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
 		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
 		await follow(fans[2] as Session, creator.user.id); // again: no second NEW_FOLLOWER from this fan
-		expect(await inbox(creator.user.id, "NEW_FOLLOWER")).toHaveLength(3);
+		expect(await inboxOf(creator.user.id, "NEW_FOLLOWER")).toHaveLength(3);
 	});
 
 	it("refuses following yourself or nobody, and bad cursors", async () => {
@@ -88,7 +71,7 @@ describe("feed", () => {
 		const items: (Reel & { source: string })[] = [];
 		let cursor: string | null = null;
 		for (let i = 0; i < 400 && (i === 0 || cursor); i++) {
-			const res = await api(`/api/feed?limit=5${cursor ? `&cursor=${cursor}` : ""}`, { token: viewer.accessToken, headers: PRIMARY });
+			const res = await api(`/api/feed?limit=5${cursor ? `&cursor=${cursor}` : ""}`, { token: viewer.accessToken, headers: ON_PRIMARY });
 			expect(res.status).toBe(200);
 			const page = await json<{ items: (Reel & { source: string })[]; nextCursor: string | null }>(res);
 			items.push(...page.items);
@@ -167,20 +150,22 @@ describe("moderation", () => {
 		expect((await report(reporters[0] as Session)).status).toBe(202);
 		expect((await report(reporters[0] as Session)).status).toBe(202); // a second report by the same person counts once
 		expect((await report(reporters[1] as Session)).status).toBe(202);
-		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(200);
+		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(200);
 		expect((await report(reporters[2] as Session)).status).toBe(202);
-		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(404);
+		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(404);
 		expect((await report(reporters[2] as Session)).status).toBe(404);
-		expect(await json(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: PRIMARY }))).toMatchObject({ hidden: true });
+		expect(await json(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: ON_PRIMARY }))).toMatchObject({
+			hidden: true,
+		});
 
 		expect((await api("/api/admin/reels/reported", { token: author.accessToken })).status).toBe(403);
 		const listed = await json<{ items: (Reel & { reportCount: number })[] }>(
-			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: PRIMARY }),
+			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: ON_PRIMARY }),
 		);
 		expect(listed.items.find((r) => r.id === reel.id)).toMatchObject({ hidden: true, reportCount: 3 });
 		const restored = await api(`/api/admin/reels/${reel.id}/restore`, { method: "POST", token: admin.accessToken });
 		expect(await json(restored)).toMatchObject({ hidden: false });
-		expect((await api(`/api/reels/${reel.id}`, { headers: PRIMARY })).status).toBe(200);
+		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(200);
 		expect(
 			(await api(`/api/reels/${reel.id}/report`, { method: "POST", token: author.accessToken, json: { reason: "nope" } })).status,
 		).toBe(400);
@@ -193,6 +178,6 @@ describe("NEW_REEL", () => {
 		const fan = await person();
 		await follow(fan, creator.user.id);
 		const reel = await postReel(creator, "for my fans");
-		expect((await inbox(fan.user.id, "NEW_REEL")).map((n) => n.data)).toEqual([{ reelId: reel.id, authorId: creator.user.id }]);
+		expect((await inboxOf(fan.user.id, "NEW_REEL")).map((n) => n.data)).toEqual([{ reelId: reel.id, authorId: creator.user.id }]);
 	});
 });

@@ -1,28 +1,8 @@
-import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { notifications } from "../../lib/postgres/schema";
 import { api, registerUser, type Session } from "../../test-support/api";
-import { postReel, type Reel, sawWrite } from "../../test-support/reels";
+import { inboxOf } from "../../test-support/inbox";
+import { json, ON_PRIMARY, postReel, type Reel } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
-
-const json = async <T>(res: Response) => (await res.json()) as T;
-const PRIMARY = sawWrite("FFFFFFFF/FFFFFFFF");
-
-async function inbox(userId: string, type: string) {
-	const db = new RoutedDatabase(env);
-	try {
-		return await db.readFromPrimary((q) =>
-			q
-				.select()
-				.from(notifications)
-				.where(and(eq(notifications.userId, userId), eq(notifications.type, type))),
-		);
-	} finally {
-		await db.close();
-	}
-}
 
 const like = (reelId: string, who: Session, method: "POST" | "DELETE" = "POST") =>
 	api(`/api/reels/${reelId}/like`, { method, token: who.accessToken });
@@ -34,16 +14,16 @@ describe("likes", () => {
 		const reel = await postReel(author);
 		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
 		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
-		const seen = await json<Reel>(await api(`/api/reels/${reel.id}`, { token: fan.accessToken, headers: PRIMARY }));
+		const seen = await json<Reel>(await api(`/api/reels/${reel.id}`, { token: fan.accessToken, headers: ON_PRIMARY }));
 		expect(seen).toMatchObject({ likeCount: 1, liked: true });
 		expect(await json(await like(reel.id, fan, "DELETE"))).toEqual({ liked: false, likeCount: 0 });
 		expect(await json(await like(reel.id, fan, "DELETE"))).toEqual({ liked: false, likeCount: 0 });
 		await like(reel.id, fan); // liked again: no second REEL_LIKED
-		const events = await inbox(author.user.id, "REEL_LIKED");
+		const events = await inboxOf(author.user.id, "REEL_LIKED");
 		expect(events.map((e) => e.data)).toEqual([{ reelId: reel.id, userId: fan.user.id, likeCount: 1 }]);
 		// Your own like does not notify you.
 		await like(reel.id, author);
-		expect(await inbox(author.user.id, "REEL_LIKED")).toHaveLength(1);
+		expect(await inboxOf(author.user.id, "REEL_LIKED")).toHaveLength(1);
 	});
 
 	it("stays exact when 50 people like at once", { timeout: 60_000 }, async () => {
@@ -56,10 +36,10 @@ describe("likes", () => {
 		const counts = await Promise.all(results.map((r) => json<{ likeCount: number }>(r)));
 		// Every answer is a distinct step of the count: no update was lost or double-counted.
 		expect(counts.map((c) => c.likeCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: PRIMARY }))).likeCount).toBe(50);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).likeCount).toBe(50);
 		const again = await Promise.all(fans.slice(0, 10).map((f) => like(reel.id, f, "DELETE")));
 		expect(again.every((r) => r.status === 200)).toBe(true);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: PRIMARY }))).likeCount).toBe(40);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).likeCount).toBe(40);
 	});
 
 	it("answers 404 for a missing, malformed-free or hidden reel, and 401 when anonymous", async () => {
@@ -115,15 +95,15 @@ describe("comments", () => {
 		expect((await json<{ id: string }>(retried)).id).toBe((await json<{ id: string }>(second)).id);
 
 		const page = await json<{ items: { text: string; author: { name: string } }[]; nextCursor: string | null }>(
-			await api(`/api/reels/${reel.id}/comments?limit=1`, { headers: PRIMARY }),
+			await api(`/api/reels/${reel.id}/comments?limit=1`, { headers: ON_PRIMARY }),
 		);
 		expect(page.items).toEqual([expect.objectContaining({ text: "second", author: expect.objectContaining({ name: "Commenter" }) })]);
 		const rest = await json<{ items: { text: string }[] }>(
-			await api(`/api/reels/${reel.id}/comments?cursor=${page.nextCursor}`, { headers: PRIMARY }),
+			await api(`/api/reels/${reel.id}/comments?cursor=${page.nextCursor}`, { headers: ON_PRIMARY }),
 		);
 		expect(rest.items.map((c) => c.text)).toEqual(["first!"]);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: PRIMARY }))).commentCount).toBe(2);
-		expect(await inbox(author.user.id, "NEW_COMMENT")).toHaveLength(2);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).commentCount).toBe(2);
+		expect(await inboxOf(author.user.id, "NEW_COMMENT")).toHaveLength(2);
 	});
 
 	it("refuses empty or long comments and comments on missing reels", async () => {
@@ -158,6 +138,6 @@ describe("comments", () => {
 		expect((await del(a, fan)).status).toBe(404);
 		expect((await del(await comment(), author)).status).toBe(204);
 		expect((await del(await comment(), admin)).status).toBe(204);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: PRIMARY }))).commentCount).toBe(0);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).commentCount).toBe(0);
 	});
 });

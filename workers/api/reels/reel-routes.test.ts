@@ -3,11 +3,9 @@ import { describe, expect, it } from "vitest";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
-import { postReel, type Reel, sawWrite, setVideoStatus, videoOf } from "../../test-support/reels";
+import { json, ON_PRIMARY, postReel, type Reel, sawWrite, setVideoStatus, videoOf } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 import { syncReelMedia } from "./reel-media";
-
-const json = async <T>(res: Response) => (await res.json()) as T;
 
 describe("POST /api/reels", () => {
 	it("posts a reel from your ready video, with hashtags from the caption", async () => {
@@ -91,10 +89,9 @@ describe("POST /api/reels", () => {
 
 		await setVideoStatus(video.id, "ready");
 		await syncReelMedia(env, video.id);
-		const primary = { "x-consistency-token": "FFFFFFFF/FFFFFFFF" }; // later than anything: read on the primary
-		const listed = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: primary }));
+		const listed = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: ON_PRIMARY }));
 		expect(listed.video.status).toBe("ready");
-		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: primary }));
+		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: ON_PRIMARY }));
 		expect(page.items.map((r) => r.id)).toContain(created.id);
 	});
 });
