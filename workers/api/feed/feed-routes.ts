@@ -12,6 +12,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { jsonContent } from "../../lib/http/json-content";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { type ReelRow, selectReels, toReel, VISIBLE } from "../reels/reel-cards";
 import { ReelPageSchema, ReelSchema } from "../reels/reel-schemas";
@@ -131,7 +132,6 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 				limit: limit + 1,
 			}),
 		);
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
-		return c.json({ items: page.map(toReel), nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null }, 200);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	});

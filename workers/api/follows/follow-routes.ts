@@ -7,6 +7,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
 import { decodeCursor, encodeCursor, PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import type { Db } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -88,13 +89,9 @@ function listFollows(which: "followers" | "following") {
 			return { rows: page.rows, exists: found };
 		});
 		if (!exists) throw userNotFound();
-		const items = rows.slice(0, limit);
-		const last = items.at(-1);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeCursor({ createdAt: new Date(r.created_at), id: r.id }));
 		return c.json(
-			{
-				items: items.map((r) => ({ id: r.id, name: r.name, followedAt: new Date(r.created_at).toISOString() })),
-				nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.created_at), id: last.id }) : null,
-			},
+			{ items: items.map((r) => ({ id: r.id, name: r.name, followedAt: new Date(r.created_at).toISOString() })), nextCursor },
 			200,
 		);
 	});

@@ -5,6 +5,7 @@ import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { notifications } from "../../lib/postgres/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
@@ -86,18 +87,17 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
 					.where(and(eq(notifications.userId, userId), isNull(notifications.readAt))),
 			]),
 		);
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
+		const { items, nextCursor } = pageOf(rows, limit, (n) => encodeIdCursor(n.id));
 		return c.json(
 			{
-				items: page.map((n) => ({
+				items: items.map((n) => ({
 					id: n.id,
 					type: n.type,
 					data: n.data,
 					createdAt: n.createdAt.toISOString(),
 					readAt: n.readAt?.toISOString() ?? null,
 				})),
-				nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null,
+				nextCursor,
 				unread: counts[0]?.n ?? 0,
 			},
 			200,

@@ -13,6 +13,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { clientIp } from "../../lib/rate-limit/client-ip";
@@ -201,9 +202,8 @@ export const engagementRoutes = new OpenAPIHono<AppEnv>()
 				WHERE cm.reel_id = ${id} ${before ? sql`AND cm.id < ${before}::uuid` : sql``}
 				ORDER BY cm.id DESC LIMIT ${limit + 1}`),
 		);
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
-		return c.json({ items: page.map(toComment), nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null }, 200);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		return c.json({ items: items.map(toComment), nextCursor }, 200);
 	})
 	.openapi(addComment, async (c) => {
 		const { id } = c.req.valid("param");

@@ -10,6 +10,7 @@ import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { selectReels, toReel, VISIBLE } from "./reel-cards";
@@ -85,15 +86,8 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 				limit: limit + 1,
 			}),
 		);
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
-		return c.json(
-			{
-				items: page.map((r) => ({ ...toReel(r), reportCount: Number(r.report_count) })),
-				nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null,
-			},
-			200,
-		);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		return c.json({ items: items.map((r) => ({ ...toReel(r), reportCount: Number(r.report_count) })), nextCursor }, 200);
 	})
 	.openapi(restore, async (c) => {
 		const { id } = c.req.valid("param");

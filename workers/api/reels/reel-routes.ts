@@ -8,6 +8,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -153,9 +154,8 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 				limit: limit + 1,
 			}),
 		);
-		const page = rows.slice(0, limit);
-		const last = page.at(-1);
-		return c.json({ items: page.map(toReel), nextCursor: rows.length > limit && last ? encodeIdCursor(last.id) : null }, 200);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	})
 	.openapi(getOne, async (c) => c.json(toReel(await reelFor(c, c.req.valid("param").id)), 200))
 	.openapi(update, async (c) => {

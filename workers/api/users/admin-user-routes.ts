@@ -3,6 +3,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireRole } from "../../lib/auth/authenticate";
 import { decodeCursor, encodeCursor, PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { pageOf } from "../../lib/pagination/page";
 import { users } from "../../lib/postgres/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { PrivateUserSchema } from "../auth/auth-schemas";
@@ -38,8 +39,6 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>().openapi(listUsers, asyn
 			.orderBy(desc(users.createdAt), desc(users.id))
 			.limit(limit + 1),
 	);
-	const page = rows.slice(0, limit);
-	const last = page.at(-1);
-	const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-	return c.json({ items: page.map(toPrivateUser), nextCursor }, 200);
+	const { items, nextCursor } = pageOf(rows, limit, (r) => encodeCursor({ createdAt: r.createdAt, id: r.id }));
+	return c.json({ items: items.map(toPrivateUser), nextCursor }, 200);
 });
