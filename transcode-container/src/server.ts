@@ -41,6 +41,16 @@ function readdirSafe(dir: string): string[] {
 	}
 }
 
+/**
+ * Answers before the request body has been read: the client may still be
+ * sending it, so the connection closes after the answer instead of staying
+ * half-read (which also kept drain() waiting on it).
+ */
+function answerUnread(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+	req.resume();
+	sendJson(res, status, body, { ...headers, connection: "close" });
+}
+
 export interface Transcoder {
 	server: Server;
 	metrics: Metrics;
@@ -60,25 +70,21 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 
 	async function startJob(id: string, req: IncomingMessage, res: ServerResponse) {
 		const existing = jobs.get(id);
-		if (existing && existing.state !== "failed") {
-			req.resume();
-			return sendJson(res, 200, jobs.view(existing));
-		}
+		if (existing && existing.state !== "failed") return answerUnread(req, res, 200, jobs.view(existing));
 		if (existing) await jobs.remove(id);
 		if (metrics.running >= config.maxConcurrentJobs) {
 			metrics.rejectedBusy++;
-			req.resume();
-			return sendJson(res, 429, { code: "busy", message: "all job slots are in use" }, { "retry-after": String(BUSY_RETRY_AFTER_S) });
+			const busy = { code: "busy", message: "all job slots are in use" };
+			return answerUnread(req, res, 429, busy, { "retry-after": String(BUSY_RETRY_AFTER_S) });
 		}
 		if (Number(req.headers["content-length"] ?? 0) > config.maxSourceBytes) {
-			req.resume();
-			return sendJson(res, 413, { code: "source_too_large", message: `sources are limited to ${config.maxSourceBytes} bytes` });
+			return answerUnread(req, res, 413, { code: "source_too_large", message: `sources are limited to ${config.maxSourceBytes} bytes` });
 		}
 		try {
 			sendJson(res, 202, jobs.view(await jobs.start(id, req)));
 		} catch (err) {
 			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
-			if (err instanceof SourceTooLarge) return sendJson(res, 413, { code: "source_too_large", message: err.message });
+			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });
 			throw err;
 		}
 	}
