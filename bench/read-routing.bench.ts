@@ -8,7 +8,7 @@
 import pg from "pg";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
-import { expectStatus, measure, report } from "./support/latency.ts";
+import { expectStatus, measure, readSources, report } from "./support/latency.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 
@@ -27,7 +27,7 @@ async function main() {
 		const replayedToken = rows[0]?.lsn ?? "0/0";
 		await new Promise((r) => setTimeout(r, 1000)); // let the replica replay the insert
 
-		const servedBy = new Map<string, number>();
+		const servedBy = readSources();
 		const read = (name: string, headers: Record<string, string>) => ({
 			name,
 			run: async (round: number) => {
@@ -37,10 +37,7 @@ async function main() {
 				});
 				await expectStatus(res, 200, name);
 				await res.arrayBuffer();
-				if (round >= 0) {
-					const via = (res.headers.get("x-db-read") ?? "none").split(";")[0] ?? "none";
-					servedBy.set(via, (servedBy.get(via) ?? 0) + 1);
-				}
+				if (round >= 0) servedBy.record(res);
 			},
 		});
 		const samples = await measure(
@@ -52,10 +49,7 @@ async function main() {
 			ROUNDS,
 		);
 		report(`read routing: GET /api/users/:id through wrangler dev, ${ROUNDS} requests per scenario`, samples);
-		const total = [...servedBy.values()].reduce((a, b) => a + b, 0);
-		console.log(
-			`served by: ${[...servedBy.entries()].map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`).join(", ")} (the mix: replica 66.7%, primary 33.3%)`,
-		);
+		console.log(`served by: ${servedBy.shares()} (the mix: replica 66.7%, primary 33.3%)`);
 	} finally {
 		await stack.stop();
 	}

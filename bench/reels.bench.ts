@@ -7,7 +7,7 @@
 import pg from "pg";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
-import { expectStatus, measure, report } from "./support/latency.ts";
+import { expectStatus, measure, readSources, report } from "./support/latency.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const REELS = 100_000;
@@ -81,7 +81,7 @@ async function main() {
 		).json()) as {
 			nextCursor: string;
 		};
-		const servedBy = new Map<string, number>();
+		const servedBy = readSources();
 		const get = (name: string, path: string, auth = false) => ({
 			name,
 			run: async (round: number) => {
@@ -93,10 +93,7 @@ async function main() {
 				});
 				await expectStatus(res, 200, name);
 				await res.arrayBuffer();
-				if (round >= 0) {
-					const via = (res.headers.get("x-db-read") ?? "none").split(";")[0] ?? "none";
-					servedBy.set(via, (servedBy.get(via) ?? 0) + 1);
-				}
+				if (round >= 0) servedBy.record(res);
 			},
 		});
 		const samples = await measure(
@@ -113,8 +110,7 @@ async function main() {
 			ROUNDS,
 		);
 		report(`social plane with ${REELS} reels and ${REELS * LIKES_PER_REEL} likes, ${ROUNDS} requests per scenario`, samples);
-		const total = [...servedBy.values()].reduce((a, b) => a + b, 0);
-		console.log(`reads served by: ${[...servedBy.entries()].map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`).join(", ")}`);
+		console.log(`reads served by: ${servedBy.shares()}`);
 	} finally {
 		await stack.stop();
 	}

@@ -13,18 +13,22 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
-import { makePortraitClip } from "../scripts/test-clip.ts";
+import { makePortraitClip } from "../scripts/test-media.ts";
 import { ffmpegArgs, outputDirs, spriteArgs } from "../transcode-container/src/ffmpeg-command.ts";
 import { planTranscode } from "../transcode-container/src/ladder.ts";
 import { probeFile } from "../transcode-container/src/probe.ts";
-import { expectStatus } from "./support/latency.ts";
+import { expectStatus, percentile } from "./support/latency.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CLIP_SECONDS = 10;
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/bench-transcode");
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]) =>
+	percentile(
+		[...xs].sort((a, b) => a - b),
+		50,
+	);
 
 function ffmpegAlone(source: string, plan: ReturnType<typeof planTranscode>): number {
 	const out = join(scratch, "out");

@@ -2,13 +2,12 @@
 // ports of its own): a 10 s portrait clip uploaded over HTTP, queued, transcoded
 // by the real Node + FFmpeg service, copied to R2 and played back through /cdn.
 // The transcoder here is a process this test owns, so it can kill it mid-job.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
-import { makePortraitClip } from "./test-clip.ts";
+import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/e2e-transcode");
@@ -84,19 +83,6 @@ const cdn = async (path: string) => {
 	return res;
 };
 
-function ffprobe(bytes: Buffer): { width: number; height: number; frames: number } {
-	const path = join(scratch, `probe-${crypto.randomUUID()}.mp4`);
-	writeFileSync(path, bytes);
-	const r = spawnSync(
-		"ffprobe",
-		["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames", "-of", "json", path],
-		{ encoding: "utf8" },
-	);
-	const s = (JSON.parse(r.stdout) as { streams: { width: number; height: number; nb_read_frames: string }[] }).streams[0];
-	if (!s) throw new Error(`ffprobe decoded no video: ${r.stderr}`);
-	return { width: s.width, height: s.height, frames: Number(s.nb_read_frames) };
-}
-
 beforeAll(async () => {
 	clip = makePortraitClip(scratch).bytes;
 	transcoder = await startTranscoder();
@@ -140,7 +126,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 			const segment = await cdn(new URL(segments[2] as string, playlistUrl).pathname);
 			expect(segment.headers.get("content-type")).toMatch(/^video\//);
 			await segment.body?.cancel();
-			expect(ffprobe(Buffer.concat(bytes))).toEqual({ width: rung.width, height: rung.height, frames: 60 });
+			expect(ffprobeVideo(Buffer.concat(bytes), scratch)).toEqual({ width: rung.width, height: rung.height, frames: 60 });
 		}
 
 		const mpdUrl = new URL(s.dash, stack.baseUrl);

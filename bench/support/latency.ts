@@ -7,7 +7,7 @@ export interface Scenario {
 	run: (round: number) => Promise<void>;
 }
 
-const percentile = (sorted: number[], p: number) =>
+export const percentile = (sorted: number[], p: number) =>
 	sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 /** Runs every scenario once per round, interleaved so machine noise hits them alike. */
@@ -41,4 +41,20 @@ export function report(title: string, samples: Map<string, number[]>): void {
 export async function expectStatus(res: Response, status: number, what: string): Promise<Response> {
 	if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
 	return res;
+}
+
+/** Tallies which database served each read (the `x-db-read` header) and reports the shares. */
+export function readSources() {
+	const counts = new Map<string, number>();
+	return {
+		record(res: Response): void {
+			const via = (res.headers.get("x-db-read") ?? "none").split(";")[0] ?? "none";
+			counts.set(via, (counts.get(via) ?? 0) + 1);
+		},
+		/** e.g. "replica 66.7%, primary 33.3%" */
+		shares(): string {
+			const total = [...counts.values()].reduce((a, b) => a + b, 0);
+			return [...counts.entries()].map(([k, v]) => `${k} ${((100 * v) / total).toFixed(1)}%`).join(", ");
+		},
+	};
 }

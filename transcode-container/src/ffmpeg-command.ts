@@ -24,8 +24,13 @@ export const OUTPUT = {
 export interface EncoderSettings {
 	/** x264 preset: the speed/size trade-off. */
 	preset: string;
-	threads?: number;
 }
+
+/** Quiet, no prompts, overwrite, and progress as key=value blocks on stdout (run-ffmpeg.ts reads them). */
+const COMMON = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats", "-progress", "pipe:1"];
+
+/** One JPEG of the first frame reaching an output, at JPEG quality `q` (2 best .. 31). */
+const oneJpeg = (q: number, path: string) => ["-frames:v", "1", "-update", "1", "-q:v", String(q), path];
 
 /** Representation ids: 0..n-1 are the video rungs, n is the audio track. */
 export function representationCount(plan: TranscodePlan): number {
@@ -64,15 +69,7 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 	const keyframeGrid = `expr:gte(t,n_forced*${plan.segmentSeconds})`;
 	const out = (rel: string) => `${outDir}/${rel}`;
 	return [
-		"-hide_banner",
-		"-nostdin",
-		"-y",
-		"-loglevel",
-		"error",
-		"-nostats",
-		"-progress",
-		"pipe:1",
-		...(encoder.threads ? ["-threads", String(encoder.threads)] : []),
+		...COMMON,
 		"-i",
 		source,
 		"-filter_complex",
@@ -109,22 +106,10 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 		out(OUTPUT.dashManifest),
 		"-map",
 		"[poster]",
-		"-frames:v",
-		"1",
-		"-update",
-		"1",
-		"-q:v",
-		"3",
-		out(OUTPUT.poster),
+		...oneJpeg(3, out(OUTPUT.poster)),
 		"-map",
 		"[thumb]",
-		"-frames:v",
-		"1",
-		"-update",
-		"1",
-		"-q:v",
-		"4",
-		out(OUTPUT.thumbnail),
+		...oneJpeg(4, out(OUTPUT.thumbnail)),
 		"-map",
 		"[tiles]",
 		"-q:v",
@@ -139,27 +124,14 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 export function spriteArgs(outDir: string, plan: TranscodePlan): string[] {
 	const board = plan.storyboard;
 	return [
-		"-hide_banner",
-		"-nostdin",
-		"-y",
-		"-loglevel",
-		"error",
-		"-nostats",
-		"-progress",
-		"pipe:1",
+		...COMMON,
 		"-framerate",
 		"1",
 		"-i",
 		`${outDir}/${OUTPUT.storyboardTiles}/%04d.jpg`,
 		"-vf",
 		`tile=${board.columns}x${board.rows}`,
-		"-frames:v",
-		"1",
-		"-update",
-		"1",
-		"-q:v",
-		"5",
-		`${outDir}/${OUTPUT.storyboardImage}`,
+		...oneJpeg(5, `${outDir}/${OUTPUT.storyboardImage}`),
 	];
 }
 

@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ffprobeVideo, makeClip } from "../../scripts/test-media.ts";
 import type { TranscoderConfig } from "./config.ts";
 import type { JobView } from "./jobs.ts";
 import { createTranscoder, type Transcoder } from "./server.ts";
@@ -12,43 +12,7 @@ import { createTranscoder, type Transcoder } from "./server.ts";
 const scratch = mkdtempSync(join(tmpdir(), "transcoder-test-"));
 const workDir = join(scratch, "work");
 
-/** A real clip made by ffmpeg: H.264, portrait, with a sine tone unless `silent`. */
-function makeClip(name: string, { size, seconds, silent = false }: { size: string; seconds: number; silent?: boolean }): Buffer {
-	const path = join(scratch, name);
-	const audio = silent ? [] : ["-f", "lavfi", "-i", "sine=frequency=330", "-c:a", "aac"];
-	const r = spawnSync("ffmpeg", [
-		"-v",
-		"error",
-		"-y",
-		"-f",
-		"lavfi",
-		"-i",
-		`testsrc=size=${size}:rate=25`,
-		...audio,
-		"-t",
-		String(seconds),
-		"-c:v",
-		"libx264",
-		"-pix_fmt",
-		"yuv420p",
-		path,
-	]);
-	if (r.status !== 0) throw new Error("ffmpeg is required for these tests: apt-get install -y ffmpeg");
-	return readFileSync(path);
-}
-
-function ffprobeVideo(bytes: Buffer): { width: number; height: number; frames: number } {
-	const path = join(scratch, `probe-${crypto.randomUUID()}.mp4`);
-	writeFileSync(path, bytes);
-	const r = spawnSync(
-		"ffprobe",
-		["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=width,height,nb_read_frames", "-of", "json", path],
-		{ encoding: "utf8" },
-	);
-	const s = (JSON.parse(r.stdout) as { streams: { width: number; height: number; nb_read_frames: string }[] }).streams[0];
-	if (!s) throw new Error(`no video stream decoded: ${r.stderr}`);
-	return { width: s.width, height: s.height, frames: Number(s.nb_read_frames) };
-}
+const probe = (bytes: Buffer) => ffprobeVideo(bytes, scratch);
 
 async function start(overrides: Partial<TranscoderConfig> = {}) {
 	const t = createTranscoder({
@@ -79,8 +43,9 @@ let clip: Buffer;
 let silentClip: Buffer;
 let main: { t: Transcoder; url: string };
 beforeAll(async () => {
-	clip = makeClip("clip.mp4", { size: "480x854", seconds: 3 });
-	silentClip = makeClip("silent.mp4", { size: "240x426", seconds: 1, silent: true });
+	// 25 fps: a 2 s segment holds exactly 50 frames.
+	clip = makeClip(scratch, { size: "480x854", seconds: 3, rate: 25 }).bytes;
+	silentClip = makeClip(scratch, { size: "240x426", seconds: 1, rate: 25, silent: true }).bytes;
 	main = await start();
 });
 afterAll(async () => {
@@ -127,7 +92,7 @@ describe("transcode jobs", () => {
 			expect(playlist).toContain('#EXT-X-MAP:URI="init.m4s"');
 			expect(playlist).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
 			expect(playlist.match(/#EXTINF:([\d.]+)/g)).toEqual(["#EXTINF:2.000000", "#EXTINF:1.000000"]);
-			const decoded = ffprobeVideo(Buffer.concat([await file(`hls/${rep}/init.m4s`), await file(`hls/${rep}/seg-00001.m4s`)]));
+			const decoded = probe(Buffer.concat([await file(`hls/${rep}/init.m4s`), await file(`hls/${rep}/seg-00001.m4s`)]));
 			expect(decoded).toEqual({ width, height, frames: 50 });
 		}
 	});
@@ -143,9 +108,9 @@ describe("transcode jobs", () => {
 	});
 
 	it("makes a poster, a thumbnail and a storyboard whose cues cover the clip", async () => {
-		expect(ffprobeVideo(await file("poster.jpg"))).toMatchObject({ width: 480, height: 854 });
-		expect(ffprobeVideo(await file("thumb.jpg"))).toMatchObject({ width: 360, height: 640 });
-		expect(ffprobeVideo(await file("storyboard.jpg"))).toMatchObject({ width: 270, height: 160 });
+		expect(probe(await file("poster.jpg"))).toMatchObject({ width: 480, height: 854 });
+		expect(probe(await file("thumb.jpg"))).toMatchObject({ width: 360, height: 640 });
+		expect(probe(await file("storyboard.jpg"))).toMatchObject({ width: 270, height: 160 });
 		const vtt = (await file("storyboard.vtt")).toString();
 		expect(vtt.match(/-->/g)).toHaveLength(3);
 		expect(vtt).toContain("00:00:02.000 --> 00:00:03.000\nstoryboard.jpg#xywh=180,0,90,160");
