@@ -126,6 +126,20 @@ describe("search", () => {
 		expect(stemmed.reels.map((r) => r.id)).toEqual([captioned.id]);
 	});
 
+	it("finds a reel by its edited caption and no longer by the old one", async () => {
+		const author = await person();
+		const before = `old${crypto.randomUUID().slice(0, 8)}`;
+		const after = `new${crypto.randomUUID().slice(0, 8)}`;
+		const reel = await postReel(author, `first ${before}`);
+		const edited = await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption: `then #${after}` } });
+		expect(edited.status).toBe(200);
+		const seen = sawWrite(edited.headers.get("x-consistency-token") ?? "");
+		const found = async (q: string) =>
+			(await json<{ reels: Reel[] }>(await api(`/api/search?q=${q}&type=reels`, { headers: seen }))).reels.map((r) => r.id);
+		expect(await found(after)).toEqual([reel.id]);
+		expect(await found(before)).toEqual([]);
+	});
+
 	it("treats SQL and tsquery syntax as plain text", async () => {
 		for (const q of ["'; DROP TABLE reels; --", "a & b | !c", "(((", ":*", '"unterminated', "\\", "🙂", "-"]) {
 			const res = await api(`/api/search?q=${encodeURIComponent(q)}`);

@@ -27,6 +27,12 @@ export function canSee(c: Context<AppEnv>): SQL {
 	return viewer ? sql`(${VISIBLE} OR r.author_id = ${viewer}::uuid)` : VISIBLE;
 }
 
+/** A caption and what derives from it, written together so they never disagree: its hashtags and the search vector. */
+function captionColumns(caption: string) {
+	const hashtags = hashtagsOf(caption);
+	return { caption, hashtags, search: reelSearchVector(caption, hashtags) };
+}
+
 /** One reel as the caller may see it, or 404. */
 export async function reelFor(c: Context<AppEnv>, id: string, { primary = false } = {}) {
 	const run = primary ? c.var.db.readFromPrimary.bind(c.var.db) : c.var.db.read.bind(c.var.db);
@@ -110,7 +116,6 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 			throw new HttpProblem(403, "user_mismatch", "user_id must be you (or left out): reels are posted as the signed-in user.");
 		}
 		const video = await linkVideo(c.env, author, "video_id" in body ? { id: body.video_id } : { url: body.video_url });
-		const caption = body.caption ?? "";
 		const { id, created, outboxIds } = await c.var.db.write((q) =>
 			q.transaction(async (tx) => {
 				const inserted = await tx
@@ -120,9 +125,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 						authorId: author,
 						videoAssetId: video.assetId,
 						videoKey: video.key,
-						caption,
-						hashtags: hashtagsOf(caption),
-						search: reelSearchVector(caption, hashtagsOf(caption)),
+						...captionColumns(body.caption ?? ""),
 						mediaStatus: video.status,
 						playback: video.playback ? playbackJson(video.playback) : null,
 						durationMs: video.durationMs,
@@ -165,7 +168,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		await c.var.db.write((q) =>
 			q
 				.update(reels)
-				.set({ caption, hashtags: hashtagsOf(caption), updatedAt: new Date() })
+				.set({ ...captionColumns(caption), updatedAt: new Date() })
 				.where(eq(reels.id, id)),
 		);
 		return c.json(toReel(await reelFor(c, id, { primary: true })), 200);
