@@ -47,3 +47,6 @@ export function originalKeyFor(id: string, ext: string, now = new Date()): strin
 	const d = now.toISOString();
 	return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}.${ext}`;
 }
+
+/** `YYYY/MM/DD/<uuid>.mp4` → `YYYY/MM/DD/<uuid>/`: where everything made from an original lives. */
+export const derivedPrefix = (originalKey: string) => `${originalKey.slice(0, originalKey.lastIndexOf("."))}/`;

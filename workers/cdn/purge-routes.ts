@@ -7,7 +7,7 @@ import { assets, derivedFiles } from "../lib/media-db/schema";
 import { postgres } from "../lib/postgres/postgres-middleware";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { burstLimit } from "../lib/rate-limit/burst-limit";
-import { cdnKeyFrom, deliveryCacheKey, mediaNotFound } from "./cdn-key";
+import { cdnKeyFrom, deliveryCacheKey, derivedPrefix, mediaNotFound } from "./cdn-key";
 import { purgeVariants } from "./image-variants";
 
 /** Deletes every object under `prefix` (the files derived from an original), page by page. */
@@ -47,7 +47,7 @@ export const purgeRoutes = new Hono<AppEnv>()
 		if (auth?.sub !== asset.ownerId && auth?.role !== "admin")
 			throw new HttpProblem(403, "forbidden", "Only the owner or an admin may delete this.");
 		// Derived files live under the original's key without its extension: YYYY/MM/DD/<uuid>/…
-		const derived = await deletePrefix(c.env.MEDIA, `${key.slice(0, key.lastIndexOf("."))}/`);
+		const derived = await deletePrefix(c.env.MEDIA, derivedPrefix(key));
 		await c.env.MEDIA.delete(key);
 		const variants = await purgeVariants(c.env, key);
 		await caches.default.delete(deliveryCacheKey(c.req.url, key));

@@ -2,6 +2,7 @@
 // and records them in D1. Segments go first and manifests last, so no
 // manifest ever points at a file that is not there yet.
 import { eq, inArray } from "drizzle-orm";
+import { derivedPrefix } from "../cdn/cdn-key";
 import { mapLimit } from "../lib/async/map-limit";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
@@ -16,9 +17,6 @@ const DERIVED_ROLE = {
 	thumbnail: "thumbnail",
 	storyboard: "storyboard",
 } as const;
-
-/** `YYYY/MM/DD/<uuid>.mp4` → `YYYY/MM/DD/<uuid>/`: where everything made from it lives. */
-export const derivedPrefix = (sourceKey: string) => `${sourceKey.slice(0, sourceKey.lastIndexOf("."))}/`;
 
 export async function publishOutputs(
 	env: Env,

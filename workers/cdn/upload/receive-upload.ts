@@ -5,7 +5,7 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
-import { originalKeyFor } from "../cdn-key";
+import { derivedPrefix, originalKeyFor } from "../cdn-key";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
@@ -72,7 +72,7 @@ async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: str
 			.transform({ width: Math.min(THUMBNAIL_WIDTH_PX, info.width), fit: "scale-down" })
 			.output({ format: "image/jpeg", quality: 80 });
 		const bytes = new Uint8Array(await thumb.response().arrayBuffer());
-		const thumbnailKey = `${key.slice(0, key.lastIndexOf("."))}/thumb.jpg`;
+		const thumbnailKey = `${derivedPrefix(key)}thumb.jpg`;
 		await env.MEDIA.put(thumbnailKey, bytes, { httpMetadata: { contentType: "image/jpeg" } });
 		return { thumbnailKey, width: info.width, height: info.height, bytes: bytes.length };
 	} catch {
