@@ -173,6 +173,9 @@ describe("moderation", () => {
 		});
 
 		expect((await api("/api/admin/reels/reported", { token: author.accessToken })).status).toBe(403);
+		expect((await api("/api/admin/reels/reported?cursor=forged", { token: admin.accessToken })).status).toBe(400);
+		expect((await api("/api/admin/reels/not-a-uuid/restore", { method: "POST", token: admin.accessToken })).status).toBe(400);
+		expect((await api(`/api/admin/reels/${crypto.randomUUID()}/restore`, { method: "POST", token: admin.accessToken })).status).toBe(404);
 		const listed = await json<{ items: (Reel & { reportCount: number })[] }>(
 			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: ON_PRIMARY }),
 		);

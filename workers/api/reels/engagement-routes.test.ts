@@ -70,6 +70,9 @@ describe("views", () => {
 		expect(await json(await view({ ip: "203.0.113.7" }))).toEqual({ counted: false, viewCount: 2 });
 		expect(await json(await view({ ip: "203.0.113.8" }))).toEqual({ counted: true, viewCount: 3 });
 		expect((await api(`/api/reels/${crypto.randomUUID()}/views`, { method: "POST" })).status).toBe(404);
+		const bad = await api("/api/reels/not-a-uuid/views", { method: "POST" });
+		expect(bad.status).toBe(400);
+		expect(bad.headers.get("content-type")).toMatch(/problem\+json/);
 	});
 });
 
