@@ -116,28 +116,48 @@ async function main() {
 	}
 }
 
-/** The plans of the list queries, as the routes send them (docs/reels-queries.md). */
+/** The plans of the list queries in the shape workers/api/reels/reel-cards.ts sends them: page first, then joined. */
 async function explain(client: pg.Client, viewer: string) {
-	const card = `SELECT r.id, u.name, (l.user_id IS NOT NULL) AS liked FROM %FROM% JOIN users u ON u.id = r.author_id
-		LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = '${viewer}'::uuid`;
+	const page = (from: string, where: string, orderBy: string, extra = "", outerOrderBy = orderBy) =>
+		`SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked
+		 FROM (SELECT ${extra} r.id, r.caption, r.author_id, r.like_count FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT 21) r
+		 JOIN users u ON u.id = r.author_id
+		 LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = '${viewer}'::uuid
+		 ORDER BY ${outerOrderBy}`;
 	const visible = "r.media_status = 'ready' AND r.hidden_at IS NULL";
 	const followed = `r.author_id IN (SELECT followee_id FROM follows WHERE follower_id = '${viewer}'::uuid)`;
 	const q = "(websearch_to_tsquery('english', 'coffee dancing') || websearch_to_tsquery('simple', 'coffee dancing'))";
 	const queries: [string, string][] = [
-		["reels, newest", `${card.replace("%FROM%", "reels r")} WHERE ${visible} ORDER BY r.id DESC LIMIT 21`],
-		["feed: followed stream", `${card.replace("%FROM%", "reels r")} WHERE ${visible} AND ${followed} ORDER BY r.id DESC LIMIT 21`],
+		["reels, newest", page("reels r", visible, "r.id DESC")],
+		[
+			"feed: followed stream",
+			page(
+				`follows f CROSS JOIN LATERAL (SELECT * FROM reels r WHERE r.author_id = f.followee_id AND ${visible} ORDER BY r.id DESC LIMIT 21) r`,
+				`f.follower_id = '${viewer}'::uuid`,
+				"r.id DESC",
+			),
+		],
 		[
 			"feed: trending stream",
-			`${card.replace("%FROM%", "trending_reels t JOIN reels r ON r.id = t.reel_id")} WHERE t.epoch_id = (SELECT max(id) FROM trending_epochs) AND t.rank > 0 AND ${visible} AND NOT (${followed}) ORDER BY t.rank LIMIT 21`,
+			page(
+				"trending_reels t JOIN reels r ON r.id = t.reel_id",
+				`t.epoch_id = (SELECT max(id) FROM trending_epochs) AND t.rank > 0 AND ${visible} AND NOT (${followed})`,
+				"t.rank",
+				"t.rank,",
+				"r.rank",
+			),
 		],
 		[
 			"search",
-			`${card.replace("%FROM%", "reels r")} WHERE ${visible} AND r.search @@ ${q} ORDER BY ts_rank(r.search, ${q}) DESC, r.id DESC LIMIT 20`,
+			page(
+				"reels r",
+				`${visible} AND r.search @@ ${q}`,
+				"rank DESC, r.id DESC",
+				`ts_rank(r.search, ${q}) AS rank,`,
+				"r.rank DESC, r.id DESC",
+			),
 		],
-		[
-			"hashtag",
-			`${card.replace("%FROM%", "reels r")} WHERE ${visible} AND r.hashtags @> ARRAY['tag42']::text[] ORDER BY r.id DESC LIMIT 21`,
-		],
+		["hashtag", page("reels r", `${visible} AND r.hashtags @> ARRAY['tag42']::text[]`, "r.id DESC")],
 	];
 	for (const [name, sql] of queries) {
 		const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${sql}`);
