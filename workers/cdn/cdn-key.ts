@@ -39,8 +39,11 @@ export const MEDIA_CSP = "default-src 'none'; sandbox";
 
 export const mediaNotFound = () => new HttpProblem(404, "media_not_found", "No media at that path.");
 
+/** The public URL path of an R2 key: what API responses hand out. */
+export const cdnUrl = (key: string) => `/cdn/${key}`;
+
 /** The edge-cache key under which GET /cdn/<key> keeps a full response (purging deletes the same one). */
-export const deliveryCacheKey = (requestUrl: string, key: string) => new Request(new URL(`/cdn/${key}`, requestUrl).toString());
+export const deliveryCacheKey = (requestUrl: string, key: string) => new Request(new URL(cdnUrl(key), requestUrl).toString());
 
 /** Where a new original goes: `YYYY/MM/DD/<id>.<ext>` (date-organised; ids are UUIDv7, never reused). */
 export function originalKeyFor(id: string, ext: string, now = new Date()): string {

@@ -4,9 +4,9 @@
 // steps, or from a duplicate delivery) never reaches the uploader twice.
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
+import { videoPlayback } from "../cdn/video-playback";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
-import { videoPlayback } from "../lib/media-db/video-playback";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { publish } from "../realtime/publish";
 

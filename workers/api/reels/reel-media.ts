@@ -3,9 +3,9 @@
 // pipeline calls syncReelMedia when the video ends, so lists never read D1.
 import { and, eq, sql } from "drizzle-orm";
 import { cdnKeyFrom } from "../../cdn/cdn-key";
+import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
-import { type VideoPlayback, videoPlayback } from "../../lib/media-db/video-playback";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { drainOutbox, enqueueEvent } from "../../realtime/outbox";

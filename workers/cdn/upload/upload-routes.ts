@@ -7,6 +7,7 @@ import { postgres } from "../../lib/postgres/postgres-middleware";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { burstLimit } from "../../lib/rate-limit/burst-limit";
 import { hourlyQuota } from "../../lib/rate-limit/hourly-quota";
+import { cdnUrl } from "../cdn-key";
 import { receiveUpload } from "./receive-upload";
 
 const multipart = {
@@ -76,8 +77,8 @@ export const uploadRoutes = new OpenAPIHono<AppEnv>()
 		return c.json(
 			{
 				id: up.id,
-				fileUrl: `/cdn/${up.key}`,
-				thumbnailUrl: up.thumbnailKey ? `/cdn/${up.thumbnailKey}` : null,
+				fileUrl: cdnUrl(up.key),
+				thumbnailUrl: up.thumbnailKey ? cdnUrl(up.thumbnailKey) : null,
 				filename: up.filename,
 				size: up.size,
 				mimetype: up.type.mimetype,
@@ -92,7 +93,7 @@ export const uploadRoutes = new OpenAPIHono<AppEnv>()
 				id: up.id,
 				status: "queued" as const,
 				statusUrl: `/api/videos/${up.id}/status`,
-				fileUrl: `/cdn/${up.key}`,
+				fileUrl: cdnUrl(up.key),
 				title: up.fields.title ?? null,
 				caption: up.fields.caption ?? null,
 			},

@@ -2,8 +2,9 @@
 // pictures, read from D1. The one place these URLs are built, so the status
 // route, the READY event and reels all describe a video the same way.
 import { and, eq, inArray } from "drizzle-orm";
-import type { MediaDb } from "./media-db";
-import { derivedFiles, renditions } from "./schema";
+import type { MediaDb } from "../lib/media-db/media-db";
+import { derivedFiles, renditions } from "../lib/media-db/schema";
+import { cdnUrl } from "./cdn-key";
 
 export interface VideoPlayback {
 	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];
@@ -14,8 +15,6 @@ export interface VideoPlayback {
 	/** WebVTT whose cues point into the storyboard sprite (`#xywh=`). */
 	storyboard: string | null;
 }
-
-export const cdnUrl = (key: string) => `/cdn/${key}`;
 
 export async function videoPlayback(db: MediaDb, assetId: string): Promise<VideoPlayback> {
 	const [files, ladder] = await db.batch([
