@@ -156,7 +156,7 @@ describe("moderation", () => {
 	it("hides a reel after enough distinct reports; admins list and restore it", async () => {
 		const author = await person();
 		const admin = await person();
-		await setRole(admin.user.id, "admin");
+		const asAdmin = sawWrite(await setRole(admin.user.id, "admin"));
 		const reel = await postReel(author, "borderline");
 		const reporters = [await person(), await person(), await person()];
 		const report = (who: Session) =>
@@ -173,14 +173,18 @@ describe("moderation", () => {
 		});
 
 		expect((await api("/api/admin/reels/reported", { token: author.accessToken })).status).toBe(403);
-		expect((await api("/api/admin/reels/reported?cursor=forged", { token: admin.accessToken })).status).toBe(400);
-		expect((await api("/api/admin/reels/not-a-uuid/restore", { method: "POST", token: admin.accessToken })).status).toBe(400);
-		expect((await api(`/api/admin/reels/${crypto.randomUUID()}/restore`, { method: "POST", token: admin.accessToken })).status).toBe(404);
+		expect((await api("/api/admin/reels/reported?cursor=forged", { token: admin.accessToken, headers: asAdmin })).status).toBe(400);
+		expect((await api("/api/admin/reels/not-a-uuid/restore", { method: "POST", token: admin.accessToken, headers: asAdmin })).status).toBe(
+			400,
+		);
+		expect(
+			(await api(`/api/admin/reels/${crypto.randomUUID()}/restore`, { method: "POST", token: admin.accessToken, headers: asAdmin })).status,
+		).toBe(404);
 		const listed = await json<{ items: (Reel & { reportCount: number })[] }>(
 			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: ON_PRIMARY }),
 		);
 		expect(listed.items.find((r) => r.id === reel.id)).toMatchObject({ hidden: true, reportCount: 3 });
-		const restored = await api(`/api/admin/reels/${reel.id}/restore`, { method: "POST", token: admin.accessToken });
+		const restored = await api(`/api/admin/reels/${reel.id}/restore`, { method: "POST", token: admin.accessToken, headers: asAdmin });
 		expect(await json(restored)).toMatchObject({ hidden: false });
 		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(200);
 		expect(

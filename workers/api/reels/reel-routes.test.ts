@@ -143,7 +143,7 @@ describe("PATCH and DELETE /api/reels/:id", () => {
 		const author = await registerUser();
 		const other = await registerUser();
 		const admin = await registerUser();
-		await setRole(admin.user.id, "admin");
+		const asAdmin = sawWrite(await setRole(admin.user.id, "admin"));
 		const reel = await postReel(author, "old #one");
 
 		expect((await api(`/api/reels/${reel.id}`, { method: "PATCH", token: other.accessToken, json: { caption: "mine now" } })).status).toBe(
@@ -154,9 +154,9 @@ describe("PATCH and DELETE /api/reels/:id", () => {
 		expect((await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption: 5 } })).status).toBe(400);
 
 		expect((await api(`/api/reels/${reel.id}`, { method: "DELETE", token: other.accessToken })).status).toBe(403);
-		const removed = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken });
+		const removed = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken, headers: asAdmin });
 		expect(removed.status).toBe(204);
-		const deleted = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken });
+		const deleted = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken, headers: asAdmin });
 		expect(deleted.status).toBe(404); // already gone: deleting twice is harmless
 		expect((await api(`/api/reels/${reel.id}`, { headers: sawWrite(removed.headers.get("x-consistency-token") ?? "") })).status).toBe(404);
 	});
