@@ -36,6 +36,8 @@ interface Job {
 	startedAt: number;
 	finishedAt?: number;
 	abort: AbortController;
+	/** Settles once FFmpeg and packaging are over, whatever the outcome (encode never rejects). */
+	encoded?: Promise<void>;
 	/** Long-polls waiting for this job to move (see JobStore.waitForChange). */
 	waiters: Set<() => void>;
 }
@@ -102,7 +104,7 @@ export class JobStore {
 				waiters: new Set(),
 			};
 			this.jobs.set(id, job);
-			void this.encode(job, sourcePath);
+			job.encoded = this.encode(job, sourcePath);
 			return job;
 		} catch (err) {
 			this.metrics.running--;
@@ -191,6 +193,8 @@ export class JobStore {
 		this.jobs.delete(id);
 		job.abort.abort();
 		this.wake(job);
+		// Let the killed FFmpeg go first: removing its folder while it still writes fails (ENOTEMPTY) or leaves files behind.
+		await job.encoded;
 		await rm(job.dir, { recursive: true, force: true });
 		return true;
 	}
