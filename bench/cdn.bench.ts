@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
-import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { expectStatus, measure, report } from "./support/latency.ts";
 
 const DELIVERY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -59,12 +59,7 @@ async function main() {
 	});
 	const bare = await startBareWorker();
 	try {
-		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
-			method: "POST",
-			headers: { "content-type": "application/json", "cf-connecting-ip": "10.5.0.1" },
-			body: JSON.stringify({ email: `cdn-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "CDN" }),
-		});
-		const { accessToken } = (await (await expectStatus(reg, 201, "register")).json()) as { accessToken: string };
+		const { accessToken } = await registerOn(stack.baseUrl, { name: "CDN", ip: "10.5.0.1" });
 		const upload = async (i: number) => {
 			const form = new FormData();
 			form.append("file", new File([jpeg], "large.jpg", { type: "image/jpeg" }));

@@ -5,7 +5,7 @@
 // share of reads the replica served. BENCH_EXPLAIN=1 prints the plans.
 // Run: npm run bench:reels
 import pg from "pg";
-import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { expectStatus, measure, readSources, report } from "./support/latency.ts";
 
@@ -57,15 +57,7 @@ async function main() {
 		client.on("error", (err) => console.error(`postgres: ${err.message}\n--- stack output ---\n${stack.output().slice(-3000)}`));
 		await client.connect();
 		await load(client);
-		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
-			method: "POST",
-			headers: { "content-type": "application/json", "cf-connecting-ip": "10.9.0.1" },
-			body: JSON.stringify({ email: `viewer-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "Viewer" }),
-		});
-		const { accessToken, user } = (await (await expectStatus(reg, 201, "register")).json()) as {
-			accessToken: string;
-			user: { id: string };
-		};
+		const { accessToken, user } = await registerOn(stack.baseUrl, { name: "Viewer", ip: "10.9.0.1" });
 		await client.query(
 			`INSERT INTO follows (follower_id, followee_id) SELECT $1, id FROM users WHERE email LIKE '%@bench.test' ORDER BY id LIMIT 50 ON CONFLICT DO NOTHING`,
 			[user.id],

@@ -12,7 +12,7 @@ import { once } from "node:events";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
-import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { makePortraitClip } from "../scripts/test-media.ts";
 import { ffmpegArgs, outputDirs, spriteArgs } from "../transcode-container/src/ffmpeg-command.ts";
 import { planTranscode } from "../transcode-container/src/ladder.ts";
@@ -49,12 +49,7 @@ async function main() {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});
 	try {
-		const reg = await fetch(`${stack.baseUrl}/api/auth/register`, {
-			method: "POST",
-			headers: { "content-type": "application/json" },
-			body: JSON.stringify({ email: `transcode-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "Bench" }),
-		});
-		const { accessToken } = (await (await expectStatus(reg, 201, "register")).json()) as { accessToken: string };
+		const { accessToken } = await registerOn(stack.baseUrl, { name: "Bench" });
 		const auth = { authorization: `Bearer ${accessToken}` };
 
 		// READY arrives over the uploader's WebSocket, so no polling loads the machine while FFmpeg runs.

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
 import WebSocket, { WebSocketServer } from "ws";
-import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { expectStatus } from "./support/latency.ts";
 
@@ -87,20 +87,10 @@ async function main() {
 	try {
 		const tokens: string[] = [];
 		for (let u = 0; u < USERS; u++) {
-			const res = await fetch(`${stack.baseUrl}/api/auth/register`, {
-				method: "POST",
-				headers: { "content-type": "application/json", "cf-connecting-ip": `10.3.0.${u % 250}` },
-				body: JSON.stringify({ email: `ws-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: `Bench ${u}` }),
-			});
-			tokens.push(((await (await expectStatus(res, 201, "register")).json()) as { accessToken: string }).accessToken);
+			tokens.push((await registerOn(stack.baseUrl, { name: `Bench ${u}`, ip: `10.3.0.${u % 250}` })).accessToken);
 		}
 		// The broadcaster: promoted to admin directly in the database.
-		const admin = await fetch(`${stack.baseUrl}/api/auth/register`, {
-			method: "POST",
-			headers: { "content-type": "application/json", "cf-connecting-ip": "10.3.1.1" },
-			body: JSON.stringify({ email: `ws-admin-${crypto.randomUUID()}@example.test`, password: "bench password 1", name: "Admin" }),
-		});
-		const adminSession = (await (await expectStatus(admin, 201, "register admin")).json()) as { accessToken: string; user: { id: string } };
+		const adminSession = await registerOn(stack.baseUrl, { name: "Admin", ip: "10.3.1.1" });
 		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
 		await client.connect();
 		await client.query("UPDATE users SET role = 'admin' WHERE id = $1", [adminSession.user.id]);

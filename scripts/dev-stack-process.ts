@@ -66,3 +66,22 @@ export async function startDevStack(
 	}
 	return { baseUrl, transcoderUrl: `http://127.0.0.1:${ports.TRANSCODER_PORT}`, cluster, child, output: () => output, stop };
 }
+
+export interface RegisteredUser {
+	accessToken: string;
+	user: { id: string };
+}
+
+/** Registers a fresh user over HTTP (the way a client would) and returns its session; throws unless 201. */
+export async function registerOn(
+	baseUrl: string,
+	{ name = "Test User", ip }: { name?: string; ip?: string } = {},
+): Promise<RegisteredUser> {
+	const res = await fetch(`${baseUrl}/api/auth/register`, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...(ip ? { "cf-connecting-ip": ip } : {}) },
+		body: JSON.stringify({ email: `user-${crypto.randomUUID()}@example.test`, password: "dev stack pass 1", name }),
+	});
+	if (res.status !== 201) throw new Error(`register: expected 201, got ${res.status}: ${await res.text()}`);
+	return (await res.json()) as RegisteredUser;
+}

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -87,12 +87,7 @@ beforeAll(async () => {
 	clip = makePortraitClip(scratch).bytes;
 	transcoder = await startTranscoder();
 	stack = await startDevStack("e2e-transcode", 8837, { vars: { TRANSCODER_URL: transcoderUrl } });
-	const res = await fetch(`${stack.baseUrl}/api/auth/register`, {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({ email: `transcode-${crypto.randomUUID()}@example.test`, password: "transcode pass 1", name: "Uploader" }),
-	});
-	token = ((await res.json()) as { accessToken: string }).accessToken;
+	token = (await registerOn(stack.baseUrl, { name: "Uploader" })).accessToken;
 }, 150_000);
 
 afterAll(async () => {

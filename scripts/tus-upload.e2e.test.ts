@@ -2,7 +2,7 @@
 // ports of its own), cut off in the middle of a chunk and resumed.
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 
 const MiB = 1024 * 1024;
 const CHUNK = 5 * MiB;
@@ -11,12 +11,7 @@ let token: string;
 
 beforeAll(async () => {
 	stack = await startDevStack("e2e-tus", 8817);
-	const res = await fetch(`${stack.baseUrl}/api/auth/register`, {
-		method: "POST",
-		headers: { "content-type": "application/json" },
-		body: JSON.stringify({ email: `tus-${crypto.randomUUID()}@example.test`, password: "tus password 1", name: "Tus" }),
-	});
-	token = ((await res.json()) as { accessToken: string }).accessToken;
+	token = (await registerOn(stack.baseUrl, { name: "Tus" })).accessToken;
 }, 130_000);
 
 afterAll(async () => {
