@@ -7,8 +7,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
+import { freePorts } from "./scripts/free-port.ts";
 import { migratePostgres } from "./scripts/migrate.ts";
-import { down, testCluster, up } from "./scripts/postgres-cluster.ts";
+import { down, runningPorts, testCluster, up } from "./scripts/postgres-cluster.ts";
 import { createTranscoder } from "./transcode-container/src/server.ts";
 
 declare module "vitest" {
@@ -68,10 +69,12 @@ function makeSampleMedia(dir: string) {
 
 export default async function setup(project: TestProject) {
 	const media = makeSampleMedia(resolve(import.meta.dirname, ".local/test-media"));
-	const cluster = testCluster(resolve(import.meta.dirname));
+	const root = resolve(import.meta.dirname);
+	// A cluster a watch session left running is reused on its ports; otherwise ports free right now.
+	const ports = runningPorts(testCluster(root, { primaryPort: 0, replicaPort: 0 }));
+	const [primaryPort, replicaPort] = ports ? [ports.primaryPort, ports.replicaPort] : await freePorts(2);
+	const cluster = testCluster(root, { primaryPort: primaryPort as number, replicaPort: replicaPort as number });
 	const pg = up(cluster);
-	await migratePostgres(pg.primaryUrl);
-
 	const transcoder = createTranscoder({
 		port: 0,
 		host: "127.0.0.1",
@@ -80,9 +83,23 @@ export default async function setup(project: TestProject) {
 		maxSourceSeconds: 60,
 		maxConcurrentJobs: 2,
 	});
-	transcoder.server.listen(0, "127.0.0.1");
-	await once(transcoder.server, "listening");
-	const { port } = transcoder.server.address() as AddressInfo;
+	// Leave a cluster running that somebody else started (e.g. a watch session).
+	const stop = async () => {
+		await transcoder.drain();
+		if (pg.started) down(cluster);
+	};
+	let port: number;
+	try {
+		await migratePostgres(pg.primaryUrl);
+		// Port 0: the OS picks a free port at bind time, so nothing can take it first.
+		transcoder.server.listen(0, "127.0.0.1");
+		await once(transcoder.server, "listening");
+		port = (transcoder.server.address() as AddressInfo).port;
+	} catch (err) {
+		// A failed start leaves nothing running.
+		await stop();
+		throw err;
+	}
 
 	project.provide("primaryUrl", pg.primaryUrl);
 	project.provide("replicaUrl", pg.replicaUrl);
@@ -92,9 +109,5 @@ export default async function setup(project: TestProject) {
 	project.provide("samplePngBase64", media.png);
 	project.provide("sampleJpegBase64", media.jpeg);
 
-	return async () => {
-		await transcoder.drain();
-		// Leave a cluster running that somebody else started (e.g. a watch session).
-		if (pg.started) down(cluster);
-	};
+	return stop;
 }

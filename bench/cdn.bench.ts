@@ -54,7 +54,7 @@ async function startBareWorker(): Promise<ChildProcess> {
 
 async function main() {
 	const jpeg = largeJpeg();
-	const stack = await startDevStack("bench", 8807, {
+	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000", IMAGE_MAX_VARIANTS: "0" },
 	});
 	const bare = await startBareWorker();

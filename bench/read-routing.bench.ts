@@ -14,7 +14,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 
 async function main() {
 	// Quotas lifted so one client address per scenario can make every request (steady state: warm limiter objects).
-	const stack = await startDevStack("bench", 8807, {
+	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});
 	try {

@@ -49,7 +49,7 @@ async function load(client: pg.Client) {
 }
 
 async function main() {
-	const stack = await startDevStack("bench", 8807, {
+	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});
 	try {

@@ -45,7 +45,7 @@ function ffmpegAlone(source: string, plan: ReturnType<typeof planTranscode>): nu
 async function main() {
 	const clip = makePortraitClip(scratch, CLIP_SECONDS);
 	const plan = planTranscode(await probeFile(clip.path, 600));
-	const stack = await startDevStack("bench", 8807, {
+	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});
 	try {

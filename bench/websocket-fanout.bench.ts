@@ -81,7 +81,7 @@ async function nodeBaseline(): Promise<{ p50: number; p99: number; rate: number 
 }
 
 async function main() {
-	const stack = await startDevStack("bench", 8807, {
+	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});
 	try {

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
+import { freePorts } from "./free-port.ts";
 import type { ClusterOptions } from "./postgres-cluster.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -17,14 +18,24 @@ export interface DevStackProcess {
 	stop: () => Promise<number | null>;
 }
 
-/** `name` picks the folders; `portBase` the ports: worker, transcoder, then Postgres at portBase+50000 and +1. */
+/**
+ * `name` picks the folders. Every port (Worker, transcoder, inspector, Postgres
+ * primary and replica) is one that is free at run time (scripts/free-port.ts),
+ * so two stacks, or a stack and anything else on the machine, never collide.
+ */
 export async function startDevStack(
 	name: string,
-	portBase: number,
 	{ vars = {}, readyTimeoutMs = 120_000 }: { vars?: Record<string, string>; readyTimeoutMs?: number } = {},
 ): Promise<DevStackProcess> {
-	const ports = { DEV_PORT: String(portBase), TRANSCODER_PORT: String(portBase + 1), PG_PORT: String(portBase + 45_550) };
-	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: portBase + 45_550, replicaPort: portBase + 45_551 };
+	const [worker, transcoder, inspector, primary, replica] = (await freePorts(5)) as [number, number, number, number, number];
+	const ports = {
+		DEV_PORT: String(worker),
+		TRANSCODER_PORT: String(transcoder),
+		INSPECTOR_PORT: String(inspector),
+		PG_PORT: String(primary),
+		PG_REPLICA_PORT: String(replica),
+	};
+	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: primary, replicaPort: replica };
 	let output = "";
 	const child = spawn(process.execPath, [resolve(root, "scripts/dev.ts")], {
 		cwd: root,

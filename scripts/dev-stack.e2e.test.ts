@@ -35,7 +35,7 @@ async function insertUser(): Promise<string> {
 }
 
 beforeAll(async () => {
-	stack = await startDevStack("e2e", 8797);
+	stack = await startDevStack("e2e");
 }, 130_000);
 
 afterAll(async () => {

@@ -4,15 +4,17 @@
 //   3. the transcoder as a plain Node process (no Docker engine locally)
 //   4. wrangler dev (Worker, Durable Objects, R2, D1, Queues, Images, rate limits)
 // Ctrl-C stops everything this run started. Ports and folders can be moved
-// with DEV_PORT, TRANSCODER_PORT, PG_PORT (replica: PG_PORT+1), PG_DATA_DIR and
-// WRANGLER_STATE_DIR, which is how the end-to-end test runs a second stack;
+// with DEV_PORT, TRANSCODER_PORT, PG_PORT, PG_REPLICA_PORT (default PG_PORT+1),
+// INSPECTOR_PORT, PG_DATA_DIR and WRANGLER_STATE_DIR, which is how the
+// end-to-end tests and benchmarks run stacks of their own;
 // DEV_VARS="NAME=value,…" overrides wrangler.toml vars (benchmarks lift quotas).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { portInUse, processHoldingPort } from "./free-port.ts";
 import { migratePostgres } from "./migrate.ts";
-import { APP_PASSWORD, type ClusterOptions, down, up } from "./postgres-cluster.ts";
+import { APP_PASSWORD, type ClusterOptions, down, runningPorts, up } from "./postgres-cluster.ts";
 import { ensureDevSecrets } from "./signing-keys.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -24,6 +26,8 @@ export interface DevStackOptions {
 	varOverrides: string[];
 	workerPort: number;
 	transcoderPort: number;
+	/** wrangler's devtools port; undefined leaves wrangler's default. */
+	inspectorPort?: number;
 	cluster: ClusterOptions;
 	wranglerStateDir: string;
 }
@@ -35,6 +39,7 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		return n;
 	};
 	const pgPort = int("PG_PORT", 54330);
+	const replicaPort = int("PG_REPLICA_PORT", pgPort + 1);
 	const varOverrides = (env.DEV_VARS ?? "")
 		.split(",")
 		.filter(Boolean)
@@ -47,7 +52,8 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		varOverrides,
 		workerPort: int("DEV_PORT", 8787),
 		transcoderPort: int("TRANSCODER_PORT", 8790),
-		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort: pgPort + 1 },
+		...(env.INSPECTOR_PORT ? { inspectorPort: int("INSPECTOR_PORT", 9229) } : {}),
+		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort },
 		wranglerStateDir: resolve(root, env.WRANGLER_STATE_DIR ?? ".wrangler/state"),
 	};
 }
@@ -70,6 +76,28 @@ function applyD1Migrations(stateDir: string) {
 	if (r.status !== 0) throw new Error(`D1 migrations failed:\n${r.stdout}\n${r.stderr}`);
 }
 
+/**
+ * Every port this run will bind must be free before anything starts, so a
+ * taken port is one clear message and never a half-started stack. The
+ * cluster's own ports are exempt when it already runs there (it is reused).
+ */
+export async function takenPorts(o: DevStackOptions): Promise<string[]> {
+	const running = runningPorts(o.cluster);
+	const wanted: [string, number | undefined][] = [
+		["the Worker (DEV_PORT)", o.workerPort],
+		["the transcoder (TRANSCODER_PORT)", o.transcoderPort],
+		["wrangler's inspector (INSPECTOR_PORT)", o.inspectorPort],
+		["the Postgres primary (PG_PORT)", running?.primaryPort === o.cluster.primaryPort ? undefined : o.cluster.primaryPort],
+		["the Postgres replica (PG_REPLICA_PORT)", running?.replicaPort === o.cluster.replicaPort ? undefined : o.cluster.replicaPort],
+	];
+	const taken: string[] = [];
+	for (const [what, port] of wanted) {
+		if (port === undefined || !(await portInUse(port))) continue;
+		taken.push(`port ${port} for ${what} is taken by ${processHoldingPort(port) ?? "another process"}`);
+	}
+	return taken;
+}
+
 async function stopChild(child: ChildProcess) {
 	if (child.exitCode !== null || child.signalCode !== null) return;
 	child.kill("SIGTERM");
@@ -80,6 +108,12 @@ async function stopChild(child: ChildProcess) {
 
 async function main() {
 	const o = devStackOptions();
+	const taken = await takenPorts(o);
+	if (taken.length) {
+		throw new Error(
+			`cannot start: ${taken.join("; ")}. Stop it, or move this stack with DEV_PORT, TRANSCODER_PORT, PG_PORT, PG_REPLICA_PORT.`,
+		);
+	}
 	say("starting Postgres primary and replica …");
 	const pg = up(o.cluster);
 	say(`primary ${pg.primaryUrl.replace(APP_PASSWORD, "***")}`);
@@ -118,6 +152,7 @@ async function main() {
 				"127.0.0.1",
 				"--port",
 				String(o.workerPort),
+				...(o.inspectorPort ? ["--inspector-port", String(o.inspectorPort)] : []),
 				"--persist-to",
 				o.wranglerStateDir,
 				// Lets a developer fire the cron by hand: GET /__scheduled (local only).

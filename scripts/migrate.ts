@@ -1,12 +1,12 @@
 // Applies migrations/postgres/ to a primary (drizzle's migrator keeps a
 // journal table, so reruns are no-ops). The replica follows by streaming.
-//   node scripts/migrate.ts [dev|test]        the local clusters
+//   node scripts/migrate.ts                   the local dev cluster
 //   DATABASE_URL=postgres://… npm run db:migrate   any primary (production)
 import { resolve } from "node:path";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { connectionUrls, devCluster, testCluster } from "./postgres-cluster.ts";
+import { connectionUrls, devCluster } from "./postgres-cluster.ts";
 
 export const POSTGRES_MIGRATIONS = resolve(import.meta.dirname, "../migrations/postgres");
 
@@ -21,8 +21,7 @@ export async function migratePostgres(connectionString: string): Promise<void> {
 }
 
 if (import.meta.main) {
-	const which = process.argv[2] === "test" ? testCluster() : devCluster();
-	migratePostgres(process.env.DATABASE_URL || connectionUrls(which).primaryUrl).then(
+	migratePostgres(process.env.DATABASE_URL || connectionUrls(devCluster()).primaryUrl).then(
 		() => console.log("postgres migrations applied"),
 		(err: Error) => {
 			console.error(`postgres migrations failed: ${err.message}`);

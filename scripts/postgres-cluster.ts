@@ -39,10 +39,10 @@ export const devCluster = (root = process.cwd()): ClusterOptions => ({
 	replicaPort: 54331,
 });
 
-export const testCluster = (root = process.cwd()): ClusterOptions => ({
+/** The Workers tests' cluster: its own folder; ports are chosen at run time (scripts/free-port.ts). */
+export const testCluster = (root: string, ports: { primaryPort: number; replicaPort: number }): ClusterOptions => ({
 	dataDir: resolve(root, ".local/pg-test"),
-	primaryPort: 54340,
-	replicaPort: 54341,
+	...ports,
 });
 
 export function connectionUrls(o: ClusterOptions) {
@@ -269,7 +269,20 @@ export function serverDataDir(o: ClusterOptions): ClusterOptions {
 	return { ...o, dataDir: fallback };
 }
 
-/** Starts (or reuses) the primary and the replica; idempotent and never hangs. */
+/** The last lines of a server log, for error messages: why a start failed is usually there. */
+function logTail(file: string, lines = 15): string {
+	try {
+		return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+	} catch {
+		return "(no log)";
+	}
+}
+
+/**
+ * Starts (or reuses) the primary and the replica; idempotent and never hangs.
+ * A start that fails part-way stops whatever this call started (the primary
+ * included) and throws with the tail of each server's log.
+ */
 export function up(requested: ClusterOptions): ClusterInfo {
 	const o = serverDataDir(requested);
 	if (o.dataDir !== requested.dataDir) console.log(`postgres data in ${o.dataDir} (the postgres user cannot reach ${requested.dataDir})`);
@@ -280,16 +293,38 @@ export function up(requested: ClusterOptions): ClusterInfo {
 	if (asRoot) spawnSync("chown", [`${ADMIN_USER}:`, o.dataDir]);
 	const primary = join(o.dataDir, "primary");
 	const replica = join(o.dataDir, "replica");
-	let started = false;
+	const startedHere: string[] = [];
+	try {
+		if (!isInitialized(primary)) initPrimary(bin, o, primary);
+		if (ensureRunning(bin, primary, o.primaryPort, join(o.dataDir, "primary.log"))) startedHere.push(primary);
+		ensureAppDatabase(bin, o.primaryPort);
 
-	if (!isInitialized(primary)) initPrimary(bin, o, primary);
-	started = ensureRunning(bin, primary, o.primaryPort, join(o.dataDir, "primary.log")) || started;
-	ensureAppDatabase(bin, o.primaryPort);
+		if (!isInitialized(replica)) initReplica(bin, o, replica);
+		if (ensureRunning(bin, replica, o.replicaPort, join(o.dataDir, "replica.log"), o.primaryPort)) startedHere.push(replica);
+		waitForStreaming(bin, o);
+	} catch (err) {
+		for (const dir of startedHere.reverse()) {
+			try {
+				stopServer(bin, dir);
+			} catch {
+				// Best effort: the original error is the one worth reporting.
+			}
+		}
+		const logs = ["primary", "replica"].map((name) => `--- ${name}.log (tail) ---\n${logTail(join(o.dataDir, `${name}.log`))}`);
+		throw new Error(`${(err as Error).message}\n${logs.join("\n")}`);
+	}
+	return { ...o, ...connectionUrls(o), started: startedHere.length > 0 };
+}
 
-	if (!isInitialized(replica)) initReplica(bin, o, replica);
-	started = ensureRunning(bin, replica, o.replicaPort, join(o.dataDir, "replica.log"), o.primaryPort) || started;
-	waitForStreaming(bin, o);
-	return { ...o, ...connectionUrls(o), started };
+/** The ports the cluster's servers run on now, if both run (a cluster left up by a watch session is reused as it is). */
+export function runningPorts(requested: ClusterOptions): { primaryPort: number; replicaPort: number } | undefined {
+	const o = serverDataDir(requested);
+	const bin = findPgBin();
+	const [primary, replica] = ["primary", "replica"].map((name) => join(o.dataDir, name));
+	if (!primary || !replica || !isRunning(bin, primary) || !isRunning(bin, replica)) return undefined;
+	const primaryPort = runningPort(primary);
+	const replicaPort = runningPort(replica);
+	return primaryPort && replicaPort ? { primaryPort, replicaPort } : undefined;
 }
 
 export function down(requested: ClusterOptions) {
@@ -322,8 +357,8 @@ export function status(requested: ClusterOptions) {
 }
 
 if (import.meta.main) {
-	const [command = "up", which = "dev"] = process.argv.slice(2);
-	const o = which === "test" ? testCluster() : devCluster();
+	const [command = "up"] = process.argv.slice(2);
+	const o = devCluster();
 	try {
 		switch (command) {
 			case "up": {
@@ -345,7 +380,7 @@ if (import.meta.main) {
 				console.log(JSON.stringify(status(o)));
 				break;
 			default:
-				throw new Error(`unknown command ${command}: use up|down|status|stop-replica|start-replica [dev|test]`);
+				throw new Error(`unknown command ${command}: use up|down|status|stop-replica|start-replica`);
 		}
 	} catch (e) {
 		console.error((e as Error).message);

@@ -7,12 +7,14 @@ import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
+import { freePort } from "./free-port.ts";
 import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/e2e-transcode");
-const TRANSCODER_PORT = 8839;
-const transcoderUrl = `http://127.0.0.1:${TRANSCODER_PORT}`;
+// Chosen once (free at run time) and kept: the test restarts the transcoder on the same port.
+let transcoderPort: number;
+const transcoderUrl = () => `http://127.0.0.1:${transcoderPort}`;
 
 let stack: DevStackProcess;
 let transcoder: ChildProcess;
@@ -21,12 +23,12 @@ let clip: Buffer;
 
 async function startTranscoder(): Promise<ChildProcess> {
 	const child = spawn(process.execPath, [resolve(root, "transcode-container/src/server.ts")], {
-		env: { ...process.env, PORT: String(TRANSCODER_PORT), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: join(scratch, "work") },
+		env: { ...process.env, PORT: String(transcoderPort), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: join(scratch, "work") },
 		stdio: "ignore",
 	});
 	for (let i = 0; i < 100; i++) {
 		if (
-			await fetch(`${transcoderUrl}/health`).then(
+			await fetch(`${transcoderUrl()}/health`).then(
 				(r) => r.ok,
 				() => false,
 			)
@@ -34,6 +36,7 @@ async function startTranscoder(): Promise<ChildProcess> {
 			return child;
 		await new Promise((r) => setTimeout(r, 100));
 	}
+	child.kill("SIGKILL");
 	throw new Error("the transcoder did not start");
 }
 
@@ -85,8 +88,9 @@ const cdn = async (path: string) => {
 
 beforeAll(async () => {
 	clip = makePortraitClip(scratch).bytes;
+	transcoderPort = await freePort();
 	transcoder = await startTranscoder();
-	stack = await startDevStack("e2e-transcode", 8837, { vars: { TRANSCODER_URL: transcoderUrl } });
+	stack = await startDevStack("e2e-transcode", { vars: { TRANSCODER_URL: transcoderUrl() } });
 	token = (await registerOn(stack.baseUrl, { name: "Uploader" })).accessToken;
 }, 150_000);
 

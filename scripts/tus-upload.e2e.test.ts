@@ -10,7 +10,7 @@ let stack: DevStackProcess;
 let token: string;
 
 beforeAll(async () => {
-	stack = await startDevStack("e2e-tus", 8817);
+	stack = await startDevStack("e2e-tus");
 	token = (await registerOn(stack.baseUrl, { name: "Tus" })).accessToken;
 }, 130_000);
 

@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { uuidv7 } from "../../lib/ids/uuidv7";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
 import { json, ON_PRIMARY, postReel, type Reel, sawWrite, setVideoStatus, videoOf } from "../../test-support/reels";
+import { pauseReplica } from "../../test-support/replica";
 import { setRole } from "../../test-support/roles";
 import { syncReelMedia } from "./reel-media";
 
@@ -159,5 +161,37 @@ describe("PATCH and DELETE /api/reels/:id", () => {
 		const deleted = await api(`/api/reels/${reel.id}`, { method: "DELETE", token: admin.accessToken, headers: asAdmin });
 		expect(deleted.status).toBe(404); // already gone: deleting twice is harmless
 		expect((await api(`/api/reels/${reel.id}`, { headers: sawWrite(removed.headers.get("x-consistency-token") ?? "") })).status).toBe(404);
+	});
+});
+
+describe("read-your-writes without a consistency token", () => {
+	it("finds a reel fetched by id right after it was posted, while the replica has not replayed it yet", async () => {
+		const author = await registerUser("Fresh");
+		const video = await videoOf(author);
+		const resume = await pauseReplica();
+		try {
+			const created = await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id } });
+			expect(created.status).toBe(201);
+			const { id } = await json<Reel>(created);
+			// As curl or a mobile app without a cookie jar asks: no x-consistency-token.
+			const anonymous = await api(`/api/reels/${id}`);
+			expect(anonymous.status).toBe(200);
+			expect(anonymous.headers.get("x-db-read")).toBe("primary; reason=fresh_id_miss");
+			const author_ = await api(`/api/reels/${id}`, { token: author.accessToken });
+			expect(author_.status).toBe(200);
+		} finally {
+			await resume();
+		}
+	});
+
+	it("keeps misses on random and old ids on the replica", async () => {
+		for (const id of [crypto.randomUUID(), uuidv7(Date.now() - 3_600_000)]) {
+			const reel = await api(`/api/reels/${id}`);
+			expect(reel.status).toBe(404);
+			expect(reel.headers.get("x-db-read")).toBe("replica");
+			const user = await api(`/api/users/${id}`);
+			expect(user.status).toBe(404);
+			expect(user.headers.get("x-db-read")).toBe("replica");
+		}
 	});
 });

@@ -9,6 +9,7 @@ import { uuidv7 } from "../../lib/ids/uuidv7";
 import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
 import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
 import { pageOf } from "../../lib/pagination/page";
+import type { Db } from "../../lib/postgres/routed-database";
 import { reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -35,8 +36,9 @@ function captionColumns(caption: string) {
 
 /** One reel as the caller may see it, or 404. */
 export async function reelFor(c: Context<AppEnv>, id: string, { primary = false } = {}) {
-	const run = primary ? c.var.db.readFromPrimary.bind(c.var.db) : c.var.db.read.bind(c.var.db);
-	const [row] = await run((q) => selectReels(q, { me: me(c), where: sql`r.id = ${id} AND ${canSee(c)}`, orderBy: sql`r.id`, limit: 1 }));
+	const one = async (q: Db) =>
+		(await selectReels(q, { me: me(c), where: sql`r.id = ${id} AND ${canSee(c)}`, orderBy: sql`r.id`, limit: 1 }))[0];
+	const row = primary ? await c.var.db.readFromPrimary(one) : await c.var.db.readById(id, one);
 	if (!row) throw new HttpProblem(404, "reel_not_found", "No reel with that id.");
 	return row;
 }

@@ -21,7 +21,7 @@ const route = createRoute({
 
 export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
 	const { id } = c.req.valid("param");
-	const user = await c.var.db.read((q) =>
+	const user = await c.var.db.readById(id, (q) =>
 		q.query.users.findFirst({
 			where: eq(users.id, id),
 			columns: { id: true, name: true, bio: true, role: true, createdAt: true },

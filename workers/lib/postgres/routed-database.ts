@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { configOf } from "../config/config";
+import { isFreshId } from "../ids/uuidv7";
 import { unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
 import { compareLsn } from "./consistency-token";
@@ -11,7 +12,10 @@ export type Db = NodePgDatabase<typeof schema>;
 /** Why a read went where it went; surfaced as `x-db-read` for tests, benchmarks and debugging. */
 export type ReadDecision =
 	| { source: "replica" }
-	| { source: "primary"; reason: "wrote_in_request" | "replica_unreachable" | "replica_behind_token" | "replica_lagging" }
+	| {
+			source: "primary";
+			reason: "wrote_in_request" | "replica_unreachable" | "replica_behind_token" | "replica_lagging" | "fresh_id_miss";
+	  }
 	| { source: "replica"; reason: "primary_unreachable_stale_read" };
 
 const PRIMARY_RETRY_AFTER_S = 5;
@@ -71,6 +75,24 @@ export class RoutedDatabase {
 		this.lastRead = decision;
 		const client = decision.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
 		return fn(drizzle(client, { schema }));
+	}
+
+	/**
+	 * A read of one object by its id: routed like `read`, but when the replica
+	 * answers "not found" for an id minted within the lag we tolerate
+	 * (REPLICA_MAX_LAG_SECONDS; UUIDv7 ids carry their creation time), the
+	 * primary is asked once more. A client that made an object and fetches it
+	 * by id gets it whether or not it sent its consistency token; old and
+	 * random ids (any UUID that is not a recent v7) never reach the primary this way.
+	 */
+	async readById<T>(id: string, fn: (db: Db) => Promise<T | undefined>): Promise<T | undefined> {
+		const found = await this.read(fn);
+		const servedBy = this.lastRead;
+		// Only a plain replica read: not one served there because the primary is down.
+		if (found !== undefined || servedBy?.source !== "replica" || "reason" in servedBy) return found;
+		if (!isFreshId(id, configOf(this.env).REPLICA_MAX_LAG_SECONDS * 1000)) return found;
+		this.lastRead = { source: "primary", reason: "fresh_id_miss" };
+		return fn(drizzle(await this.readablePrimary(), { schema }));
 	}
 
 	/**
