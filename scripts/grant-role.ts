@@ -3,10 +3,8 @@
 //   npm run role:grant -- ada@example.com admin            (the local dev database)
 //   DATABASE_URL=postgres://… npm run role:grant -- ada@example.com creator
 import pg from "pg";
+import { ROLES, type Role } from "../workers/lib/auth/roles.ts";
 import { connectionUrls, devCluster } from "./postgres-cluster.ts";
-
-const ROLES = ["user", "creator", "admin"] as const;
-type Role = (typeof ROLES)[number];
 
 /** Sets `role` for the account with `email` (case-insensitive); false when there is none. */
 export async function grantRole(connectionString: string, email: string, role: Role): Promise<boolean> {

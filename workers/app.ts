@@ -8,7 +8,7 @@ import { followRoutes } from "./api/follows/follow-routes";
 import { healthRoutes } from "./api/health/health-route";
 import { notificationRoutes } from "./api/notifications/notification-routes";
 import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
-import { websocketPathDoc, websocketRoutes } from "./api/realtime/websocket-route";
+import { websocketRoutes } from "./api/realtime/websocket-route";
 import { engagementRoutes } from "./api/reels/engagement-routes";
 import { moderationRoutes } from "./api/reels/moderation-routes";
 import { reelRoutes } from "./api/reels/reel-routes";
@@ -25,14 +25,11 @@ import { resizeRoutes } from "./cdn/resize-route";
 import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import type { AppEnv } from "./lib/app/app-env";
-import { authenticate } from "./lib/auth/authenticate";
+import { requestStack } from "./lib/app/request-stack";
 import { corsFromConfig } from "./lib/http/cors";
 import { accessLog } from "./lib/observability/access-log";
-import { postgres } from "./lib/postgres/postgres-middleware";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
-import { burstLimit } from "./lib/rate-limit/burst-limit";
-import { hourlyQuota } from "./lib/rate-limit/hourly-quota";
 
 /** Every route validates with zod; a failed validation is one 400 problem listing each issue. */
 export const validationHook = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
@@ -56,11 +53,13 @@ export function createApp() {
 		}),
 	);
 	app.use(corsFromConfig());
-	// Order matters: cheap edge limits first, then the database handle, then who
-	// the caller is, then the quota that depends on it.
-	app.use("/api/*", burstLimit(), postgres(), authenticate(), hourlyQuota());
-	// /ws authenticates itself: browsers cannot set headers on a WebSocket, so the token may be in the URL.
-	app.use("/ws", burstLimit(), postgres());
+	// One request stack (lib/app/request-stack.ts) in front of everything that
+	// reads or writes on behalf of a caller: the API, the socket, uploads and deletes.
+	app.use("/api/*", requestStack());
+	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
+	app.use("/ws", requestStack("header-or-websocket"));
+	app.on("POST", "/cdn/upload", requestStack());
+	app.on("DELETE", "/cdn/*", requestStack());
 
 	app.route("/", healthRoutes);
 	app.route("/", jwksRoutes);
@@ -87,7 +86,6 @@ export function createApp() {
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
-	app.openAPIRegistry.registerPath(websocketPathDoc);
 	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs]) app.openAPIRegistry.registerPath(doc);
 	app.doc31("/openapi.json", {
 		openapi: "3.1.0",

@@ -1,5 +1,6 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
+import { withStackProblems } from "../lib/app/request-stack";
 import { problemResponses } from "../lib/problems/problem-schema";
 
 // /cdn and /img are plain hono routes (they stream bytes, not JSON); these
@@ -9,7 +10,7 @@ const key = z.string().openapi({ param: { name: "key", in: "path" }, example: "2
 const media = { description: "The bytes", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } };
 
 export const cdnPathDocs: RouteConfig[] = [
-	{
+	withStackProblems({
 		method: "delete" as const,
 		path: "/cdn/{key}",
 		tags: ["cdn"],
@@ -17,8 +18,8 @@ export const cdnPathDocs: RouteConfig[] = [
 		security: [{ bearer: [] }],
 		request: { params: z.object({ key }) },
 		responses: { 200: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404) },
-	},
-	{
+	}),
+	withStackProblems({
 		method: "delete" as const,
 		path: "/cdn/cache/{key}",
 		tags: ["cdn"],
@@ -26,7 +27,7 @@ export const cdnPathDocs: RouteConfig[] = [
 		security: [{ bearer: [] }],
 		request: { params: z.object({ key }) },
 		responses: { 200: { description: "Purged" }, ...problemResponses(400, 401, 403) },
-	},
+	}),
 	{
 		method: "get" as const,
 		path: "/cdn/{key}",

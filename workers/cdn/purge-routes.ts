@@ -1,12 +1,10 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
-import { authenticate, requireAuth, requireRole } from "../lib/auth/authenticate";
+import { requireAuth, requireRole } from "../lib/auth/authenticate";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, derivedFiles } from "../lib/media-db/schema";
-import { postgres } from "../lib/postgres/postgres-middleware";
 import { HttpProblem } from "../lib/problems/http-problem";
-import { burstLimit } from "../lib/rate-limit/burst-limit";
 import { cdnKeyFrom, deliveryCacheKey, derivedPrefix, mediaNotFound } from "./cdn-key";
 import { purgeVariants } from "./image-variants";
 
@@ -23,28 +21,26 @@ async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<number> {
 	return deleted;
 }
 
-const signedIn = [burstLimit(), postgres(), authenticate()] as const;
-
 /**
  * DELETE /cdn/cache/<key> (admin): drops every cached copy of an original and
  * its variants (edge cache and R2 variant store). DELETE /cdn/<key> (owner or
  * admin): deletes the asset, its derived files and its variants. Mounted before
- * the delivery route.
+ * the delivery route; the app puts the request stack in front of both.
  */
 export const purgeRoutes = new Hono<AppEnv>()
-	.delete("/cdn/cache/*", ...signedIn, requireRole("admin"), async (c) => {
+	.delete("/cdn/cache/*", requireRole("admin"), async (c) => {
 		const key = cdnKeyFrom(c.req.path.slice("/cdn/cache/".length));
 		const variants = await purgeVariants(c.env, key);
 		await caches.default.delete(deliveryCacheKey(c.req.url, key));
 		return c.json({ key, variantsPurged: variants }, 200);
 	})
-	.delete("/cdn/*", ...signedIn, requireAuth(), async (c) => {
+	.delete("/cdn/*", requireAuth(), async (c) => {
 		const key = cdnKeyFrom(c.req.path.slice("/cdn/".length));
 		const db = mediaDb(c.env);
 		const asset = await db.query.assets.findFirst({ where: eq(assets.r2Key, key), columns: { id: true, ownerId: true } });
 		if (!asset) throw mediaNotFound();
 		const auth = c.var.auth;
-		if (auth?.sub !== asset.ownerId && auth?.role !== "admin")
+		if (auth.sub !== asset.ownerId && auth.role !== "admin")
 			throw new HttpProblem(403, "forbidden", "Only the owner or an admin may delete this.");
 		// Derived files live under the original's key without its extension: YYYY/MM/DD/<uuid>/…
 		const derived = await deletePrefix(c.env.MEDIA, derivedPrefix(key));

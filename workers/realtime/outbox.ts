@@ -26,6 +26,42 @@ const CLAIM_SECONDS = 60;
 const DRAIN_BATCH = 50;
 const FOLLOWER_PAGE = 5000;
 
+/** Where a write with events runs: its database, and how to wait for the delivery after commit. */
+export interface EventContext {
+	db: RoutedDatabase;
+	env: Env;
+	/** Takes the delivery promise: `ctx.waitUntil` in a request; omitted, the delivery is awaited. */
+	defer?: (delivery: Promise<unknown>) => void;
+}
+
+/** Records an event inside the write's transaction. */
+export type Emit = (message: OutboxMessage) => Promise<void>;
+
+/**
+ * The one way to write with events: `fn` runs in a transaction on the
+ * primary, every event it emits is stored in the outbox by the same
+ * transaction (so a committed like always has its REEL_LIKED), and once it
+ * commits the events are delivered (after the response, in a request).
+ *
+ * @example const state = await writeWithEvents(events, async (tx, emit) => { …; await emit({ to, type, data }); return state; });
+ */
+export async function writeWithEvents<T>(ctx: EventContext, fn: (tx: Db, emit: Emit) => Promise<T>): Promise<T> {
+	const ids: string[] = [];
+	const result = await ctx.db.write((q) =>
+		q.transaction((tx) =>
+			fn(tx, async (message) => {
+				ids.push(await enqueueEvent(tx, message));
+			}),
+		),
+	);
+	if (ids.length > 0) {
+		const delivery = drainOutbox(ctx.env, ids);
+		if (ctx.defer) ctx.defer(delivery);
+		else await delivery;
+	}
+	return result;
+}
+
 /** Adds a message inside the caller's transaction; returns its id for `drainOutbox`. */
 export async function enqueueEvent(tx: Pick<Db, "insert">, message: OutboxMessage): Promise<string> {
 	const id = uuidv7();

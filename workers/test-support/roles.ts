@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import type { Role } from "../lib/auth/roles";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { users } from "../lib/postgres/schema";
 
 /** Sets a user's role directly in Postgres; returns the consistency token that makes the change visible to the next request. */
-export async function setRole(userId: string, role: "user" | "creator" | "admin"): Promise<string> {
+export async function setRole(userId: string, role: Role): Promise<string> {
 	return withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
 		return db.consistencyToken() ?? "";

@@ -1,4 +1,5 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
@@ -8,7 +9,7 @@ import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
 import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
 
-const register = createRoute({
+const register = apiRoute({
 	method: "post",
 	path: "/api/auth/register",
 	tags: ["auth"],
@@ -19,7 +20,7 @@ const register = createRoute({
 	responses: { 201: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
 });
 
-const login = createRoute({
+const login = apiRoute({
 	method: "post",
 	path: "/api/auth/login",
 	tags: ["auth"],
@@ -29,7 +30,7 @@ const login = createRoute({
 	responses: { 200: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });
 
-const refresh = createRoute({
+const refresh = apiRoute({
 	method: "post",
 	path: "/api/auth/refresh",
 	tags: ["auth"],
@@ -40,7 +41,7 @@ const refresh = createRoute({
 	responses: { 200: { description: "A new pair", ...jsonContent(TokenPairSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });
 
-const logout = createRoute({
+const logout = apiRoute({
 	method: "post",
 	path: "/api/auth/logout",
 	tags: ["auth"],

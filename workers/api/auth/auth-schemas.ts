@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ROLES } from "../../lib/auth/roles";
 
 /** The password rule, stated once: shown in errors and in the OpenAPI description. */
 export const PASSWORD_RULE = "10 to 128 characters, with at least one letter and at least one digit or symbol";
@@ -32,7 +33,7 @@ export const PrivateUserSchema = z
 		email: z.string(),
 		name: z.string(),
 		bio: z.string(),
-		role: z.enum(["user", "creator", "admin"]),
+		role: z.enum(ROLES),
 		avatarAssetId: z.uuid().nullable(),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})

@@ -7,6 +7,7 @@ import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
+import type { ProblemCode } from "../../lib/problems/problem-codes";
 import type { PrivateUser } from "./auth-schemas";
 
 type UserRow = typeof users.$inferSelect;
@@ -33,7 +34,7 @@ const isUniqueViolation = (err: unknown): boolean => {
 };
 
 const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
-const refreshRefused = (code: string, detail: string) => new HttpProblem(401, code, detail);
+const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
 
 /** Creates the account; the very first account becomes admin. 409 when the email is taken. */
 export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {

@@ -6,18 +6,18 @@
 // reels of creators you follow, so no reel can come from both streams, and
 // each stream's keyset only moves forward, so pages never repeat a reel.
 // When one stream runs out the other fills the page. Anonymous: trending only.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { viewerOf } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
-import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { type ReelRow, selectReels, toReel, VISIBLE } from "../reels/reel-cards";
+import { type ReelRow, toReel } from "../reels/reel-cards";
 import { ReelPageSchema, ReelSchema } from "../reels/reel-schemas";
-import { decodeFeedCursor, encodeFeedCursor, type FeedCursor } from "./feed-cursor";
-import { computeTrending } from "./trending";
+import { type FeedCursor, feedCursor } from "./feed-cursor";
+import { feedStreams, latestEpoch, reelsTagged, type TrendingRow } from "./feed-store";
 
 const FeedPageSchema = z
 	.object({
@@ -26,7 +26,7 @@ const FeedPageSchema = z
 	})
 	.openapi("FeedPage");
 
-const feed = createRoute({
+const feed = apiRoute({
 	method: "get",
 	path: "/api/feed",
 	tags: ["feed"],
@@ -42,7 +42,7 @@ const TagSchema = z
 	.transform((s) => s.replace(/^#/, "").toLowerCase())
 	.pipe(z.string().regex(/^\p{L}[\p{L}\p{N}_]{0,49}$/u, "a hashtag is a letter then up to 49 letters, digits or underscores"));
 
-const byTag = createRoute({
+const byTag = apiRoute({
 	method: "get",
 	path: "/api/hashtags/{tag}/reels",
 	tags: ["feed"],
@@ -70,43 +70,14 @@ function interleave(followed: ReelRow[], trending: ReelRow[], limit: number) {
 export const feedRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(feed, async (c) => {
 		const { cursor, limit } = c.req.valid("query");
-		const me = c.var.auth?.sub ?? null;
-		let at: FeedCursor = cursor ? decodeFeedCursor(cursor) : { e: 0, t: 0, f: me ? undefined : null };
+		const me = viewerOf(c);
+		let at: FeedCursor = cursor ? feedCursor.decode(cursor) : { e: 0, t: 0, f: me ? undefined : null };
 		if (!me) at = { ...at, f: null };
-		if (at.e === 0) {
-			const latest = await c.var.db.read((q) => q.execute<{ id: number | null }>(sql`SELECT max(id)::int AS id FROM trending_epochs`));
-			// A fresh deployment has no ranking before the first cron run: make one now.
-			at.e = latest.rows[0]?.id ?? (await c.var.db.write((q) => computeTrending(q)));
-		}
-		const followedOnly = me ? sql`r.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ${me}::uuid)` : sql`false`;
-		const [followed, trending] = await c.var.db.read(async (q) => [
-			at.f === null || !me
-				? []
-				: // Per followed creator, its newest reels from reels_author_idx, then merged: cheap however many reels exist.
-					await selectReels(q, {
-						me,
-						from: sql`follows f CROSS JOIN LATERAL (
-							SELECT * FROM reels r WHERE r.author_id = f.followee_id AND ${VISIBLE} ${at.f ? sql`AND r.id < ${at.f}::uuid` : sql``}
-							ORDER BY r.id DESC LIMIT ${limit + 1}) r`,
-						where: sql`f.follower_id = ${me}::uuid`,
-						orderBy: sql`r.id DESC`,
-						limit: limit + 1,
-					}),
-			at.t === null
-				? []
-				: await selectReels(q, {
-						me,
-						from: sql`trending_reels t JOIN reels r ON r.id = t.reel_id`,
-						extra: sql`t.rank,`,
-						where: sql`t.epoch_id = ${at.e} AND t.rank > ${at.t} AND ${VISIBLE} AND NOT (${followedOnly})`,
-						orderBy: sql`t.rank`,
-						outerOrderBy: sql`r.rank`,
-						limit: limit + 1,
-					}),
-		]);
+		if (at.e === 0) at.e = await latestEpoch(c.var.db);
+		const [followed, trending] = await feedStreams(c.var.db, { me, epoch: at.e, followedBefore: at.f, rankAfter: at.t, limit });
 		const { out, usedFollowed, usedTrending } = interleave(followed, trending, limit);
 		const lastFollowed = followed[usedFollowed - 1];
-		const lastTrending = trending[usedTrending - 1] as (ReelRow & { rank: number }) | undefined;
+		const lastTrending = trending[usedTrending - 1] as TrendingRow | undefined;
 		const next: FeedCursor = {
 			e: at.e,
 			f: at.f === null || (usedFollowed === followed.length && followed.length <= limit) ? null : (lastFollowed?.id ?? at.f),
@@ -115,7 +86,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 		return c.json(
 			{
 				items: out.map(({ row, source }) => ({ ...toReel(row), source })),
-				nextCursor: next.f === null && next.t === null ? null : encodeFeedCursor(next),
+				nextCursor: next.f === null && next.t === null ? null : feedCursor.encode(next),
 			},
 			200,
 		);
@@ -123,15 +94,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(byTag, async (c) => {
 		const { tag } = c.req.valid("param");
 		const { cursor, limit } = c.req.valid("query");
-		const before = cursor ? decodeIdCursor(cursor) : null;
-		const rows = await c.var.db.read((q) =>
-			selectReels(q, {
-				me: c.var.auth?.sub ?? null,
-				where: sql`${VISIBLE} AND r.hashtags @> ARRAY[${tag}]::text[] ${before ? sql`AND r.id < ${before}::uuid` : sql``}`,
-				orderBy: sql`r.id DESC`,
-				limit: limit + 1,
-			}),
-		);
-		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		const rows = await reelsTagged(c.var.db, viewerOf(c), tag, cursor ? idCursor.decode(cursor) : null, limit);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	});

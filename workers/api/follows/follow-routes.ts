@@ -1,18 +1,16 @@
-// Follows. The edge and both users' counters change in one transaction, the
-// counters in a single UPDATE over both rows (so two people following each
-// other at once cannot deadlock), and only when the edge really changed.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+// Follows: the routes. The SQL, with its exact counters, lives in follow-store.ts.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { decodeCursor, encodeCursor, PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { PageQuerySchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
-import type { Db } from "../../lib/postgres/routed-database";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { drainOutbox, enqueueEvent } from "../../realtime/outbox";
+import { writeWithEvents } from "../../realtime/outbox";
+import { requestEvents } from "../request-events";
 import { UserIdParamSchema } from "../users/user-schemas";
+import { follow, followsOf, unfollow } from "./follow-store";
 
 const FollowStateSchema = z.object({ following: z.boolean(), followerCount: z.number().int() }).openapi("FollowState");
 const FollowPageSchema = z
@@ -22,9 +20,7 @@ const FollowPageSchema = z
 	})
 	.openapi("FollowPage");
 
-const userNotFound = () => new HttpProblem(404, "user_not_found", "No user with that id.");
-
-const follow = createRoute({
+const followRoute = apiRoute({
 	method: "post",
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
@@ -35,7 +31,7 @@ const follow = createRoute({
 	responses: { 200: { description: "Following", ...jsonContent(FollowStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
 
-const unfollow = createRoute({
+const unfollowRoute = apiRoute({
 	method: "delete",
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
@@ -47,7 +43,7 @@ const unfollow = createRoute({
 });
 
 const listRoute = (which: "followers" | "following") =>
-	createRoute({
+	apiRoute({
 		method: "get",
 		path: `/api/users/{id}/${which}`,
 		tags: ["follows"],
@@ -56,40 +52,12 @@ const listRoute = (which: "followers" | "following") =>
 		responses: { 200: { description: "A page", ...jsonContent(FollowPageSchema) }, ...problemResponses(400, 404, 429) },
 	});
 
-async function followerCount(q: Db, id: string): Promise<number> {
-	const { rows } = await q.execute<{ follower_count: number }>(sql`SELECT follower_count FROM users WHERE id = ${id}`);
-	const row = rows[0];
-	if (!row) throw userNotFound();
-	return row.follower_count;
-}
-
-/** Adjusts both users' counters in one statement: +1 or -1 when the edge changed. */
-const adjustCounts = (q: Db, follower: string, followee: string, delta: 1 | -1) =>
-	q.execute(sql`
-		UPDATE users SET
-			follower_count = follower_count + CASE WHEN id = ${followee}::uuid THEN ${delta}::int ELSE 0 END,
-			following_count = following_count + CASE WHEN id = ${follower}::uuid THEN ${delta}::int ELSE 0 END
-		WHERE id IN (${follower}::uuid, ${followee}::uuid)`);
-
 function listFollows(which: "followers" | "following") {
-	// followers: edges into :id, listing their follower; following: edges out of :id, listing their followee.
-	const [match, other] = which === "followers" ? ["followee_id", "follower_id"] : ["follower_id", "followee_id"];
 	return new OpenAPIHono<AppEnv>().openapi(listRoute(which), async (c) => {
 		const { id } = c.req.valid("param");
 		const { cursor, limit } = c.req.valid("query");
-		const after = cursor ? decodeCursor(cursor) : null;
-		const { rows, exists } = await c.var.db.read(async (q) => {
-			const page = await q.execute<{ id: string; name: string; created_at: Date }>(sql`
-				SELECT u.id, u.name, f.created_at FROM follows f JOIN users u ON u.id = f.${sql.raw(other)}
-				WHERE f.${sql.raw(match)} = ${id}
-				${after ? sql`AND (f.created_at, f.${sql.raw(other)}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)` : sql``}
-				ORDER BY f.created_at DESC, f.${sql.raw(other)} DESC LIMIT ${limit + 1}`);
-			// An empty page needs telling apart from an unknown user.
-			const found = page.rows.length > 0 || (await q.execute(sql`SELECT 1 FROM users WHERE id = ${id}`)).rows.length > 0;
-			return { rows: page.rows, exists: found };
-		});
-		if (!exists) throw userNotFound();
-		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeCursor({ createdAt: new Date(r.created_at), id: r.id }));
+		const rows = await followsOf(c.var.db, which, id, cursor ? timeIdCursor.decode(cursor) : null, limit);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => timeIdCursor.encode({ t: r.cursor_at, i: r.id }));
 		return c.json(
 			{ items: items.map((r) => ({ id: r.id, name: r.name, followedAt: new Date(r.created_at).toISOString() })), nextCursor },
 			200,
@@ -98,44 +66,13 @@ function listFollows(which: "followers" | "following") {
 }
 
 export const followRoutes = new OpenAPIHono<AppEnv>()
-	.openapi(follow, async (c) => {
+	.openapi(followRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		const me = c.var.auth?.sub as string;
-		if (id === me) throw new HttpProblem(400, "cannot_follow_self", "You cannot follow yourself.");
-		const { count, outboxIds } = await c.var.db.write((q) =>
-			q.transaction(async (tx) => {
-				const { rows } = await tx.execute(sql`
-					INSERT INTO follows (follower_id, followee_id) SELECT ${me}, id FROM users WHERE id = ${id}
-					ON CONFLICT DO NOTHING RETURNING followee_id`);
-				const ids: string[] = [];
-				if (rows.length) {
-					await adjustCounts(tx, me, id, 1);
-					const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${me}`)).rows;
-					ids.push(
-						await enqueueEvent(tx, {
-							to: { userIds: [id] },
-							type: "NEW_FOLLOWER",
-							data: { followerId: me, followerName: name?.name ?? "" },
-							dedupeKey: `new-follower:${me}:${id}`,
-						}),
-					);
-				}
-				return { count: await followerCount(tx, id), outboxIds: ids };
-			}),
-		);
-		c.executionCtx.waitUntil(drainOutbox(c.env, outboxIds));
+		const count = await writeWithEvents(requestEvents(c), (tx, emit) => follow(tx, emit, c.var.auth.sub, id));
 		return c.json({ following: true, followerCount: count }, 200);
 	})
-	.openapi(unfollow, async (c) => {
-		const { id } = c.req.valid("param");
-		const me = c.var.auth?.sub as string;
-		const count = await c.var.db.write((q) =>
-			q.transaction(async (tx) => {
-				const { rows } = await tx.execute(sql`DELETE FROM follows WHERE follower_id = ${me} AND followee_id = ${id} RETURNING 1`);
-				if (rows.length) await adjustCounts(tx, me, id, -1);
-				return followerCount(tx, id);
-			}),
-		);
+	.openapi(unfollowRoute, async (c) => {
+		const count = await unfollow(c.var.db, c.var.auth.sub, c.req.valid("param").id);
 		return c.json({ following: false, followerCount: count }, 200);
 	})
 	.route("/", listFollows("followers"))

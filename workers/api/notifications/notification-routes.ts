@@ -1,13 +1,13 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
+import { idCursor, limitParam } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
-import { notifications } from "../../lib/postgres/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { inboxPage, markRead } from "./notification-store";
 
 const NotificationSchema = z
 	.object({
@@ -21,7 +21,7 @@ const NotificationSchema = z
 
 const ListQuerySchema = z.object({
 	cursor: z.string().max(64).optional(),
-	limit: z.coerce.number().int().min(1).max(100).default(20),
+	limit: limitParam(100),
 	unread: z.enum(["true", "false"]).optional().openapi({ description: "`true`: only unread ones" }),
 });
 
@@ -29,7 +29,7 @@ const MarkReadSchema = z
 	.union([z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) }), z.strictObject({ all: z.literal(true) })])
 	.openapi("MarkNotificationsRead");
 
-const list = createRoute({
+const list = apiRoute({
 	method: "get",
 	path: "/api/notifications",
 	tags: ["notifications"],
@@ -47,7 +47,7 @@ const list = createRoute({
 	},
 });
 
-const markRead = createRoute({
+const markReadRoute = apiRoute({
 	method: "post",
 	path: "/api/notifications/read",
 	tags: ["notifications"],
@@ -64,30 +64,14 @@ const markRead = createRoute({
 
 export const notificationRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(list, async (c) => {
-		const userId = c.var.auth?.sub ?? "";
 		const { cursor, limit, unread } = c.req.valid("query");
-		const before = cursor ? decodeIdCursor(cursor) : undefined;
-		const [rows, counts] = await c.var.db.read((q) =>
-			Promise.all([
-				q
-					.select()
-					.from(notifications)
-					.where(
-						and(
-							eq(notifications.userId, userId),
-							before ? lt(notifications.id, before) : undefined,
-							unread === "true" ? isNull(notifications.readAt) : undefined,
-						),
-					)
-					.orderBy(desc(notifications.id))
-					.limit(limit + 1),
-				q
-					.select({ n: sql<number>`count(*)::int` })
-					.from(notifications)
-					.where(and(eq(notifications.userId, userId), isNull(notifications.readAt))),
-			]),
-		);
-		const { items, nextCursor } = pageOf(rows, limit, (n) => encodeIdCursor(n.id));
+		const { rows, unread: unreadCount } = await inboxPage(c.var.db, {
+			userId: c.var.auth.sub,
+			beforeId: cursor ? idCursor.decode(cursor) : null,
+			limit,
+			unreadOnly: unread === "true",
+		});
+		const { items, nextCursor } = pageOf(rows, limit, (n) => idCursor.encode(n.id));
 		return c.json(
 			{
 				items: items.map((n) => ({
@@ -98,26 +82,9 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
 					readAt: n.readAt?.toISOString() ?? null,
 				})),
 				nextCursor,
-				unread: counts[0]?.n ?? 0,
+				unread: unreadCount,
 			},
 			200,
 		);
 	})
-	.openapi(markRead, async (c) => {
-		const userId = c.var.auth?.sub ?? "";
-		const body = c.req.valid("json");
-		const updated = await c.var.db.write((q) =>
-			q
-				.update(notifications)
-				.set({ readAt: new Date() })
-				.where(
-					and(
-						eq(notifications.userId, userId),
-						isNull(notifications.readAt),
-						"ids" in body ? inArray(notifications.id, body.ids) : undefined,
-					),
-				)
-				.returning({ id: notifications.id }),
-		);
-		return c.json({ updated: updated.length }, 200);
-	});
+	.openapi(markReadRoute, async (c) => c.json({ updated: await markRead(c.var.db, c.var.auth.sub, c.req.valid("json")) }, 200));

@@ -1,4 +1,5 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireRole } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
@@ -18,7 +19,7 @@ const ShardStatsSchema = z.object({
 	ringShare: z.number(),
 });
 
-const stats = createRoute({
+const stats = apiRoute({
 	method: "get",
 	path: "/api/realtime/stats",
 	tags: ["realtime"],
@@ -40,7 +41,7 @@ const stats = createRoute({
 	},
 });
 
-const broadcast = createRoute({
+const broadcast = apiRoute({
 	method: "post",
 	path: "/api/realtime/broadcast",
 	tags: ["realtime"],

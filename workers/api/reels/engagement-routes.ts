@@ -1,30 +1,26 @@
-// Likes, views and comments. Every counter changes in the same statement as
-// the row that justifies it (a data-modifying CTE), so counts stay exact under
-// any concurrency without read-modify-write, and repeating a like or a view
-// changes nothing.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+// Likes, views and comments: the routes. The SQL, with its exactness under
+// concurrency, lives in engagement-store.ts.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
+import { requireAuth, viewerOf } from "../../lib/auth/authenticate";
 import { toHex } from "../../lib/encoding/bytes";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
-import { decodeIdCursor, encodeIdCursor } from "../../lib/pagination/id-cursor";
-import { PageQuerySchema } from "../../lib/pagination/keyset-cursor";
+import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { clientIp } from "../../lib/rate-limit/client-ip";
-import { drainOutbox, enqueueEvent } from "../../realtime/outbox";
-import { VISIBLE } from "./reel-cards";
-import { reelFor } from "./reel-routes";
+import { writeWithEvents } from "../../realtime/outbox";
+import { requestEvents } from "../request-events";
+import { addComment, type CommentRow, commentsOf, countView, deleteComment, like, unlike } from "./engagement-store";
+import { viewer } from "./reel-routes";
 import { CommentSchema, CreateCommentSchema, LikeStateSchema, ReelIdParamSchema } from "./reel-schemas";
+import { reelById } from "./reel-store";
 
-const reelNotFound = () => new HttpProblem(404, "reel_not_found", "No reel with that id.");
-
-const like = createRoute({
+const likeRoute = apiRoute({
 	method: "post",
 	path: "/api/reels/{id}/like",
 	tags: ["engagement"],
@@ -35,7 +31,7 @@ const like = createRoute({
 	responses: { 200: { description: "Liked", ...jsonContent(LikeStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
 
-const unlike = createRoute({
+const unlikeRoute = apiRoute({
 	method: "delete",
 	path: "/api/reels/{id}/like",
 	tags: ["engagement"],
@@ -46,7 +42,7 @@ const unlike = createRoute({
 	responses: { 200: { description: "Not liked", ...jsonContent(LikeStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
 
-const view = createRoute({
+const viewRoute = apiRoute({
 	method: "post",
 	path: "/api/reels/{id}/views",
 	tags: ["engagement"],
@@ -62,7 +58,7 @@ const view = createRoute({
 
 const CommentPageSchema = z.object({ items: z.array(CommentSchema), nextCursor: z.string().nullable() }).openapi("CommentPage");
 
-const listComments = createRoute({
+const listCommentsRoute = apiRoute({
 	method: "get",
 	path: "/api/reels/{id}/comments",
 	tags: ["engagement"],
@@ -79,7 +75,7 @@ const IdempotencyHeaderSchema = z.object({
 		.openapi({ description: "Send the same key when retrying: the comment is created once" }),
 });
 
-const addComment = createRoute({
+const addCommentRoute = apiRoute({
 	method: "post",
 	path: "/api/reels/{id}/comments",
 	tags: ["engagement"],
@@ -94,7 +90,7 @@ const addComment = createRoute({
 	},
 });
 
-const deleteComment = createRoute({
+const deleteCommentRoute = apiRoute({
 	method: "delete",
 	path: "/api/comments/{id}",
 	tags: ["engagement"],
@@ -105,14 +101,6 @@ const deleteComment = createRoute({
 	responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },
 });
 
-interface CommentRow extends Record<string, unknown> {
-	id: string;
-	reel_id: string;
-	text: string;
-	created_at: Date;
-	author_id: string;
-	author_name: string;
-}
 const toComment = (r: CommentRow) => ({
 	id: r.id,
 	reelId: r.reel_id,
@@ -122,7 +110,7 @@ const toComment = (r: CommentRow) => ({
 });
 
 async function viewerKey(c: Context<AppEnv>, reelId: string): Promise<string> {
-	const user = c.var.auth?.sub;
+	const user = viewerOf(c);
 	if (user) return `u:${user}`;
 	const hour = new Date().toISOString().slice(0, 13);
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${hour}|${reelId}|${clientIp(c)}`));
@@ -130,138 +118,34 @@ async function viewerKey(c: Context<AppEnv>, reelId: string): Promise<string> {
 }
 
 export const engagementRoutes = new OpenAPIHono<AppEnv>()
-	.openapi(like, async (c) => {
+	.openapi(likeRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		const user = c.var.auth?.sub as string;
-		const { state, outboxIds } = await c.var.db.write((q) =>
-			q.transaction(async (tx) => {
-				const { rows } = await tx.execute<{ like_count: number; author_id: string; added: number }>(sql`
-					WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${id} AND ${VISIBLE}),
-					     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${user} FROM target ON CONFLICT DO NOTHING RETURNING reel_id)
-					UPDATE reels SET like_count = like_count + (SELECT count(*) FROM ins)
-					WHERE id = (SELECT id FROM target)
-					RETURNING like_count, author_id, (SELECT count(*) FROM ins)::int AS added`);
-				const row = rows[0];
-				if (!row) throw reelNotFound();
-				const ids =
-					row.added && row.author_id !== user
-						? [
-								await enqueueEvent(tx, {
-									to: { userIds: [row.author_id] },
-									type: "REEL_LIKED",
-									data: { reelId: id, userId: user, likeCount: row.like_count },
-									// Like, unlike, like again: the author hears of it once.
-									dedupeKey: `reel-liked:${id}:${user}`,
-								}),
-							]
-						: [];
-				return { state: { liked: true, likeCount: row.like_count }, outboxIds: ids };
-			}),
-		);
-		c.executionCtx.waitUntil(drainOutbox(c.env, outboxIds));
-		return c.json(state, 200);
+		return c.json(await writeWithEvents(requestEvents(c), (tx, emit) => like(tx, emit, id, c.var.auth.sub)), 200);
 	})
-	.openapi(unlike, async (c) => {
+	.openapi(unlikeRoute, async (c) => c.json(await unlike(c.var.db, c.req.valid("param").id, c.var.auth.sub), 200))
+	.openapi(viewRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		const user = c.var.auth?.sub as string;
-		const { rows } = await c.var.db.write((q) =>
-			q.execute<{ like_count: number }>(sql`
-				WITH del AS (DELETE FROM likes WHERE reel_id = ${id} AND user_id = ${user} RETURNING reel_id)
-				UPDATE reels SET like_count = like_count - (SELECT count(*) FROM del) WHERE id = ${id}
-				RETURNING like_count`),
-		);
-		const row = rows[0];
-		if (!row) throw reelNotFound();
-		return c.json({ liked: false, likeCount: row.like_count }, 200);
+		return c.json(await countView(c.var.db, id, await viewerKey(c, id)), 200);
 	})
-	.openapi(view, async (c) => {
-		const { id } = c.req.valid("param");
-		const viewer = await viewerKey(c, id);
-		const { rows } = await c.var.db.write((q) =>
-			q.execute<{ view_count: number; counted: number }>(sql`
-				WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${id} AND ${VISIBLE}),
-				     ins AS (INSERT INTO reel_views (reel_id, viewer, hour) SELECT id, ${viewer}, date_trunc('hour', now()) FROM target
-				             ON CONFLICT DO NOTHING RETURNING 1)
-				UPDATE reels SET view_count = view_count + (SELECT count(*) FROM ins)
-				WHERE id = (SELECT id FROM target)
-				RETURNING view_count, (SELECT count(*) FROM ins)::int AS counted`),
-		);
-		const row = rows[0];
-		if (!row) throw reelNotFound();
-		return c.json({ counted: row.counted === 1, viewCount: row.view_count }, 200);
-	})
-	.openapi(listComments, async (c) => {
+	.openapi(listCommentsRoute, async (c) => {
 		const { id } = c.req.valid("param");
 		const { cursor, limit } = c.req.valid("query");
-		const before = cursor ? decodeIdCursor(cursor) : null;
-		await reelFor(c, id);
-		const { rows } = await c.var.db.read((q) =>
-			q.execute<CommentRow>(sql`
-				SELECT cm.id, cm.reel_id, cm.text, cm.created_at, u.id AS author_id, u.name AS author_name
-				FROM comments cm JOIN users u ON u.id = cm.author_id
-				WHERE cm.reel_id = ${id} ${before ? sql`AND cm.id < ${before}::uuid` : sql``}
-				ORDER BY cm.id DESC LIMIT ${limit + 1}`),
-		);
-		const { items, nextCursor } = pageOf(rows, limit, (r) => encodeIdCursor(r.id));
+		const before = cursor ? idCursor.decode(cursor) : null;
+		await reelById(c.var.db, viewer(c), id);
+		const rows = await commentsOf(c.var.db, id, before, limit);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toComment), nextCursor }, 200);
 	})
-	.openapi(addComment, async (c) => {
+	.openapi(addCommentRoute, async (c) => {
 		const { id } = c.req.valid("param");
 		const { text } = c.req.valid("json");
-		const key = c.req.valid("header")["idempotency-key"] ?? null;
-		const user = c.var.auth?.sub as string;
-		const { comment, created, outboxIds } = await c.var.db.write((q) =>
-			q.transaction(async (tx) => {
-				const commentId = uuidv7();
-				const inserted = await tx.execute<{ author_id: string }>(sql`
-					INSERT INTO comments (id, reel_id, author_id, text, idempotency_key)
-					SELECT ${commentId}, r.id, ${user}, ${text}, ${key} FROM reels r WHERE r.id = ${id} AND ${VISIBLE}
-					ON CONFLICT (author_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-					RETURNING (SELECT author_id FROM reels WHERE id = ${id}) AS author_id`);
-				const reelAuthor = inserted.rows[0]?.author_id;
-				let ids: string[] = [];
-				if (reelAuthor) {
-					await tx.execute(sql`UPDATE reels SET comment_count = comment_count + 1 WHERE id = ${id}`);
-					if (reelAuthor !== user) {
-						ids = [
-							await enqueueEvent(tx, {
-								to: { userIds: [reelAuthor] },
-								type: "NEW_COMMENT",
-								data: { reelId: id, commentId, authorId: user, text },
-								dedupeKey: `new-comment:${commentId}`,
-							}),
-						];
-					}
-				}
-				const found = await tx.execute<CommentRow>(sql`
-					SELECT cm.id, cm.reel_id, cm.text, cm.created_at, u.id AS author_id, u.name AS author_name
-					FROM comments cm JOIN users u ON u.id = cm.author_id
-					WHERE ${reelAuthor ? sql`cm.id = ${commentId}` : sql`cm.author_id = ${user} AND cm.idempotency_key = ${key} AND cm.reel_id = ${id}`}`);
-				return { comment: found.rows[0], created: Boolean(reelAuthor), outboxIds: ids };
-			}),
+		const idempotencyKey = c.req.valid("header")["idempotency-key"] ?? null;
+		const { comment, created } = await writeWithEvents(requestEvents(c), (tx, emit) =>
+			addComment(tx, emit, { id: uuidv7(), reelId: id, authorId: c.var.auth.sub, text, idempotencyKey }),
 		);
-		if (!comment) throw reelNotFound();
-		c.executionCtx.waitUntil(drainOutbox(c.env, outboxIds));
 		return c.json(toComment(comment), created ? 201 : 200);
 	})
-	.openapi(deleteComment, async (c) => {
-		const { id } = c.req.valid("param");
-		const user = c.var.auth?.sub as string;
-		const admin = c.var.auth?.role === "admin";
-		await c.var.db.write((q) =>
-			q.transaction(async (tx) => {
-				const { rows } = await tx.execute<{ author_id: string; reel_author: string }>(sql`
-					SELECT cm.author_id, r.author_id AS reel_author FROM comments cm JOIN reels r ON r.id = cm.reel_id
-					WHERE cm.id = ${id} FOR UPDATE OF cm`);
-				const row = rows[0];
-				if (!row) throw new HttpProblem(404, "comment_not_found", "No comment with that id.");
-				if (!admin && row.author_id !== user && row.reel_author !== user) {
-					throw new HttpProblem(403, "not_your_comment", "Only the comment's author, the reel's author or an admin may delete it.");
-				}
-				await tx.execute(sql`
-					WITH del AS (DELETE FROM comments WHERE id = ${id} RETURNING reel_id)
-					UPDATE reels SET comment_count = comment_count - (SELECT count(*) FROM del) WHERE id = (SELECT reel_id FROM del)`);
-			}),
-		);
+	.openapi(deleteCommentRoute, async (c) => {
+		await deleteComment(c.var.db, c.req.valid("param").id, { userId: c.var.auth.sub, admin: c.var.auth.role === "admin" });
 		return c.body(null, 204);
 	});

@@ -8,7 +8,7 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
-import { drainOutbox, enqueueEvent } from "../../realtime/outbox";
+import { writeWithEvents } from "../../realtime/outbox";
 
 export interface LinkedVideo {
 	assetId: string;
@@ -71,25 +71,18 @@ export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 	const asset = await media.query.assets.findFirst({ where: eq(assets.id, assetId), columns: { status: true, durationMs: true } });
 	if (!asset || (asset.status !== "ready" && asset.status !== "failed")) return;
 	const playback = asset.status === "ready" ? playbackJson(await videoPlayback(media, assetId)) : null;
-	// This connection is released before the drain opens its own.
-	const outboxIds = await withDatabase(env, (db) =>
-		db.write((q) =>
-			q.transaction(async (tx) => {
-				const { rows } = await tx.execute<{ id: string; author_id: string; visible: boolean }>(sql`
+	await withDatabase(env, (db) =>
+		writeWithEvents({ db, env }, async (tx, emit) => {
+			const { rows } = await tx.execute<{ id: string; author_id: string; visible: boolean }>(sql`
 				UPDATE reels SET media_status = ${asset.status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
 					duration_ms = ${asset.durationMs}, updated_at = now()
 				WHERE video_asset_id = ${assetId} AND media_status <> ${asset.status}
 				RETURNING id, author_id, (hidden_at IS NULL) AS visible`);
-				const ids: string[] = [];
-				for (const reel of rows) {
-					if (asset.status !== "ready" || !reel.visible) continue;
-					ids.push(await enqueueEvent(tx, newReelEvent(reel.id, reel.author_id)));
-				}
-				return ids;
-			}),
-		),
+			for (const reel of rows) {
+				if (asset.status === "ready" && reel.visible) await emit(newReelEvent(reel.id, reel.author_id));
+			}
+		}),
 	);
-	await drainOutbox(env, outboxIds);
 }
 
 export const newReelEvent = (reelId: string, authorId: string) => ({

@@ -1,16 +1,17 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, ne } from "drizzle-orm";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
-import { users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
+import { accountById, updateAccount } from "./user-store";
 
 const UpdateMeSchema = z
 	.strictObject({
@@ -21,7 +22,7 @@ const UpdateMeSchema = z
 	.refine((b) => Object.keys(b).length > 0, "Send at least one field to change.")
 	.openapi("UpdateMeRequest");
 
-const getMe = createRoute({
+const getMe = apiRoute({
 	method: "get",
 	path: "/api/users/me",
 	tags: ["users"],
@@ -31,7 +32,7 @@ const getMe = createRoute({
 	responses: { 200: { description: "Your account", ...jsonContent(PrivateUserSchema) }, ...problemResponses(401, 429) },
 });
 
-const patchMe = createRoute({
+const patchMe = apiRoute({
 	method: "patch",
 	path: "/api/users/me",
 	tags: ["users"],
@@ -51,24 +52,18 @@ async function assertOwnImage(env: Env, ownerId: string, assetId: string) {
 	if (!asset) throw new HttpProblem(400, "invalid_avatar_asset", "avatarAssetId must be an image you uploaded.");
 }
 
+const accountGone = () => new HttpProblem(401, "invalid_token", "The account no longer exists.");
+
 export const meRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(getMe, async (c) => {
-		const sub = c.var.auth?.sub ?? "";
-		const user = await c.var.db.read((q) => q.query.users.findFirst({ where: eq(users.id, sub) }));
-		if (!user) throw new HttpProblem(401, "invalid_token", "The account no longer exists.");
+		const user = await accountById(c.var.db, c.var.auth.sub);
+		if (!user) throw accountGone();
 		return c.json(toPrivateUser(user), 200);
 	})
 	.openapi(patchMe, async (c) => {
-		const sub = c.var.auth?.sub ?? "";
 		const changes = c.req.valid("json");
-		if (changes.avatarAssetId) await assertOwnImage(c.env, sub, changes.avatarAssetId);
-		const [user] = await c.var.db.write((q) =>
-			q
-				.update(users)
-				.set({ ...changes, updatedAt: new Date() })
-				.where(eq(users.id, sub))
-				.returning(),
-		);
-		if (!user) throw new HttpProblem(401, "invalid_token", "The account no longer exists.");
+		if (changes.avatarAssetId) await assertOwnImage(c.env, c.var.auth.sub, changes.avatarAssetId);
+		const user = await updateAccount(c.var.db, c.var.auth.sub, changes);
+		if (!user) throw accountGone();
 		return c.json(toPrivateUser(user), 200);
 	});

@@ -1,17 +1,18 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { users } from "../../lib/postgres/schema";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { userNotFound } from "../follows/follow-store";
 import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
+import { profileById } from "./user-store";
 
-const route = createRoute({
+const route = apiRoute({
 	method: "get",
 	path: "/api/users/{id}",
 	tags: ["users"],
 	summary: "A user's public profile",
-	description: "Served from the read replica unless the caller's consistency token requires the primary.",
+	description:
+		"Served from the read replica unless the caller's consistency token requires the primary; a profile created moments ago is found even without the token.",
 	request: { params: UserIdParamSchema },
 	responses: {
 		200: { description: "The profile", content: { "application/json": { schema: PublicProfileSchema } } },
@@ -21,12 +22,7 @@ const route = createRoute({
 
 export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
 	const { id } = c.req.valid("param");
-	const user = await c.var.db.readById(id, (q) =>
-		q.query.users.findFirst({
-			where: eq(users.id, id),
-			columns: { id: true, name: true, bio: true, role: true, createdAt: true },
-		}),
-	);
-	if (!user) throw new HttpProblem(404, "user_not_found", "No user with that id.");
+	const user = await profileById(c.var.db, id);
+	if (!user) throw userNotFound();
 	return c.json({ ...user, createdAt: user.createdAt.toISOString() }, 200);
 });

@@ -1,6 +1,7 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
+import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
@@ -44,7 +45,7 @@ const VideoStatusSchema = z
 
 const NO_PLAYBACK: VideoPlayback = { renditions: [], hls: null, dash: null, thumbnail: null, poster: null, storyboard: null };
 
-const videoStatus = createRoute({
+const videoStatus = apiRoute({
 	method: "get",
 	path: "/api/videos/{id}/status",
 	tags: ["videos"],
@@ -59,7 +60,7 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 	const { id } = c.req.valid("param");
 	const db = mediaDb(c.env);
 	const asset = await db.query.assets.findFirst({
-		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth?.sub ?? "")),
+		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth.sub)),
 	});
 	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
 	const playback = asset.status === "ready" ? await videoPlayback(db, asset.id) : NO_PLAYBACK;

@@ -3,7 +3,8 @@ import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
+import { withStackProblems } from "../../lib/app/request-stack";
+import { requireAuth, type SignedInEnv } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
@@ -28,12 +29,12 @@ const now = () => new Date().toISOString();
 const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
 
 /** The caller's own session, or 404 (someone else's upload is not revealed); 410 once it is over. */
-async function sessionOf(c: Context<AppEnv>, allowFinished = false): Promise<UploadSession> {
+async function sessionOf(c: Context<SignedInEnv>, allowFinished = false): Promise<UploadSession> {
 	requireTusResumable(c.req.header("tus-resumable"));
 	const id = c.req.param("id") ?? "";
 	const session = /^[0-9a-f-]{36}$/.test(id)
 		? await mediaDb(c.env).query.uploadSessions.findFirst({
-				where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, c.var.auth?.sub ?? "")),
+				where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, c.var.auth.sub)),
 			})
 		: undefined;
 	if (!session) throw new HttpProblem(404, "upload_not_found", "No upload of yours at that URL.");
@@ -99,7 +100,7 @@ export const tusRoutes = new Hono<AppEnv>()
 			.insert(uploadSessions)
 			.values({
 				id,
-				ownerId: c.var.auth?.sub ?? "",
+				ownerId: c.var.auth.sub,
 				uploadLength: length,
 				uploadOffset: 0,
 				metadata: rawMetadata,
@@ -179,7 +180,7 @@ const idParam = { params: z.object({ id: z.uuid().openapi({ param: { name: "id",
 const tusHeaderDoc = "Send `Tus-Resumable: 1.0.0`. Chunks: exactly 5 MiB each, except the last.";
 
 /** tus in /openapi.json (plain handlers: the protocol lives in headers). */
-export const tusPathDocs: RouteConfig[] = [
+export const tusPathDocs: RouteConfig[] = (<RouteConfig[]>[
 	{
 		method: "options" as const,
 		path: BASE,
@@ -233,4 +234,4 @@ export const tusPathDocs: RouteConfig[] = [
 		request: idParam,
 		responses: { 204: { description: "Terminated" }, 404: { description: "Not yours or unknown" } },
 	},
-];
+]).map(withStackProblems);

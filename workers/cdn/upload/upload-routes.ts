@@ -1,12 +1,10 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/app/app-env";
-import { authenticate, requireAuth } from "../../lib/auth/authenticate";
+import { withStackProblems } from "../../lib/app/request-stack";
+import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { postgres } from "../../lib/postgres/postgres-middleware";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { burstLimit } from "../../lib/rate-limit/burst-limit";
-import { hourlyQuota } from "../../lib/rate-limit/hourly-quota";
 import { cdnUrl } from "../cdn-key";
 import { receiveUpload } from "./receive-upload";
 
@@ -67,13 +65,13 @@ const videoUploadDoc = {
 };
 
 export const uploadPathDocs: RouteConfig[] = [
-	{ method: "post" as const, path: "/cdn/upload", ...cdnUploadDoc },
-	{ method: "post" as const, path: "/api/videos/upload", ...videoUploadDoc },
+	withStackProblems({ method: "post" as const, path: "/cdn/upload", ...cdnUploadDoc }),
+	withStackProblems({ method: "post" as const, path: "/api/videos/upload", ...videoUploadDoc }),
 ];
 
 export const uploadRoutes = new OpenAPIHono<AppEnv>()
-	.post("/cdn/upload", burstLimit(), postgres(), authenticate(), requireAuth(), hourlyQuota(), async (c) => {
-		const up = await receiveUpload(c.env, c.req.raw, c.var.auth?.sub ?? "", { kinds: ["image", "video"], fields: [] });
+	.post("/cdn/upload", requireAuth(), async (c) => {
+		const up = await receiveUpload(c.env, c.req.raw, c.var.auth.sub, { kinds: ["image", "video"], fields: [] });
 		return c.json(
 			{
 				id: up.id,
@@ -87,7 +85,7 @@ export const uploadRoutes = new OpenAPIHono<AppEnv>()
 		);
 	})
 	.post("/api/videos/upload", requireAuth(), async (c) => {
-		const up = await receiveUpload(c.env, c.req.raw, c.var.auth?.sub ?? "", { kinds: ["video"], fields: ["title", "caption"] });
+		const up = await receiveUpload(c.env, c.req.raw, c.var.auth.sub, { kinds: ["video"], fields: ["title", "caption"] });
 		return c.json(
 			{
 				id: up.id,

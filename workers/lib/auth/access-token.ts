@@ -4,10 +4,8 @@ import { configOf } from "../config/config";
 import { uuidv7 } from "../ids/uuidv7";
 import { LsnSchema } from "../postgres/consistency-token";
 import { HttpProblem } from "../problems/http-problem";
+import { ROLES, type Role } from "./roles";
 import { JWT_ALGORITHM, signingKeys } from "./signing-keys";
-
-export const ROLES = ["user", "creator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
 
 /** Tolerated clock difference between the issuer and a verifier. */
 export const CLOCK_SKEW_S = 30;

@@ -1,45 +1,80 @@
 import { and, eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
 import type { RoutedDatabase } from "../postgres/routed-database";
 import { sessions, users } from "../postgres/schema";
 import { HttpProblem } from "../problems/http-problem";
-import { type AccessClaims, invalidToken, type Role, verifyAccessToken } from "./access-token";
+import { type AccessClaims, invalidToken, verifyAccessToken } from "./access-token";
+import type { Role } from "./roles";
 
 export interface AuthContext {
+	/** The signed-in user's id. */
 	sub: string;
 	sid: string;
 	/** The user's role now (from the database), not the one frozen in the token. */
 	role: Role;
+	/** When the access token expires (seconds since the epoch). */
+	exp: number;
+}
+
+/** The environment of a handler behind `requireAuth()` / `requireRole()`: `c.var.auth` is always there. */
+export type SignedInEnv = { Bindings: Env; Variables: AppEnv["Variables"] & { auth: AuthContext } };
+
+/** Where a request may carry its access token. */
+export type TokenSources = "header" | "header-or-websocket";
+
+// Auth schemes are case-insensitive (RFC 9110 §11.1); the token is a JWS compact serialisation.
+const BEARER = /^bearer +([A-Za-z0-9_\-.]{10,4096})$/i;
+
+/**
+ * The access token a request presents, or undefined when it presents none.
+ * WebSocket upgrades may also use the `bearer, <token>` subprotocol pair or
+ * `?token=`, because browsers cannot set headers on a WebSocket. A header
+ * that is present but not a bearer token is a 401, never anonymous.
+ */
+export function presentedToken(req: Request, sources: TokenSources): string | undefined {
+	const header = req.headers.get("authorization");
+	if (header !== null) {
+		const match = BEARER.exec(header.trim());
+		if (!match?.[1]) throw invalidToken("Expected `Authorization: Bearer <access token>`.");
+		return match[1];
+	}
+	if (sources === "header") return undefined;
+	const protocols = req.headers
+		.get("sec-websocket-protocol")
+		?.split(",")
+		.map((p) => p.trim());
+	if (protocols?.[0] === "bearer" && protocols[1]) return protocols[1];
+	return new URL(req.url).searchParams.get("token") ?? undefined;
 }
 
 /**
- * Reads `Authorization: Bearer …` when present: verifies the JWT, then checks
- * that its session is not revoked (logout, refresh-token reuse) and takes the
- * current role from the database. Absent header: anonymous. Present but bad:
- * 401, never silently anonymous.
+ * Reads the access token when one is presented: verifies the JWT, then
+ * checks that its session is not revoked (logout, refresh-token reuse) and
+ * takes the current role from the database. No token: anonymous. A bad
+ * token: 401, never silently anonymous.
  */
-export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	const header = c.req.header("authorization");
-	if (header !== undefined) {
-		const match = /^Bearer ([A-Za-z0-9_\-.]{10,4096})$/.exec(header);
-		if (!match?.[1]) throw invalidToken("Expected `Authorization: Bearer <access token>`.");
-		const claims = await verifyAccessToken(c.env, match[1]);
-		// The token carries the WAL position of its session's creation, so a replica
-		// that has not replayed it yet is skipped for this request's reads.
-		c.var.db.readAtLeast(claims.lsn);
-		const role = await sessionIsLive(c.var.db, claims);
-		if (!role) throw invalidToken("The session has ended; sign in again.");
-		c.set("auth", { sub: claims.sub, sid: claims.sid, role });
-	}
-	await next();
-};
+export const authenticate =
+	(sources: TokenSources = "header"): MiddlewareHandler<AppEnv> =>
+	async (c, next) => {
+		const token = presentedToken(c.req.raw, sources);
+		if (token !== undefined) {
+			const claims = await verifyAccessToken(c.env, token);
+			// The token carries the WAL position of its session's creation, so a replica
+			// that has not replayed it yet is skipped for this request's reads.
+			c.var.db.readAtLeast(claims.lsn);
+			const role = await sessionIsLive(c.var.db, claims);
+			if (!role) throw invalidToken("The session has ended; sign in again.");
+			c.set("auth", { sub: claims.sub, sid: claims.sid, role, exp: claims.exp });
+		}
+		await next();
+	};
 
 const authenticationRequired = () =>
 	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
 
 /** The user's current role if the token's session is live (not revoked, user still there), else undefined. */
-export async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid" | "sub">): Promise<Role | undefined> {
+async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid" | "sub">): Promise<Role | undefined> {
 	const [row] = await db.read((q) =>
 		q
 			.select({ revokedAt: sessions.revokedAt, role: users.role })
@@ -51,9 +86,15 @@ export async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaim
 	return row && !row.revokedAt ? row.role : undefined;
 }
 
-/** 401 unless a valid access token was presented. */
-export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	if (!c.var.auth) throw authenticationRequired();
+/** The signed-in user's id, or null for an anonymous caller (routes that serve both). */
+export const viewerOf = (c: Context<AppEnv>): string | null => c.var.auth?.sub ?? null;
+
+/** Whether the caller is a signed-in admin. */
+export const isAdmin = (c: Context<AppEnv>): boolean => c.var.auth?.role === "admin";
+
+/** 401 unless a valid access token was presented; the handler's `c.var.auth` is then typed as present. */
+export const requireAuth = (): MiddlewareHandler<SignedInEnv> => async (c, next) => {
+	if (!c.get("auth")) throw authenticationRequired();
 	await next();
 };
 
@@ -64,9 +105,10 @@ export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
  * @example app.get("/api/users", requireRole("admin"), handler)
  */
 export const requireRole =
-	(...roles: Role[]): MiddlewareHandler<AppEnv> =>
+	(...roles: Role[]): MiddlewareHandler<SignedInEnv> =>
 	async (c, next) => {
-		if (!c.var.auth) throw authenticationRequired();
-		if (!roles.includes(c.var.auth.role)) throw new HttpProblem(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
+		const auth = c.get("auth");
+		if (!auth) throw authenticationRequired();
+		if (!roles.includes(auth.role)) throw new HttpProblem(403, "forbidden", `This needs the ${roles.join(" or ")} role.`);
 		await next();
 	};

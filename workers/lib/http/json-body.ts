@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
+import type { AppEnv } from "../app/app-env";
 import { HttpProblem } from "../problems/http-problem";
 
 /** Default ceiling for small JSON bodies (auth, profile edits). */
@@ -16,9 +17,13 @@ const requireJsonContentType: MiddlewareHandler = async (c, next) => {
 
 /**
  * For routes that take JSON: 415 for any other content type, 413 past
- * `maxBytes` (counted while streaming, so a lying Content-Length does not help).
+ * `maxBytes`. hono's bodyLimit refuses at once when Content-Length says more;
+ * without one (chunked) it reads the body counting bytes and refuses past the
+ * limit, so at most `maxBytes` are ever buffered. A Content-Length that
+ * understates the body is not counted: the runtime itself ends the body at
+ * the declared length.
  */
-export const jsonBody = (maxBytes = SMALL_JSON_BYTES): MiddlewareHandler =>
+export const jsonBody = (maxBytes = SMALL_JSON_BYTES): MiddlewareHandler<AppEnv> =>
 	every(
 		requireJsonContentType,
 		bodyLimit({

@@ -17,8 +17,9 @@ import {
 	uniqueIndex,
 	uuid,
 } from "drizzle-orm/pg-core";
+import { ROLES } from "../auth/roles";
 
-export const userRole = pgEnum("user_role", ["user", "creator", "admin"]);
+export const userRole = pgEnum("user_role", ROLES);
 
 export const users = pgTable(
 	"users",

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ProblemCode } from "./problem-codes";
 
 /**
  * The one error type of the API. Thrown anywhere, rendered once by
@@ -10,7 +11,7 @@ export class HttpProblem extends Error {
 	constructor(
 		readonly status: ContentfulStatusCode,
 		/** Stable, machine-readable; clients branch on this, never on `title`. */
-		readonly code: string,
+		readonly code: ProblemCode,
 		readonly detail?: string,
 		readonly extra: Record<string, unknown> = {},
 		readonly headers: Record<string, string> = {},
@@ -21,5 +22,5 @@ export class HttpProblem extends Error {
 }
 
 /** 503 with Retry-After: the caller may try again later and nothing was written. */
-export const unavailable = (code: string, detail: string, retryAfterSeconds: number) =>
+export const unavailable = (code: ProblemCode, detail: string, retryAfterSeconds: number) =>
 	new HttpProblem(503, code, detail, {}, { "Retry-After": String(retryAfterSeconds) });

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { logger } from "../observability/logger";
 import { HttpProblem } from "./http-problem";
+import type { ProblemCode } from "./problem-codes";
 
 const TITLES: Partial<Record<number, string>> = {
 	400: "Bad Request",
@@ -11,9 +12,13 @@ const TITLES: Partial<Record<number, string>> = {
 	404: "Not Found",
 	405: "Method Not Allowed",
 	409: "Conflict",
+	410: "Gone",
+	412: "Precondition Failed",
 	413: "Content Too Large",
 	415: "Unsupported Media Type",
+	416: "Range Not Satisfiable",
 	422: "Unprocessable Content",
+	426: "Upgrade Required",
 	429: "Too Many Requests",
 	500: "Internal Server Error",
 	503: "Service Unavailable",
@@ -36,6 +41,14 @@ export function problemResponse(c: Context, problem: HttpProblem): Response {
 	return c.body(JSON.stringify(body), problem.status, { "content-type": "application/problem+json" });
 }
 
+/** hono's own HTTPExceptions mapped to our codes (anything else it throws is a malformed request). */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ProblemCode>> = {
+	400: "malformed_request",
+	405: "method_not_allowed",
+	413: "body_too_large",
+	415: "unsupported_media_type",
+};
+
 /** `app.onError`: known problems keep their status; anything else is a logged, generic 500. */
 export function renderProblem(err: Error, c: Context): Response {
 	if (err instanceof HttpProblem) return problemResponse(c, err);
@@ -43,8 +56,7 @@ export function renderProblem(err: Error, c: Context): Response {
 		// hono's own middleware (body limit, etc.) throws these with a ready status.
 		// e.g. hono's JSON validator: 400 "Malformed JSON in request body".
 		const status = err.status as ContentfulStatusCode;
-		const code = status === 400 ? "malformed_request" : `http_${status}`;
-		return problemResponse(c, new HttpProblem(status, code, err.message || undefined));
+		return problemResponse(c, new HttpProblem(status, HTTP_EXCEPTION_CODES[status] ?? "malformed_request", err.message || undefined));
 	}
 	logger.error("unhandled_error", {
 		requestId: c.get("requestId"),

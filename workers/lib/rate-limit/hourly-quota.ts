@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
+import { viewerOf } from "../auth/authenticate";
 import { configOf } from "../config/config";
 import { HttpProblem } from "../problems/http-problem";
 import { clientIp } from "./client-ip";
@@ -13,7 +14,7 @@ function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Qu
 	const config = configOf(c.env);
 	switch (kind) {
 		case "user":
-			return { key: `user:${c.var.auth?.sub}`, quota: { limit: config.QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S }, policy: "user-hourly" };
+			return { key: `user:${viewerOf(c)}`, quota: { limit: config.QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S }, policy: "user-hourly" };
 		case "auth":
 			return { key: `ip:${clientIp(c)}:auth`, quota: { limit: config.QUOTA_AUTH_PER_HOUR, periodSeconds: HOUR_S }, policy: "auth-hourly" };
 		default:

@@ -1,0 +1,97 @@
+// Reels in Postgres: who may see which, reading one or a page, and writing
+// them. Routes call these; no route holds SQL of its own.
+import { eq, type SQL, sql } from "drizzle-orm";
+import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
+import { reelSearchVector, reels } from "../../lib/postgres/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import type { Emit } from "../../realtime/outbox";
+import { type ReelRow, selectReels, VISIBLE } from "./reel-cards";
+import type { LinkedVideo } from "./reel-media";
+import { newReelEvent, playbackJson } from "./reel-media";
+import { hashtagsOf } from "./reel-schemas";
+
+/** Who is looking: their id (null when anonymous) and whether they are an admin. */
+export interface Viewer {
+	id: string | null;
+	admin: boolean;
+}
+
+export const reelNotFound = () => new HttpProblem(404, "reel_not_found", "No reel with that id.");
+
+/** Visible to anyone, or to its author and admins whatever its state. */
+export function canSee(viewer: Viewer): SQL {
+	if (viewer.admin) return sql`true`;
+	return viewer.id ? sql`(${VISIBLE} OR r.author_id = ${viewer.id}::uuid)` : VISIBLE;
+}
+
+/** A caption and what derives from it, written together so they never disagree: its hashtags and the search vector. */
+function captionColumns(caption: string) {
+	const hashtags = hashtagsOf(caption);
+	return { caption, hashtags, search: reelSearchVector(caption, hashtags) };
+}
+
+/**
+ * One reel as the viewer may see it, or 404. By id: a replica miss on an id
+ * made moments ago is asked of the primary (read-your-writes without a token);
+ * `primary` reads there directly (right after a write in the same request).
+ */
+export async function reelById(db: RoutedDatabase, viewer: Viewer, id: string, { primary = false } = {}): Promise<ReelRow> {
+	const one = async (q: Db) =>
+		(await selectReels(q, { me: viewer.id, where: sql`r.id = ${id} AND ${canSee(viewer)}`, orderBy: sql`r.id`, limit: 1 }))[0];
+	const row = primary ? await db.readFromPrimary(one) : await db.readById(id, one);
+	if (!row) throw reelNotFound();
+	return row;
+}
+
+/** Public reels, newest first, `limit + 1` of them (see pageOf) from before `beforeId`. */
+export const publicReels = (db: RoutedDatabase, viewer: Viewer, beforeId: string | null, limit: number) =>
+	db.read((q) =>
+		selectReels(q, {
+			me: viewer.id,
+			where: beforeId ? sql`${VISIBLE} AND r.id < ${beforeId}::uuid` : VISIBLE,
+			orderBy: sql`r.id DESC`,
+			limit: limit + 1,
+		}),
+	);
+
+/**
+ * Inserts the reel for `video` unless that video already is one (idempotent per
+ * video); announces it to followers when its video is already ready.
+ */
+export async function insertReel(
+	tx: Db,
+	emit: Emit,
+	{ id, authorId, video, caption }: { id: string; authorId: string; video: LinkedVideo; caption: string },
+): Promise<{ id: string; created: boolean }> {
+	const [row] = await tx
+		.insert(reels)
+		.values({
+			id,
+			authorId,
+			videoAssetId: video.assetId,
+			videoKey: video.key,
+			...captionColumns(caption),
+			mediaStatus: video.status,
+			playback: video.playback ? playbackJson(video.playback) : null,
+			durationMs: video.durationMs,
+		})
+		.onConflictDoNothing({ target: reels.videoAssetId })
+		.returning({ id: reels.id });
+	if (!row) {
+		const [existing] = await tx.select({ id: reels.id }).from(reels).where(eq(reels.videoAssetId, video.assetId));
+		if (!existing) throw new Error("a conflicting reel vanished");
+		return { id: existing.id, created: false };
+	}
+	if (video.status === "ready") await emit(newReelEvent(row.id, authorId));
+	return { id: row.id, created: true };
+}
+
+export const updateCaption = (db: RoutedDatabase, id: string, caption: string) =>
+	db.write((q) =>
+		q
+			.update(reels)
+			.set({ ...captionColumns(caption), updatedAt: new Date() })
+			.where(eq(reels.id, id)),
+	);
+
+export const deleteReel = (db: RoutedDatabase, id: string) => db.write((q) => q.delete(reels).where(eq(reels.id, id)));
