@@ -6,11 +6,13 @@ import { once } from "node:events";
 import { mkdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import pgClient from "pg";
 import type { TestProject } from "vitest/node";
 import { freePorts } from "./scripts/free-port.ts";
 import { migratePostgres } from "./scripts/migrate.ts";
 import { down, runningPorts, testCluster, up } from "./scripts/postgres-cluster.ts";
 import { createTranscoder } from "./transcode-container/src/server.ts";
+import { HEARTBEAT_INTERVAL_MS, writeHeartbeat } from "./workers/lib/postgres/heartbeat-sql.ts";
 
 declare module "vitest" {
 	export interface ProvidedContext {
@@ -83,14 +85,24 @@ export default async function setup(project: TestProject) {
 		maxSourceSeconds: 60,
 		maxConcurrentJobs: 2,
 	});
+	// The replication heartbeat, beating from the start: in wrangler dev and production the
+	// ReplicationHeartbeat Durable Object's alarm writes it (tested on its own); here every test
+	// file runs in its own runtime, so the suite's cluster gets the same beat from Node.
+	const beat = new pgClient.Client({ connectionString: pg.primaryUrl });
+	let beating: NodeJS.Timeout | undefined;
 	// Leave a cluster running that somebody else started (e.g. a watch session).
 	const stop = async () => {
+		clearInterval(beating);
+		await beat.end().catch(() => undefined);
 		await transcoder.drain();
 		if (pg.started) down(cluster);
 	};
 	let port: number;
 	try {
 		await migratePostgres(pg.primaryUrl);
+		await beat.connect();
+		await writeHeartbeat(beat);
+		beating = setInterval(() => void writeHeartbeat(beat).catch(() => undefined), HEARTBEAT_INTERVAL_MS / 2);
 		// Port 0: the OS picks a free port at bind time, so nothing can take it first.
 		transcoder.server.listen(0, "127.0.0.1");
 		await once(transcoder.server, "listening");

@@ -16,4 +16,5 @@ export default {
 
 export { NotificationShard } from "../durable-objects/notification-shard";
 export { RateLimiter } from "../durable-objects/rate-limiter";
+export { ReplicationHeartbeat } from "../durable-objects/replication-heartbeat";
 export { TranscoderContainer } from "../durable-objects/transcoder-container";

@@ -4,12 +4,13 @@ import { refreshTrending } from "./api/feed/trending";
 import { sweepViews } from "./api/reels/sweep-views";
 import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
 import { logger } from "./lib/observability/logger";
+import { startHeartbeatWriter } from "./lib/postgres/heartbeat";
 import { drainOutbox } from "./realtime/outbox";
 
 export const CRONS = {
 	/** Hourly: resumable uploads nobody finished. */
 	hourly: "17 * * * *",
-	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows. */
+	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows; the heartbeat writer kept running. */
 	everyMinute: "* * * * *",
 	/** Every five minutes: a new trending ranking. */
 	everyFiveMinutes: "*/5 * * * *",
@@ -21,7 +22,7 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 			await cleanupAbandonedUploads(env);
 			return;
 		case CRONS.everyMinute:
-			await Promise.all([drainOutbox(env), sweepViews(env)]);
+			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env)]);
 			return;
 		case CRONS.everyFiveMinutes:
 			await refreshTrending(env);

@@ -1,6 +1,13 @@
 import { configOf } from "../../lib/config/config";
 import { closeQuietly, connect } from "../../lib/postgres/connect";
-import { queryReplicaStatus } from "../../lib/postgres/replica-status";
+import { restartWriterIfStale } from "../../lib/postgres/heartbeat";
+import { queryReplicaStatus, type ReplicaFreshness } from "../../lib/postgres/replica-status";
+
+const REPLICA_DETAIL: Record<Exclude<ReplicaFreshness, "fresh">, string> = {
+	lagging: "heartbeat older than REPLICA_MAX_LAG_SECONDS (or none yet): reads go to the primary",
+	disconnected: "the WAL receiver is not streaming from the primary: reads go to the primary",
+};
+
 import { transcoderClient } from "../../transcoder/transcoder-client";
 
 /** What a probe reports; extra fields (lag, LSN, …) ride along. */
@@ -57,13 +64,16 @@ export const checkReplica = (env: Env) =>
 	timed(async () => {
 		const client = await connect(env.HYPERDRIVE_REPLICA, "replica", configOf(env).PG_CONNECT_TIMEOUT_MS);
 		try {
-			const s = await queryReplicaStatus(client);
-			const tooFarBehind = s.lagSeconds > configOf(env).REPLICA_MAX_LAG_SECONDS;
+			const s = await queryReplicaStatus(client, configOf(env).REPLICA_MAX_LAG_SECONDS);
+			if (s.isStandby) await restartWriterIfStale(env, s.lagSeconds);
 			return {
-				status: tooFarBehind ? "down" : "ok",
-				...(tooFarBehind ? { detail: "lag above REPLICA_MAX_LAG_SECONDS: reads go to the primary" } : {}),
+				status: s.state === "fresh" ? "ok" : "down",
+				...(s.state === "fresh" ? {} : { detail: REPLICA_DETAIL[s.state] }),
+				state: s.state,
 				standby: s.isStandby,
 				lagSeconds: s.lagSeconds,
+				lastContactSeconds: s.lastContactSeconds,
+				receiver: s.receiver,
 				lagBytes: s.lagBytes,
 				replayLsn: s.replayLsn,
 			};

@@ -11,7 +11,9 @@ import { RoutedDatabase } from "./routed-database";
  * browsers) and releases the connections once the response is on its way.
  */
 export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	const db = new RoutedDatabase(c.env, readAfterLsn(c.req.header(CONSISTENCY_HEADER), getCookie(c, CONSISTENCY_COOKIE)));
+	const db = new RoutedDatabase(c.env, readAfterLsn(c.req.header(CONSISTENCY_HEADER), getCookie(c, CONSISTENCY_COOKIE)), (work) =>
+		c.executionCtx.waitUntil(work),
+	);
 	c.set("db", db);
 	try {
 		await next();

@@ -5,6 +5,7 @@ import { isFreshId } from "../ids/uuidv7";
 import { unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
 import { compareLsn } from "./consistency-token";
+import { restartWriterIfStale } from "./heartbeat";
 import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
 import * as schema from "./schema";
 
@@ -14,7 +15,13 @@ export type ReadDecision =
 	| { source: "replica" }
 	| {
 			source: "primary";
-			reason: "wrote_in_request" | "replica_unreachable" | "replica_behind_token" | "replica_lagging" | "fresh_id_miss";
+			reason:
+				| "wrote_in_request"
+				| "replica_unreachable"
+				| "replica_behind_token"
+				| "replica_lagging"
+				| "replica_disconnected"
+				| "fresh_id_miss";
 	  }
 	| { source: "replica"; reason: "primary_unreachable_stale_read" };
 
@@ -41,6 +48,8 @@ export class RoutedDatabase {
 		private readonly env: Env,
 		/** The newest WAL position this client has written, from its token. */
 		private readAfterLsn?: string,
+		/** Work that may outlive the request (`ctx.waitUntil`); outside a request it simply runs on. */
+		private readonly defer: (work: Promise<unknown>) => void = () => undefined,
 	) {}
 
 	/**
@@ -131,10 +140,13 @@ export class RoutedDatabase {
 		if (!state) return this.primaryOr({ source: "primary", reason: "replica_unreachable" });
 		// A deployment without a replica may point both bindings at the primary: always fresh.
 		if (!state.isStandby) return { source: "replica" };
+		const restarting = restartWriterIfStale(this.env, state.lagSeconds);
+		if (restarting) this.defer(restarting);
 		if (!state.caughtUp) return this.primaryOr({ source: "primary", reason: "replica_behind_token" });
-		if (state.lagSeconds > configOf(this.env).REPLICA_MAX_LAG_SECONDS) {
-			return this.primaryOr({ source: "primary", reason: "replica_lagging" });
-		}
+		// With or without a token, a replica cut off or far behind serves nobody: a token proves the
+		// caller's own writes are there, not that everyone else's are.
+		if (state.state === "disconnected") return this.primaryOr({ source: "primary", reason: "replica_disconnected" });
+		if (state.state === "lagging") return this.primaryOr({ source: "primary", reason: "replica_lagging" });
 		return { source: "replica" };
 	}
 
@@ -150,7 +162,7 @@ export class RoutedDatabase {
 	}
 
 	private async replicaState(): Promise<ReplicaStatus> {
-		return queryReplicaStatus(await this.replicaClient(), this.readAfterLsn);
+		return queryReplicaStatus(await this.replicaClient(), configOf(this.env).REPLICA_MAX_LAG_SECONDS, this.readAfterLsn);
 	}
 
 	private async readablePrimary(): Promise<pg.Client> {

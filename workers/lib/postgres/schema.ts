@@ -12,6 +12,7 @@ import {
 	pgEnum,
 	pgTable,
 	primaryKey,
+	smallint,
 	text,
 	timestamp,
 	uniqueIndex,
@@ -280,4 +281,18 @@ export const trendingReels = pgTable(
 		score: doublePrecision("score").notNull(),
 	},
 	(t) => [primaryKey({ columns: [t.epochId, t.rank] })],
+);
+
+/**
+ * One row, rewritten every second on the primary by the ReplicationHeartbeat
+ * Durable Object. Read on a replica, its age is how far that replica trails,
+ * whether or not anything else is being written (workers/lib/postgres/replica-status.ts).
+ */
+export const replicationHeartbeat = pgTable(
+	"replication_heartbeat",
+	{
+		id: smallint("id").primaryKey().default(1),
+		beatAt: timestamp("beat_at", { withTimezone: true }).notNull(),
+	},
+	(t) => [check("replication_heartbeat_one_row", sql`${t.id} = 1`)],
 );
