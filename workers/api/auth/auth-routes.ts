@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -47,8 +46,7 @@ const logout = apiRoute({
 	tags: ["auth"],
 	summary: "End this session",
 	description: "The access token is refused from now on, before its expiry, and the session's refresh tokens with it.",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429) },
 });
 

@@ -11,7 +11,7 @@ import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
+import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { type ReelRow, toReel } from "../reels/reel-cards";
@@ -19,12 +19,7 @@ import { ReelPageSchema, ReelSchema } from "../reels/reel-schemas";
 import { type FeedCursor, feedCursor } from "./feed-cursor";
 import { feedStreams, latestEpoch, reelsTagged, type TrendingRow } from "./feed-store";
 
-const FeedPageSchema = z
-	.object({
-		items: z.array(ReelSchema.extend({ source: z.enum(["following", "trending"]) })),
-		nextCursor: z.string().nullable(),
-	})
-	.openapi("FeedPage");
+const FeedPageSchema = pageSchema(ReelSchema.extend({ source: z.enum(["following", "trending"]) }), "FeedPage");
 
 const feed = apiRoute({
 	method: "get",

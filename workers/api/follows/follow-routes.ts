@@ -1,10 +1,9 @@
 // Follows: the routes. The SQL, with its exact counters, lives in follow-store.ts.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
-import { PageQuerySchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
+import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { writeWithEvents } from "../../realtime/outbox";
@@ -13,20 +12,17 @@ import { UserIdParamSchema } from "../users/user-schemas";
 import { follow, followsOf, unfollow } from "./follow-store";
 
 const FollowStateSchema = z.object({ following: z.boolean(), followerCount: z.number().int() }).openapi("FollowState");
-const FollowPageSchema = z
-	.object({
-		items: z.array(z.object({ id: z.uuid(), name: z.string(), followedAt: z.string().openapi({ format: "date-time" }) })),
-		nextCursor: z.string().nullable(),
-	})
-	.openapi("FollowPage");
+const FollowPageSchema = pageSchema(
+	z.object({ id: z.uuid(), name: z.string(), followedAt: z.string().openapi({ format: "date-time" }) }),
+	"FollowPage",
+);
 
 const followRoute = apiRoute({
 	method: "post",
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
 	summary: "Follow a user (idempotent)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: UserIdParamSchema },
 	responses: { 200: { description: "Following", ...jsonContent(FollowStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
@@ -36,8 +32,7 @@ const unfollowRoute = apiRoute({
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
 	summary: "Stop following a user (idempotent)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: UserIdParamSchema },
 	responses: { 200: { description: "Not following", ...jsonContent(FollowStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });

@@ -1,10 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { idCursor, limitParam } from "../../lib/pagination/cursor-codec";
+import { idCursor, limitParam, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { inboxPage, markRead } from "./notification-store";
@@ -35,13 +34,12 @@ const list = apiRoute({
 	tags: ["notifications"],
 	summary: "Your inbox, newest first",
 	description: "Every event published to you, whether or not you were connected.",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { query: ListQuerySchema },
 	responses: {
 		200: {
 			description: "A page",
-			...jsonContent(z.object({ items: z.array(NotificationSchema), nextCursor: z.string().nullable(), unread: z.number().int() })),
+			...jsonContent(pageSchema(NotificationSchema, "NotificationPage").extend({ unread: z.number().int() })),
 		},
 		...problemResponses(400, 401, 429),
 	},
@@ -53,8 +51,7 @@ const markReadRoute = apiRoute({
 	tags: ["notifications"],
 	summary: "Mark notifications read",
 	description: "`{ids: [...]}` (up to 100 of yours) or `{all: true}`. Idempotent.",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { body: { ...jsonContent(MarkReadSchema), required: true } },
 	responses: {
 		200: { description: "How many changed", ...jsonContent(z.object({ updated: z.number().int() })) },

@@ -1,7 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, withRole } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireRole } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -24,8 +23,7 @@ const stats = apiRoute({
 	path: "/api/realtime/stats",
 	tags: ["realtime"],
 	summary: "Connections and deliveries per shard, and the ring's balance (admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireRole("admin")] as const,
+	...withRole("admin"),
 	responses: {
 		200: {
 			description: "Per shard",
@@ -46,8 +44,7 @@ const broadcast = apiRoute({
 	path: "/api/realtime/broadcast",
 	tags: ["realtime"],
 	summary: "Send an ANNOUNCEMENT to every socket subscribed to a topic (admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireRole("admin"), jsonBody()] as const,
+	...withRole("admin", jsonBody()),
 	request: {
 		body: {
 			...jsonContent(z.strictObject({ topic: TopicSchema, data: z.record(z.string(), z.unknown()) }).openapi("Broadcast")),

@@ -2,14 +2,14 @@
 // concurrency, lives in engagement-store.ts.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth, viewerOf } from "../../lib/auth/authenticate";
+import { viewerOf } from "../../lib/auth/authenticate";
 import { toHex } from "../../lib/encoding/bytes";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
-import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
+import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { clientIp } from "../../lib/rate-limit/client-ip";
@@ -25,8 +25,7 @@ const likeRoute = apiRoute({
 	path: "/api/reels/{id}/like",
 	tags: ["engagement"],
 	summary: "Like a reel (idempotent)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: ReelIdParamSchema },
 	responses: { 200: { description: "Liked", ...jsonContent(LikeStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
@@ -36,8 +35,7 @@ const unlikeRoute = apiRoute({
 	path: "/api/reels/{id}/like",
 	tags: ["engagement"],
 	summary: "Take a like back (idempotent)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: ReelIdParamSchema },
 	responses: { 200: { description: "Not liked", ...jsonContent(LikeStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
 });
@@ -56,7 +54,7 @@ const viewRoute = apiRoute({
 	},
 });
 
-const CommentPageSchema = z.object({ items: z.array(CommentSchema), nextCursor: z.string().nullable() }).openapi("CommentPage");
+const CommentPageSchema = pageSchema(CommentSchema, "CommentPage");
 
 const listCommentsRoute = apiRoute({
 	method: "get",
@@ -80,8 +78,7 @@ const addCommentRoute = apiRoute({
 	path: "/api/reels/{id}/comments",
 	tags: ["engagement"],
 	summary: "Comment on a reel",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { params: ReelIdParamSchema, headers: IdempotencyHeaderSchema, body: { ...jsonContent(CreateCommentSchema), required: true } },
 	responses: {
 		201: { description: "Created", ...jsonContent(CommentSchema) },
@@ -95,8 +92,7 @@ const deleteCommentRoute = apiRoute({
 	path: "/api/comments/{id}",
 	tags: ["engagement"],
 	summary: "Delete a comment (its author, the reel's author, or an admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
 	responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },
 });

@@ -2,13 +2,12 @@
 // different people is hidden at once (pending review); admins list reported
 // reels, restore them (reports cleared) or delete them (DELETE /api/reels/:id).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn, withRole } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth, requireRole } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
+import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { reportedReels, reportReel, restoreReel } from "./moderation-store";
@@ -22,8 +21,7 @@ const report = apiRoute({
 	path: "/api/reels/{id}/report",
 	tags: ["moderation"],
 	summary: "Report a reel (once per person)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { params: ReelIdParamSchema, body: { ...jsonContent(ReportSchema), required: true } },
 	responses: {
 		202: { description: "Received", ...jsonContent(z.object({ reported: z.literal(true) })) },
@@ -31,17 +29,14 @@ const report = apiRoute({
 	},
 });
 
-const ReportedPageSchema = z
-	.object({ items: z.array(ReelSchema.extend({ reportCount: z.number().int() })), nextCursor: z.string().nullable() })
-	.openapi("ReportedReelPage");
+const ReportedPageSchema = pageSchema(ReelSchema.extend({ reportCount: z.number().int() }), "ReportedReelPage");
 
 const reported = apiRoute({
 	method: "get",
 	path: "/api/admin/reels/reported",
 	tags: ["moderation"],
 	summary: "Reels with reports, hidden or not, newest first (admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireRole("admin")] as const,
+	...withRole("admin"),
 	request: { query: PageQuerySchema },
 	responses: { 200: { description: "A page", ...jsonContent(ReportedPageSchema) }, ...problemResponses(400, 401, 403, 429) },
 });
@@ -51,8 +46,7 @@ const restore = apiRoute({
 	path: "/api/admin/reels/{id}/restore",
 	tags: ["moderation"],
 	summary: "Clear a reel's reports and show it again (admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireRole("admin")] as const,
+	...withRole("admin"),
 	request: { params: ReelIdParamSchema },
 	responses: { 200: { description: "Restored", ...jsonContent(ReelSchema) }, ...problemResponses(400, 401, 403, 404, 429) },
 });

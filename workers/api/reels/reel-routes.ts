@@ -1,8 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { isAdmin, requireAuth, type SignedInEnv, viewerOf } from "../../lib/auth/authenticate";
+import { isAdmin, type SignedInEnv, viewerOf } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
@@ -38,8 +38,7 @@ const create = apiRoute({
 	summary: "Post a reel from one of your videos",
 	description:
 		"`{video_id}` (an uploaded video of yours) or the seed-compatible `{video_url, caption}`. Idempotent per video: posting the same video again returns the existing reel (200). The reel is listed publicly once its video is `ready`; followers hear of it then (NEW_REEL).",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { body: { ...jsonContent(CreateReelSchema), required: true } },
 	responses: {
 		201: { description: "Created", ...jsonContent(ReelSchema) },
@@ -72,8 +71,7 @@ const update = apiRoute({
 	path: "/api/reels/{id}",
 	tags: ["reels"],
 	summary: "Edit a reel's caption (author or admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { params: ReelIdParamSchema, body: { ...jsonContent(UpdateReelSchema), required: true } },
 	responses: { 200: { description: "Updated", ...jsonContent(ReelSchema) }, ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
 });
@@ -84,8 +82,7 @@ const remove = apiRoute({
 	tags: ["reels"],
 	summary: "Delete a reel (author or admin)",
 	description: "Removes the reel, its likes, comments and reports. The video stays in your uploads (`DELETE /cdn/<key>` removes it).",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: ReelIdParamSchema },
 	responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },
 });

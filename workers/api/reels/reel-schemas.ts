@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSchema } from "../../lib/pagination/cursor-codec";
 import { REEL_MEDIA_STATUSES } from "../../lib/postgres/schema";
 
 export const CAPTION_MAX = 2200;
@@ -34,7 +35,7 @@ export const ReelSchema = z
 	.openapi("Reel");
 export type Reel = z.infer<typeof ReelSchema>;
 
-export const ReelPageSchema = z.object({ items: z.array(ReelSchema), nextCursor: z.string().nullable() }).openapi("ReelPage");
+export const ReelPageSchema = pageSchema(ReelSchema, "ReelPage");
 
 const caption = z.string().max(CAPTION_MAX, `captions are at most ${CAPTION_MAX} characters`);
 

@@ -1,23 +1,21 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { apiRoute } from "../../lib/app/api-route";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { apiRoute, withRole } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireRole } from "../../lib/auth/authenticate";
-import { PageQuerySchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
+import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
 import { accountsPage } from "./user-store";
 
-const UserPageSchema = z.object({ items: z.array(PrivateUserSchema), nextCursor: z.string().nullable() }).openapi("UserPage");
+const UserPageSchema = pageSchema(PrivateUserSchema, "UserPage");
 
 const listUsers = apiRoute({
 	method: "get",
 	path: "/api/users",
 	tags: ["users"],
 	summary: "All accounts, newest first (admin)",
-	security: [{ bearer: [] }],
-	middleware: [requireRole("admin")] as const,
+	...withRole("admin"),
 	request: { query: PageQuerySchema },
 	responses: {
 		200: { description: "A page", content: { "application/json": { schema: UserPageSchema } } },

@@ -1,8 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, ne } from "drizzle-orm";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
@@ -27,8 +26,7 @@ const getMe = apiRoute({
 	path: "/api/users/me",
 	tags: ["users"],
 	summary: "Your own account",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	responses: { 200: { description: "Your account", ...jsonContent(PrivateUserSchema) }, ...problemResponses(401, 429) },
 });
 
@@ -37,8 +35,7 @@ const patchMe = apiRoute({
 	path: "/api/users/me",
 	tags: ["users"],
 	summary: "Change your name, bio or avatar",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth(), jsonBody()] as const,
+	...signedIn(jsonBody()),
 	request: { body: { ...jsonContent(UpdateMeSchema), required: true } },
 	responses: { 200: { description: "Updated", ...jsonContent(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
 });

@@ -1,9 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
-import { apiRoute } from "../../lib/app/api-route";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { requireAuth } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assetStatuses, assets } from "../../lib/media-db/schema";
@@ -50,8 +49,7 @@ const videoStatus = apiRoute({
 	path: "/api/videos/{id}/status",
 	tags: ["videos"],
 	summary: "Where a video of yours is in processing, and how to play it once ready",
-	security: [{ bearer: [] }],
-	middleware: [requireAuth()] as const,
+	...signedIn(),
 	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
 	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
 });

@@ -59,3 +59,12 @@ export const PageQuerySchema = z.object({
 	cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` from the previous page" }),
 	limit: limitParam(100),
 });
+
+/** The shape of every paged list: `{items, nextCursor}` (null on the last page), named `name` in OpenAPI. */
+export const pageSchema = <T extends z.ZodType>(item: T, name: string) =>
+	z
+		.object({
+			items: z.array(item),
+			nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+		})
+		.openapi(name);
