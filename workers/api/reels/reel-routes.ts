@@ -18,10 +18,7 @@ import { CreateReelSchema, ReelIdParamSchema, ReelPageSchema, ReelSchema, Update
 import { deleteReel, insertReel, publicReels, reelById, updateCaption, type Viewer } from "./reel-store";
 
 /** Who is asking, for the visibility rules in reel-store. */
-export const viewer = (c: Context<AppEnv> | Context<SignedInEnv>): Viewer => ({
-	id: viewerOf(c as Context<AppEnv>),
-	admin: isAdmin(c as Context<AppEnv>),
-});
+export const viewer = (c: Parameters<typeof viewerOf>[0]): Viewer => ({ id: viewerOf(c), admin: isAdmin(c) });
 
 /** The reel if the caller is its author or an admin: 404 if unseen, 403 if seen but not theirs. */
 async function ownReel(c: Context<SignedInEnv>, id: string) {

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
 import type { RoutedDatabase } from "../postgres/routed-database";
 import { sessions, users } from "../postgres/schema";
@@ -86,11 +86,14 @@ async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid
 	return row && !row.revokedAt ? row.role : undefined;
 }
 
+/** Any request context, signed in or not (hono's Context is invariant in its env, so the shape is named instead). */
+type WithAuth = { var: { auth?: AuthContext } };
+
 /** The signed-in user's id, or null for an anonymous caller (routes that serve both). */
-export const viewerOf = (c: Context<AppEnv>): string | null => c.var.auth?.sub ?? null;
+export const viewerOf = (c: WithAuth): string | null => c.var.auth?.sub ?? null;
 
 /** Whether the caller is a signed-in admin. */
-export const isAdmin = (c: Context<AppEnv>): boolean => c.var.auth?.role === "admin";
+export const isAdmin = (c: WithAuth): boolean => c.var.auth?.role === "admin";
 
 /** 401 unless a valid access token was presented; the handler's `c.var.auth` is then typed as present. */
 export const requireAuth = (): MiddlewareHandler<SignedInEnv> => async (c, next) => {
