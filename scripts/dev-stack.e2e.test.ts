@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import { connectionUrls, startReplica, status, stopReplica } from "./postgres-cluster.ts";
 
@@ -49,6 +50,33 @@ describe("npm run dev", () => {
 		for (const name of ["d1", "r2", "postgresPrimary", "postgresReplica", "transcoder"]) expect(h.checks[name]?.status, name).toBe("ok");
 		expect(h.checks.postgresReplica?.lagSeconds).toEqual(expect.any(Number));
 	});
+
+	it("serves the API reference at /docs from this origin alone: it renders every operation in Chromium with no console errors", async () => {
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.newPage();
+			const problems: string[] = [];
+			const origins = new Set<string>();
+			page.on("console", (m) => {
+				if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+			});
+			page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+			page.on("request", (r) => origins.add(new URL(r.url()).origin));
+			const res = await page.goto(`${stack.baseUrl}/docs`);
+			expect(res?.status()).toBe(200);
+			expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
+			await page.waitForSelector(".opblock", { timeout: 20_000 });
+			const operations = await page.locator(".opblock").count();
+			const documented = Object.values(((await (await fetch(`${stack.baseUrl}/openapi.json`)).json()) as { paths: object }).paths).flatMap(
+				(ops) => Object.keys(ops),
+			).length;
+			expect(operations).toBe(documented);
+			expect(problems).toEqual([]);
+			expect([...origins]).toEqual([stack.baseUrl]);
+		} finally {
+			await browser.close();
+		}
+	}, 60_000);
 
 	it("keeps reads working when the replica is killed, and recovers when it is back", async () => {
 		const id = await insertUser();

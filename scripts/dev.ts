@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
+import { buildAssets } from "./build-assets.ts";
 import { portInUse, processHoldingPort } from "./free-port.ts";
 import { migratePostgres } from "./migrate.ts";
 import { APP_PASSWORD, type ClusterOptions, down, runningPorts, up } from "./postgres-cluster.ts";
@@ -130,6 +131,8 @@ async function main() {
 		throw err;
 	}
 
+	buildAssets();
+	say("static assets built (/docs)");
 	const hint = ffmpegHint();
 	if (hint) say(hint);
 	const workDir = resolve(root, ".local/transcoder");

@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -91,7 +90,7 @@ export function createApp() {
 		openapi: "3.1.0",
 		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
 	});
-	app.get("/docs", swaggerUI({ url: "/openapi.json", title: "reels-edge API" }));
+	// The reference at /docs is a static asset (web/api-docs, scripts/build-assets.ts): self-hosted Swagger UI.
 
 	app.notFound((c) => problemResponse(c, new HttpProblem(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
 	app.onError(renderProblem);
