@@ -2,9 +2,10 @@
 // and folders of its own, for the end-to-end tests and the benchmarks.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { freePorts } from "./free-port.ts";
-import type { ClusterOptions } from "./postgres-cluster.ts";
+import { type ClusterOptions, down, serverDataDir } from "./postgres-cluster.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -25,7 +26,16 @@ export interface DevStackProcess {
  */
 export async function startDevStack(
 	name: string,
-	{ vars = {}, readyTimeoutMs = 120_000 }: { vars?: Record<string, string>; readyTimeoutMs?: number } = {},
+	{
+		vars = {},
+		readyTimeoutMs = 120_000,
+		fresh = false,
+	}: {
+		vars?: Record<string, string>;
+		readyTimeoutMs?: number;
+		/** Start from empty databases and storage (the folders of an earlier run are removed). */
+		fresh?: boolean;
+	} = {},
 ): Promise<DevStackProcess> {
 	const [worker, transcoder, inspector, primary, replica] = (await freePorts(5)) as [number, number, number, number, number];
 	const ports = {
@@ -36,6 +46,12 @@ export async function startDevStack(
 		PG_REPLICA_PORT: String(replica),
 	};
 	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: primary, replicaPort: replica };
+	if (fresh) {
+		down(cluster);
+		for (const dir of [serverDataDir(cluster).dataDir, cluster.dataDir, resolve(root, `.local/wrangler-${name}`)]) {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	}
 	let output = "";
 	const child = spawn(process.execPath, [resolve(root, "scripts/dev.ts")], {
 		cwd: root,
