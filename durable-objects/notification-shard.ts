@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { configOf } from "../workers/lib/config/config";
+import { closeCodeFor } from "../workers/realtime/close-code";
 import {
 	type ControlType,
 	type Envelope,
@@ -112,7 +113,11 @@ export class NotificationShard extends DurableObject<Env> {
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
-		ws.close(code, reason);
+		try {
+			ws.close(closeCodeFor(code), reason.slice(0, 120));
+		} catch {
+			// Already closed from this side: nothing left to answer.
+		}
 	}
 
 	override async alarm() {
