@@ -1,6 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { authRoutes } from "./api/auth/auth-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
@@ -25,7 +24,7 @@ import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import type { AppEnv } from "./lib/app/app-env";
 import { requestStack } from "./lib/app/request-stack";
-import { corsFromConfig } from "./lib/http/cors";
+import { surfaceHeaders } from "./lib/http/media-headers";
 import { accessLog } from "./lib/observability/access-log";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
@@ -43,15 +42,8 @@ export function createApp() {
 
 	app.use(requestId({ limitLength: 128 }));
 	app.use(accessLog());
-	app.use(
-		secureHeaders({
-			strictTransportSecurity: "max-age=63072000; includeSubDomains",
-			xFrameOptions: "DENY",
-			referrerPolicy: "no-referrer",
-			contentSecurityPolicy: { frameAncestors: ["'none'"] },
-		}),
-	);
-	app.use(corsFromConfig());
+	// Security headers and CORS per surface: the API's allow-list, or public media embeddable anywhere.
+	app.use(surfaceHeaders());
 	// One request stack (lib/app/request-stack.ts) in front of everything that
 	// reads or writes on behalf of a caller: the API, the socket, uploads and deletes.
 	app.use("/api/*", requestStack());

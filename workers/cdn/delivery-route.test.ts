@@ -135,3 +135,41 @@ describe("GET /cdn/<key>", () => {
 		expect(await res.json()).toMatchObject({ code: "media_not_found" });
 	});
 });
+
+describe("public media across origins", () => {
+	const other = { origin: "https://player.example" };
+
+	it("can be embedded from any origin: CORS * without credentials, cross-origin CORP, and the media CSP kept", async () => {
+		const key = await stored("jpg");
+		for (const res of [await get(key, other), await get(key, other)]) {
+			expect(res.status).toBe(200);
+			expect(res.headers.get("access-control-allow-origin")).toBe("*");
+			expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+			expect(res.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+			expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+			expect(res.headers.get("access-control-expose-headers")).toContain("Content-Range");
+			await res.arrayBuffer();
+		}
+		const ranged = await get(key, { ...other, range: "bytes=0-9" });
+		expect(ranged.status).toBe(206);
+		expect(ranged.headers.get("access-control-allow-origin")).toBe("*");
+	});
+
+	it("answers a player's preflight for a range request", async () => {
+		const key = await stored("m4s");
+		const res = await api(`/cdn/${key}`, {
+			method: "OPTIONS",
+			headers: { ...other, "access-control-request-method": "GET", "access-control-request-headers": "range" },
+		});
+		expect(res.status).toBe(204);
+		expect(res.headers.get("access-control-allow-origin")).toBe("*");
+		expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("range");
+	});
+
+	it("keeps the API on its credentialed allow-list", async () => {
+		const res = await api("/health", { headers: other });
+		expect(res.headers.get("access-control-allow-origin")).toBeNull();
+		expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+		expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+	});
+});

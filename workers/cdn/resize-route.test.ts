@@ -24,6 +24,9 @@ describe("GET /img/<options>/<key>", () => {
 		expect(res.headers.get("content-type")).toBe("image/webp");
 		expect(res.headers.get("vary")).toContain("Accept");
 		expect(res.headers.get("cache-control")).toContain("immutable");
+		// The media CSP survives the app-wide security headers, and any page may use the image.
+		expect(res.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+		expect(res.headers.get("access-control-allow-origin")).toBe("*");
 		expect(await sizeOf(res)).toEqual({ format: "image/webp", width: 320, height: 180 });
 	});
 
