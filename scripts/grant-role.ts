@@ -1,5 +1,5 @@
-// Gives an account a role, for operators: the first account registered on a
-// fresh database is made admin automatically; every other admin comes from here.
+// Gives an account a role, for operators: besides the accounts ADMIN_EMAILS
+// names when they register, every admin comes from here.
 //   npm run role:grant -- ada@example.com admin            (the local dev database)
 //   DATABASE_URL=postgres://… npm run role:grant -- ada@example.com creator
 import pg from "pg";

@@ -13,6 +13,26 @@ async function countUsersWithEmail(email: string): Promise<number> {
 	return row?.n ?? 0;
 }
 
+describe("admin bootstrap", () => {
+	it("makes admin only the accounts ADMIN_EMAILS names, never whoever registers first", async () => {
+		const operator = uniqueEmail("Operator");
+		const vars = { ADMIN_EMAILS: ` ${operator.toUpperCase()} , other@example.test` };
+		const register = (email: string) =>
+			api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name: "X" } }, vars);
+		const stranger = await (await register(uniqueEmail("first"))).json();
+		expect(stranger).toMatchObject({ user: { role: "user" } });
+		expect(await (await register(operator)).json()).toMatchObject({ user: { role: "admin" } });
+	});
+});
+
+describe("x-db-read", () => {
+	it("tells development and tests which server answered, and production clients nothing", async () => {
+		const id = crypto.randomUUID();
+		expect((await api(`/api/users/${id}`)).headers.get("x-db-read")).toBe("replica");
+		expect((await api(`/api/users/${id}`, {}, { ENVIRONMENT: "production" })).headers.get("x-db-read")).toBeNull();
+	});
+});
+
 describe("register and login", () => {
 	it("registers, answers 201 with the user and a token pair, and never returns the password hash", async () => {
 		const email = uniqueEmail();

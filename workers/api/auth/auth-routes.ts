@@ -13,7 +13,8 @@ const register = apiRoute({
 	path: "/api/auth/register",
 	tags: ["auth"],
 	summary: "Create an account and sign in",
-	description: "The first account on a fresh deployment becomes `admin`.",
+	description:
+		"Accounts whose email is listed in the deployment's ADMIN_EMAILS become `admin`; every other role comes from `npm run role:grant`.",
 	middleware: [credentialQuota(), jsonBody()] as const,
 	request: { body: { ...jsonContent(RegisterBodySchema), required: true } },
 	responses: { 201: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
@@ -53,7 +54,7 @@ const logout = apiRoute({
 export const authRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
-		const user = await registerUser(c.var.db, body);
+		const user = await registerUser(c.var.db, c.env, body);
 		const tokens = await startSession(c.var.db, c.env, user);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 201);
 	})

@@ -12,8 +12,6 @@ import type { PrivateUser } from "./auth-schemas";
 
 type UserRow = typeof users.$inferSelect;
 
-// Any constant works: it only serialises concurrent "is this the first account?" checks.
-const FIRST_ADMIN_LOCK = 7_261_001;
 const UNIQUE_VIOLATION = "23505";
 
 export function toPrivateUser(u: UserRow): PrivateUser {
@@ -36,22 +34,24 @@ const isUniqueViolation = (err: unknown): boolean => {
 const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
 const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
 
-/** Creates the account; the very first account becomes admin. 409 when the email is taken. */
-export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
+/**
+ * Creates the account; 409 when the email is taken. Accounts whose email is in
+ * ADMIN_EMAILS are made admin (the operator's bootstrap): nobody becomes admin
+ * by being first, which raced every fresh deployment.
+ */
+export async function registerUser(
+	db: RoutedDatabase,
+	env: Env,
+	input: { email: string; name: string; password: string },
+): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
+	const role = configOf(env).ADMIN_EMAILS.includes(input.email) ? "admin" : "user";
 	try {
-		return await db.write((q) =>
-			q.transaction(async (tx) => {
-				await tx.execute(sql`SELECT pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`);
-				const [anyone] = await tx.select({ id: users.id }).from(users).limit(1);
-				const [row] = await tx
-					.insert(users)
-					.values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role: anyone ? "user" : "admin" })
-					.returning();
-				if (!row) throw new Error("insert returned no row");
-				return row;
-			}),
-		);
+		return await db.write(async (q) => {
+			const [row] = await q.insert(users).values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role }).returning();
+			if (!row) throw new Error("insert returned no row");
+			return row;
+		});
 	} catch (err) {
 		if (isUniqueViolation(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
 		throw err;

@@ -37,6 +37,16 @@ const ConfigSchema = z.object({
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
+	/** Emails (comma-separated, any case) whose accounts are made admin when they register: the operator's bootstrap. */
+	ADMIN_EMAILS: z
+		.string()
+		.default("")
+		.transform((s) =>
+			s
+				.split(",")
+				.map((e) => e.trim().toLowerCase())
+				.filter(Boolean),
+		),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app/app-env";
+import { configOf } from "../config/config";
 import { HttpProblem } from "../problems/http-problem";
 import { CONSISTENCY_COOKIE, CONSISTENCY_COOKIE_MAX_AGE_S, CONSISTENCY_HEADER, LsnSchema } from "./consistency-token";
 import { RoutedDatabase } from "./routed-database";
@@ -29,7 +30,10 @@ export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 			});
 		}
 		const read = db.lastReadDecision();
-		if (read) c.header("x-db-read", "reason" in read ? `${read.source}; reason=${read.reason}` : read.source);
+		// Which server answered, and why: for development, tests and benchmarks, never told to production clients.
+		if (read && configOf(c.env).ENVIRONMENT !== "production") {
+			c.header("x-db-read", "reason" in read ? `${read.source}; reason=${read.reason}` : read.source);
+		}
 	} finally {
 		c.executionCtx.waitUntil(db.close());
 	}
