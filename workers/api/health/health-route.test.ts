@@ -2,14 +2,41 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../app";
+import { registerUser } from "../../test-support/api";
+import { setRole } from "../../test-support/roles";
 import { type Health, overallStatus } from "./health-route";
 
-async function healthWith(overrides: Partial<Env>): Promise<{ status: number; body: Health }> {
+async function healthWith(overrides: Partial<Env>, headers: Record<string, string> = {}): Promise<{ status: number; body: Health }> {
 	const ctx = createExecutionContext();
-	const res = await createApp().fetch(new Request("http://x/health"), { ...env, ...overrides }, ctx);
+	const res = await createApp().fetch(new Request("http://x/health", { headers }), { ...env, ...overrides }, ctx);
 	await waitOnExecutionContext(ctx);
 	return { status: res.status, body: (await res.json()) as Health };
 }
+
+describe("GET /health in production", () => {
+	const production = { ENVIRONMENT: "production" };
+
+	it("tells anyone the status, the instance and each dependency's up or down, and nothing more", async () => {
+		const { status, body } = await healthWith(production);
+		expect(status).toBe(200);
+		expect(Object.keys(body).sort()).toEqual(["checks", "instance", "status"]);
+		expect(body.checks.postgresReplica).toEqual({ status: "ok" });
+		expect(JSON.stringify(body)).not.toMatch(/ffmpeg|walLsn|lagSeconds|latencyMs|version/i);
+	});
+
+	it("hides raw errors from anyone but admins", async () => {
+		const { body } = await healthWith({ ...production, HYPERDRIVE_REPLICA: env.DEAD_REPLICA });
+		expect(body.checks.postgresReplica).toEqual({ status: "down" });
+	});
+
+	it("gives an admin every detail", async () => {
+		const admin = await registerUser("Operator");
+		const token = await setRole(admin.user.id, "admin");
+		const { body } = await healthWith(production, { authorization: `Bearer ${admin.accessToken}`, "x-consistency-token": token });
+		expect(body.version).toBe("0.1.0");
+		expect(body.checks.postgresReplica).toMatchObject({ status: "ok", lagSeconds: expect.any(Number), state: "fresh" });
+	});
+});
 
 describe("GET /health", () => {
 	it("reports every real dependency ok, with the replica's lag", async () => {

@@ -1,7 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
 import type { AppEnv } from "../../lib/app/app-env";
+import { authenticate, isAdmin } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { isolateIdentity } from "../../lib/observability/instance";
+import { postgres } from "../../lib/postgres/postgres-middleware";
+import { problemResponses } from "../../lib/problems/problem-schema";
 import { type CheckResult, checkD1, checkPrimary, checkR2, checkReplica, checkTranscoder } from "./dependency-checks";
 
 const CheckSchema = z
@@ -30,16 +35,34 @@ const HealthSchema = z
 
 export type Health = z.infer<typeof HealthSchema>;
 
+/** What anyone may see: the overall status, the instance, and each dependency's up or down, without detail. */
+const PublicHealthSchema = z
+	.object({
+		status: HealthSchema.shape.status,
+		instance: HealthSchema.shape.instance,
+		checks: z.record(z.string(), z.object({ status: z.enum(["ok", "down", "on_demand"]) })),
+	})
+	.openapi("PublicHealth");
+
+// Who is asking (an admin sees detail): the token is checked, but /health takes no quota, so
+// monitors can poll it as often as they like.
+const healthCaller: MiddlewareHandler<AppEnv> = every(postgres(), authenticate());
+
 const route = createRoute({
 	method: "get",
 	path: "/health",
 	tags: ["platform"],
 	summary: "Liveness and per-dependency health",
 	description:
-		"`degraded` (200) while the platform can still serve, e.g. with the replica or the primary down; `unavailable` (503) when it cannot: D1 or R2 down, or no Postgres server reachable.",
+		"`degraded` (200) while the platform can still serve, e.g. with the replica or the primary down; `unavailable` (503) when it cannot: D1 or R2 down, or no Postgres server reachable. In production, dependency detail (versions, WAL positions, lag, raw errors) is shown to admins only (send an admin's bearer token); everyone else gets the status, the instance and each dependency's up or down.",
+	middleware: [healthCaller] as const,
 	responses: {
-		200: { description: "Serving (ok or degraded)", content: { "application/json": { schema: HealthSchema } } },
-		503: { description: "Cannot serve", content: { "application/json": { schema: HealthSchema } } },
+		200: {
+			description: "Serving (ok or degraded)",
+			content: { "application/json": { schema: z.union([HealthSchema, PublicHealthSchema]) } },
+		},
+		503: { description: "Cannot serve", content: { "application/json": { schema: z.union([HealthSchema, PublicHealthSchema]) } } },
+		...problemResponses(401),
 	},
 });
 
@@ -74,5 +97,9 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
 		checks,
 	};
 	c.header("cache-control", "no-store");
-	return status === "unavailable" ? c.json(body, 503) : c.json(body, 200);
+	const detailed = configOf(env).ENVIRONMENT !== "production" || isAdmin(c);
+	const shown = detailed
+		? body
+		: { status, instance: body.instance, checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, { status: v.status }])) };
+	return status === "unavailable" ? c.json(shown, 503) : c.json(shown, 200);
 });
