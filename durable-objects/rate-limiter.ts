@@ -21,6 +21,11 @@ export class RateLimiter extends DurableObject<Env> {
 		return decision;
 	}
 
+	/** The decision `take` would make, without spending anything (e.g. "may this account try again?"). */
+	async peek(quota: Quota): Promise<GcraDecision> {
+		return gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), Date.now());
+	}
+
 	override async alarm() {
 		const stored = await this.ctx.storage.get<number>(TAT_KEY);
 		if (stored === undefined || stored <= Date.now()) await this.ctx.storage.deleteAll();

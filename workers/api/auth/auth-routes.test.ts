@@ -13,6 +13,29 @@ async function countUsersWithEmail(email: string): Promise<number> {
 	return row?.n ?? 0;
 }
 
+describe("password guessing", () => {
+	it("throttles one account's wrong passwords from any number of addresses, before hashing, and leaves other accounts alone", async () => {
+		const victim = await registerUser("Victim");
+		const other = await registerUser("Other");
+		const vars = { LOGIN_FAILURES_PER_ACCOUNT: "3" };
+		const ip = () => `198.51.100.${Math.floor(Math.random() * 250)}-${crypto.randomUUID().slice(0, 6)}`;
+		const login = (email: string, password: string) =>
+			api("/api/auth/login", { method: "POST", json: { email, password }, headers: { "cf-connecting-ip": ip() } }, vars);
+		for (let i = 0; i < 3; i++) expect((await login(victim.email, `wrong password ${i}`)).status).toBe(401);
+		const throttled = await login(victim.email, "wrong password 3");
+		expect(throttled.status).toBe(429);
+		expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+		expect(await throttled.json()).toMatchObject({ code: "too_many_failed_logins" });
+		// While throttled even the right password waits: a guess that happens to be right tells nothing.
+		expect((await login(victim.email, GOOD_PASSWORD)).status).toBe(429);
+		expect((await login(other.email, GOOD_PASSWORD)).status).toBe(200);
+		// Unknown accounts are throttled alike, so the answers never reveal which emails exist.
+		const nobody = uniqueEmail("nobody");
+		for (let i = 0; i < 3; i++) expect((await login(nobody, "wrong password x")).status).toBe(401);
+		expect((await login(nobody, "wrong password x")).status).toBe(429);
+	});
+});
+
 describe("admin bootstrap", () => {
 	it("makes admin only the accounts ADMIN_EMAILS names, never whoever registers first", async () => {
 		const operator = uniqueEmail("Operator");

@@ -60,7 +60,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(login, async (c) => {
 		const { email, password } = c.req.valid("json");
-		const user = await checkCredentials(c.var.db, email, password);
+		const user = await checkCredentials(c.var.db, c.env, email, password);
 		const tokens = await startSession(c.var.db, c.env, user);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 200);
 	})

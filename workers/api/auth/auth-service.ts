@@ -8,6 +8,7 @@ import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
+import { assertMayTryPassword, recordFailedLogin } from "../../lib/rate-limit/login-throttle";
 import type { PrivateUser } from "./auth-schemas";
 
 type UserRow = typeof users.$inferSelect;
@@ -63,10 +64,14 @@ export async function registerUser(
  * password. Reads the primary: credentials must be current (an account made a
  * moment ago, a password changed a moment ago), and sign-ins are rare enough.
  */
-export async function checkCredentials(db: RoutedDatabase, email: string, password: string): Promise<UserRow> {
+export async function checkCredentials(db: RoutedDatabase, env: Env, email: string, password: string): Promise<UserRow> {
+	await assertMayTryPassword(env, email);
 	const [user] = await db.readFromPrimary((q) => q.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1));
 	const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-	if (!user || !ok) throw badCredentials();
+	if (!user || !ok) {
+		await recordFailedLogin(env, email);
+		throw badCredentials();
+	}
 	return user;
 }
 

@@ -21,6 +21,7 @@ export const PROBLEM_CODES = [
 	"invalid_token",
 	"forbidden",
 	"invalid_credentials",
+	"too_many_failed_logins",
 	"email_taken",
 	"invalid_refresh_token",
 	"session_revoked",

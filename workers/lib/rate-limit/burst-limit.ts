@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
 import { HttpProblem } from "../problems/http-problem";
-import { clientIp } from "./client-ip";
+import { clientBucket } from "./client-ip";
 
 /** Matches `simple.period` of BURST_LIMITER in wrangler.toml (the binding allows 10 or 60). */
 const BURST_PERIOD_S = 10;
@@ -12,7 +12,7 @@ const BURST_PERIOD_S = 10;
  * per user are a separate, Durable Object backed limiter.
  */
 export const burstLimit = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	const { success } = await c.env.BURST_LIMITER.limit({ key: `ip:${clientIp(c)}` });
+	const { success } = await c.env.BURST_LIMITER.limit({ key: `ip:${clientBucket(c)}` });
 	if (!success) {
 		throw new HttpProblem(
 			429,

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app/app-env";
 import { viewerOf } from "../auth/authenticate";
 import { configOf } from "../config/config";
 import { HttpProblem } from "../problems/http-problem";
-import { clientIp } from "./client-ip";
+import { clientBucket } from "./client-ip";
 import type { GcraDecision, Quota } from "./gcra";
 
 const HOUR_S = 3600;
@@ -16,9 +16,17 @@ function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Qu
 		case "user":
 			return { key: `user:${viewerOf(c)}`, quota: { limit: config.QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S }, policy: "user-hourly" };
 		case "auth":
-			return { key: `ip:${clientIp(c)}:auth`, quota: { limit: config.QUOTA_AUTH_PER_HOUR, periodSeconds: HOUR_S }, policy: "auth-hourly" };
+			return {
+				key: `ip:${clientBucket(c)}:auth`,
+				quota: { limit: config.QUOTA_AUTH_PER_HOUR, periodSeconds: HOUR_S },
+				policy: "auth-hourly",
+			};
 		default:
-			return { key: `ip:${clientIp(c)}`, quota: { limit: config.QUOTA_ANON_PER_HOUR, periodSeconds: HOUR_S }, policy: "anonymous-hourly" };
+			return {
+				key: `ip:${clientBucket(c)}`,
+				quota: { limit: config.QUOTA_ANON_PER_HOUR, periodSeconds: HOUR_S },
+				policy: "anonymous-hourly",
+			};
 	}
 }
 
