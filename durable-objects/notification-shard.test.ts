@@ -3,12 +3,19 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SHARD_CONNECT_HEADER, type ShardConnect } from "../workers/realtime/events";
 import { openedSocket, until } from "../workers/test-support/sockets";
+import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "./notification-shard";
 
 const shard = () => env.NOTIFICATION_SHARD.getByName(`test-shard-${crypto.randomUUID()}`);
 type Stub = ReturnType<typeof shard>;
 
 async function connect(stub: Stub, meta: Partial<ShardConnect> & { userId: string }) {
-	const full: ShardConnect = { tokenExpiresAt: Math.floor(Date.now() / 1000) + 600, shardIndex: 0, topics: [], ...meta };
+	const full: ShardConnect = {
+		sessionId: crypto.randomUUID(),
+		tokenExpiresAt: Math.floor(Date.now() / 1000) + 600,
+		shardIndex: 0,
+		topics: [],
+		...meta,
+	};
 	return openedSocket(
 		await stub.fetch("http://shard/connect", { headers: { upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(full) } }),
 	);
@@ -98,5 +105,28 @@ describe("NotificationShard", () => {
 		const stub = shard();
 		expect((await stub.fetch("http://shard/connect")).status).toBe(426);
 		expect((await stub.fetch("http://shard/connect", { headers: { upgrade: "websocket" } })).status).toBe(400);
+	});
+
+	it("keeps at most MAX_SOCKETS_PER_USER sockets per user, closing the oldest for the newest", async () => {
+		const stub = shard();
+		const user = crypto.randomUUID();
+		const sockets: Awaited<ReturnType<typeof connect>>[] = [];
+		for (let i = 0; i <= MAX_SOCKETS_PER_USER; i++) sockets.push(await connect(stub, { userId: user }));
+		await until(() => (sockets[0]?.closes.length ?? 0) > 0, "the oldest socket to close");
+		expect(sockets[0]?.closes[0]?.code).toBe(4008);
+		expect(sockets.slice(1).every((s) => s.closes.length === 0)).toBe(true);
+		expect(await stub.stats()).toMatchObject({ connections: MAX_SOCKETS_PER_USER });
+	});
+
+	it("closes a socket that sends frames too big (1009) or too many (1008)", async () => {
+		const stub = shard();
+		const big = await connect(stub, { userId: crypto.randomUUID() });
+		big.ws.send("x".repeat(MAX_INBOUND_FRAME_BYTES + 1));
+		await until(() => big.closes.length > 0, "the oversized sender to be closed");
+		expect(big.closes[0]?.code).toBe(1009);
+		const chatty = await connect(stub, { userId: crypto.randomUUID() });
+		for (let i = 0; i <= MAX_INBOUND_FRAMES; i++) chatty.ws.send('{"type":"HELLO"}');
+		await until(() => chatty.closes.length > 0, "the flooding sender to be closed");
+		expect(chatty.closes[0]?.code).toBe(1008);
 	});
 });

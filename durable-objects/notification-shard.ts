@@ -14,6 +14,7 @@ import { ringFor } from "../workers/realtime/ring-config";
 /** Connection metadata kept on the socket itself, so it survives hibernation. */
 interface SocketAttachment {
 	userId: string;
+	sessionId: string;
 	tokenExpiresAt: number;
 	connectedAt: string;
 }
@@ -21,6 +22,17 @@ interface SocketAttachment {
 const SWEEP_INTERVAL_MS = 60_000;
 const CLOSE_TOKEN_EXPIRED = 4001;
 const CLOSE_RESHARDED = 4002;
+const CLOSE_SESSION_ENDED = 4003;
+const CLOSE_TOO_MANY_SOCKETS = 4008;
+const CLOSE_POLICY = 1008;
+const CLOSE_TOO_BIG = 1009;
+/** One user's sockets on this shard; past it, the oldest is closed for the newest (tabs left open, reconnect loops). */
+export const MAX_SOCKETS_PER_USER = 8;
+/** Clients only ping; anything bigger than this is not a client of ours. */
+export const MAX_INBOUND_FRAME_BYTES = 1024;
+/** Frames a socket may send per window (PINGs are answered by the runtime and not counted). */
+export const MAX_INBOUND_FRAMES = 20;
+const INBOUND_WINDOW_MS = 10_000;
 
 const userTag = (userId: string) => `user:${userId}`;
 const topicTag = (topic: string) => `topic:${topic}`;
@@ -55,10 +67,16 @@ export class NotificationShard extends DurableObject<Env> {
 		const meta = parsed.data;
 		await this.ctx.storage.put("shardIndex", meta.shardIndex);
 
+		// Oldest first: a user past the cap loses their oldest socket, not the one connecting now.
+		const theirs = this.ctx.getWebSockets(userTag(meta.userId));
+		for (const old of theirs.slice(0, Math.max(0, theirs.length - MAX_SOCKETS_PER_USER + 1))) {
+			closeQuietly(old, CLOSE_TOO_MANY_SOCKETS, "too many connections for this user");
+		}
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, [userTag(meta.userId), ...meta.topics.map(topicTag)]);
 		server.serializeAttachment({
 			userId: meta.userId,
+			sessionId: meta.sessionId,
 			tokenExpiresAt: meta.tokenExpiresAt,
 			connectedAt: new Date().toISOString(),
 		} satisfies SocketAttachment);
@@ -97,6 +115,22 @@ export class NotificationShard extends DurableObject<Env> {
 		return this.sendTo(topicTag(topic), { type, seq: 0, at: new Date().toISOString(), data });
 	}
 
+	/** Closes the sockets of one session at once (logout, or a stolen refresh token revoking it); returns how many. */
+	async endSession(userId: string, sessionId: string): Promise<number> {
+		let closed = 0;
+		for (const ws of this.ctx.getWebSockets(userTag(userId))) {
+			if ((ws.deserializeAttachment() as SocketAttachment | null)?.sessionId !== sessionId) continue;
+			try {
+				ws.send(JSON.stringify(control("SESSION_ENDED", { reason: "signed out" })));
+			} catch {
+				// Closing anyway.
+			}
+			closeQuietly(ws, CLOSE_SESSION_ENDED, "session ended");
+			closed++;
+		}
+		return closed;
+	}
+
 	async stats(): Promise<{ connections: number; users: number; delivered: number; storedEvents: number }> {
 		const sockets = this.ctx.getWebSockets();
 		const users = new Set(sockets.map((ws) => (ws.deserializeAttachment() as SocketAttachment | null)?.userId));
@@ -107,17 +141,16 @@ export class NotificationShard extends DurableObject<Env> {
 
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
 		if (this.closeIfExpired(ws)) return;
+		const size = typeof message === "string" ? message.length : message.byteLength;
+		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, CLOSE_TOO_BIG, "message too big");
+		if (this.inboundFlood(ws)) return closeQuietly(ws, CLOSE_POLICY, "too many messages");
 		// Clients only ping (answered by the auto-response); anything else is answered, not trusted.
 		const text = typeof message === "string" ? message : "";
 		ws.send(JSON.stringify(control("ERROR", { code: "unsupported_message", received: text.slice(0, 64) })));
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
-		try {
-			ws.close(closeCodeFor(code), reason.slice(0, 120));
-		} catch {
-			// Already closed from this side: nothing left to answer.
-		}
+		closeQuietly(ws, closeCodeFor(code), reason.slice(0, 120));
 	}
 
 	override async alarm() {
@@ -176,6 +209,18 @@ export class NotificationShard extends DurableObject<Env> {
 		return sent;
 	}
 
+	/** Frames per socket in the current window, in memory: hibernation forgets them, which only resets a window. */
+	private readonly inbound = new WeakMap<WebSocket, { since: number; count: number }>();
+
+	private inboundFlood(ws: WebSocket): boolean {
+		const now = Date.now();
+		const seen = this.inbound.get(ws);
+		const window = seen && now - seen.since < INBOUND_WINDOW_MS ? seen : { since: now, count: 0 };
+		window.count++;
+		this.inbound.set(ws, window);
+		return window.count > MAX_INBOUND_FRAMES;
+	}
+
 	private closeIfExpired(ws: WebSocket): boolean {
 		const att = ws.deserializeAttachment() as SocketAttachment | null;
 		if (!att || att.tokenExpiresAt * 1000 > Date.now()) return false;
@@ -189,3 +234,12 @@ export class NotificationShard extends DurableObject<Env> {
 }
 
 const control = (type: ControlType, data: unknown): Envelope => ({ type, seq: 0, at: new Date().toISOString(), data });
+
+/** Closes `ws` unless it already is closing: a close on a socket gone from the other side throws. */
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+	try {
+		ws.close(code, reason);
+	} catch {
+		// Already closed: nothing left to do.
+	}
+}

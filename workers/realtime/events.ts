@@ -16,7 +16,7 @@ export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 export const BROADCAST_EVENT_TYPES = ["ANNOUNCEMENT"] as const;
 
 /** Control messages the server sends on a socket. */
-export type ControlType = "PONG" | "RECOVERED" | "RECONNECT" | "ERROR";
+export type ControlType = "PONG" | "RECOVERED" | "RECONNECT" | "SESSION_ENDED" | "ERROR";
 
 export interface Envelope {
 	type: string;
@@ -31,6 +31,8 @@ export const TopicSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "topics
 /** What a shard needs to know about a socket it is handed (set by the Worker after authentication). */
 export const ShardConnectSchema = z.object({
 	userId: z.uuid(),
+	/** The sign-in (session) the socket belongs to: logging out closes exactly its sockets. */
+	sessionId: z.uuid(),
 	tokenExpiresAt: z.coerce.number().int().positive(),
 	shardIndex: z.coerce.number().int().min(0),
 	since: z.coerce.number().int().min(0).optional(),

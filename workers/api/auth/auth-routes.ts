@@ -5,6 +5,7 @@ import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
+import { closeSessionSockets } from "../../realtime/end-session";
 import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
 
@@ -69,7 +70,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		return c.json(await rotateRefreshToken(c.var.db, c.env, refreshToken), 200);
 	})
 	.openapi(logout, async (c) => {
-		const auth = c.var.auth;
-		if (auth) await endSession(c.var.db, auth.sid);
+		await endSession(c.var.db, c.var.auth.sid);
+		await closeSessionSockets(c.env, c.var.auth.sub, c.var.auth.sid);
 		return c.body(null, 204);
 	});

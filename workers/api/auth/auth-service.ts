@@ -9,6 +9,7 @@ import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
 import { assertMayTryPassword, recordFailedLogin } from "../../lib/rate-limit/login-throttle";
+import { closeSessionSockets } from "../../realtime/end-session";
 import type { PrivateUser } from "./auth-schemas";
 
 type UserRow = typeof users.$inferSelect;
@@ -97,7 +98,7 @@ export async function startSession(db: RoutedDatabase, env: Env, user: UserRow) 
 
 type RotateOutcome =
 	| { ok: true; token: string; userId: string; role: UserRow["role"]; sessionId: string }
-	| { ok: false; problem: HttpProblem };
+	| { ok: false; problem: HttpProblem; revoked?: { userId: string; sessionId: string } };
 
 /**
  * Trades a refresh token for a new pair. Each token works once: presenting a
@@ -135,6 +136,7 @@ export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented
 				return {
 					ok: false,
 					problem: refreshRefused("refresh_token_reused", "This refresh token was already used; the session is revoked. Sign in again."),
+					revoked: { userId: row.userId, sessionId: row.sessionId },
 				};
 			}
 			if (row.expiresAt.getTime() <= Date.now()) {
@@ -145,7 +147,11 @@ export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented
 			return { ok: true, token, userId: row.userId, role: row.role, sessionId: row.sessionId };
 		}),
 	);
-	if (!outcome.ok) throw outcome.problem;
+	if (!outcome.ok) {
+		// A stolen token revoked the session: its open sockets close now, not at their token's expiry.
+		if (outcome.revoked) await closeSessionSockets(env, outcome.revoked.userId, outcome.revoked.sessionId);
+		throw outcome.problem;
+	}
 	const access = await signAccessToken(env, {
 		sub: outcome.userId,
 		role: outcome.role,

@@ -3,11 +3,12 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { publish } from "../../realtime/publish";
 import { ringFor } from "../../realtime/ring-config";
-import { api, registerUser, type Session } from "../../test-support/api";
+import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { openedSocket, until } from "../../test-support/sockets";
 
 const upgrade = { upgrade: "websocket" };
-const connect = async (token: string, query = "") => openedSocket(await api(`/ws?token=${token}${query}`, { headers: upgrade }));
+const connect = async (token: string, query = "", headers: Record<string, string> = {}) =>
+	openedSocket(await api(`/ws?token=${token}${query}`, { headers: { ...upgrade, ...headers } }));
 
 async function send(userIds: string[], type: "NEW_REEL" | "REEL_LIKED", data: unknown) {
 	return withDatabase(env, (db) => publish(env, db, { userIds }, { type, data }));
@@ -103,5 +104,32 @@ describe("GET /ws", () => {
 		await until(() => a.received.length === 1 && b.received.length === 1);
 		expect(a.received[0]).toMatchObject({ type: "ANNOUNCEMENT", data: { text: "hello" } });
 		expect(outsider.received).toEqual([]);
+	});
+});
+
+describe("sockets of an ended session", () => {
+	it("close at once on logout, and only that session's", async () => {
+		const s = await registerUser();
+		const login = await api("/api/auth/login", { method: "POST", json: { email: s.email, password: GOOD_PASSWORD } });
+		const second = (await login.json()) as Session;
+		const first = await connect(s.accessToken);
+		const other = await connect(second.accessToken, "", { "x-consistency-token": login.headers.get("x-consistency-token") ?? "" });
+		expect((await api("/api/auth/logout", { method: "POST", token: s.accessToken })).status).toBe(204);
+		await until(() => first.closes.length > 0, "the logged-out session's socket to close");
+		expect(first.closes[0]?.code).toBe(4003);
+		expect(first.received.map((e) => e.type)).toContain("SESSION_ENDED");
+		expect(other.closes).toEqual([]);
+		await send([s.user.id], "REEL_LIKED", { reelId: "still-here" });
+		await until(() => other.received.some((e) => e.type === "REEL_LIKED"), "the other session to keep receiving");
+	});
+
+	it("close when a reused refresh token revokes the session", async () => {
+		const s = await registerUser();
+		const socket = await connect(s.accessToken);
+		const refresh = () => api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } });
+		expect((await refresh()).status).toBe(200);
+		expect((await refresh()).status).toBe(401);
+		await until(() => socket.closes.length > 0, "the revoked session's socket to close");
+		expect(socket.closes[0]?.code).toBe(4003);
 	});
 });

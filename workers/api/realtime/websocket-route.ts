@@ -60,9 +60,16 @@ const connect = apiRoute({
  */
 export const websocketRoutes = new OpenAPIHono<AppEnv>().openapi(connect, async (c) => {
 	const { since, topics } = c.req.valid("query");
-	const { sub, exp } = c.var.auth;
+	const { sub, sid, exp } = c.var.auth;
 	const shardIndex = ringFor(c.env).shardOf(sub);
-	const meta: ShardConnect = { userId: sub, tokenExpiresAt: exp, shardIndex, topics, ...(since !== undefined ? { since } : {}) };
+	const meta: ShardConnect = {
+		userId: sub,
+		sessionId: sid,
+		tokenExpiresAt: exp,
+		shardIndex,
+		topics,
+		...(since !== undefined ? { since } : {}),
+	};
 	// Only the headers the shard needs: never forward the client's own x-reels-* headers.
 	const headers = new Headers({ upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(meta) });
 	const protocol = c.req.header("sec-websocket-protocol");
