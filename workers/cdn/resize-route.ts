@@ -3,26 +3,13 @@ import type { AppEnv } from "../lib/app/app-env";
 import { configOf } from "../lib/config/config";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
-import { type DeclaredSize, declaredSize } from "./image-header";
+import { assertStoredImageWithinCap, assertWithinPixelCap } from "./image-limits";
 import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { isAllowListed, negotiateFormat, normalizeOptions, outputSize, parseResizeOptions, type ResizeOptions } from "./resize-options";
 
-/** Enough of the file for any image header we accept (JPEG SOF can follow large EXIF blocks). */
-const HEADER_PROBE_BYTES = 256 * 1024;
 const SOURCE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
 const OUTPUT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const;
-
-function assertWithinPixelCap(env: Env, size: DeclaredSize | undefined) {
-	const cap = configOf(env).IMAGE_MAX_MEGAPIXELS;
-	if (size && size.width * size.height > cap * 1_000_000) {
-		throw new HttpProblem(
-			422,
-			"image_too_large",
-			`The source declares ${size.width}x${size.height} pixels; the limit is ${cap} megapixels.`,
-		);
-	}
-}
 
 const unreadable = () => new HttpProblem(422, "unreadable_image", "The source is not an image we can transform.");
 
@@ -69,11 +56,9 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		return res;
 	}
 
-	const head = await c.env.MEDIA.get(key, { range: { offset: 0, length: HEADER_PROBE_BYTES } });
-	if (!head) throw mediaNotFound();
-	const prefix = new Uint8Array(await head.arrayBuffer());
 	// Our own header read first (no decoder involved), then the Images binding's, which also names the format.
-	assertWithinPixelCap(c.env, declaredSize(prefix));
+	const prefix = await assertStoredImageWithinCap(c.env, key);
+	if (!prefix) throw mediaNotFound();
 	let info: ImageInfoResponse;
 	try {
 		info = await c.env.IMAGES.info(new Blob([prefix]).stream());

@@ -6,6 +6,7 @@ import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { derivedPrefix, originalKeyFor } from "../cdn-key";
+import { assertStoredImageWithinCap } from "../image-limits";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
@@ -60,8 +61,13 @@ function fileSink(env: Env, id: string, filename: string | undefined, onType: (t
 	};
 }
 
-/** Checks an uploaded image really decodes, and writes its thumbnail; 422 (and nothing kept) otherwise. */
+/**
+ * Checks an uploaded image really decodes, and writes its thumbnail; 422 (and
+ * nothing kept) otherwise. The pixel cap is checked from the header first, as
+ * /img does, so a decompression bomb is refused before any decoder sees it.
+ */
 async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number; bytes: number }> {
+	await assertStoredImageWithinCap(env, key);
 	try {
 		const source = await env.MEDIA.get(key);
 		if (!source) throw new Error("vanished");
