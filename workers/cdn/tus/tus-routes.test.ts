@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, uploadSessions } from "../../lib/media-db/schema";
@@ -170,5 +170,56 @@ describe("tus 1.0 at /api/uploads/tus", () => {
 			error: "upload_abandoned",
 		});
 		expect((await patch(s.accessToken, url, TUS_CHUNK_BYTES, file.slice(TUS_CHUNK_BYTES))).status).toBe(410);
+	});
+
+	it("cleans up more than one batch of abandoned uploads in one run", async () => {
+		const owner = crypto.randomUUID();
+		const old = new Date(Date.now() - 48 * 3_600_000).toISOString();
+		const rows = Array.from({ length: 150 }, () => ({
+			id: crypto.randomUUID(),
+			ownerId: owner,
+			uploadLength: 10,
+			uploadOffset: 0,
+			metadata: "",
+			filename: null,
+			parts: [],
+			status: "uploading" as const,
+			createdAt: old,
+			updatedAt: old,
+		}));
+		for (let i = 0; i < rows.length; i += 10)
+			await mediaDb(env)
+				.insert(uploadSessions)
+				.values(rows.slice(i, i + 10));
+		expect(await cleanupAbandonedUploads(env)).toBeGreaterThanOrEqual(150);
+		const left = await mediaDb(env).query.uploadSessions.findMany({
+			where: and(eq(uploadSessions.ownerId, owner), eq(uploadSessions.status, "uploading")),
+		});
+		expect(left).toEqual([]);
+	});
+
+	// In-process the two requests do not interleave past the session read, so this checks the outcome
+	// (one 204, one 409, the upload completes), not the race itself; see startStorage for why both may insert.
+	it("answers a second first chunk 409, never 500, and the upload still completes", async () => {
+		const s = await registerUser();
+		const file = mp4Bytes(TUS_CHUNK_BYTES + 100);
+		const url = await create(s.accessToken, file.length);
+		const chunk = file.slice(0, TUS_CHUNK_BYTES);
+		const statuses = (await Promise.all([patch(s.accessToken, url, 0, chunk), patch(s.accessToken, url, 0, chunk)])).map((r) => r.status);
+		expect(statuses.sort()).toEqual([204, 409]);
+		expect((await patch(s.accessToken, url, TUS_CHUNK_BYTES, file.slice(TUS_CHUNK_BYTES))).status).toBe(204);
+		const id = url.split("/").at(-1) ?? "";
+		expect(await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) })).toMatchObject({ status: "queued" });
+	});
+
+	it("caps the resumable uploads one user may have open", async () => {
+		const s = await registerUser();
+		const vars = { TUS_MAX_OPEN_UPLOADS: "2" };
+		const open = () => api("/api/uploads/tus", { method: "POST", token: s.accessToken, headers: { ...TUS, "upload-length": "100" } }, vars);
+		expect((await open()).status).toBe(201);
+		expect((await open()).status).toBe(201);
+		const third = await open();
+		expect(third.status).toBe(429);
+		expect(await third.json()).toMatchObject({ code: "too_many_open_uploads" });
 	});
 });

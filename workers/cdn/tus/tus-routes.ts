@@ -1,6 +1,6 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
 import { withStackProblems } from "../../lib/app/request-stack";
@@ -43,7 +43,11 @@ async function sessionOf(c: Context<SignedInEnv>, allowFinished = false): Promis
 }
 
 /** First chunk: decide the type from its bytes, open the R2 multipart upload, record the asset. */
-async function startStorage(env: Env, session: UploadSession, firstBytes: Uint8Array): Promise<{ key: string; uploadId: string }> {
+async function startStorage(
+	env: Env,
+	session: UploadSession,
+	firstBytes: Uint8Array,
+): Promise<{ key: string; uploadId: string; created: boolean }> {
 	const type = sniffMediaType(firstBytes);
 	if (type?.kind !== "video" || !extensionAgrees(session.filename ?? undefined, type)) {
 		await mediaDb(env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, session.id));
@@ -52,20 +56,25 @@ async function startStorage(env: Env, session: UploadSession, firstBytes: Uint8A
 	const key = originalKeyFor(session.id, type.ext);
 	const upload = await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: type.mimetype } });
 	const t = now();
-	await mediaDb(env).insert(assets).values({
-		id: session.id,
-		ownerId: session.ownerId,
-		kind: "video",
-		status: "uploading",
-		r2Key: key,
-		contentType: type.mimetype,
-		bytes: session.uploadLength,
-		title: null,
-		caption: null,
-		createdAt: t,
-		updatedAt: t,
-	});
-	return { key, uploadId: upload.uploadId };
+	// Two racing first chunks both get here; the session's compare-and-set picks one and the other
+	// aborts its multipart upload, so the asset row is written once and a repeat is not an error.
+	await mediaDb(env)
+		.insert(assets)
+		.values({
+			id: session.id,
+			ownerId: session.ownerId,
+			kind: "video",
+			status: "uploading",
+			r2Key: key,
+			contentType: type.mimetype,
+			bytes: session.uploadLength,
+			title: null,
+			caption: null,
+			createdAt: t,
+			updatedAt: t,
+		})
+		.onConflictDoNothing();
+	return { key, uploadId: upload.uploadId, created: true };
 }
 
 /**
@@ -94,6 +103,22 @@ export const tusRoutes = new Hono<AppEnv>()
 		if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
 		const rawMetadata = c.req.header("upload-metadata") ?? "";
 		const metadata = parseUploadMetadata(rawMetadata);
+		const open = await mediaDb(c.env)
+			.select({ n: count() })
+			.from(uploadSessions)
+			.where(and(eq(uploadSessions.ownerId, c.var.auth.sub), eq(uploadSessions.status, "uploading")));
+		const cap = configOf(c.env).TUS_MAX_OPEN_UPLOADS;
+		if ((open[0]?.n ?? 0) >= cap) {
+			throw new HttpProblem(
+				429,
+				"too_many_open_uploads",
+				`At most ${cap} resumable uploads may be open at once; finish or DELETE one.`,
+				{},
+				{
+					"Retry-After": "60",
+				},
+			);
+		}
 		const id = uuidv7();
 		const t = now();
 		await mediaDb(c.env)
@@ -147,7 +172,8 @@ export const tusRoutes = new Hono<AppEnv>()
 		}
 		if (bytes.length !== declared) throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
 
-		const storage = s.r2Key && s.r2UploadId ? { key: s.r2Key, uploadId: s.r2UploadId } : await startStorage(c.env, s, bytes);
+		const storage =
+			s.r2Key && s.r2UploadId ? { key: s.r2Key, uploadId: s.r2UploadId, created: false } : await startStorage(c.env, s, bytes);
 		const upload = c.env.MEDIA.resumeMultipartUpload(storage.key, storage.uploadId);
 		const part = await upload.uploadPart(offset / TUS_CHUNK_BYTES + 1, bytes);
 		const newOffset = offset + bytes.length;
@@ -158,7 +184,11 @@ export const tusRoutes = new Hono<AppEnv>()
 			.set({ uploadOffset: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId, updatedAt: now() })
 			.where(and(eq(uploadSessions.id, s.id), eq(uploadSessions.uploadOffset, offset), eq(uploadSessions.status, "uploading")))
 			.returning({ id: uploadSessions.id });
-		if (advanced.length === 0) throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
+		if (advanced.length === 0) {
+			// Lost the race: a multipart upload this request opened would otherwise linger, unreferenced.
+			if (storage.created) await upload.abort().catch(() => undefined);
+			throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
+		}
 
 		if (newOffset === s.uploadLength) {
 			await upload.complete(parts);

@@ -71,6 +71,7 @@ export const PROBLEM_CODES = [
 	"offset_mismatch",
 	"upload_not_found",
 	"upload_gone",
+	"too_many_open_uploads",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
