@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, "..");
 let stack: DevStackProcess;
 
 /** `[title, script]` for every tested block in README.md. */
-export function testedExamples(readme: string): [string, string][] {
+function testedExamples(readme: string): [string, string][] {
 	return [...readme.matchAll(/<!-- tested: ([^>]+?) -->\n```sh\n([\s\S]*?)```/g)].map((m) => [m[1] as string, m[2] as string]);
 }
 

@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
-import { configOf } from "../lib/config/config";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
 import { assertStoredImageWithinCap, assertWithinPixelCap } from "./image-limits";

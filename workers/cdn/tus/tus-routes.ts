@@ -14,6 +14,7 @@ import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { originalKeyFor } from "../cdn-key";
 import { extensionAgrees, sniffMediaType } from "../upload/sniff-media-type";
+import { remainingStorage, storageQuotaExceeded } from "../upload/storage-quota";
 import {
 	checkChunkSize,
 	integerHeader,
@@ -101,6 +102,8 @@ export const tusRoutes = new Hono<AppEnv>()
 		const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
 		if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
 		if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
+		// Upload-Length is binding (a PATCH past it is refused), so the quota is checked once, here.
+		if (length > (await remainingStorage(c.env, c.var.auth.sub))) throw storageQuotaExceeded(configOf(c.env).STORAGE_QUOTA_BYTES_PER_USER);
 		const rawMetadata = c.req.header("upload-metadata") ?? "";
 		const metadata = parseUploadMetadata(rawMetadata);
 		const open = await mediaDb(c.env)

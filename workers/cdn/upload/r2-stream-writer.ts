@@ -22,11 +22,14 @@ export class R2StreamWriter {
 		readonly key: string,
 		private readonly contentType: string,
 		private readonly maxBytes: number,
+		/** The problem past `maxBytes` (default: this kind of file is too large). */
+		private readonly tooLarge: () => HttpProblem = () =>
+			new HttpProblem(413, "file_too_large", `This kind of file is limited to ${maxBytes} bytes.`),
 	) {}
 
 	async write(chunk: Uint8Array): Promise<void> {
 		this.bytes += chunk.length;
-		if (this.bytes > this.maxBytes) throw new HttpProblem(413, "file_too_large", `This kind of file is limited to ${this.maxBytes} bytes.`);
+		if (this.bytes > this.maxBytes) throw this.tooLarge();
 		await this.digestWriter.write(chunk);
 		let offset = 0;
 		while (offset < chunk.length) {

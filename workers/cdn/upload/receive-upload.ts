@@ -10,6 +10,7 @@ import { assertStoredImageWithinCap } from "../image-limits";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
+import { remainingStorage, storageQuotaExceeded } from "./storage-quota";
 
 export interface ReceivedUpload {
 	id: string;
@@ -25,7 +26,11 @@ const THUMBNAIL_WIDTH_PX = 320;
 const TEXT_FIELD_BYTES = 2200;
 
 /** A sink that decides the type from the first bytes, then streams the rest to R2. */
-function fileSink(env: Env, id: string, filename: string | undefined, onType: (t: SniffedType, w: R2StreamWriter) => void): PartSink {
+function fileSink(
+	env: Env,
+	{ id, filename, roomLeft }: { id: string; filename: string | undefined; roomLeft: number },
+	onType: (t: SniffedType, w: R2StreamWriter) => void,
+): PartSink {
 	let head: Uint8Array = new Uint8Array(0);
 	let writer: R2StreamWriter | undefined;
 	const start = async (bytes: Uint8Array) => {
@@ -40,8 +45,14 @@ function fileSink(env: Env, id: string, filename: string | undefined, onType: (t
 			throw new HttpProblem(415, "content_mismatch", `The file's name says one thing and its bytes another (they are ${type.mimetype}).`);
 		}
 		const config = configOf(env);
-		const max = type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES;
-		writer = new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, max);
+		const kindMax = type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES;
+		// The user's storage quota may leave less room than the kind allows: then it is the quota that refuses.
+		writer =
+			roomLeft < kindMax
+				? new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, roomLeft, () =>
+						storageQuotaExceeded(config.STORAGE_QUOTA_BYTES_PER_USER),
+					)
+				: new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, kindMax);
 		onType(type, writer);
 		await writer.write(bytes);
 	};
@@ -100,6 +111,7 @@ export async function receiveUpload(
 ): Promise<ReceivedUpload> {
 	if (!req.body) throw new HttpProblem(400, "missing_file", "Send the file in a multipart field named `file`.");
 	const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
+	const roomLeft = await remainingStorage(env, ownerId);
 	const id = uuidv7();
 	const fields: Record<string, string> = {};
 	let filename: string | undefined;
@@ -110,7 +122,7 @@ export async function receiveUpload(
 			if (part.name === "file") {
 				if (writer || filename !== undefined) throw new HttpProblem(400, "too_many_files", "Send one file per upload.");
 				filename = (part.filename ?? "").slice(0, 255);
-				return fileSink(env, id, part.filename, (t, w) => {
+				return fileSink(env, { id, filename: part.filename, roomLeft }, (t, w) => {
 					if (!opts.kinds.includes(t.kind))
 						throw new HttpProblem(415, "unsupported_media_type", `This endpoint takes ${opts.kinds.join(" or ")} files.`);
 					type = t;

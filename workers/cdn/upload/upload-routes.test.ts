@@ -159,3 +159,26 @@ describe("POST /api/videos/upload", () => {
 		expect(res.status).toBe(415);
 	});
 });
+
+describe("the per-user storage quota", () => {
+	it("stops a user's uploads, single-request and resumable, at the quota and keeps nothing past it", async () => {
+		const s = await registerUser();
+		const jpeg = sampleJpeg();
+		const vars = { STORAGE_QUOTA_BYTES_PER_USER: String(Math.floor(jpeg.length * 1.5)) };
+		expect((await upload(s.accessToken, form({ file: { bytes: jpeg, name: "a.jpg" } }), "/cdn/upload", vars)).status).toBe(201);
+		const over = await upload(s.accessToken, form({ file: { bytes: jpeg, name: "b.jpg" } }), "/cdn/upload", vars);
+		expect(over.status).toBe(413);
+		expect(await over.json()).toMatchObject({ code: "storage_quota_exceeded" });
+		expect(await assetsOf(s.user.id)).toHaveLength(1);
+		const tus = await api(
+			"/api/uploads/tus",
+			{ method: "POST", token: s.accessToken, headers: { "tus-resumable": "1.0.0", "upload-length": String(jpeg.length) } },
+			vars,
+		);
+		expect(tus.status).toBe(413);
+		expect(await tus.json()).toMatchObject({ code: "storage_quota_exceeded" });
+		// Somebody else's room is their own.
+		const other = await registerUser();
+		expect((await upload(other.accessToken, form({ file: { bytes: jpeg, name: "c.jpg" } }), "/cdn/upload", vars)).status).toBe(201);
+	});
+});

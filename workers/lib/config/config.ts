@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
+	/** Bytes one user may store in all (originals; derived files are not counted). */
+	STORAGE_QUOTA_BYTES_PER_USER: z.coerce.number().int().positive(),
 	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),
 	/** Resumable uploads one user may have open (created, not finished or terminated) at once. */
 	TUS_MAX_OPEN_UPLOADS: z.coerce.number().int().positive(),

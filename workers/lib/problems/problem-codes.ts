@@ -57,6 +57,7 @@ export const PROBLEM_CODES = [
 	"missing_file",
 	"empty_file",
 	"file_too_large",
+	"storage_quota_exceeded",
 	"too_many_files",
 	"unexpected_field",
 	"field_too_long",
