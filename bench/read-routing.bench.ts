@@ -4,6 +4,9 @@
 //   replica         no token: freshness check + query on the replica (the common read)
 //   replica+token   a token the replica has replayed: same path, token compared
 //   primary         a token the replica has not reached: freshness check, then the primary
+// For the last one the replica's replay is paused after a final write, with
+// REPLICA_MAX_LAG_SECONDS raised so that pause alone does not mark it lagging
+// (tokens ahead of the primary are refused, so a real unreplayed one is needed).
 // and prints the share of reads the replica served. Run: npm run bench
 import pg from "pg";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
@@ -15,17 +18,27 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 400);
 async function main() {
 	// Quotas lifted so one client address per scenario can make every request (steady state: warm limiter objects).
 	const stack = await startDevStack("bench", {
-		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
+		vars: {
+			QUOTA_ANON_PER_HOUR: "1000000",
+			QUOTA_USER_PER_HOUR: "1000000",
+			QUOTA_AUTH_PER_HOUR: "1000000",
+			REPLICA_MAX_LAG_SECONDS: "3600",
+		},
 	});
 	try {
 		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
 		await client.connect();
 		const id = crypto.randomUUID();
 		await client.query("INSERT INTO users (id, email, name) VALUES ($1, $2, 'Bench')", [id, `${id}@example.test`]);
-		const { rows } = await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+		const lsn = async () => (await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn")).rows[0]?.lsn ?? "0/0";
+		const replayedToken = await lsn();
+		const replica = new pg.Client({ connectionString: connectionUrls(stack.cluster).replicaUrl });
+		await replica.connect();
+		await waitUntilReplayed(replica, replayedToken);
+		await replica.query("SELECT pg_wal_replay_pause()");
+		await client.query("UPDATE users SET bio = 'unreplayed' WHERE id = $1", [id]);
+		const unreplayedToken = await lsn();
 		await client.end();
-		const replayedToken = rows[0]?.lsn ?? "0/0";
-		await new Promise((r) => setTimeout(r, 1000)); // let the replica replay the insert
 
 		const servedBy = readSources();
 		const read = (name: string, headers: Record<string, string>) => ({
@@ -44,15 +57,27 @@ async function main() {
 			[
 				read("replica", {}),
 				read("replica+token", { "x-consistency-token": replayedToken }),
-				read("primary", { "x-consistency-token": "FFFFFFFF/0" }),
+				read("primary", { "x-consistency-token": unreplayedToken }),
 			],
 			ROUNDS,
 		);
 		report(`read routing: GET /api/users/:id through wrangler dev, ${ROUNDS} requests per scenario`, samples);
 		console.log(`served by: ${servedBy.shares()} (the mix: replica 66.7%, primary 33.3%)`);
+		await replica.query("SELECT pg_wal_replay_resume()");
+		await replica.end();
 	} finally {
 		await stack.stop();
 	}
+}
+
+/** Polls (bounded, 10 s) until the standby has replayed `lsn`. */
+async function waitUntilReplayed(replica: pg.Client, lsn: string) {
+	for (let i = 0; i < 200; i++) {
+		const { rows } = await replica.query<{ ok: boolean }>("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok", [lsn]);
+		if (rows[0]?.ok) return;
+		await new Promise((r) => setTimeout(r, 50));
+	}
+	throw new Error(`the replica did not replay ${lsn} within 10 s`);
 }
 
 main().catch((err: Error) => {

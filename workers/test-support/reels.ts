@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
+import { closeQuietly, connect } from "../lib/postgres/connect";
 import { api, registerUser, type Session } from "./api";
 import { seedAsset } from "./assets";
 import { sampleVideo } from "./media";
@@ -34,8 +35,19 @@ export async function postReel(owner: Session, caption = "a reel"): Promise<Reel
 /** Headers that make a read see the write that returned `consistencyToken`. */
 export const sawWrite = (consistencyToken: string) => ({ "x-consistency-token": consistencyToken });
 
-/** A token later than any write: the read goes to the primary. */
-export const ON_PRIMARY = sawWrite("FFFFFFFF/FFFFFFFF");
+/**
+ * Headers that make a read see every write made so far, by the API or straight into
+ * the database: the primary's current WAL position as a consistency token.
+ */
+export async function seenAll(): Promise<Record<string, string>> {
+	const client = await connect(env.HYPERDRIVE, "primary", 2000);
+	try {
+		const { rows } = await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+		return sawWrite(rows[0]?.lsn ?? "0/0");
+	} finally {
+		await closeQuietly(client);
+	}
+}
 
 export const json = async <T>(res: Response) => (await res.json()) as T;
 

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
 import { api, GOOD_PASSWORD, registerUser, type Session, uniqueEmail } from "../../test-support/api";
+import { seenAll } from "../../test-support/reels";
+import { pauseReplica, waitForReplay } from "../../test-support/replica";
 import { setRole } from "../../test-support/roles";
 
 async function countUsersWithEmail(email: string): Promise<number> {
@@ -149,6 +151,20 @@ describe("logout", () => {
 		const refresh = await api("/api/auth/refresh", { method: "POST", json: { refreshToken: s.refreshToken } });
 		expect(refresh.status).toBe(401);
 		expect(await refresh.json()).toMatchObject({ code: "session_revoked" });
+	});
+
+	it("takes effect at once even while the replica lags (the session is checked on the primary)", async () => {
+		const s = await registerUser();
+		await waitForReplay((await seenAll())["x-consistency-token"] ?? "0/0");
+		const resume = await pauseReplica();
+		try {
+			expect((await api("/api/auth/logout", { method: "POST", token: s.accessToken })).status).toBe(204);
+			// No consistency token: a client replaying a stolen access token would not send one.
+			const me = await api("/api/users/me", { token: s.accessToken });
+			expect(me.status).toBe(401);
+		} finally {
+			await resume();
+		}
 	});
 
 	it("needs a signed-in caller", async () => {

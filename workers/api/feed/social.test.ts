@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { api, type Session } from "../../test-support/api";
 import { inboxOf } from "../../test-support/inbox";
-import { json, ON_PRIMARY, person, postReel, type Reel, sawWrite } from "../../test-support/reels";
+import { json, person, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 import { refreshTrending } from "./trending";
 
@@ -21,15 +21,15 @@ describe("follows", () => {
 		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, followerCount: 3 });
 
 		const first = await json<{ items: { id: string }[]; nextCursor: string }>(
-			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: ON_PRIMARY }),
+			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: await seenAll() }),
 		);
 		const second = await json<{ items: { id: string }[]; nextCursor: null }>(
-			await api(`/api/users/${creator.user.id}/followers?limit=2&cursor=${first.nextCursor}`, { headers: ON_PRIMARY }),
+			await api(`/api/users/${creator.user.id}/followers?limit=2&cursor=${first.nextCursor}`, { headers: await seenAll() }),
 		);
 		expect([...first.items, ...second.items].map((u) => u.id)).toEqual(fans.map((f) => f.user.id).reverse());
 		expect(second.nextCursor).toBeNull();
 		const following = await json<{ items: { id: string }[] }>(
-			await api(`/api/users/${fans[1]?.user.id}/following`, { headers: ON_PRIMARY }),
+			await api(`/api/users/${fans[1]?.user.id}/following`, { headers: await seenAll() }),
 		);
 		expect(following.items.map((u) => u.id)).toEqual([creator.user.id]);
 
@@ -73,7 +73,10 @@ describe("feed", () => {
 		const items: (Reel & { source: string })[] = [];
 		let cursor: string | null = null;
 		for (let i = 0; i < 400 && (i === 0 || cursor); i++) {
-			const res = await api(`/api/feed?limit=5${cursor ? `&cursor=${cursor}` : ""}`, { token: viewer.accessToken, headers: ON_PRIMARY });
+			const res = await api(`/api/feed?limit=5${cursor ? `&cursor=${cursor}` : ""}`, {
+				token: viewer.accessToken,
+				headers: await seenAll(),
+			});
 			expect(res.status).toBe(200);
 			const page = await json<{ items: (Reel & { source: string })[]; nextCursor: string | null }>(res);
 			items.push(...page.items);
@@ -166,11 +169,11 @@ describe("moderation", () => {
 		expect((await report(reporters[0] as Session)).status).toBe(202);
 		expect((await report(reporters[0] as Session)).status).toBe(202); // a second report by the same person counts once
 		expect((await report(reporters[1] as Session)).status).toBe(202);
-		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(200);
+		expect((await api(`/api/reels/${reel.id}`, { headers: await seenAll() })).status).toBe(200);
 		expect((await report(reporters[2] as Session)).status).toBe(202);
-		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(404);
+		expect((await api(`/api/reels/${reel.id}`, { headers: await seenAll() })).status).toBe(404);
 		expect((await report(reporters[2] as Session)).status).toBe(404);
-		expect(await json(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: ON_PRIMARY }))).toMatchObject({
+		expect(await json(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: await seenAll() }))).toMatchObject({
 			hidden: true,
 		});
 
@@ -183,12 +186,12 @@ describe("moderation", () => {
 			(await api(`/api/admin/reels/${crypto.randomUUID()}/restore`, { method: "POST", token: admin.accessToken, headers: asAdmin })).status,
 		).toBe(404);
 		const listed = await json<{ items: (Reel & { reportCount: number })[] }>(
-			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: ON_PRIMARY }),
+			await api("/api/admin/reels/reported?limit=100", { token: admin.accessToken, headers: await seenAll() }),
 		);
 		expect(listed.items.find((r) => r.id === reel.id)).toMatchObject({ hidden: true, reportCount: 3 });
 		const restored = await api(`/api/admin/reels/${reel.id}/restore`, { method: "POST", token: admin.accessToken, headers: asAdmin });
 		expect(await json(restored)).toMatchObject({ hidden: false });
-		expect((await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY })).status).toBe(200);
+		expect((await api(`/api/reels/${reel.id}`, { headers: await seenAll() })).status).toBe(200);
 		expect(
 			(await api(`/api/reels/${reel.id}/report`, { method: "POST", token: author.accessToken, json: { reason: "nope" } })).status,
 		).toBe(400);
@@ -221,7 +224,9 @@ describe("keyset cursors", () => {
 		const seen: string[] = [];
 		let cursor: string | null = "";
 		for (let page = 0; page < 5 && cursor !== null; page++) {
-			const res = await api(`/api/users/${creator.user.id}/followers?limit=1${cursor ? `&cursor=${cursor}` : ""}`, { headers: ON_PRIMARY });
+			const res = await api(`/api/users/${creator.user.id}/followers?limit=1${cursor ? `&cursor=${cursor}` : ""}`, {
+				headers: await seenAll(),
+			});
 			const body: { items: { id: string }[]; nextCursor: string | null } = await json(res);
 			seen.push(...body.items.map((i) => i.id));
 			cursor = body.nextCursor;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, registerUser, type Session } from "../../test-support/api";
 import { inboxOf } from "../../test-support/inbox";
-import { json, ON_PRIMARY, postReel, type Reel, sawWrite } from "../../test-support/reels";
+import { json, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 
 const like = (reelId: string, who: Session, method: "POST" | "DELETE" = "POST") =>
@@ -14,7 +14,7 @@ describe("likes", () => {
 		const reel = await postReel(author);
 		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
 		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
-		const seen = await json<Reel>(await api(`/api/reels/${reel.id}`, { token: fan.accessToken, headers: ON_PRIMARY }));
+		const seen = await json<Reel>(await api(`/api/reels/${reel.id}`, { token: fan.accessToken, headers: await seenAll() }));
 		expect(seen).toMatchObject({ likeCount: 1, liked: true });
 		expect(await json(await like(reel.id, fan, "DELETE"))).toEqual({ liked: false, likeCount: 0 });
 		expect(await json(await like(reel.id, fan, "DELETE"))).toEqual({ liked: false, likeCount: 0 });
@@ -36,10 +36,10 @@ describe("likes", () => {
 		const counts = await Promise.all(results.map((r) => json<{ likeCount: number }>(r)));
 		// Every answer is a distinct step of the count: no update was lost or double-counted.
 		expect(counts.map((c) => c.likeCount).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).likeCount).toBe(50);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).likeCount).toBe(50);
 		const again = await Promise.all(fans.slice(0, 10).map((f) => like(reel.id, f, "DELETE")));
 		expect(again.every((r) => r.status === 200)).toBe(true);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).likeCount).toBe(40);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).likeCount).toBe(40);
 	});
 
 	it("answers 404 for a missing, malformed-free or hidden reel, and 401 when anonymous", async () => {
@@ -98,14 +98,14 @@ describe("comments", () => {
 		expect((await json<{ id: string }>(retried)).id).toBe((await json<{ id: string }>(second)).id);
 
 		const page = await json<{ items: { text: string; author: { name: string } }[]; nextCursor: string | null }>(
-			await api(`/api/reels/${reel.id}/comments?limit=1`, { headers: ON_PRIMARY }),
+			await api(`/api/reels/${reel.id}/comments?limit=1`, { headers: await seenAll() }),
 		);
 		expect(page.items).toEqual([expect.objectContaining({ text: "second", author: expect.objectContaining({ name: "Commenter" }) })]);
 		const rest = await json<{ items: { text: string }[] }>(
-			await api(`/api/reels/${reel.id}/comments?cursor=${page.nextCursor}`, { headers: ON_PRIMARY }),
+			await api(`/api/reels/${reel.id}/comments?cursor=${page.nextCursor}`, { headers: await seenAll() }),
 		);
 		expect(rest.items.map((c) => c.text)).toEqual(["first!"]);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).commentCount).toBe(2);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(2);
 		expect(await inboxOf(author.user.id, "NEW_COMMENT")).toHaveLength(2);
 	});
 
@@ -143,6 +143,6 @@ describe("comments", () => {
 		expect((await del(a, fan)).status).toBe(404);
 		expect((await del(await comment(), author)).status).toBe(204);
 		expect((await del(await comment(), admin)).status).toBe(204);
-		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: ON_PRIMARY }))).commentCount).toBe(0);
+		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
 	});
 });

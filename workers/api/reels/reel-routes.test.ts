@@ -4,7 +4,7 @@ import { uuidv7 } from "../../lib/ids/uuidv7";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
-import { json, ON_PRIMARY, postReel, type Reel, sawWrite, setVideoStatus, videoOf } from "../../test-support/reels";
+import { json, postReel, type Reel, sawWrite, seenAll, setVideoStatus, videoOf } from "../../test-support/reels";
 import { pauseReplica } from "../../test-support/replica";
 import { setRole } from "../../test-support/roles";
 import { syncReelMedia } from "./reel-media";
@@ -91,9 +91,9 @@ describe("POST /api/reels", () => {
 
 		await setVideoStatus(video.id, "ready");
 		await syncReelMedia(env, video.id);
-		const listed = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: ON_PRIMARY }));
+		const listed = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: await seenAll() }));
 		expect(listed.video.status).toBe("ready");
-		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: ON_PRIMARY }));
+		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: await seenAll() }));
 		expect(page.items.map((r) => r.id)).toContain(created.id);
 	});
 });

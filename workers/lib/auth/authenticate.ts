@@ -73,9 +73,13 @@ export const authenticate =
 const authenticationRequired = () =>
 	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
 
-/** The user's current role if the token's session is live (not revoked, user still there), else undefined. */
+/**
+ * The user's current role if the token's session is live (not revoked, user still there), else undefined.
+ * Read on the primary: a replica may be up to REPLICA_MAX_LAG_SECONDS behind, and a logout or a
+ * stolen refresh token must end the session at once, not after the lag (docs/security.md#tokens).
+ */
 async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid" | "sub">): Promise<Role | undefined> {
-	const [row] = await db.read((q) =>
+	const [row] = await db.readPreferringPrimary((q) =>
 		q
 			.select({ revokedAt: sessions.revokedAt, role: users.role })
 			.from(sessions)

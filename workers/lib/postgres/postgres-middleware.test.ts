@@ -51,6 +51,22 @@ describe("postgres middleware", () => {
 		expect(await res.json()).toMatchObject({ status: 400, code: "invalid_consistency_token" });
 	});
 
+	it("refuses a well-formed consistency token that is ahead of every write (a forged ticket to the primary)", async () => {
+		const res = await call(
+			new Request(`http://x/api/test-users/${crypto.randomUUID()}`, { headers: { [CONSISTENCY_HEADER]: "FFFFFFFF/0" } }),
+		);
+		expect(res.status).toBe(400);
+		expect(await res.json()).toMatchObject({ code: "invalid_consistency_token", detail: expect.stringMatching(/ahead/) });
+	});
+
+	it("forgets a consistency cookie that is ahead of every write (a database reset) and reads the replica", async () => {
+		const res = await call(
+			new Request(`http://x/api/test-users/${crypto.randomUUID()}`, { headers: { cookie: `${CONSISTENCY_COOKIE}=FFFFFFFF/0` } }),
+		);
+		expect(res.status).toBe(404);
+		expect(res.headers.get("x-db-read")).toBe("replica");
+	});
+
 	it("ignores a malformed consistency cookie instead of locking the browser out", async () => {
 		const res = await call(
 			new Request(`http://x/api/test-users/${crypto.randomUUID()}`, { headers: { cookie: `${CONSISTENCY_COOKIE}=garbage` } }),

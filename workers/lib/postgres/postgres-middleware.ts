@@ -12,8 +12,12 @@ import { RoutedDatabase } from "./routed-database";
  * browsers) and releases the connections once the response is on its way.
  */
 export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-	const db = new RoutedDatabase(c.env, readAfterLsn(c.req.header(CONSISTENCY_HEADER), getCookie(c, CONSISTENCY_COOKIE)), (work) =>
-		c.executionCtx.waitUntil(work),
+	const header = c.req.header(CONSISTENCY_HEADER);
+	const db = new RoutedDatabase(
+		c.env,
+		readAfterLsn(header, getCookie(c, CONSISTENCY_COOKIE)),
+		(work) => c.executionCtx.waitUntil(work),
+		header === undefined ? "cookie" : "header",
 	);
 	c.set("db", db);
 	try {

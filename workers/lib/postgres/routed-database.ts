@@ -2,9 +2,9 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { configOf } from "../config/config";
 import { isFreshId } from "../ids/uuidv7";
-import { unavailable } from "../problems/http-problem";
+import { HttpProblem, unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
-import { compareLsn } from "./consistency-token";
+import { CONSISTENCY_HEADER, compareLsn } from "./consistency-token";
 import { restartWriterIfStale } from "./heartbeat";
 import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
 import * as schema from "./schema";
@@ -50,6 +50,12 @@ export class RoutedDatabase {
 		private readAfterLsn?: string,
 		/** Work that may outlive the request (`ctx.waitUntil`); outside a request it simply runs on. */
 		private readonly defer: (work: Promise<unknown>) => void = () => undefined,
+		/**
+		 * Where `readAfterLsn` came from. A header the client sent is refused (400) when it
+		 * is ahead of the primary; a cookie is dropped instead, so that a cookie left over
+		 * from a reset database cannot lock a browser out.
+		 */
+		private readonly tokenFrom: "header" | "cookie" = "header",
 	) {}
 
 	/**
@@ -113,6 +119,22 @@ export class RoutedDatabase {
 		return fn(drizzle(await this.readablePrimary(), { schema }));
 	}
 
+	/**
+	 * Reads on the primary, and on the replica only when the primary cannot be
+	 * reached: for checks that must see the newest write when they can (a
+	 * revoked session), but should not stop every read during a primary outage.
+	 */
+	async readPreferringPrimary<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+		let client: pg.Client;
+		try {
+			client = await this.primaryClient();
+		} catch (err) {
+			if (!(err instanceof PostgresUnreachable)) throw err;
+			return this.read(fn);
+		}
+		return fn(drizzle(client, { schema }));
+	}
+
 	/** The routing decision for this request's reads (made once, on first read). */
 	readDecision(): Promise<ReadDecision> {
 		if (this.lastWriteLsn) return Promise.resolve({ source: "primary", reason: "wrote_in_request" });
@@ -142,12 +164,39 @@ export class RoutedDatabase {
 		if (!state.isStandby) return { source: "replica" };
 		const restarting = restartWriterIfStale(this.env, state.lagSeconds);
 		if (restarting) this.defer(restarting);
-		if (!state.caughtUp) return this.primaryOr({ source: "primary", reason: "replica_behind_token" });
+		if (!state.caughtUp) {
+			if (!(await this.tokenIsReal())) return this.decide();
+			return this.primaryOr({ source: "primary", reason: "replica_behind_token" });
+		}
 		// With or without a token, a replica cut off or far behind serves nobody: a token proves the
 		// caller's own writes are there, not that everyone else's are.
 		if (state.state === "disconnected") return this.primaryOr({ source: "primary", reason: "replica_disconnected" });
 		if (state.state === "lagging") return this.primaryOr({ source: "primary", reason: "replica_lagging" });
 		return { source: "replica" };
+	}
+
+	/**
+	 * A token no write ever returned (one ahead of the primary's WAL) would send every
+	 * read of its bearer to the primary, for free, for as long as they like: refused
+	 * (header) or forgotten (cookie). Checked only when the replica is behind the token,
+	 * which is the only case in which a token costs the primary anything.
+	 */
+	private async tokenIsReal(): Promise<boolean> {
+		const token = this.readAfterLsn;
+		if (!token) return true;
+		let primaryLsn: string | undefined;
+		try {
+			const { rows } = await (await this.primaryClient()).query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+			primaryLsn = rows[0]?.lsn;
+		} catch {
+			return true; // cannot check: the routing serves a stale replica read anyway
+		}
+		if (!primaryLsn || compareLsn(token, primaryLsn) <= 0) return true;
+		if (this.tokenFrom === "header") {
+			throw new HttpProblem(400, "invalid_consistency_token", `${CONSISTENCY_HEADER} is ahead of every write the database has seen`);
+		}
+		this.readAfterLsn = undefined;
+		return false;
 	}
 
 	/** Prefers the primary, but a stale read beats no read when the primary is down too. */
