@@ -9,6 +9,11 @@ export interface TranscoderConfig {
 	maxConcurrentJobs: number;
 	/** x264 speed/size trade-off; "veryfast" keeps a 2-core instance faster than realtime on 720p. */
 	x264Preset: string;
+	/**
+	 * Wall-clock budget of one job's encode. A job past it is killed and fails with
+	 * `time_budget_exceeded`, so a pathological source cannot hold a slot for ever.
+	 */
+	maxJobSeconds: number;
 	/** How long finished jobs wait for the Worker to collect their files before their disk is reclaimed. */
 	jobRetentionSeconds: number;
 }
@@ -39,5 +44,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConf
 		maxConcurrentJobs: intFrom(env, "MAX_CONCURRENT_JOBS", 2),
 		x264Preset: presetFrom(env.X264_PRESET),
 		jobRetentionSeconds: intFrom(env, "JOB_RETENTION_SECONDS", 900),
+		// 180 s of 1080p runs at about 1x realtime on the production instance (docs/operations.md);
+		// 600 s leaves room for a slow instance and stays inside one consumer invocation's 15 minutes.
+		maxJobSeconds: intFrom(env, "MAX_JOB_SECONDS", 600),
 	};
 }

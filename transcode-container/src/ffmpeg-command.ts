@@ -43,7 +43,8 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 	const top = plan.rungs[0];
 	if (!top) throw new Error("a plan needs at least one rung");
 	const filters = [
-		`[0:v]format=yuv420p,split=${n + 2}${plan.rungs.map((_, i) => `[s${i}]`).join("")}[still][board]`,
+		// fps caps the output rate (ladder.ts MAX_OUTPUT_FPS): frames beyond it are dropped before any scaling or encoding.
+		`[0:v]${plan.fps === null ? "" : `fps=${plan.fps},`}format=yuv420p,split=${n + 2}${plan.rungs.map((_, i) => `[s${i}]`).join("")}[still][board]`,
 		// No setsar here: scale keeps the source's display aspect (a 480x854 rung of a 9:16 source gets a
 		// 1281:1280 SAR), and the DASH muxer requires one display aspect per adaptation set.
 		...plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`),
@@ -70,6 +71,9 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 	const out = (rel: string) => `${outDir}/${rel}`;
 	return [
 		...COMMON,
+		// Decode no further than the duration the probe accepted, whatever the rest of the file holds.
+		"-t",
+		plan.durationS.toFixed(3),
 		"-i",
 		source,
 		"-filter_complex",

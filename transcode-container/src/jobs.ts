@@ -117,6 +117,11 @@ export class JobStore {
 
 	private async encode(job: Job, sourcePath: string): Promise<void> {
 		const outDir = join(job.dir, "out");
+		let overBudget = false;
+		const budget = setTimeout(() => {
+			overBudget = true;
+			job.abort.abort();
+		}, this.config.maxJobSeconds * 1000);
 		try {
 			for (const d of outputDirs(job.plan)) await mkdir(join(outDir, d), { recursive: true });
 			await runFfmpeg(ffmpegArgs(sourcePath, outDir, job.plan, { preset: this.config.x264Preset }), {
@@ -138,14 +143,21 @@ export class JobStore {
 			Object.assign(job, await packageOutputs(outDir, job.plan), { state: "done", progress: 1 });
 			this.metrics.done++;
 		} catch (err) {
-			job.state = "failed";
-			job.error =
-				err instanceof FfmpegFailed
+			const error: JobError = overBudget
+				? {
+						code: "time_budget_exceeded",
+						message: `the encode took longer than its ${this.config.maxJobSeconds} s budget`,
+						retryable: false,
+					}
+				: err instanceof FfmpegFailed
 					? { code: err.transient ? "encoder_interrupted" : "encode_failed", message: err.message, retryable: err.transient }
 					: { code: "internal_error", message: (err as Error).message, retryable: true };
 			this.metrics.failed++;
 			await rm(job.dir, { recursive: true, force: true });
+			// Told only now, with no await before the slot is given back below: whoever sees "failed" sees a free slot.
+			Object.assign(job, { state: "failed", error });
 		} finally {
+			clearTimeout(budget);
 			job.finishedAt = performance.now();
 			this.metrics.running--;
 			this.metrics.secondsSpent += (job.finishedAt - job.startedAt) / 1000;

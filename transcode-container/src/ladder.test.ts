@@ -68,4 +68,11 @@ describe("planTranscode", () => {
 			thumbnail: { width: 360, height: 640 },
 		});
 	});
+
+	it("caps the output at 60 fps and leaves slower sources at their own exact rate", () => {
+		const base = { width: 1080, height: 1920, durationMs: 10_000, hasAudio: true };
+		expect(planTranscode({ ...base, frameRate: 240 }).fps).toBe(60);
+		expect(planTranscode({ ...base, frameRate: 29.97 }).fps).toBeNull();
+		expect(planTranscode({ ...base, frameRate: 60 }).fps).toBeNull();
+	});
 });

@@ -24,6 +24,8 @@ export interface Storyboard {
 
 export interface TranscodePlan {
 	durationS: number;
+	/** Output frame rate cap, or null to keep the source's exact rate (it is at most MAX_OUTPUT_FPS already). */
+	fps: number | null;
 	hasAudio: boolean;
 	/** Highest first; every rung keeps the source's orientation and aspect ratio. */
 	rungs: Rung[];
@@ -41,6 +43,8 @@ const LADDER: { shortSide: number; bitrateKbps: number }[] = [
 	{ shortSide: 360, bitrateKbps: 800 },
 ];
 export const SEGMENT_SECONDS = 2;
+/** Reels play at 60 fps at most; a 240 fps source is encoded at 60, a quarter of the work. */
+export const MAX_OUTPUT_FPS = 60;
 const STORYBOARD_MAX_TILES = 100;
 const STORYBOARD_COLUMNS = 10;
 const STORYBOARD_TILE_LONG_SIDE = 160;
@@ -89,10 +93,13 @@ export function planStoryboard(width: number, height: number, durationS: number)
 	return { intervalS, count, columns, rows: Math.ceil(count / columns), tileWidth: tile.width, tileHeight: tile.height };
 }
 
-export function planTranscode(probe: Pick<ProbeResult, "width" | "height" | "durationMs" | "hasAudio">): TranscodePlan {
+export function planTranscode(
+	probe: Pick<ProbeResult, "width" | "height" | "durationMs" | "hasAudio"> & Partial<Pick<ProbeResult, "frameRate">>,
+): TranscodePlan {
 	const durationS = probe.durationMs / 1000;
 	return {
 		durationS,
+		fps: (probe.frameRate ?? 0) > MAX_OUTPUT_FPS ? MAX_OUTPUT_FPS : null,
 		hasAudio: probe.hasAudio,
 		rungs: planLadder(probe.width, probe.height),
 		// Early enough to exist in a 1 s clip, late enough to skip a black first frame.

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { interpretProbe, MAX_DIMENSION_PX, UnsupportedSource } from "./probe.ts";
 
-const video = (extra: Record<string, unknown> = {}) => ({ codec_type: "video", codec_name: "h264", width: 1920, height: 1080, ...extra });
+const video = (extra: Record<string, unknown> = {}) => ({
+	codec_type: "video",
+	codec_name: "h264",
+	width: 1920,
+	height: 1080,
+	avg_frame_rate: "30/1",
+	nb_read_packets: "30",
+	...extra,
+});
 const refusal = (fn: () => unknown) => {
 	try {
 		fn();
@@ -25,6 +33,8 @@ describe("interpretProbe", () => {
 			videoCodec: "h264",
 			hasAudio: true,
 			bitRate: 800000,
+			frameRate: 30,
+			frames: 30,
 		});
 	});
 
@@ -35,6 +45,20 @@ describe("interpretProbe", () => {
 		expect([fromTag.width, fromTag.height]).toEqual([1080, 1920]);
 		const upsideDown = interpretProbe({ streams: [video({ tags: { rotate: "180" } })], format: { duration: "1" } }, 60);
 		expect([upsideDown.width, upsideDown.height]).toEqual([1920, 1080]);
+	});
+
+	it("counts frames rather than trusting the header: more than 240 per second of duration is refused", () => {
+		const liar = { streams: [video({ avg_frame_rate: "30/1", nb_read_packets: "100000" })], format: { duration: "10" } };
+		expect(refusal(() => interpretProbe(liar, 60))).toBe("too_many_frames");
+		expect(refusal(() => interpretProbe({ streams: [video({ nb_read_packets: "0" })], format: { duration: "1" } }, 60))).toBe(
+			"no_video_frames",
+		);
+		// A declared rate lower than the counted one does not hide the frames: the larger is reported.
+		const slowMo = interpretProbe(
+			{ streams: [video({ avg_frame_rate: "30/1", nb_read_packets: "2400" })], format: { duration: "10" } },
+			60,
+		);
+		expect(slowMo.frameRate).toBe(240);
 	});
 
 	it("refuses audio-only files, zero or missing durations, overlong and oversized sources", () => {

@@ -5,6 +5,12 @@ const execFileAsync = promisify(execFile);
 const FFPROBE_TIMEOUT_MS = 30_000;
 /** Anything larger is a decompression bomb or a broken header, not a reel. */
 export const MAX_DIMENSION_PX = 4096;
+/**
+ * The most frames per second of source a real camera records (phones' slow motion
+ * is 240). A stream holding more frames than its duration allows at this rate has
+ * a header that lies, and would keep FFmpeg busy far past what its size suggests.
+ */
+export const MAX_SOURCE_FPS = 240;
 
 export class UnsupportedSource extends Error {
 	readonly code: string;
@@ -24,6 +30,10 @@ export interface ProbeResult {
 	videoCodec: string;
 	hasAudio: boolean;
 	bitRate: number | null;
+	/** Frames per second of the video stream: the larger of the declared average and the counted one (packets / duration). */
+	frameRate: number;
+	/** Video packets actually in the file, counted by demuxing it, not read from the header. */
+	frames: number;
 }
 
 interface FfprobeStream {
@@ -33,6 +43,8 @@ interface FfprobeStream {
 	height?: number;
 	tags?: { rotate?: string };
 	side_data_list?: { rotation?: number }[];
+	avg_frame_rate?: string;
+	nb_read_packets?: string;
 }
 interface FfprobeOutput {
 	streams?: FfprobeStream[];
@@ -42,14 +54,25 @@ interface FfprobeOutput {
 export async function probeFile(path: string, maxSeconds: number): Promise<ProbeResult> {
 	let stdout: string;
 	try {
-		({ stdout } = await execFileAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path], {
-			timeout: FFPROBE_TIMEOUT_MS,
-			maxBuffer: 8 * 1024 * 1024,
-		}));
+		({ stdout } = await execFileAsync(
+			"ffprobe",
+			["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-count_packets", path],
+			{
+				timeout: FFPROBE_TIMEOUT_MS,
+				maxBuffer: 8 * 1024 * 1024,
+			},
+		));
 	} catch {
 		throw new UnsupportedSource("unreadable_media", "ffprobe could not read the source as media");
 	}
 	return interpretProbe(JSON.parse(stdout) as FfprobeOutput, maxSeconds);
+}
+
+/** "30000/1001" → 29.97; 0 for anything unreadable ("0/0" is what ffprobe says when it does not know). */
+function rational(raw: string | undefined): number {
+	const [num, den] = (raw ?? "").split("/").map(Number);
+	const value = (num ?? Number.NaN) / (den ?? 1);
+	return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 /** Pure: turns ffprobe's JSON into a ProbeResult or a reason to refuse it. */
@@ -62,6 +85,16 @@ export function interpretProbe(out: FfprobeOutput, maxSeconds: number): ProbeRes
 	if (video.width > MAX_DIMENSION_PX || video.height > MAX_DIMENSION_PX) {
 		throw new UnsupportedSource("dimensions_too_large", `the source is larger than ${MAX_DIMENSION_PX}px`);
 	}
+	// Counted, not declared: -count_packets demuxes the whole file (no decoding), so a
+	// header claiming 10 s over a stream of a million frames is caught here.
+	const frames = Number(video.nb_read_packets ?? Number.NaN);
+	if (!Number.isFinite(frames) || frames <= 0) throw new UnsupportedSource("no_video_frames", "the video stream holds no frames");
+	if (frames > Math.ceil(Math.min(durationS, maxSeconds) * MAX_SOURCE_FPS) + 1) {
+		throw new UnsupportedSource(
+			"too_many_frames",
+			`the video holds ${frames} frames, more than ${MAX_SOURCE_FPS} per second of its ${durationS.toFixed(1)} s`,
+		);
+	}
 	const rotation = Math.abs(Number(video.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? video.tags?.rotate ?? 0));
 	const quarterTurn = rotation % 180 === 90;
 	const bitRate = Number(out.format?.bit_rate);
@@ -73,5 +106,7 @@ export function interpretProbe(out: FfprobeOutput, maxSeconds: number): ProbeRes
 		videoCodec: video.codec_name ?? "unknown",
 		hasAudio: out.streams?.some((s) => s.codec_type === "audio") ?? false,
 		bitRate: Number.isFinite(bitRate) ? bitRate : null,
+		frameRate: Math.max(rational(video.avg_frame_rate), frames / durationS),
+		frames,
 	};
 }

@@ -208,6 +208,37 @@ describe("transcoder service", () => {
 		}
 	});
 
+	it("encodes a 120 fps source at 60 fps: a 2 s segment holds 120 frames, not 240", async () => {
+		const fast = makeClip(scratch, { size: "240x426", seconds: 2, rate: 120, silent: true, name: "fast.mp4" }).bytes;
+		expect((await fetch(`${main.url}/jobs/fast`, { method: "PUT", body: fast })).status).toBe(202);
+		const done = await finished(main.url, "fast");
+		expect(done.state).toBe("done");
+		const part = async (path: string) => Buffer.from(await (await fetch(`${main.url}/jobs/fast/files/${path}`)).arrayBuffer());
+		const segment = Buffer.concat([await part("hls/0/init.m4s"), await part("hls/0/seg-00001.m4s")]);
+		expect(probe(segment).frames).toBe(120);
+	});
+
+	it("refuses a stream holding more frames than its duration allows at 240 fps (the header is not trusted)", async () => {
+		const flood = makeClip(scratch, { size: "64x64", seconds: 1, rate: 300, silent: true, name: "flood.mp4" }).bytes;
+		const res = await fetch(`${main.url}/jobs/flood`, { method: "PUT", body: flood });
+		expect(res.status).toBe(422);
+		expect(await res.json()).toMatchObject({ code: "too_many_frames" });
+	});
+
+	it("fails a job that outlives its wall-clock budget, with the reason, and frees the slot", { timeout: 60_000 }, async () => {
+		const heavy = makeClip(scratch, { size: "1080x1920", seconds: 6, silent: true, name: "heavy.mp4" }).bytes;
+		const tight = await start({ maxJobSeconds: 1, maxSourceBytes: 64 * 1024 * 1024, workDir: join(scratch, "tight") });
+		try {
+			expect((await fetch(`${tight.url}/jobs/slow`, { method: "PUT", body: heavy })).status).toBe(202);
+			const job = await finished(tight.url, "slow");
+			expect(job).toMatchObject({ state: "failed", error: { code: "time_budget_exceeded", retryable: false } });
+			const metrics = await (await fetch(`${tight.url}/metrics`)).text();
+			expect(metrics).toMatch(/transcoder_jobs_running 0/);
+		} finally {
+			await tight.t.drain();
+		}
+	});
+
 	it("answers 429 with Retry-After when every job slot is busy", async () => {
 		const busy = await start({ workDir: join(scratch, "busy") });
 		try {

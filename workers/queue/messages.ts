@@ -6,6 +6,12 @@ export const TranscodeJobSchema = z.discriminatedUnion("kind", [
 		kind: z.literal("transcode"),
 		assetId: z.uuid(),
 		sourceKey: z.string().min(1).max(512),
+		/**
+		 * How many times this job was handed back to the queue as a new message because it
+		 * had to wait its turn (its owner's other videos, or every transcoder slot busy).
+		 * Waiting is not failing, so it does not use up the message's retries; this bounds it instead.
+		 */
+		deferrals: z.number().int().min(0).max(10_000).optional(),
 	}),
 ]);
 export type TranscodeJob = z.infer<typeof TranscodeJobSchema>;

@@ -11,7 +11,7 @@ import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
 import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
-import { backoffSeconds } from "./transcode-consumer";
+import { backoffSeconds, DEFER_SECONDS, MAX_DEFERRALS } from "./transcode-consumer";
 
 const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
 
@@ -178,6 +178,43 @@ describe("transcode-jobs consumer", () => {
 		expect(await derivedObjects(v.key)).toEqual([]);
 	});
 
+	it("transcodes one video per user at a time: the owner's next one waits its turn as a new message, others' flow", async () => {
+		const busy = await uploadedVideo();
+		// The owner's first video is being transcoded (a live lease, as a running delivery holds it).
+		await mediaDb(env)
+			.update(assets)
+			.set({ status: "processing", leaseOwner: "running-delivery", leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() })
+			.where(eq(assets.id, busy.id));
+		const { id: nextId, key: nextKey } = await seedAsset({ bytes: sampleVideo(), kind: "video", status: "queued", ownerId: busy.ownerId });
+		const next = { kind: "transcode", assetId: nextId, sourceKey: nextKey };
+		const someoneElse = await uploadedVideo();
+
+		const send = vi.spyOn(env.TRANSCODE_JOBS, "send");
+		try {
+			const waited = await deliver(next);
+			expect(waited.explicitAcks).toHaveLength(1);
+			expect(waited.retryMessages).toHaveLength(0);
+			expect(send).toHaveBeenCalledWith({ ...next, deferrals: 1 }, { contentType: "json", delaySeconds: DEFER_SECONDS });
+			expect(await assetRow(nextId)).toMatchObject({ status: "queued", leaseOwner: null });
+
+			expect((await deliver(someoneElse.job)).explicitAcks).toHaveLength(1);
+			expect((await assetRow(someoneElse.id))?.status).toBe("ready");
+
+			// Waiting is bounded: past MAX_DEFERRALS it counts as a failed attempt (retry, then the DLQ).
+			send.mockClear();
+			const tooLong = await deliver({ ...next, deferrals: MAX_DEFERRALS });
+			expect(tooLong.retryMessages).toHaveLength(1);
+			expect(send).not.toHaveBeenCalled();
+
+			// Once the first is done, the next one goes through.
+			await mediaDb(env).update(assets).set({ status: "ready", leaseOwner: null }).where(eq(assets.id, busy.id));
+			expect((await deliver({ ...next, deferrals: 1 })).explicitAcks).toHaveLength(1);
+			expect((await assetRow(nextId))?.status).toBe("ready");
+		} finally {
+			send.mockRestore();
+		}
+	});
+
 	it("parks a malformed body in the dead-letter queue instead of retrying it forever", async () => {
 		const send = vi.spyOn(env.TRANSCODE_DLQ, "send");
 		try {
@@ -211,6 +248,17 @@ describe("transcode-jobs-dlq consumer", () => {
 		expect((await deadLetter(v.job)).explicitAcks).toEqual(["d1"]);
 		expect(await assetRow(v.id)).toMatchObject({ status: "failed", errorCode: "transcode_retries_exhausted" });
 		expect(await inboxOf(v.ownerId, "TRANSCODE_FAILED")).toHaveLength(1);
+	});
+
+	it("removes the job from the transcoder (FFmpeg stopped, slot and disk freed)", async () => {
+		const v = await uploadedVideo();
+		const client = transcoderClient(env, v.id);
+		const source = sampleVideo();
+		await client.start(new Blob([source]).stream(), source.length);
+		expect(await client.job()).not.toBeNull();
+		await deadLetter(v.job);
+		expect(await client.job()).toBeNull();
+		expect(await assetRow(v.id)).toMatchObject({ status: "failed", errorCode: "transcode_retries_exhausted" });
 	});
 
 	it("never downgrades an asset that became ready in the meantime", async () => {

@@ -1,4 +1,5 @@
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { configOf } from "../lib/config/config";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
@@ -34,28 +35,73 @@ const LONG_POLL_MS = 15_000;
 /** Uploaders hear progress at 20 %, 40 %, 60 % and 80 %; D1 holds it at 1 % resolution. */
 const PROGRESS_EVENT_STEP = 0.2;
 
-type Outcome = "done" | "skipped" | "failed" | "busy_elsewhere";
+type Outcome = "done" | "skipped" | "failed" | "busy_elsewhere" | "deferred";
+
+/** A job that must wait its turn comes back this much later, as a new message. */
+export const DEFER_SECONDS = 30;
+/** At most this many turns waited (an hour at DEFER_SECONDS); past it the wait counts as a failed attempt. */
+export const MAX_DEFERRALS = 120;
 
 const isoIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+/** Thrown when a job must wait its turn: the consumer hands it back as a new message (see DEFER_SECONDS). */
+export class MustWaitTurn extends Error {
+	constructor(
+		message: string,
+		readonly delaySeconds = DEFER_SECONDS,
+	) {
+		super(message);
+		this.name = "MustWaitTurn";
+	}
+}
 
 /**
  * Takes the asset for this delivery: only one delivery transcodes an asset at a
  * time. A retry of the same message (same id) gets its own lease back; a
  * duplicate message waits until the lease expires, i.e. its holder died.
+ * Also refused while the owner already has `perUser` other videos under a live
+ * lease: one statement, so two deliveries of one owner cannot both slip in.
  */
-async function acquireLease(db: MediaDb, assetId: string, deliveryId: string): Promise<boolean> {
+async function acquireLease(
+	db: MediaDb,
+	asset: { id: string; ownerId: string },
+	deliveryId: string,
+	perUser: number,
+): Promise<"taken" | "held_elsewhere" | "owner_busy"> {
+	const now = new Date().toISOString();
+	const others = db.$count(
+		assets,
+		and(
+			eq(assets.ownerId, asset.ownerId),
+			sql`${assets.id} != ${asset.id}`,
+			eq(assets.status, "processing"),
+			gt(assets.leaseExpiresAt, now),
+		),
+	);
 	const taken = await db
 		.update(assets)
 		.set({ status: "processing", leaseOwner: deliveryId, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
 		.where(
 			and(
-				eq(assets.id, assetId),
+				eq(assets.id, asset.id),
 				inArray(assets.status, ["uploaded", "queued", "processing"]),
-				or(isNull(assets.leaseOwner), eq(assets.leaseOwner, deliveryId), lt(assets.leaseExpiresAt, new Date().toISOString())),
+				or(isNull(assets.leaseOwner), eq(assets.leaseOwner, deliveryId), lt(assets.leaseExpiresAt, now)),
+				sql`(${others}) < ${perUser}`,
 			),
 		)
 		.returning({ id: assets.id });
-	return taken.length === 1;
+	if (taken.length === 1) return "taken";
+	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { leaseOwner: true, leaseExpiresAt: true } });
+	const heldByAnother = row?.leaseOwner && row.leaseOwner !== deliveryId && (row.leaseExpiresAt ?? "") > now;
+	return heldByAnother ? "held_elsewhere" : "owner_busy";
+}
+
+/** Gives the asset back to the queue's next delivery (a deferred job comes back as a new message, with a new id). */
+async function releaseLease(db: MediaDb, assetId: string, deliveryId: string): Promise<void> {
+	await db
+		.update(assets)
+		.set({ status: "queued", leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
+		.where(and(eq(assets.id, assetId), eq(assets.status, "processing"), eq(assets.leaseOwner, deliveryId)));
 }
 
 async function waitForJob(
@@ -92,7 +138,9 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 	// delivery that got there crashed between recording it and telling the uploader.
 	if (asset.status === "ready") return announceReady(env, db, asset).then(() => "skipped");
 	if (asset.status === "failed") return announceFailed(env, db, asset).then(() => "skipped");
-	if (!(await acquireLease(db, asset.id, deliveryId))) return "busy_elsewhere";
+	const lease = await acquireLease(db, asset, deliveryId, configOf(env).TRANSCODE_JOBS_PER_USER);
+	if (lease === "held_elsewhere") return "busy_elsewhere";
+	if (lease === "owner_busy") throw new MustWaitTurn("the owner's other videos are being transcoded");
 
 	const client = transcoderClient(env, asset.id);
 	const fail = async (code: string, message?: string) => {
@@ -106,7 +154,16 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		if (!view || view.state === "failed") {
 			const source = await env.MEDIA.get(job.sourceKey);
 			if (!source) return await fail("source_missing");
-			view = await client.start(source.body, source.size);
+			try {
+				view = await client.start(source.body, source.size);
+			} catch (err) {
+				// Every slot busy (the transcoder said when to come back): wait a turn without using up a retry.
+				if (err instanceof TranscoderUnavailable && err.retryAfterSeconds > 0) {
+					await releaseLease(db, asset.id, deliveryId);
+					throw new MustWaitTurn(err.message, Math.max(DEFER_SECONDS, err.retryAfterSeconds));
+				}
+				throw err;
+			}
 		}
 		await db
 			.update(assets)
@@ -171,6 +228,7 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 			continue;
 		}
 		const started = Date.now();
+		const deferrals = parsed.data.deferrals ?? 0;
 		try {
 			const outcome = await runTranscodeJob(env, parsed.data, message.id);
 			logger.info("transcode_job", {
@@ -182,6 +240,16 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 			});
 			message.ack();
 		} catch (err) {
+			if (err instanceof MustWaitTurn && deferrals < MAX_DEFERRALS) {
+				// A new message, not retry(): retries count towards max_retries and the dead-letter queue.
+				await env.TRANSCODE_JOBS.send(
+					{ ...parsed.data, deferrals: deferrals + 1 },
+					{ contentType: "json", delaySeconds: err.delaySeconds },
+				);
+				logger.info("transcode_job_deferred", { assetId: parsed.data.assetId, deferrals: deferrals + 1, reason: err.message });
+				message.ack();
+				continue;
+			}
 			const delaySeconds =
 				err instanceof TranscoderUnavailable
 					? Math.max(err.retryAfterSeconds, backoffSeconds(message.attempts))

@@ -19,6 +19,9 @@ const REASONS: Record<string, string> = {
 	zero_duration: "The video has no playable duration.",
 	source_missing: "The uploaded file is no longer in storage; upload it again.",
 	encode_failed: "The video could not be encoded: the file is probably damaged partway through.",
+	no_video_frames: "The video track holds no frames.",
+	too_many_frames: "The video holds more frames than its length allows (over 240 per second); export it again at a normal frame rate.",
+	time_budget_exceeded: "Processing this video took too long, so it was stopped; export it again at a lower resolution or frame rate.",
 	transcode_retries_exhausted: "Processing failed repeatedly; try uploading the video again.",
 };
 

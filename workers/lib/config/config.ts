@@ -42,6 +42,11 @@ const ConfigSchema = z.object({
 	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),
 	/** Resumable uploads one user may have open (created, not finished or terminated) at once. */
 	TUS_MAX_OPEN_UPLOADS: z.coerce.number().int().positive(),
+	/**
+	 * Videos of one user transcoded at once; the rest wait their turn (deferred, not failed),
+	 * so one user's pathological uploads cannot hold every transcoder slot.
+	 */
+	TRANSCODE_JOBS_PER_USER: z.coerce.number().int().positive(),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
 	/** Emails (comma-separated, any case) whose accounts are made admin when they register: the operator's bootstrap. */
 	ADMIN_EMAILS: z
