@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Role } from "../lib/auth/roles";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { users } from "../lib/postgres/schema";
@@ -8,6 +8,19 @@ import { users } from "../lib/postgres/schema";
 export async function setRole(userId: string, role: Role): Promise<string> {
 	return withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
+		return db.consistencyToken() ?? "";
+	});
+}
+
+/** Makes an account look `hours` old (its created_at moved back): report weights depend on account age. */
+export async function backdateAccount(userId: string, hours = 24 * 30): Promise<string> {
+	return withDatabase(env, async (db) => {
+		await db.write((q) =>
+			q
+				.update(users)
+				.set({ createdAt: sql`now() - make_interval(hours => ${hours}::int)` })
+				.where(eq(users.id, userId)),
+		);
 		return db.consistencyToken() ?? "";
 	});
 }

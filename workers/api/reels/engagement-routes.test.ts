@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { api, registerUser, type Session } from "../../test-support/api";
 import { inboxOf } from "../../test-support/inbox";
 import { json, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
-import { setRole } from "../../test-support/roles";
+import { backdateAccount, setRole } from "../../test-support/roles";
 
 const like = (reelId: string, who: Session, method: "POST" | "DELETE" = "POST") =>
 	api(`/api/reels/${reelId}/like`, { method, token: who.accessToken });
@@ -51,6 +51,7 @@ describe("likes", () => {
 		expect((await api(`/api/reels/${reel.id}/like`, { method: "POST" })).status).toBe(401);
 		const reporters = [await registerUser(), await registerUser(), await registerUser()];
 		for (const r of reporters) {
+			await backdateAccount(r.user.id); // reports of brand-new accounts weigh nothing
 			await api(`/api/reels/${reel.id}/report`, { method: "POST", token: r.accessToken, json: { reason: "spam" } });
 		}
 		expect((await like(reel.id, fan)).status).toBe(404);

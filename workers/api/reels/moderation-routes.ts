@@ -1,6 +1,8 @@
-// Reports and their review. A reel reported by REEL_HIDE_AFTER_REPORTS
-// different people is hidden at once (pending review); admins list reported
-// reels, restore them (reports cleared) or delete them (DELETE /api/reels/:id).
+// Reports and their review. Reports weighing REEL_HIDE_AFTER_REPORTS in all
+// hide a reel at once (pending review); new or discredited accounts weigh
+// nothing (moderation-store.ts). Admins list reported reels, restore them
+// (reports dismissed) or delete them (DELETE /api/reels/:id), which takes the
+// video down for good.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { apiRoute, signedIn, withRole } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
@@ -58,7 +60,11 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 			reelId: c.req.valid("param").id,
 			reporterId: c.var.auth.sub,
 			reason: detail ? `${reason}: ${detail}` : reason,
-			hideAfter: configOf(c.env).REEL_HIDE_AFTER_REPORTS,
+			weighing: {
+				hideAfter: configOf(c.env).REEL_HIDE_AFTER_REPORTS,
+				minAccountAgeHours: configOf(c.env).REPORT_MIN_ACCOUNT_AGE_HOURS,
+				maxDismissed: configOf(c.env).REPORTER_MAX_DISMISSED,
+			},
 		});
 		return c.json({ reported: true as const }, 202);
 	})

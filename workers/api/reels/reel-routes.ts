@@ -114,7 +114,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(remove, async (c) => {
 		const { id } = c.req.valid("param");
-		await ownReel(c, id);
-		await deleteReel(c.var.db, id);
+		const row = await ownReel(c, id);
+		await deleteReel(c.var.db, id, { byModerator: row.author_id !== c.var.auth.sub });
 		return c.body(null, 204);
 	});

@@ -2,7 +2,7 @@
 // them. Routes call these; no route holds SQL of its own.
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
-import { reelSearchVector, reels } from "../../lib/postgres/schema";
+import { moderatedVideos, reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
 import { type ReelRow, selectReels, VISIBLE } from "./reel-cards";
@@ -63,6 +63,7 @@ export async function insertReel(
 	emit: Emit,
 	{ id, authorId, video, caption }: { id: string; authorId: string; video: LinkedVideo; caption: string },
 ): Promise<{ id: string; created: boolean }> {
+	await refuseModeratedVideo(tx, video.assetId);
 	const [row] = await tx
 		.insert(reels)
 		.values({
@@ -94,4 +95,26 @@ export const updateCaption = (db: RoutedDatabase, id: string, caption: string) =
 			.where(eq(reels.id, id)),
 	);
 
-export const deleteReel = (db: RoutedDatabase, id: string) => db.write((q) => q.delete(reels).where(eq(reels.id, id)));
+/**
+ * Deletes a reel. A moderator's delete, or the author's delete of a reel that is
+ * hidden, takes its video down for good (moderated_videos): posting it again is
+ * refused, so deleting a hidden reel cannot launder it back to public.
+ */
+export const deleteReel = (db: RoutedDatabase, id: string, { byModerator }: { byModerator: boolean }) =>
+	db.write((q) =>
+		q.execute(sql`
+			WITH gone AS (DELETE FROM reels WHERE id = ${id} RETURNING video_asset_id, author_id, hidden_at)
+			INSERT INTO moderated_videos (video_asset_id, author_id, reason)
+			SELECT video_asset_id, author_id, CASE WHEN ${byModerator} THEN 'removed_by_moderator' ELSE 'deleted_while_hidden' END
+			FROM gone WHERE ${byModerator} OR hidden_at IS NOT NULL
+			ON CONFLICT DO NOTHING`),
+	);
+
+/** 403 when `videoAssetId` was taken down by moderation (see deleteReel). */
+export async function refuseModeratedVideo(tx: Db, videoAssetId: string): Promise<void> {
+	const [row] = await tx
+		.select({ reason: moderatedVideos.reason })
+		.from(moderatedVideos)
+		.where(eq(moderatedVideos.videoAssetId, videoAssetId));
+	if (row) throw new HttpProblem(403, "video_moderated", "This video was taken down by moderation and cannot be posted again.");
+}

@@ -48,6 +48,14 @@ const ConfigSchema = z.object({
 	 */
 	TRANSCODE_JOBS_PER_USER: z.coerce.number().int().positive(),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
+	/** Reports by accounts younger than this count for nothing towards hiding a reel. */
+	REPORT_MIN_ACCOUNT_AGE_HOURS: z.coerce
+		.number()
+		.int()
+		.min(0)
+		.max(24 * 365),
+	/** Reporters whose reports moderators overturned this many times count for nothing. */
+	REPORTER_MAX_DISMISSED: z.coerce.number().int().min(1).max(1000),
 	/** Emails (comma-separated, any case) whose accounts are made admin when they register: the operator's bootstrap. */
 	ADMIN_EMAILS: z
 		.string()

@@ -38,6 +38,8 @@ export const users = pgTable(
 		// Kept exact by the follow/unfollow statements themselves (one statement each, no read-modify-write).
 		followerCount: integer("follower_count").notNull().default(0),
 		followingCount: integer("following_count").notNull().default(0),
+		// Reports of this user that moderators overturned (restored the reel): past a few, their reports weigh nothing.
+		dismissedReports: integer("dismissed_reports").notNull().default(0),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 	},
@@ -136,7 +138,9 @@ export const reels = pgTable(
 		likeCount: integer("like_count").notNull().default(0),
 		commentCount: integer("comment_count").notNull().default(0),
 		viewCount: integer("view_count").notNull().default(0),
+		// Pending reports (not yet dismissed by a restore) and their summed weight: the weight hides the reel.
 		reportCount: integer("report_count").notNull().default(0),
+		reportWeight: integer("report_weight").notNull().default(0),
 		hiddenAt: timestamp("hidden_at", { withTimezone: true }),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -240,10 +244,25 @@ export const reports = pgTable(
 			.notNull()
 			.references(() => users.id, { onDelete: "cascade" }),
 		reason: text("reason").notNull(),
+		// What this report counted towards hiding when it was made: 0 for new or discredited accounts (moderation-store.ts).
+		weight: integer("weight").notNull().default(1),
+		// Set when a moderator restored the reel: kept, so the same accounts cannot report it again.
+		dismissedAt: timestamp("dismissed_at", { withTimezone: true }),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 	},
 	(t) => [primaryKey({ columns: [t.reelId, t.reporterId] })],
 );
+
+/**
+ * Videos taken down by moderation: removed by a moderator, or deleted by their author
+ * while hidden. They cannot be posted again (api/reels/reel-store.ts insertReel).
+ */
+export const moderatedVideos = pgTable("moderated_videos", {
+	videoAssetId: uuid("video_asset_id").primaryKey(),
+	authorId: uuid("author_id").notNull(),
+	reason: text("reason", { enum: ["removed_by_moderator", "deleted_while_hidden"] }).notNull(),
+	createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * Events a write has committed to send: inserted in the write's own

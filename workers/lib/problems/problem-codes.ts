@@ -11,6 +11,7 @@ export const PROBLEM_CODES = [
 	"unsupported_media_type",
 	"invalid_cursor",
 	"invalid_consistency_token",
+	"video_moderated",
 	"rate_limited",
 	"quota_exceeded",
 	"primary_unavailable",
