@@ -76,6 +76,12 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 		plan.durationS.toFixed(3),
 		"-i",
 		source,
+		// Nothing of the source's own metadata may reach the public renditions (phones write where a video was
+		// shot, ©xyz). FFmpeg's DASH muxer drops it today; this keeps it so should the muxer or the flags change.
+		"-map_metadata",
+		"-1",
+		"-map_chapters",
+		"-1",
 		"-filter_complex",
 		filters.join(";"),
 		...video,

@@ -27,6 +27,11 @@ export class R2StreamWriter {
 			new HttpProblem(413, "file_too_large", `This kind of file is limited to ${maxBytes} bytes.`),
 	) {}
 
+	/** The problem this writer answers when more than its limit arrives (the kind's size, or the quota). */
+	overLimit(): HttpProblem {
+		return this.tooLarge();
+	}
+
 	async write(chunk: Uint8Array): Promise<void> {
 		this.bytes += chunk.length;
 		if (this.bytes > this.maxBytes) throw this.tooLarge();

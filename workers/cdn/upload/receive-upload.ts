@@ -11,6 +11,7 @@ import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
 import { remainingStorage, storageQuotaExceeded } from "./storage-quota";
+import { type MetadataStripper, metadataStripperFor } from "./strip-metadata";
 
 export interface ReceivedUpload {
 	id: string;
@@ -33,6 +34,13 @@ function fileSink(
 ): PartSink {
 	let head: Uint8Array = new Uint8Array(0);
 	let writer: R2StreamWriter | undefined;
+	let stripper: MetadataStripper | undefined;
+	let received = 0;
+	let receivedMax = 0;
+	/** Everything the client sends passes the metadata stripper (images) on its way to R2. */
+	const store = async (chunks: Uint8Array[]) => {
+		for (const c of chunks) await writer?.write(c);
+	};
 	const start = async (bytes: Uint8Array) => {
 		const type = sniffMediaType(bytes);
 		if (!type)
@@ -54,11 +62,19 @@ function fileSink(
 					)
 				: new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, kindMax);
 		onType(type, writer);
-		await writer.write(bytes);
+		stripper = type.kind === "image" ? metadataStripperFor(type.mimetype) : undefined;
+		// What is dropped is not stored, but it is still received: the limit holds for the bytes sent too.
+		receivedMax = Math.min(kindMax, roomLeft);
+		await receive(bytes);
+	};
+	const receive = async (chunk: Uint8Array) => {
+		received += chunk.length;
+		if (received > receivedMax && writer) throw writer.overLimit();
+		await store(stripper ? stripper.push(chunk) : [chunk]);
 	};
 	return {
 		async write(chunk) {
-			if (writer) return writer.write(chunk);
+			if (writer) return receive(chunk);
 			head = concatBytes(head, chunk);
 			if (head.length >= SNIFF_BYTES) await start(head);
 		},
@@ -67,6 +83,7 @@ function fileSink(
 				if (head.length === 0) throw new HttpProblem(400, "empty_file", "The file is empty.");
 				await start(head);
 			}
+			if (stripper) await store(stripper.finish());
 			await writer?.close();
 		},
 	};

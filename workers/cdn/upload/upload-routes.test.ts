@@ -5,6 +5,8 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { api, registerUser } from "../../test-support/api";
 import { pngHeaderOnly, sampleJpeg, samplePng, sampleVideo } from "../../test-support/media";
+import { jpegWithPersonalMetadata, leaks, pngWithPersonalMetadata, withoutJpegComments } from "../../test-support/personal-metadata";
+import { orientationOf } from "./strip-metadata";
 
 const assetsOf = (ownerId: string) => mediaDb(env).select().from(assets).where(eq(assets.ownerId, ownerId));
 
@@ -27,8 +29,10 @@ const upload = (
 describe("POST /cdn/upload", () => {
 	it("stores an image under a dated key decided by its bytes, with a thumbnail, and serves both", async () => {
 		const s = await registerUser();
-		const jpeg = sampleJpeg();
-		const res = await upload(s.accessToken, form({ file: { bytes: jpeg, name: "holiday.jpeg", type: "image/png" } }));
+		const sent = sampleJpeg();
+		// What is kept: the same image without FFmpeg's comment segment (metadata is stripped, see below).
+		const jpeg = withoutJpegComments(sent);
+		const res = await upload(s.accessToken, form({ file: { bytes: sent, name: "holiday.jpeg", type: "image/png" } }));
 		expect(res.status).toBe(201);
 		const body = (await res.json()) as {
 			id: string;
@@ -57,6 +61,28 @@ describe("POST /cdn/upload", () => {
 		expect(derived).toEqual([
 			expect.objectContaining({ r2Key: body.thumbnailUrl.slice("/cdn/".length), role: "thumbnail", contentType: "image/jpeg" }),
 		]);
+	});
+
+	it("strips where a photo was taken (Exif GPS, XMP, comments, trailers) before storing it, and keeps it upright", async () => {
+		const s = await registerUser();
+		const phone = jpegWithPersonalMetadata(sampleJpeg(), 6);
+		expect(leaks(phone).length).toBeGreaterThan(0);
+		const res = await upload(s.accessToken, form({ file: { bytes: phone, name: "IMG_0001.jpg" } }));
+		expect(res.status).toBe(201);
+		const { fileUrl, thumbnailUrl, size } = (await res.json()) as { fileUrl: string; thumbnailUrl: string; size: number };
+		const served = new Uint8Array(await (await api(fileUrl)).arrayBuffer());
+		expect(leaks(served)).toEqual([]);
+		expect(served.length).toBe(size);
+		const exifAt = served.findIndex((_, i) => [0x45, 0x78, 0x69, 0x66, 0, 0].every((b, j) => served[i + j] === b));
+		expect(orientationOf(served.subarray(exifAt + 6))).toBe(6);
+		expect(await env.IMAGES.info(new Blob([served]).stream())).toMatchObject({ format: "image/jpeg", width: 1280 });
+		expect((await api(thumbnailUrl)).status).toBe(200);
+
+		const png = await upload(s.accessToken, form({ file: { bytes: pngWithPersonalMetadata(samplePng()), name: "shot.png" } }));
+		expect(png.status).toBe(201);
+		const pngServed = new Uint8Array(await (await api(((await png.json()) as { fileUrl: string }).fileUrl)).arrayBuffer());
+		expect(leaks(pngServed)).toEqual([]);
+		expect(pngServed).toEqual(samplePng());
 	});
 
 	it("stores a video and queues it for the transcoder", async () => {

@@ -12,6 +12,7 @@ export const PROBLEM_CODES = [
 	"invalid_cursor",
 	"invalid_consistency_token",
 	"video_moderated",
+	"image_metadata",
 	"rate_limited",
 	"quota_exceeded",
 	"primary_unavailable",
