@@ -21,9 +21,9 @@ export function generateSigningKey(
 	return { kty: "OKP", crv: "Ed25519", kid, x: jwk.x, d: jwk.d };
 }
 
-/** An IMAGE_URL_KEYS value: one HMAC key for signed image URLs. */
-export function generateImageUrlKeys(kid = `img-${new Date().toISOString().slice(0, 10)}`): Record<string, string> {
-	return { [kid]: randomBytes(32).toString("base64url") };
+/** An IMAGE_URL_KEYS or MEDIA_URL_KEYS value: one HMAC key for signed image or media URLs. */
+export function generateImageUrlKeys(tag = "img"): Record<string, string> {
+	return { [`${tag}-${new Date().toISOString().slice(0, 10)}`]: randomBytes(32).toString("base64url") };
 }
 
 /** Makes sure `path` (a .dev.vars file) defines every secret; never replaces an existing value. */
@@ -32,6 +32,7 @@ export function ensureDevSecrets(path: string): boolean {
 	const missing: string[] = [];
 	if (!/^JWT_PRIVATE_KEYS=/m.test(current)) missing.push(`JWT_PRIVATE_KEYS=${JSON.stringify([generateSigningKey()])}`);
 	if (!/^IMAGE_URL_KEYS=/m.test(current)) missing.push(`IMAGE_URL_KEYS=${JSON.stringify(generateImageUrlKeys())}`);
+	if (!/^MEDIA_URL_KEYS=/m.test(current)) missing.push(`MEDIA_URL_KEYS=${JSON.stringify(generateImageUrlKeys("media"))}`);
 	if (missing.length === 0) return false;
 	if (current && !current.endsWith("\n")) current += "\n";
 	writeFileSync(path, `${current}${missing.join("\n")}\n`, { mode: 0o600 });

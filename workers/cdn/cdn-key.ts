@@ -45,6 +45,13 @@ export const cdnUrl = (key: string) => `/cdn/${key}`;
 /** The edge-cache key under which GET /cdn/<key> keeps a full response (purging deletes the same one). */
 export const deliveryCacheKey = (requestUrl: string, key: string) => new Request(new URL(cdnUrl(key), requestUrl).toString());
 
+/**
+ * Where a response served through a signed URL is cached: apart from the public
+ * key, so an unsigned request can never be answered from a signed one's copy.
+ */
+export const signedDeliveryCacheKey = (requestUrl: string, key: string) =>
+	new Request(new URL(`/cdn/__signed/${key}`, requestUrl).toString());
+
 /** Where a new original goes: `YYYY/MM/DD/<id>.<ext>` (date-organised; ids are UUIDv7, never reused). */
 export function originalKeyFor(id: string, ext: string, now = new Date()): string {
 	const d = now.toISOString();

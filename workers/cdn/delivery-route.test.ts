@@ -1,13 +1,14 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../test-support/api";
+import { storeOwned } from "../test-support/assets";
+import { signedMediaUrl } from "./media-url-signature";
 
 const BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 
-async function stored(ext = "mp4", bytes: Uint8Array = BYTES, sub = "") {
-	const key = `2026/11/22/${crypto.randomUUID()}${sub}.${ext}`;
-	await env.MEDIA.put(key, bytes);
-	return key;
+/** A public file of a fresh asset (a derived file: a video's original is never public). */
+async function stored(ext = "mp4", bytes: Uint8Array = BYTES, sub = "/file") {
+	return storeOwned(`2026/11/22/${crypto.randomUUID()}${sub}.${ext}`, bytes);
 }
 
 const get = (key: string, headers: Record<string, string> = {}, method = "GET") => api(`/cdn/${key}`, { method, headers });
@@ -52,8 +53,7 @@ describe("GET /cdn/<key>", () => {
 			["thumb.jpg", "image/jpeg"],
 		];
 		for (const [path, type] of cases) {
-			const key = `2026/11/22/${id}/${path}`;
-			await env.MEDIA.put(key, "x");
+			const key = await storeOwned(`2026/11/22/${id}/${path}`, "x");
 			const res = await get(key);
 			expect(res.status, path).toBe(200);
 			expect(res.headers.get("content-type"), path).toBe(type);
@@ -171,5 +171,63 @@ describe("public media across origins", () => {
 		expect(res.headers.get("access-control-allow-origin")).toBeNull();
 		expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
 		expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+	});
+});
+
+describe("who may read what", () => {
+	const folder = () => `2026/11/22/${crypto.randomUUID()}`;
+
+	it("never serves a video's original unsigned, and serves it through a signed URL (its owner's)", async () => {
+		const id = folder();
+		const original = await storeOwned(`${id}.mp4`, BYTES);
+		expect((await get(original)).status).toBe(404);
+		const url = await signedMediaUrl(env, original, 600);
+		const res = await api(url);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("cache-control")).toBe("private, max-age=3600");
+		expect(new Uint8Array(await res.arrayBuffer())).toEqual(BYTES);
+	});
+
+	it("serves a non-public asset's files only through a signed URL whose token reaches every file of the asset", async () => {
+		const id = folder();
+		const master = await storeOwned(`${id}/hls/master.m3u8`, "#EXTM3U", "signed");
+		const segment = await storeOwned(`${id}/hls/0/seg-00001.m4s`, "seg", "signed");
+		expect((await get(master)).status).toBe(404);
+		const signed = await signedMediaUrl(env, master, 600);
+		expect((await api(signed)).status).toBe(200);
+		// A player resolves the playlist's relative URLs under the same token.
+		const relative = new URL("0/seg-00001.m4s", `http://x${signed}`).pathname;
+		expect(relative).toContain(segment);
+		expect((await api(relative)).status).toBe(200);
+		// Served signed, cached apart: the unsigned URL still gets nothing.
+		expect((await api(signed)).headers.get("x-cdn-cache")).toBe("HIT");
+		expect((await get(master)).status).toBe(404);
+	});
+
+	it("answers 404 to expired, forged and other assets' tokens, and to any token for the original", async () => {
+		const id = folder();
+		const file = await storeOwned(`${id}/poster.jpg`, "p", "signed");
+		const original = await storeOwned(`${id}.mp4`, BYTES, "signed");
+		const expired = await signedMediaUrl(env, file, 60, Date.now() - 3_600_000);
+		expect((await api(expired)).status).toBe(404);
+		const good = await signedMediaUrl(env, file, 600);
+		const forged = good.replace(/\.([A-Za-z0-9_-]{43})\//, (_, mac: string) => `.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}/`);
+		expect((await api(forged)).status).toBe(404);
+		const otherAsset = await signedMediaUrl(env, `${folder()}/poster.jpg`, 600);
+		expect((await api(otherAsset.replace(/2026\/11\/22\/.*$/, file))).status).toBe(404);
+		// A playback token (the asset's folder) does not open the original.
+		expect((await api(good.replace(file, original))).status).toBe(404);
+		const unknownKid = await signedMediaUrl({ ...env, MEDIA_URL_KEYS: JSON.stringify({ other: "z".repeat(40) }) }, file, 600);
+		expect((await api(unknownKid)).status).toBe(404);
+	});
+
+	it("serves nothing of a blocked asset, signed or not, and nothing that no asset owns", async () => {
+		const id = folder();
+		const blocked = await storeOwned(`${id}/thumb.jpg`, "t", "blocked");
+		expect((await get(blocked)).status).toBe(404);
+		expect((await api(await signedMediaUrl(env, blocked, 600))).status).toBe(404);
+		const orphan = `${folder()}/thumb.jpg`;
+		await env.MEDIA.put(orphan, "o");
+		expect((await get(orphan)).status).toBe(404);
 	});
 });

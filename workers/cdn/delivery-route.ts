@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { type ByteRange, parseRange } from "./byte-range";
-import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
+import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound, signedDeliveryCacheKey } from "./cdn-key";
+import { cacheTagOf, mayRead } from "./media-access";
 import { mediaTypeOf } from "./media-types";
+import { SIGNED_PREFIX, verifyMediaToken } from "./media-url-signature";
 
 const PREFIX = "/cdn/";
 
@@ -12,15 +14,31 @@ interface ObjectMeta {
 	uploaded: Date;
 }
 
-function baseHeaders(key: string, meta: ObjectMeta): Headers {
+/** Browsers and shared caches may keep public media for ever; signed media only privately, while its URL lasts. */
+const SIGNED_CACHE_CONTROL = "private, max-age=3600";
+
+function baseHeaders(key: string, meta: ObjectMeta, signed: boolean): Headers {
 	return new Headers({
 		"content-type": mediaTypeOf(key) ?? "application/octet-stream",
 		etag: meta.httpEtag,
 		"last-modified": meta.uploaded.toUTCString(),
 		"accept-ranges": "bytes",
-		"cache-control": IMMUTABLE_CACHE_CONTROL,
+		"cache-control": signed ? SIGNED_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL,
 		"content-security-policy": MEDIA_CSP,
+		// Every cached copy of an asset's files can be dropped at once (edge-purge.ts).
+		"cache-tag": cacheTagOf(key),
 	});
+}
+
+/** `/cdn/<key>` or `/cdn/s/<token>/<key>`: the key, and whether a valid signature came with it (else 404). */
+async function requested(env: Env, path: string): Promise<{ key: string; signed: boolean }> {
+	if (!path.startsWith(SIGNED_PREFIX)) return { key: cdnKeyFrom(path.slice(PREFIX.length)), signed: false };
+	const rest = path.slice(SIGNED_PREFIX.length);
+	const slash = rest.indexOf("/");
+	const key = cdnKeyFrom(rest.slice(slash + 1));
+	// Expired, forged or for another asset: the same 404 as a missing file, so a URL tells nothing.
+	if (slash <= 0 || !(await verifyMediaToken(env, rest.slice(0, slash), key))) throw mediaNotFound();
+	return { key, signed: true };
 }
 
 /** RFC 9110 §13: If-None-Match wins over If-Modified-Since; weak comparison for If-None-Match. */
@@ -42,34 +60,43 @@ function notModified(req: Request, meta: ObjectMeta): boolean {
  * plain full GETs. Bodies stream from R2; nothing is buffered.
  */
 export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*`, async (c) => {
-	const key = cdnKeyFrom(c.req.path.slice(PREFIX.length));
+	const { key, signed } = await requested(c.env, c.req.path);
 	if (!mediaTypeOf(key)) throw mediaNotFound();
 	const req = c.req.raw;
 	const plainGet =
 		req.method === "GET" && !req.headers.has("range") && !req.headers.has("if-none-match") && !req.headers.has("if-modified-since");
-	const cacheKey = deliveryCacheKey(req.url, key);
+	const cacheKey = signed ? signedDeliveryCacheKey(req.url, key) : deliveryCacheKey(req.url, key);
 	const cache = caches.default;
 
 	if (plainGet) {
+		// A cached copy was allowed when it was stored; withdrawing access purges it (edge-purge.ts).
 		const hit = await cache.match(cacheKey);
 		if (hit) {
 			const res = new Response(hit.body, hit);
 			res.headers.set("x-cdn-cache", "HIT");
+			if (signed) res.headers.set("cache-control", SIGNED_CACHE_CONTROL);
 			return res;
 		}
+	}
+	if (!(await mayRead(c.env, key, signed))) throw mediaNotFound();
+
+	if (plainGet) {
 		const object = await c.env.MEDIA.get(key);
 		if (!object) throw mediaNotFound();
-		const headers = baseHeaders(key, object);
+		const headers = baseHeaders(key, object, signed);
 		headers.set("content-length", String(object.size));
 		const res = new Response(object.body, { status: 200, headers });
-		c.executionCtx.waitUntil(cache.put(cacheKey, res.clone()));
+		const copy = res.clone();
+		// The edge keeps signed media too (under its own key), but the Cache API stores nothing marked private.
+		if (signed) copy.headers.set("cache-control", IMMUTABLE_CACHE_CONTROL);
+		c.executionCtx.waitUntil(cache.put(cacheKey, copy));
 		res.headers.set("x-cdn-cache", "MISS");
 		return res;
 	}
 
 	const meta = await c.env.MEDIA.head(key);
 	if (!meta) throw mediaNotFound();
-	const headers = baseHeaders(key, meta);
+	const headers = baseHeaders(key, meta, signed);
 	if (notModified(req, meta)) {
 		headers.delete("content-type");
 		return new Response(null, { status: 304, headers });

@@ -22,8 +22,10 @@ export async function storedVariant(env: Env, originalKey: string, normalizedOpt
 
 /**
  * Records a served variant and keeps its bytes in R2 unless the original
- * already has IMAGE_MAX_VARIANTS stored: the bound that stops one image from
- * filling the bucket with sizes. Returns whether the bytes were stored.
+ * already has IMAGE_MAX_VARIANTS: the bound that stops one image from filling
+ * the bucket (and the index) with sizes. Past it nothing at all is written, so
+ * the index, and the work of purging an original, never exceed the cap.
+ * Returns whether the bytes were stored.
  */
 export async function recordVariant(
 	env: Env,
@@ -33,13 +35,10 @@ export async function recordVariant(
 	bytes: Uint8Array,
 ): Promise<boolean> {
 	const db = mediaDb(env);
-	const [existing] = await db
-		.select({ n: count() })
-		.from(imageVariants)
-		.where(and(eq(imageVariants.originalKey, originalKey), eq(imageVariants.stored, true)));
-	const store = (existing?.n ?? 0) < configOf(env).IMAGE_MAX_VARIANTS;
+	const [existing] = await db.select({ n: count() }).from(imageVariants).where(eq(imageVariants.originalKey, originalKey));
+	if ((existing?.n ?? 0) >= configOf(env).IMAGE_MAX_VARIANTS) return false;
 	const key = variantKeyOf(originalKey, normalizedOptions, format);
-	if (store) await env.MEDIA.put(key, bytes);
+	await env.MEDIA.put(key, bytes);
 	await db
 		.insert(imageVariants)
 		.values({
@@ -48,20 +47,9 @@ export async function recordVariant(
 			options: normalizedOptions,
 			format,
 			bytes: bytes.length,
-			stored: store,
+			stored: true,
 			createdAt: new Date().toISOString(),
 		})
 		.onConflictDoNothing();
-	return store;
-}
-
-/** Deletes every variant of `originalKey` from R2, the edge cache and the index; returns how many. */
-export async function purgeVariants(env: Env, originalKey: string): Promise<number> {
-	const db = mediaDb(env);
-	const rows = await db.select().from(imageVariants).where(eq(imageVariants.originalKey, originalKey));
-	const stored = rows.filter((r) => r.stored).map((r) => r.variantKey);
-	if (stored.length > 0) await env.MEDIA.delete(stored);
-	await Promise.all(rows.map((r) => caches.default.delete(variantCacheKey(originalKey, r.options, r.format))));
-	await db.delete(imageVariants).where(eq(imageVariants.originalKey, originalKey));
-	return rows.length;
+	return true;
 }

@@ -27,14 +27,14 @@ describe("the R2 variant store", () => {
 		const key = await ownedImage(crypto.randomUUID());
 		const limits = { IMAGE_MAX_VARIANTS: "2" };
 		for (const w of [64, 128, 160]) expect((await api(`/img/width=${w},format=jpeg/${key}`, {}, limits)).status).toBe(200);
+		// Past the cap the variant is still served, but nothing at all is written: no bytes, no index row.
 		const rows = await variantsOf(key);
 		expect(rows.map((r) => [r.options.split(",")[0], r.stored])).toEqual([
 			["width=64", true],
 			["width=128", true],
-			["width=160", false],
 		]);
 		expect(await env.MEDIA.head(rows[0]?.variantKey ?? "")).not.toBeNull();
-		expect(await env.MEDIA.head(rows[2]?.variantKey ?? "")).toBeNull();
+		expect((await env.MEDIA.list({ prefix: `variants/${key}/` })).objects).toHaveLength(2);
 		// Cold edge cache: the stored variant is served from R2 without resizing again.
 		await caches.default.delete(new Request(`https://img.internal/${rows[0]?.options}/jpeg/${key}`));
 		const again = await api(`/img/width=64,format=jpeg/${key}`, {}, limits);
@@ -74,10 +74,20 @@ describe("DELETE /cdn/<key>", () => {
 		const owner = await registerUser();
 		const key = await ownedImage(owner.user.id);
 		await api(`/img/width=64,format=jpeg/${key}`);
+		// The thumbnail and a variant of it sit in the edge cache, as a popular upload's would.
+		const thumb = key.replace(".jpg", "/thumb.jpg");
+		expect((await api(`/cdn/${thumb}`)).headers.get("x-cdn-cache")).toBe("MISS");
+		expect((await api(`/cdn/${thumb}`)).headers.get("x-cdn-cache")).toBe("HIT");
+		expect((await api(`/cdn/${key}`)).status).toBe(200);
 		const res = await api(`/cdn/${key}`, { method: "DELETE", token: owner.accessToken });
 		expect(res.status).toBe(200);
 		expect(await res.json()).toMatchObject({ derivedDeleted: 2, variantsPurged: 1 });
 		expect((await api(`/cdn/${key}`)).status).toBe(404);
+		// Taken down means taken down: the cached thumbnail is gone too, not served as a HIT.
+		const after = await api(`/cdn/${thumb}`);
+		expect(after.status).toBe(404);
+		expect(after.headers.get("x-cdn-cache")).toBeNull();
+		expect((await api(`/img/width=64,format=jpeg/${key}`)).status).toBe(404);
 		expect((await env.MEDIA.list({ prefix: key.replace(".jpg", "/") })).objects).toEqual([]);
 		expect(await mediaDb(env).query.assets.findFirst({ where: eq(assets.r2Key, key) })).toBeUndefined();
 	});

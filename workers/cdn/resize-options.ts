@@ -11,6 +11,14 @@ export const MAX_DIMENSION_PX = 4096;
 export const MAX_DPR = 3;
 /** Sizes anyone may ask for; any other size needs a signed URL (image-url-signature.ts). */
 export const ALLOWED_SIZES = [64, 128, 160, 240, 320, 360, 480, 540, 640, 720, 960, 1080, 1280, 1440, 1920] as const;
+/**
+ * The rest of the unsigned option space, narrowed to what pages use (srcset
+ * widths, cover crops, three qualities): every allowed combination is a
+ * variant a stranger can make us compute, so there are few of them.
+ */
+export const UNSIGNED_QUALITIES = [60, 75, 85] as const;
+export const UNSIGNED_FITS = ["scale-down", "cover"] as const;
+export const UNSIGNED_GRAVITIES = ["center", "auto"] as const;
 
 export interface ResizeOptions {
 	width?: number;
@@ -106,11 +114,17 @@ export function normalizeOptions(o: ResizeOptions): string {
 		.join(",");
 }
 
-/** Allow-listed sizes need no signature. */
-export function isAllowListed(o: ResizeOptions): boolean {
+/** Allow-listed options need no signature; `anySize` (the seed route) lifts only the size list. */
+export function isAllowListed(o: ResizeOptions, { anySize = false } = {}): boolean {
 	const { width, height } = outputSize(o);
-	const ok = (n: number | undefined) => n === undefined || (ALLOWED_SIZES as readonly number[]).includes(n);
-	return ok(width) && ok(height);
+	const ok = (n: number | undefined) => n === undefined || anySize || (ALLOWED_SIZES as readonly number[]).includes(n);
+	return (
+		ok(width) &&
+		ok(height) &&
+		(UNSIGNED_QUALITIES as readonly number[]).includes(o.quality) &&
+		(UNSIGNED_FITS as readonly string[]).includes(o.fit) &&
+		(UNSIGNED_GRAVITIES as readonly string[]).includes(o.gravity)
+	);
 }
 
 /** `format=auto`: AVIF, then WebP, when the client says it takes them; else JPEG. */

@@ -1,15 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../test-support/api";
+import { storeOwned } from "../test-support/assets";
 import { pngHeaderOnly, sampleJpeg, samplePng } from "../test-support/media";
 import { signImageUrl } from "./image-url-signature";
 import { normalizeOptions, parseResizeOptions } from "./resize-options";
 
-async function stored(bytes: Uint8Array, ext = "jpg") {
-	const key = `2026/11/22/${crypto.randomUUID()}.${ext}`;
-	await env.MEDIA.put(key, bytes);
-	return key;
-}
+const stored = (bytes: Uint8Array, ext = "jpg") => storeOwned(`2026/11/22/${crypto.randomUUID()}.${ext}`, bytes);
 
 async function sizeOf(res: Response) {
 	const info = await env.IMAGES.info(new Blob([await res.arrayBuffer()]).stream());
@@ -70,6 +67,43 @@ describe("GET /img/<options>/<key>", () => {
 		expect((await api(`/img/${options}/${key}?sig=${previous}`)).status).toBe(200);
 	});
 
+	it("narrows what unsigned URLs may ask for to what pages use: three qualities, two fits, two gravities", async () => {
+		const key = await stored(sampleJpeg());
+		for (const ok of ["width=320,quality=60", "width=320,quality=75", "width=320,fit=cover,height=320", "width=320,gravity=auto"]) {
+			expect((await api(`/img/${ok}/${key}`)).status, ok).toBe(200);
+		}
+		for (const signed of ["width=320,quality=95", "width=320,quality=40", "width=320,fit=pad", "width=320,gravity=left"]) {
+			const res = await api(`/img/${signed}/${key}`);
+			expect(res.status, signed).toBe(403);
+			expect(((await res.json()) as { detail: string }).detail).toMatch(/qualities 60, 75, 85/);
+		}
+	});
+
+	it("gives each client a budget of uncached transforms (429 with Retry-After); cache hits and kept variants stay free", async () => {
+		const key = await stored(sampleJpeg());
+		const other = await stored(sampleJpeg());
+		const ip = { "cf-connecting-ip": `10.8.${Math.floor(Math.random() * 250)}.1` };
+		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "2" };
+		const get = (path: string, who = ip) => api(path, { headers: { ...who, accept: "image/jpeg" } }, budget);
+		expect((await get(`/img/width=64/${key}`)).status).toBe(200);
+		expect((await get(`/img/width=128/${key}`)).status).toBe(200);
+		const refused = await get(`/img/width=160/${key}`);
+		expect(refused.status).toBe(429);
+		expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+		expect(await refused.json()).toMatchObject({ code: "transform_budget_exhausted" });
+		// Already made: served from the cache, free.
+		expect((await get(`/img/width=64/${key}`)).headers.get("x-img-cache")).toBe("HIT");
+		// Someone else's budget is their own.
+		expect((await get(`/img/width=160/${other}`, { "cf-connecting-ip": `10.7.${Math.floor(Math.random() * 250)}.2` })).status).toBe(200);
+	});
+
+	it("transforms only public sources: a non-public or blocked asset's pictures are a 404", async () => {
+		for (const access of ["signed", "blocked"] as const) {
+			const key = await storeOwned(`2026/11/22/${crypto.randomUUID()}/poster.jpg`, sampleJpeg(), access);
+			expect((await api(`/img/width=320/${key}`)).status, access).toBe(404);
+		}
+	});
+
 	it("refuses a decompression bomb from its header alone with 422", async () => {
 		const key = await stored(pngHeaderOnly(50_000, 50_000), "png");
 		const res = await api(`/img/width=320/${key}`);
@@ -105,9 +139,16 @@ describe("GET /cdn/resize/:width/:height/<key> (seed-compatible)", () => {
 		expect(await sizeOf(res)).toMatchObject({ width: 320, height: 320 });
 	});
 
-	it("is held to the same allow-list", async () => {
+	it("serves any size up to the maximum dimension (the seeds ask for 300x200), under the same budget", async () => {
 		const key = await stored(sampleJpeg());
-		expect((await api(`/cdn/resize/301/301/${key}`)).status).toBe(403);
+		const res = await api(`/cdn/resize/300/200/${key}`, { headers: { accept: "image/jpeg" } });
+		expect(res.status).toBe(200);
+		expect(await sizeOf(res)).toMatchObject({ width: 300, height: 200 });
 		expect((await api(`/cdn/resize/abc/10/${key}`)).status).toBe(400);
+		expect((await api(`/cdn/resize/5000/10/${key}`)).status).toBe(400);
+		const ip = { "cf-connecting-ip": `10.9.${Math.floor(Math.random() * 250)}.1` };
+		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "1" };
+		expect((await api(`/cdn/resize/301/201/${key}`, { headers: ip }, budget)).status).toBe(200);
+		expect((await api(`/cdn/resize/302/202/${key}`, { headers: ip }, budget)).status).toBe(429);
 	});
 });

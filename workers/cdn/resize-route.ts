@@ -5,7 +5,20 @@ import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from ".
 import { assertStoredImageWithinCap, assertWithinPixelCap } from "./image-limits";
 import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
-import { isAllowListed, negotiateFormat, normalizeOptions, outputSize, parseResizeOptions, type ResizeOptions } from "./resize-options";
+import { cacheTagOf, mayRead } from "./media-access";
+import {
+	ALLOWED_SIZES,
+	isAllowListed,
+	negotiateFormat,
+	normalizeOptions,
+	outputSize,
+	parseResizeOptions,
+	type ResizeOptions,
+	UNSIGNED_FITS,
+	UNSIGNED_GRAVITIES,
+	UNSIGNED_QUALITIES,
+} from "./resize-options";
+import { spendTransform } from "./transform-budget";
 
 const SOURCE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
 const OUTPUT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const;
@@ -19,13 +32,17 @@ const unreadable = () => new HttpProblem(422, "unreadable_image", "The source is
  * decode) and capped; only then is the image decoded. Results are cached at
  * the edge per normalised options and negotiated format.
  */
-async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string) {
+async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string, { anySize = false } = {}) {
 	const key = cdnKeyFrom(rawKey);
 	const normalized = normalizeOptions(options);
-	if (!isAllowListed(options)) {
+	if (!isAllowListed(options, { anySize })) {
 		const sig = c.req.query("sig");
 		if (!sig || !(await verifyImageUrl(c.env, normalized, key, sig))) {
-			throw new HttpProblem(403, "signature_required", "This size is not on the allow-list; ask the API for a signed URL.");
+			throw new HttpProblem(
+				403,
+				"signature_required",
+				`Unsigned URLs take widths and heights of ${ALLOWED_SIZES.join(", ")} px, qualities ${UNSIGNED_QUALITIES.join(", ")}, fit ${UNSIGNED_FITS.join(" or ")} and gravity ${UNSIGNED_GRAVITIES.join(" or ")}; anything else needs a URL signed with IMAGE_URL_KEYS (docs/security.md).`,
+			);
 		}
 	}
 	const format = negotiateFormat(options.format, c.req.header("accept"));
@@ -40,11 +57,14 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		varyHeaders(res.headers);
 		return res;
 	}
+	// Only public sources are transformed (a non-public reel's poster is reached through its signed URL instead).
+	if (!(await mayRead(c.env, key, false))) throw mediaNotFound();
 
 	const headers = new Headers({
 		"content-type": OUTPUT_TYPES[format],
 		"cache-control": IMMUTABLE_CACHE_CONTROL,
 		"content-security-policy": MEDIA_CSP,
+		"cache-tag": cacheTagOf(key),
 	});
 	varyHeaders(headers);
 	const kept = await storedVariant(c.env, key, normalized, format);
@@ -55,6 +75,8 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		return res;
 	}
 
+	// From here on the request costs a transform: it spends the caller's budget (cache hits above are free).
+	await spendTransform(c);
 	// Our own header read first (no decoder involved), then the Images binding's, which also names the format.
 	const prefix = await assertStoredImageWithinCap(c.env, key);
 	if (!prefix) throw mediaNotFound();
@@ -98,5 +120,8 @@ export const resizeRoutes = new Hono<AppEnv>()
 	})
 	.get("/cdn/resize/:width/:height/*", (c) => {
 		const options = parseResizeOptions(`width=${c.req.param("width")},height=${c.req.param("height")},fit=cover`);
-		return resize(c, options, c.req.path.slice(`/cdn/resize/${c.req.param("width")}/${c.req.param("height")}/`.length));
+		// The seeds' clients ask for any size here: served up to the maximum dimension, under the same budget and variant cap.
+		return resize(c, options, c.req.path.slice(`/cdn/resize/${c.req.param("width")}/${c.req.param("height")}/`.length), {
+			anySize: true,
+		});
 	});

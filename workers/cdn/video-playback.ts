@@ -2,9 +2,11 @@
 // pictures, read from D1. The one place these URLs are built, so the status
 // route, the READY event and reels all describe a video the same way.
 import { and, eq, inArray } from "drizzle-orm";
+import { configOf } from "../lib/config/config";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
 import { cdnUrl } from "./cdn-key";
+import { signCdnUrl } from "./media-url-signature";
 
 export interface VideoPlayback {
 	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];
@@ -38,4 +40,22 @@ export async function videoPlayback(db: MediaDb, assetId: string): Promise<Video
 		poster: find("poster", ".jpg"),
 		storyboard: find("storyboard", ".vtt"),
 	};
+}
+
+/**
+ * The same playback with every URL signed (MEDIA_URL_TTL_SECONDS): for the
+ * video's owner, who must be able to watch it before (or without) any public reel.
+ */
+export async function signedPlayback(env: Env, p: VideoPlayback): Promise<VideoPlayback> {
+	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
+	const sign = (url: string | null) => signCdnUrl(env, url, ttl);
+	const renditions = await Promise.all(p.renditions.map(async (r) => ({ ...r, playlist: (await sign(r.playlist)) ?? r.playlist })));
+	const [hls, dash, thumbnail, poster, storyboard] = await Promise.all([
+		sign(p.hls),
+		sign(p.dash),
+		sign(p.thumbnail),
+		sign(p.poster),
+		sign(p.storyboard),
+	]);
+	return { renditions, hls, dash, thumbnail, poster, storyboard };
 }

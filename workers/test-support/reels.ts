@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
+import { assets, derivedFiles } from "../lib/media-db/schema";
 import { closeQuietly, connect } from "../lib/postgres/connect";
 import { api, registerUser, type Session } from "./api";
 import { seedAsset } from "./assets";
@@ -23,6 +23,26 @@ export type Reel = {
 /** A video asset of `owner` in D1 and R2 (as an upload leaves it), in `status`. */
 export const videoOf = (owner: Session, status: "queued" | "ready" = "ready") =>
 	seedAsset({ bytes: sampleVideo(), kind: "video", status, ownerId: owner.user.id });
+
+/**
+ * A ready video of `owner` with playable files, as the transcoder leaves one: a
+ * master playlist and a poster in R2, listed in derived_files (so reels link them).
+ */
+export async function playableVideoOf(owner: Session) {
+	const video = await videoOf(owner);
+	const prefix = video.key.slice(0, -".mp4".length);
+	const now = new Date().toISOString();
+	for (const [path, role, contentType] of [
+		["hls/master.m3u8", "manifest", "application/vnd.apple.mpegurl"],
+		["poster.jpg", "poster", "image/jpeg"],
+	] as const) {
+		await env.MEDIA.put(`${prefix}/${path}`, `${path} of ${video.id}`);
+		await mediaDb(env)
+			.insert(derivedFiles)
+			.values({ r2Key: `${prefix}/${path}`, assetId: video.id, role, contentType, bytes: 1, createdAt: now });
+	}
+	return { ...video, prefix };
+}
 
 /** Posts a reel on a fresh ready video of `owner`; returns the reel and the consistency token that makes it visible. */
 export async function postReel(owner: Session, caption = "a reel"): Promise<Reel & { consistencyToken: string }> {

@@ -4,7 +4,7 @@
 // steps, or from a duplicate delivery) never reaches the uploader twice.
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
-import { videoPlayback } from "../cdn/video-playback";
+import { signedPlayback, videoPlayback } from "../cdn/video-playback";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
@@ -51,7 +51,8 @@ export async function announceReady(env: Env, db: MediaDb, asset: { id: string; 
 	if (row?.status !== "ready") return;
 	// Reels posted before the video was ready become public now.
 	await syncReelMedia(env, asset.id);
-	const playback = await videoPlayback(db, asset.id);
+	// Signed for the uploader: until a public reel shows it, the video is not public.
+	const playback = await signedPlayback(env, await videoPlayback(db, asset.id));
 	await tellUploader(
 		env,
 		asset.ownerId,

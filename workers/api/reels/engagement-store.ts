@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
-import { VISIBLE } from "./reel-cards";
+import { canSee, PLAYABLE } from "./reel-cards";
 import { reelNotFound } from "./reel-store";
 
 export interface LikeState {
@@ -17,7 +17,7 @@ export interface LikeState {
 /** Likes a visible reel (idempotent); the author hears of it once per liker. */
 export async function like(tx: Db, emit: Emit, reelId: string, userId: string): Promise<LikeState> {
 	const { rows } = await tx.execute<{ like_count: number; author_id: string; added: number }>(sql`
-		WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${VISIBLE}),
+		WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: userId, admin: false })}),
 		     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${userId} FROM target ON CONFLICT DO NOTHING RETURNING reel_id)
 		UPDATE reels SET like_count = like_count + (SELECT count(*) FROM ins)
 		WHERE id = (SELECT id FROM target)
@@ -53,7 +53,7 @@ export async function unlike(db: RoutedDatabase, reelId: string, userId: string)
 export async function countView(db: RoutedDatabase, reelId: string, viewer: string): Promise<{ counted: boolean; viewCount: number }> {
 	const { rows } = await db.write((q) =>
 		q.execute<{ view_count: number; counted: number }>(sql`
-			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${VISIBLE}),
+			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND r.visibility IN ('public', 'unlisted')),
 			     ins AS (INSERT INTO reel_views (reel_id, viewer, hour) SELECT id, ${viewer}, date_trunc('hour', now()) FROM target
 			             ON CONFLICT DO NOTHING RETURNING 1)
 			UPDATE reels SET view_count = view_count + (SELECT count(*) FROM ins)
@@ -105,7 +105,7 @@ export async function addComment(
 ): Promise<{ comment: CommentRow; created: boolean }> {
 	const inserted = await tx.execute<{ author_id: string }>(sql`
 		INSERT INTO comments (id, reel_id, author_id, text, idempotency_key)
-		SELECT ${id}, r.id, ${authorId}, ${text}, ${idempotencyKey} FROM reels r WHERE r.id = ${reelId} AND ${VISIBLE}
+		SELECT ${id}, r.id, ${authorId}, ${text}, ${idempotencyKey} FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: authorId, admin: false })}
 		ON CONFLICT (author_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING (SELECT author_id FROM reels WHERE id = ${reelId}) AS author_id`);
 	const reelAuthor = inserted.rows[0]?.author_id;

@@ -14,6 +14,7 @@ import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { reportedReels, reportReel, restoreReel } from "./moderation-store";
 import { toReel } from "./reel-cards";
+import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { viewer } from "./reel-routes";
 import { ReelIdParamSchema, ReelSchema, ReportSchema } from "./reel-schemas";
 import { reelById } from "./reel-store";
@@ -56,8 +57,9 @@ const restore = apiRoute({
 export const moderationRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(report, async (c) => {
 		const { reason, detail } = c.req.valid("json");
-		await reportReel(c.var.db, {
-			reelId: c.req.valid("param").id,
+		const reelId = c.req.valid("param").id;
+		const videoAssetId = await reportReel(c.var.db, {
+			reelId,
 			reporterId: c.var.auth.sub,
 			reason: detail ? `${reason}: ${detail}` : reason,
 			weighing: {
@@ -66,16 +68,23 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 				maxDismissed: configOf(c.env).REPORTER_MAX_DISMISSED,
 			},
 		});
+		// A report that hid the reel withdraws its media from the edge at once.
+		await syncVideoAccess(c.env, c.var.db, videoAssetId, c.req.url);
 		return c.json({ reported: true as const }, 202);
 	})
 	.openapi(reported, async (c) => {
 		const { cursor, limit } = c.req.valid("query");
 		const rows = await reportedReels(c.var.db, c.var.auth.sub, cursor ? idCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
-		return c.json({ items: items.map((r) => ({ ...toReel(r), reportCount: Number(r.report_count) })), nextCursor }, 200);
+		const reels = await Promise.all(
+			items.map(async (r) => ({ ...(await withMediaUrls(c.env, toReel(r))), reportCount: Number(r.report_count) })),
+		);
+		return c.json({ items: reels, nextCursor }, 200);
 	})
 	.openapi(restore, async (c) => {
 		const { id } = c.req.valid("param");
 		await restoreReel(c.var.db, id);
-		return c.json(toReel(await reelById(c.var.db, viewer(c), id, { primary: true })), 200);
+		const row = await reelById(c.var.db, viewer(c), id, { primary: true });
+		await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
+		return c.json(await withMediaUrls(c.env, toReel(row)), 200);
 	});

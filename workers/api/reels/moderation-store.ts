@@ -1,7 +1,7 @@
 // Reports and their review in Postgres.
 import { sql } from "drizzle-orm";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { type ReelRow, selectReels, VISIBLE } from "./reel-cards";
+import { canSee, PLAYABLE, type ReelRow, selectReels } from "./reel-cards";
 import { reelNotFound } from "./reel-store";
 
 /** How much one report counts towards hiding a reel. */
@@ -19,15 +19,16 @@ export interface ReportWeighing {
  * report still blocks a second one). Its weight is fixed now: an admin's report
  * hides at once; an account younger than `minAccountAgeHours`, or one whose reports
  * were overturned `maxDismissed` times, counts 0; anyone else counts 1.
+ * Returns the reel's video asset id.
  */
 export async function reportReel(
 	db: RoutedDatabase,
 	{ reelId, reporterId, reason, weighing }: { reelId: string; reporterId: string; reason: string; weighing: ReportWeighing },
-): Promise<void> {
+): Promise<string> {
 	const { hideAfter, minAccountAgeHours, maxDismissed } = weighing;
 	const { rows } = await db.write((q) =>
 		q.execute(sql`
-			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${VISIBLE}),
+			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND ${canSee({ id: reporterId, admin: false })}),
 			     reporter AS (
 			       SELECT CASE WHEN u.role = 'admin' THEN ${hideAfter}::int
 			                   WHEN u.created_at > now() - make_interval(hours => ${minAccountAgeHours}::int)
@@ -40,9 +41,11 @@ export async function reportReel(
 			     added AS (SELECT count(*)::int AS n, COALESCE(sum(weight), 0)::int AS w FROM ins)
 			UPDATE reels SET report_count = report_count + added.n, report_weight = report_weight + added.w,
 				hidden_at = CASE WHEN report_weight + added.w >= ${hideAfter} THEN COALESCE(hidden_at, now()) ELSE hidden_at END
-			FROM added WHERE id = (SELECT id FROM target) RETURNING id`),
+			FROM added WHERE id = (SELECT id FROM target) RETURNING video_asset_id`),
 	);
-	if (!rows.length) throw reelNotFound();
+	const row = rows[0] as { video_asset_id: string } | undefined;
+	if (!row) throw reelNotFound();
+	return row.video_asset_id;
 }
 
 /** Reels with reports, hidden or not, newest first, `limit + 1` of them. */

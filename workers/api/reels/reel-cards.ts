@@ -5,14 +5,36 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../lib/postgres/routed-database";
 import type { Reel } from "./reel-schemas";
 
-/** Playable and not hidden: what anyone may see. */
-export const VISIBLE = sql`r.media_status = 'ready' AND r.hidden_at IS NULL`;
+/** Playable and not hidden. */
+export const PLAYABLE = sql`r.media_status = 'ready' AND r.hidden_at IS NULL`;
+/** Playable, not hidden and public: what lists (feeds, search, hashtags) show anyone. */
+export const VISIBLE = sql`${PLAYABLE} AND r.visibility = 'public'`;
+
+/** Who is looking: their id (null when anonymous) and whether they are an admin. */
+export interface Viewer {
+	id: string | null;
+	admin: boolean;
+}
+
+/**
+ * Who may open one reel: anyone for public and unlisted reels, followers for
+ * followers-only ones, its author whatever its state (hidden, private, not
+ * ready), and admins always.
+ */
+export function canSee(viewer: Viewer): SQL {
+	if (viewer.admin) return sql`true`;
+	if (!viewer.id) return sql`(${PLAYABLE} AND r.visibility IN ('public', 'unlisted'))`;
+	return sql`((${PLAYABLE} AND (r.visibility IN ('public', 'unlisted') OR (r.visibility = 'followers' AND EXISTS (
+		SELECT 1 FROM follows f WHERE f.follower_id = ${viewer.id}::uuid AND f.followee_id = r.author_id))))
+		OR r.author_id = ${viewer.id}::uuid)`;
+}
 
 export interface ReelRow extends Record<string, unknown> {
 	id: string;
 	caption: string;
 	hashtags: string[];
 	media_status: Reel["video"]["status"];
+	visibility: Reel["visibility"];
 	playback: { hls?: string; dash?: string; thumbnail?: string; poster?: string; storyboard?: string } | null;
 	duration_ms: number | null;
 	video_asset_id: string;
@@ -49,7 +71,7 @@ export async function selectReels(
 	const { rows } = await q.execute<ReelRow>(sql`
 		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked
 		FROM (
-			SELECT ${extra} r.id, r.caption, r.hashtags, r.media_status, r.playback, r.duration_ms, r.video_asset_id,
+			SELECT ${extra} r.id, r.caption, r.hashtags, r.media_status, r.visibility, r.playback, r.duration_ms, r.video_asset_id,
 			       r.like_count, r.comment_count, r.view_count, r.hidden_at, r.created_at, r.author_id
 			FROM ${from}
 			WHERE ${where}
@@ -84,6 +106,7 @@ export function toReel(r: ReelRow): Reel {
 		viewCount: r.view_count,
 		liked: r.liked,
 		hidden: r.hidden_at !== null,
+		visibility: r.visibility,
 		createdAt: new Date(r.created_at).toISOString(),
 	};
 }

@@ -3,6 +3,7 @@
 // pipeline calls syncReelMedia when the video ends, so lists never read D1.
 import { and, eq, sql } from "drizzle-orm";
 import { cdnKeyFrom } from "../../cdn/cdn-key";
+import { SIGNED_PREFIX } from "../../cdn/media-url-signature";
 import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
@@ -29,7 +30,9 @@ function keyFromUrl(url: string): string {
 		throw new HttpProblem(400, "invalid_video_url", "video_url must be a /cdn/... URL of your video.");
 	}
 	if (!path.startsWith("/cdn/")) throw new HttpProblem(400, "invalid_video_url", "video_url must be a /cdn/... URL of your video.");
-	return cdnKeyFrom(path.slice("/cdn/".length));
+	// The signed form (/cdn/s/<token>/<key>) names the same file: the token is not needed to name it, only to read it.
+	const rest = path.startsWith(SIGNED_PREFIX) ? path.slice(SIGNED_PREFIX.length).replace(/^[^/]*\//, "") : path.slice("/cdn/".length);
+	return cdnKeyFrom(rest);
 }
 
 /** The caller's video, by id or by URL; 404 when it is not theirs, 422 when it failed. */

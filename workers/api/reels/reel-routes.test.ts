@@ -4,7 +4,7 @@ import { uuidv7 } from "../../lib/ids/uuidv7";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
-import { json, postReel, type Reel, sawWrite, seenAll, setVideoStatus, videoOf } from "../../test-support/reels";
+import { json, playableVideoOf, postReel, type Reel, sawWrite, seenAll, setVideoStatus, videoOf } from "../../test-support/reels";
 import { pauseReplica } from "../../test-support/replica";
 import { setRole } from "../../test-support/roles";
 import { syncReelMedia } from "./reel-media";
@@ -193,5 +193,92 @@ describe("read-your-writes without a consistency token", () => {
 			expect(user.status).toBe(404);
 			expect(user.headers.get("x-db-read")).toBe("replica");
 		}
+	});
+});
+
+describe("visibility and who may play a reel's media", () => {
+	type Visible = Reel & { visibility: string; video: Reel["video"] & { poster: string | null } };
+	const post = async (owner: Awaited<ReturnType<typeof registerUser>>, visibility?: string) => {
+		const video = await playableVideoOf(owner);
+		const res = await api("/api/reels", {
+			method: "POST",
+			token: owner.accessToken,
+			json: { video_id: video.id, ...(visibility ? { visibility } : {}) },
+		});
+		expect(res.status).toBe(201);
+		return { reel: await json<Visible>(res), prefix: video.prefix };
+	};
+	const plain = (prefix: string) => `/cdn/${prefix}/hls/master.m3u8`;
+
+	it("serves a public reel's media unsigned, from anywhere", async () => {
+		const author = await registerUser();
+		const { reel, prefix } = await post(author);
+		expect(reel).toMatchObject({ visibility: "public", video: { hls: plain(prefix) } });
+		expect((await api(plain(prefix))).status).toBe(200);
+	});
+
+	it("keeps an unlisted reel out of lists, opens it to anyone with the link, and signs its media", async () => {
+		const author = await registerUser();
+		const { reel, prefix } = await post(author, "unlisted");
+		expect(reel.video.hls).toMatch(/^\/cdn\/s\//);
+		expect((await api(plain(prefix))).status).toBe(404);
+		expect((await api(reel.video.hls as string)).status).toBe(200);
+		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: await seenAll() }));
+		expect(page.items.map((r) => r.id)).not.toContain(reel.id);
+		const anonymous = await json<Visible>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }));
+		expect((await api(anonymous.video.hls as string)).status).toBe(200);
+	});
+
+	it("shows a followers-only reel to followers and a private one to its author alone", async () => {
+		const author = await registerUser();
+		const fan = await registerUser();
+		const stranger = await registerUser();
+		await api(`/api/users/${author.user.id}/follow`, { method: "POST", token: fan.accessToken });
+		const { reel: forFans } = await post(author, "followers");
+		const { reel: mine, prefix } = await post(author, "private");
+		const open = async (id: string, token?: string) =>
+			(await api(`/api/reels/${id}`, { ...(token ? { token } : {}), headers: await seenAll() })).status;
+		expect([await open(forFans.id), await open(forFans.id, stranger.accessToken), await open(forFans.id, fan.accessToken)]).toEqual([
+			404, 404, 200,
+		]);
+		expect([await open(mine.id, fan.accessToken), await open(mine.id, author.accessToken)]).toEqual([404, 200]);
+		expect((await api(plain(prefix))).status).toBe(404);
+		// Nobody who cannot see it can engage with it either.
+		expect((await api(`/api/reels/${forFans.id}/like`, { method: "POST", token: stranger.accessToken })).status).toBe(404);
+		expect((await api(`/api/reels/${forFans.id}/like`, { method: "POST", token: fan.accessToken })).status).toBe(200);
+	});
+
+	it("withdraws cached public media at once when a reel goes private, and serves it again when it goes public", async () => {
+		const author = await registerUser();
+		const { reel, prefix } = await post(author);
+		expect((await api(plain(prefix))).headers.get("x-cdn-cache")).toBe("MISS");
+		expect((await api(plain(prefix))).headers.get("x-cdn-cache")).toBe("HIT");
+		const patched = await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { visibility: "private" } });
+		expect(await json<Visible>(patched)).toMatchObject({ visibility: "private", video: { hls: expect.stringMatching(/^\/cdn\/s\//) } });
+		expect((await api(plain(prefix))).status).toBe(404);
+		await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { visibility: "public" } });
+		expect((await api(plain(prefix))).status).toBe(200);
+	});
+
+	it("stops serving a reel's media once it is hidden by reports or deleted", async () => {
+		const author = await registerUser();
+		const { reel, prefix } = await post(author);
+		expect((await api(plain(prefix))).status).toBe(200);
+		const admin = await registerUser();
+		const asAdmin = sawWrite(await setRole(admin.user.id, "admin"));
+		// An admin's report weighs enough to hide at once.
+		expect(
+			(await api(`/api/reels/${reel.id}/report`, { method: "POST", token: admin.accessToken, headers: asAdmin, json: { reason: "spam" } }))
+				.status,
+		).toBe(202);
+		expect((await api(plain(prefix))).status).toBe(404);
+		// Its author still sees it, through signed URLs.
+		const own = await json<Visible>(await api(`/api/reels/${reel.id}`, { token: author.accessToken, headers: await seenAll() }));
+		expect((await api(own.video.hls as string)).status).toBe(200);
+
+		const other = await post(author);
+		expect((await api(plain(other.prefix))).status).toBe(200);
+		expect((await api(`/api/reels/${other.reel.id}`, { method: "DELETE", token: author.accessToken })).status).toBe(204);
+		expect((await api(plain(other.prefix))).status).toBe(404);
 	});
 });

@@ -14,8 +14,9 @@ import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
 import { toReel } from "./reel-cards";
 import { linkVideo, syncReelMedia } from "./reel-media";
+import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { CreateReelSchema, ReelIdParamSchema, ReelPageSchema, ReelSchema, UpdateReelSchema } from "./reel-schemas";
-import { deleteReel, insertReel, publicReels, reelById, updateCaption, type Viewer } from "./reel-store";
+import { deleteReel, insertReel, publicReels, reelById, updateReel, type Viewer } from "./reel-store";
 
 /** Who is asking, for the visibility rules in reel-store. */
 export const viewer = (c: Parameters<typeof viewerOf>[0]): Viewer => ({ id: viewerOf(c), admin: isAdmin(c) });
@@ -58,7 +59,8 @@ const getOne = apiRoute({
 	path: "/api/reels/{id}",
 	tags: ["reels"],
 	summary: "One reel",
-	description: "Public once ready and not hidden; its author and admins see it in any state.",
+	description:
+		"Public and unlisted reels once ready and not hidden; followers-only ones to followers; its author and admins see it in any state. Media URLs of any but public reels are signed and expire.",
 	request: { params: ReelIdParamSchema },
 	responses: { 200: { description: "The reel", ...jsonContent(ReelSchema) }, ...problemResponses(400, 404, 429) },
 });
@@ -67,7 +69,7 @@ const update = apiRoute({
 	method: "patch",
 	path: "/api/reels/{id}",
 	tags: ["reels"],
-	summary: "Edit a reel's caption (author or admin)",
+	summary: "Edit a reel's caption or visibility (author or admin)",
 	...signedIn(jsonBody()),
 	request: { params: ReelIdParamSchema, body: { ...jsonContent(UpdateReelSchema), required: true } },
 	responses: { 200: { description: "Updated", ...jsonContent(ReelSchema) }, ...problemResponses(400, 401, 403, 404, 413, 415, 429) },
@@ -93,11 +95,19 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		}
 		const video = await linkVideo(c.env, author, "video_id" in body ? { id: body.video_id } : { url: body.video_url });
 		const { id, created } = await writeWithEvents(requestEvents(c), (tx, emit) =>
-			insertReel(tx, emit, { id: uuidv7(), authorId: author, video, caption: body.caption ?? "" }),
+			insertReel(tx, emit, {
+				id: uuidv7(),
+				authorId: author,
+				video,
+				caption: body.caption ?? "",
+				visibility: body.visibility ?? "public",
+			}),
 		);
 		// The video may have become ready between reading it and inserting the reel; catch that up now.
 		if (video.status !== "ready") await syncReelMedia(c.env, video.assetId);
-		return c.json(toReel(await reelById(c.var.db, viewer(c), id, { primary: true })), created ? 201 : 200);
+		await syncVideoAccess(c.env, c.var.db, video.assetId, c.req.url);
+		const reel = toReel(await reelById(c.var.db, viewer(c), id, { primary: true }));
+		return c.json(await withMediaUrls(c.env, reel), created ? 201 : 200);
 	})
 	.openapi(list, async (c) => {
 		const { cursor, limit } = c.req.valid("query");
@@ -105,16 +115,21 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	})
-	.openapi(getOne, async (c) => c.json(toReel(await reelById(c.var.db, viewer(c), c.req.valid("param").id)), 200))
+	.openapi(getOne, async (c) =>
+		c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), c.req.valid("param").id))), 200),
+	)
 	.openapi(update, async (c) => {
 		const { id } = c.req.valid("param");
-		await ownReel(c, id);
-		await updateCaption(c.var.db, id, c.req.valid("json").caption);
-		return c.json(toReel(await reelById(c.var.db, viewer(c), id, { primary: true })), 200);
+		const row = await ownReel(c, id);
+		const change = c.req.valid("json");
+		await updateReel(c.var.db, id, change);
+		if (change.visibility !== undefined) await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
+		return c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), id, { primary: true }))), 200);
 	})
 	.openapi(remove, async (c) => {
 		const { id } = c.req.valid("param");
 		const row = await ownReel(c, id);
 		await deleteReel(c.var.db, id, { byModerator: row.author_id !== c.var.auth.sub });
+		await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.body(null, 204);
 	});

@@ -1,13 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import { pageSchema } from "../../lib/pagination/cursor-codec";
-import { REEL_MEDIA_STATUSES } from "../../lib/postgres/schema";
+import { REEL_MEDIA_STATUSES, REEL_VISIBILITIES } from "../../lib/postgres/schema";
 
 export const CAPTION_MAX = 2200;
 export const COMMENT_MAX = 1000;
 
 export const ReelIdParamSchema = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
-const cdnPath = z.string().nullable();
+const cdnPath = z
+	.string()
+	.nullable()
+	.openapi({ description: "A /cdn path; for any but public reels a signed one (/cdn/s/<token>/…) that expires" });
+
+const Visibility = z.enum(REEL_VISIBILITIES).openapi({
+	description:
+		"public: listed everywhere; unlisted: anyone with the link; followers: the author's followers; private: the author alone. Media of any but public reels is served only through signed URLs.",
+});
 
 export const ReelSchema = z
 	.object({
@@ -30,6 +38,7 @@ export const ReelSchema = z
 		viewCount: z.number().int(),
 		liked: z.boolean().openapi({ description: "Whether the caller likes it (false when anonymous)" }),
 		hidden: z.boolean().openapi({ description: "Hidden pending review (only its author and admins see it)" }),
+		visibility: Visibility,
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})
 	.openapi("Reel");
@@ -41,16 +50,20 @@ const caption = z.string().max(CAPTION_MAX, `captions are at most ${CAPTION_MAX}
 
 export const CreateReelSchema = z
 	.union([
-		z.strictObject({ video_id: z.uuid(), caption: caption.optional() }),
+		z.strictObject({ video_id: z.uuid(), caption: caption.optional(), visibility: Visibility.optional() }),
 		z.strictObject({
 			video_url: z.string().min(1).max(1024).openapi({ description: "A /cdn/... URL of a video you uploaded (seed-compatible)" }),
 			caption: caption.optional(),
+			visibility: Visibility.optional(),
 			user_id: z.uuid().optional().openapi({ description: "Ignored unless it differs from you, which is a 403" }),
 		}),
 	])
 	.openapi("CreateReel");
 
-export const UpdateReelSchema = z.strictObject({ caption }).openapi("UpdateReel");
+export const UpdateReelSchema = z
+	.strictObject({ caption: caption.optional(), visibility: Visibility.optional() })
+	.refine((b) => b.caption !== undefined || b.visibility !== undefined, "send a caption, a visibility or both")
+	.openapi("UpdateReel");
 
 export const LikeStateSchema = z.object({ liked: z.boolean(), likeCount: z.number().int() }).openapi("LikeState");
 

@@ -2,27 +2,22 @@
 // them. Routes call these; no route holds SQL of its own.
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
-import { moderatedVideos, reelSearchVector, reels } from "../../lib/postgres/schema";
+import { moderatedVideos, type REEL_VISIBILITIES, reelSearchVector, reels } from "../../lib/postgres/schema";
+
+export type ReelVisibility = (typeof REEL_VISIBILITIES)[number];
+
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
-import { type ReelRow, selectReels, VISIBLE } from "./reel-cards";
+import { canSee, type ReelRow, selectReels, VISIBLE, type Viewer } from "./reel-cards";
 import type { LinkedVideo } from "./reel-media";
 import { newReelEvent, playbackJson } from "./reel-media";
 import { hashtagsOf } from "./reel-schemas";
 
-/** Who is looking: their id (null when anonymous) and whether they are an admin. */
-export interface Viewer {
-	id: string | null;
-	admin: boolean;
-}
+export type { Viewer } from "./reel-cards";
 
 export const reelNotFound = () => new HttpProblem(404, "reel_not_found", "No reel with that id.");
 
-/** Visible to anyone, or to its author and admins whatever its state. */
-export function canSee(viewer: Viewer): SQL {
-	if (viewer.admin) return sql`true`;
-	return viewer.id ? sql`(${VISIBLE} OR r.author_id = ${viewer.id}::uuid)` : VISIBLE;
-}
+export { canSee } from "./reel-cards";
 
 /** A caption and what derives from it, written together so they never disagree: its hashtags and the search vector. */
 function captionColumns(caption: string) {
@@ -61,7 +56,13 @@ export const publicReels = (db: RoutedDatabase, viewer: Viewer, beforeId: string
 export async function insertReel(
 	tx: Db,
 	emit: Emit,
-	{ id, authorId, video, caption }: { id: string; authorId: string; video: LinkedVideo; caption: string },
+	{
+		id,
+		authorId,
+		video,
+		caption,
+		visibility,
+	}: { id: string; authorId: string; video: LinkedVideo; caption: string; visibility: ReelVisibility },
 ): Promise<{ id: string; created: boolean }> {
 	await refuseModeratedVideo(tx, video.assetId);
 	const [row] = await tx
@@ -71,6 +72,7 @@ export async function insertReel(
 			authorId,
 			videoAssetId: video.assetId,
 			videoKey: video.key,
+			visibility,
 			...captionColumns(caption),
 			mediaStatus: video.status,
 			playback: video.playback ? playbackJson(video.playback) : null,
@@ -83,15 +85,20 @@ export async function insertReel(
 		if (!existing) throw new Error("a conflicting reel vanished");
 		return { id: existing.id, created: false };
 	}
-	if (video.status === "ready") await emit(newReelEvent(row.id, authorId));
+	// Followers hear of public reels only: the others are not theirs to discover.
+	if (video.status === "ready" && visibility === "public") await emit(newReelEvent(row.id, authorId));
 	return { id: row.id, created: true };
 }
 
-export const updateCaption = (db: RoutedDatabase, id: string, caption: string) =>
+export const updateReel = (db: RoutedDatabase, id: string, change: { caption?: string; visibility?: ReelVisibility }) =>
 	db.write((q) =>
 		q
 			.update(reels)
-			.set({ ...captionColumns(caption), updatedAt: new Date() })
+			.set({
+				...(change.caption !== undefined ? captionColumns(change.caption) : {}),
+				...(change.visibility !== undefined ? { visibility: change.visibility } : {}),
+				updatedAt: new Date(),
+			})
 			.where(eq(reels.id, id)),
 	);
 

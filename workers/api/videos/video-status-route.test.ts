@@ -27,6 +27,9 @@ describe("GET /api/videos/:id/status", () => {
 		const res = await api(`/api/videos/${id}/status`, { token: owner.accessToken });
 		expect(res.status).toBe(200);
 		const body = (await res.json()) as Record<string, unknown> & { hls: string; storyboard: string };
+		// Signed: a video is public only through a public reel, and this one is in none.
+		const signed = (path: string) =>
+			expect.stringMatching(new RegExp(`^/cdn/s/\\d+\\.media-current\\.[A-Za-z0-9_-]{43}/${prefix}/${path}$`));
 		expect(body).toEqual({
 			id,
 			status: "ready",
@@ -37,19 +40,24 @@ describe("GET /api/videos/:id/status", () => {
 					height: 320,
 					bandwidth: expect.any(Number),
 					codecs: expect.stringContaining("avc1"),
-					playlist: `/cdn/${prefix}/hls/0/playlist.m3u8`,
+					playlist: signed("hls/0/playlist.m3u8"),
 				},
 			],
-			hls: `/cdn/${prefix}/hls/master.m3u8`,
-			dash: `/cdn/${prefix}/dash/manifest.mpd`,
-			thumbnail: `/cdn/${prefix}/thumb.jpg`,
-			poster: `/cdn/${prefix}/poster.jpg`,
-			storyboard: `/cdn/${prefix}/storyboard.vtt`,
+			hls: signed("hls/master.m3u8"),
+			dash: signed("dash/manifest.mpd"),
+			thumbnail: signed("thumb.jpg"),
+			poster: signed("poster.jpg"),
+			storyboard: signed("storyboard.vtt"),
+			source: expect.stringMatching(new RegExp(`^/cdn/s/\\d+\\.media-current\\.[A-Za-z0-9_-]{43}/${prefix}\\.mp4$`)),
 			width: 180,
 			height: 320,
 			duration: 1,
 			error: null,
 		});
+		// Unsigned, the same files are not served; the original only to its owner's signed URL.
+		expect((await api(`/cdn/${prefix}/hls/master.m3u8`)).status).toBe(404);
+		expect((await api(`/cdn/${prefix}.mp4`)).status).toBe(404);
+		expect((await api(body.source as string)).status).toBe(200);
 		const master = await api(body.hls);
 		expect(master.status).toBe(200);
 		expect(master.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");

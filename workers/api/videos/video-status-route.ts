@@ -1,8 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
+import { signedMediaUrl } from "../../cdn/media-url-signature";
+import { signedPlayback, type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assetStatuses, assets } from "../../lib/media-db/schema";
@@ -32,6 +34,7 @@ const VideoStatusSchema = z
 		thumbnail: cdnPath.nullable(),
 		poster: cdnPath.nullable(),
 		storyboard: cdnPath.nullable().openapi({ description: "WebVTT thumbnails track; cues point into the sprite with #xywh=" }),
+		source: z.string().openapi({ description: "The uploaded original, signed (never public): for its owner only" }),
 		width: z.number().int().nullable(),
 		height: z.number().int().nullable(),
 		duration: z.number().nullable().openapi({ description: "Seconds" }),
@@ -49,6 +52,8 @@ const videoStatus = apiRoute({
 	path: "/api/videos/{id}/status",
 	tags: ["videos"],
 	summary: "Where a video of yours is in processing, and how to play it once ready",
+	description:
+		"Every URL is signed (it expires after MEDIA_URL_TTL_SECONDS): a video is public only through a public reel, and its original never is.",
 	...signedIn(),
 	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
 	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
@@ -61,13 +66,16 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth.sub)),
 	});
 	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
-	const playback = asset.status === "ready" ? await videoPlayback(db, asset.id) : NO_PLAYBACK;
+	// Signed: the owner may watch a video that no public reel shows yet (and its source, which is never public).
+	const playback = asset.status === "ready" ? await signedPlayback(c.env, await videoPlayback(db, asset.id)) : NO_PLAYBACK;
+	const source = await signedMediaUrl(c.env, asset.r2Key, configOf(c.env).MEDIA_URL_TTL_SECONDS);
 	return c.json(
 		{
 			id: asset.id,
 			status: asset.status,
 			progress: asset.status === "ready" ? 1 : asset.progress,
 			...playback,
+			source,
 			width: asset.width,
 			height: asset.height,
 			duration: asset.durationMs === null ? null : asset.durationMs / 1000,

@@ -66,6 +66,8 @@ async function startStorage(
 			ownerId: session.ownerId,
 			kind: "video",
 			status: "uploading",
+			// A video is seen through signed URLs until it is in a public reel (cdn/media-access.ts).
+			access: "signed",
 			r2Key: key,
 			contentType: type.mimetype,
 			bytes: session.uploadLength,

@@ -183,6 +183,8 @@ export async function receiveUpload(
 			ownerId,
 			kind: type.kind,
 			status: type.kind === "image" ? "ready" : "queued",
+			// Images (avatars, pictures) are public; a video is seen through signed URLs until it is in a public reel.
+			access: type.kind === "image" ? "public" : "signed",
 			r2Key: key,
 			contentType: type.mimetype,
 			bytes: writer.bytes,

@@ -35,6 +35,8 @@ const ConfigSchema = z.object({
 		.max(24 * 30),
 	IMAGE_MAX_MEGAPIXELS: z.coerce.number().positive().max(200),
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
+	/** Uncached image transforms one client (address, IPv6 /64) may cause per hour (cdn/transform-budget.ts). */
+	IMAGE_TRANSFORMS_PER_HOUR: z.coerce.number().int().positive(),
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
 	/** Bytes one user may store in all (originals; derived files are not counted). */
@@ -47,6 +49,14 @@ const ConfigSchema = z.object({
 	 * so one user's pathological uploads cannot hold every transcoder slot.
 	 */
 	TRANSCODE_JOBS_PER_USER: z.coerce.number().int().positive(),
+	/** The zone whose cache the purge API clears (cdn/edge-purge.ts); empty: purge the local cache only. */
+	CACHE_PURGE_ZONE_ID: z.string().default(""),
+	/** How long signed media URLs (non-public reels, private originals) stay valid. */
+	MEDIA_URL_TTL_SECONDS: z.coerce
+		.number()
+		.int()
+		.min(60)
+		.max(7 * 24 * 3600),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
 	/** Reports by accounts younger than this count for nothing towards hiding a reel. */
 	REPORT_MIN_ACCOUNT_AGE_HOURS: z.coerce

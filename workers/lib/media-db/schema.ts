@@ -27,6 +27,10 @@ export const assets = sqliteTable("assets", {
 	leaseExpiresAt: text("lease_expires_at"),
 	title: text("title"),
 	caption: text("caption"),
+	/** Who may fetch its bytes (migrations/d1/0007_asset_access.sql, cdn/media-access.ts). */
+	access: text("access", { enum: ["public", "signed", "blocked"] })
+		.notNull()
+		.default("public"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });

@@ -114,6 +114,12 @@ export const reelSearchVector = (caption: string, hashtags: string[]) =>
 	sql`setweight(to_tsvector('simple', ${hashtags.join(" ")}), 'A') || setweight(to_tsvector('english', ${caption}), 'B')`;
 
 export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "ready", "failed"] as const;
+/**
+ * Who sees a reel: everyone and in every list (public); anyone with its link, never
+ * listed (unlisted); its author's followers (followers); its author alone (private).
+ * Media of any but public reels is served only through signed URLs (cdn/media-access.ts).
+ */
+export const REEL_VISIBILITIES = ["public", "unlisted", "followers", "private"] as const;
 
 /**
  * A reel: a video asset of the media plane (D1, referenced by id, never a
@@ -133,6 +139,7 @@ export const reels = pgTable(
 		caption: text("caption").notNull().default(""),
 		hashtags: text("hashtags").array().notNull().default(sql`'{}'::text[]`),
 		mediaStatus: text("media_status", { enum: REEL_MEDIA_STATUSES }).notNull(),
+		visibility: text("visibility", { enum: REEL_VISIBILITIES }).notNull().default("public"),
 		playback: jsonb("playback"),
 		durationMs: integer("duration_ms"),
 		likeCount: integer("like_count").notNull().default(0),
@@ -150,6 +157,7 @@ export const reels = pgTable(
 	},
 	(t) => [
 		uniqueIndex("reels_video_asset_key").on(t.videoAssetId),
+		check("reels_visibility_known", sql`${t.visibility} in ('public', 'unlisted', 'followers', 'private')`),
 		// The public list: newest first among playable, visible reels.
 		index("reels_public_idx").on(t.id.desc()).where(sql`media_status = 'ready' and hidden_at is null`),
 		index("reels_author_idx").on(t.authorId, t.id.desc()),

@@ -13,6 +13,7 @@ export const PROBLEM_CODES = [
 	"invalid_consistency_token",
 	"video_moderated",
 	"image_metadata",
+	"transform_budget_exhausted",
 	"rate_limited",
 	"quota_exceeded",
 	"primary_unavailable",

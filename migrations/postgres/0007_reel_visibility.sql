@@ -1,0 +1,2 @@
+ALTER TABLE "reels" ADD COLUMN "visibility" text DEFAULT 'public' NOT NULL;--> statement-breakpoint
+ALTER TABLE "reels" ADD CONSTRAINT "reels_visibility_known" CHECK ("reels"."visibility" in ('public', 'unlisted', 'followers', 'private'));

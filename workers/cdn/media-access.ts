@@ -1,0 +1,39 @@
+// Who may fetch which bytes through /cdn and /img. Decided on a cache miss (a
+// cache hit was allowed when it was stored, and every change that withdraws
+// access purges the edge cache: edge-purge.ts):
+//   - an original video (`YYYY/MM/DD/<uuid>.mp4|mov|webm`) only through a signed
+//     URL, which the API gives its owner and admins: the source keeps what the
+//     renditions drop (full quality, the phone's metadata);
+//   - everything else by its asset's `access` (D1): `public` unsigned,
+//     `signed` through a signed URL only, `blocked` never;
+//   - bytes no asset owns are not served at all.
+import { eq } from "drizzle-orm";
+import { mediaDb } from "../lib/media-db/media-db";
+import { assets } from "../lib/media-db/schema";
+
+export type MediaAccess = "public" | "signed" | "blocked";
+
+const ORIGINAL_VIDEO = /^\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\.(mp4|mov|webm|m4v)$/;
+
+/** An uploaded video's source file (never public). */
+export const isOriginalVideo = (key: string) => ORIGINAL_VIDEO.test(key);
+
+/** The asset id a key belongs to: the uuid after `YYYY/MM/DD/`. */
+export const assetIdOfKey = (key: string) => key.slice(11, 47);
+
+/** The access of the asset owning `key`, or undefined when no asset does. */
+export async function accessOf(env: Env, key: string): Promise<MediaAccess | undefined> {
+	const row = await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, assetIdOfKey(key)), columns: { access: true } });
+	return row?.access;
+}
+
+/** May this request read `key`? `signed`: it came with a valid signature for it. */
+export async function mayRead(env: Env, key: string, signed: boolean): Promise<boolean> {
+	if (isOriginalVideo(key) && !signed) return false;
+	const access = await accessOf(env, key);
+	if (access === undefined || access === "blocked") return false;
+	return access === "public" || signed;
+}
+
+/** The cache tag every cached copy of an asset's files carries, so one purge by tag drops them all. */
+export const cacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}`;
