@@ -1,4 +1,4 @@
-import { and, count, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import { configOf } from "../lib/config/config";
 import { mediaDb } from "../lib/media-db/media-db";
 import { imageVariants } from "../lib/media-db/schema";

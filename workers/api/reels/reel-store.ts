@@ -1,11 +1,8 @@
 // Reels in Postgres: who may see which, reading one or a page, and writing
 // them. Routes call these; no route holds SQL of its own.
-import { eq, type SQL, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { moderatedVideos, type REEL_VISIBILITIES, reelSearchVector, reels } from "../../lib/postgres/schema";
-
-export type ReelVisibility = (typeof REEL_VISIBILITIES)[number];
-
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
 import { canSee, type ReelRow, selectReels, VISIBLE, type Viewer } from "./reel-cards";
@@ -14,6 +11,8 @@ import { newReelEvent, playbackJson } from "./reel-media";
 import { hashtagsOf } from "./reel-schemas";
 
 export type { Viewer } from "./reel-cards";
+
+export type ReelVisibility = (typeof REEL_VISIBILITIES)[number];
 
 export const reelNotFound = () => new HttpProblem(404, "reel_not_found", "No reel with that id.");
 
