@@ -2,10 +2,21 @@ import { logger } from "../lib/observability/logger";
 import { consumeDeadLetters } from "./dead-letter-consumer";
 import { consumeTranscodeJobs } from "./transcode-consumer";
 
-/** The Worker's `queue()` entry: one consumer per queue name (wrangler.toml [[queues.consumers]]). */
+/**
+ * Which consumer a queue gets, by its name: `transcode-jobs` plus an optional
+ * environment suffix (`transcode-jobs-staging`), and `-dlq` at the end for its
+ * dead-letter queue (wrangler.toml [[queues.consumers]] in every environment).
+ */
+export function consumerOf(queue: string): "transcode" | "dead_letters" | undefined {
+	if (!/^transcode-jobs(-[a-z0-9]+)*$/.test(queue)) return undefined;
+	return queue.endsWith("-dlq") ? "dead_letters" : "transcode";
+}
+
+/** The Worker's `queue()` entry: one consumer per queue (see consumerOf). */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-	if (batch.queue === "transcode-jobs") return consumeTranscodeJobs(batch, env);
-	if (batch.queue === "transcode-jobs-dlq") return consumeDeadLetters(batch, env);
+	const consumer = consumerOf(batch.queue);
+	if (consumer === "transcode") return consumeTranscodeJobs(batch, env);
+	if (consumer === "dead_letters") return consumeDeadLetters(batch, env);
 	// An unknown queue bound to this Worker is a deploy mistake: retry so nothing is dropped while it is fixed.
 	logger.error("queue_without_consumer", { queue: batch.queue, messages: batch.messages.length });
 	batch.retryAll({ delaySeconds: 60 });

@@ -26,6 +26,24 @@ export interface ReceivedUpload {
 const THUMBNAIL_WIDTH_PX = 320;
 const TEXT_FIELD_BYTES = 2200;
 
+/**
+ * Cloudflare refuses request bodies over the zone's limit (100 MB on Free and Pro, 200 MB on
+ * Business) before they reach the Worker (developers.cloudflare.com/workers/platform/limits/).
+ * Single-request uploads are capped below it (UPLOAD_MAX_REQUEST_BYTES, 95 MiB), with an answer
+ * that names the way that works for anything larger: the resumable upload, in 5 MiB chunks.
+ */
+export const useResumableUpload = (limit: number) =>
+	new HttpProblem(
+		413,
+		"use_resumable_upload",
+		`A single upload request carries at most ${limit} bytes; send larger videos through the resumable upload (tus) at /api/uploads/tus.`,
+	);
+
+function assertWithinRequestLimit(env: Env, req: Request): void {
+	const limit = configOf(env).UPLOAD_MAX_REQUEST_BYTES;
+	if (Number(req.headers.get("content-length") ?? 0) > limit) throw useResumableUpload(limit);
+}
+
 /** A sink that decides the type from the first bytes, then streams the rest to R2. */
 function fileSink(
 	env: Env,
@@ -53,14 +71,22 @@ function fileSink(
 			throw new HttpProblem(415, "content_mismatch", `The file's name says one thing and its bytes another (they are ${type.mimetype}).`);
 		}
 		const config = configOf(env);
-		const kindMax = type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES;
+		// A single request can carry no more than the zone's body limit (singleRequestLimit); larger videos go through tus.
+		const kindMax = Math.min(
+			type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES,
+			config.UPLOAD_MAX_REQUEST_BYTES,
+		);
 		// The user's storage quota may leave less room than the kind allows: then it is the quota that refuses.
 		writer =
 			roomLeft < kindMax
 				? new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, roomLeft, () =>
 						storageQuotaExceeded(config.STORAGE_QUOTA_BYTES_PER_USER),
 					)
-				: new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, kindMax);
+				: new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, kindMax, () =>
+						kindMax === config.UPLOAD_MAX_REQUEST_BYTES
+							? useResumableUpload(kindMax)
+							: new HttpProblem(413, "file_too_large", `This kind of file is limited to ${kindMax} bytes.`),
+					);
 		onType(type, writer);
 		stripper = type.kind === "image" ? metadataStripperFor(type.mimetype) : undefined;
 		// What is dropped is not stored, but it is still received: the limit holds for the bytes sent too.
@@ -127,6 +153,7 @@ export async function receiveUpload(
 	opts: { kinds: SniffedType["kind"][]; fields: string[] },
 ): Promise<ReceivedUpload> {
 	if (!req.body) throw new HttpProblem(400, "missing_file", "Send the file in a multipart field named `file`.");
+	assertWithinRequestLimit(env, req);
 	const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
 	const roomLeft = await remainingStorage(env, ownerId);
 	const id = uuidv7();

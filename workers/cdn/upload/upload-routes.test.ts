@@ -208,3 +208,30 @@ describe("the per-user storage quota", () => {
 		expect((await upload(other.accessToken, form({ file: { bytes: jpeg, name: "c.jpg" } }), "/cdn/upload", vars)).status).toBe(201);
 	});
 });
+
+describe("the request body limit of the zone", () => {
+	it("caps single-request uploads below it and points larger videos to the resumable upload", async () => {
+		const s = await registerUser();
+		const video = sampleVideo();
+		const vars = { UPLOAD_MAX_REQUEST_BYTES: String(video.length - 1) };
+		// Streamed (no Content-Length the Worker can trust up front): counted as it arrives.
+		const streamed = await upload(s.accessToken, form({ file: { bytes: video, name: "big.mp4" } }), "/api/videos/upload", vars);
+		expect(streamed.status).toBe(413);
+		expect(await streamed.json()).toMatchObject({ code: "use_resumable_upload", detail: expect.stringContaining("/api/uploads/tus") });
+		// Declared: refused before a byte is read.
+		const declared = await upload(s.accessToken, "x".repeat(10), "/cdn/upload", vars, {
+			"content-type": "multipart/form-data; boundary=b",
+			"content-length": String(video.length + 1000),
+		});
+		expect(declared.status).toBe(413);
+		expect(await declared.json()).toMatchObject({ code: "use_resumable_upload" });
+		expect(await assetsOf(s.user.id)).toEqual([]);
+		// The resumable upload takes the same video.
+		const tus = await api(
+			"/api/uploads/tus",
+			{ method: "POST", token: s.accessToken, headers: { "tus-resumable": "1.0.0", "upload-length": String(video.length) } },
+			vars,
+		);
+		expect(tus.status).toBe(201);
+	});
+});

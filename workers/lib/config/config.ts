@@ -39,6 +39,8 @@ const ConfigSchema = z.object({
 	IMAGE_TRANSFORMS_PER_HOUR: z.coerce.number().int().positive(),
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
+	/** Bytes one upload request may carry: below the zone's body limit (receive-upload.ts). */
+	UPLOAD_MAX_REQUEST_BYTES: z.coerce.number().int().positive(),
 	/** Bytes one user may store in all (originals; derived files are not counted). */
 	STORAGE_QUOTA_BYTES_PER_USER: z.coerce.number().int().positive(),
 	UPLOAD_ABANDON_HOURS: z.coerce.number().positive(),

@@ -14,6 +14,7 @@ export const PROBLEM_CODES = [
 	"video_moderated",
 	"image_metadata",
 	"transform_budget_exhausted",
+	"use_resumable_upload",
 	"rate_limited",
 	"quota_exceeded",
 	"primary_unavailable",

@@ -1,0 +1,73 @@
+// wrangler does not inherit bindings or vars into environments, so every
+// environment repeats them; this proves that none was forgotten, and that the
+// names which must differ (the Worker, its resources) do.
+import { experimental_readRawConfig } from "wrangler";
+import { describe, expect, it } from "vitest";
+
+const { rawConfig } = experimental_readRawConfig({ config: "wrangler.toml" });
+type Section = Record<string, unknown>;
+const ENVIRONMENTS = ["staging", "production"] as const;
+const envOf = (name: (typeof ENVIRONMENTS)[number]) => (rawConfig.env?.[name] ?? {}) as Section;
+
+/** The binding names a config section declares, per kind. */
+function bindings(c: Section) {
+	const names = (list: unknown, key = "binding") => ((list as Section[] | undefined) ?? []).map((b) => String(b[key])).sort();
+	const dos = (c.durable_objects as { bindings?: Section[] } | undefined)?.bindings;
+	const queues = c.queues as { producers?: Section[]; consumers?: Section[] } | undefined;
+	return {
+		vars: Object.keys((c.vars as Section | undefined) ?? {}).sort(),
+		d1: names(c.d1_databases),
+		r2: names(c.r2_buckets),
+		durableObjects: names(dos, "name"),
+		queueProducers: names(queues?.producers),
+		queueConsumers: (queues?.consumers ?? []).length,
+		hyperdrive: names(c.hyperdrive),
+		images: (c.images as Section | undefined)?.binding,
+		analytics: names(c.analytics_engine_datasets),
+		ratelimits: names(c.ratelimits, "name"),
+		containers: names(c.containers, "class_name"),
+		migrations: ((c.migrations as Section[] | undefined) ?? []).map((m) => m.tag),
+		crons: (c.triggers as { crons?: string[] } | undefined)?.crons,
+	};
+}
+
+describe("wrangler.toml environments", () => {
+	it.each(ENVIRONMENTS)("%s declares every binding, var, migration and cron the local configuration does", (name) => {
+		expect(bindings(envOf(name))).toEqual(bindings(rawConfig as Section));
+	});
+
+	it("gives each environment its own Worker name, so a bare `wrangler deploy` cannot overwrite production", () => {
+		const names = [rawConfig.name, envOf("staging").name, envOf("production").name];
+		expect(new Set(names).size).toBe(3);
+		expect(envOf("production").name).toBe("reels-edge");
+	});
+
+	it("serves staging and production on custom domains, never on workers.dev", () => {
+		for (const name of ENVIRONMENTS) {
+			expect(envOf(name).workers_dev).toBe(false);
+			expect(envOf(name).routes).toEqual([expect.objectContaining({ custom_domain: true })]);
+		}
+	});
+
+	it("keeps staging's resources apart from production's", () => {
+		const resources = (c: Section) =>
+			[
+				...((c.d1_databases as Section[]) ?? []).map((d) => d.database_name),
+				...((c.r2_buckets as Section[]) ?? []).map((b) => b.bucket_name),
+				...(((c.queues as Section)?.producers as Section[]) ?? []).map((q) => q.queue),
+				...((c.hyperdrive as Section[]) ?? []).map((h) => h.id),
+				...((c.analytics_engine_datasets as Section[]) ?? []).map((a) => a.dataset),
+			].map(String);
+		const staging = resources(envOf("staging"));
+		for (const r of resources(envOf("production"))) expect(staging).not.toContain(r);
+	});
+
+	it("never lets the consumer outrun the containers", () => {
+		for (const c of [rawConfig as Section, envOf("staging"), envOf("production")]) {
+			const [container] = c.containers as Section[];
+			const [consumer] = (c.queues as { consumers: Section[] }).consumers;
+			expect(consumer?.max_concurrency).toBeLessThanOrEqual(Number(container?.max_instances));
+			expect(container?.instance_type).toBe("standard-4");
+		}
+	});
+});
