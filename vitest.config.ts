@@ -79,7 +79,12 @@ export default defineConfig({
 				test: {
 					name: "node",
 					environment: "node",
-					include: ["transcode-container/**/*.test.ts", "scripts/**/*.test.ts", "workers/**/*.node.test.ts"],
+					include: [
+						"transcode-container/**/*.test.ts",
+						"scripts/**/*.test.ts",
+						"workers/**/*.node.test.ts",
+						"durable-objects/**/*.node.test.ts",
+					],
 					exclude: ["**/*.e2e.test.ts"],
 				},
 			},

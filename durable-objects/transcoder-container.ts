@@ -1,5 +1,6 @@
 import { Container } from "@cloudflare/containers";
 import { logger } from "../workers/lib/observability/logger";
+import { endsTheJob } from "./transcoder-lifecycle";
 
 /**
  * Production home of transcode-container/: one container instance per
@@ -8,12 +9,26 @@ import { logger } from "../workers/lib/observability/logger";
  */
 export class TranscoderContainer extends Container<Env> {
 	override defaultPort = 8080;
-	// A reel transcode takes seconds to minutes; idle instances go to sleep after that.
+	// Stopped as soon as its job's files are collected (fetch below); this only catches a Worker that died first.
 	override sleepAfter = "5m";
+	// The transcoder needs nothing from the internet: sources come in and outputs go out through the Worker.
+	override enableInternet = false;
 	override envVars = {
 		MAX_CONCURRENT_JOBS: "1",
 		MAX_SOURCE_SECONDS: "180",
+		MAX_JOB_SECONDS: "600",
 	};
+
+	/**
+	 * One instance serves one job (the Worker addresses it by asset id). Once the
+	 * Worker deletes the job (its files are in R2, or it failed for good), the
+	 * instance stops instead of idling out `sleepAfter` on one of max_instances.
+	 */
+	override async fetch(request: Request): Promise<Response> {
+		const res = await super.fetch(request);
+		if (endsTheJob(request, res.status)) this.ctx.waitUntil(this.stop());
+		return res;
+	}
 
 	override onStart() {
 		logger.info("transcoder_container_started", { id: this.ctx.id.toString() });

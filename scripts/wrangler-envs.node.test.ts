@@ -1,8 +1,9 @@
 // wrangler does not inherit bindings or vars into environments, so every
 // environment repeats them; this proves that none was forgotten, and that the
 // names which must differ (the Worker, its resources) do.
-import { experimental_readRawConfig } from "wrangler";
+
 import { describe, expect, it } from "vitest";
+import { experimental_readRawConfig } from "wrangler";
 
 const { rawConfig } = experimental_readRawConfig({ config: "wrangler.toml" });
 type Section = Record<string, unknown>;

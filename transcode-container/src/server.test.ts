@@ -253,6 +253,19 @@ describe("transcoder service", () => {
 		}
 	});
 
+	it("shuts down at once on SIGTERM's shutdown(): the running encode is killed and its disk reclaimed", { timeout: 60_000 }, async () => {
+		const dir = join(scratch, "rollout");
+		const heavy = makeClip(scratch, { size: "1080x1920", seconds: 6, silent: true, name: "heavy.mp4" }).bytes;
+		const t = await start({ workDir: dir, maxSourceBytes: 64 * 1024 * 1024 });
+		expect((await fetch(`${t.url}/jobs/rolled`, { method: "PUT", body: heavy })).status).toBe(202);
+		expect(t.t.jobs.get("rolled")?.state).toBe("running");
+		await t.t.shutdown();
+		expect(t.t.metrics.running).toBe(0);
+		expect(t.t.jobs.get("rolled")).toBeUndefined();
+		expect(readdirSync(dir).filter((d) => d.startsWith("job-"))).toEqual([]);
+		expect(t.t.server.listening).toBe(false);
+	});
+
 	it("clears job folders a killed predecessor left behind, and nothing else", async () => {
 		const dir = join(scratch, "restart");
 		mkdirSync(join(dir, "job-orphan-abc"), { recursive: true });

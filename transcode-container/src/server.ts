@@ -57,6 +57,14 @@ export interface Transcoder {
 	jobs: JobStore;
 	/** Stops taking requests and resolves once running jobs have finished. */
 	drain(): Promise<void>;
+	/**
+	 * Stops at once: running FFmpeg processes are killed and every job's disk is
+	 * reclaimed. For SIGTERM, which a Container gets on a rollout or a restart: the
+	 * Worker's next poll finds the job gone and its retry starts it again from the
+	 * source in R2, so waiting out a long encode (up to the platform's 15 minutes)
+	 * would only delay that retry and hold up the rollout.
+	 */
+	shutdown(): Promise<void>;
 }
 
 export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Transcoder {
@@ -157,19 +165,25 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 		await jobs.close();
 	}
 
-	return { server, metrics, jobs, drain };
+	async function shutdown() {
+		server.close();
+		server.closeAllConnections();
+		await jobs.close();
+	}
+
+	return { server, metrics, jobs, drain, shutdown };
 }
 
 if (import.meta.main) {
 	const config = loadConfig();
-	const { server, drain } = createTranscoder(config);
+	const { server, shutdown } = createTranscoder(config);
 	server.listen(config.port, config.host, () => {
 		console.log(JSON.stringify({ level: "info", msg: "transcoder_listening", host: config.host, port: config.port }));
 	});
-	// Containers are stopped with SIGTERM (the Dockerfile's STOPSIGNAL): finish running jobs first.
+	// Containers are stopped with SIGTERM (the Dockerfile's STOPSIGNAL): stop at once (see shutdown()).
 	for (const signal of ["SIGTERM", "SIGINT"] as const) {
 		process.once(signal, () => {
-			drain().then(
+			shutdown().then(
 				() => process.exit(0),
 				() => process.exit(1),
 			);

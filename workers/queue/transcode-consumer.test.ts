@@ -9,9 +9,11 @@ import { registerUser } from "../test-support/api";
 import { seedAsset } from "../test-support/assets";
 import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
+import { CopyHandedBack } from "../transcoder/publish-outputs";
 import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
-import { backoffSeconds, DEFER_SECONDS, MAX_DEFERRALS } from "./transcode-consumer";
+import type { TranscodeJob } from "./messages";
+import { backoffSeconds, COPY_DEADLINE_MS, DEFER_SECONDS, leaseOwnerOf, MAX_DEFERRALS, runTranscodeJob } from "./transcode-consumer";
 
 const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
 
@@ -146,11 +148,30 @@ describe("transcode-jobs consumer", () => {
 		expect(result.retryMessages).toHaveLength(1);
 		// Third attempt: exponential backoff, 10 s doubled twice.
 		expect(result.retryOptions).toEqual([{ delaySeconds: 40 }]);
-		expect(await assetRow(v.id)).toMatchObject({ status: "processing", leaseOwner: "flaky-1" });
+		expect(await assetRow(v.id)).toMatchObject({ status: "processing", leaseOwner: `${v.id}#3#flaky-1` });
 
-		// The redelivery of the same message (same id) gets its lease back and completes.
-		const again = await deliver(v.job, { attempts: 4, id: "flaky-1" });
+		// The next attempt takes the lease over by its attempt number, whatever its message id, and completes.
+		const again = await deliver(v.job, { attempts: 4, id: "flaky-1-redelivered" });
 		expect(again.explicitAcks).toHaveLength(1);
+		expect((await assetRow(v.id))?.status).toBe("ready");
+	});
+
+	it("hands a copy that would outrun the invocation's wall clock back, and the retry copies only what is missing", async () => {
+		const v = await uploadedVideo();
+		const late = Date.now() - COPY_DEADLINE_MS - 1000;
+		await expect(runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 1, "m"), late)).rejects.toBeInstanceOf(CopyHandedBack);
+		expect(await assetRow(v.id)).toMatchObject({ status: "processing" });
+		expect(await derivedObjects(v.key)).toEqual([]);
+		// Say one file made it before the hand-back: the retry must not copy it again.
+		const view = await transcoderClient(env, v.id).job();
+		const poster = view?.files.find((f) => f.path === "poster.jpg");
+		if (!poster) throw new Error("the finished job lists no poster");
+		const prefix = v.key.slice(0, -".mp4".length);
+		await env.MEDIA.put(`${prefix}/poster.jpg`, await new Response(await transcoderClient(env, v.id).file(poster)).arrayBuffer());
+		const before = (await env.MEDIA.head(`${prefix}/poster.jpg`))?.uploaded.getTime();
+		expect(await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 2, "m"))).toBe("done");
+		expect((await env.MEDIA.head(`${prefix}/poster.jpg`))?.uploaded.getTime()).toBe(before);
+		expect((await derivedObjects(v.key)).length).toBeGreaterThan(10);
 		expect((await assetRow(v.id))?.status).toBe("ready");
 	});
 

@@ -3,7 +3,7 @@ import { configOf } from "../lib/config/config";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
-import { publishOutputs } from "../transcoder/publish-outputs";
+import { CopyHandedBack, publishOutputs } from "../transcoder/publish-outputs";
 import {
 	announceFailed,
 	announceReady,
@@ -30,6 +30,12 @@ export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_S, 10 *
 const LEASE_SECONDS = 16 * 60;
 /** Stop polling well inside the consumer's 15-minute wall clock; the retry picks the same job up again. */
 const POLL_DEADLINE_MS = 12 * 60 * 1000;
+/**
+ * No new file copy starts after this much of the invocation (15 minutes of wall clock,
+ * developers.cloudflare.com/queues/platform/limits/): one file copies in seconds, so a
+ * minute is left for the copies in flight, D1 and the lease. The retry resumes the copy.
+ */
+export const COPY_DEADLINE_MS = 14 * 60 * 1000;
 /** Each status request is a long poll held by the transcoder until something changes. */
 const LONG_POLL_MS = 15_000;
 /** Uploaders hear progress at 20 %, 40 %, 60 % and 80 %; D1 holds it at 1 % resolution. */
@@ -57,7 +63,7 @@ export class MustWaitTurn extends Error {
 
 /**
  * Takes the asset for this delivery: only one delivery transcodes an asset at a
- * time. A retry of the same message (same id) gets its own lease back; a
+ * time. A later attempt of the job takes its lease over (leaseOwnerOf); a
  * duplicate message waits until the lease expires, i.e. its holder died.
  * Also refused while the owner already has `perUser` other videos under a live
  * lease: one statement, so two deliveries of one owner cannot both slip in.
@@ -85,7 +91,13 @@ async function acquireLease(
 			and(
 				eq(assets.id, asset.id),
 				inArray(assets.status, ["uploaded", "queued", "processing"]),
-				or(isNull(assets.leaseOwner), eq(assets.leaseOwner, deliveryId), lt(assets.leaseExpiresAt, now)),
+				or(
+					isNull(assets.leaseOwner),
+					eq(assets.leaseOwner, deliveryId),
+					lt(assets.leaseExpiresAt, now),
+					// An earlier attempt of this job: Queues redeliver only once that attempt's invocation is over.
+					earlierAttemptOf(deliveryId),
+				),
 				sql`(${others}) < ${perUser}`,
 			),
 		)
@@ -94,6 +106,24 @@ async function acquireLease(
 	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { leaseOwner: true, leaseExpiresAt: true } });
 	const heldByAnother = row?.leaseOwner && row.leaseOwner !== deliveryId && (row.leaseExpiresAt ?? "") > now;
 	return heldByAnother ? "held_elsewhere" : "owner_busy";
+}
+
+/**
+ * Who holds an asset's lease: `<asset id>#<attempt>#<message id>`. A later
+ * attempt of the job takes the lease over from an earlier one by its attempt
+ * number (`message.attempts`, from 1), which needs nothing of the message id,
+ * since nothing promises that id stays the same across retries. The id only
+ * tells two concurrent duplicates of one attempt apart, so just one of them runs.
+ */
+export const leaseOwnerOf = (assetId: string, attempt: number, messageId: string) => `${assetId}#${attempt}#${messageId}`;
+
+/** SQL: the lease is held by an earlier attempt of the same asset's job than `owner`. */
+function earlierAttemptOf(owner: string) {
+	const [assetId, attemptText] = owner.split("#");
+	const attempt = Number(attemptText);
+	if (!assetId || !Number.isInteger(attempt)) return sql`false`;
+	// SQLite's CAST reads the leading integer of "3#<id>".
+	return sql`(${assets.leaseOwner} LIKE ${`${assetId}#%`} AND CAST(substr(${assets.leaseOwner}, ${assetId.length + 2}) AS INTEGER) < ${attempt})`;
 }
 
 /** Gives the asset back to the queue's next delivery (a deferred job comes back as a new message, with a new id). */
@@ -125,9 +155,9 @@ async function waitForJob(
 /**
  * Handles one job; idempotent, because Queues deliver at least once. Throws
  * only for failures worth retrying (the transcoder unreachable, busy or
- * restarted, storage errors). `deliveryId` is the queue message id.
+ * restarted, storage errors). `deliveryId` names this delivery (leaseOwnerOf).
  */
-export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: string): Promise<Outcome> {
+export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: string, startedAt = Date.now()): Promise<Outcome> {
 	const db = mediaDb(env);
 	const asset = await db.query.assets.findFirst({ where: eq(assets.id, job.assetId) });
 	if (!asset) {
@@ -193,7 +223,12 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			return await fail(error.code, error.message);
 		}
 		const t1 = Date.now();
-		await publishOutputs(env, db, client, { assetId: asset.id, sourceKey: job.sourceKey, job: view });
+		const copy = await publishOutputs(env, db, client, {
+			assetId: asset.id,
+			sourceKey: job.sourceKey,
+			job: view,
+			deadline: startedAt + COPY_DEADLINE_MS,
+		});
 		const t2 = Date.now();
 		await finishReady(env, db, asset, deliveryId);
 		// Where the time went, for operators and for bench/transcode.bench.ts's overhead figure.
@@ -203,6 +238,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			copyMs: t2 - t1,
 			finishMs: Date.now() - t2,
 			files: view.files.length,
+			copied: copy.copied,
+			resumedPast: copy.skipped,
 		});
 		await client.remove().catch((err: Error) => logger.warn("transcoder_cleanup_failed", { assetId: asset.id, error: err.message }));
 		return "done";
@@ -214,6 +251,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 
 /** `queue()` for transcode-jobs: acks or retries each message on its own. */
 export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+	// The invocation's wall clock starts now, whatever the batch holds.
+	const invokedAt = Date.now();
 	for (const message of batch.messages) {
 		const parsed = TranscodeJobSchema.safeParse(message.body);
 		if (!parsed.success) {
@@ -230,7 +269,7 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 		const started = Date.now();
 		const deferrals = parsed.data.deferrals ?? 0;
 		try {
-			const outcome = await runTranscodeJob(env, parsed.data, message.id);
+			const outcome = await runTranscodeJob(env, parsed.data, leaseOwnerOf(parsed.data.assetId, message.attempts, message.id), invokedAt);
 			logger.info("transcode_job", {
 				assetId: parsed.data.assetId,
 				outcome,
@@ -251,9 +290,12 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 				continue;
 			}
 			const delaySeconds =
-				err instanceof TranscoderUnavailable
-					? Math.max(err.retryAfterSeconds, backoffSeconds(message.attempts))
-					: backoffSeconds(message.attempts);
+				// Handed back for the wall clock: resume at once, nothing is wrong.
+				err instanceof CopyHandedBack
+					? 1
+					: err instanceof TranscoderUnavailable
+						? Math.max(err.retryAfterSeconds, backoffSeconds(message.attempts))
+						: backoffSeconds(message.attempts);
 			logger.warn("transcode_job_retry", {
 				assetId: parsed.data.assetId,
 				attempts: message.attempts,

@@ -1,6 +1,17 @@
 // Copies a finished job's files from the transcoder to R2, stream by stream,
 // and records them in D1. Segments go first and manifests last, so no
 // manifest ever points at a file that is not there yet.
+//
+// Production limits the local runtime does not enforce
+// (developers.cloudflare.com/workers/platform/limits/, developers.cloudflare.com/queues/platform/limits/):
+//   - wall clock: a queue consumer invocation gets 15 minutes. The copy checks
+//     its deadline before each file and hands the job back (a retry) before
+//     it; the retry lists what is already in R2 and copies only the rest;
+//   - simultaneous open connections: 6 per invocation. Each copy holds two (the
+//     transcoder's response and the R2 upload), so 2 copies run at once, leaving
+//     room for D1 and the lease;
+//   - subrequests: one transcoder fetch and one R2 put per file, plus one R2
+//     list per 1,000 files on a resumed copy (docs/operations.md#subrequest-budget).
 import { eq, inArray } from "drizzle-orm";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { mapLimit } from "../lib/async/map-limit";
@@ -8,7 +19,28 @@ import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
 import type { OutputFile, TranscodeJobView, TranscoderClient } from "./transcoder-client";
 
-const COPY_CONCURRENCY = 6;
+/** Copies in flight: each holds 2 of the invocation's 6 simultaneous connections. */
+export const COPY_CONCURRENCY = 2;
+
+/** Thrown when the copy must stop for the invocation's wall clock; the retry resumes it. */
+export class CopyHandedBack extends Error {
+	constructor(readonly copied: number) {
+		super(`wall-clock budget: copy handed back after ${copied} files; the retry resumes it`);
+		this.name = "CopyHandedBack";
+	}
+}
+
+/** Keys and sizes already under `prefix` in R2 (what a resumed copy may skip). */
+async function alreadyStored(bucket: R2Bucket, prefix: string): Promise<Map<string, number>> {
+	const stored = new Map<string, number>();
+	let cursor: string | undefined;
+	do {
+		const page = await bucket.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
+		for (const o of page.objects) stored.set(o.key, o.size);
+		cursor = page.truncated ? page.cursor : undefined;
+	} while (cursor);
+	return stored;
+}
 const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard"], ["playlist"], ["manifest"]];
 const DERIVED_ROLE = {
 	playlist: "rendition",
@@ -22,17 +54,32 @@ export async function publishOutputs(
 	env: Env,
 	db: MediaDb,
 	client: TranscoderClient,
-	{ assetId, sourceKey, job }: { assetId: string; sourceKey: string; job: TranscodeJobView },
-): Promise<void> {
+	{
+		assetId,
+		sourceKey,
+		job,
+		deadline = Number.POSITIVE_INFINITY,
+	}: { assetId: string; sourceKey: string; job: TranscodeJobView; deadline?: number },
+): Promise<{ copied: number; skipped: number }> {
 	const prefix = derivedPrefix(sourceKey);
+	// A resumed copy (or a duplicate delivery) skips what is already there, whole.
+	const stored = await alreadyStored(env.MEDIA, prefix);
+	let copied = 0;
+	let skipped = 0;
 	for (const roles of STAGES) {
 		await mapLimit(
 			job.files.filter((f) => roles.includes(f.role)),
 			COPY_CONCURRENCY,
 			async (file) => {
+				if (stored.get(prefix + file.path) === file.bytes) {
+					skipped++;
+					return;
+				}
+				if (Date.now() > deadline) throw new CopyHandedBack(copied);
 				// R2 needs the length up front; FixedLengthStream also fails the put if the transcoder sends more or less.
 				const body = (await client.file(file)).pipeThrough(new FixedLengthStream(file.bytes));
 				await env.MEDIA.put(prefix + file.path, body, { httpMetadata: { contentType: file.contentType } });
+				copied++;
 			},
 		);
 	}
@@ -58,4 +105,5 @@ export async function publishOutputs(
 				.values({ assetId, width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs, playlistKey: prefix + r.playlist }),
 		),
 	]);
+	return { copied, skipped };
 }

@@ -84,9 +84,19 @@ function sender(env: Env, instanceKey: string): Send {
 	return (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init));
 }
 
+/**
+ * When every slot is taken: the local process answers 429 with Retry-After; the
+ * container binding answers 503 when no instance can be provided (max_instances
+ * reached, or provisioning) and 429 when starts are rate limited, without a
+ * Retry-After. Either way the job waits its turn (the consumer defers it).
+ */
+const NO_INSTANCE_RETRY_S = 30;
+
 async function unavailable(res: Response, what: string): Promise<TranscoderUnavailable> {
 	await res.body?.cancel();
-	return new TranscoderUnavailable(`transcoder answered ${res.status} to ${what}`, Number(res.headers.get("retry-after")) || 0);
+	const busy = res.status === 429 || res.status === 503;
+	const retryAfter = Number(res.headers.get("retry-after")) || (busy ? NO_INSTANCE_RETRY_S : 0);
+	return new TranscoderUnavailable(`transcoder answered ${res.status} to ${what}`, retryAfter);
 }
 
 /** @param jobId the asset id: it names the job on the transcoder and picks the container instance. */
