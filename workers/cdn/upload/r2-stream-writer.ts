@@ -71,7 +71,8 @@ export class R2StreamWriter {
 
 	private async flushPart() {
 		this.upload ??= await this.bucket.createMultipartUpload(this.key, { httpMetadata: { contentType: this.contentType } });
-		this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.buffer.slice(0, this.filled)));
+		// A view, not a copy: the part is sent before the buffer is reused, so one part's memory is all there is.
+		this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.buffer.subarray(0, this.filled)));
 		this.filled = 0;
 	}
 }

@@ -121,14 +121,16 @@ function fileSink(
  * /img does, so a decompression bomb is refused before any decoder sees it.
  */
 async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number; bytes: number }> {
-	await assertStoredImageWithinCap(env, key);
+	const head = await assertStoredImageWithinCap(env, key);
 	try {
+		// The size from the header bytes already read; one stream of the source for the decode. (A tee() of
+		// one stream into both held the whole file in memory whenever one side read ahead of the other.)
+		if (!head) throw new Error("vanished");
+		const info = await env.IMAGES.info(new Blob([head]).stream());
+		if (!("width" in info)) throw new Error("no size");
 		const source = await env.MEDIA.get(key);
 		if (!source) throw new Error("vanished");
-		const [forInfo, forThumb] = source.body.tee();
-		const info = await env.IMAGES.info(forInfo);
-		if (!("width" in info)) throw new Error("no size");
-		const thumb = await env.IMAGES.input(forThumb)
+		const thumb = await env.IMAGES.input(source.body)
 			.transform({ width: Math.min(THUMBNAIL_WIDTH_PX, info.width), fit: "scale-down" })
 			.output({ format: "image/jpeg", quality: 80 });
 		const bytes = new Uint8Array(await thumb.response().arrayBuffer());
