@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { configOf } from "../workers/lib/config/config";
+import { record } from "../workers/lib/observability/analytics";
 import { closeCodeFor } from "../workers/realtime/close-code";
 import {
 	type ControlType,
@@ -82,6 +83,7 @@ export class NotificationShard extends DurableObject<Env> {
 		} satisfies SocketAttachment);
 		if (meta.since !== undefined) this.replay(server, meta);
 		await this.ensureSweep();
+		record(this.env, "socket", ["connect", String(meta.shardIndex), ""], [this.ctx.getWebSockets().length]);
 		const headers = new Headers();
 		const protocol = request.headers.get("sec-websocket-protocol");
 		if (protocol?.split(",").some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
@@ -151,6 +153,8 @@ export class NotificationShard extends DurableObject<Env> {
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		closeQuietly(ws, closeCodeFor(code), reason.slice(0, 120));
+		const shard = await this.ctx.storage.get<number>("shardIndex");
+		record(this.env, "socket", ["disconnect", String(shard ?? ""), String(code)], [this.ctx.getWebSockets().length]);
 	}
 
 	override async alarm() {

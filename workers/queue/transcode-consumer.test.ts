@@ -132,6 +132,21 @@ describe("transcode-jobs consumer", () => {
 		expect(failed.map((n) => n.data)).toEqual([{ assetId: v.id, code: "unreadable_media", error: row?.error }]);
 	});
 
+	it("tells Analytics Engine how each job and each transcode ended (failure codes included)", async () => {
+		const points: { indexes: string[]; blobs: string[] }[] = [];
+		const spy = vi.spyOn(env.ANALYTICS, "writeDataPoint").mockImplementation((p) => {
+			points.push(p as (typeof points)[number]);
+		});
+		try {
+			const v = await uploadedVideo(new TextEncoder().encode("still not a video"));
+			await deliver(v.job);
+			expect(points.find((p) => p.indexes[0] === "transcode")?.blobs).toEqual(["transcode", "failed", "unreadable_media", v.id]);
+			expect(points.find((p) => p.indexes[0] === "queue_job")?.blobs).toEqual(["queue_job", "failed", "transcode-jobs", v.id]);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+
 	it("marks the asset failed when its source object is missing from R2", async () => {
 		const v = await uploadedVideo();
 		await env.MEDIA.delete(v.key);

@@ -2,6 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { configOf } from "../lib/config/config";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
+import { record } from "../lib/observability/analytics";
 import { logger } from "../lib/observability/logger";
 import { CopyHandedBack, publishOutputs } from "../transcoder/publish-outputs";
 import {
@@ -175,6 +176,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 	const client = transcoderClient(env, asset.id);
 	const fail = async (code: string, message?: string) => {
 		await finishFailed(env, db, asset, code, failureReason(code, message));
+		record(env, "transcode", ["failed", code, asset.id], [Date.now() - t0, 0, 0]);
 		await client.remove().catch(() => undefined);
 		return "failed" as const;
 	};
@@ -231,6 +233,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		});
 		const t2 = Date.now();
 		await finishReady(env, db, asset, deliveryId);
+		record(env, "transcode", ["ready", "", asset.id], [t1 - t0, t2 - t1, view.files.length]);
 		// Where the time went, for operators and for bench/transcode.bench.ts's overhead figure.
 		logger.info("transcode_phases", {
 			assetId: asset.id,
@@ -277,6 +280,12 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 				queuedMs: started - message.timestamp.getTime(),
 				ms: Date.now() - started,
 			});
+			record(
+				env,
+				"queue_job",
+				[outcome, batch.queue, parsed.data.assetId],
+				[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
+			);
 			message.ack();
 		} catch (err) {
 			if (err instanceof MustWaitTurn && deferrals < MAX_DEFERRALS) {
@@ -286,6 +295,12 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 					{ contentType: "json", delaySeconds: err.delaySeconds },
 				);
 				logger.info("transcode_job_deferred", { assetId: parsed.data.assetId, deferrals: deferrals + 1, reason: err.message });
+				record(
+					env,
+					"queue_job",
+					["deferred", batch.queue, parsed.data.assetId],
+					[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
+				);
 				message.ack();
 				continue;
 			}
@@ -302,6 +317,12 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 				delaySeconds,
 				error: (err as Error).message,
 			});
+			record(
+				env,
+				"queue_job",
+				["retry", batch.queue, parsed.data.assetId],
+				[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
+			);
 			message.retry({ delaySeconds });
 		}
 	}

@@ -9,5 +9,7 @@ export interface AppEnv {
 		db: RoutedDatabase;
 		/** Set by `authenticate()` when a valid access token was presented. */
 		auth?: AuthContext;
+		/** The problem's code when the response is a problem (for the access log and analytics). */
+		problemCode?: string;
 	};
 }

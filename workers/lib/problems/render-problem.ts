@@ -38,6 +38,7 @@ export function problemResponse(c: Context, problem: HttpProblem): Response {
 	// Through the context, so headers other middleware set (x-request-id) stay, and the
 	// problem's own (Retry-After, RateLimit) replace any earlier value of the same name.
 	for (const [name, value] of Object.entries(problem.headers)) c.header(name, value);
+	c.set("problemCode", problem.code);
 	return c.body(JSON.stringify(body), problem.status, { "content-type": "application/problem+json" });
 }
 
