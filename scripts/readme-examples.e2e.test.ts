@@ -43,7 +43,9 @@ afterAll(async () => {
 
 describe("README examples", () => {
 	it("finds the tested blocks", () => {
-		expect(examples.map(([t]) => t)).toEqual(expect.arrayContaining([expect.stringMatching(/^quick start/), "the seed-compatible flows"]));
+		expect(examples.map(([t]) => t)).toEqual(
+			expect.arrayContaining([expect.stringMatching(/^quick start/), "the smoke test", "the seed-compatible flows"]),
+		);
 	});
 
 	it("runs the quick start's curl examples", () => {
@@ -52,6 +54,13 @@ describe("README examples", () => {
 		expect(r.stdout).toContain('"status":"ok"');
 		expect(r.stdout).toContain('"openapi":"3.1.0"');
 		expect(r.stdout).toMatch(/"accessToken":"[^"]+"/);
+	});
+
+	it("runs the smoke test (npm run smoke) against the stack: upload to transcode to reel to notification", () => {
+		const r = run(example("the smoke test"));
+		expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+		expect(r.stdout).toMatch(/TRANSCODE_READY/);
+		expect(r.stdout).toMatch(/smoke ok: http:\/\/[^ ]+ in [\d.]+s/);
 	});
 
 	it("runs the seed-compatible flows: upload, video status, reel from video_url, like, list, WebSocket PING", () => {
