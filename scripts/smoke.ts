@@ -87,7 +87,13 @@ function openSocket(token: string): { next: (type: string) => Promise<Json>; clo
 					() => reject(new StepFailed(`wait for ${type} on the socket: none within ${STEP_TIMEOUT_MS / 1000}s`)),
 					STEP_TIMEOUT_MS,
 				);
-				waiting.push({ type, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+				waiting.push({
+					type,
+					resolve: (e) => {
+						clearTimeout(timer);
+						resolve(e);
+					},
+				});
 			});
 		},
 		close: () => socket.close(),
