@@ -139,6 +139,30 @@ describe("refresh rotation", () => {
 	});
 });
 
+describe("the refresh token in an httpOnly cookie (the web app's way)", () => {
+	it("is set at sign-in scoped to /api/auth, refreshes without a body token, rotates, and is cleared at logout", async () => {
+		const email = uniqueEmail();
+		const reg = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name: "Web" } });
+		const cookie = reg.headers.getSetCookie().find((c) => c.startsWith("reels_rt=")) ?? "";
+		expect(cookie).toMatch(/^reels_rt=[^;]+; Max-Age=2592000; Path=\/api\/auth; HttpOnly; Secure; SameSite=Strict$/);
+		const first = cookie.split(";")[0] as string;
+		const refreshed = await api("/api/auth/refresh", { method: "POST", json: {}, headers: { cookie: first } });
+		expect(refreshed.status).toBe(200);
+		const pair = (await refreshed.json()) as { accessToken: string; refreshToken: string };
+		const second = (refreshed.headers.getSetCookie().find((c) => c.startsWith("reels_rt=")) ?? "").split(";")[0] as string;
+		expect(second).toBe(`reels_rt=${pair.refreshToken}`);
+		// The cookie's token worked once: presenting it again is reuse, which ends the session.
+		expect((await api("/api/auth/refresh", { method: "POST", json: {}, headers: { cookie: first } })).status).toBe(401);
+		expect((await api("/api/auth/refresh", { method: "POST", json: {} })).status).toBe(401);
+		const fresh = await api("/api/auth/login", { method: "POST", json: { email, password: GOOD_PASSWORD } });
+		const { accessToken } = (await fresh.json()) as { accessToken: string };
+		const out = await api("/api/auth/logout", { method: "POST", token: accessToken });
+		expect(out.headers.getSetCookie()).toEqual(
+			expect.arrayContaining([expect.stringMatching(/^reels_rt=; Max-Age=0; Path=\/api\/auth; Secure/)]),
+		);
+	});
+});
+
 describe("logout", () => {
 	it("refuses the access token at once, before it expires, and revokes the refresh family", async () => {
 		const s = await registerUser();

@@ -1,8 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
 import { closeSessionSockets } from "../../realtime/end-session";
@@ -52,25 +56,48 @@ const logout = apiRoute({
 	responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429) },
 });
 
+/**
+ * Browsers get the refresh token as an httpOnly cookie too, scoped to /api/auth: the web app
+ * never holds it in script-readable storage (an XSS cannot take it), and SameSite=Strict keeps
+ * other sites from spending it. API clients keep using the body.
+ */
+const REFRESH_COOKIE = "reels_rt";
+
+function keepRefreshCookie(c: Context<AppEnv>, refreshToken: string) {
+	setCookie(c, REFRESH_COOKIE, refreshToken, {
+		httpOnly: true,
+		secure: true,
+		sameSite: "Strict",
+		path: "/api/auth",
+		maxAge: configOf(c.env).REFRESH_TOKEN_TTL_SECONDS,
+	});
+}
+
 export const authRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
 		const user = await registerUser(c.var.db, c.env, body);
 		const tokens = await startSession(c.var.db, c.env, user);
+		keepRefreshCookie(c, tokens.refreshToken);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 201);
 	})
 	.openapi(login, async (c) => {
 		const { email, password } = c.req.valid("json");
 		const user = await checkCredentials(c.var.db, c.env, email, password);
 		const tokens = await startSession(c.var.db, c.env, user);
+		keepRefreshCookie(c, tokens.refreshToken);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 200);
 	})
 	.openapi(refresh, async (c) => {
-		const { refreshToken } = c.req.valid("json");
-		return c.json(await rotateRefreshToken(c.var.db, c.env, refreshToken), 200);
+		const refreshToken = c.req.valid("json").refreshToken ?? getCookie(c, REFRESH_COOKIE);
+		if (!refreshToken) throw new HttpProblem(401, "refresh_token_required", "Sign in again: no refresh token came with the request.");
+		const pair = await rotateRefreshToken(c.var.db, c.env, refreshToken);
+		keepRefreshCookie(c, pair.refreshToken);
+		return c.json(pair, 200);
 	})
 	.openapi(logout, async (c) => {
 		await endSession(c.var.db, c.var.auth.sid);
 		await closeSessionSockets(c.env, c.var.auth.sub, c.var.auth.sid);
+		deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
 		return c.body(null, 204);
 	});

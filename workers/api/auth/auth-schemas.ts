@@ -25,7 +25,16 @@ export const RegisterBodySchema = z
 
 export const LoginBodySchema = z.strictObject({ email: EmailSchema, password: z.string().min(1).max(128) }).openapi("LoginRequest");
 
-export const RefreshBodySchema = z.strictObject({ refreshToken: z.string().min(20).max(200) }).openapi("RefreshRequest");
+export const RefreshBodySchema = z
+	.strictObject({
+		refreshToken: z
+			.string()
+			.min(20)
+			.max(200)
+			.optional()
+			.openapi({ description: "Left out by browsers: the httpOnly `reels_rt` cookie set at sign-in carries it instead" }),
+	})
+	.openapi("RefreshRequest");
 
 export const PrivateUserSchema = z
 	.object({

@@ -15,6 +15,7 @@ export const PROBLEM_CODES = [
 	"image_metadata",
 	"transform_budget_exhausted",
 	"use_resumable_upload",
+	"refresh_token_required",
 	"rate_limited",
 	"quota_exceeded",
 	"primary_unavailable",
