@@ -12,11 +12,12 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
+import { UserIdParamSchema } from "../users/user-schemas";
 import { toReel } from "./reel-cards";
 import { linkVideo, syncReelMedia } from "./reel-media";
 import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { CreateReelSchema, ReelIdParamSchema, ReelPageSchema, ReelSchema, UpdateReelSchema } from "./reel-schemas";
-import { deleteReel, insertReel, publicReels, reelById, updateReel, type Viewer } from "./reel-store";
+import { deleteReel, insertReel, publicReels, reelById, reelsByAuthor, updateReel, type Viewer } from "./reel-store";
 
 /** Who is asking, for the visibility rules in reel-store. */
 export const viewer = (c: Parameters<typeof viewerOf>[0]): Viewer => ({ id: viewerOf(c), admin: isAdmin(c) });
@@ -51,6 +52,17 @@ const list = apiRoute({
 	tags: ["reels"],
 	summary: "Every public reel, newest first",
 	request: { query: PageQuerySchema },
+	responses: { 200: { description: "A page", ...jsonContent(ReelPageSchema) }, ...problemResponses(400, 429) },
+});
+
+const byAuthor = apiRoute({
+	method: "get",
+	path: "/api/users/{id}/reels",
+	tags: ["reels"],
+	summary: "A creator's reels, newest first (a profile's grid)",
+	description:
+		"The ones the caller may open: public and unlisted ones for anyone, followers-only ones for followers, every one of them for the creator.",
+	request: { params: UserIdParamSchema, query: PageQuerySchema },
 	responses: { 200: { description: "A page", ...jsonContent(ReelPageSchema) }, ...problemResponses(400, 429) },
 });
 
@@ -114,6 +126,12 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		const rows = await publicReels(c.var.db, viewer(c), cursor ? idCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toReel), nextCursor }, 200);
+	})
+	.openapi(byAuthor, async (c) => {
+		const { cursor, limit } = c.req.valid("query");
+		const rows = await reelsByAuthor(c.var.db, viewer(c), c.req.valid("param").id, cursor ? idCursor.decode(cursor) : null, limit);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
+		return c.json({ items: await Promise.all(items.map((r) => withMediaUrls(c.env, toReel(r)))), nextCursor }, 200);
 	})
 	.openapi(getOne, async (c) =>
 		c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), c.req.valid("param").id))), 200),

@@ -48,6 +48,17 @@ export const publicReels = (db: RoutedDatabase, viewer: Viewer, beforeId: string
 		}),
 	);
 
+/** One creator's reels the viewer may open, newest first, `limit + 1` of them. */
+export const reelsByAuthor = (db: RoutedDatabase, viewer: Viewer, authorId: string, beforeId: string | null, limit: number) =>
+	db.read((q) =>
+		selectReels(q, {
+			me: viewer.id,
+			where: sql`r.author_id = ${authorId}::uuid AND ${canSee(viewer)} ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
+			orderBy: sql`r.id DESC`,
+			limit: limit + 1,
+		}),
+	);
+
 /**
  * Inserts the reel for `video` unless that video already is one (idempotent per
  * video); announces it to followers when its video is already ready.

@@ -37,3 +37,34 @@ describe("GET /api/users/:id", () => {
 		expect(res.headers.get("x-db-read")).toBeNull();
 	});
 });
+
+describe("a profile page's data", () => {
+	it("gives counts, whether the caller follows, and the creator's reels the caller may open", async () => {
+		const { api, registerUser } = await import("../../test-support/api");
+		const { json, playableVideoOf, seenAll } = await import("../../test-support/reels");
+		const creator = await registerUser("Creator");
+		const fan = await registerUser("Fan");
+		expect((await api(`/api/users/${creator.user.id}/follow`, { method: "POST", token: fan.accessToken })).status).toBe(200);
+		const post = async (visibility: string) => {
+			const v = await playableVideoOf(creator);
+			return json<{ id: string }>(
+				await api("/api/reels", { method: "POST", token: creator.accessToken, json: { video_id: v.id, visibility } }),
+			);
+		};
+		const open = await post("public");
+		const mine = await post("private");
+		const profile = await json<PublicProfile>(
+			await api(`/api/users/${creator.user.id}`, { token: fan.accessToken, headers: await seenAll() }),
+		);
+		expect(profile).toMatchObject({ followerCount: 1, followingCount: 0, following: true, avatarUrl: null });
+		expect((await json<PublicProfile>(await api(`/api/users/${creator.user.id}`, { headers: await seenAll() }))).following).toBeNull();
+		const grid = async (token?: string) =>
+			(
+				await json<{ items: { id: string }[] }>(
+					await api(`/api/users/${creator.user.id}/reels`, { ...(token ? { token } : {}), headers: await seenAll() }),
+				)
+			).items.map((r) => r.id);
+		expect(await grid(fan.accessToken)).toEqual([open.id]);
+		expect(await grid(creator.accessToken)).toEqual([mine.id, open.id]);
+	});
+});

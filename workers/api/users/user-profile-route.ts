@@ -1,10 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { cdnUrl } from "../../cdn/cdn-key";
 import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { viewerOf } from "../../lib/auth/authenticate";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
 import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
-import { profileById } from "./user-store";
+import { isFollowing, profileById } from "./user-store";
 
 const route = apiRoute({
 	method: "get",
@@ -24,5 +29,18 @@ export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async 
 	const { id } = c.req.valid("param");
 	const user = await profileById(c.var.db, id);
 	if (!user) throw userNotFound();
-	return c.json({ ...user, createdAt: user.createdAt.toISOString() }, 200);
+	const me = viewerOf(c);
+	const { avatarAssetId, ...profile } = user;
+	const avatar = avatarAssetId
+		? await mediaDb(c.env).query.assets.findFirst({ where: eq(assets.id, avatarAssetId), columns: { r2Key: true, access: true } })
+		: undefined;
+	return c.json(
+		{
+			...profile,
+			avatarUrl: avatar?.access === "public" ? cdnUrl(avatar.r2Key) : null,
+			following: me && me !== id ? await isFollowing(c.var.db, me, id) : me ? false : null,
+			createdAt: user.createdAt.toISOString(),
+		},
+		200,
+	);
 });

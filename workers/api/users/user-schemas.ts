@@ -11,6 +11,10 @@ export const PublicProfileSchema = z
 		name: z.string(),
 		bio: z.string(),
 		role: z.enum(ROLES),
+		followerCount: z.number().int(),
+		followingCount: z.number().int(),
+		avatarUrl: z.string().nullable().openapi({ description: "A /cdn path of the avatar image, or null" }),
+		following: z.boolean().nullable().openapi({ description: "Whether the caller follows this user (null when anonymous)" }),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})
 	.openapi("PublicProfile");

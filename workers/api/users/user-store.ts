@@ -9,8 +9,28 @@ export type UserRow = typeof users.$inferSelect;
 /** A public profile by id (a fresh id missed by the replica is asked of the primary). */
 export const profileById = (db: RoutedDatabase, id: string) =>
 	db.readById(id, (q) =>
-		q.query.users.findFirst({ where: eq(users.id, id), columns: { id: true, name: true, bio: true, role: true, createdAt: true } }),
+		q.query.users.findFirst({
+			where: eq(users.id, id),
+			columns: {
+				id: true,
+				name: true,
+				bio: true,
+				role: true,
+				createdAt: true,
+				followerCount: true,
+				followingCount: true,
+				avatarAssetId: true,
+			},
+		}),
 	);
+
+/** Whether `follower` follows `followee`. */
+export const isFollowing = async (db: RoutedDatabase, follower: string, followee: string): Promise<boolean> => {
+	const { rows } = await db.read((q) =>
+		q.execute(sql`SELECT 1 FROM follows WHERE follower_id = ${follower}::uuid AND followee_id = ${followee}::uuid`),
+	);
+	return rows.length > 0;
+};
 
 export const accountById = (db: RoutedDatabase, id: string) => db.read((q) => q.query.users.findFirst({ where: eq(users.id, id) }));
 

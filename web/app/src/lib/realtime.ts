@@ -1,0 +1,86 @@
+// The notification WebSocket: one per signed-in tab. Reconnects with backoff
+// and asks for what it missed (`?since=<last seq>`); when the shard cannot
+// replay everything (RECOVERED with recovered: false) the inbox API is read
+// instead. Listeners get every event; the unread count is kept here.
+import { accessToken, api, session } from "./api";
+import { store } from "./store";
+
+export interface Envelope {
+	type: string;
+	seq: number;
+	at: string;
+	data: Record<string, unknown>;
+}
+
+export const unread = store(0);
+export const connected = store(false);
+const listeners = new Set<(e: Envelope) => void>();
+const NOTIFYING = new Set(["NEW_REEL", "REEL_LIKED", "NEW_FOLLOWER", "NEW_COMMENT", "TRANSCODE_READY", "TRANSCODE_FAILED"]);
+
+let socket: WebSocket | undefined;
+let lastSeq: number | undefined;
+let attempt = 0;
+let stopped = true;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Subscribes to every event (returns the unsubscribe). */
+export function onEvent(fn: (e: Envelope) => void): () => void {
+	listeners.add(fn);
+	return () => listeners.delete(fn);
+}
+
+export async function refreshUnread(): Promise<void> {
+	try {
+		const page = await api<{ unread: number }>("/api/notifications?limit=1");
+		unread.set(page.unread);
+	} catch {
+		// offline or signed out: the count stays as it was
+	}
+}
+
+async function open(): Promise<void> {
+	const token = await accessToken();
+	if (!token || stopped) return;
+	const since = lastSeq === undefined ? "" : `?since=${lastSeq}`;
+	const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws${since}`, ["bearer", token]);
+	socket = ws;
+	ws.addEventListener("open", () => {
+		attempt = 0;
+		connected.set(true);
+	});
+	ws.addEventListener("message", (m) => {
+		const e = JSON.parse(String(m.data)) as Envelope;
+		if (e.seq > 0) lastSeq = Math.max(lastSeq ?? 0, e.seq);
+		if (e.type === "RECOVERED" && !(e.data as { recovered?: boolean }).recovered) void refreshUnread();
+		if (e.seq > 0 && NOTIFYING.has(e.type)) unread.set(unread.get() + 1);
+		for (const fn of listeners) fn(e);
+	});
+	ws.addEventListener("close", () => {
+		connected.set(false);
+		if (socket !== ws || stopped) return;
+		// Backoff with jitter, capped at 30 s; the next socket asks for what it missed.
+		const delay = Math.min(30_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+		timer = setTimeout(() => void open(), delay);
+	});
+}
+
+/** Keeps a socket open while someone is signed in. */
+export function startRealtime(): void {
+	session.subscribe((s) => {
+		if (s && stopped) {
+			stopped = false;
+			lastSeq = undefined;
+			void refreshUnread();
+			void open();
+		} else if (!s && !stopped) {
+			stopped = true;
+			clearTimeout(timer);
+			socket?.close();
+			socket = undefined;
+			unread.set(0);
+		}
+	});
+	window.addEventListener("online", () => {
+		if (!stopped && (!socket || socket.readyState === WebSocket.CLOSED)) void open();
+	});
+}
