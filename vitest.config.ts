@@ -2,11 +2,11 @@ import { resolve } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
-import { buildAssets } from "./scripts/build-assets.ts";
+import { buildAssets, buildWebApp } from "./scripts/build-assets.ts";
 import { generateSigningKey } from "./scripts/signing-keys.ts";
 
 // wrangler.toml serves static assets from this folder; it must exist before the runtime starts.
-buildAssets();
+await buildWebApp(buildAssets());
 
 // A loopback port nothing listens on: stands in for a Postgres server that is down.
 const DEAD_POSTGRES = "postgresql://reels:reels-local@127.0.0.1:9/reels";

@@ -62,7 +62,7 @@ async function main() {
 		const { accessToken } = await registerOn(stack.baseUrl, { name: "CDN", ip: "10.5.0.1" });
 		const upload = async (i: number) => {
 			const form = new FormData();
-			form.append("file", new File([jpeg], "large.jpg", { type: "image/jpeg" }));
+			form.append("file", new File([new Uint8Array(jpeg)], "large.jpg", { type: "image/jpeg" }));
 			const res = await fetch(`${stack.baseUrl}/cdn/upload`, {
 				method: "POST",
 				body: form,

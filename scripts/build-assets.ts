@@ -1,9 +1,10 @@
 // Builds the Worker's static assets (wrangler.toml [assets]) into
-// .local/assets: the self-hosted API reference at /docs (web/api-docs) with
-// Swagger UI from the pinned swagger-ui-dist package, so /docs needs no
-// third-party origin. Run by `npm run dev`, `npm test` (check) and deploys;
-// fast and idempotent. `node scripts/build-assets.ts` builds by hand.
-import { copyFileSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+// .local/assets: the web app (web/app, built by Vite) at /, and the
+// self-hosted API reference at /docs (web/api-docs) with Swagger UI from the
+// pinned swagger-ui-dist package, so /docs needs no third-party origin. Run by
+// `npm run dev` (which rebuilds the app on change), `npm test` (check) and
+// deploys; idempotent. `node scripts/build-assets.ts` builds by hand.
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 
@@ -18,6 +19,20 @@ function place(from: string, to: string) {
 	renameSync(`${to}.tmp`, to);
 }
 
+/** The web app, built by Vite (web/app/vite.config.ts) into `out`. `watch`: rebuild on every change until the returned close(). */
+export async function buildWebApp(out = ASSETS_DIR, { watch = false } = {}): Promise<{ close(): Promise<void> }> {
+	const { build } = await import("vite");
+	// Hashed file names change with every build: last build's files would otherwise pile up.
+	rmSync(join(out, "app"), { recursive: true, force: true });
+	const result = await build({
+		configFile: join(root, "web/app/vite.config.ts"),
+		logLevel: watch ? "info" : "warn",
+		build: { outDir: out, ...(watch ? { watch: {} } : {}) },
+	});
+	const watcher = "close" in result ? result : undefined;
+	return { close: async () => watcher?.close() };
+}
+
 export function buildAssets(out = ASSETS_DIR): string {
 	const source = join(root, "web/api-docs");
 	for (const file of readdirSync(source)) {
@@ -29,4 +44,8 @@ export function buildAssets(out = ASSETS_DIR): string {
 	return out;
 }
 
-if (import.meta.main) console.log(`static assets built in ${buildAssets()}`);
+if (import.meta.main) {
+	const out = buildAssets();
+	await buildWebApp(out);
+	console.log(`static assets built in ${out}`);
+}

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { buildAssets } from "./build-assets.ts";
+import { ASSETS_DIR, buildAssets, buildWebApp } from "./build-assets.ts";
 import { portInUse, processHoldingPort } from "./free-port.ts";
 import { migratePostgres } from "./migrate.ts";
 import { APP_PASSWORD, type ClusterOptions, down, runningPorts, up } from "./postgres-cluster.ts";
@@ -132,7 +132,10 @@ async function main() {
 	}
 
 	buildAssets();
-	say("static assets built (/docs)");
+	// The web app: built now, and, for a person at a terminal, rebuilt on every change (wrangler dev
+	// serves the new files at once). Stacks started by tests and benchmarks build once.
+	const appWatcher = await buildWebApp(ASSETS_DIR, { watch: Boolean(process.stdout.isTTY) });
+	say(`static assets built (the web app at /, the API reference at /docs)${process.stdout.isTTY ? "; the app rebuilds on change" : ""}`);
 	const hint = ffmpegHint();
 	if (hint) say(hint);
 	const workDir = resolve(root, ".local/transcoder");
@@ -177,7 +180,8 @@ async function main() {
 		),
 	);
 
-	say(`API        http://127.0.0.1:${o.workerPort}/`);
+	say(`web app    http://127.0.0.1:${o.workerPort}/`);
+	say(`API        http://127.0.0.1:${o.workerPort}/api/…`);
 	say(`health     http://127.0.0.1:${o.workerPort}/health`);
 	say(`OpenAPI    http://127.0.0.1:${o.workerPort}/openapi.json`);
 	say(`transcoder ${transcoderUrl}/health`);
@@ -188,7 +192,7 @@ async function main() {
 		if (stopping) return;
 		stopping = true;
 		say("stopping …");
-		await Promise.all(children.map(stopChild));
+		await Promise.all([...children.map(stopChild), appWatcher.close()]);
 		// Servers that were already running before this command are left as found.
 		if (pg.started) down(o.cluster);
 		say("stopped");

@@ -4,7 +4,8 @@
 const WIDTHS = [160, 240, 320, 480, 640] as const;
 
 /** The R2 key of a public /cdn path, or null (signed URLs are not resized: their bytes are not public). */
-const keyOf = (cdnPath: string | null | undefined) => (cdnPath?.startsWith("/cdn/") && !cdnPath.startsWith("/cdn/s/") ? cdnPath.slice(5) : null);
+const keyOf = (cdnPath: string | null | undefined) =>
+	cdnPath?.startsWith("/cdn/") && !cdnPath.startsWith("/cdn/s/") ? cdnPath.slice(5) : null;
 
 export function imgSrc(cdnPath: string | null | undefined, width: (typeof WIDTHS)[number] = 320): string | undefined {
 	const key = keyOf(cdnPath);

@@ -1,0 +1,231 @@
+/// <reference lib="dom" />
+// The web app used by two people in a real browser (Debian's Chromium through
+// playwright-core) against a dev stack on its own ports: sign-up, follow,
+// upload with progress and transcoding, the feed playing the reel, a like
+// reaching the author's bell live, keyboard navigation, an upload resumed
+// after a reload, and axe-core on the main pages. It measures the JavaScript
+// needed before the first reel plays and the time to that first frame
+// (printed, recorded in docs/benchmarks.md; only the size is a budget).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
+import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import { makeClip } from "./test-media.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const artifacts = resolve(root, ".local/artifacts/web-app");
+const media = resolve(root, ".local/e2e-web-media");
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const PASSWORD = "web app pass 1";
+/** The budget for the JavaScript a first visit needs before the first reel plays (gzip). */
+const FIRST_PLAY_JS_BUDGET = 150 * 1024;
+
+let stack: DevStackProcess;
+let browser: Browser;
+const people: { ctx: BrowserContext; page: Page; id: string; email: string }[] = [];
+let reelId = "";
+const measured: { firstPlayJsGzipBytes?: number; firstFrameMs?: number; jsFiles?: string[] } = {};
+
+async function signUp(name: string) {
+	// bypassCSP lets the test inject axe-core; the app itself runs under its CSP everywhere else.
+	const ctx = await browser.newContext({ viewport: { width: 430, height: 860 }, bypassCSP: true });
+	const page = await ctx.newPage();
+	const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+	await page.goto(`${stack.baseUrl}/signup`);
+	await page.getByLabel("Name").fill(name);
+	await page.getByLabel("Email").fill(email);
+	await page.getByLabel("Password").fill(PASSWORD);
+	await page.getByRole("button", { name: "Sign up" }).click();
+	await page.getByRole("link", { name: "Your profile" }).waitFor();
+	await page.getByRole("link", { name: "Your profile" }).click();
+	await page.waitForURL(/\/u\/[0-9a-f-]{36}$/);
+	const id = page.url().split("/u/")[1] as string;
+	return { ctx, page, id, email };
+}
+
+/** Serious and critical axe-core violations on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+	await page.addScriptTag({ path: AXE });
+	const result = (await page.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
+		violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+	};
+	return result.violations
+		.filter((v) => v.impact === "serious" || v.impact === "critical")
+		.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: resolve(artifacts, `${name}.png`) });
+
+beforeAll(async () => {
+	mkdirSync(artifacts, { recursive: true });
+	stack = await startDevStack("e2e-web", { fresh: true, vars: { QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000" } });
+	browser = await launchBrowser();
+}, 150_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await stack?.stop();
+	if (measured.firstPlayJsGzipBytes) console.log(JSON.stringify({ webApp: measured }));
+});
+
+describe("the web app in Chromium", () => {
+	it("signs two people up through the UI, and B follows A", { timeout: 60_000 }, async () => {
+		people.push(await signUp("Ada"), await signUp("Ben"));
+		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+		await b.page.goto(`${stack.baseUrl}/u/${a.id}`);
+		await b.page.getByText("No reels yet.").waitFor();
+		await b.page.getByRole("button", { name: "Follow" }).click();
+		await b.page.getByRole("button", { name: "Following" }).waitFor();
+		await expect.poll(() => b.page.locator("[data-followers]").textContent()).toBe("1");
+		expect(await axeViolations(b.page), "profile page").toEqual([]);
+		await shot(b.page, "profile");
+	});
+
+	it("lets A upload a clip with a moving progress bar, see it become ready, and post it", { timeout: 120_000 }, async () => {
+		const a = people[0] as (typeof people)[0];
+		const clip = makeClip(media, { size: "360x640", seconds: 4, name: "web-upload.mp4" });
+		await a.page.goto(`${stack.baseUrl}/upload`);
+		expect(await axeViolations(a.page), "upload page").toEqual([]);
+		await a.page.setInputFiles("input[type=file]", clip.path);
+		// The bars' values as the page shows them, sampled in the page until the video is ready.
+		const seen = await a.page.evaluate(
+			() =>
+				new Promise<string[]>((resolve) => {
+					const values = new Set<string>();
+					const tick = () => {
+						for (const bar of Array.from(document.querySelectorAll("[role=progressbar]"))) {
+							values.add(`${bar.getAttribute("aria-label")}:${bar.getAttribute("aria-valuenow")}`);
+						}
+						if (document.body.textContent?.includes("Your video is ready.")) resolve([...values]);
+						else requestAnimationFrame(tick);
+					};
+					tick();
+				}),
+		);
+		// They moved: the upload bar was seen, and the processing bar after it.
+		expect(seen.some((v) => v.startsWith("Uploading:"))).toBe(true);
+		expect(seen.some((v) => v.startsWith("Processing:"))).toBe(true);
+		await shot(a.page, "upload");
+		await a.page.getByLabel("Caption (#hashtags welcome)").fill("My first reel #hello");
+		await a.page.getByRole("button", { name: "Post" }).click();
+		await a.page.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+		reelId = a.page.url().split("/reel/")[1] as string;
+	});
+
+	it("plays A's reel in B's feed, and B's like reaches A's bell without a reload", { timeout: 60_000 }, async () => {
+		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+		// A first visit, with an empty cache: the JavaScript it needs before the first reel plays, and how long that takes.
+		const visitor = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		const first = await visitor.newPage();
+		const js: { url: string; bytes: number }[] = [];
+		first.on("response", async (r) => {
+			if (r.url().endsWith(".js")) js.push({ url: r.url(), bytes: gzipSync(await r.body().catch(() => Buffer.alloc(0))).length });
+		});
+		const start = Date.now();
+		await first.goto(`${stack.baseUrl}/reel/${reelId}`);
+		const firstVideo = first.locator("article video");
+		await expect.poll(() => firstVideo.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0);
+		measured.firstFrameMs = Date.now() - start;
+		measured.firstPlayJsGzipBytes = js.reduce((n, f) => n + f.bytes, 0);
+		measured.jsFiles = js.map((f) => f.url.split("/").pop() ?? "");
+		await visitor.close();
+		expect(measured.firstPlayJsGzipBytes).toBeLessThanOrEqual(FIRST_PLAY_JS_BUDGET);
+
+		await b.page.goto(`${stack.baseUrl}/`);
+		const card = b.page.locator(`article[data-reel-id="${reelId}"]`);
+		const video = card.locator("video");
+		await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.3);
+		expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThanOrEqual(360);
+		expect(await axeViolations(b.page), "feed").toEqual([]);
+		await shot(b.page, "feed");
+
+		const bell = a.page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+		const before = Number(await bell.getAttribute("data-unread"));
+		await card.getByRole("button", { name: /^Like, likes: \d+$/ }).click();
+		await expect.poll(() => card.locator("[data-like-count]").textContent()).toBe("1");
+		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), { timeout: 15_000 }).toBe(before + 1);
+		await bell.click();
+		await a.page.getByText("Someone liked your reel.").waitFor();
+		await shot(a.page, "notifications");
+		await a.page.keyboard.press("Escape");
+	});
+
+	it("moves through the feed with the keyboard alone", { timeout: 90_000 }, async () => {
+		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+		// A second reel of A's, through the same UI.
+		await a.page.goto(`${stack.baseUrl}/upload`);
+		await a.page.setInputFiles("input[type=file]", makeClip(media, { size: "360x640", seconds: 2, name: "web-second.mp4" }).path);
+		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		await a.page.getByRole("button", { name: "Post" }).click();
+		await a.page.waitForURL(/\/reel\//);
+
+		await b.page.goto(`${stack.baseUrl}/`);
+		const feed = b.page.getByRole("feed", { name: "Reels" });
+		await expect.poll(() => feed.locator("article").count()).toBe(2);
+		// Tab from the page into the feed (its first reel), then the arrow keys.
+		const inFeed = () => feed.evaluate((el) => el.contains(document.activeElement) && document.activeElement?.tagName === "ARTICLE");
+		for (let i = 0; i < 30 && !(await inFeed()); i++) await b.page.keyboard.press("Tab");
+		expect(await inFeed()).toBe(true);
+		await b.page.keyboard.press("ArrowDown");
+		await expect.poll(() => feed.getAttribute("data-active-index")).toBe("1");
+		await b.page.keyboard.press("ArrowUp");
+		await expect.poll(() => feed.getAttribute("data-active-index")).toBe("0");
+	});
+
+	it("resumes an upload after a reload instead of starting over", { timeout: 90_000 }, async () => {
+		const a = people[0] as (typeof people)[0];
+		// 12 MiB: a real clip's header (the server decides the type from the first bytes) then padding.
+		const head = makeClip(media, { size: "180x320", seconds: 1, name: "web-head.mp4" }).bytes;
+		const big = resolve(media, "web-big.mp4");
+		writeFileSync(big, Buffer.concat([head, Buffer.alloc(12 * 1024 * 1024 - head.length, 7)]));
+		const cdp = await a.ctx.newCDPSession(a.page);
+		await cdp.send("Network.enable");
+		// Slow enough that a reload lands between chunks (5 MiB each) on any machine.
+		await cdp.send("Network.emulateNetworkConditions", {
+			offline: false,
+			latency: 0,
+			downloadThroughput: -1,
+			uploadThroughput: 2 * 1024 * 1024,
+		});
+		await a.page.goto(`${stack.baseUrl}/upload`);
+		await a.page.setInputFiles("input[type=file]", big);
+		await a.page.waitForFunction(
+			() => Number(document.querySelector("[data-saved-bytes]")?.getAttribute("data-saved-bytes")) >= 5 * 1024 * 1024,
+			null,
+			{
+				timeout: 60_000,
+			},
+		);
+		await a.page.reload();
+		const requests: string[] = [];
+		a.page.on("request", (r) => {
+			if (r.url().includes("/api/uploads/tus")) requests.push(r.method());
+		});
+		await a.page.setInputFiles("input[type=file]", big);
+		await a.page.waitForFunction(
+			() => Number(document.querySelector("[data-saved-bytes]")?.getAttribute("data-saved-bytes")) >= 10 * 1024 * 1024,
+			null,
+			{
+				timeout: 60_000,
+			},
+		);
+		// Resumed: it asked where the upload stood (HEAD) and went on (PATCH); it never created a new one (POST).
+		expect(requests[0]).toBe("HEAD");
+		expect(requests).toContain("PATCH");
+		expect(requests).not.toContain("POST");
+		await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+	});
+
+	it("has no serious accessibility violations on the sign-in page", async () => {
+		const ctx = await browser.newContext({ bypassCSP: true });
+		const page = await ctx.newPage();
+		await page.goto(`${stack.baseUrl}/signin`);
+		await page.getByRole("heading", { name: "Sign in" }).waitFor();
+		expect(await axeViolations(page)).toEqual([]);
+		await ctx.close();
+	});
+});

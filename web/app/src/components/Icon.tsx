@@ -1,0 +1,21 @@
+// Inline SVG icons (no icon font, no emoji font needed), decorative: the
+// buttons around them carry the accessible names.
+const PATHS = {
+	heart:
+		"M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.6 4.5c2.1 0 3.6 1.2 5.4 3.2 1.8-2 3.3-3.2 5.4-3.2 3.6 0 5.7 3.9 4.2 7.3C19.5 16.4 12 21 12 21z",
+	comment: "M4 4h16v11H8l-4 4V4z",
+	share: "M14 4l6 6-6 6v-4c-5 0-8 1.5-10 5 1-5 4-9 10-10V4z",
+	flag: "M5 21V4h11l-1.5 4L16 12H7v9H5z",
+	bell: "M12 22a2.5 2.5 0 002.5-2.5h-5A2.5 2.5 0 0012 22zm7-6V11a7 7 0 00-5.5-6.8V3a1.5 1.5 0 00-3 0v1.2A7 7 0 005 11v5l-2 2v1h18v-1l-2-2z",
+	search: "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110 3zm0 2a5 5 0 100 10 5 5 0 000-10z",
+	mute: "M3 9v6h4l5 5V4L7 9H3zm13.6 3l2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4-2.7-2.7z",
+	sound: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0014 8v8a4.5 4.5 0 002.5-4zM14 3.2v2.1a7 7 0 010 13.4v2.1a9 9 0 000-17.6z",
+} as const;
+
+export function Icon({ name, filled = true, size = 28 }: { name: keyof typeof PATHS; filled?: boolean; size?: number }) {
+	return (
+		<svg viewBox="0 0 24 24" width={size} height={size} aria-hidden="true" focusable="false" class="drop-shadow">
+			<path d={PATHS[name]} fill={filled ? "currentColor" : "none"} stroke="currentColor" stroke-width={filled ? 0 : 1.8} />
+		</svg>
+	);
+}

@@ -1,0 +1,151 @@
+// One reel, full height: the video, its caption and author, and the actions
+// (like with an optimistic count rolled back on error, comments, share, report).
+import { useCallback, useState } from "preact/hooks";
+import { api, session } from "../lib/api";
+import { muted } from "../lib/playback";
+import type { ApiError } from "../lib/problems";
+import { navigate } from "../lib/router";
+import { useStore } from "../lib/store";
+import type { Reel } from "../lib/types";
+import { Comments } from "./Comments";
+import { Icon } from "./Icon";
+import { ReelPlayer } from "./ReelPlayer";
+import { Button, Dialog, ErrorText } from "./ui";
+
+const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "copyright", "other"] as const;
+
+export function ReelCard({ reel, active, preload, position }: { reel: Reel; active: boolean; preload: boolean; position: number }) {
+	const me = useStore(session);
+	const isMuted = useStore(muted);
+	const [liked, setLiked] = useState(reel.liked);
+	const [likes, setLikes] = useState(reel.likeCount);
+	const [comments, setComments] = useState(reel.commentCount);
+	const [panel, setPanel] = useState<"comments" | "report" | null>(null);
+	const [notice, setNotice] = useState<string | null>(null);
+	const [error, setError] = useState<string | null>(null);
+
+	const countView = useCallback(() => {
+		void api(`/api/reels/${reel.id}/views`, { method: "POST" }).catch(() => undefined);
+	}, [reel.id]);
+
+	const toggleLike = async () => {
+		if (!me) return navigate("/signin");
+		const next = !liked;
+		// Optimistic: the heart changes at once and goes back if the API says no.
+		setLiked(next);
+		setLikes((n) => n + (next ? 1 : -1));
+		setError(null);
+		try {
+			const state = await api<{ liked: boolean; likeCount: number }>(`/api/reels/${reel.id}/like`, { method: next ? "POST" : "DELETE" });
+			setLiked(state.liked);
+			setLikes(state.likeCount);
+		} catch (e) {
+			setLiked(!next);
+			setLikes((n) => n + (next ? -1 : 1));
+			setError((e as ApiError).message);
+		}
+	};
+
+	const share = async () => {
+		const url = `${location.origin}/reel/${reel.id}`;
+		try {
+			await navigator.clipboard.writeText(url);
+			setNotice("Link copied.");
+		} catch {
+			setNotice(url);
+		}
+	};
+
+	const report = async (reason: (typeof REASONS)[number]) => {
+		try {
+			await api(`/api/reels/${reel.id}/report`, { method: "POST", json: { reason } });
+			setPanel(null);
+			setNotice("Thanks, we will look at it.");
+		} catch (e) {
+			setError((e as ApiError).message);
+		}
+	};
+
+	return (
+		<article
+			class="snap-reel relative flex h-full w-full items-center justify-center bg-black"
+			aria-label={`Reel by ${reel.author.name}`}
+			aria-posinset={position}
+			aria-setsize={-1}
+			// biome-ignore lint/a11y/noNoninteractiveTabindex: the ARIA feed pattern makes each article focusable (arrow keys move between them)
+			tabIndex={0}
+			data-reel-id={reel.id}
+		>
+			<ReelPlayer
+				src={reel.video.hls}
+				poster={reel.video.poster}
+				active={active}
+				preload={preload}
+				label={`${reel.caption || "Reel"} by ${reel.author.name}`}
+				onFirstPlay={countView}
+			/>
+			{active && isMuted ? (
+				<button
+					type="button"
+					class="absolute top-16 left-1/2 -translate-x-1/2 rounded-full bg-black/60 px-4 py-2 text-sm"
+					onClick={() => muted.set(false)}
+				>
+					Tap to unmute
+				</button>
+			) : null}
+			<div class="pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/80 to-transparent p-4 pr-20">
+				<a href={`/u/${reel.author.id}`} class="pointer-events-auto font-semibold">
+					@{reel.author.name}
+				</a>
+				<p class="mt-1 text-sm text-white/90">{reel.caption}</p>
+				{reel.visibility !== "public" ? <p class="mt-1 text-xs text-yellow-300">{reel.visibility}</p> : null}
+				<ErrorText error={error} />
+				{notice ? (
+					<p role="status" class="mt-1 text-xs text-white/80">
+						{notice}
+					</p>
+				) : null}
+			</div>
+			<div class="absolute right-3 bottom-24 flex flex-col items-center gap-4">
+				<button type="button" class="flex flex-col items-center" aria-pressed={liked} onClick={toggleLike} data-action="like">
+					<span class={liked ? "text-red-500" : "text-white"}>
+						<Icon name="heart" filled={liked} />
+					</span>
+					{/* The name comes from the content (no aria-label), so it contains the visible count. */}
+					<span class="sr-only">{liked ? "Unlike" : "Like"}, likes:</span>
+					<span class="text-xs" data-like-count>
+						{likes}
+					</span>
+				</button>
+				<button type="button" class="flex flex-col items-center" onClick={() => setPanel("comments")}>
+					<Icon name="comment" />
+					<span class="sr-only">Comments:</span>
+					<span class="text-xs">{comments}</span>
+				</button>
+				<button type="button" aria-label="Share (copy link)" onClick={share}>
+					<Icon name="share" />
+				</button>
+				{me ? (
+					<button type="button" aria-label="Report" onClick={() => setPanel("report")}>
+						<Icon name="flag" size={24} />
+					</button>
+				) : null}
+				<button type="button" aria-label={isMuted ? "Unmute" : "Mute"} onClick={() => muted.set(!isMuted)}>
+					<Icon name={isMuted ? "mute" : "sound"} size={24} />
+				</button>
+			</div>
+			<Dialog open={panel === "comments"} title="Comments" onClose={() => setPanel(null)}>
+				<Comments reelId={reel.id} onAdded={() => setComments((n) => n + 1)} />
+			</Dialog>
+			<Dialog open={panel === "report"} title="Report this reel" onClose={() => setPanel(null)}>
+				<div class="flex flex-wrap gap-2">
+					{REASONS.map((r) => (
+						<Button key={r} variant="ghost" onClick={() => void report(r)}>
+							{r}
+						</Button>
+					))}
+				</div>
+			</Dialog>
+		</article>
+	);
+}

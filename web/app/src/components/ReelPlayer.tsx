@@ -1,0 +1,83 @@
+// One reel's video: native HLS where the browser has it (Safari), hls.js
+// elsewhere (loaded on first use, so it is not in the first bundle). Muted
+// autoplay while active; the poster shows until the first frame; the next
+// reel is attached in advance (preload) so swiping to it starts at once.
+import { useEffect, useRef } from "preact/hooks";
+import { muted } from "../lib/playback";
+import { useStore } from "../lib/store";
+
+type Hls = import("hls.js/light").default;
+let hlsModule: Promise<typeof import("hls.js/light")> | undefined;
+
+export function ReelPlayer({
+	src,
+	poster,
+	active,
+	preload,
+	label,
+	onFirstPlay,
+}: {
+	src: string | null;
+	poster: string | null;
+	active: boolean;
+	preload: boolean;
+	label: string;
+	onFirstPlay?: () => void;
+}) {
+	const video = useRef<HTMLVideoElement>(null);
+	const isMuted = useStore(muted);
+	const attached = active || preload;
+
+	useEffect(() => {
+		const el = video.current;
+		if (!el || !src || !attached) return;
+		let hls: Hls | undefined;
+		let cancelled = false;
+		if (el.canPlayType("application/vnd.apple.mpegurl")) el.src = src;
+		else {
+			hlsModule ??= import("hls.js/light");
+			void hlsModule.then(({ default: HlsClass }) => {
+				if (cancelled || !HlsClass.isSupported()) return;
+				// Start at a mid rung and let ABR move; a preloaded reel buffers only a little.
+				hls = new HlsClass({ capLevelToPlayerSize: true, maxBufferLength: active ? 30 : 4, startLevel: -1 });
+				hls.loadSource(src);
+				hls.attachMedia(el);
+			});
+		}
+		return () => {
+			cancelled = true;
+			hls?.destroy();
+			el.removeAttribute("src");
+			el.load();
+		};
+	}, [src, attached]);
+
+	useEffect(() => {
+		const el = video.current;
+		if (!el) return;
+		if (active) void el.play().catch(() => undefined);
+		else el.pause();
+	}, [active, src]);
+
+	useEffect(() => {
+		const el = video.current;
+		if (!el || !onFirstPlay) return;
+		const once = () => onFirstPlay();
+		el.addEventListener("playing", once, { once: true });
+		return () => el.removeEventListener("playing", once);
+	}, [onFirstPlay]);
+
+	return (
+		<video
+			ref={video}
+			class="h-full w-full object-contain"
+			poster={poster ?? undefined}
+			muted={isMuted}
+			loop
+			playsInline
+			preload={attached ? "auto" : "none"}
+			aria-label={label}
+			data-active={active ? "true" : "false"}
+		/>
+	);
+}

@@ -1,0 +1,160 @@
+// A profile: the creator's reels as a grid of thumbnails (through /img with a
+// srcset), follower and following counts, a follow button, and, on your own
+// profile, editing your name, bio and avatar.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
+import { api, session } from "../lib/api";
+import { imgSrc, imgSrcSet } from "../lib/media";
+import type { ApiError } from "../lib/problems";
+import { navigate } from "../lib/router";
+import { useStore } from "../lib/store";
+import type { Page, Reel } from "../lib/types";
+
+interface Profile {
+	id: string;
+	name: string;
+	bio: string;
+	followerCount: number;
+	followingCount: number;
+	avatarUrl: string | null;
+	following: boolean | null;
+}
+
+export function ProfilePage({ id }: { id: string }) {
+	const me = useStore(session);
+	const [profile, setProfile] = useState<Profile | null>(null);
+	const [reels, setReels] = useState<Reel[] | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	const [editing, setEditing] = useState(false);
+	const mine = me?.user.id === id;
+	// A follow made while the profile was loading must not be undone by the older answer.
+	const changes = useRef(0);
+
+	const load = () => {
+		setError(null);
+		const at = changes.current;
+		api<Profile>(`/api/users/${id}`)
+			.then((p) => {
+				if (changes.current === at) setProfile(p);
+			})
+			.catch((e: ApiError) => setError(e.message));
+		api<Page<Reel>>(`/api/users/${id}/reels?limit=50`)
+			.then((p) => setReels(p.items))
+			.catch((e: ApiError) => setError(e.message));
+	};
+	useEffect(load, [id, me?.user.id]);
+
+	const toggleFollow = async () => {
+		if (!me) return navigate("/signin");
+		if (!profile) return;
+		const next = !profile.following;
+		changes.current++;
+		setProfile({ ...profile, following: next, followerCount: profile.followerCount + (next ? 1 : -1) });
+		try {
+			await api(`/api/users/${id}/follow`, { method: next ? "POST" : "DELETE" });
+		} catch (e) {
+			setProfile(profile);
+			setError((e as ApiError).message);
+		}
+	};
+
+	if (error && !profile) return <ErrorText error={error} />;
+	if (!profile) return <Loading label="Loading the profile" />;
+	return (
+		<section class="mx-auto flex max-w-3xl flex-col gap-6 p-6 pt-20" aria-labelledby="profile-name">
+			<header class="flex items-center gap-4">
+				<Avatar name={profile.name} url={imgSrc(profile.avatarUrl, 160)} size={80} />
+				<div class="flex flex-1 flex-col gap-1">
+					<h1 id="profile-name" class="text-2xl font-bold">
+						{profile.name}
+					</h1>
+					<p class="text-white/80">{profile.bio}</p>
+					<p class="text-sm text-white/70">
+						<strong data-followers>{profile.followerCount}</strong> followers · <strong>{profile.followingCount}</strong> following
+					</p>
+				</div>
+				{mine ? (
+					<Button variant="ghost" onClick={() => setEditing(!editing)}>
+						Edit profile
+					</Button>
+				) : (
+					<Button variant={profile.following ? "ghost" : "primary"} onClick={toggleFollow} aria-pressed={!!profile.following}>
+						{profile.following ? "Following" : "Follow"}
+					</Button>
+				)}
+			</header>
+			<ErrorText error={error} />
+			{mine && editing ? <EditProfile profile={profile} onSaved={() => (setEditing(false), load())} /> : null}
+			{reels === null ? <Loading label="Loading reels" /> : null}
+			{reels?.length === 0 ? <Empty>No reels yet.</Empty> : null}
+			<ul class="grid grid-cols-3 gap-1" aria-label="Reels">
+				{reels?.map((r) => (
+					<li key={r.id}>
+						<a href={`/reel/${r.id}`} class="block aspect-[9/16] overflow-hidden rounded bg-white/5" aria-label={r.caption || "A reel"}>
+							{r.video.thumbnail ? (
+								<img
+									src={imgSrc(r.video.thumbnail, 320)}
+									srcSet={imgSrcSet(r.video.thumbnail)}
+									sizes="(min-width: 768px) 240px, 33vw"
+									alt=""
+									loading="lazy"
+									class="h-full w-full object-cover"
+								/>
+							) : (
+								<span class="flex h-full items-center justify-center text-xs text-white/50">{r.video.status}</span>
+							)}
+						</a>
+					</li>
+				))}
+			</ul>
+		</section>
+	);
+}
+
+function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => void }) {
+	const [error, setError] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const save = async (e: Event) => {
+		e.preventDefault();
+		const form = new FormData(e.target as HTMLFormElement);
+		setBusy(true);
+		setError(null);
+		try {
+			const avatar = form.get("avatar") as File | null;
+			let avatarAssetId: string | undefined;
+			if (avatar && avatar.size > 0) {
+				const body = new FormData();
+				body.append("file", avatar);
+				avatarAssetId = (await api<{ id: string }>("/cdn/upload", { method: "POST", body })).id;
+			}
+			await api("/api/users/me", {
+				method: "PATCH",
+				json: { name: String(form.get("name")), bio: String(form.get("bio")), ...(avatarAssetId ? { avatarAssetId } : {}) },
+			});
+			onSaved();
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	return (
+		<form class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" onSubmit={save} aria-label="Edit profile">
+			<Field label="Name" name="name" value={profile.name} required maxLength={80} />
+			<label class="flex flex-col gap-1">
+				<span class="text-sm text-white/80">Bio</span>
+				<textarea name="bio" maxLength={500} rows={2} class="rounded-lg border border-white/20 bg-white/5 px-3 py-2">
+					{profile.bio}
+				</textarea>
+			</label>
+			<label class="flex flex-col gap-1">
+				<span class="text-sm text-white/80">Avatar</span>
+				<input type="file" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif" />
+			</label>
+			<ErrorText error={error} />
+			<Button type="submit" disabled={busy}>
+				Save
+			</Button>
+		</form>
+	);
+}

@@ -1,0 +1,95 @@
+// Search: reels (captions, hashtags) and creators, best first. `#tag` opens the hashtag's reels.
+import { useEffect, useState } from "preact/hooks";
+import { Avatar, Empty, ErrorText, Loading } from "../components/ui";
+import { api } from "../lib/api";
+import { imgSrc } from "../lib/media";
+import type { ApiError } from "../lib/problems";
+import { navigate, useRoute } from "../lib/router";
+import type { Reel } from "../lib/types";
+
+interface Results {
+	reels: Reel[];
+	users: { id: string; name: string; followerCount: number }[];
+}
+
+export function SearchPage() {
+	const { query } = useRoute();
+	const q = query.get("q") ?? "";
+	const [results, setResults] = useState<Results | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	useEffect(() => {
+		setResults(null);
+		setError(null);
+		if (!q.trim()) return;
+		const tag = q.trim().match(/^#([\p{L}][\p{L}\p{N}_]*)$/u)?.[1];
+		const request = tag
+			? api<{ items: Reel[] }>(`/api/hashtags/${encodeURIComponent(tag.toLowerCase())}/reels?limit=30`).then((p) => ({
+					reels: p.items,
+					users: [],
+				}))
+			: api<Results>(`/api/search?q=${encodeURIComponent(q)}&limit=20`);
+		request.then(setResults).catch((e: ApiError) => setError(e.message));
+	}, [q]);
+	return (
+		<section class="mx-auto flex max-w-3xl flex-col gap-6 p-6 pt-20" aria-labelledby="search-title">
+			<h1 id="search-title" class="text-2xl font-bold">
+				Search
+			</h1>
+			<form
+				aria-label="Search"
+				onSubmit={(e) => {
+					e.preventDefault();
+					const value = String(new FormData(e.target as HTMLFormElement).get("q") ?? "");
+					navigate(`/search?q=${encodeURIComponent(value)}`);
+				}}
+			>
+				<label class="sr-only" for="search-q">
+					Search reels, #hashtags and creators
+				</label>
+				<input
+					id="search-q"
+					name="q"
+					type="search"
+					value={q}
+					placeholder="Search reels, #hashtags, creators"
+					class="w-full rounded-full border border-white/20 bg-white/5 px-4 py-2"
+				/>
+			</form>
+			<ErrorText error={error} />
+			{q && !results && !error ? <Loading label="Searching" /> : null}
+			{results && results.reels.length === 0 && results.users.length === 0 ? <Empty>Nothing found for “{q}”.</Empty> : null}
+			{results?.users.length ? (
+				<div>
+					<h2 class="mb-2 font-semibold">Creators</h2>
+					<ul class="flex flex-col gap-2">
+						{results.users.map((u) => (
+							<li key={u.id}>
+								<a href={`/u/${u.id}`} class="flex items-center gap-3">
+									<Avatar name={u.name} size={32} />
+									<span>{u.name}</span>
+									<span class="text-sm text-white/60">{u.followerCount} followers</span>
+								</a>
+							</li>
+						))}
+					</ul>
+				</div>
+			) : null}
+			{results?.reels.length ? (
+				<div>
+					<h2 class="mb-2 font-semibold">Reels</h2>
+					<ul class="grid grid-cols-3 gap-1">
+						{results.reels.map((r) => (
+							<li key={r.id}>
+								<a href={`/reel/${r.id}`} class="block aspect-[9/16] overflow-hidden rounded bg-white/5" aria-label={r.caption || "A reel"}>
+									{r.video.thumbnail ? (
+										<img src={imgSrc(r.video.thumbnail, 320)} alt="" loading="lazy" class="h-full w-full object-cover" />
+									) : null}
+								</a>
+							</li>
+						))}
+					</ul>
+				</div>
+			) : null}
+		</section>
+	);
+}

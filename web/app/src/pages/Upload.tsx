@@ -1,0 +1,223 @@
+// Upload: pick or drop a video; it goes up over tus in 5 MiB chunks with a real
+// progress bar and resumes after a reload (pick the same file again: tus finds
+// the upload by the file's fingerprint and asks the server where it stopped).
+// Then the transcode's progress arrives over the WebSocket until the reel is
+// playable, then a caption, then post.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Upload as TusUpload } from "tus-js-client";
+import { Button, ErrorText } from "../components/ui";
+import { accessToken, api } from "../lib/api";
+import { type ApiError, humanize } from "../lib/problems";
+import { onEvent } from "../lib/realtime";
+import { navigate } from "../lib/router";
+
+/** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
+const CHUNK_BYTES = 5 * 1024 * 1024;
+
+type Stage =
+	| { kind: "pick" }
+	| { kind: "uploading"; sent: number; saved: number; total: number; resumedAt: number }
+	| { kind: "processing"; assetId: string; progress: number }
+	| { kind: "ready"; assetId: string; poster: string | null }
+	| { kind: "failed"; message: string };
+
+const percent = (n: number, of: number) => (of ? Math.floor((n / of) * 100) : 0);
+
+function Bar({ value, label }: { value: number; label: string }) {
+	return (
+		<div class="flex flex-col gap-1">
+			<div class="flex justify-between text-sm text-white/80">
+				<span>{label}</span>
+				<span>{value}%</span>
+			</div>
+			<div
+				role="progressbar"
+				aria-label={label}
+				aria-valuemin={0}
+				aria-valuemax={100}
+				aria-valuenow={value}
+				class="h-3 overflow-hidden rounded-full bg-white/10"
+			>
+				<div class="h-full bg-yellow-400 transition-[width]" style={{ width: `${value}%` }} />
+			</div>
+		</div>
+	);
+}
+
+export function UploadPage() {
+	const [stage, setStage] = useState<Stage>({ kind: "pick" });
+	const [caption, setCaption] = useState("");
+	const [visibility, setVisibility] = useState("public");
+	const [error, setError] = useState<string | null>(null);
+	const [dragging, setDragging] = useState(false);
+	const upload = useRef<TusUpload>();
+
+	// Transcode progress and the end, for the video this page uploaded.
+	useEffect(
+		() =>
+			onEvent((e) => {
+				if (stage.kind !== "processing" || e.data.assetId !== stage.assetId) return;
+				if (e.type === "TRANSCODE_PROGRESS") setStage({ ...stage, progress: Math.round(Number(e.data.progress) * 100) });
+				if (e.type === "TRANSCODE_READY") setStage({ kind: "ready", assetId: stage.assetId, poster: (e.data.poster as string) ?? null });
+				if (e.type === "TRANSCODE_FAILED") setStage({ kind: "failed", message: String(e.data.error ?? "Processing failed.") });
+			}),
+		[stage],
+	);
+
+	// The socket may have said READY before this page listened: ask once.
+	useEffect(() => {
+		if (stage.kind !== "processing") return;
+		api<{ status: string; progress: number; poster: string | null; error: { message: string } | null }>(
+			`/api/videos/${stage.assetId}/status`,
+		)
+			.then((s) => {
+				if (s.status === "ready") setStage({ kind: "ready", assetId: stage.assetId, poster: s.poster });
+				else if (s.status === "failed") setStage({ kind: "failed", message: s.error?.message ?? "Processing failed." });
+			})
+			.catch(() => undefined);
+	}, [stage.kind]);
+
+	useEffect(() => () => void upload.current?.abort(), []);
+
+	const start = async (file: File) => {
+		setError(null);
+		// Loaded when needed: the feed, which most visits are, never pays for it.
+		const { Upload: Tus } = await import("tus-js-client");
+		const up = new Tus(file, {
+			endpoint: "/api/uploads/tus",
+			chunkSize: CHUNK_BYTES,
+			retryDelays: [0, 1000, 3000, 5000, 10000],
+			metadata: { filename: file.name, filetype: file.type },
+			storeFingerprintForResuming: true,
+			removeFingerprintOnSuccess: true,
+			onBeforeRequest: async (req) => {
+				const token = await accessToken();
+				if (token) req.setHeader("Authorization", `Bearer ${token}`);
+			},
+			onProgress: (sent, total) => setStage((s) => (s.kind === "uploading" ? { ...s, sent, total } : s)),
+			onChunkComplete: (_chunk, accepted, total) => setStage((s) => (s.kind === "uploading" ? { ...s, saved: accepted, total } : s)),
+			onSuccess: () => {
+				const assetId = up.url?.split("/").pop() ?? "";
+				setStage({ kind: "processing", assetId, progress: 0 });
+			},
+			onError: (err) => {
+				const body = (err as { originalResponse?: { getBody(): string; getStatus(): number } }).originalResponse;
+				let message = err.message;
+				if (body) {
+					try {
+						const p = JSON.parse(body.getBody()) as { detail?: string; code?: string };
+						message = humanize({ status: body.getStatus(), code: p.code ?? "", ...(p.detail ? { detail: p.detail } : {}) });
+					} catch {
+						// keep tus's own message
+					}
+				}
+				setStage({ kind: "failed", message });
+			},
+		});
+		upload.current = up;
+		const previous = await up.findPreviousUploads();
+		const resumed = previous[0];
+		if (resumed) up.resumeFromPreviousUpload(resumed);
+		setStage({ kind: "uploading", sent: 0, saved: 0, total: file.size, resumedAt: resumed ? -1 : 0 });
+		up.start();
+	};
+
+	const post = async () => {
+		if (stage.kind !== "ready") return;
+		try {
+			const reel = await api<{ id: string }>("/api/reels", { method: "POST", json: { video_id: stage.assetId, caption, visibility } });
+			navigate(`/reel/${reel.id}`);
+		} catch (e) {
+			setError((e as ApiError).message);
+		}
+	};
+
+	const onFiles = (files: FileList | null | undefined) => {
+		const file = files?.[0];
+		if (file) void start(file);
+	};
+
+	return (
+		<section class="mx-auto flex max-w-xl flex-col gap-6 p-6 pt-20" aria-labelledby="upload-title">
+			<h1 id="upload-title" class="text-2xl font-bold">
+				Upload a reel
+			</h1>
+			{stage.kind === "pick" || stage.kind === "failed" ? (
+				<label
+					class={`flex cursor-pointer flex-col items-center gap-2 rounded-2xl border-2 border-dashed p-10 text-center ${dragging ? "border-yellow-400 bg-yellow-400/10" : "border-white/30"}`}
+					onDragOver={(e) => {
+						e.preventDefault();
+						setDragging(true);
+					}}
+					onDragLeave={() => setDragging(false)}
+					onDrop={(e) => {
+						e.preventDefault();
+						setDragging(false);
+						onFiles(e.dataTransfer?.files);
+					}}
+				>
+					<span class="text-lg font-semibold">Choose a video or drop it here</span>
+					<span class="text-sm text-white/60">MP4, MOV or WebM, up to 3 minutes. Large files are fine: uploads resume.</span>
+					<input
+						type="file"
+						accept="video/mp4,video/quicktime,video/webm"
+						class="sr-only"
+						name="video"
+						onChange={(e) => onFiles((e.target as HTMLInputElement).files)}
+					/>
+				</label>
+			) : null}
+			{stage.kind === "failed" ? <ErrorText error={stage.message} /> : null}
+			{stage.kind === "uploading" ? (
+				<div class="flex flex-col gap-2" data-saved-bytes={stage.saved}>
+					<Bar value={percent(stage.sent, stage.total)} label="Uploading" />
+					<p class="text-sm text-white/60">
+						{stage.saved > 0 ? `${percent(stage.saved, stage.total)}% safely stored: a reload resumes from there.` : "Starting…"}
+					</p>
+				</div>
+			) : null}
+			{stage.kind === "processing" ? <Bar value={stage.progress} label="Processing" /> : null}
+			{stage.kind === "ready" ? (
+				<form
+					class="flex flex-col gap-4"
+					onSubmit={(e) => {
+						e.preventDefault();
+						void post();
+					}}
+				>
+					<p role="status" class="text-green-300">
+						Your video is ready.
+					</p>
+					{stage.poster ? <img src={stage.poster} alt="The video's poster" class="max-h-64 self-start rounded-lg" /> : null}
+					<label class="flex flex-col gap-1">
+						<span class="text-sm text-white/80">Caption (#hashtags welcome)</span>
+						<textarea
+							name="caption"
+							maxLength={2200}
+							rows={3}
+							class="rounded-lg border border-white/20 bg-white/5 px-3 py-2"
+							value={caption}
+							onInput={(e) => setCaption((e.target as HTMLTextAreaElement).value)}
+						/>
+					</label>
+					<label class="flex flex-col gap-1">
+						<span class="text-sm text-white/80">Who can see it</span>
+						<select
+							name="visibility"
+							class="rounded-lg border border-white/20 bg-neutral-900 px-3 py-2"
+							value={visibility}
+							onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}
+						>
+							<option value="public">Everyone</option>
+							<option value="unlisted">Anyone with the link</option>
+							<option value="followers">Followers</option>
+							<option value="private">Only me</option>
+						</select>
+					</label>
+					<Button type="submit">Post</Button>
+				</form>
+			) : null}
+			<ErrorText error={error} />
+		</section>
+	);
+}
