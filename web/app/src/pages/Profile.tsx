@@ -84,7 +84,15 @@ export function ProfilePage({ id }: { id: string }) {
 				)}
 			</header>
 			<ErrorText error={error} />
-			{mine && editing ? <EditProfile profile={profile} onSaved={() => (setEditing(false), load())} /> : null}
+			{mine && editing ? (
+				<EditProfile
+					profile={profile}
+					onSaved={() => {
+						setEditing(false);
+						load();
+					}}
+				/>
+			) : null}
 			{reels === null ? <Loading label="Loading reels" /> : null}
 			{reels?.length === 0 ? <Empty>No reels yet.</Empty> : null}
 			<ul class="grid grid-cols-3 gap-1" aria-label="Reels">
