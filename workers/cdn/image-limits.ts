@@ -27,3 +27,68 @@ export async function assertStoredImageWithinCap(env: Env, key: string): Promise
 	assertWithinPixelCap(env, declaredSize(prefix));
 	return prefix;
 }
+
+export interface ImageSource {
+	/** The header's declared size, when our parser knows the format (JPEG, PNG, GIF, WebP). */
+	size: DeclaredSize | undefined;
+	/** The first bytes read (at most HEADER_PROBE_BYTES, more only when a chunk overshoots). */
+	head: Uint8Array;
+	/** The whole file, the head included, for the decoder. */
+	body: ReadableStream<Uint8Array>;
+}
+
+/**
+ * One R2 read of a source image: the stream's first chunks are read until our
+ * parser finds the declared size (or HEADER_PROBE_BYTES have passed), the
+ * pixel cap is checked from those bytes, and the same stream, head
+ * re-prepended, goes to the decoder. Undefined when there is no such object.
+ */
+export async function openImageSource(env: Env, key: string): Promise<ImageSource | undefined> {
+	const object = await env.MEDIA.get(key);
+	if (!object) return undefined;
+	const reader = object.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let length = 0;
+	let size: DeclaredSize | undefined;
+	let done = false;
+	while (!size && length < HEADER_PROBE_BYTES) {
+		const next = await reader.read();
+		if (next.done) {
+			done = true;
+			break;
+		}
+		chunks.push(next.value);
+		length += next.value.length;
+		size = declaredSize(chunks.length === 1 ? next.value : concat(chunks, length));
+	}
+	const head = chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks, length);
+	try {
+		assertWithinPixelCap(env, size);
+	} catch (err) {
+		await reader.cancel();
+		throw err;
+	}
+	const body = new ReadableStream<Uint8Array>({
+		start(controller) {
+			if (head.length) controller.enqueue(head);
+			if (done) controller.close();
+		},
+		async pull(controller) {
+			const next = await reader.read();
+			if (next.done) controller.close();
+			else controller.enqueue(next.value);
+		},
+		cancel: (reason) => reader.cancel(reason),
+	});
+	return { size, head, body };
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+	const out = new Uint8Array(length);
+	let at = 0;
+	for (const c of chunks) {
+		out.set(c, at);
+		at += c.length;
+	}
+	return out;
+}

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
-import { assertStoredImageWithinCap, assertWithinPixelCap } from "./image-limits";
+import { assertWithinPixelCap, openImageSource } from "./image-limits";
 import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { cacheTagOf, mayRead } from "./media-access";
@@ -77,20 +77,25 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 
 	// From here on the request costs a transform: it spends the caller's budget (cache hits above are free).
 	await spendTransform(c);
-	// Our own header read first (no decoder involved), then the Images binding's, which also names the format.
-	const prefix = await assertStoredImageWithinCap(c.env, key);
-	if (!prefix) throw mediaNotFound();
-	let info: ImageInfoResponse;
-	try {
-		info = await c.env.IMAGES.info(new Blob([prefix]).stream());
-	} catch {
-		throw unreadable();
-	}
-	if (!SOURCE_TYPES.has(info.format) || !("width" in info)) throw unreadable();
-	assertWithinPixelCap(c.env, info);
-
-	const source = await c.env.MEDIA.get(key);
+	// One R2 read: the header checked against the pixel cap from the first bytes of the stream (our own
+	// parser, no decoder involved), then the same stream to the transform. Only a format our parser does
+	// not read (AVIF) asks the Images binding for its size, from the bytes already in hand.
+	const source = await openImageSource(c.env, key);
 	if (!source) throw mediaNotFound();
+	if (!source.size) {
+		let info: ImageInfoResponse;
+		try {
+			info = await c.env.IMAGES.info(new Blob([source.head]).stream());
+		} catch {
+			await source.body.cancel();
+			throw unreadable();
+		}
+		if (!SOURCE_TYPES.has(info.format) || !("width" in info)) {
+			await source.body.cancel();
+			throw unreadable();
+		}
+		assertWithinPixelCap(c.env, info);
+	}
 	const { width, height } = outputSize(options);
 	let bytes: Uint8Array;
 	try {

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../lib/api";
 import type { ApiError } from "../lib/problems";
-import { refreshUnread, unread } from "../lib/realtime";
+import { live, refreshUnread, unread } from "../lib/realtime";
 import { useStore } from "../lib/store";
 import { Icon } from "./Icon";
 import { Dialog, Empty, ErrorText, Loading } from "./ui";
@@ -26,6 +26,7 @@ const SENTENCES: Record<string, (d: Record<string, unknown>) => string> = {
 
 export function Bell() {
 	const count = useStore(unread);
+	const arrived = useStore(live);
 	const [open, setOpen] = useState(false);
 	const [items, setItems] = useState<Notification[] | null>(null);
 	const [error, setError] = useState<string | null>(null);
@@ -65,7 +66,7 @@ export function Bell() {
 				{items === null && !error ? <Loading label="Loading notifications" /> : null}
 				{items?.length === 0 ? <Empty>Nothing yet.</Empty> : null}
 				<ul class="flex flex-col gap-2">
-					{items?.map((n) => (
+					{merge(arrived, items ?? []).map((n) => (
 						<li key={n.id} class={`rounded-lg p-2 text-sm ${n.readAt ? "text-white/60" : "bg-white/5"}`}>
 							{n.data.reelId ? (
 								<a href={`/reel/${String(n.data.reelId)}`}>{SENTENCES[n.type]?.(n.data) ?? n.type}</a>
@@ -78,4 +79,14 @@ export function Bell() {
 			</Dialog>
 		</>
 	);
+}
+
+/** The socket's events first (the inbox may not have them yet), then the inbox, each notification once. */
+function merge(arrived: { type: string; at: string; data: Record<string, unknown> }[], inbox: Notification[]): Notification[] {
+	const key = (type: string, data: Record<string, unknown>) => `${type}:${JSON.stringify(data)}`;
+	const known = new Set(inbox.map((n) => key(n.type, n.data)));
+	const fresh = arrived
+		.filter((e) => !known.has(key(e.type, e.data)))
+		.map((e) => ({ id: `live-${e.type}-${e.at}`, type: e.type, data: e.data, readAt: new Date().toISOString(), createdAt: e.at }));
+	return [...fresh, ...inbox];
 }

@@ -13,6 +13,12 @@ export interface Envelope {
 }
 
 export const unread = store(0);
+/**
+ * Notifying events received on the socket since the page loaded, newest first. The bell shows
+ * them with the inbox: the inbox is read from the replica, which may not have replayed an event
+ * the socket already delivered.
+ */
+export const live = store<Envelope[]>([]);
 export const connected = store(false);
 const listeners = new Set<(e: Envelope) => void>();
 const NOTIFYING = new Set(["NEW_REEL", "REEL_LIKED", "NEW_FOLLOWER", "NEW_COMMENT", "TRANSCODE_READY", "TRANSCODE_FAILED"]);
@@ -52,7 +58,10 @@ async function open(): Promise<void> {
 		const e = JSON.parse(String(m.data)) as Envelope;
 		if (e.seq > 0) lastSeq = Math.max(lastSeq ?? 0, e.seq);
 		if (e.type === "RECOVERED" && !(e.data as { recovered?: boolean }).recovered) void refreshUnread();
-		if (e.seq > 0 && NOTIFYING.has(e.type)) unread.set(unread.get() + 1);
+		if (e.seq > 0 && NOTIFYING.has(e.type)) {
+			unread.set(unread.get() + 1);
+			live.set([e, ...live.get()].slice(0, 50));
+		}
 		for (const fn of listeners) fn(e);
 	});
 	ws.addEventListener("close", () => {
@@ -78,6 +87,7 @@ export function startRealtime(): void {
 			socket?.close();
 			socket = undefined;
 			unread.set(0);
+			live.set([]);
 		}
 	});
 	window.addEventListener("online", () => {
