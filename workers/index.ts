@@ -1,13 +1,15 @@
 // The Worker's entry: HTTP (the hono app), queues, and every Durable Object
 // class the bundle exports (wrangler.toml binds them by class name).
 import { createApp } from "./app";
+import { cachedMedia } from "./cdn/cached-media";
 import { handleQueue } from "./queue";
 import { runScheduled } from "./scheduled";
 
 const app = createApp();
 
 export default {
-	fetch: app.fetch,
+	// Cached public media first: the media plane's hot path skips the router and the middleware stack.
+	fetch: async (request, env, ctx) => (await cachedMedia(request, env)) ?? app.fetch(request, env, ctx),
 	queue: handleQueue,
 	scheduled: async (controller, env, ctx) => {
 		ctx.waitUntil(runScheduled(controller.cron, env));

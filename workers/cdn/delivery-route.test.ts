@@ -231,3 +231,39 @@ describe("who may read what", () => {
 		expect((await get(orphan)).status).toBe(404);
 	});
 });
+
+describe("the cached-media fast path (workers/cdn/cached-media.ts)", () => {
+	it("answers a cache hit with exactly the headers the full app sends, before the app runs", async () => {
+		const key = await stored("jpg");
+		const { cachedMedia } = await import("./cached-media");
+		const first = await exports.default.fetch(`http://x/cdn/${key}`);
+		await first.arrayBuffer();
+		let hit: Response | undefined;
+		for (let i = 0; i < 20 && !hit; i++) {
+			hit = await cachedMedia(new Request(`http://x/cdn/${key}`), env);
+			if (!hit) await new Promise((r) => setTimeout(r, 25));
+		}
+		if (!hit) throw new Error("never cached");
+		// The same hit through the whole app (its own cache lookup and every middleware).
+		const viaApp = await api(`/cdn/${key}`);
+		expect(viaApp.headers.get("x-cdn-cache")).toBe("HIT");
+		const headers = (r: Response) =>
+			[...r.headers.entries()].filter(([n]) => n !== "x-request-id" && n !== "date").sort(([a], [b]) => a.localeCompare(b));
+		expect(headers(hit)).toEqual(headers(viaApp));
+		expect(hit.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+		expect(new Uint8Array(await hit.arrayBuffer())).toEqual(BYTES);
+	});
+
+	it("leaves misses, signed URLs, ranges, conditional requests and bad keys to the app", async () => {
+		const { cachedMedia } = await import("./cached-media");
+		const key = await stored("jpg");
+		expect(await cachedMedia(new Request(`http://x/cdn/${key}`), env)).toBeUndefined(); // not cached yet
+		await (await exports.default.fetch(`http://x/cdn/${key}`)).arrayBuffer();
+		const inits: RequestInit[] = [{ headers: { range: "bytes=0-1" } }, { headers: { "if-none-match": '"x"' } }, { method: "HEAD" }];
+		for (const init of inits) {
+			expect(await cachedMedia(new Request(`http://x/cdn/${key}`, init), env)).toBeUndefined();
+		}
+		expect(await cachedMedia(new Request("http://x/cdn/etc/passwd"), env)).toBeUndefined();
+		expect(await cachedMedia(new Request(`http://x/cdn/s/token/${key}`), env)).toBeUndefined();
+	});
+});
