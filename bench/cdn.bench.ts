@@ -98,7 +98,9 @@ async function main() {
 			],
 			DELIVERY_ROUNDS,
 		);
-		report(`(a) delivering a ${jpeg.length}-byte JPEG, ${DELIVERY_ROUNDS} requests each`, delivery);
+		const hit = report(`(a) delivering a ${jpeg.length}-byte JPEG, ${DELIVERY_ROUNDS} requests each`, delivery)[
+			"GET /cdn/<key> (cache hit)"
+		];
 
 		// (b) resize with the cache off vs sharp in Node.
 		const keys: string[] = [];
@@ -129,7 +131,10 @@ async function main() {
 			RESIZE_ROUNDS,
 			3,
 		);
-		report(`(b) resizing a 2700x2200 JPEG to 720 px wide, ${RESIZE_ROUNDS} times each`, resize);
+		const resized = report(`(b) resizing a 2700x2200 JPEG to 720 px wide, ${RESIZE_ROUNDS} times each`, resize)[
+			"GET /img/width=720 (no cache)"
+		];
+		console.log(JSON.stringify({ bench: "cdn", hitVsBare: hit, resizeVsSharp: resized }));
 	} finally {
 		bare.kill("SIGTERM");
 		await stack.stop();

@@ -24,8 +24,8 @@ export async function measure(scenarios: Scenario[], rounds: number, warmup = 20
 	return samples;
 }
 
-/** Prints p50/p99 per scenario and its p50 as a ratio of the first scenario's. */
-export function report(title: string, samples: Map<string, number[]>): void {
+/** Prints p50/p99 per scenario and its p50 as a ratio of the first scenario's; returns those ratios by name. */
+export function report(title: string, samples: Map<string, number[]>): Record<string, number> {
 	const rows = [...samples.entries()].map(([name, xs]) => {
 		const sorted = [...xs].sort((a, b) => a - b);
 		return { name, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -36,6 +36,7 @@ export function report(title: string, samples: Map<string, number[]>): void {
 	for (const r of rows) {
 		console.log(`${r.name.padEnd(24)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}   ${(r.p50 / base).toFixed(2)}x`);
 	}
+	return Object.fromEntries(rows.map((r) => [r.name, Math.round((r.p50 / base) * 100) / 100]));
 }
 
 export async function expectStatus(res: Response, status: number, what: string): Promise<Response> {

@@ -107,7 +107,15 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				) : null}
 			</div>
 			<div class="absolute right-3 bottom-24 flex flex-col items-center gap-4">
-				<button type="button" class="flex flex-col items-center" aria-pressed={liked} onClick={toggleLike} data-action="like">
+				<button
+					type="button"
+					class="flex flex-col items-center"
+					aria-pressed={liked}
+					onClick={toggleLike}
+					data-action="like"
+					// Not yet known whether anyone is signed in (the silent refresh after a reload): wait.
+					disabled={me === undefined}
+				>
 					<span class={liked ? "text-red-500" : "text-white"}>
 						<Icon name="heart" filled={liked} />
 					</span>

@@ -78,7 +78,13 @@ export function ProfilePage({ id }: { id: string }) {
 						Edit profile
 					</Button>
 				) : (
-					<Button variant={profile.following ? "ghost" : "primary"} onClick={toggleFollow} aria-pressed={!!profile.following}>
+					// Not yet known whether anyone is signed in (the silent refresh after a reload): wait, do not send to sign-in.
+					<Button
+						variant={profile.following ? "ghost" : "primary"}
+						onClick={toggleFollow}
+						aria-pressed={!!profile.following}
+						disabled={me === undefined}
+					>
 						{profile.following ? "Following" : "Follow"}
 					</Button>
 				)}
