@@ -21,6 +21,8 @@ const artifacts = resolve(root, ".local/artifacts/web-app");
 const media = resolve(root, ".local/e2e-web-media");
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const PASSWORD = "web app pass 1";
+/** Conditions the page reaches after an API call or a smooth scroll: generous, for a loaded CI machine. */
+const POLL = { timeout: 15_000 };
 /** The budget for the JavaScript a first visit needs before the first reel plays (gzip). */
 const FIRST_PLAY_JS_BUDGET = 150 * 1024;
 
@@ -94,7 +96,7 @@ describe("the web app in Chromium", () => {
 		await b.page.getByText("No reels yet.").waitFor();
 		await b.page.getByRole("button", { name: "Follow" }).click();
 		await b.page.getByRole("button", { name: "Following" }).waitFor();
-		await expect.poll(() => b.page.locator("[data-followers]").textContent()).toBe("1");
+		await expect.poll(() => b.page.locator("[data-followers]").textContent(), POLL).toBe("1");
 		expect(await axeViolations(b.page), "profile page").toEqual([]);
 		await shot(b.page, "profile");
 	});
@@ -103,23 +105,22 @@ describe("the web app in Chromium", () => {
 		const a = people[0] as (typeof people)[0];
 		const clip = makeClip(media, { size: "360x640", seconds: 4, name: "web-upload.mp4" });
 		await a.page.goto(`${stack.baseUrl}/upload`);
+		await a.page.getByRole("heading", { name: "Upload a reel" }).waitFor();
 		expect(await axeViolations(a.page), "upload page").toEqual([]);
+		// Every value the bars take, recorded as the page renders it (a MutationObserver misses no render).
+		await a.page.evaluate(() => {
+			const w = window as unknown as { bars: string[] };
+			w.bars = [];
+			const note = () => {
+				for (const bar of Array.from(document.querySelectorAll("[role=progressbar]"))) {
+					w.bars.push(`${bar.getAttribute("aria-label")}:${bar.getAttribute("aria-valuenow")}`);
+				}
+			};
+			new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+		});
 		await a.page.setInputFiles("input[type=file]", clip.path);
-		// The bars' values as the page shows them, sampled in the page until the video is ready.
-		const seen = await a.page.evaluate(
-			() =>
-				new Promise<string[]>((resolve) => {
-					const values = new Set<string>();
-					const tick = () => {
-						for (const bar of Array.from(document.querySelectorAll("[role=progressbar]"))) {
-							values.add(`${bar.getAttribute("aria-label")}:${bar.getAttribute("aria-valuenow")}`);
-						}
-						if (document.body.textContent?.includes("Your video is ready.")) resolve([...values]);
-						else requestAnimationFrame(tick);
-					};
-					tick();
-				}),
-		);
+		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		const seen = await a.page.evaluate(() => (window as unknown as { bars: string[] }).bars);
 		// They moved: the upload bar was seen, and the processing bar after it.
 		expect(seen.some((v) => v.startsWith("Uploading:"))).toBe(true);
 		expect(seen.some((v) => v.startsWith("Processing:"))).toBe(true);
@@ -160,7 +161,7 @@ describe("the web app in Chromium", () => {
 		const bell = a.page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
 		const before = Number(await bell.getAttribute("data-unread"));
 		await card.getByRole("button", { name: /^Like, likes: \d+$/ }).click();
-		await expect.poll(() => card.locator("[data-like-count]").textContent()).toBe("1");
+		await expect.poll(() => card.locator("[data-like-count]").textContent(), POLL).toBe("1");
 		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), { timeout: 15_000 }).toBeGreaterThan(before);
 		await bell.click();
 		await a.page.getByText("Someone liked your reel.").waitFor();
@@ -184,9 +185,9 @@ describe("the web app in Chromium", () => {
 		for (let i = 0; i < 30 && !(await inFeed()); i++) await b.page.keyboard.press("Tab");
 		expect(await inFeed()).toBe(true);
 		await b.page.keyboard.press("ArrowDown");
-		await expect.poll(() => feed.getAttribute("data-active-index")).toBe("1");
+		await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe("1");
 		await b.page.keyboard.press("ArrowUp");
-		await expect.poll(() => feed.getAttribute("data-active-index")).toBe("0");
+		await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe("0");
 	});
 
 	it("resumes an upload after a reload instead of starting over", { timeout: 90_000 }, async () => {
