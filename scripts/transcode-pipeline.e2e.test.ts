@@ -104,7 +104,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		const id = await uploadClip();
 		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
 		expect(s).toMatchObject({ status: "ready", progress: 1, duration: 10, error: null });
-		expect(s.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "480x854", "360x640"]);
+		expect(s.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
 
 		const master = await (await cdn(s.hls)).text();
 		const advertised = [...master.matchAll(/#EXT-X-STREAM-INF:.*RESOLUTION=(\d+)x(\d+).*\n(.+)/g)].map((m) => ({
@@ -139,7 +139,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 				?.slice(1, 3)
 				.join("x"),
 		}));
-		expect(reps.flatMap((r) => (r.size ? [r.size] : []))).toEqual(["720x1280", "480x854", "360x640"]);
+		expect(reps.flatMap((r) => (r.size ? [r.size] : []))).toEqual(["720x1280", "486x864", "360x640"]);
 		expect(reps).toHaveLength(4); // and the audio track
 		const template = mpd.match(/initialization="([^"]+)"/)?.[1] as string;
 		for (const rep of reps) {

@@ -2,7 +2,7 @@
 // every rung of the ladder as CMAF (fMP4) segments with keyframes forced on the
 // same 2 s grid, one DASH manifest plus HLS playlists over those same segments,
 // and the poster, thumbnail and storyboard tiles, all from a single decode.
-import type { TranscodePlan } from "./ladder.ts";
+import { squarePixels, type TranscodePlan } from "./ladder.ts";
 
 /** Where the outputs land, relative to the job's output folder (docs/architecture: R2 key layout). */
 export const OUTPUT = {
@@ -45,9 +45,10 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 	const filters = [
 		// fps caps the output rate (ladder.ts MAX_OUTPUT_FPS): frames beyond it are dropped before any scaling or encoding.
 		`[0:v]${plan.fps === null ? "" : `fps=${plan.fps},`}format=yuv420p,split=${n + 2}${plan.rungs.map((_, i) => `[s${i}]`).join("")}[still][board]`,
-		// No setsar here: scale keeps the source's display aspect (a 480x854 rung of a 9:16 source gets a
-		// 1281:1280 SAR), and the DASH muxer requires one display aspect per adaptation set.
-		...plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`),
+		// Square pixels when every rung has the source's exact shape (ladder.ts fitShortSide): the DASH manifest
+		// then says sar 1:1 throughout. Otherwise scale keeps the source's display aspect with a non-square SAR
+		// (the DASH muxer requires one display aspect per adaptation set).
+		...plan.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}${squarePixels(plan.rungs) ? ",setsar=1" : ""}[v${i}]`),
 		`[still]trim=start=${plan.posterAtS.toFixed(3)},setpts=PTS-STARTPTS,split=2[p][t]`,
 		`[p]scale=${top.width}:${top.height},setsar=1[poster]`,
 		`[t]scale=${plan.thumbnail.width}:${plan.thumbnail.height},setsar=1[thumb]`,

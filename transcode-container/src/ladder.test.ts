@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { planLadder, planStoryboard, planTranscode, storyboardVtt } from "./ladder.ts";
+import { planLadder, planStoryboard, planTranscode, squarePixels, storyboardVtt } from "./ladder.ts";
 
 const sizes = (w: number, h: number) => planLadder(w, h).map((r) => `${r.width}x${r.height}`);
 
 describe("planLadder", () => {
 	it("makes the portrait reel ladder from a 1080x1920 source", () => {
-		expect(sizes(1080, 1920)).toEqual(["1080x1920", "720x1280", "480x854", "360x640"]);
+		expect(sizes(1080, 1920)).toEqual(["1080x1920", "720x1280", "486x864", "360x640"]);
+		expect(squarePixels(planLadder(1080, 1920))).toBe(true);
 	});
 
 	it("keeps landscape sources landscape", () => {
-		expect(sizes(1920, 1080)).toEqual(["1920x1080", "1280x720", "854x480", "640x360"]);
+		expect(sizes(1920, 1080)).toEqual(["1920x1080", "1280x720", "864x486", "640x360"]);
 	});
 
 	it("never upscales: a 720p source starts at 720", () => {
-		expect(sizes(720, 1280)).toEqual(["720x1280", "480x854", "360x640"]);
+		expect(sizes(720, 1280)).toEqual(["720x1280", "486x864", "360x640"]);
 		expect(sizes(4096, 2160)[0]).toBe("2048x1080");
 	});
 
@@ -23,6 +24,12 @@ describe("planLadder", () => {
 		expect(only).toMatchObject({ width: 180, height: 320 });
 		expect(only?.bitrateKbps).toBeGreaterThanOrEqual(200);
 		expect(only?.bitrateKbps).toBeLessThan(800);
+	});
+
+	it("falls back to even sizes (and non-square pixels) when the source's shape has no even exact step near the target", () => {
+		// 480:854 reduces to 240:427, whose even multiples jump from 480x854 straight to nothing smaller.
+		expect(sizes(480, 854)).toEqual(["480x854", "360x640"]);
+		expect(squarePixels(planLadder(480, 854))).toBe(false);
 	});
 
 	it("keeps every side even (H.264 4:2:0) and caps the rate above the target", () => {

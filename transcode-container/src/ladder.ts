@@ -35,7 +35,7 @@ export interface TranscodePlan {
 	segmentSeconds: number;
 }
 
-/** Short-side steps of the ladder (1080x1920, 720x1280, 480x854, 360x640 for a 9:16 reel) and their bitrates. */
+/** Short-side steps of the ladder (1080x1920, 720x1280, 486x864, 360x640 for a 9:16 reel) and their bitrates. */
 const LADDER: { shortSide: number; bitrateKbps: number }[] = [
 	{ shortSide: 1080, bitrateKbps: 5000 },
 	{ shortSide: 720, bitrateKbps: 2800 },
@@ -53,10 +53,32 @@ const THUMBNAIL_LONG_SIDE = 640;
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 const floorEven = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 
-/** Scales `width`x`height` so its short side is `shortSide`, both sides even. */
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Scales `width`x`height` so its short side is near `shortSide`, both sides even, and, when the
+ * source's ratio allows it, exactly the source's shape: a 9:16 source's 480 step becomes 486x864
+ * rather than 480x854 (which is 0.07 % off 9:16 and so needs non-square pixels to keep the shape).
+ * Square pixels on every rung let the DASH manifest declare one display aspect with sar 1:1.
+ */
 function fitShortSide(width: number, height: number, shortSide: number) {
+	const g = gcd(width, height);
+	const [a, b] = [width / g, height / g];
+	const oddRatio = a % 2 === 1 || b % 2 === 1;
+	let m = Math.round(shortSide / Math.min(a, b));
+	if (oddRatio) m = Math.max(2, Math.round(m / 2) * 2);
+	const exact = { width: a * m, height: b * m };
+	// Exact only when it stays near the step (within 5 %) and inside the source.
+	const near = Math.abs(Math.min(exact.width, exact.height) - shortSide) <= shortSide * 0.05;
+	if (m >= 1 && near && exact.width <= width && exact.height <= height) return exact;
 	const scale = shortSide / Math.min(width, height);
 	return { width: even(width * scale), height: even(height * scale) };
+}
+
+/** Whether every rung has the first rung's exact shape (then pixels are square everywhere). */
+export function squarePixels(rungs: readonly Rung[]): boolean {
+	const [top] = rungs;
+	return !!top && rungs.every((r) => r.width * top.height === r.height * top.width);
 }
 
 function fitLongSide(width: number, height: number, longSide: number) {

@@ -60,6 +60,31 @@ function rewriteMaster(text: string, reps: number): string {
 	return out;
 }
 
+/**
+ * Makes the HLS master advertise exactly what the DASH manifest says: each variant's BANDWIDTH is
+ * its video representation's bandwidth plus the audio's (an HLS variant counts the audio it plays
+ * with; DASH lists audio as its own adaptation set). FFmpeg's HLS writer otherwise estimates the
+ * audio part on its own, so the two manifests disagreed for the same renditions.
+ */
+export function alignMasterWithMpd(master: string, mpd: string): string {
+	const reps = new Map(
+		[...mpd.matchAll(/<Representation id="(\d+)" mimeType="(video|audio)\/mp4"[^>]*?bandwidth="(\d+)"/g)].map((m) => [
+			Number(m[1]),
+			{ kind: m[2], bandwidth: Number(m[3]) },
+		]),
+	);
+	const audio = [...reps.values()].find((r) => r.kind === "audio")?.bandwidth ?? 0;
+	const lines = master.split("\n");
+	return lines
+		.map((line, i) => {
+			if (!line.startsWith("#EXT-X-STREAM-INF:")) return line;
+			const uri = lines.slice(i + 1).find((l) => l.trim() && !l.startsWith("#")) ?? "";
+			const video = reps.get(Number(uri.split("/")[0]));
+			return video?.kind === "video" ? line.replace(/BANDWIDTH=\d+/, `BANDWIDTH=${video.bandwidth + audio}`) : line;
+		})
+		.join("\n");
+}
+
 /** HLS attribute list: KEY=value,KEY="quoted, with commas". */
 function attributes(list: string): Map<string, string> {
 	return new Map([...list.matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)].map((m) => [m[1] as string, (m[2] as string).replace(/^"|"$/g, "")]));
@@ -95,7 +120,10 @@ export async function packageOutputs(outDir: string, plan: TranscodePlan): Promi
 		await writeFile(join(outDir, OUTPUT.hlsMedia(rep)), rewriteMediaPlaylist(text, rep));
 		await rm(join(outDir, OUTPUT.muxerHlsMedia(rep)));
 	}
-	const master = rewriteMaster(await readFile(join(outDir, OUTPUT.muxerHlsMaster), "utf8"), reps);
+	const master = alignMasterWithMpd(
+		rewriteMaster(await readFile(join(outDir, OUTPUT.muxerHlsMaster), "utf8"), reps),
+		await readFile(join(outDir, OUTPUT.dashManifest), "utf8"),
+	);
 	await writeFile(join(outDir, OUTPUT.hlsMaster), master);
 	await rm(join(outDir, OUTPUT.muxerHlsMaster));
 	const imageName = OUTPUT.storyboardImage.split("/").pop() as string;

@@ -208,6 +208,28 @@ describe("transcoder service", () => {
 		}
 	});
 
+	it("describes the same renditions in DASH and HLS, with square pixels, for a 9:16 source", { timeout: 60_000 }, async () => {
+		const portrait = makeClip(scratch, { size: "720x1280", seconds: 2, name: "portrait-720.mp4" }).bytes;
+		expect((await fetch(`${main.url}/jobs/square`, { method: "PUT", body: portrait })).status).toBe(202);
+		const done = await finished(main.url, "square");
+		expect(done.state).toBe("done");
+		const text = async (path: string) => (await fetch(`${main.url}/jobs/square/files/${path}`)).text();
+		const mpd = await text("dash/manifest.mpd");
+		const video = [
+			...mpd.matchAll(
+				/<Representation id="(\d+)" mimeType="video\/mp4"[^>]*?bandwidth="(\d+)"[^>]*?width="(\d+)" height="(\d+)"[^>]*?sar="([^"]+)"/g,
+			),
+		].map((m) => ({ width: Number(m[3]), height: Number(m[4]), bandwidth: Number(m[2]), sar: m[5] }));
+		const audio = Number(mpd.match(/mimeType="audio\/mp4"[^>]*?bandwidth="(\d+)"/)?.[1]);
+		expect(video.map((v) => `${v.width}x${v.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
+		expect(video.map((v) => v.sar)).toEqual(["1:1", "1:1", "1:1"]);
+		// An HLS variant's BANDWIDTH counts its audio too (the audio is a separate DASH adaptation set):
+		// each must be exactly the DASH video representation's plus the audio's.
+		expect(done.renditions.map((r) => [`${r.width}x${r.height}`, r.bandwidth])).toEqual(
+			video.map((v) => [`${v.width}x${v.height}`, v.bandwidth + audio]),
+		);
+	});
+
 	it("encodes a 120 fps source at 60 fps: a 2 s segment holds 120 frames, not 240", async () => {
 		const fast = makeClip(scratch, { size: "240x426", seconds: 2, rate: 120, silent: true, name: "fast.mp4" }).bytes;
 		expect((await fetch(`${main.url}/jobs/fast`, { method: "PUT", body: fast })).status).toBe(202);
