@@ -27,6 +27,17 @@ export async function variantsOf(env: Env, keys: string[]) {
 	return rows;
 }
 
+/** Drops the cached copies of `keys` and of every variant made from them; returns `keys`. */
+export async function purgeKeysAndVariants(env: Env, requestUrl: string, keys: string[]): Promise<string[]> {
+	// Variants exist only within IMAGE_MAX_VARIANTS per source (image-variants.ts), so this stays bounded.
+	const variants = await variantsOf(env, keys);
+	await purgeFromEdge(env, requestUrl, {
+		keys,
+		cacheKeys: variants.map((v) => variantCacheKey(v.originalKey, v.options, v.format)),
+	});
+	return keys;
+}
+
 /**
  * Drops the cached copies of the asset's files everywhere the platform can reach.
  * `alsoKeys`: files known otherwise (an R2 listing) that the index may not list.
@@ -39,12 +50,5 @@ export async function purgeAssetCaches(
 	alsoKeys: string[] = [],
 ): Promise<string[]> {
 	const derived = await mediaDb(env).select({ key: derivedFiles.r2Key }).from(derivedFiles).where(eq(derivedFiles.assetId, asset.id));
-	const keys = [...new Set([asset.r2Key, ...derived.map((d) => d.key), ...alsoKeys])];
-	// Variants exist only within IMAGE_MAX_VARIANTS per source (image-variants.ts), so this stays bounded.
-	const variants = await variantsOf(env, keys);
-	await purgeFromEdge(env, requestUrl, {
-		keys,
-		cacheKeys: variants.map((v) => variantCacheKey(v.originalKey, v.options, v.format)),
-	});
-	return keys;
+	return purgeKeysAndVariants(env, requestUrl, [...new Set([asset.r2Key, ...derived.map((d) => d.key), ...alsoKeys])]);
 }

@@ -5,21 +5,18 @@ import { requireAuth, requireRole } from "../lib/auth/authenticate";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, derivedFiles, imageVariants } from "../lib/media-db/schema";
 import { HttpProblem } from "../lib/problems/http-problem";
-import { purgeAssetCaches, variantsOf } from "./asset-cache-purge";
+import { pagesUnder } from "../lib/r2/pages-under";
+import { purgeAssetCaches, purgeKeysAndVariants, variantsOf } from "./asset-cache-purge";
 import { cdnKeyFrom, derivedPrefix, mediaNotFound } from "./cdn-key";
-import { purgeFromEdge } from "./edge-purge";
-import { variantCacheKey } from "./image-variants";
 
 /** Deletes every object under `prefix` (the files derived from an original), page by page; returns their keys. */
 async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<string[]> {
 	const deleted: string[] = [];
-	let cursor: string | undefined;
-	do {
-		const page = await bucket.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
-		if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
-		deleted.push(...page.objects.map((o) => o.key));
-		cursor = page.truncated ? page.cursor : undefined;
-	} while (cursor);
+	for await (const page of pagesUnder(bucket, prefix)) {
+		const keys = page.map((o) => o.key);
+		await bucket.delete(keys);
+		deleted.push(...keys);
+	}
 	return deleted;
 }
 
@@ -47,11 +44,7 @@ export const purgeRoutes = new Hono<AppEnv>()
 		const key = cdnKeyFrom(c.req.path.slice("/cdn/cache/".length));
 		const asset = await mediaDb(c.env).query.assets.findFirst({ where: eq(assets.r2Key, key), columns: { id: true, r2Key: true } });
 		// An asset's whole family (derived files and their variants); a lone file just itself and its variants.
-		const keys = asset ? await purgeAssetCaches(c.env, c.req.url, asset) : [key];
-		if (!asset) {
-			const rows = await variantsOf(c.env, [key]);
-			await purgeFromEdge(c.env, c.req.url, { keys, cacheKeys: rows.map((v) => variantCacheKey(v.originalKey, v.options, v.format)) });
-		}
+		const keys = asset ? await purgeAssetCaches(c.env, c.req.url, asset) : await purgeKeysAndVariants(c.env, c.req.url, [key]);
 		const variants = await deleteVariants(c.env, keys);
 		return c.json({ key, filesPurged: keys.length, variantsPurged: variants }, 200);
 	})

@@ -17,6 +17,7 @@ import { derivedPrefix } from "../cdn/cdn-key";
 import { mapLimit } from "../lib/async/map-limit";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
+import { pagesUnder } from "../lib/r2/pages-under";
 import type { OutputFile, TranscodeJobView, TranscoderClient } from "./transcoder-client";
 
 /** Copies in flight: each holds 2 of the invocation's 6 simultaneous connections. */
@@ -33,12 +34,7 @@ export class CopyHandedBack extends Error {
 /** Keys and sizes already under `prefix` in R2 (what a resumed copy may skip). */
 async function alreadyStored(bucket: R2Bucket, prefix: string): Promise<Map<string, number>> {
 	const stored = new Map<string, number>();
-	let cursor: string | undefined;
-	do {
-		const page = await bucket.list({ prefix, limit: 1000, ...(cursor ? { cursor } : {}) });
-		for (const o of page.objects) stored.set(o.key, o.size);
-		cursor = page.truncated ? page.cursor : undefined;
-	} while (cursor);
+	for await (const page of pagesUnder(bucket, prefix)) for (const o of page) stored.set(o.key, o.size);
 	return stored;
 }
 const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard"], ["playlist"], ["manifest"]];
