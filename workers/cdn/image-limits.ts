@@ -2,6 +2,7 @@
 // a tiny file can declare a huge canvas (a decompression bomb). Every path
 // that decodes an image (resizing, upload thumbnails) calls this first.
 import { configOf } from "../lib/config/config";
+import { joinBytes } from "../lib/encoding/bytes";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { type DeclaredSize, declaredSize } from "./image-header";
 
@@ -59,9 +60,9 @@ export async function openImageSource(env: Env, key: string): Promise<ImageSourc
 		}
 		chunks.push(next.value);
 		length += next.value.length;
-		size = declaredSize(chunks.length === 1 ? next.value : concat(chunks, length));
+		size = declaredSize(joinBytes(chunks));
 	}
-	const head = chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks, length);
+	const head = joinBytes(chunks);
 	try {
 		assertWithinPixelCap(env, size);
 	} catch (err) {
@@ -81,14 +82,4 @@ export async function openImageSource(env: Env, key: string): Promise<ImageSourc
 		cancel: (reason) => reader.cancel(reason),
 	});
 	return { size, head, body };
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-	const out = new Uint8Array(length);
-	let at = 0;
-	for (const c of chunks) {
-		out.set(c, at);
-		at += c.length;
-	}
-	return out;
 }

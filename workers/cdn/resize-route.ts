@@ -83,18 +83,16 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	const source = await openImageSource(c.env, key);
 	if (!source) throw mediaNotFound();
 	if (!source.size) {
-		let info: ImageInfoResponse;
 		try {
-			info = await c.env.IMAGES.info(new Blob([source.head]).stream());
-		} catch {
+			const info = await c.env.IMAGES.info(new Blob([source.head]).stream()).catch(() => {
+				throw unreadable();
+			});
+			if (!SOURCE_TYPES.has(info.format) || !("width" in info)) throw unreadable();
+			assertWithinPixelCap(c.env, info);
+		} catch (err) {
 			await source.body.cancel();
-			throw unreadable();
+			throw err;
 		}
-		if (!SOURCE_TYPES.has(info.format) || !("width" in info)) {
-			await source.body.cancel();
-			throw unreadable();
-		}
-		assertWithinPixelCap(c.env, info);
 	}
 	const { width, height } = outputSize(options);
 	let bytes: Uint8Array;

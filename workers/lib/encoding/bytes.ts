@@ -11,3 +11,15 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 	out.set(b, a.length);
 	return out;
 }
+
+/** All of `chunks` in one array (the chunk itself when there is only one). */
+export function joinBytes(chunks: readonly Uint8Array[]): Uint8Array {
+	if (chunks.length === 1) return chunks[0] as Uint8Array;
+	const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+	let at = 0;
+	for (const c of chunks) {
+		out.set(c, at);
+		at += c.length;
+	}
+	return out;
+}
