@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { configOf } from "../lib/config/config";
-import { HttpProblem } from "../lib/problems/http-problem";
+import { tooManyRequests } from "../lib/problems/http-problem";
 import { clientBucket } from "../lib/rate-limit/client-ip";
 
 const HOUR_S = 3600;
@@ -16,12 +16,10 @@ export async function spendTransform(c: Context<AppEnv>): Promise<void> {
 	const limit = configOf(c.env).IMAGE_TRANSFORMS_PER_HOUR;
 	const d = await c.env.RATE_LIMITER.getByName(`img-transforms:${clientBucket(c)}`).take({ limit, periodSeconds: HOUR_S });
 	if (!d.allowed) {
-		throw new HttpProblem(
-			429,
+		throw tooManyRequests(
 			"transform_budget_exhausted",
 			`This address has used its ${limit} new image sizes for the hour; sizes already made are still served. Try again in ${d.retryAfterSeconds}s.`,
-			{},
-			{ "Retry-After": String(d.retryAfterSeconds) },
+			d.retryAfterSeconds,
 		);
 	}
 }

@@ -24,3 +24,7 @@ export class HttpProblem extends Error {
 /** 503 with Retry-After: the caller may try again later and nothing was written. */
 export const unavailable = (code: ProblemCode, detail: string, retryAfterSeconds: number) =>
 	new HttpProblem(503, code, detail, {}, { "Retry-After": String(retryAfterSeconds) });
+
+/** 429 with Retry-After: a limit was reached; the same request succeeds once the wait is over. */
+export const tooManyRequests = (code: ProblemCode, detail: string, retryAfterSeconds: number) =>
+	new HttpProblem(429, code, detail, {}, { "Retry-After": String(retryAfterSeconds) });

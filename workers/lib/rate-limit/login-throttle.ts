@@ -6,7 +6,7 @@
 // Unknown emails are throttled the same way, so the answer says nothing about
 // which accounts exist. The per-address quotas stay on top of this.
 import { configOf } from "../config/config";
-import { HttpProblem } from "../problems/http-problem";
+import { tooManyRequests } from "../problems/http-problem";
 import type { Quota } from "./gcra";
 
 const WINDOW_S = 15 * 60;
@@ -18,12 +18,10 @@ const limiterOf = (env: Env, email: string) => env.RATE_LIMITER.getByName(`login
 export async function assertMayTryPassword(env: Env, email: string): Promise<void> {
 	const d = await limiterOf(env, email).peek(quotaOf(env));
 	if (!d.allowed) {
-		throw new HttpProblem(
-			429,
+		throw tooManyRequests(
 			"too_many_failed_logins",
 			`Too many wrong passwords for this account; try again in ${d.retryAfterSeconds}s.`,
-			{},
-			{ "Retry-After": String(d.retryAfterSeconds) },
+			d.retryAfterSeconds,
 		);
 	}
 }
