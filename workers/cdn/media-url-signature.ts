@@ -8,6 +8,7 @@
 // The scope is one asset's derived files (`YYYY/MM/DD/<uuid>/`, what players
 // need) or one original (`YYYY/MM/DD/<uuid>.mp4`, for its owner and admins), so a
 // playback token never opens the original. Keys: MEDIA_URL_KEYS (hmac-key-set.ts).
+import { configOf } from "../lib/config/config";
 import { hmacSign, hmacVerify } from "./hmac-key-set";
 
 export const SIGNED_PREFIX = "/cdn/s/";
@@ -41,4 +42,15 @@ export async function verifyMediaToken(env: Env, token: string, key: string, now
 	const expires = Number(token.slice(0, dot));
 	if (dot <= 0 || !Number.isInteger(expires) || expires * 1000 < now) return false;
 	return hmacVerify(env.MEDIA_URL_KEYS, message(signingScopeOf(key), expires), token.slice(dot + 1));
+}
+
+/** The playback URL fields a reel and a video status both carry. */
+export const PLAYBACK_URL_FIELDS = ["hls", "dash", "thumbnail", "poster", "storyboard"] as const;
+type PlaybackUrls = Record<(typeof PLAYBACK_URL_FIELDS)[number], string | null>;
+
+/** `urls` with every playback URL field signed (MEDIA_URL_TTL_SECONDS); other fields as they were. */
+export async function signPlaybackUrls<T extends PlaybackUrls>(env: Env, urls: T): Promise<T> {
+	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
+	const signed = await Promise.all(PLAYBACK_URL_FIELDS.map((f) => signCdnUrl(env, urls[f], ttl)));
+	return { ...urls, ...Object.fromEntries(PLAYBACK_URL_FIELDS.map((f, i) => [f, signed[i] ?? null])) };
 }

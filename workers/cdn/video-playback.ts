@@ -6,7 +6,7 @@ import { configOf } from "../lib/config/config";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
 import { cdnUrl } from "./cdn-key";
-import { signCdnUrl } from "./media-url-signature";
+import { signCdnUrl, signPlaybackUrls } from "./media-url-signature";
 
 export interface VideoPlayback {
 	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];
@@ -48,14 +48,8 @@ export async function videoPlayback(db: MediaDb, assetId: string): Promise<Video
  */
 export async function signedPlayback(env: Env, p: VideoPlayback): Promise<VideoPlayback> {
 	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
-	const sign = (url: string | null) => signCdnUrl(env, url, ttl);
-	const renditions = await Promise.all(p.renditions.map(async (r) => ({ ...r, playlist: (await sign(r.playlist)) ?? r.playlist })));
-	const [hls, dash, thumbnail, poster, storyboard] = await Promise.all([
-		sign(p.hls),
-		sign(p.dash),
-		sign(p.thumbnail),
-		sign(p.poster),
-		sign(p.storyboard),
-	]);
-	return { renditions, hls, dash, thumbnail, poster, storyboard };
+	const renditions = await Promise.all(
+		p.renditions.map(async (r) => ({ ...r, playlist: (await signCdnUrl(env, r.playlist, ttl)) ?? r.playlist })),
+	);
+	return { ...(await signPlaybackUrls(env, p)), renditions };
 }

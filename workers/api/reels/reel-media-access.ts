@@ -9,8 +9,7 @@
 import { eq, sql } from "drizzle-orm";
 import { purgeAssetCaches } from "../../cdn/asset-cache-purge";
 import type { MediaAccess } from "../../cdn/media-access";
-import { signCdnUrl } from "../../cdn/media-url-signature";
-import { configOf } from "../../lib/config/config";
+import { signPlaybackUrls } from "../../cdn/media-url-signature";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
@@ -41,15 +40,5 @@ export async function syncVideoAccess(env: Env, db: RoutedDatabase, assetId: str
 /** The reel as the API shows it: its media URLs signed unless it is public and visible. */
 export async function withMediaUrls(env: Env, reel: Reel): Promise<Reel> {
 	if (reel.visibility === "public" && !reel.hidden) return reel;
-	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
-	const sign = (url: string | null) => signCdnUrl(env, url, ttl);
-	const v = reel.video;
-	const [hls, dash, thumbnail, poster, storyboard] = await Promise.all([
-		sign(v.hls),
-		sign(v.dash),
-		sign(v.thumbnail),
-		sign(v.poster),
-		sign(v.storyboard),
-	]);
-	return { ...reel, video: { ...v, hls, dash, thumbnail, poster, storyboard } };
+	return { ...reel, video: await signPlaybackUrls(env, reel.video) };
 }
