@@ -5,17 +5,18 @@
 // public-media surface (CORS *, cross-origin CORP, the security headers), which
 // a test checks are exactly what the full app would have sent. Anything else
 // (a miss, a signed URL, a range, a conditional request, a bad key) goes to the app.
+import { MEDIA_EXPOSED_HEADERS, STRICT_TRANSPORT } from "../lib/http/media-headers";
 import { record } from "../lib/observability/analytics";
 import { cdnKeyFrom, deliveryCacheKey } from "./cdn-key";
 
 /** What the app's public-media surface adds (lib/http/media-headers.ts), as it adds it. */
 export const MEDIA_SURFACE_HEADERS: [string, string][] = [
 	["access-control-allow-origin", "*"],
-	["access-control-expose-headers", "Content-Length,Content-Range,Accept-Ranges,ETag,Last-Modified,X-Request-Id"],
+	["access-control-expose-headers", MEDIA_EXPOSED_HEADERS.join(",")],
 	["cross-origin-resource-policy", "cross-origin"],
 	["origin-agent-cluster", "?1"],
 	["referrer-policy", "no-referrer"],
-	["strict-transport-security", "max-age=63072000; includeSubDomains"],
+	["strict-transport-security", STRICT_TRANSPORT],
 	["x-content-type-options", "nosniff"],
 	["x-dns-prefetch-control", "off"],
 	["x-download-options", "noopen"],

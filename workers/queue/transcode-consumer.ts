@@ -271,6 +271,14 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 		}
 		const started = Date.now();
 		const deferrals = parsed.data.deferrals ?? 0;
+		/** How this delivery ended, as an Analytics Engine datapoint (queued ms, attempts, run ms). */
+		const recordJob = (outcome: string) =>
+			record(
+				env,
+				"queue_job",
+				[outcome, batch.queue, parsed.data.assetId],
+				[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
+			);
 		try {
 			const outcome = await runTranscodeJob(env, parsed.data, leaseOwnerOf(parsed.data.assetId, message.attempts, message.id), invokedAt);
 			logger.info("transcode_job", {
@@ -280,12 +288,7 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 				queuedMs: started - message.timestamp.getTime(),
 				ms: Date.now() - started,
 			});
-			record(
-				env,
-				"queue_job",
-				[outcome, batch.queue, parsed.data.assetId],
-				[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
-			);
+			recordJob(outcome);
 			message.ack();
 		} catch (err) {
 			if (err instanceof MustWaitTurn && deferrals < MAX_DEFERRALS) {
@@ -295,12 +298,7 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 					{ contentType: "json", delaySeconds: err.delaySeconds },
 				);
 				logger.info("transcode_job_deferred", { assetId: parsed.data.assetId, deferrals: deferrals + 1, reason: err.message });
-				record(
-					env,
-					"queue_job",
-					["deferred", batch.queue, parsed.data.assetId],
-					[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
-				);
+				recordJob("deferred");
 				message.ack();
 				continue;
 			}
@@ -317,12 +315,7 @@ export async function consumeTranscodeJobs(batch: MessageBatch<unknown>, env: En
 				delaySeconds,
 				error: (err as Error).message,
 			});
-			record(
-				env,
-				"queue_job",
-				["retry", batch.queue, parsed.data.assetId],
-				[started - message.timestamp.getTime(), message.attempts, Date.now() - started],
-			);
+			recordJob("retry");
 			message.retry({ delaySeconds });
 		}
 	}

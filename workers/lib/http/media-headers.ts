@@ -5,7 +5,9 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../app/app-env";
 import { corsFromConfig } from "./cors";
 
-const STRICT_TRANSPORT = "max-age=63072000; includeSubDomains";
+export const STRICT_TRANSPORT = "max-age=63072000; includeSubDomains";
+/** Response headers a cross-origin player may read from public media. */
+export const MEDIA_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified", "X-Request-Id"];
 
 /**
  * Public media reads: GET, HEAD and their preflights under /cdn (not uploads)
@@ -44,7 +46,7 @@ export function surfaceHeaders(): MiddlewareHandler<AppEnv> {
 		origin: "*",
 		allowMethods: ["GET", "HEAD", "OPTIONS"],
 		allowHeaders: ["Range", "If-None-Match", "If-Modified-Since", "Accept"],
-		exposeHeaders: ["Content-Length", "Content-Range", "Accept-Ranges", "ETag", "Last-Modified", "X-Request-Id"],
+		exposeHeaders: MEDIA_EXPOSED_HEADERS,
 		maxAge: 86400,
 	});
 	const forApi = every(api, corsFromConfig());
