@@ -72,34 +72,53 @@ abstract class ByteParser implements MetadataStripper {
 		this.pending = this.pending.subarray(k);
 		return k;
 	}
+
+	private signaturePassed = false;
+
+	/** Passes the file's first `n` bytes (its signature) once; false while fewer have arrived. */
+	protected passSignature(n: number): boolean {
+		if (this.signaturePassed) return true;
+		if (this.pending.length < n) return false;
+		this.take(n, true);
+		this.signaturePassed = true;
+		return true;
+	}
+
+	/** Bytes of the current segment (chunk) still to go, and what happens to them. */
+	protected segmentLeft = 0;
+	private segmentMode: "keep" | "drop" | "zero" = "keep";
+
+	/** The next `n` bytes are one segment: passed on, dropped, or replaced by as many zeros. */
+	protected startSegment(n: number, mode: "keep" | "drop" | "zero"): void {
+		this.segmentLeft = n;
+		this.segmentMode = mode;
+	}
+
+	/** Moves the current segment on as far as the pending bytes go; true once it is over. */
+	protected continueSegment(): boolean {
+		const k = Math.min(this.segmentLeft, this.pending.length);
+		if (this.segmentMode === "zero" && k > 0) this.out.push(new Uint8Array(k));
+		this.take(k, this.segmentMode === "keep");
+		this.segmentLeft -= k;
+		return this.segmentLeft === 0;
+	}
 }
 
 const JPEG_DROPPED = new Set([0xe1, 0xec, 0xed, 0xfe]); // APP1 (non-Exif: XMP), APP12, APP13 (IPTC), COM
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
 
 class JpegStripper extends ByteParser {
-	private state: "soi" | "marker" | "segment" | "scan" | "trailer" | "rest" = "soi";
-	/** Bytes of the current segment still to pass (keep) or drop. */
-	private left = 0;
-	private keep = true;
+	private state: "marker" | "scan" | "trailer" | "rest" = "marker";
 
 	protected parse(): void {
 		for (;;) {
-			const p = this.pending;
 			if (this.state === "trailer" || this.state === "rest") {
-				this.take(p.length, this.state === "rest");
+				this.take(this.pending.length, this.state === "rest");
 				return;
 			}
-			if (this.state === "soi") {
-				if (p.length < 2) return;
-				this.take(2, true);
-				this.state = "marker";
-				continue;
-			}
-			if (this.state === "segment") {
-				this.left -= this.take(this.left, this.keep);
-				if (this.left > 0) return;
-				this.state = "marker";
+			if (!this.passSignature(2)) return; // SOI
+			if (this.segmentLeft > 0) {
+				if (!this.continueSegment()) return;
 				continue;
 			}
 			if (this.state === "scan") {
@@ -107,6 +126,7 @@ class JpegStripper extends ByteParser {
 				continue;
 			}
 			// A marker: FF xx, then (for most) a two-byte length including itself.
+			const p = this.pending;
 			if (p.length < 2) return;
 			if (p[0] !== 0xff) {
 				this.state = "rest"; // not a marker where one must be: leave the rest as it is (decoding will judge it)
@@ -142,9 +162,7 @@ class JpegStripper extends ByteParser {
 				this.state = "scan";
 				continue;
 			}
-			this.keep = !JPEG_DROPPED.has(marker);
-			this.left = 2 + length;
-			this.state = "segment";
+			this.startSegment(2 + length, JPEG_DROPPED.has(marker) ? "drop" : "keep");
 		}
 	}
 
@@ -201,39 +219,25 @@ export function minimalExifSegment(orientation: number): Uint8Array {
 const PNG_DROPPED = new Set(["tEXt", "zTXt", "iTXt", "eXIf", "tIME"]);
 
 class PngStripper extends ByteParser {
-	private started = false;
-	private left = 0;
-	private keep = true;
 	private ended = false;
 
 	protected parse(): void {
 		for (;;) {
+			if (!this.passSignature(8)) return;
+			if (this.segmentLeft > 0) {
+				if (!this.continueSegment()) return;
+				continue;
+			}
 			if (this.ended) {
-				this.take(this.pending.length, false);
+				this.take(this.pending.length, false); // nothing belongs after IEND
 				return;
-			}
-			if (!this.started) {
-				if (this.pending.length < 8) return;
-				this.take(8, true);
-				this.started = true;
-				continue;
-			}
-			if (this.left > 0) {
-				this.left -= this.take(this.left, this.keep);
-				if (this.left > 0) return;
-				continue;
 			}
 			const p = this.pending;
 			if (p.length < 8) return;
 			const length = new DataView(p.buffer, p.byteOffset, 8).getUint32(0);
 			const type = String.fromCharCode(p[4] as number, p[5] as number, p[6] as number, p[7] as number);
-			this.keep = !PNG_DROPPED.has(type);
-			this.left = 12 + length; // length, type, data, CRC
-			if (type === "IEND") {
-				this.left -= this.take(this.left, true);
-				this.ended = this.left === 0;
-				if (!this.ended) return;
-			}
+			this.startSegment(12 + length, PNG_DROPPED.has(type) ? "drop" : "keep"); // length, type, data, CRC
+			this.ended = type === "IEND";
 		}
 	}
 }
@@ -241,26 +245,11 @@ class PngStripper extends ByteParser {
 const WEBP_NEUTRAL = [0x4a, 0x55, 0x4e, 0x4b]; // "JUNK": not a WebP chunk, so readers skip it
 
 class WebpStripper extends ByteParser {
-	private started = false;
-	private left = 0;
-	private mode: "keep" | "zero" = "keep";
-
 	protected parse(): void {
 		for (;;) {
-			if (!this.started) {
-				if (this.pending.length < 12) return;
-				this.take(12, true);
-				this.started = true;
-				continue;
-			}
-			if (this.left > 0) {
-				const k = Math.min(this.left, this.pending.length);
-				if (this.mode === "zero") {
-					this.out.push(new Uint8Array(k));
-					this.take(k, false);
-				} else this.take(k, true);
-				this.left -= k;
-				if (this.left > 0) return;
+			if (!this.passSignature(12)) return; // RIFF, size, WEBP
+			if (this.segmentLeft > 0) {
+				if (!this.continueSegment()) return;
 				continue;
 			}
 			const p = this.pending;
@@ -279,12 +268,11 @@ class WebpStripper extends ByteParser {
 			if (fourcc === "EXIF" || fourcc === "XMP ") {
 				this.out.push(new Uint8Array([...WEBP_NEUTRAL, ...p.subarray(4, 8)]));
 				this.take(8, false);
-				this.mode = "zero";
+				this.startSegment(padded, "zero");
 			} else {
 				this.take(8, true);
-				this.mode = "keep";
+				this.startSegment(padded, "keep");
 			}
-			this.left = padded;
 		}
 	}
 }
