@@ -2,9 +2,10 @@
 // srcset), follower and following counts, a follow button, and, on your own
 // profile, editing your name, bio and avatar.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
 import { api, session } from "../lib/api";
-import { imgSrc, imgSrcSet } from "../lib/media";
+import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
@@ -101,26 +102,7 @@ export function ProfilePage({ id }: { id: string }) {
 			) : null}
 			{reels === null ? <Loading label="Loading reels" /> : null}
 			{reels?.length === 0 ? <Empty>No reels yet.</Empty> : null}
-			<ul class="grid grid-cols-3 gap-1" aria-label="Reels">
-				{reels?.map((r) => (
-					<li key={r.id}>
-						<a href={`/reel/${r.id}`} class="block aspect-[9/16] overflow-hidden rounded bg-white/5" aria-label={r.caption || "A reel"}>
-							{r.video.thumbnail ? (
-								<img
-									src={imgSrc(r.video.thumbnail, 320)}
-									srcSet={imgSrcSet(r.video.thumbnail)}
-									sizes="(min-width: 768px) 240px, 33vw"
-									alt=""
-									loading="lazy"
-									class="h-full w-full object-cover"
-								/>
-							) : (
-								<span class="flex h-full items-center justify-center text-xs text-white/50">{r.video.status}</span>
-							)}
-						</a>
-					</li>
-				))}
-			</ul>
+			{reels?.length ? <ReelGrid reels={reels} label="Reels" /> : null}
 		</section>
 	);
 }

@@ -1,8 +1,8 @@
 // Search: reels (captions, hashtags) and creators, best first. `#tag` opens the hashtag's reels.
 import { useEffect, useState } from "preact/hooks";
+import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Empty, ErrorText, Loading } from "../components/ui";
 import { api } from "../lib/api";
-import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate, useRoute } from "../lib/router";
 import type { Reel } from "../lib/types";
@@ -77,17 +77,7 @@ export function SearchPage() {
 			{results?.reels.length ? (
 				<div>
 					<h2 class="mb-2 font-semibold">Reels</h2>
-					<ul class="grid grid-cols-3 gap-1">
-						{results.reels.map((r) => (
-							<li key={r.id}>
-								<a href={`/reel/${r.id}`} class="block aspect-[9/16] overflow-hidden rounded bg-white/5" aria-label={r.caption || "A reel"}>
-									{r.video.thumbnail ? (
-										<img src={imgSrc(r.video.thumbnail, 320)} alt="" loading="lazy" class="h-full w-full object-cover" />
-									) : null}
-								</a>
-							</li>
-						))}
-					</ul>
+					<ReelGrid reels={results.reels} label="Reels found" />
 				</div>
 			) : null}
 		</section>
