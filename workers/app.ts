@@ -23,8 +23,10 @@ import { resizeRoutes } from "./cdn/resize-route";
 import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import type { AppEnv } from "./lib/app/app-env";
+import { declareAppWideProblems } from "./lib/app/app-wide-problems";
 import { requestStack } from "./lib/app/request-stack";
 import { surfaceHeaders } from "./lib/http/media-headers";
+import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
@@ -42,15 +44,15 @@ export function createApp() {
 
 	app.use(requestId({ limitLength: 128 }));
 	app.use(accessLog());
+	app.use(refuseLongUrl());
 	// Security headers and CORS per surface: the API's allow-list, or public media embeddable anywhere.
 	app.use(surfaceHeaders());
 	// One request stack (lib/app/request-stack.ts) in front of everything that
-	// reads or writes on behalf of a caller: the API, the socket, uploads and deletes.
+	// reads or writes on behalf of a caller: the API, the socket, uploads and cache purges.
 	app.use("/api/*", requestStack());
 	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
 	app.use("/ws", requestStack("header-or-websocket"));
-	app.on("POST", "/cdn/upload", requestStack());
-	app.on("DELETE", "/cdn/*", requestStack());
+	app.on("POST", ["/cdn/upload", "/cdn/cache/purge"], requestStack());
 
 	app.route("/", healthRoutes);
 	app.route("/", jwksRoutes);
@@ -71,16 +73,23 @@ export function createApp() {
 	app.route("/", uploadRoutes);
 	app.route("/", videoStatusRoutes);
 	app.route("/", tusRoutes);
-	// Before delivery: /cdn/resize/… and /cdn/cache/… would otherwise be taken for media keys.
+	// Before delivery: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs]) app.openAPIRegistry.registerPath(doc);
-	app.doc31("/openapi.json", {
-		openapi: "3.1.0",
-		info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
+	// Generated once per isolate, with the statuses app-wide middleware can answer added to every operation.
+	let openApiDocument: object | undefined;
+	app.get("/openapi.json", (c) => {
+		openApiDocument ??= declareAppWideProblems(
+			app.getOpenAPI31Document({
+				openapi: "3.1.0",
+				info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
+			}),
+		);
+		return c.json(openApiDocument);
 	});
 	// The reference at /docs is a static asset (web/api-docs, scripts/build-assets.ts): self-hosted Swagger UI.
 

@@ -1,6 +1,5 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import { withStackProblems } from "../lib/app/request-stack";
 import { problemResponses } from "../lib/problems/problem-schema";
 
 // /cdn and /img are plain hono routes (they stream bytes, not JSON); these
@@ -10,24 +9,6 @@ const key = z.string().openapi({ param: { name: "key", in: "path" }, example: "2
 const media = { description: "The bytes", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } };
 
 export const cdnPathDocs: RouteConfig[] = [
-	withStackProblems({
-		method: "delete" as const,
-		path: "/cdn/{key}",
-		tags: ["cdn"],
-		summary: "Delete an asset, its derived files and its variants (owner or admin)",
-		security: [{ bearer: [] }],
-		request: { params: z.object({ key }) },
-		responses: { 200: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404) },
-	}),
-	withStackProblems({
-		method: "delete" as const,
-		path: "/cdn/cache/{key}",
-		tags: ["cdn"],
-		summary: "Purge every cached copy and variant of an original (admin)",
-		security: [{ bearer: [] }],
-		request: { params: z.object({ key }) },
-		responses: { 200: { description: "Purged" }, ...problemResponses(400, 401, 403) },
-	}),
 	{
 		method: "get" as const,
 		path: "/cdn/{key}",
@@ -36,7 +17,12 @@ export const cdnPathDocs: RouteConfig[] = [
 		description:
 			"Strong ETag, Last-Modified, 304 on If-None-Match/If-Modified-Since, single Range → 206 (416 past the end or for several ranges), immutable caching, edge cache in front of R2.",
 		request: { params: z.object({ key }) },
-		responses: { 200: media, 206: { description: "A byte range" }, 304: { description: "Not modified" }, ...problemResponses(400, 404) },
+		responses: {
+			200: media,
+			206: { description: "A byte range" },
+			304: { description: "Not modified" },
+			...problemResponses(400, 404, 416),
+		},
 	},
 	{
 		method: "get" as const,

@@ -92,7 +92,7 @@ const remove = apiRoute({
 	path: "/api/reels/{id}",
 	tags: ["reels"],
 	summary: "Delete a reel (author or admin)",
-	description: "Removes the reel, its likes, comments and reports. The video stays in your uploads (`DELETE /cdn/<key>` removes it).",
+	description: "Removes the reel, its likes, comments and reports. The video stays in your uploads (`DELETE /api/assets/{id}` removes it).",
 	...signedIn(),
 	request: { params: ReelIdParamSchema },
 	responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },

@@ -32,6 +32,8 @@ export function parseUploadMetadata(header: string | undefined): Record<string, 
 		} catch {
 			throw new HttpProblem(400, "invalid_upload_metadata", `The value of ${key} is not base64 UTF-8.`);
 		}
+		// Titles and file names end up in Postgres, which cannot store U+0000.
+		if (out[key]?.includes("\0")) throw new HttpProblem(400, "invalid_upload_metadata", `The value of ${key} contains U+0000.`);
 	}
 	return out;
 }

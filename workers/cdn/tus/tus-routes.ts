@@ -269,4 +269,7 @@ export const tusPathDocs: RouteConfig[] = (<RouteConfig[]>[
 		request: idParam,
 		responses: { 204: { description: "Terminated" }, 404: { description: "Not yours or unknown" } },
 	},
-]).map(withStackProblems);
+]).map((route) =>
+	// Every tus request but OPTIONS must name the protocol version (Tus-Resumable): 412 otherwise.
+	withStackProblems(route.method === "options" ? route : { ...route, responses: { ...problemResponses(412), ...route.responses } }),
+);

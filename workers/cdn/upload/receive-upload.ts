@@ -1,5 +1,6 @@
 import { configOf } from "../../lib/config/config";
 import { concatBytes } from "../../lib/encoding/bytes";
+import { assertNoNul } from "../../lib/http/refuse-nul";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
@@ -167,6 +168,7 @@ export async function receiveUpload(
 		await readMultipart(req.body, boundary, async (part) => {
 			if (part.name === "file") {
 				if (writer || filename !== undefined) throw new HttpProblem(400, "too_many_files", "Send one file per upload.");
+				assertNoNul({ filename: part.filename });
 				filename = (part.filename ?? "").slice(0, 255);
 				return fileSink(env, { id, filename: part.filename, roomLeft }, (t, w) => {
 					if (!opts.kinds.includes(t.kind))
@@ -177,6 +179,7 @@ export async function receiveUpload(
 			}
 			if (opts.fields.includes(part.name) && part.filename === undefined) {
 				return textSink(TEXT_FIELD_BYTES, (text) => {
+					assertNoNul({ [part.name]: text });
 					fields[part.name] = text;
 				});
 			}

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import { authenticate, type TokenSources } from "../auth/authenticate";
+import { refuseNulInUrl } from "../http/refuse-nul";
 import { postgres } from "../postgres/postgres-middleware";
 import { problemResponses } from "../problems/problem-schema";
 import { burstLimit } from "../rate-limit/burst-limit";
@@ -14,7 +15,7 @@ import type { AppEnv } from "./app-env";
  * that depends on it.
  */
 export const requestStack = (tokens: TokenSources = "header"): MiddlewareHandler<AppEnv> =>
-	every(burstLimit(), postgres(), authenticate(tokens), hourlyQuota());
+	every(refuseNulInUrl(), burstLimit(), postgres(), authenticate(tokens), hourlyQuota());
 
 /**
  * The problem statuses any request through `requestStack` can get, whatever

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
 import type { AppEnv } from "../app/app-env";
 import { HttpProblem } from "../problems/http-problem";
+import { refuseNulInJson } from "./refuse-nul";
 
 /** Default ceiling for small JSON bodies (auth, profile edits). */
 export const SMALL_JSON_BYTES = 16 * 1024;
@@ -21,7 +22,7 @@ const requireJsonContentType: MiddlewareHandler = async (c, next) => {
  * without one (chunked) it reads the body counting bytes and refuses past the
  * limit, so at most `maxBytes` are ever buffered. A Content-Length that
  * understates the body is not counted: the runtime itself ends the body at
- * the declared length.
+ * the declared length. Then any string holding U+0000 is refused (refuse-nul.ts).
  */
 export const jsonBody = (maxBytes = SMALL_JSON_BYTES): MiddlewareHandler<AppEnv> =>
 	every(
@@ -32,4 +33,5 @@ export const jsonBody = (maxBytes = SMALL_JSON_BYTES): MiddlewareHandler<AppEnv>
 				throw new HttpProblem(413, "body_too_large", `The body is larger than ${maxBytes} bytes.`);
 			},
 		}),
+		refuseNulInJson(),
 	);

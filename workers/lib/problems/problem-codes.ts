@@ -8,6 +8,7 @@ export const PROBLEM_CODES = [
 	"route_not_found",
 	"method_not_allowed",
 	"body_too_large",
+	"uri_too_long",
 	"unsupported_media_type",
 	"invalid_cursor",
 	"invalid_consistency_token",

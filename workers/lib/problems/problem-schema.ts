@@ -23,6 +23,7 @@ const DESCRIPTIONS: Record<number, string> = {
 	410: "Gone",
 	412: "A required precondition header is missing or wrong",
 	413: "Body too large",
+	414: "URL too long",
 	415: "Unsupported content type",
 	416: "Range not satisfiable",
 	422: "Understood, but cannot be processed",

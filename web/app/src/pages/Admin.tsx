@@ -72,7 +72,8 @@ export function AdminPage() {
 				onSubmit={(e) => {
 					e.preventDefault();
 					const key = String(new FormData(e.target as HTMLFormElement).get("key") ?? "").replace(/^\/cdn\//, "");
-					void act(() => api(`/cdn/cache/${key}`, { method: "DELETE" }), `Purged ${key}.`);
+					// The key goes in the body, never into a URL path (where `../` would make it another route).
+					void act(() => api("/cdn/cache/purge", { method: "POST", json: { keys: [key] } }), `Purged ${key}.`);
 				}}
 			>
 				<label class="sr-only" for="purge-key">
