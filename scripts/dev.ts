@@ -21,6 +21,14 @@ import { ensureDevSecrets } from "./signing-keys.ts";
 const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
 const CHILD_STOP_TIMEOUT_MS = 10_000;
+/** A child that has run this long had come up; if it dies later it is restarted. */
+const RESTART_ONLY_AFTER_MS = 20_000;
+
+interface Supervised {
+	name: string;
+	child: ChildProcess;
+	startedAt: number;
+}
 
 export interface DevStackOptions {
 	/** Extra `--var NAME:value` overrides for wrangler dev. */
@@ -141,15 +149,35 @@ async function main() {
 	const workDir = resolve(root, ".local/transcoder");
 	mkdirSync(workDir, { recursive: true });
 	const transcoderUrl = `http://127.0.0.1:${o.transcoderPort}`;
-	const children: ChildProcess[] = [];
-	children.push(
+	let stopping = false;
+	const supervised: Supervised[] = [];
+	// A child that dies after it came up is restarted, as Cloudflare restarts a crashed container or
+	// runtime (and as the fault runs in bench/faults.ts expect); one that dies while starting stops the stack.
+	const supervise = (name: string, start: () => ChildProcess) => {
+		const s: Supervised = { name, child: start(), startedAt: Date.now() };
+		const onExit = (code: number | null) => {
+			if (stopping) return;
+			if (Date.now() - s.startedAt < RESTART_ONLY_AFTER_MS) {
+				say(`${name} exited (${code}) while starting; stopping the stack`);
+				void stop(code ?? 1);
+				return;
+			}
+			say(`${name} exited (${code}); restarting it`);
+			s.child = start();
+			s.startedAt = Date.now();
+			s.child.on("exit", onExit);
+		};
+		s.child.on("exit", onExit);
+		supervised.push(s);
+	};
+	supervise("the transcoder", () =>
 		spawn(process.execPath, [resolve(root, "transcode-container/src/server.ts")], {
 			cwd: root,
 			stdio: "inherit",
 			env: { ...process.env, PORT: String(o.transcoderPort), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: workDir },
 		}),
 	);
-	children.push(
+	supervise("wrangler dev", () =>
 		spawn(
 			bin("wrangler"),
 			[
@@ -187,12 +215,11 @@ async function main() {
 	say(`transcoder ${transcoderUrl}/health`);
 	say("Ctrl-C stops everything");
 
-	let stopping = false;
 	const stop = async (code: number) => {
 		if (stopping) return;
 		stopping = true;
 		say("stopping …");
-		await Promise.all([...children.map(stopChild), appWatcher.close()]);
+		await Promise.all([...supervised.map((s) => stopChild(s.child)), appWatcher.close()]);
 		// Servers that were already running before this command are left as found.
 		if (pg.started) down(o.cluster);
 		say("stopped");
@@ -201,13 +228,6 @@ async function main() {
 	const onSignal = () => void stop(0);
 	process.on("SIGINT", onSignal);
 	process.on("SIGTERM", onSignal);
-	for (const child of children) {
-		child.on("exit", (code) => {
-			if (stopping) return;
-			say(`a child process exited (${code}); stopping the stack`);
-			void stop(code ?? 1);
-		});
-	}
 }
 
 if (import.meta.main) {

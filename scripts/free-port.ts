@@ -41,6 +41,14 @@ export async function freePort(): Promise<number> {
  * process without root, or not Linux).
  */
 export function processHoldingPort(port: number): string | undefined {
+	const pid = pidListeningOn(port);
+	if (pid === undefined) return undefined;
+	const name = readFileSafe(`/proc/${pid}/comm`).trim() || "unknown";
+	return `${name} (pid ${pid})`;
+}
+
+/** The pid of the process listening on `port` (Linux, /proc), or undefined. */
+export function pidListeningOn(port: number): number | undefined {
 	const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
 	const inodes = new Set<string>();
 	for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -66,10 +74,7 @@ export function processHoldingPort(port: number): string | undefined {
 				continue;
 			}
 			const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-			if (inode && inodes.has(inode)) {
-				const name = readFileSafe(`/proc/${pid}/comm`).trim() || "unknown";
-				return `${name} (pid ${pid})`;
-			}
+			if (inode && inodes.has(inode)) return Number(pid);
 		}
 	}
 	return undefined;

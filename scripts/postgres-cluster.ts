@@ -347,6 +347,40 @@ export function startReplica(requested: ClusterOptions) {
 	waitForStreaming(bin, o);
 }
 
+/** Stops the primary (fast shutdown: sessions are cut, as in a crash or a failover). */
+export function stopPrimary(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
+	stopServer(findPgBin(), join(o.dataDir, "primary"));
+}
+
+/** Starts the primary again and waits until the replica streams from it. */
+export function startPrimary(requested: ClusterOptions) {
+	const o = serverDataDir(requested);
+	const bin = findPgBin();
+	const primary = join(o.dataDir, "primary");
+	if (!isRunning(bin, primary)) startServer(bin, primary, join(o.dataDir, "primary.log"));
+	waitForStreaming(bin, o);
+}
+
+const REFUSE_RULE = "host all all 0.0.0.0/0 reject # refuseConnections()\n";
+
+/**
+ * Makes both servers refuse new connections (a `reject` rule first in
+ * pg_hba.conf, then a reload) or accept them again. Sessions already open
+ * carry on, as when a pooler or a firewall starts refusing connections.
+ */
+export function refuseConnections(requested: ClusterOptions, refuse: boolean) {
+	const o = serverDataDir(requested);
+	const bin = findPgBin();
+	for (const name of ["primary", "replica"]) {
+		const dir = join(o.dataDir, name);
+		const hba = join(dir, "pg_hba.conf");
+		const rules = readFileSync(hba, "utf8").replace(REFUSE_RULE, "");
+		writeFileSync(hba, refuse ? REFUSE_RULE + rules : rules);
+		run(join(bin, "pg_ctl"), ["-D", dir, "reload"]);
+	}
+}
+
 export function status(requested: ClusterOptions) {
 	const o = serverDataDir(requested);
 	const bin = findPgBin();

@@ -1,0 +1,184 @@
+// Every write the load makes, as the client saw it: acknowledged (a 2xx), or
+// unknown (an error or no answer: it may or may not have happened). Afterwards
+// `verify` reads everything back and counts writes that were acknowledged but
+// are missing (lost), and writes that took effect more than once (duplicated).
+import type { Client } from "./http-client.ts";
+
+type Toggle = "on" | "off" | "unknown";
+
+export interface Verdict {
+	acknowledgedWrites: number;
+	lostWrites: number;
+	duplicatedWrites: number;
+	details: string[];
+}
+
+export class WriteLedger {
+	acknowledged = 0;
+	readonly reels = new Map<string, string>(); // reel → author
+	readonly assets: string[] = []; // /cdn paths
+	private readonly likes = new Map<string, Toggle>(); // `${user} ${reel}`
+	private readonly follows = new Map<string, Toggle>(); // `${follower} ${followee}`
+	private readonly comments: { reelId: string; nonce: string; id?: string }[] = [];
+	/** Notifications the inbox must hold: user → keys (see notificationKey). */
+	readonly notifications = new Map<string, Set<string>>();
+
+	private expectNotification(user: string, key: string) {
+		const keys = this.notifications.get(user) ?? new Set<string>();
+		this.notifications.set(user, keys);
+		keys.add(key);
+	}
+
+	reel(reelId: string, author: string) {
+		this.acknowledged++;
+		this.reels.set(reelId, author);
+	}
+
+	asset(cdnPath: string) {
+		this.acknowledged++;
+		this.assets.push(cdnPath);
+	}
+
+	like(user: string, reelId: string, liked: boolean, acknowledged: boolean) {
+		this.likes.set(`${user} ${reelId}`, acknowledged ? (liked ? "on" : "off") : "unknown");
+		if (!acknowledged) return;
+		this.acknowledged++;
+		const author = this.reels.get(reelId);
+		if (liked && author && author !== user) this.expectNotification(author, `REEL_LIKED ${reelId} ${user}`);
+	}
+
+	follow(follower: string, followee: string, following: boolean, acknowledged: boolean) {
+		this.follows.set(`${follower} ${followee}`, acknowledged ? (following ? "on" : "off") : "unknown");
+		if (!acknowledged) return;
+		this.acknowledged++;
+		if (following) this.expectNotification(followee, `NEW_FOLLOWER ${follower}`);
+	}
+
+	comment(user: string, reelId: string, nonce: string, id: string | undefined) {
+		this.comments.push({ reelId, nonce, ...(id ? { id } : {}) });
+		if (!id) return;
+		this.acknowledged++;
+		const author = this.reels.get(reelId);
+		if (author && author !== user) this.expectNotification(author, `NEW_COMMENT ${id}`);
+	}
+
+	likeState(user: string, reelId: string): Toggle | undefined {
+		return this.likes.get(`${user} ${reelId}`);
+	}
+
+	followState(follower: string, followee: string): Toggle | undefined {
+		return this.follows.get(`${follower} ${followee}`);
+	}
+
+	/** Reads every write back through the public API (as `reader`, or as each user where only they may read). */
+	async verify(reader: Client, tokenOf: (user: string) => string): Promise<Verdict> {
+		const v: Verdict = { acknowledgedWrites: this.acknowledged, lostWrites: 0, duplicatedWrites: 0, details: [] };
+		const lost = (what: string) => {
+			v.lostWrites++;
+			if (v.details.length < 20) v.details.push(`lost: ${what}`);
+		};
+		const duplicated = (what: string) => {
+			v.duplicatedWrites++;
+			if (v.details.length < 20) v.details.push(`duplicated: ${what}`);
+		};
+
+		// Reels and their like counts: between the likes known to stand and those plus the unknown ones.
+		for (const reelId of this.reels.keys()) {
+			const res = await reader.call("verify", `/api/reels/${reelId}`);
+			if (res.status !== 200) {
+				lost(`reel ${reelId} (${res.status})`);
+				continue;
+			}
+			const likeCount = (res.body as { likeCount: number }).likeCount;
+			let sure = 0;
+			let unknown = 0;
+			for (const [key, state] of this.likes) {
+				if (!key.endsWith(` ${reelId}`)) continue;
+				if (state === "on") sure++;
+				if (state === "unknown") unknown++;
+			}
+			if (likeCount < sure) for (let i = likeCount; i < sure; i++) lost(`a like on ${reelId} (count ${likeCount}, at least ${sure} stand)`);
+			if (likeCount > sure + unknown) duplicated(`likes on ${reelId}: count ${likeCount}, at most ${sure + unknown}`);
+		}
+
+		// Comments: every acknowledged one is there; no text (each carries a unique nonce) is there twice.
+		const byReel = new Map<string, typeof this.comments>();
+		for (const c of this.comments) byReel.set(c.reelId, [...(byReel.get(c.reelId) ?? []), c]);
+		for (const [reelId, written] of byReel) {
+			const seen = new Map<string, number>();
+			const ids = new Set<string>();
+			let cursor: string | null = null;
+			do {
+				const res = await reader.call("verify", `/api/reels/${reelId}/comments?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+				if (res.status !== 200) break;
+				const page = res.body as { items: { id: string; text: string }[]; nextCursor: string | null };
+				for (const c of page.items) {
+					ids.add(c.id);
+					seen.set(c.text, (seen.get(c.text) ?? 0) + 1);
+				}
+				cursor = page.nextCursor;
+			} while (cursor);
+			for (const c of written) {
+				if (c.id && !ids.has(c.id)) lost(`comment ${c.id}`);
+				if ((seen.get(c.nonce) ?? 0) > 1) duplicated(`comment "${c.nonce}" ×${seen.get(c.nonce)}`);
+			}
+		}
+
+		// Follows: each known final state holds.
+		const followers = new Set([...this.follows.keys()].map((k) => k.split(" ")[0] as string));
+		for (const follower of followers) {
+			const following = new Set<string>();
+			let cursor: string | null = null;
+			do {
+				const res = await reader.call("verify", `/api/users/${follower}/following?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+				if (res.status !== 200) break;
+				const page = res.body as { items: { id: string }[]; nextCursor: string | null };
+				for (const u of page.items) following.add(u.id);
+				cursor = page.nextCursor;
+			} while (cursor);
+			for (const [key, state] of this.follows) {
+				const [f, followee] = key.split(" ") as [string, string];
+				if (f !== follower) continue;
+				if (state === "on" && !following.has(followee)) lost(`follow ${key}`);
+				if (state === "off" && following.has(followee)) lost(`unfollow ${key}`);
+			}
+		}
+
+		// Uploaded assets are served.
+		for (const path of this.assets) {
+			const res = await reader.call("verify", path, { method: "HEAD" });
+			if (res.status !== 200) lost(`asset ${path} (${res.status})`);
+		}
+
+		// Notifications: each one a write caused is in its user's inbox, once.
+		for (const [user, keys] of this.notifications) {
+			const inbox = new Map<string, number>();
+			let cursor: string | null = null;
+			const asUser = { headers: { authorization: `Bearer ${tokenOf(user)}` } };
+			do {
+				const res = await reader.call("verify", `/api/notifications?limit=100${cursor ? `&cursor=${cursor}` : ""}`, asUser);
+				if (res.status !== 200) break;
+				const page = res.body as { items: { type: string; data: Record<string, string> }[]; nextCursor: string | null };
+				for (const n of page.items) {
+					const key = notificationKey(n.type, n.data);
+					inbox.set(key, (inbox.get(key) ?? 0) + 1);
+				}
+				cursor = page.nextCursor;
+			} while (cursor);
+			for (const key of keys) {
+				const n = inbox.get(key) ?? 0;
+				if (n === 0) lost(`notification ${key} for ${user}`);
+				if (n > 1) duplicated(`notification ${key} ×${n}`);
+			}
+		}
+		return v;
+	}
+}
+
+/** The identity of a notification, as the ledger expects it and as the inbox and the socket carry it. */
+export function notificationKey(type: string, data: Record<string, unknown> | null | undefined): string {
+	if (type === "REEL_LIKED") return `REEL_LIKED ${data?.reelId} ${data?.userId}`;
+	if (type === "NEW_FOLLOWER") return `NEW_FOLLOWER ${data?.followerId}`;
+	if (type === "NEW_COMMENT") return `NEW_COMMENT ${data?.commentId}`;
+	return type;
+}
