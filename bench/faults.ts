@@ -7,7 +7,8 @@
 // RECOVERED replays), whether anything acknowledged was lost, whether every
 // video still ended, and how long until the platform answered normally again.
 // Exits non-zero when something acknowledged was lost, duplicated or stuck.
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { type DevStackProcess, startDevStack } from "../scripts/dev-stack-process.ts";
 import { pidListeningOn } from "../scripts/free-port.ts";
 import { refuseConnections, startPrimary, startReplica, stopPrimary, stopReplica } from "../scripts/postgres-cluster.ts";
@@ -142,6 +143,7 @@ try {
 		if (only && !only.includes(String(i + 1))) continue;
 		console.log(`\n=== fault ${i + 1}: ${fault.name} ===`);
 		let endedAt = 0;
+		let recoverySeconds = Number.POSITIVE_INFINITY;
 		let injectError: unknown;
 		const run = await runLoad(stack.baseUrl, options, {
 			log: (m) => console.log(`  ${m}`),
@@ -154,10 +156,11 @@ try {
 						injectError = err;
 						return Date.now();
 					});
-				console.log("  fault over");
+				console.log("  fault over; probing until a read and a write succeed");
+				recoverySeconds = await recovery(stack, endedAt);
+				console.log(`  recovered in ${recoverySeconds} s`);
 			},
 		});
-		const recoverySeconds = await recovery(stack, endedAt);
 		const settled = await settle(run);
 		await run.fleet.close();
 		const result = {
@@ -181,6 +184,9 @@ try {
 	}
 } finally {
 	await stack.stop();
+	// What the stack itself logged (the Worker, the transcoder, dev.ts restarting a child), for the post-mortem.
+	mkdirSync(resolve(import.meta.dirname, "../.local/artifacts"), { recursive: true });
+	writeFileSync(resolve(import.meta.dirname, "../.local/artifacts/faults-stack.log"), stack.output());
 }
 const summary = {
 	faults: results.length,

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "./app";
 
@@ -60,6 +61,19 @@ describe("the app's error shape", () => {
 		const text = await res.text();
 		expect(text).not.toContain("secret");
 		expect(JSON.parse(text)).toMatchObject({ code: "internal_error" });
+	});
+
+	it("answers a query whose database connection died under it with 503 and Retry-After, not a 500", async () => {
+		const app = createApp();
+		// The server ends this very session mid-request, as a primary shutting down does (SQLSTATE 57P01).
+		app.get("/api/lost", async (c) => {
+			await c.var.db.write((q) => q.execute(sql`SELECT pg_terminate_backend(pg_backend_pid())`));
+			return c.json({});
+		});
+		const res = await call(app, new Request("http://x/api/lost"));
+		expect(res.status).toBe(503);
+		expect(res.headers.get("retry-after")).toBe("5");
+		expect(await res.json()).toMatchObject({ code: "database_unavailable" });
 	});
 
 	it("sets security headers on every response", async () => {

@@ -51,6 +51,10 @@ export async function settle(run: LoadRun, { videoGraceMs = 240_000, socketGrace
 		}
 		return run.videos.every((v) => v.endedAt !== undefined);
 	});
+	// Events whose after-the-response delivery was cut short (the database or the runtime went away)
+	// wait in the outbox for the every-minute cron. Production runs it on its own; wrangler dev runs
+	// crons only when asked (--test-scheduled), so the harness asks, once, as the next minute would.
+	await fetch(`${run.reader.baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
 	const stuckVideos = run.videos.filter((v) => v.endedAt === undefined || (v.status === "failed" && !v.reason)).map((v) => v.id);
 	await within(socketGraceMs, () => run.fleet.tally(run.socketExpectations).lost === 0);
 	const ws = run.fleet.tally(run.socketExpectations);

@@ -212,10 +212,9 @@ export async function runLoad(
 				const reels = [...ledger.reels.keys()];
 				const roll = Math.random();
 				if (roll < 0.3) {
-					const res = await u.client.call("GET /api/feed", "/api/feed?limit=10");
-					for (const r of (res.body as { items?: { id: string; author: { id: string } }[] })?.items ?? []) {
-						if (!ledger.reels.has(r.id)) ledger.reels.set(r.id, r.author.id);
-					}
+					// Reels of earlier runs on the same stack show up here too; clients act only on this run's
+					// (the ledger knows their every like), so the feed is read, not harvested.
+					await u.client.call("GET /api/feed", "/api/feed?limit=10");
 				} else if (roll < 0.5) {
 					const reel = pick(reels);
 					if (reel) {

@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { logger } from "../observability/logger";
-import { HttpProblem } from "./http-problem";
+import { CONNECTION_LOST_RETRY_AFTER_S, isConnectionLost } from "../postgres/connection-lost";
+import { HttpProblem, unavailable } from "./http-problem";
 import type { ProblemCode } from "./problem-codes";
 
 const TITLES: Partial<Record<number, string>> = {
@@ -58,6 +59,13 @@ export function renderProblem(err: Error, c: Context): Response {
 		// e.g. hono's JSON validator: 400 "Malformed JSON in request body".
 		const status = err.status as ContentfulStatusCode;
 		return problemResponse(c, new HttpProblem(status, HTTP_EXCEPTION_CODES[status] ?? "malformed_request", err.message || undefined));
+	}
+	if (isConnectionLost(err)) {
+		logger.warn("database_connection_lost", { requestId: c.get("requestId"), path: c.req.path, error: err.message.slice(0, 200) });
+		return problemResponse(
+			c,
+			unavailable("database_unavailable", "The database went away mid-request; try again.", CONNECTION_LOST_RETRY_AFTER_S),
+		);
 	}
 	logger.error("unhandled_error", {
 		requestId: c.get("requestId"),
