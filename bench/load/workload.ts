@@ -33,7 +33,7 @@ export const loadOptionsFromEnv = (env = process.env, defaults: Partial<LoadOpti
 		videoUploaders: n("LOAD_VIDEO_UPLOADERS", defaults.videoUploaders ?? 3),
 		sockets: n("LOAD_SOCKETS", defaults.sockets ?? 2000),
 		thinkMs: n("LOAD_THINK_MS", defaults.thinkMs ?? 500),
-		seedReels: n("LOAD_SEED_REELS", defaults.seedReels ?? 8),
+		seedReels: n("LOAD_SEED_REELS", defaults.seedReels ?? 4),
 	};
 };
 

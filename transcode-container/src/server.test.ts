@@ -275,6 +275,28 @@ describe("transcoder service", () => {
 		}
 	});
 
+	it("answers a refused upload only once its body has arrived, so a streaming client is never cut off mid-send", async () => {
+		const busy = await start({ workDir: join(scratch, "busy-stream") });
+		try {
+			busy.t.metrics.running = 2;
+			const CHUNKS = 32;
+			let pulled = 0;
+			const body = new ReadableStream<Uint8Array>({
+				pull(controller) {
+					if (pulled === CHUNKS) return controller.close();
+					pulled++;
+					controller.enqueue(new Uint8Array(512 * 1024));
+				},
+			});
+			const res = await fetch(`${busy.url}/jobs/streamed`, { method: "PUT", body, duplex: "half" } as RequestInit);
+			expect(res.status).toBe(429);
+			expect(pulled).toBe(CHUNKS);
+		} finally {
+			busy.t.metrics.running = 0;
+			await busy.t.drain();
+		}
+	});
+
 	it("shuts down at once on SIGTERM's shutdown(): the running encode is killed and its disk reclaimed", { timeout: 60_000 }, async () => {
 		const dir = join(scratch, "rollout");
 		const heavy = makeClip(scratch, { size: "1080x1920", seconds: 6, silent: true, name: "heavy.mp4" }).bytes;

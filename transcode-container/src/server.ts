@@ -46,9 +46,31 @@ function readdirSafe(dir: string): string[] {
  * sending it, so the connection closes after the answer instead of staying
  * half-read (which also kept drain() waiting on it).
  */
+/** How long a refused upload may take to finish arriving before its connection is cut. */
+const DISCARD_TIMEOUT_MS = 60_000;
+
+/**
+ * Answers a request whose body this server will not use, once the body has
+ * arrived (discarded as it comes, so memory stays flat). Answering first and
+ * closing while the client was still sending left the Worker's streaming
+ * fetch() waiting for ever in the local runtime (found by bench/load.ts: the
+ * queue stalled behind one consumer); a client that stops sending is cut off.
+ */
 function answerUnread(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+	let answered = false;
+	const answer = () => {
+		clearTimeout(timer);
+		if (answered || res.headersSent || res.destroyed) return;
+		answered = true;
+		// The connection is not reused: after a pipeline failure its request side is already torn down.
+		sendJson(res, status, body, { ...headers, connection: "close" });
+	};
+	const timer = setTimeout(() => req.destroy(), DISCARD_TIMEOUT_MS);
+	if (req.readableEnded || req.destroyed) return answer();
+	// "close" too: a body a failed pipeline already tore down will never "end".
+	req.on("end", answer);
+	req.on("close", answer);
 	req.resume();
-	sendJson(res, status, body, { ...headers, connection: "close" });
 }
 
 export interface Transcoder {

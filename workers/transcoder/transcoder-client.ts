@@ -99,6 +99,10 @@ async function unavailable(res: Response, what: string): Promise<TranscoderUnava
 	return new TranscoderUnavailable(`transcoder answered ${res.status} to ${what}`, retryAfter);
 }
 
+/** A start may take this long plus the time to send the source at START_MIN_BYTES_PER_MS (10 MB/s). */
+const START_BASE_TIMEOUT_MS = 60_000;
+const START_MIN_BYTES_PER_MS = 10_000;
+
 /** @param jobId the asset id: it names the job on the transcoder and picks the container instance. */
 export function transcoderClient(env: Env, jobId = "health") {
 	const send = sender(env, jobId);
@@ -123,6 +127,9 @@ export function transcoderClient(env: Env, jobId = "health") {
 				method: "PUT",
 				body: source,
 				headers: { "content-type": "application/octet-stream", "content-length": String(bytes) },
+				// A bound on the whole upload, so a transcoder that stops reading can never hold the
+				// consumer (and, locally, the queue behind it) for ever: the delivery is retried instead.
+				signal: AbortSignal.timeout(START_BASE_TIMEOUT_MS + Math.ceil(bytes / START_MIN_BYTES_PER_MS)),
 			});
 			if (res.ok) return TranscodeJobViewSchema.parse(await res.json());
 			if (res.status === 413 || res.status === 422) {
