@@ -162,7 +162,6 @@ try {
 			},
 		});
 		const settled = await settle(run);
-		await run.fleet.close();
 		const result = {
 			fault: fault.name,
 			statuses: run.stats.statusCounts(),

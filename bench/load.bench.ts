@@ -24,8 +24,8 @@ try {
 	console.log(
 		`websockets: ${run.fleet.size} open, delivered ${settled.summary.wsDelivered}, lost ${settled.summary.wsLost}, latency p50 ${settled.wsLatency.p50} ms p95 ${settled.wsLatency.p95} ms p99 ${settled.wsLatency.p99} ms, reconnects ${run.fleet.reconnects()}`,
 	);
+	console.log(`inboxes complete ${settled.outboxCatchUpSeconds} s after the load (outbox cron catching up)`);
 	for (const d of settled.details) console.log(`  ${d}`);
-	await run.fleet.close();
 	failed = settled.summary.lostWrites + settled.summary.duplicatedWrites > 0 || settled.stuckVideos.length > 0;
 	console.log(JSON.stringify({ bench: "load", ...settled.summary }));
 } finally {

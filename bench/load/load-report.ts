@@ -2,6 +2,7 @@
 // write back, and sum it all up in the JSON line the benchmark ends with.
 import { percentile } from "../support/latency.ts";
 import type { LoadRun } from "./workload.ts";
+import { runMinuteCron } from "./write-ledger.ts";
 
 export interface LoadSummary {
 	requests: number;
@@ -20,6 +21,7 @@ export interface Settled {
 	summary: LoadSummary;
 	stuckVideos: string[];
 	wsLatency: { p50: number; p95: number; p99: number };
+	outboxCatchUpSeconds: number;
 	details: string[];
 }
 
@@ -54,10 +56,12 @@ export async function settle(run: LoadRun, { videoGraceMs = 240_000, socketGrace
 	// Events whose after-the-response delivery was cut short (the database or the runtime went away)
 	// wait in the outbox for the every-minute cron. Production runs it on its own; wrangler dev runs
 	// crons only when asked (--test-scheduled), so the harness asks, once, as the next minute would.
-	await fetch(`${run.reader.baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
+	await runMinuteCron(run.reader.baseUrl);
 	const stuckVideos = run.videos.filter((v) => v.endedAt === undefined || (v.status === "failed" && !v.reason)).map((v) => v.id);
 	await within(socketGraceMs, () => run.fleet.tally(run.socketExpectations).lost === 0);
 	const ws = run.fleet.tally(run.socketExpectations);
+	// No more reconnects while the ledger is read back.
+	await run.fleet.close();
 	const verdict = await run.ledger.verify(run.reader, run.tokenOf);
 	const summary: LoadSummary = {
 		requests,
@@ -75,6 +79,7 @@ export async function settle(run: LoadRun, { videoGraceMs = 240_000, socketGrace
 		summary,
 		stuckVideos,
 		wsLatency: { p50: percentile(ws.latencies, 50), p95: percentile(ws.latencies, 95), p99: percentile(ws.latencies, 99) },
+		outboxCatchUpSeconds: verdict.outboxCatchUpSeconds ?? 0,
 		details: verdict.details,
 	};
 }

@@ -38,7 +38,8 @@ export class SocketFleet {
 	}
 
 	/** Connects, and reconnects (with `since`, so missed events are replayed) whenever the server closes. */
-	private async connect(l: Listener, token: () => string, i: number, since?: number) {
+	private async connect(l: Listener, token: () => string, i: number, since?: number, failuresSoFar = 0) {
+		let failures = failuresSoFar;
 		const ws = new WebSocket(`${this.wsUrl}/ws${since !== undefined ? `?since=${since}` : ""}`, {
 			headers: { authorization: `Bearer ${token()}`, "cf-connecting-ip": `10.90.${(i >> 8) & 255}.${i & 255}` },
 		});
@@ -52,11 +53,19 @@ export class SocketFleet {
 			if (!l.arrived.has(key)) l.arrived.set(key, Date.now());
 		});
 		ws.on("error", () => undefined);
+		let opened = false;
+		ws.on("open", () => {
+			opened = true;
+			failures = 0;
+		});
 		ws.on("close", () => {
 			if (this.closed) return;
 			l.reconnects++;
-			// The server went away (a restart, a reshard): come back after a moment, as the web app does.
-			setTimeout(() => void this.connect(l, token, i, lastSeq).catch(() => undefined), 500);
+			if (!opened) failures++;
+			// The server went away (a restart, a reshard) or refused: come back after a growing,
+			// jittered pause, as the web app does, so thousands of sockets do not stampede a busy stack.
+			const delay = Math.min(15_000, 500 * 2 ** Math.min(failures, 5)) * (0.5 + Math.random());
+			setTimeout(() => void this.connect(l, token, i, lastSeq, failures).catch(() => undefined), delay);
 		});
 		await Promise.race([once(ws, "open"), once(ws, "close")]);
 	}

@@ -2,7 +2,7 @@
 // unknown (an error or no answer: it may or may not have happened). Afterwards
 // `verify` reads everything back and counts writes that were acknowledged but
 // are missing (lost), and writes that took effect more than once (duplicated).
-import type { Client } from "./http-client.ts";
+import type { CallResult, Client } from "./http-client.ts";
 
 type Toggle = "on" | "off" | "unknown";
 
@@ -10,6 +10,8 @@ export interface Verdict {
 	acknowledgedWrites: number;
 	lostWrites: number;
 	duplicatedWrites: number;
+	/** How long the inboxes took to hold every notification after the load (the outbox cron catching up). */
+	outboxCatchUpSeconds?: number;
 	details: string[];
 }
 
@@ -84,7 +86,7 @@ export class WriteLedger {
 
 		// Reels and their like counts: between the likes known to stand and those plus the unknown ones.
 		for (const reelId of this.reels.keys()) {
-			const res = await reader.call("verify", `/api/reels/${reelId}`);
+			const res = await readBack(reader, `/api/reels/${reelId}`);
 			if (res.status !== 200) {
 				lost(`reel ${reelId} (${res.status})`);
 				continue;
@@ -109,7 +111,7 @@ export class WriteLedger {
 			const ids = new Set<string>();
 			let cursor: string | null = null;
 			do {
-				const res = await reader.call("verify", `/api/reels/${reelId}/comments?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+				const res = await readBack(reader, `/api/reels/${reelId}/comments?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
 				if (res.status !== 200) break;
 				const page = res.body as { items: { id: string; text: string }[]; nextCursor: string | null };
 				for (const c of page.items) {
@@ -130,7 +132,7 @@ export class WriteLedger {
 			const following = new Set<string>();
 			let cursor: string | null = null;
 			do {
-				const res = await reader.call("verify", `/api/users/${follower}/following?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
+				const res = await readBack(reader, `/api/users/${follower}/following?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
 				if (res.status !== 200) break;
 				const page = res.body as { items: { id: string }[]; nextCursor: string | null };
 				for (const u of page.items) following.add(u.id);
@@ -146,17 +148,19 @@ export class WriteLedger {
 
 		// Uploaded assets are served.
 		for (const path of this.assets) {
-			const res = await reader.call("verify", path, { method: "HEAD" });
+			const res = await readBack(reader, path, { method: "HEAD" });
 			if (res.status !== 200) lost(`asset ${path} (${res.status})`);
 		}
 
-		// Notifications: each one a write caused is in its user's inbox, once.
-		for (const [user, keys] of this.notifications) {
+		// Notifications: each one a write caused is in its user's inbox, once. Deliveries cut short
+		// wait in the outbox for the every-minute cron (and a failed delivery's claim holds its row
+		// for a minute), so missing ones are looked for again after the cron has run, for up to 3 minutes.
+		const inboxOf = async (user: string) => {
 			const inbox = new Map<string, number>();
 			let cursor: string | null = null;
 			const asUser = { headers: { authorization: `Bearer ${tokenOf(user)}` } };
 			do {
-				const res = await reader.call("verify", `/api/notifications?limit=100${cursor ? `&cursor=${cursor}` : ""}`, asUser);
+				const res = await readBack(reader, `/api/notifications?limit=100${cursor ? `&cursor=${cursor}` : ""}`, asUser);
 				if (res.status !== 200) break;
 				const page = res.body as { items: { type: string; data: Record<string, string> }[]; nextCursor: string | null };
 				for (const n of page.items) {
@@ -165,6 +169,25 @@ export class WriteLedger {
 				}
 				cursor = page.nextCursor;
 			} while (cursor);
+			return inbox;
+		};
+		let pending = [...this.notifications.keys()];
+		const deadline = Date.now() + 180_000;
+		const started = Date.now();
+		for (;;) {
+			const still: string[] = [];
+			for (const user of pending) {
+				const inbox = await inboxOf(user);
+				if ([...(this.notifications.get(user) ?? [])].some((k) => !inbox.has(k))) still.push(user);
+			}
+			pending = still;
+			if (pending.length === 0 || Date.now() > deadline) break;
+			await runMinuteCron(reader.baseUrl);
+			await new Promise((r) => setTimeout(r, 5_000));
+		}
+		v.outboxCatchUpSeconds = Math.round((Date.now() - started) / 1000);
+		for (const [user, keys] of this.notifications) {
+			const inbox = await inboxOf(user);
 			for (const key of keys) {
 				const n = inbox.get(key) ?? 0;
 				if (n === 0) lost(`notification ${key} for ${user}`);
@@ -173,6 +196,30 @@ export class WriteLedger {
 		}
 		return v;
 	}
+}
+
+/** Runs the every-minute cron (the outbox drain) once: `wrangler dev --test-scheduled` exposes it. */
+export async function runMinuteCron(baseUrl: string): Promise<void> {
+	await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+		.then((r) => r.arrayBuffer())
+		.catch(() => undefined);
+}
+
+/**
+ * A read-back that does not give up on a busy or briefly unavailable stack:
+ * 5xx, 429 and no answer are retried (a lost write is a missing row, not a 503).
+ */
+async function readBack(
+	reader: Client,
+	path: string,
+	init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<CallResult> {
+	let res = await reader.call("verify", path, init);
+	for (let attempt = 1; attempt < 30 && (res.status === 0 || res.status === 429 || res.status >= 500); attempt++) {
+		await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * attempt)));
+		res = await reader.call("verify", path, init);
+	}
+	return res;
 }
 
 /** The identity of a notification, as the ledger expects it and as the inbox and the socket carry it. */
