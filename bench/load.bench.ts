@@ -22,7 +22,7 @@ try {
 		`videos: ${run.videos.length} uploaded, ${ready.length} ready, ${ended.length - ready.length} failed, stuck ${settled.stuckVideos.length}; backlog max ${Math.max(0, ...run.backlog)}, at the end ${run.backlog.at(-1) ?? 0}`,
 	);
 	console.log(
-		`websockets: ${run.fleet.size} open, delivered ${settled.summary.wsDelivered}, lost ${settled.summary.wsLost}, latency p50 ${settled.wsLatency.p50} ms p95 ${settled.wsLatency.p95} ms p99 ${settled.wsLatency.p99} ms, reconnects ${run.fleet.reconnects()}`,
+		`websockets: ${run.fleet.size} open, delivered ${settled.summary.wsDelivered}, lost ${settled.summary.wsLost}, latency p50 ${settled.wsLatency.p50} ms p95 ${settled.wsLatency.p95} ms p99 ${settled.wsLatency.p99} ms, reconnects ${run.fleet.reconnects()} (closes and refusals: ${JSON.stringify(Object.fromEntries(run.fleet.closeCodes))})`,
 	);
 	console.log(`inboxes complete ${settled.outboxCatchUpSeconds} s after the load (outbox cron catching up)`);
 	for (const d of settled.details) console.log(`  ${d}`);

@@ -17,6 +17,8 @@ interface Listener {
 export class SocketFleet {
 	private readonly listeners: Listener[] = [];
 	private readonly wsUrl: string;
+	/** Why sockets closed: the close code (1006: no close frame; "refused": the upgrade was answered with an error). */
+	readonly closeCodes = new Map<string, number>();
 	closed = false;
 
 	constructor(wsUrl: string) {
@@ -53,13 +55,22 @@ export class SocketFleet {
 			if (!l.arrived.has(key)) l.arrived.set(key, Date.now());
 		});
 		ws.on("error", () => undefined);
+		ws.on("unexpected-response", (req, res) => {
+			const why = `refused ${res.statusCode}`;
+			this.closeCodes.set(why, (this.closeCodes.get(why) ?? 0) + 1);
+			res.resume();
+			req.destroy(); // ws then emits "close", which schedules the next attempt
+		});
 		let opened = false;
 		ws.on("open", () => {
 			opened = true;
 			failures = 0;
 		});
-		ws.on("close", () => {
-			if (this.closed) return;
+		let gone = false;
+		ws.on("close", (code) => {
+			if (this.closed || gone) return;
+			gone = true;
+			if (opened) this.closeCodes.set(String(code), (this.closeCodes.get(String(code)) ?? 0) + 1);
 			l.reconnects++;
 			if (!opened) failures++;
 			// The server went away (a restart, a reshard) or refused: come back after a growing,

@@ -66,6 +66,8 @@ export interface LoadRun {
 	tokenOf: (user: string) => string;
 }
 
+/** durable-objects/notification-shard.ts MAX_SOCKETS_PER_USER. */
+const SOCKETS_PER_PERSON = 8;
 const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 const pause = (meanMs: number) => new Promise((r) => setTimeout(r, meanMs * (0.5 + Math.random())));
 let ipCounter = 0;
@@ -171,8 +173,12 @@ export async function runLoad(
 		const browsers = await inBatches(o.browsers, 8, (i) => register(baseUrl, stats, `Browser ${i}`));
 		const imagers = await inBatches(o.imageUploaders, 8, (i) => register(baseUrl, stats, `Imager ${i}`));
 		const videographers = await inBatches(o.videoUploaders, 8, (i) => register(baseUrl, stats, `Videographer ${i}`));
-		const people = [...browsers, ...videographers];
-		const tokenOf = new Map([...browsers, ...imagers, ...videographers].map((u) => [u.id, u.client.token as string]));
+		// The server keeps at most MAX_SOCKETS_PER_USER (8) sockets per person and closes the oldest past
+		// that; listeners beyond 8 per person are people of their own (followed, so they hear of it too).
+		const listenersNeeded = Math.max(0, Math.ceil(o.sockets / SOCKETS_PER_PERSON) - browsers.length - o.videoUploaders);
+		const listeners = await inBatches(listenersNeeded, 8, (i) => register(baseUrl, stats, `Listener ${i}`));
+		const people = [...browsers, ...videographers, ...listeners];
+		const tokenOf = new Map([...people, ...imagers].map((u) => [u.id, u.client.token as string]));
 
 		log(`posting ${o.seedReels} reels to browse`);
 		const videos: VideoRecord[] = [];
@@ -317,7 +323,7 @@ export async function runLoad(
 			socketExpectations,
 			videos,
 			backlog,
-			users: [...browsers, ...imagers, ...videographers],
+			users: [...people, ...imagers],
 			reader: new Client(baseUrl, nextIp(), stats),
 			elapsedSeconds,
 			tokenOf: (id: string) => tokenOf.get(id) ?? "",
