@@ -31,8 +31,25 @@ const stack = await startDevStack("bench-capacity", { fresh: true, vars: LIFTED_
 const result: Record<string, number> = {};
 try {
 	// ---- 1. WebSockets ----
-	const users = await Promise.all(Array.from({ length: 50 }, (_, i) => registerOn(stack.baseUrl, { name: `Cap ${i}`, ip: `10.5.0.${i}` })));
-	const admin = await registerOn(stack.baseUrl, { name: "Admin", ip: "10.5.1.1" });
+	// At most 8 sockets per person (MAX_SOCKETS_PER_USER: a ninth closes the oldest), so people are added with the sockets.
+	const users: Awaited<ReturnType<typeof registerOn>>[] = [];
+	const ensureUsers = async (sockets: number) => {
+		const needed = Math.ceil(sockets / 8);
+		while (users.length < needed) {
+			const batch = Math.min(8, needed - users.length);
+			users.push(
+				...(await Promise.all(
+					Array.from({ length: batch }, (_, j) =>
+						registerOn(stack.baseUrl, {
+							name: `Cap ${users.length + j}`,
+							ip: `10.5.${(users.length + j) >> 8}.${(users.length + j) & 255}`,
+						}),
+					),
+				)),
+			);
+		}
+	};
+	const admin = await registerOn(stack.baseUrl, { name: "Admin", ip: "10.4.255.1" });
 	const db = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
 	await db.connect();
 	await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
@@ -46,7 +63,7 @@ try {
 	const wsBase = stack.baseUrl.replace("http", "ws");
 	const open = async (i: number) => {
 		const ws = new WebSocket(`${wsBase}/ws?topics=cap`, {
-			headers: { authorization: `Bearer ${users[i % users.length]?.accessToken}`, "cf-connecting-ip": `10.6.${i >> 8}.${i & 255}` },
+			headers: { authorization: `Bearer ${users[Math.floor(i / 8)]?.accessToken}`, "cf-connecting-ip": `10.6.${i >> 8}.${i & 255}` },
 		});
 		ws.on("message", (raw) => {
 			const sentAt = (JSON.parse(String(raw)) as { data?: { sentAt?: number } }).data?.sentAt;
@@ -62,6 +79,7 @@ try {
 		`${"sockets".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"delivered".padStart(10)} ${"runtime RSS MiB".padStart(16)}`,
 	);
 	for (const step of STEPS) {
+		await ensureUsers(step);
 		try {
 			for (let i = sockets.length; i < step; i += 100)
 				await Promise.all(Array.from({ length: Math.min(100, step - i) }, (_, j) => open(i + j)));
@@ -80,7 +98,7 @@ try {
 					"content-type": "application/json",
 					authorization: `Bearer ${admin.accessToken}`,
 					"x-consistency-token": lsn,
-					"cf-connecting-ip": "10.5.2.1",
+					"cf-connecting-ip": "10.4.255.2",
 				},
 				body: JSON.stringify({ topic: "cap", data: { sentAt } }),
 			});
