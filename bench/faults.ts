@@ -6,7 +6,8 @@
 // For each: what users saw (statuses, Retry-After, socket reconnects and
 // RECOVERED replays), whether anything acknowledged was lost, whether every
 // video still ended, and how long until the platform answered normally again.
-// Exits non-zero when something acknowledged was lost, duplicated or stuck.
+// Exits non-zero when something acknowledged was lost or duplicated, or a video was left
+// unfinished for any reason but the dev stack's own (a fault's `localOnlyStuck`).
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type DevStackProcess, startDevStack } from "../scripts/dev-stack-process.ts";
@@ -76,6 +77,11 @@ async function recovery(stack: DevStackProcess, since: number): Promise<number> 
 
 interface Fault {
 	name: string;
+	/**
+	 * Why a video may be left unfinished by this fault on a dev stack only. Such a video is still
+	 * counted in `stuckVideos`, but does not fail the run (docs/reliability.md explains each).
+	 */
+	localOnlyStuck?: string;
 	/** Injects the fault and ends it; resolves with the moment the fault ended. */
 	inject: (stack: DevStackProcess, videosProcessing: () => boolean) => Promise<number>;
 }
@@ -115,6 +121,8 @@ const FAULTS: Fault[] = [
 	},
 	{
 		name: "wrangler dev restarted (Durable Objects evicted)",
+		localOnlyStuck:
+			"the local queue keeps messages in memory, so a delivery cut short by the restart is never redelivered (Cloudflare Queues redeliver it)",
 		inject: async (stack) => {
 			const port = new URL(stack.baseUrl).port;
 			const [pid] = pidsWith("wrangler", " dev ", `--port ${port}`).filter((p) => !pidsWith("dev.ts").includes(p));
@@ -175,6 +183,7 @@ try {
 			videos: run.videos.map((v) => `${v.status}${v.reason ? ` (${v.reason})` : ""}`),
 			stuckVideos: settled.stuckVideos.length,
 			recoverySeconds,
+			...(fault.localOnlyStuck && settled.stuckVideos.length ? { stuckBecause: fault.localOnlyStuck } : {}),
 			...(injectError ? { injectError: String(injectError) } : {}),
 		};
 		console.log(JSON.stringify(result, null, 1));
@@ -194,6 +203,6 @@ const summary = {
 	stuckVideos: results.reduce((n, r) => n + r.stuckVideos, 0),
 	recoverySeconds: Math.max(0, ...results.map((r) => r.recoverySeconds)),
 };
-failed = summary.lostWrites > 0 || summary.stuckVideos > 0 || results.some((r) => r.duplicatedWrites > 0 || r.injectError);
+failed = summary.lostWrites > 0 || results.some((r) => r.duplicatedWrites > 0 || r.injectError || (r.stuckVideos > 0 && !r.stuckBecause));
 console.log(JSON.stringify(summary));
 process.exit(failed ? 1 : 0);
