@@ -211,8 +211,15 @@ describe("who may read what", () => {
 		const expired = await signedMediaUrl(env, file, 60, Date.now() - 3_600_000);
 		expect((await api(expired)).status).toBe(404);
 		const good = await signedMediaUrl(env, file, 600);
-		const forged = good.replace(/\.([A-Za-z0-9_-]{43})\//, (_, mac: string) => `.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}/`);
+		// A changed MAC character, and the same MAC spelled with its spare bits set (one MAC, one spelling).
+		const forged = good.replace(/\.([A-Za-z0-9_-]{43})\//, (_, mac: string) => `.${mac.startsWith("A") ? "B" : "A"}${mac.slice(1)}/`);
 		expect((await api(forged)).status).toBe(404);
+		const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		const respelled = good.replace(
+			/\.([A-Za-z0-9_-]{43})\//,
+			(_, mac: string) => `.${mac.slice(0, -1)}${B64URL[B64URL.indexOf(mac.slice(-1)) + 1]}/`,
+		);
+		expect((await api(respelled)).status).toBe(404);
 		const otherAsset = await signedMediaUrl(env, `${folder()}/poster.jpg`, 600);
 		expect((await api(otherAsset.replace(/2026\/11\/22\/.*$/, file))).status).toBe(404);
 		// A playback token (the asset's folder) does not open the original.

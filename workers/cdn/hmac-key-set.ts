@@ -33,9 +33,14 @@ export async function hmacSign(secret: string, message: string): Promise<string>
 }
 
 /** Constant-time check of a `<kid>.<mac>` signature against the key its kid names. */
+/** A base64url HMAC-SHA-256 in its one canonical spelling (the last character's two spare bits zero). */
+const CANONICAL_MAC = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
 export async function hmacVerify(secret: string, message: string, signature: string): Promise<boolean> {
 	const [kid, mac, extra] = signature.split(".");
 	const key = kid ? (await keysOf(secret)).get(kid) : undefined;
-	if (!key || !mac || extra !== undefined || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return false;
+	// 43 characters carry 256 bits and 2 spare ones, which must be zero: otherwise four spellings of
+	// one MAC would verify, and a "forged" URL that only flips spare bits would open the file.
+	if (!key || !mac || extra !== undefined || !CANONICAL_MAC.test(mac)) return false;
 	return crypto.subtle.verify("HMAC", key, fromBase64url(mac), new TextEncoder().encode(message));
 }
