@@ -29,14 +29,13 @@ const options = loadOptionsFromEnv(process.env, {
 const FAULT_AT_MS = 8_000;
 const hold = (ms: number) => new Promise((r) => setTimeout(r, ms)); // the fault's own length, not a wait for a condition
 
-/** Processes whose command line contains every one of `parts` (Linux /proc). */
-function pidsWith(...parts: string[]): number[] {
+/** Pids of the processes whose /proc/<pid>/<file> satisfies `test` (Linux; unreadable entries are skipped). */
+function pidsWhere(file: "cmdline" | "stat", test: (text: string) => boolean): number[] {
 	return readdirSync("/proc")
 		.filter((p) => /^\d+$/.test(p))
 		.filter((p) => {
 			try {
-				const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").join(" ");
-				return parts.every((x) => cmd.includes(x));
+				return test(readFileSync(`/proc/${p}/${file}`, "utf8"));
 			} catch {
 				return false;
 			}
@@ -44,18 +43,11 @@ function pidsWith(...parts: string[]): number[] {
 		.map(Number);
 }
 
-function childrenOf(pid: number): number[] {
-	return readdirSync("/proc")
-		.filter((p) => /^\d+$/.test(p))
-		.filter((p) => {
-			try {
-				return readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[1] === String(pid);
-			} catch {
-				return false;
-			}
-		})
-		.map(Number);
-}
+/** Processes whose command line contains every one of `parts`. */
+const pidsWith = (...parts: string[]) => pidsWhere("cmdline", (cmd) => parts.every((x) => cmd.split("\0").join(" ").includes(x)));
+
+/** Direct children of `pid` (the parent pid is the field after the command name in /proc/<pid>/stat). */
+const childrenOf = (pid: number) => pidsWhere("stat", (stat) => stat.split(") ")[1]?.split(" ")[1] === String(pid));
 
 /** Waits until the stack answers a read and a signed-in write normally; resolves with the seconds it took. */
 async function recovery(stack: DevStackProcess, since: number): Promise<number> {

@@ -5,8 +5,7 @@
 // leaked internals (scripts/fuzz/response-properties.ts).
 //
 // Replay a failure with FUZZ_SEED=<seed printed below> (and FUZZ_PATH from fast-check's report).
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -17,7 +16,7 @@ import { hostileString } from "./fuzz/hostile-values.ts";
 import { encode, type FuzzRequest, type Identities, type Operation, operationsOf, requestFor } from "./fuzz/openapi-operations.ts";
 import { type Answer, violations } from "./fuzz/response-properties.ts";
 import type { FuzzContext } from "./fuzz/schema-arbitrary.ts";
-import { makeClip } from "./test-media.ts";
+import { makeClip, makeTestJpeg } from "./test-media.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 40);
@@ -48,18 +47,6 @@ async function send(r: FuzzRequest): Promise<Answer> {
 }
 
 const declaredFor = (method: string, path: string) => operations.find((o) => o.method === method && o.path === path)?.statuses;
-
-function jpeg(): Buffer {
-	const dir = mkdtempSync(join(tmpdir(), "fuzz-"));
-	try {
-		const out = join(dir, "a.jpg");
-		const r = spawnSync("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240", "-frames:v", "1", out]);
-		if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
-		return readFileSync(out);
-	} finally {
-		rmSync(dir, { recursive: true, force: true });
-	}
-}
 
 /** Uploads a one-second clip, waits for the transcoder to finish it, and posts it as a reel. */
 async function postReel(token: string): Promise<{ videoId: string; reelId: string }> {
@@ -101,8 +88,10 @@ beforeAll(async () => {
 	const b = await registerOn(stack.baseUrl, { name: "Fuzz B" });
 	const doc = await (await fetch(`${stack.baseUrl}/openapi.json`)).json();
 	operations = operationsOf(doc);
+	const dir = mkdtempSync(join(tmpdir(), "fuzz-"));
 	const form = new FormData();
-	form.set("file", new Blob([new Uint8Array(jpeg())], { type: "image/jpeg" }), "a.jpg");
+	form.set("file", new Blob([new Uint8Array(makeTestJpeg(dir, "320x240"))], { type: "image/jpeg" }), "a.jpg");
+	rmSync(dir, { recursive: true, force: true });
 	const up = await fetch(`${stack.baseUrl}/cdn/upload`, {
 		method: "POST",
 		headers: { authorization: `Bearer ${a.accessToken}` },

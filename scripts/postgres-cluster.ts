@@ -334,33 +334,25 @@ export function down(requested: ClusterOptions) {
 	stopServer(bin, join(o.dataDir, "primary"));
 }
 
-export function stopReplica(requested: ClusterOptions) {
+/** Stops one server (fast shutdown: sessions are cut, as in a crash or a failover). */
+function stopNamed(requested: ClusterOptions, name: "primary" | "replica") {
 	const o = serverDataDir(requested);
-	stopServer(findPgBin(), join(o.dataDir, "replica"));
+	stopServer(findPgBin(), join(o.dataDir, name));
 }
 
-export function startReplica(requested: ClusterOptions) {
+/** Starts one server again and waits until the replica streams from the primary. */
+function startNamed(requested: ClusterOptions, name: "primary" | "replica") {
 	const o = serverDataDir(requested);
 	const bin = findPgBin();
-	const replica = join(o.dataDir, "replica");
-	if (!isRunning(bin, replica)) startServer(bin, replica, join(o.dataDir, "replica.log"));
+	const dir = join(o.dataDir, name);
+	if (!isRunning(bin, dir)) startServer(bin, dir, join(o.dataDir, `${name}.log`));
 	waitForStreaming(bin, o);
 }
 
-/** Stops the primary (fast shutdown: sessions are cut, as in a crash or a failover). */
-export function stopPrimary(requested: ClusterOptions) {
-	const o = serverDataDir(requested);
-	stopServer(findPgBin(), join(o.dataDir, "primary"));
-}
-
-/** Starts the primary again and waits until the replica streams from it. */
-export function startPrimary(requested: ClusterOptions) {
-	const o = serverDataDir(requested);
-	const bin = findPgBin();
-	const primary = join(o.dataDir, "primary");
-	if (!isRunning(bin, primary)) startServer(bin, primary, join(o.dataDir, "primary.log"));
-	waitForStreaming(bin, o);
-}
+export const stopReplica = (requested: ClusterOptions) => stopNamed(requested, "replica");
+export const startReplica = (requested: ClusterOptions) => startNamed(requested, "replica");
+export const stopPrimary = (requested: ClusterOptions) => stopNamed(requested, "primary");
+export const startPrimary = (requested: ClusterOptions) => startNamed(requested, "primary");
 
 const REFUSE_RULE = "host all all 0.0.0.0/0 reject # refuseConnections()\n";
 

@@ -32,6 +32,18 @@ export function makeClip(dir: string, { size, seconds, rate = 30, silent = false
 	return { path, bytes: readFileSync(path) };
 }
 
+/** A one-frame JPEG of the testsrc2 pattern, `size` WIDTHxHEIGHT, written to `dir`. */
+export function makeTestJpeg(dir: string, size = "640x640"): Buffer {
+	mkdirSync(dir, { recursive: true });
+	const path = join(dir, `still-${size}.jpg`);
+	const r = spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=s=${size}`, "-frames:v", "1", path], {
+		encoding: "utf8",
+	});
+	if (r.error || r.status !== 0)
+		throw new Error(`ffmpeg could not make the test image (${r.error?.message ?? r.stderr}); apt-get install -y ffmpeg`);
+	return readFileSync(path);
+}
+
 /** The reel-shaped clip the transcode end-to-end test and benchmark share: 720x1280 at 30 fps with a tone. */
 export const makePortraitClip = (dir: string, seconds = 10) =>
 	makeClip(dir, { size: "720x1280", seconds, name: `portrait-${seconds}s.mp4` });

@@ -2,11 +2,10 @@
 // search, inbox), image uploaders, video uploaders (single request and tus),
 // and WebSocket listeners, all at once for a fixed time, every acknowledged
 // write kept in the ledger. Used by `npm run bench:load` and by the fault runs.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeClip } from "../../scripts/test-media.ts";
+import { makeClip, makeTestJpeg } from "../../scripts/test-media.ts";
 import { Client } from "./http-client.ts";
 import { RouteStats } from "./route-stats.ts";
 import { SocketFleet } from "./socket-fleet.ts";
@@ -100,12 +99,6 @@ async function inBatches<T>(count: number, size: number, make: (i: number) => Pr
 	return out;
 }
 
-function testJpeg(dir: string): Buffer {
-	const out = join(dir, "load.jpg");
-	spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x640", "-frames:v", "1", out]);
-	return readFileSync(out);
-}
-
 /** Uploads a clip (multipart or tus), returns the video id, or undefined when the upload was refused. */
 async function uploadVideo(u: User, clip: Buffer, via: "single" | "tus"): Promise<string | undefined> {
 	if (via === "single") {
@@ -168,7 +161,7 @@ export async function runLoad(
 	const dir = mkdtempSync(join(tmpdir(), "load-"));
 	try {
 		const clip = makeClip(dir, { size: "360x640", seconds: 4 }).bytes;
-		const jpeg = testJpeg(dir);
+		const jpeg = makeTestJpeg(dir);
 		log(`registering ${o.browsers + o.imageUploaders + o.videoUploaders} users`);
 		const browsers = await inBatches(o.browsers, 8, (i) => register(baseUrl, stats, `Browser ${i}`));
 		const imagers = await inBatches(o.imageUploaders, 8, (i) => register(baseUrl, stats, `Imager ${i}`));

@@ -109,17 +109,10 @@ export class WriteLedger {
 		for (const [reelId, written] of byReel) {
 			const seen = new Map<string, number>();
 			const ids = new Set<string>();
-			let cursor: string | null = null;
-			do {
-				const res = await readBack(reader, `/api/reels/${reelId}/comments?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
-				if (res.status !== 200) break;
-				const page = res.body as { items: { id: string; text: string }[]; nextCursor: string | null };
-				for (const c of page.items) {
-					ids.add(c.id);
-					seen.set(c.text, (seen.get(c.text) ?? 0) + 1);
-				}
-				cursor = page.nextCursor;
-			} while (cursor);
+			for (const c of await everyItem<{ id: string; text: string }>(reader, `/api/reels/${reelId}/comments`)) {
+				ids.add(c.id);
+				seen.set(c.text, (seen.get(c.text) ?? 0) + 1);
+			}
 			for (const c of written) {
 				if (c.id && !ids.has(c.id)) lost(`comment ${c.id}`);
 				if ((seen.get(c.nonce) ?? 0) > 1) duplicated(`comment "${c.nonce}" ×${seen.get(c.nonce)}`);
@@ -129,15 +122,7 @@ export class WriteLedger {
 		// Follows: each known final state holds.
 		const followers = new Set([...this.follows.keys()].map((k) => k.split(" ")[0] as string));
 		for (const follower of followers) {
-			const following = new Set<string>();
-			let cursor: string | null = null;
-			do {
-				const res = await readBack(reader, `/api/users/${follower}/following?limit=100${cursor ? `&cursor=${cursor}` : ""}`);
-				if (res.status !== 200) break;
-				const page = res.body as { items: { id: string }[]; nextCursor: string | null };
-				for (const u of page.items) following.add(u.id);
-				cursor = page.nextCursor;
-			} while (cursor);
+			const following = new Set((await everyItem<{ id: string }>(reader, `/api/users/${follower}/following`)).map((u) => u.id));
 			for (const [key, state] of this.follows) {
 				const [f, followee] = key.split(" ") as [string, string];
 				if (f !== follower) continue;
@@ -157,18 +142,11 @@ export class WriteLedger {
 		// for a minute), so missing ones are looked for again after the cron has run, for up to 3 minutes.
 		const inboxOf = async (user: string) => {
 			const inbox = new Map<string, number>();
-			let cursor: string | null = null;
 			const asUser = { headers: { authorization: `Bearer ${tokenOf(user)}` } };
-			do {
-				const res = await readBack(reader, `/api/notifications?limit=100${cursor ? `&cursor=${cursor}` : ""}`, asUser);
-				if (res.status !== 200) break;
-				const page = res.body as { items: { type: string; data: Record<string, string> }[]; nextCursor: string | null };
-				for (const n of page.items) {
-					const key = notificationKey(n.type, n.data);
-					inbox.set(key, (inbox.get(key) ?? 0) + 1);
-				}
-				cursor = page.nextCursor;
-			} while (cursor);
+			for (const n of await everyItem<{ type: string; data: Record<string, string> }>(reader, "/api/notifications", asUser)) {
+				const key = notificationKey(n.type, n.data);
+				inbox.set(key, (inbox.get(key) ?? 0) + 1);
+			}
 			return inbox;
 		};
 		let pending = [...this.notifications.keys()];
@@ -220,6 +198,20 @@ async function readBack(
 		res = await reader.call("verify", path, init);
 	}
 	return res;
+}
+
+/** Every item of a paged list (`{items, nextCursor}`), 100 a page; stops at a page that cannot be read. */
+async function everyItem<T>(reader: Client, path: string, init: { headers?: Record<string, string> } = {}): Promise<T[]> {
+	const items: T[] = [];
+	let cursor: string | null = null;
+	do {
+		const res = await readBack(reader, `${path}?limit=100${cursor ? `&cursor=${cursor}` : ""}`, init);
+		if (res.status !== 200) break;
+		const page = res.body as { items: T[]; nextCursor: string | null };
+		items.push(...page.items);
+		cursor = page.nextCursor;
+	} while (cursor);
+	return items;
 }
 
 /** The identity of a notification, as the ledger expects it and as the inbox and the socket carry it. */
