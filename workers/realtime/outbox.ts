@@ -97,7 +97,8 @@ export async function drainOutbox(env: Env, ids?: string[]): Promise<number> {
 	if (ids) return drainBatch(env, ids);
 	// The cron: batch after batch while they come full, so a backlog left by an outage (every
 	// after-the-response delivery failing) clears in one run, not at DRAIN_BATCH a minute.
-	// Bounded: each row costs a few subrequests (Workers allow 1,000 per invocation).
+	// Bounded: each row costs about four subrequests (reads, the shard fetch, the delete), so a run
+	// stays near 1,000 of the 10,000 a Paid invocation may make (docs/operations.md, Subrequests).
 	let delivered = 0;
 	for (let batch = 0; batch < CRON_DRAIN_BATCHES; batch++) {
 		const { claimed, delivered: n } = await drainBatchCounted(env);
