@@ -6,20 +6,26 @@
 //             on the uploader's WebSocket, on `npm run dev`'s stack: queue, R2 → transcoder stream, FFmpeg,
 //             every output copied back to R2, D1 updated, READY published.
 // Prints the medians, the overhead ratio and the realtime factor (clip seconds
-// per wall-clock second). Run: npm run bench:transcode
+// per wall-clock second). Then progressive publishing: for a 10 s and a 60 s
+// 1080x1920 source, upload complete → TRANSCODE_PLAYABLE (the first segments of
+// every rung in R2 behind EVENT playlists) next to → TRANSCODE_READY (the whole
+// ladder), in the same rounds. Ends with one JSON line of the ratios.
+// Run: npm run bench:transcode
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
-import { makePortraitClip } from "../scripts/test-media.ts";
+import { makeClip, makePortraitClip } from "../scripts/test-media.ts";
 import { ffmpegArgs, outputDirs, spriteArgs } from "../transcode-container/src/ffmpeg-command.ts";
 import { planTranscode } from "../transcode-container/src/ladder.ts";
 import { probeFile } from "../transcode-container/src/probe.ts";
 import { expectStatus, percentile } from "./support/latency.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The 60 s source takes about a minute a round on 2 cores. */
+const PROGRESSIVE_ROUNDS = Number(process.env.BENCH_PROGRESSIVE_ROUNDS ?? 3);
 const CLIP_SECONDS = 10;
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/bench-transcode");
@@ -56,15 +62,18 @@ async function main() {
 		const socket = new WebSocket(`${stack.baseUrl.replace("http", "ws")}/ws`, { headers: auth });
 		await once(socket, "open");
 		const readyAt = new Map<string, number>();
+		const playableAt = new Map<string, number>();
 		socket.on("message", (raw) => {
 			const event = JSON.parse(String(raw)) as { type: string; data?: { assetId?: string } };
 			if (event.type === "TRANSCODE_READY" && event.data?.assetId) readyAt.set(event.data.assetId, performance.now());
+			if (event.type === "TRANSCODE_PLAYABLE" && event.data?.assetId) playableAt.set(event.data.assetId, performance.now());
 			if (event.type === "TRANSCODE_FAILED") throw new Error(`transcode failed: ${String(raw)}`);
 		});
 
-		const pipeline = async (): Promise<number> => {
+		/** Uploads `bytes`; resolves at READY with the ms from upload complete to PLAYABLE (NaN if none came) and to READY. */
+		const timeline = async (bytes: Buffer): Promise<{ playable: number; ready: number }> => {
 			const form = new FormData();
-			form.set("file", new Blob([new Uint8Array(clip.bytes)], { type: "video/mp4" }), "bench.mp4");
+			form.set("file", new Blob([new Uint8Array(bytes)], { type: "video/mp4" }), "bench.mp4");
 			const res = await expectStatus(
 				await fetch(`${stack.baseUrl}/api/videos/upload`, { method: "POST", body: form, headers: auth }),
 				202,
@@ -73,11 +82,12 @@ async function main() {
 			const started = performance.now();
 			const { id } = (await res.json()) as { id: string };
 			for (let waited = 0; !readyAt.has(id); waited += 100) {
-				if (waited > 120_000) throw new Error(`no TRANSCODE_READY for ${id}`);
+				if (waited > 300_000) throw new Error(`no TRANSCODE_READY for ${id}`);
 				await new Promise((r) => setTimeout(r, 100));
 			}
-			return (readyAt.get(id) as number) - started;
+			return { playable: (playableAt.get(id) ?? Number.NaN) - started, ready: (readyAt.get(id) as number) - started };
 		};
+		const pipeline = async () => (await timeline(clip.bytes)).ready;
 
 		// One warm-up of each, then interleaved rounds so machine noise hits both alike.
 		ffmpegAlone(clip.path, plan);
@@ -103,7 +113,33 @@ async function main() {
 			);
 		}
 		console.log(`overhead of the pipeline over FFmpeg alone: ${((w / a - 1) * 100).toFixed(1)} %`);
+
+		// Progressive publishing: how soon a 1080x1920 upload can be watched, against the whole ladder.
+		const progressive: Record<string, { playable: number; ready: number }> = {};
+		console.log(`\nTime to playable, 1080x1920 sources, ${PROGRESSIVE_ROUNDS} rounds (upload complete → event)`);
+		console.log(`${"source".padEnd(12)} ${"playable ms".padStart(12)} ${"ready ms".padStart(10)}   playable / ready`);
+		for (const seconds of [10, 60]) {
+			const source = makeClip(scratch, { size: "1080x1920", seconds, name: `tall-${seconds}s.mp4` }).bytes;
+			await timeline(source); // warm-up
+			const runs: { playable: number; ready: number }[] = [];
+			for (let i = 0; i < PROGRESSIVE_ROUNDS; i++) runs.push(await timeline(source));
+			const p = median(runs.map((r) => r.playable));
+			const r = median(runs.map((x) => x.ready));
+			progressive[`${seconds}s`] = { playable: p, ready: r };
+			console.log(`${`${seconds} s`.padEnd(12)} ${p.toFixed(0).padStart(12)} ${r.toFixed(0).padStart(10)}   ${(p / r).toFixed(3)}`);
+		}
 		socket.close();
+		const ratio = (x: number) => Math.round(x * 1000) / 1000;
+		console.log(
+			JSON.stringify({
+				bench: "transcode",
+				pipelineVsFfmpeg: ratio(w / a),
+				playableVsReady10s: ratio((progressive["10s"]?.playable ?? 0) / (progressive["10s"]?.ready ?? 1)),
+				playableVsReady60s: ratio((progressive["60s"]?.playable ?? 0) / (progressive["60s"]?.ready ?? 1)),
+				playableSeconds10s: ratio((progressive["10s"]?.playable ?? 0) / 1000),
+				playableSeconds60s: ratio((progressive["60s"]?.playable ?? 0) / 1000),
+			}),
+		);
 	} finally {
 		// BENCH_LOG=1 also prints the consumer's per-phase timings (transcode, copy to R2, finish).
 		if (process.env.BENCH_LOG)

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { freePort } from "./free-port.ts";
 import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
@@ -40,9 +41,9 @@ async function startTranscoder(): Promise<ChildProcess> {
 	throw new Error("the transcoder did not start");
 }
 
-async function uploadClip(): Promise<string> {
+async function uploadClip(bytes = clip): Promise<string> {
 	const form = new FormData();
-	form.set("file", new Blob([new Uint8Array(clip)], { type: "video/mp4" }), "portrait.mp4");
+	form.set("file", new Blob([new Uint8Array(bytes)], { type: "video/mp4" }), "portrait.mp4");
 	form.set("caption", "e2e");
 	const res = await fetch(`${stack.baseUrl}/api/videos/upload`, {
 		method: "POST",
@@ -58,7 +59,7 @@ interface Status {
 	progress: number;
 	renditions: { width: number; height: number; bandwidth: number; playlist: string }[];
 	hls: string;
-	dash: string;
+	dash: string | null;
 	poster: string;
 	thumbnail: string;
 	storyboard: string;
@@ -128,7 +129,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 			expect(ffprobeVideo(Buffer.concat(bytes), scratch)).toEqual({ width: rung.width, height: rung.height, frames: 60 });
 		}
 
-		const mpdUrl = new URL(s.dash, stack.baseUrl);
+		const mpdUrl = new URL(s.dash as string, stack.baseUrl);
 		const mpdResponse = await cdn(mpdUrl.pathname);
 		expect(mpdResponse.headers.get("content-type")).toMatch(/^application\/dash\+xml/);
 		const mpd = await mpdResponse.text();
@@ -171,4 +172,84 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		expect(s.renditions).toHaveLength(3);
 		expect(stack.output()).toMatch(/transcode_job_retry/);
 	}, 180_000);
+
+	it("plays a 60 s video in Chromium (hls.js) before its ladder is finished, and on to its end", { timeout: 240_000 }, async () => {
+		const id = await uploadClip(makePortraitClip(scratch, 60).bytes);
+		const early = await waitFor(id, (x) => !["uploaded", "queued", "processing"].includes(x.status), 90_000);
+		// Watchable while the pass still runs: HLS only, the rest comes with ready.
+		expect(early).toMatchObject({ status: "playable", dash: null });
+		expect(early.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
+		const rung = await (await cdn(new URL(early.renditions[2]?.playlist as string, stack.baseUrl).pathname)).text();
+		expect(rung).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+		expect(rung).not.toContain("#EXT-X-ENDLIST");
+
+		const browser = await launchBrowser();
+		try {
+			// Same origin as the media, and the app's CSP set aside for the injected player.
+			const page = await browser.newPage({ bypassCSP: true });
+			await page.goto(`${stack.baseUrl}/health`);
+			await page.addScriptTag({ path: join(root, "node_modules/hls.js/dist/hls.light.min.js") });
+			await page.evaluate((src) => {
+				const w = window as unknown as { Hls: new () => HlsLike; player: { video: HTMLVideoElement; errors: string[] } };
+				type HlsLike = {
+					loadSource(s: string): void;
+					attachMedia(v: HTMLVideoElement): void;
+					on(e: string, f: (e: string, d: { fatal: boolean; details: string }) => void): void;
+				};
+				const video = document.createElement("video");
+				video.muted = true;
+				document.body.append(video);
+				const hls = new w.Hls();
+				const errors: string[] = [];
+				hls.on("hlsError", (_e, d) => {
+					if (d.fatal) errors.push(d.details);
+				});
+				hls.loadSource(src);
+				hls.attachMedia(video);
+				w.player = { video, errors };
+				void video.play();
+			}, new URL(early.hls, stack.baseUrl).href);
+			await page.waitForFunction(
+				() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime > 0.5,
+				null,
+				{
+					timeout: 60_000,
+				},
+			);
+			// Playing from the start, and the ladder is still being made.
+			expect((await status(id)).status).toBe("playable");
+			expect(
+				await page.evaluate(() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime),
+			).toBeLessThan(20);
+
+			// Twice real time, so the player catches up with the encoder and must wait for it, then reaches the end.
+			await page.evaluate(() => {
+				(window as unknown as { player: { video: HTMLVideoElement } }).player.video.playbackRate = 2;
+			});
+			await page.waitForFunction(() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.ended, null, {
+				timeout: 150_000,
+			});
+			const end = await page.evaluate(() => {
+				const { video, errors } = (window as unknown as { player: { video: HTMLVideoElement; errors: string[] } }).player;
+				return { currentTime: video.currentTime, duration: video.duration, errors };
+			});
+			expect(end.errors).toEqual([]);
+			expect(end.currentTime).toBeGreaterThan(59);
+		} finally {
+			await browser.close();
+		}
+		const done = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 60_000);
+		expect(done.status).toBe("ready");
+		const vod = await (await cdn(new URL(done.renditions[2]?.playlist as string, stack.baseUrl).pathname)).text();
+		expect(vod).toContain("#EXT-X-ENDLIST");
+		const inbox = await fetch(`${stack.baseUrl}/api/notifications?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+		const events = ((await inbox.json()) as { items: { type: string; createdAt: string; data: { assetId: string } }[] }).items.filter(
+			(e) => e.data.assetId === id && (e.type === "TRANSCODE_PLAYABLE" || e.type === "TRANSCODE_READY"),
+		);
+		// Told once each, playable first.
+		expect(events.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((e) => e.type)).toEqual([
+			"TRANSCODE_PLAYABLE",
+			"TRANSCODE_READY",
+		]);
+	});
 });

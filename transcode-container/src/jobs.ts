@@ -9,7 +9,7 @@ import type { TranscoderConfig } from "./config.ts";
 import { ffmpegArgs, OUTPUT, outputDirs, spriteArgs } from "./ffmpeg-command.ts";
 import { planTranscode, type TranscodePlan } from "./ladder.ts";
 import type { Metrics } from "./metrics.ts";
-import { type OutputFile, packageOutputs, type Rendition } from "./package-outputs.ts";
+import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
 import { type ProbeResult, probeFile } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
 import { spoolToFile } from "./spool.ts";
@@ -32,6 +32,8 @@ interface Job {
 	plan: TranscodePlan;
 	files: OutputFile[];
 	renditions: Rendition[];
+	/** While running: the finished segments and playlists over them (progressive publishing), null until every rung has one. */
+	progressive: ProgressiveOutputs | null;
 	error?: JobError;
 	startedAt: number;
 	finishedAt?: number;
@@ -42,7 +44,9 @@ interface Job {
 	waiters: Set<() => void>;
 }
 
-export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "error"> & { seconds: number };
+export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error"> & {
+	seconds: number;
+};
 
 export class JobStore {
 	private readonly jobs = new Map<string, Job>();
@@ -70,6 +74,8 @@ export class JobStore {
 			probe,
 			files,
 			renditions,
+			// Once done, `files` says everything; the running view's lists would only repeat part of it.
+			progressive: state === "running" ? job.progressive : null,
 			error,
 			seconds: ((job.finishedAt ?? performance.now()) - job.startedAt) / 1000,
 		};
@@ -99,6 +105,7 @@ export class JobStore {
 				plan,
 				files: [],
 				renditions: [],
+				progressive: null,
 				startedAt: started,
 				abort: new AbortController(),
 				waiters: new Set(),
@@ -130,6 +137,7 @@ export class JobStore {
 				onProgress: (p) => {
 					job.progress = p;
 					this.wake(job);
+					void this.refreshProgressive(job, outDir);
 				},
 			});
 			// The source is the largest file: free it now, the outputs wait for collection.
@@ -165,19 +173,39 @@ export class JobStore {
 		}
 	}
 
+	private readonly refreshing = new WeakSet<Job>();
+
+	/** Rereads what the muxer has finished (on each progress report, about twice a second); wakes long polls on a new segment. */
+	private async refreshProgressive(job: Job, outDir: string): Promise<void> {
+		if (this.refreshing.has(job)) return;
+		this.refreshing.add(job);
+		try {
+			const next = await progressiveOutputs(outDir, job.plan);
+			if (job.state !== "running" || !next) return;
+			const grew = next.files.length > (job.progressive?.files.length ?? 0);
+			job.progressive = next;
+			if (grew) this.wake(job);
+		} catch {
+			// A read raced the end of the job (its folder removed): the final outputs supersede this anyway.
+		} finally {
+			this.refreshing.delete(job);
+		}
+	}
+
 	private wake(job: Job): void {
 		for (const resolve of job.waiters) resolve();
 		job.waiters.clear();
 	}
 
 	/**
-	 * Resolves once the job has ended or its progress is past `after` by at least
-	 * 1 %, or after `waitMs`: a long poll, so the Worker hears of the end at once
+	 * Resolves once the job has ended, its progress is past `after` by at least
+	 * 1 % or a segment was finished, or after `waitMs`: a long poll, so the Worker hears of the end at once
 	 * and asks about a long job a bounded number of times.
 	 */
 	async waitForChange(job: Job, after: number, waitMs: number): Promise<void> {
 		const deadline = performance.now() + waitMs;
-		while (job.state === "running" && job.progress < after + 0.01) {
+		const published = job.progressive?.files.length ?? 0;
+		while (job.state === "running" && job.progress < after + 0.01 && (job.progressive?.files.length ?? 0) === published) {
 			const left = deadline - performance.now();
 			if (left <= 0) return;
 			let timer: NodeJS.Timeout | undefined;
@@ -192,9 +220,10 @@ export class JobStore {
 		}
 	}
 
-	/** The on-disk path of one of a finished job's outputs, or undefined: only listed files are served. */
+	/** The on-disk path of a listed output (a finished job's, or a running job's finished segment), or undefined. */
 	filePath(job: Job, path: string): { path: string; file: OutputFile } | undefined {
-		const file = job.state === "done" ? job.files.find((f) => f.path === path) : undefined;
+		const listed = job.state === "done" ? job.files : job.state === "running" ? (job.progressive?.files ?? []) : [];
+		const file = listed.find((f) => f.path === path);
 		return file && { path: join(job.dir, "out", file.path), file };
 	}
 

@@ -45,11 +45,16 @@ function roleOf(path: string): OutputRole {
 /** Publishing order: a playlist is never visible before the segments it lists, nor a manifest before its playlists. */
 const ROLE_ORDER: OutputRole[] = ["segment", "poster", "thumbnail", "storyboard", "playlist", "manifest"];
 
-function rewriteMediaPlaylist(text: string, rep: number): string {
+/**
+ * A VOD playlist once the pass is over; while it runs, an EVENT playlist (segments are only ever
+ * appended) that starts players at its beginning, not at its live edge: a reel is watched from 0 s.
+ */
+function rewriteMediaPlaylist(text: string, rep: number, type: "VOD" | "EVENT"): string {
+	const header = type === "VOD" ? "#EXT-X-PLAYLIST-TYPE:VOD" : "#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES";
 	return text
 		.split("\n")
 		.filter((line) => !line.startsWith("#EXT-X-PROGRAM-DATE-TIME")) // wall-clock times of the encode, meaningless for VOD
-		.map((line) => (line.startsWith("#EXT-X-VERSION") ? `${line}\n#EXT-X-PLAYLIST-TYPE:VOD` : line))
+		.map((line) => (line.startsWith("#EXT-X-VERSION") ? `${line}\n${header}` : line))
 		.join("\n")
 		.replaceAll(`../hls/${rep}/`, "");
 }
@@ -105,6 +110,13 @@ export function renditionsOf(master: string): Rendition[] {
 	return out.sort((a, b) => b.height * b.width - a.height * a.width);
 }
 
+async function masterOf(outDir: string, reps: number): Promise<string> {
+	return alignMasterWithMpd(
+		rewriteMaster(await readFile(join(outDir, OUTPUT.muxerHlsMaster), "utf8"), reps),
+		await readFile(join(outDir, OUTPUT.dashManifest), "utf8"),
+	);
+}
+
 async function listFiles(dir: string, root = dir): Promise<string[]> {
 	const entries = await readdir(dir, { withFileTypes: true });
 	const nested = await Promise.all(
@@ -117,13 +129,10 @@ export async function packageOutputs(outDir: string, plan: TranscodePlan): Promi
 	const reps = representationCount(plan);
 	for (let rep = 0; rep < reps; rep++) {
 		const text = await readFile(join(outDir, OUTPUT.muxerHlsMedia(rep)), "utf8");
-		await writeFile(join(outDir, OUTPUT.hlsMedia(rep)), rewriteMediaPlaylist(text, rep));
+		await writeFile(join(outDir, OUTPUT.hlsMedia(rep)), rewriteMediaPlaylist(text, rep, "VOD"));
 		await rm(join(outDir, OUTPUT.muxerHlsMedia(rep)));
 	}
-	const master = alignMasterWithMpd(
-		rewriteMaster(await readFile(join(outDir, OUTPUT.muxerHlsMaster), "utf8"), reps),
-		await readFile(join(outDir, OUTPUT.dashManifest), "utf8"),
-	);
+	const master = await masterOf(outDir, reps);
 	await writeFile(join(outDir, OUTPUT.hlsMaster), master);
 	await rm(join(outDir, OUTPUT.muxerHlsMaster));
 	const imageName = OUTPUT.storyboardImage.split("/").pop() as string;
@@ -142,4 +151,71 @@ export async function packageOutputs(outDir: string, plan: TranscodePlan): Promi
 	);
 	files.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.path.localeCompare(b.path));
 	return { files, renditions: renditionsOf(master) };
+}
+
+/** A playlist published while the pass runs: small, so it travels inside the job's status, never as a file that changes under a reader. */
+export interface PlaylistText {
+	path: string;
+	contentType: string;
+	text: string;
+}
+
+/** What can be published while FFmpeg still runs (progressive publishing). */
+export interface ProgressiveOutputs {
+	/** Init segments and every media segment the muxer has finished (listed in its playlists): they never change again. */
+	files: OutputFile[];
+	/** EVENT media playlists over exactly those segments, and the master. */
+	playlists: PlaylistText[];
+	renditions: Rendition[];
+}
+
+const SEGMENT_LINE = /^\.\.\/hls\/\d+\/seg-\d{5}\.m4s$/;
+
+/**
+ * The finished part of a running pass, or null until every representation (each rung and the
+ * audio) has at least one finished segment: only then can a player start on any rung. The DASH
+ * muxer rewrites its playlists (by rename, so a read never sees half of one) after closing each
+ * segment, so a segment they list is complete; the DASH manifest itself is published at the end only.
+ */
+export async function progressiveOutputs(outDir: string, plan: TranscodePlan): Promise<ProgressiveOutputs | null> {
+	const reps = representationCount(plan);
+	const texts: string[] = [];
+	try {
+		for (let rep = 0; rep < reps; rep++) texts.push(await readFile(join(outDir, OUTPUT.muxerHlsMedia(rep)), "utf8"));
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code === "ENOENT") return null; // the muxer has not written them yet
+		throw err;
+	}
+	const segments = texts.map((t) => t.split("\n").filter((l) => SEGMENT_LINE.test(l.trim())));
+	if (segments.some((s) => s.length === 0)) return null;
+	let master: string;
+	try {
+		master = await masterOf(outDir, reps);
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+		throw err;
+	}
+	const paths = segments.flatMap((listed, rep) => [
+		`${OUTPUT.segmentDir(rep)}/init.m4s`,
+		...listed.map((l) => l.trim().slice("../".length)),
+	]);
+	const files = await Promise.all(
+		paths.map(
+			async (path): Promise<OutputFile> => ({
+				path,
+				bytes: (await stat(join(outDir, path))).size,
+				contentType: CONTENT_TYPES.m4s as string,
+				role: "segment",
+			}),
+		),
+	);
+	const playlists: PlaylistText[] = [
+		...texts.map((text, rep) => ({
+			path: OUTPUT.hlsMedia(rep),
+			contentType: CONTENT_TYPES.m3u8 as string,
+			text: rewriteMediaPlaylist(text, rep, "EVENT"),
+		})),
+		{ path: OUTPUT.hlsMaster, contentType: CONTENT_TYPES.m3u8 as string, text: master },
+	];
+	return { files, playlists, renditions: renditionsOf(master) };
 }

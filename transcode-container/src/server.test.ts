@@ -132,6 +132,61 @@ describe("transcode jobs", () => {
 	});
 });
 
+describe("progressive publishing", () => {
+	it("lists finished segments and EVENT playlists over them while FFmpeg runs, then hands over to the VOD outputs", {
+		timeout: 60_000,
+	}, async () => {
+		const long = makeClip(scratch, { size: "480x854", seconds: 30, rate: 25 }).bytes;
+		expect((await fetch(`${main.url}/jobs/progressive`, { method: "PUT", body: long })).status).toBe(202);
+		let view: JobView = (await (await fetch(`${main.url}/jobs/progressive`)).json()) as JobView;
+		// Long polls: each answers on a finished segment, so a running view with published segments is seen.
+		while (view.state === "running" && !view.progressive) {
+			view = (await (await fetch(`${main.url}/jobs/progressive?waitMs=5000&after=${view.progress}`)).json()) as JobView;
+		}
+		expect(view.state).toBe("running");
+		const progressive = view.progressive;
+		if (!progressive) throw new Error("no progressive outputs before the end");
+		expect(progressive.playlists.map((p) => p.path).sort()).toEqual([
+			"hls/0/playlist.m3u8",
+			"hls/1/playlist.m3u8",
+			"hls/2/playlist.m3u8",
+			"hls/master.m3u8",
+		]);
+		for (const rep of [0, 1, 2]) {
+			const text = progressive.playlists.find((p) => p.path === `hls/${rep}/playlist.m3u8`)?.text ?? "";
+			expect(text).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+			expect(text).toContain("#EXT-X-START:TIME-OFFSET=0");
+			expect(text).not.toContain("#EXT-X-ENDLIST");
+			const listed = text.split("\n").filter((l) => l.startsWith("seg-"));
+			expect(listed.length).toBeGreaterThan(0);
+			// Exactly the segments the playlist lists are offered, plus the init segment.
+			expect(
+				progressive.files
+					.filter((f) => f.path.startsWith(`hls/${rep}/`))
+					.map((f) => f.path)
+					.sort(),
+			).toEqual([`hls/${rep}/init.m4s`, ...listed.map((l) => `hls/${rep}/${l}`)].sort());
+		}
+		expect(progressive.renditions.map((r) => r.height)).toEqual([854, 640]);
+		// A finished segment can be fetched while the pass runs, and decodes at its rung's size.
+		const get = async (path: string) => Buffer.from(await (await fetch(`${main.url}/jobs/progressive/files/${path}`)).arrayBuffer());
+		expect(probe(Buffer.concat([await get("hls/0/init.m4s"), await get("hls/0/seg-00001.m4s")]))).toEqual({
+			width: 480,
+			height: 854,
+			frames: 50,
+		});
+		// One it has not finished is not offered.
+		expect((await fetch(`${main.url}/jobs/progressive/files/hls/0/seg-00015.m4s`)).status).toBe(404);
+
+		const done = await finished(main.url, "progressive");
+		expect(done).toMatchObject({ state: "done", progressive: null });
+		const vod = Buffer.from(await (await fetch(`${main.url}/jobs/progressive/files/hls/0/playlist.m3u8`)).arrayBuffer()).toString();
+		expect(vod).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+		expect(vod).toContain("#EXT-X-ENDLIST");
+		expect(vod.match(/^seg-/gm)).toHaveLength(15);
+	});
+});
+
 describe("transcoder service", () => {
 	it("leaves out audio for a silent source", async () => {
 		expect((await fetch(`${main.url}/jobs/silent`, { method: "PUT", body: silentClip })).status).toBe(202);

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../test-support/api";
 import { storeOwned } from "../test-support/assets";
+import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
 import { signedMediaUrl } from "./media-url-signature";
 
 const BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
@@ -40,6 +41,28 @@ describe("GET /cdn/<key>", () => {
 		}
 		expect(second.headers.get("x-cdn-cache")).toBe("HIT");
 		expect(new Uint8Array(await second.arrayBuffer())).toEqual(BYTES);
+	});
+
+	it("serves a playlist still being written (progressive publishing) with its own short policy, never from the edge cache", async () => {
+		const key = await stored("m3u8", new Uint8Array(), "/hls/0/playlist");
+		const event = { httpMetadata: { contentType: "application/vnd.apple.mpegurl", cacheControl: EVENT_PLAYLIST_CACHE_CONTROL } };
+		await env.MEDIA.put(key, "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\nseg-00001.m4s\n", event);
+		const first = await exports.default.fetch(`http://x/cdn/${key}`);
+		expect(first.headers.get("cache-control")).toBe("public, max-age=1");
+		expect(first.headers.get("x-cdn-cache")).toBeNull();
+		await first.arrayBuffer();
+		await env.MEDIA.put(key, "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\nseg-00001.m4s\nseg-00002.m4s\n", event);
+		// Each read sees the latest text: none was kept by the edge cache (a put there would be done by now).
+		for (let i = 0; i < 5; i++) expect(await (await exports.default.fetch(`http://x/cdn/${key}`)).text()).toContain("seg-00002");
+		const signed = await api(await signedMediaUrl(env, key, 600));
+		expect(signed.headers.get("cache-control")).toBe("private, max-age=1");
+		await signed.arrayBuffer();
+		// The final VOD text is written without a policy of its own: immutable, and cached at the edge.
+		await env.MEDIA.put(key, "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\nseg-00001.m4s\nseg-00002.m4s\n#EXT-X-ENDLIST\n");
+		const vod = await exports.default.fetch(`http://x/cdn/${key}`);
+		expect(vod.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+		expect(vod.headers.get("x-cdn-cache")).toBe("MISS");
+		expect(await vod.text()).toContain("#EXT-X-ENDLIST");
 	});
 
 	it("serves playlists, manifests, segments and captions with their media types", async () => {

@@ -12,10 +12,24 @@ interface ObjectMeta {
 	size: number;
 	httpEtag: string;
 	uploaded: Date;
+	httpMetadata?: R2HTTPMetadata;
 }
 
 /** Browsers and shared caches may keep public media for ever; signed media only privately, while its URL lasts. */
 const SIGNED_CACHE_CONTROL = "private, max-age=3600";
+
+/**
+ * An object stored with its own cache policy is one that changes (progressive publishing's EVENT
+ * playlists, transcoder/publish-progressive.ts): it is sent with that policy, kept private when
+ * signed, and never put in the edge cache. Everything else is written once, so immutable.
+ */
+const ownCacheControl = (meta: ObjectMeta) => meta.httpMetadata?.cacheControl;
+
+function cacheControlOf(meta: ObjectMeta, signed: boolean): string {
+	const own = ownCacheControl(meta);
+	if (own) return signed ? own.replace(/\bpublic\b/, "private") : own;
+	return signed ? SIGNED_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL;
+}
 
 function baseHeaders(key: string, meta: ObjectMeta, signed: boolean): Headers {
 	return new Headers({
@@ -23,7 +37,7 @@ function baseHeaders(key: string, meta: ObjectMeta, signed: boolean): Headers {
 		etag: meta.httpEtag,
 		"last-modified": meta.uploaded.toUTCString(),
 		"accept-ranges": "bytes",
-		"cache-control": signed ? SIGNED_CACHE_CONTROL : IMMUTABLE_CACHE_CONTROL,
+		"cache-control": cacheControlOf(meta, signed),
 		"content-security-policy": MEDIA_CSP,
 		// Every cached copy of an asset's files can be dropped at once (edge-purge.ts).
 		"cache-tag": cacheTagOf(key),
@@ -86,6 +100,7 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 		const headers = baseHeaders(key, object, signed);
 		headers.set("content-length", String(object.size));
 		const res = new Response(object.body, { status: 200, headers });
+		if (ownCacheControl(object)) return res;
 		const copy = res.clone();
 		// The edge keeps signed media too (under its own key), but the Cache API stores nothing marked private.
 		if (signed) copy.headers.set("cache-control", IMMUTABLE_CACHE_CONTROL);

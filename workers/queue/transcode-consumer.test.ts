@@ -10,6 +10,7 @@ import { seedAsset } from "../test-support/assets";
 import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
 import { CopyHandedBack } from "../transcoder/publish-outputs";
+import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
 import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
 import type { TranscodeJob } from "./messages";
@@ -176,16 +177,25 @@ describe("transcode-jobs consumer", () => {
 		const late = Date.now() - COPY_DEADLINE_MS - 1000;
 		await expect(runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 1, "m"), late)).rejects.toBeInstanceOf(CopyHandedBack);
 		expect(await assetRow(v.id)).toMatchObject({ status: "processing" });
-		expect(await derivedObjects(v.key)).toEqual([]);
+		const prefix = v.key.slice(0, -".mp4".length);
+		// Nothing of the final copy is there; at most what progressive publishing put while FFmpeg ran (HLS).
+		expect((await derivedObjects(v.key)).map((o) => o.key.slice(prefix.length + 1)).filter((k) => !k.startsWith("hls/"))).toEqual([]);
 		// Say one file made it before the hand-back: the retry must not copy it again.
 		const view = await transcoderClient(env, v.id).job();
 		const poster = view?.files.find((f) => f.path === "poster.jpg");
 		if (!poster) throw new Error("the finished job lists no poster");
-		const prefix = v.key.slice(0, -".mp4".length);
 		await env.MEDIA.put(`${prefix}/poster.jpg`, await new Response(await transcoderClient(env, v.id).file(poster)).arrayBuffer());
 		const before = (await env.MEDIA.head(`${prefix}/poster.jpg`))?.uploaded.getTime();
+		// And say an EVENT playlist of exactly the final one's size is there: playlists are rewritten whatever their size.
+		const playlist = view?.files.find((f) => f.path === "hls/0/playlist.m3u8");
+		await env.MEDIA.put(`${prefix}/hls/0/playlist.m3u8`, "#".repeat(playlist?.bytes ?? 0), {
+			httpMetadata: { cacheControl: EVENT_PLAYLIST_CACHE_CONTROL },
+		});
 		expect(await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 2, "m"))).toBe("done");
 		expect((await env.MEDIA.head(`${prefix}/poster.jpg`))?.uploaded.getTime()).toBe(before);
+		const vod = await env.MEDIA.get(`${prefix}/hls/0/playlist.m3u8`);
+		expect(vod?.httpMetadata?.cacheControl).toBeUndefined();
+		expect(await vod?.text()).toContain("#EXT-X-ENDLIST");
 		expect((await derivedObjects(v.key)).length).toBeGreaterThan(10);
 		expect((await assetRow(v.id))?.status).toBe("ready");
 	});

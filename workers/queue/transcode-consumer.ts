@@ -1,15 +1,18 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { derivedPrefix } from "../cdn/cdn-key";
 import { configOf } from "../lib/config/config";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { record } from "../lib/observability/analytics";
 import { logger } from "../lib/observability/logger";
 import { CopyHandedBack, publishOutputs } from "../transcoder/publish-outputs";
+import { progressivePublisher } from "../transcoder/publish-progressive";
 import {
 	announceFailed,
 	announceReady,
 	failureReason,
 	finishFailed,
+	finishPlayable,
 	finishReady,
 	nowSql,
 	tellProgress,
@@ -138,13 +141,13 @@ async function releaseLease(db: MediaDb, assetId: string, deliveryId: string): P
 async function waitForJob(
 	client: TranscoderClient,
 	first: TranscodeJobView,
-	onProgress: (p: number) => Promise<void>,
+	onRunning: (view: TranscodeJobView) => Promise<void>,
 ): Promise<TranscodeJobView> {
 	const deadline = Date.now() + POLL_DEADLINE_MS;
 	let job = first;
 	while (job.state === "running") {
 		if (Date.now() > deadline) throw new TranscoderUnavailable("the job is still running; polling again later");
-		await onProgress(job.progress);
+		await onRunning(job);
 		const next = await client.job({ waitMs: LONG_POLL_MS, after: job.progress });
 		// The instance restarted or was replaced: whatever it had is gone, so the retry starts over.
 		if (!next) throw new TranscoderUnavailable("the transcoder lost the job (restarted?)");
@@ -204,7 +207,18 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 
 		let stored = asset.progress;
 		let told = Math.floor(asset.progress / PROGRESS_EVENT_STEP);
-		view = await waitForJob(client, view, async (progress) => {
+		const prefix = derivedPrefix(job.sourceKey);
+		// A retry of a video already watchable leaves its EVENT playlists as they are: this run's would
+		// list fewer segments than players have seen. They wait (reloading) and go on with the VOD ones.
+		const publishFinished = asset.playableAt === null ? progressivePublisher(env, client, prefix) : null;
+		let playableAt: number | null = null;
+		view = await waitForJob(client, view, async (running) => {
+			const progressive = running.progressive;
+			if (publishFinished && progressive && (await publishFinished(progressive)) && playableAt === null) {
+				playableAt = Date.now();
+				await finishPlayable(env, db, asset, deliveryId, { prefix, master: "hls/master.m3u8", renditions: progressive.renditions });
+			}
+			const progress = running.progress;
 			if (progress - stored < 0.01) return;
 			stored = progress;
 			await db
@@ -238,6 +252,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		logger.info("transcode_phases", {
 			assetId: asset.id,
 			transcodeMs: t1 - t0,
+			// Upload handed to the transcoder → the first segments of every rung in R2 (null: not published early).
+			playableMs: playableAt === null ? null : playableAt - t0,
 			copyMs: t2 - t1,
 			finishMs: Date.now() - t2,
 			files: view.files.length,

@@ -1,6 +1,8 @@
 // Copies a finished job's files from the transcoder to R2, stream by stream,
 // and records them in D1. Segments go first and manifests last, so no
-// manifest ever points at a file that is not there yet.
+// manifest ever points at a file that is not there yet. Segments progressive
+// publishing already copied are skipped; its EVENT playlists are replaced by
+// the VOD ones, which carry no cache-control of their own (so: immutable).
 //
 // Production limits the local runtime does not enforce
 // (developers.cloudflare.com/workers/platform/limits/, developers.cloudflare.com/queues/platform/limits/):
@@ -37,6 +39,20 @@ async function alreadyStored(bucket: R2Bucket, prefix: string): Promise<Map<stri
 	for await (const page of pagesUnder(bucket, prefix)) for (const o of page) stored.set(o.key, o.size);
 	return stored;
 }
+/** Copies one file from the transcoder to R2, streamed. */
+export async function copyToR2(env: Env, client: TranscoderClient, key: string, file: OutputFile): Promise<void> {
+	// R2 needs the length up front; FixedLengthStream also fails the put if the transcoder sends more or less.
+	const body = (await client.file(file)).pipeThrough(new FixedLengthStream(file.bytes));
+	await env.MEDIA.put(key, body, { httpMetadata: { contentType: file.contentType } });
+}
+
+/**
+ * Files that never change once written, so one already in R2 with the same size is this one.
+ * Playlists and manifests are always rewritten: progressive publishing put EVENT versions at the
+ * same keys, and one of those can have exactly the size of the final VOD text.
+ */
+const IMMUTABLE_ROLES = new Set<OutputFile["role"]>(["segment", "poster", "thumbnail", "storyboard"]);
+
 const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard"], ["playlist"], ["manifest"]];
 const DERIVED_ROLE = {
 	playlist: "rendition",
@@ -67,14 +83,12 @@ export async function publishOutputs(
 			job.files.filter((f) => roles.includes(f.role)),
 			COPY_CONCURRENCY,
 			async (file) => {
-				if (stored.get(prefix + file.path) === file.bytes) {
+				if (IMMUTABLE_ROLES.has(file.role) && stored.get(prefix + file.path) === file.bytes) {
 					skipped++;
 					return;
 				}
 				if (Date.now() > deadline) throw new CopyHandedBack(copied);
-				// R2 needs the length up front; FixedLengthStream also fails the put if the transcoder sends more or less.
-				const body = (await client.file(file)).pipeThrough(new FixedLengthStream(file.bytes));
-				await env.MEDIA.put(prefix + file.path, body, { httpMetadata: { contentType: file.contentType } });
+				await copyToR2(env, client, prefix + file.path, file);
 				copied++;
 			},
 		);

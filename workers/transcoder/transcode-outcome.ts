@@ -2,13 +2,14 @@
 // compare-and-set, so only one delivery moves an asset there, and each event
 // carries a dedupe key, so re-telling it (after a crash between the two
 // steps, or from a duplicate delivery) never reaches the uploader twice.
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
 import { signedPlayback, videoPlayback } from "../cdn/video-playback";
 import type { MediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
+import { assets, derivedFiles, renditions } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { publish } from "../realtime/publish";
+import type { Rendition } from "./transcoder-client";
 
 export const nowSql = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
@@ -34,6 +35,65 @@ export function failureReason(code: string, transcoderMessage?: string): string 
 
 async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof publish>[3], dedupeKey?: string) {
 	await withDatabase(env, (pg) => publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey }));
+}
+
+/**
+ * Records that the video became watchable (its first segments and EVENT playlists are in R2):
+ * the HLS master and the ladder go to D1 so playback URLs can be built, then reels on it and the
+ * uploader hear of it. Only under this delivery's lease, once.
+ */
+export async function finishPlayable(
+	env: Env,
+	db: MediaDb,
+	asset: { id: string; ownerId: string },
+	leaseOwner: string,
+	published: { prefix: string; master: string; renditions: Rendition[] },
+): Promise<void> {
+	const marked = await db
+		.update(assets)
+		.set({ playableAt: nowSql(), updatedAt: nowSql() })
+		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner), isNull(assets.playableAt)))
+		.returning({ id: assets.id });
+	if (marked.length === 0) return;
+	const createdAt = new Date().toISOString();
+	await db.batch([
+		db
+			.insert(derivedFiles)
+			.values({
+				r2Key: published.prefix + published.master,
+				assetId: asset.id,
+				role: "manifest",
+				contentType: "application/vnd.apple.mpegurl",
+				bytes: 0, // rewritten as it grows; the final copy records the VOD master's size
+				createdAt,
+			})
+			.onConflictDoNothing(),
+		db.delete(renditions).where(eq(renditions.assetId, asset.id)),
+		...published.renditions.map((r) =>
+			db.insert(renditions).values({
+				assetId: asset.id,
+				width: r.width,
+				height: r.height,
+				bandwidth: r.bandwidth,
+				codecs: r.codecs,
+				playlistKey: published.prefix + r.playlist,
+			}),
+		),
+	]);
+	await announcePlayable(env, db, asset);
+}
+
+/** Safe to repeat: the dedupe key lets only the first PLAYABLE through. */
+export async function announcePlayable(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
+	// Reels posted before the video was watchable take it now, and public ones are listed.
+	await syncReelMedia(env, asset.id);
+	const playback = await signedPlayback(env, await videoPlayback(db, asset.id));
+	await tellUploader(
+		env,
+		asset.ownerId,
+		{ type: "TRANSCODE_PLAYABLE", data: { assetId: asset.id, hls: playback.hls } },
+		`transcode-playable:${asset.id}`,
+	);
 }
 
 /** Marks the asset ready (only from `processing` under this delivery's lease) and tells the uploader once. */

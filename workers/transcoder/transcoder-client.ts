@@ -34,6 +34,22 @@ const RenditionSchema = z.object({
 });
 export type Rendition = z.infer<typeof RenditionSchema>;
 
+const PlaylistTextSchema = z.object({
+	path: OutputFileSchema.shape.path,
+	contentType: z.string(),
+	// A playlist lists at most a few hundred segments; anything near this is not one.
+	text: z.string().max(256 * 1024),
+});
+export type PlaylistText = z.infer<typeof PlaylistTextSchema>;
+
+/** What a running job has finished so far: segments that never change again, and EVENT playlists over them. */
+const ProgressiveSchema = z.object({
+	files: z.array(OutputFileSchema),
+	playlists: z.array(PlaylistTextSchema),
+	renditions: z.array(RenditionSchema),
+});
+export type ProgressiveOutputs = z.infer<typeof ProgressiveSchema>;
+
 export const TranscodeJobViewSchema = z.object({
 	id: z.string(),
 	state: z.enum(["running", "done", "failed"]),
@@ -41,6 +57,8 @@ export const TranscodeJobViewSchema = z.object({
 	probe: ProbeSchema,
 	files: z.array(OutputFileSchema),
 	renditions: z.array(RenditionSchema),
+	// Older transcoders do not send it: nothing is published before the end then.
+	progressive: ProgressiveSchema.nullable().default(null),
 	error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
 });
 export type TranscodeJobView = z.infer<typeof TranscodeJobViewSchema>;
@@ -102,6 +120,8 @@ async function unavailable(res: Response, what: string): Promise<TranscoderUnava
 /** A start may take this long plus the time to send the source at START_MIN_BYTES_PER_MS (10 MB/s). */
 const START_BASE_TIMEOUT_MS = 60_000;
 const START_MIN_BYTES_PER_MS = 10_000;
+/** A file copy may take this long plus its bytes at the same rate. */
+const FILE_BASE_TIMEOUT_MS = 30_000;
 
 /** @param jobId the asset id: it names the job on the transcoder and picks the container instance. */
 export function transcoderClient(env: Env, jobId = "health") {
@@ -156,7 +176,11 @@ export function transcoderClient(env: Env, jobId = "health") {
 
 		/** One output file as a stream of exactly `file.bytes` bytes. */
 		async file(file: OutputFile): Promise<ReadableStream> {
-			const res = await call(`${jobPath}/files/${file.path}`);
+			// Bounded like a start (the signal also ends the body stream): a copy whose stream stalls must
+			// fail the delivery, which is retried, rather than hold it until the invocation's wall clock.
+			const res = await call(`${jobPath}/files/${file.path}`, {
+				signal: AbortSignal.timeout(FILE_BASE_TIMEOUT_MS + Math.ceil(file.bytes / START_MIN_BYTES_PER_MS)),
+			});
 			if (!res.ok || !res.body) throw await unavailable(res, `file ${file.path}`);
 			return res.body;
 		},

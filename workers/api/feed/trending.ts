@@ -17,7 +17,7 @@ export async function computeTrending(q: Db): Promise<number> {
 		       SELECT r.id, (r.like_count * 3 + r.comment_count * 5 + r.view_count * 0.5 + 1)
 		                    / power(extract(epoch FROM now() - r.created_at) / 3600 + 2, 1.5) AS score
 		       FROM reels r
-		       WHERE r.media_status = 'ready' AND r.hidden_at IS NULL AND r.created_at > now() - interval '30 days'
+		       WHERE r.media_status IN ('playable', 'ready') AND r.hidden_at IS NULL AND r.created_at > now() - interval '30 days'
 		       ORDER BY score DESC, r.id DESC LIMIT ${TRENDING_SIZE}),
 		     stored AS (
 		       INSERT INTO trending_reels (epoch_id, rank, reel_id, score)

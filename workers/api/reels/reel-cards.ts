@@ -6,7 +6,7 @@ import type { Db } from "../../lib/postgres/routed-database";
 import type { Reel } from "./reel-schemas";
 
 /** Playable and not hidden. */
-export const PLAYABLE = sql`r.media_status = 'ready' AND r.hidden_at IS NULL`;
+export const PLAYABLE = sql`r.media_status IN ('playable', 'ready') AND r.hidden_at IS NULL`;
 /** Playable, not hidden and public: what lists (feeds, search, hashtags) show anyone. */
 export const VISIBLE = sql`${PLAYABLE} AND r.visibility = 'public'`;
 

@@ -7,6 +7,7 @@ import { SIGNED_PREFIX } from "../../cdn/media-url-signature";
 import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
+import { isWatchable, type VideoStatus, videoStatusOf } from "../../lib/media-db/video-status";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { writeWithEvents } from "../../realtime/outbox";
@@ -14,7 +15,7 @@ import { writeWithEvents } from "../../realtime/outbox";
 export interface LinkedVideo {
 	assetId: string;
 	key: string;
-	status: "uploaded" | "queued" | "processing" | "ready";
+	status: Exclude<VideoStatus, "uploading" | "failed">;
 	playback: VideoPlayback | null;
 	durationMs: number | null;
 }
@@ -46,11 +47,12 @@ export async function linkVideo(env: Env, ownerId: string, by: { id: string } | 
 		throw new HttpProblem(422, "video_failed", `That video could not be processed: ${asset.error ?? "unknown reason"}`);
 	}
 	if (asset.status === "uploading") throw new HttpProblem(409, "video_incomplete", "That upload has not finished yet.");
+	const status = videoStatusOf(asset) as LinkedVideo["status"];
 	return {
 		assetId: asset.id,
 		key: asset.r2Key,
-		status: asset.status,
-		playback: asset.status === "ready" ? await videoPlayback(db, asset.id) : null,
+		status,
+		playback: isWatchable(status) ? await videoPlayback(db, asset.id) : null,
 		durationMs: asset.durationMs,
 	};
 }
@@ -65,24 +67,30 @@ export const playbackJson = (p: VideoPlayback) => ({
 });
 
 /**
- * Called by the transcode pipeline when a video ends: reels on it take its
- * state and, once ready, become public and announce themselves to their
- * author's followers (NEW_REEL, once per reel). Idempotent.
+ * Called by the transcode pipeline when a video becomes playable and when it
+ * ends: reels on it take its state and, once watchable, are listed and
+ * announce themselves to their author's followers (NEW_REEL, once per reel:
+ * the dedupe key lets the `ready` call's repeat through to nobody). Idempotent.
  */
 export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 	const media = mediaDb(env);
-	const asset = await media.query.assets.findFirst({ where: eq(assets.id, assetId), columns: { status: true, durationMs: true } });
-	if (!asset || (asset.status !== "ready" && asset.status !== "failed")) return;
-	const playback = asset.status === "ready" ? playbackJson(await videoPlayback(media, assetId)) : null;
+	const asset = await media.query.assets.findFirst({
+		where: eq(assets.id, assetId),
+		columns: { status: true, playableAt: true, durationMs: true },
+	});
+	if (!asset) return;
+	const status = videoStatusOf(asset);
+	if (!isWatchable(status) && status !== "failed") return;
+	const playback = isWatchable(status) ? playbackJson(await videoPlayback(media, assetId)) : null;
 	await withDatabase(env, (db) =>
 		writeWithEvents({ db, env }, async (tx, emit) => {
 			const { rows } = await tx.execute<{ id: string; author_id: string; visible: boolean }>(sql`
-				UPDATE reels SET media_status = ${asset.status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
+				UPDATE reels SET media_status = ${status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
 					duration_ms = ${asset.durationMs}, updated_at = now()
-				WHERE video_asset_id = ${assetId} AND media_status <> ${asset.status}
+				WHERE video_asset_id = ${assetId} AND media_status <> ${status}
 				RETURNING id, author_id, (hidden_at IS NULL) AS visible`);
 			for (const reel of rows) {
-				if (asset.status === "ready" && reel.visible) await emit(newReelEvent(reel.id, reel.author_id));
+				if (isWatchable(status) && reel.visible) await emit(newReelEvent(reel.id, reel.author_id));
 			}
 		}),
 	);

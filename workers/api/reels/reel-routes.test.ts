@@ -1,8 +1,12 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { uuidv7 } from "../../lib/ids/uuidv7";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
+import { inboxOf } from "../../test-support/inbox";
 import { sampleJpeg } from "../../test-support/media";
 import { json, playableVideoOf, postReel, type Reel, sawWrite, seenAll, setVideoStatus, videoOf } from "../../test-support/reels";
 import { pauseReplica } from "../../test-support/replica";
@@ -95,6 +99,45 @@ describe("POST /api/reels", () => {
 		expect(listed.video.status).toBe("ready");
 		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: await seenAll() }));
 		expect(page.items.map((r) => r.id)).toContain(created.id);
+	});
+
+	it("lists a reel once its video is playable (HLS of its first seconds), announces it once, and takes the full playback at ready", async () => {
+		const author = await registerUser();
+		const follower = await registerUser();
+		await api(`/api/users/${author.user.id}/follow`, { method: "POST", token: follower.accessToken });
+		const video = await videoOf(author, "queued");
+		const res = await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id } });
+		const created = await json<Reel>(res);
+
+		// What progressive publishing leaves: a processing video with playable_at and its HLS master.
+		const prefix = video.key.slice(0, -".mp4".length);
+		await env.MEDIA.put(`${prefix}/hls/master.m3u8`, "#EXTM3U");
+		const now = new Date().toISOString();
+		await mediaDb(env).batch([
+			mediaDb(env).update(assets).set({ status: "processing", playableAt: now }).where(eq(assets.id, video.id)),
+			mediaDb(env)
+				.insert(derivedFiles)
+				.values({
+					r2Key: `${prefix}/hls/master.m3u8`,
+					assetId: video.id,
+					role: "manifest",
+					contentType: "application/vnd.apple.mpegurl",
+					bytes: 0,
+					createdAt: now,
+				}),
+		]);
+		await syncReelMedia(env, video.id);
+		const playable = await json<Reel>(await api(`/api/reels/${created.id}`, { headers: await seenAll() }));
+		expect(playable.video).toMatchObject({ status: "playable", hls: `/cdn/${prefix}/hls/master.m3u8`, dash: null });
+		const page = await json<{ items: Reel[] }>(await api("/api/reels?limit=100", { headers: await seenAll() }));
+		expect(page.items.map((r) => r.id)).toContain(created.id);
+
+		await setVideoStatus(video.id, "ready");
+		await syncReelMedia(env, video.id);
+		expect((await json<Reel>(await api(`/api/reels/${created.id}`, { headers: await seenAll() }))).video.status).toBe("ready");
+		expect((await inboxOf(follower.user.id, "NEW_REEL")).filter((n) => (n.data as { reelId: string }).reelId === created.id)).toHaveLength(
+			1,
+		);
 	});
 });
 

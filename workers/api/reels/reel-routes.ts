@@ -115,7 +115,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 				visibility: body.visibility ?? "public",
 			}),
 		);
-		// The video may have become ready between reading it and inserting the reel; catch that up now.
+		// The video may have moved on (playable, ready) between reading it and inserting the reel; catch that up now.
 		if (video.status !== "ready") await syncReelMedia(c.env, video.assetId);
 		await syncVideoAccess(c.env, c.var.db, video.assetId, c.req.url);
 		const reel = toReel(await reelById(c.var.db, viewer(c), id, { primary: true }));

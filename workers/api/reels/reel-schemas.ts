@@ -25,7 +25,10 @@ export const ReelSchema = z
 		author: z.object({ id: z.uuid(), name: z.string() }),
 		video: z.object({
 			id: z.uuid(),
-			status: z.enum(REEL_MEDIA_STATUSES).openapi({ description: "Listed publicly only once `ready`" }),
+			status: z.enum(REEL_MEDIA_STATUSES).openapi({
+				description:
+					"Listed and watchable once `playable` (HLS only: its first seconds are published while the rest is encoded) or `ready`",
+			}),
 			hls: cdnPath,
 			dash: cdnPath,
 			thumbnail: cdnPath,

@@ -1,6 +1,7 @@
 // Reels in Postgres: who may see which, reading one or a page, and writing
 // them. Routes call these; no route holds SQL of its own.
 import { eq, sql } from "drizzle-orm";
+import { isWatchable } from "../../lib/media-db/video-status";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { moderatedVideos, type REEL_VISIBILITIES, reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
@@ -96,7 +97,7 @@ export async function insertReel(
 		return { id: existing.id, created: false };
 	}
 	// Followers hear of public reels only: the others are not theirs to discover.
-	if (video.status === "ready" && visibility === "public") await emit(newReelEvent(row.id, authorId));
+	if (isWatchable(video.status) && visibility === "public") await emit(newReelEvent(row.id, authorId));
 	return { id: row.id, created: true };
 }
 

@@ -7,7 +7,8 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assetStatuses, assets } from "../../lib/media-db/schema";
+import { assets } from "../../lib/media-db/schema";
+import { isWatchable, videoStatuses, videoStatusOf } from "../../lib/media-db/video-status";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
@@ -16,7 +17,10 @@ const cdnPath = z.string().openapi({ example: "/cdn/2026/11/22/0190f1c4-6f1a-7c3
 const VideoStatusSchema = z
 	.object({
 		id: z.uuid(),
-		status: z.enum(assetStatuses),
+		status: z.enum(videoStatuses).openapi({
+			description:
+				"`playable`: the first seconds are published as HLS (an EVENT playlist that grows) while the rest is encoded; `dash`, pictures and storyboard come with `ready`",
+		}),
 		progress: z.number().min(0).max(1).openapi({ description: "Share of the source transcoded so far (1 once ready)" }),
 		renditions: z
 			.array(
@@ -28,7 +32,7 @@ const VideoStatusSchema = z
 					playlist: cdnPath,
 				}),
 			)
-			.openapi({ description: "Highest first; empty until ready" }),
+			.openapi({ description: "Highest first; empty until playable" }),
 		hls: cdnPath.nullable(),
 		dash: cdnPath.nullable(),
 		thumbnail: cdnPath.nullable(),
@@ -67,13 +71,14 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 	});
 	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
 	// Signed: the owner may watch a video that no public reel shows yet (and its source, which is never public).
-	const playback = asset.status === "ready" ? await signedPlayback(c.env, await videoPlayback(db, asset.id)) : NO_PLAYBACK;
+	const status = videoStatusOf(asset);
+	const playback = isWatchable(status) ? await signedPlayback(c.env, await videoPlayback(db, asset.id)) : NO_PLAYBACK;
 	const source = await signedMediaUrl(c.env, asset.r2Key, configOf(c.env).MEDIA_URL_TTL_SECONDS);
 	return c.json(
 		{
 			id: asset.id,
-			status: asset.status,
-			progress: asset.status === "ready" ? 1 : asset.progress,
+			status,
+			progress: status === "ready" ? 1 : asset.progress,
 			...playback,
 			source,
 			width: asset.width,

@@ -25,6 +25,8 @@ export const assets = sqliteTable("assets", {
 	/** The queue message whose delivery is transcoding this asset, and until when (see transcode-consumer). */
 	leaseOwner: text("lease_owner"),
 	leaseExpiresAt: text("lease_expires_at"),
+	/** When its first segments were published and the video became watchable (migrations/d1/0008_asset_playable.sql). */
+	playableAt: text("playable_at"),
 	title: text("title"),
 	caption: text("caption"),
 	/** Who may fetch its bytes (migrations/d1/0007_asset_access.sql, cdn/media-access.ts). */

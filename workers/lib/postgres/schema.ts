@@ -113,7 +113,8 @@ const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 export const reelSearchVector = (caption: string, hashtags: string[]) =>
 	sql`setweight(to_tsvector('simple', ${hashtags.join(" ")}), 'A') || setweight(to_tsvector('english', ${caption}), 'B')`;
 
-export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "ready", "failed"] as const;
+/** `playable`: the first segments are published (progressive publishing); watchable and listed, like `ready`. */
+export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "playable", "ready", "failed"] as const;
 /**
  * Who sees a reel: everyone and in every list (public); anyone with its link, never
  * listed (unlisted); its author's followers (followers); its author alone (private).
@@ -124,7 +125,7 @@ export const REEL_VISIBILITIES = ["public", "unlisted", "followers", "private"] 
 /**
  * A reel: a video asset of the media plane (D1, referenced by id, never a
  * cross-store foreign key) with a caption, its engagement counters and its
- * playback URLs, mirrored here when the video becomes ready so that lists
+ * playback URLs, mirrored here when the video becomes playable and ready so that lists
  * need no second store.
  */
 export const reels = pgTable(
@@ -159,12 +160,12 @@ export const reels = pgTable(
 		uniqueIndex("reels_video_asset_key").on(t.videoAssetId),
 		check("reels_visibility_known", sql`${t.visibility} in ('public', 'unlisted', 'followers', 'private')`),
 		// The public list: newest first among playable, visible reels.
-		index("reels_public_idx").on(t.id.desc()).where(sql`media_status = 'ready' and hidden_at is null`),
+		index("reels_public_idx").on(t.id.desc()).where(sql`media_status in ('playable', 'ready') and hidden_at is null`),
 		index("reels_author_idx").on(t.authorId, t.id.desc()),
 		index("reels_hashtags_idx").using("gin", t.hashtags),
 		index("reels_search_idx").using("gin", t.search),
 		index("reels_reported_idx").on(t.id.desc()).where(sql`report_count > 0`),
-		index("reels_trending_window_idx").on(t.createdAt).where(sql`media_status = 'ready' and hidden_at is null`),
+		index("reels_trending_window_idx").on(t.createdAt).where(sql`media_status in ('playable', 'ready') and hidden_at is null`),
 		check("reels_caption_length", sql`char_length(${t.caption}) <= 2200`),
 		check(
 			"reels_counts_nonnegative",

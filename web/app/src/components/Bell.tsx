@@ -20,6 +20,7 @@ const SENTENCES: Record<string, (d: Record<string, unknown>) => string> = {
 	REEL_LIKED: () => "Someone liked your reel.",
 	NEW_FOLLOWER: () => "You have a new follower.",
 	NEW_COMMENT: () => "Someone commented on your reel.",
+	TRANSCODE_PLAYABLE: () => "Your video can be watched and posted; the rest is still being processed.",
 	TRANSCODE_READY: () => "Your video is ready to post.",
 	TRANSCODE_FAILED: (d) => `Your video could not be processed: ${String(d.error ?? "unknown reason")}`,
 };

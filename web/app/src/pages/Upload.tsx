@@ -18,7 +18,8 @@ type Stage =
 	| { kind: "pick" }
 	| { kind: "uploading"; sent: number; saved: number; total: number; resumedAt: number }
 	| { kind: "processing"; assetId: string; progress: number }
-	| { kind: "ready"; assetId: string; poster: string | null }
+	/** `final` false: playable (the first seconds are out, the rest is being processed); it can be posted already. */
+	| { kind: "ready"; assetId: string; poster: string | null; final: boolean }
 	| { kind: "failed"; message: string };
 
 const percent = (n: number, of: number) => (of ? Math.floor((n / of) * 100) : 0);
@@ -56,22 +57,28 @@ export function UploadPage() {
 	useEffect(
 		() =>
 			onEvent((e) => {
-				if (stage.kind !== "processing" || e.data.assetId !== stage.assetId) return;
-				if (e.type === "TRANSCODE_PROGRESS") setStage({ ...stage, progress: Math.round(Number(e.data.progress) * 100) });
-				if (e.type === "TRANSCODE_READY") setStage({ kind: "ready", assetId: stage.assetId, poster: (e.data.poster as string) ?? null });
+				const waiting = stage.kind === "processing" || (stage.kind === "ready" && !stage.final);
+				if (!waiting || e.data.assetId !== stage.assetId) return;
+				if (e.type === "TRANSCODE_PROGRESS" && stage.kind === "processing")
+					setStage({ ...stage, progress: Math.round(Number(e.data.progress) * 100) });
+				if (e.type === "TRANSCODE_PLAYABLE" && stage.kind === "processing")
+					setStage({ kind: "ready", assetId: stage.assetId, poster: null, final: false });
+				if (e.type === "TRANSCODE_READY")
+					setStage({ kind: "ready", assetId: stage.assetId, poster: (e.data.poster as string) ?? null, final: true });
 				if (e.type === "TRANSCODE_FAILED") setStage({ kind: "failed", message: String(e.data.error ?? "Processing failed.") });
 			}),
 		[stage],
 	);
 
-	// The socket may have said READY before this page listened: ask once.
+	// The socket may have said PLAYABLE or READY before this page listened: ask once.
 	useEffect(() => {
 		if (stage.kind !== "processing") return;
 		api<{ status: string; progress: number; poster: string | null; error: { message: string } | null }>(
 			`/api/videos/${stage.assetId}/status`,
 		)
 			.then((s) => {
-				if (s.status === "ready") setStage({ kind: "ready", assetId: stage.assetId, poster: s.poster });
+				if (s.status === "ready") setStage({ kind: "ready", assetId: stage.assetId, poster: s.poster, final: true });
+				else if (s.status === "playable") setStage({ kind: "ready", assetId: stage.assetId, poster: null, final: false });
 				else if (s.status === "failed") setStage({ kind: "failed", message: s.error?.message ?? "Processing failed." });
 			})
 			.catch(() => undefined);
@@ -186,7 +193,7 @@ export function UploadPage() {
 					}}
 				>
 					<p role="status" class="text-green-300">
-						Your video is ready.
+						{stage.final ? "Your video is ready." : "Your video can be watched already; the rest is still being processed."}
 					</p>
 					{stage.poster ? <img src={stage.poster} alt="The video's poster" class="max-h-64 self-start rounded-lg" /> : null}
 					<label class="flex flex-col gap-1">
