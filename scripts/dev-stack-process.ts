@@ -60,6 +60,7 @@ export async function startDevStack(
 			...ports,
 			PG_DATA_DIR: `.local/pg-${name}`,
 			WRANGLER_STATE_DIR: `.local/wrangler-${name}`,
+			TRANSCODER_WORK_DIR: `.local/transcoder-${name}`,
 			DEV_VARS: Object.entries(vars)
 				.map(([k, v]) => `${k}=${v}`)
 				.join(","),

@@ -5,7 +5,7 @@
 //   4. wrangler dev (Worker, Durable Objects, R2, D1, Queues, Images, rate limits)
 // Ctrl-C stops everything this run started. Ports and folders can be moved
 // with DEV_PORT, TRANSCODER_PORT, PG_PORT, PG_REPLICA_PORT (default PG_PORT+1),
-// INSPECTOR_PORT, PG_DATA_DIR and WRANGLER_STATE_DIR, which is how the
+// INSPECTOR_PORT, PG_DATA_DIR, WRANGLER_STATE_DIR and TRANSCODER_WORK_DIR, which is how the
 // end-to-end tests and benchmarks run stacks of their own;
 // DEV_VARS="NAME=value,…" overrides wrangler.toml vars (benchmarks lift quotas).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -39,6 +39,7 @@ export interface DevStackOptions {
 	inspectorPort?: number;
 	cluster: ClusterOptions;
 	wranglerStateDir: string;
+	transcoderWorkDir: string;
 }
 
 export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackOptions {
@@ -64,6 +65,8 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		...(env.INSPECTOR_PORT ? { inspectorPort: int("INSPECTOR_PORT", 9229) } : {}),
 		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort },
 		wranglerStateDir: resolve(root, env.WRANGLER_STATE_DIR ?? ".wrangler/state"),
+		// Each stack's own: a transcoder that starts clears the job folders it finds (a killed predecessor's).
+		transcoderWorkDir: resolve(root, env.TRANSCODER_WORK_DIR ?? ".local/transcoder"),
 	};
 }
 
@@ -146,7 +149,7 @@ async function main() {
 	say(`static assets built (the web app at /, the API reference at /docs)${process.stdout.isTTY ? "; the app rebuilds on change" : ""}`);
 	const hint = ffmpegHint();
 	if (hint) say(hint);
-	const workDir = resolve(root, ".local/transcoder");
+	const workDir = o.transcoderWorkDir;
 	mkdirSync(workDir, { recursive: true });
 	const transcoderUrl = `http://127.0.0.1:${o.transcoderPort}`;
 	let stopping = false;
