@@ -1,8 +1,10 @@
 // Capacity against the seeds' numbers, on one dev stack of its own:
 //  1. WebSockets: sockets are added in steps, and at each step admin broadcasts
 //     must reach every socket; the most sockets held with the p99 under 500 ms
-//     is the capacity (the websocket-shootout rule), aiming at 10,000. Memory
-//     per socket is the runtime's resident memory growth divided by sockets.
+//     is the capacity (the websocket-shootout rule). The ramp goes on past the
+//     rule while every broadcast still arrives, to 10,000 sockets, which then
+//     idle 20 s (the shards hibernate); memory per socket is the runtime's
+//     resident memory growth divided by the sockets still open.
 //  2. Video: 10 s 720x1280 clips uploaded back to back by 4 users until 12 are
 //     ready; uploads per hour this machine transcodes, sustained.
 // Run: npm run bench:capacity (CAPACITY_MAX_SOCKETS, CAPACITY_VIDEOS scale it).
@@ -73,7 +75,9 @@ try {
 		await once(ws, "open");
 		sockets.push(ws);
 	};
+	/** The most sockets with every broadcast delivered under the rule (the capacity), and the most with every broadcast delivered at all. */
 	let held = 0;
+	let heldAtAll = 0;
 	let bytesPerSocket = 0;
 	console.log(
 		`${"sockets".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"delivered".padStart(10)} ${"runtime RSS MiB".padStart(16)}`,
@@ -116,15 +120,21 @@ try {
 		console.log(
 			`${String(sockets.length).padStart(8)} ${percentile(latencies, 50).toFixed(0).padStart(8)} ${p99.toFixed(0).padStart(8)} ${`${delivered}/${sockets.length * BROADCASTS_PER_STEP}`.padStart(10)} ${(rss / 1024).toFixed(0).padStart(16)}`,
 		);
-		if (p99 >= RULE_MS || delivered < sockets.length * BROADCASTS_PER_STEP) break;
-		held = sockets.length;
-		bytesPerSocket = Math.round(((rss - rssBefore) * 1024) / sockets.length);
+		if (delivered < sockets.length * BROADCASTS_PER_STEP) break;
+		// Past the rule the ramp goes on: how many idle (hibernated) sockets one stack holds is the other question.
+		if (p99 < RULE_MS && held === heldAtAll) held = sockets.length;
+		heldAtAll = sockets.length;
 	}
+	// Idle long enough for the shards to hibernate (about 10 s without events), then the memory per held socket.
+	await new Promise((r) => setTimeout(r, 20_000));
+	const alive = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+	bytesPerSocket = runtimePid && alive ? Math.round(((rssKiB(runtimePid) - rssBefore) * 1024) / alive) : 0;
 	for (const ws of sockets) ws.terminate();
 	result.socketsHeld = held;
+	result.socketsHeldIdle = alive;
 	result.runtimeBytesPerSocket = bytesPerSocket;
 	console.log(
-		`held ${held} sockets with broadcasts under ${RULE_MS} ms at p99; runtime memory ≈ ${(bytesPerSocket / 1024).toFixed(1)} KiB per socket`,
+		`held ${held} sockets with broadcasts under ${RULE_MS} ms at p99, and ${alive} open and idle (every broadcast delivered up to ${heldAtAll}); runtime memory ≈ ${(bytesPerSocket / 1024).toFixed(1)} KiB per idle socket`,
 	);
 
 	// ---- 2. Sustained video uploads ----

@@ -13,7 +13,7 @@
 // Run: npm run bench:transcode
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import WebSocket from "ws";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
@@ -69,6 +69,10 @@ async function main() {
 			if (event.type === "TRANSCODE_PLAYABLE" && event.data?.assetId) playableAt.set(event.data.assetId, performance.now());
 			if (event.type === "TRANSCODE_FAILED") throw new Error(`transcode failed: ${String(raw)}`);
 		});
+		let closed = "";
+		socket.on("close", (code, reason) => {
+			closed = `the uploader's socket closed: ${code} ${String(reason)}`;
+		});
 
 		/** Uploads `bytes`; resolves at READY with the ms from upload complete to PLAYABLE (NaN if none came) and to READY. */
 		const timeline = async (bytes: Buffer): Promise<{ playable: number; ready: number }> => {
@@ -82,6 +86,7 @@ async function main() {
 			const started = performance.now();
 			const { id } = (await res.json()) as { id: string };
 			for (let waited = 0; !readyAt.has(id); waited += 100) {
+				if (closed) throw new Error(closed);
 				if (waited > 300_000) throw new Error(`no TRANSCODE_READY for ${id}`);
 				await new Promise((r) => setTimeout(r, 100));
 			}
@@ -141,6 +146,8 @@ async function main() {
 			}),
 		);
 	} finally {
+		// BENCH_DUMP=<file>: the stack's whole output, for a run that went wrong.
+		if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, stack.output());
 		// BENCH_LOG=1 also prints the consumer's per-phase timings (transcode, copy to R2, finish).
 		if (process.env.BENCH_LOG)
 			console.log(

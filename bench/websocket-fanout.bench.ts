@@ -9,10 +9,13 @@ import pg from "pg";
 import WebSocket, { WebSocketServer } from "ws";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
+import { startCpuProfile } from "./support/cpu-profile.ts";
 import { expectStatus } from "./support/latency.ts";
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 1000);
-const USERS = Math.max(1, Math.floor(SOCKETS / 10));
+/** A user may hold MAX_SOCKETS_PER_USER (8) sockets on a shard; a ninth closes their oldest. */
+const SOCKETS_PER_USER = 8;
+const USERS = Math.max(1, Math.ceil(SOCKETS / SOCKETS_PER_USER));
 const BROADCASTS = Number(process.env.BENCH_BROADCASTS ?? 20);
 const TOPIC = "bench";
 
@@ -46,17 +49,30 @@ async function openFleet(count: number, url: (i: number) => string, headers: (i:
 }
 
 /** Sends `BROADCASTS` rounds, each waiting until every socket got it; returns messages per second. */
-async function drive(fleet: Fleet, send: (sentAt: number) => Promise<void>): Promise<number> {
-	const started = Date.now();
-	for (let round = 1; round <= BROADCASTS; round++) {
-		await send(Date.now());
+/**
+ * One warm-up broadcast (not counted: the first one pays for compiling the paths and the first
+ * database connection, on either server), then `BROADCASTS` rounds, each waiting until every socket
+ * got it. Returns messages per second and the median time `send` took to return (the request).
+ */
+async function drive(fleet: Fleet, send: (sentAt: number) => Promise<void>): Promise<{ rate: number; sendMs: number }> {
+	const sendTimes: number[] = [];
+	let started = Date.now();
+	for (let round = 0; round <= BROADCASTS; round++) {
+		const sentAt = Date.now();
+		await send(sentAt);
+		sendTimes.push(Date.now() - sentAt);
 		const deadline = Date.now() + 30_000;
-		while (fleet.received < round * fleet.sockets.length) {
-			if (Date.now() > deadline) throw new Error(`round ${round}: ${fleet.received} of ${round * fleet.sockets.length} delivered`);
+		while (fleet.received < (round + 1) * fleet.sockets.length) {
+			if (Date.now() > deadline) throw new Error(`round ${round}: ${fleet.received} of ${(round + 1) * fleet.sockets.length} delivered`);
 			await new Promise((r) => setTimeout(r, 2));
 		}
+		if (round === 0) {
+			fleet.latencies.length = 0;
+			sendTimes.length = 0;
+			started = Date.now();
+		}
 	}
-	return fleet.received / ((Date.now() - started) / 1000);
+	return { rate: (fleet.received - fleet.sockets.length) / ((Date.now() - started) / 1000), sendMs: pct(sendTimes, 50) };
 }
 
 const pct = (xs: number[], p: number) =>
@@ -71,7 +87,7 @@ async function nodeBaseline(): Promise<{ p50: number; p99: number; rate: number 
 		() => `ws://127.0.0.1:${port}/`,
 		() => ({}),
 	);
-	const rate = await drive(fleet, async (sentAt) => {
+	const { rate } = await drive(fleet, async (sentAt) => {
 		const text = JSON.stringify({ type: "ANNOUNCEMENT", seq: 0, at: new Date().toISOString(), data: { sentAt } });
 		for (const client of wss.clients) client.send(text);
 	});
@@ -103,7 +119,9 @@ async function main() {
 			(i) => `${wsBase}/ws?topics=${TOPIC}&token=${tokens[i % USERS]}`,
 			(i) => ({ "cf-connecting-ip": `10.4.${Math.floor(i / 250)}.${i % 250}` }),
 		);
-		const rate = await drive(fleet, async (sentAt) => {
+		// BENCH_PROFILE=1: a CPU profile of the runtime's isolate over the broadcasts (bench/support/cpu-profile.ts).
+		const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile(stack.inspectorPort) : undefined;
+		const { rate, sendMs } = await drive(fleet, async (sentAt) => {
 			const res = await fetch(`${stack.baseUrl}/api/realtime/broadcast`, {
 				method: "POST",
 				headers: {
@@ -116,6 +134,7 @@ async function main() {
 			});
 			await (await expectStatus(res, 202, "broadcast")).arrayBuffer();
 		});
+		if (stopProfile) console.log("runtime CPU, self time by function (% of samples):", await stopProfile());
 		const edge = { p50: pct(fleet.latencies, 50), p99: pct(fleet.latencies, 99), rate };
 		for (const ws of fleet.sockets) ws.close();
 
@@ -126,8 +145,21 @@ async function main() {
 			console.log(`${name.padEnd(34)} ${r.p50.toFixed(1).padStart(7)} ${r.p99.toFixed(1).padStart(7)} ${r.rate.toFixed(0).padStart(9)}`);
 		row("node ws broadcast (baseline)", node);
 		row("wrangler dev, 16 shards", edge);
+		// Rounds run one after another, so arrivals are in round order: where the slowest deliveries fall.
+		console.log(`the broadcast request itself (until its 202, all shards' sends done): median ${sendMs} ms`);
+		const slowest = Array.from({ length: BROADCASTS }, (_, r) => Math.max(...fleet.latencies.slice(r * SOCKETS, (r + 1) * SOCKETS)));
+		console.log(`slowest delivery per broadcast (ms): ${slowest.join(" ")}`);
 		console.log(
 			`ratios vs baseline: p50 ${(edge.p50 / Math.max(node.p50, 0.1)).toFixed(1)}x, throughput ${(edge.rate / node.rate).toFixed(2)}x`,
+		);
+		const ratio = (x: number) => Math.round(x * 100) / 100;
+		console.log(
+			JSON.stringify({
+				bench: "ws",
+				p50VsNode: ratio(edge.p50 / Math.max(node.p50, 0.1)),
+				throughputVsNode: ratio(edge.rate / node.rate),
+				p99Ms: edge.p99,
+			}),
 		);
 	} finally {
 		await stack.stop();

@@ -12,6 +12,8 @@ const root = resolve(import.meta.dirname, "..");
 export interface DevStackProcess {
 	baseUrl: string;
 	transcoderUrl: string;
+	/** wrangler's DevTools inspector (bench/support/cpu-profile.ts). */
+	inspectorPort: number;
 	cluster: ClusterOptions;
 	child: ChildProcess;
 	output: () => string;
@@ -92,7 +94,15 @@ export async function startDevStack(
 		}
 		await new Promise((r) => setTimeout(r, 250));
 	}
-	return { baseUrl, transcoderUrl: `http://127.0.0.1:${ports.TRANSCODER_PORT}`, cluster, child, output: () => output, stop };
+	return {
+		baseUrl,
+		transcoderUrl: `http://127.0.0.1:${ports.TRANSCODER_PORT}`,
+		inspectorPort: inspector,
+		cluster,
+		child,
+		output: () => output,
+		stop,
+	};
 }
 
 export interface RegisteredUser {

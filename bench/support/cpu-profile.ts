@@ -1,0 +1,55 @@
+// A CPU profile of the Worker's isolate (Durable Objects included) in `wrangler dev`, through its
+// DevTools inspector: the Chrome DevTools Protocol's Profiler domain over a WebSocket. Used by
+// benchmarks (BENCH_PROFILE=1) to say where the runtime's time went, by function, self time.
+import WebSocket from "ws";
+
+interface ProfileNode {
+	id: number;
+	callFrame: { functionName: string; url: string; lineNumber: number };
+	hitCount?: number;
+}
+
+/** Starts profiling; the returned function stops it and resolves with the top `n` functions by self time. */
+export async function startCpuProfile(inspectorPort: number): Promise<(n?: number) => Promise<{ fn: string; share: number }[]>> {
+	const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
+		webSocketDebuggerUrl: string;
+		title: string;
+	}[];
+	const target = targets.find((t) => t.webSocketDebuggerUrl);
+	if (!target) throw new Error(`no inspectable target on port ${inspectorPort}`);
+	const ws = new WebSocket(target.webSocketDebuggerUrl);
+	await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+	let next = 1;
+	const call = (method: string, params: object = {}) =>
+		new Promise<Record<string, unknown>>((resolve) => {
+			const id = next++;
+			const onMessage = (raw: WebSocket.RawData) => {
+				const msg = JSON.parse(String(raw)) as { id?: number; result?: Record<string, unknown> };
+				if (msg.id !== id) return;
+				ws.off("message", onMessage);
+				resolve(msg.result ?? {});
+			};
+			ws.on("message", onMessage);
+			ws.send(JSON.stringify({ id, method, params }));
+		});
+	await call("Profiler.enable");
+	await call("Profiler.setSamplingInterval", { interval: 100 });
+	await call("Profiler.start");
+	return async (n = 15) => {
+		const { profile } = (await call("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
+		ws.close();
+		const bySelf = new Map<string, number>();
+		let total = 0;
+		for (const node of profile.nodes) {
+			const hits = node.hitCount ?? 0;
+			total += hits;
+			const { functionName, url, lineNumber } = node.callFrame;
+			const name = `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
+			bySelf.set(name, (bySelf.get(name) ?? 0) + hits);
+		}
+		return [...bySelf]
+			.sort((a, b) => b[1] - a[1])
+			.slice(0, n)
+			.map(([fn, hits]) => ({ fn, share: Math.round((hits / Math.max(total, 1)) * 1000) / 10 }));
+	};
+}
