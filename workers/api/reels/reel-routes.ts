@@ -72,7 +72,7 @@ const getOne = apiRoute({
 	tags: ["reels"],
 	summary: "One reel",
 	description:
-		"Public and unlisted reels once ready and not hidden; followers-only ones to followers; its author and admins see it in any state. Media URLs of any but public reels are signed and expire.",
+		"Public and unlisted reels once playable (or ready) and not hidden; followers-only ones to followers; its author and admins see it in any state. Media URLs of any but public reels are signed and expire.",
 	request: { params: ReelIdParamSchema },
 	responses: { 200: { description: "The reel", ...jsonContent(ReelSchema) }, ...problemResponses(400, 404, 429) },
 });

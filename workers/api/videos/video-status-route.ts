@@ -55,7 +55,7 @@ const videoStatus = apiRoute({
 	method: "get",
 	path: "/api/videos/{id}/status",
 	tags: ["videos"],
-	summary: "Where a video of yours is in processing, and how to play it once ready",
+	summary: "Where a video of yours is in processing, and how to play it once playable",
 	description:
 		"Every URL is signed (it expires after MEDIA_URL_TTL_SECONDS): a video is public only through a public reel, and its original never is.",
 	...signedIn(),
