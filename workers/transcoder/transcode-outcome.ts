@@ -83,8 +83,8 @@ export async function finishPlayable(
 	await announcePlayable(env, db, asset);
 }
 
-/** Safe to repeat: the dedupe key lets only the first PLAYABLE through. */
-export async function announcePlayable(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
+/** The dedupe key lets only the first PLAYABLE through, should it ever be told twice. */
+async function announcePlayable(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
 	// Reels posted before the video was watchable take it now, and public ones are listed.
 	await syncReelMedia(env, asset.id);
 	const playback = await signedPlayback(env, await videoPlayback(db, asset.id));
