@@ -4,24 +4,14 @@ import { apiRoute, signedIn, withRole } from "../lib/app/api-route";
 import type { AppEnv } from "../lib/app/app-env";
 import { jsonBody } from "../lib/http/json-body";
 import { jsonContent } from "../lib/http/json-content";
+import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets, derivedFiles, imageVariants } from "../lib/media-db/schema";
+import { assets, imageVariants } from "../lib/media-db/schema";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { problemResponses } from "../lib/problems/problem-schema";
-import { pagesUnder } from "../lib/r2/pages-under";
+import { deletePrefix } from "../lib/r2/delete-prefix";
 import { purgeAssetCaches, purgeKeysAndVariants, variantsOf } from "./asset-cache-purge";
 import { cdnKeyFrom, derivedPrefix, mediaNotFound } from "./cdn-key";
-
-/** Deletes every object under `prefix` (the files derived from an original), page by page; returns their keys. */
-async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<string[]> {
-	const deleted: string[] = [];
-	for await (const page of pagesUnder(bucket, prefix)) {
-		const keys = page.map((o) => o.key);
-		await bucket.delete(keys);
-		deleted.push(...keys);
-	}
-	return deleted;
-}
 
 /** Deletes the variants of every picture among `keys` from R2 and the index (their cache is purged separately). */
 async function deleteVariants(env: Env, keys: string[]): Promise<number> {
@@ -123,7 +113,7 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		await c.env.MEDIA.delete(key);
 		const purged = await purgeAssetCaches(c.env, c.req.url, { id: asset.id, r2Key: key }, derived);
 		const variants = await deleteVariants(c.env, purged);
-		await db.delete(derivedFiles).where(eq(derivedFiles.assetId, asset.id));
+		await deleteDerivedRows(db, asset.id);
 		await db.delete(assets).where(eq(assets.id, asset.id));
 		return c.json({ key, derivedDeleted: derived.length, variantsPurged: variants }, 200);
 	});

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../index";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, renditions } from "../lib/media-db/schema";
-import { registerUser } from "../test-support/api";
+import { api, registerUser } from "../test-support/api";
 import { seedAsset } from "../test-support/assets";
 import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
@@ -198,6 +198,49 @@ describe("transcode-jobs consumer", () => {
 		expect(await vod?.text()).toContain("#EXT-X-ENDLIST");
 		expect((await derivedObjects(v.key)).length).toBeGreaterThan(10);
 		expect((await assetRow(v.id))?.status).toBe("ready");
+	});
+
+	it("re-tells PLAYABLE, once, when an earlier attempt marked the video playable and died before telling", async () => {
+		const v = await uploadedVideo();
+		await mediaDb(env).update(assets).set({ playableAt: new Date().toISOString() }).where(eq(assets.id, v.id));
+		expect(await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 2, "m"))).toBe("done");
+		await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 3, "m")); // a duplicate: already ready
+		expect(await inboxOf(v.ownerId, "TRANSCODE_PLAYABLE")).toHaveLength(1);
+		expect(await inboxOf(v.ownerId, "TRANSCODE_READY")).toHaveLength(1);
+	});
+
+	it("leaves nothing behind when the video is deleted while its outputs are being copied", async () => {
+		const owner = await registerUser("Deleter");
+		const { id, key } = await seedAsset({ bytes: sampleVideo(), kind: "video", status: "queued", ownerId: owner.user.id });
+		const prefix = `${key.slice(0, -".mp4".length)}/`;
+		// The owner deletes the video right after the job's first file lands in R2 (progressive or final copy).
+		let deleted = false;
+		const media = new Proxy(env.MEDIA, {
+			get(target, prop) {
+				if (prop !== "put") return Reflect.get(target, prop).bind(target);
+				return async (...args: Parameters<R2Bucket["put"]>) => {
+					const stored = await target.put(...args);
+					if (!deleted) {
+						deleted = true;
+						const res = await api(`/api/assets/${id}`, { method: "DELETE", token: owner.accessToken });
+						expect(res.status).toBe(200);
+					}
+					return stored;
+				};
+			},
+		});
+		const outcome = await runTranscodeJob(
+			{ ...env, MEDIA: media },
+			{ kind: "transcode", assetId: id, sourceKey: key },
+			leaseOwnerOf(id, 1, "m"),
+		);
+		expect(deleted).toBe(true);
+		expect(outcome).toBe("skipped");
+		expect((await env.MEDIA.list({ prefix })).objects.map((o) => o.key)).toEqual([]);
+		expect(await env.MEDIA.head(key)).toBeNull();
+		expect(await mediaDb(env).select().from(renditions).where(eq(renditions.assetId, id))).toEqual([]);
+		expect(await assetRow(id)).toBeUndefined();
+		expect(await transcoderClient(env, id).job()).toBeNull();
 	});
 
 	it("starts over when the transcoder lost the job (restarted) between polls", async () => {

@@ -1,14 +1,17 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { configOf } from "../lib/config/config";
+import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { record } from "../lib/observability/analytics";
 import { logger } from "../lib/observability/logger";
+import { deletePrefix } from "../lib/r2/delete-prefix";
 import { CopyHandedBack, publishOutputs } from "../transcoder/publish-outputs";
 import { progressivePublisher } from "../transcoder/publish-progressive";
 import {
 	announceFailed,
+	announcePlayable,
 	announceReady,
 	failureReason,
 	finishFailed,
@@ -53,6 +56,17 @@ export const DEFER_SECONDS = 30;
 export const MAX_DEFERRALS = 120;
 
 const isoIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+/** Thrown when the asset was deleted (DELETE /api/assets/:id) while its job ran: what the job copied is swept. */
+class AssetDeleted extends Error {
+	constructor() {
+		super("the asset was deleted while it was being transcoded");
+		this.name = "AssetDeleted";
+	}
+}
+
+const assetExists = async (db: MediaDb, id: string) =>
+	(await db.query.assets.findFirst({ where: eq(assets.id, id), columns: { id: true } })) !== undefined;
 
 /** Thrown when a job must wait its turn: the consumer hands it back as a new message (see DEFER_SECONDS). */
 export class MustWaitTurn extends Error {
@@ -175,6 +189,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 	const lease = await acquireLease(db, asset, deliveryId, configOf(env).TRANSCODE_JOBS_PER_USER);
 	if (lease === "held_elsewhere") return "busy_elsewhere";
 	if (lease === "owner_busy") throw new MustWaitTurn("the owner's other videos are being transcoded");
+	// Already watchable (an earlier attempt got there): re-tell it, deduplicated, in case that attempt died before it could.
+	if (asset.playableAt !== null) await announcePlayable(env, db, asset);
 
 	const client = transcoderClient(env, asset.id);
 	const fail = async (code: string, message?: string) => {
@@ -184,6 +200,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		return "failed" as const;
 	};
 	const t0 = Date.now();
+	const prefix = derivedPrefix(job.sourceKey);
 	try {
 		let view = await client.job();
 		if (!view || view.state === "failed") {
@@ -207,7 +224,6 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 
 		let stored = asset.progress;
 		let told = Math.floor(asset.progress / PROGRESS_EVENT_STEP);
-		const prefix = derivedPrefix(job.sourceKey);
 		// A retry of a video already watchable leaves its EVENT playlists as they are: this run's would
 		// list fewer segments than players have seen. They wait (reloading) and go on with the VOD ones.
 		const publishFinished = asset.playableAt === null ? progressivePublisher(env, client, prefix) : null;
@@ -221,10 +237,12 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			const progress = running.progress;
 			if (progress - stored < 0.01) return;
 			stored = progress;
-			await db
+			const renewed = await db
 				.update(assets)
 				.set({ progress: Math.round(progress * 100) / 100, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
-				.where(and(eq(assets.id, asset.id), eq(assets.leaseOwner, deliveryId)));
+				.where(and(eq(assets.id, asset.id), eq(assets.leaseOwner, deliveryId)))
+				.returning({ id: assets.id });
+			if (renewed.length === 0 && !(await assetExists(db, asset.id))) throw new AssetDeleted();
 			const step = Math.floor(progress / PROGRESS_EVENT_STEP);
 			if (step > told && progress < 1) {
 				told = step;
@@ -247,6 +265,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		});
 		const t2 = Date.now();
 		await finishReady(env, db, asset, deliveryId);
+		// Deleted while the last files were copied: the deletion swept the prefix before they landed.
+		if (!(await assetExists(db, asset.id))) throw new AssetDeleted();
 		record(env, "transcode", ["ready", "", asset.id], [t1 - t0, t2 - t1, view.files.length]);
 		// Where the time went, for operators and for bench/transcode.bench.ts's overhead figure.
 		logger.info("transcode_phases", {
@@ -264,6 +284,16 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		return "done";
 	} catch (err) {
 		if (err instanceof SourceRejected) return fail(err.code, err.message);
+		// Deleted mid-job: seen by a check, or as the failure it caused (D1's foreign keys refuse rows
+		// for an asset that is gone). If D1 cannot be asked, the delivery is retried as for any error.
+		if (err instanceof AssetDeleted || !(await assetExists(db, asset.id).catch(() => true))) {
+			// Copies kept landing after the deletion removed the prefix: nothing may outlive the asset.
+			const swept = await deletePrefix(env.MEDIA, prefix);
+			await deleteDerivedRows(db, asset.id);
+			await client.remove().catch(() => undefined);
+			logger.info("transcode_asset_deleted", { assetId: asset.id, swept: swept.length });
+			return "skipped";
+		}
 		throw err;
 	}
 }

@@ -39,8 +39,9 @@ async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof 
 
 /**
  * Records that the video became watchable (its first segments and EVENT playlists are in R2):
- * the HLS master and the ladder go to D1 so playback URLs can be built, then reels on it and the
- * uploader hear of it. Only under this delivery's lease, once.
+ * the HLS master and the ladder go to D1 first, so `playable_at` never points at a video without
+ * playback URLs, then the compare-and-set under this delivery's lease, then reels and the uploader
+ * hear of it. A crash before the event is made good by the retry (announcePlayable, deduplicated).
  */
 export async function finishPlayable(
 	env: Env,
@@ -49,12 +50,6 @@ export async function finishPlayable(
 	leaseOwner: string,
 	published: { prefix: string; master: string; renditions: Rendition[] },
 ): Promise<void> {
-	const marked = await db
-		.update(assets)
-		.set({ playableAt: nowSql(), updatedAt: nowSql() })
-		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner), isNull(assets.playableAt)))
-		.returning({ id: assets.id });
-	if (marked.length === 0) return;
 	const createdAt = new Date().toISOString();
 	await db.batch([
 		db
@@ -80,11 +75,16 @@ export async function finishPlayable(
 			}),
 		),
 	]);
-	await announcePlayable(env, db, asset);
+	const marked = await db
+		.update(assets)
+		.set({ playableAt: nowSql(), updatedAt: nowSql() })
+		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner), isNull(assets.playableAt)))
+		.returning({ id: assets.id });
+	if (marked.length > 0) await announcePlayable(env, db, asset);
 }
 
-/** The dedupe key lets only the first PLAYABLE through, should it ever be told twice. */
-async function announcePlayable(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
+/** Safe to repeat (a retry after a crash): the dedupe key lets only the first PLAYABLE through. */
+export async function announcePlayable(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
 	// Reels posted before the video was watchable take it now, and public ones are listed.
 	await syncReelMedia(env, asset.id);
 	const playback = await signedPlayback(env, await videoPlayback(db, asset.id));
