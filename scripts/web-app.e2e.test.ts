@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import { makeClip } from "./test-media.ts";
@@ -81,6 +81,16 @@ beforeAll(async () => {
 	stack = await startDevStack("e2e-web", { fresh: true, vars: { QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000" } });
 	browser = await launchBrowser();
 }, 150_000);
+
+// A failure here is usually the stack's, not the page's: keep the stack's recent requests (with their
+// durations) beside the screenshots, so a flaky run explains itself.
+beforeEach(() => {
+	onTestFailed(() => {
+		const output = stack?.output() ?? "";
+		writeFileSync(resolve(artifacts, "web-app-failure-stack.log"), output.slice(-200_000));
+		console.error(`--- the dev stack's last output ---\n${output.slice(-15_000)}`);
+	});
+});
 
 afterAll(async () => {
 	await browser?.close();
