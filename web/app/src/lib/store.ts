@@ -26,6 +26,13 @@ export function store<T>(initial: T): Store<T> {
 
 export function useStore<T>(s: Store<T>): T {
 	const [value, setValue] = useState(s.get());
-	useEffect(() => s.subscribe(setValue), [s]);
+	useEffect(() => {
+		const unsubscribe = s.subscribe((v) => setValue(() => v));
+		// A change between this component's render and now (effects run after paint) reached no
+		// listener: catch it up. Without this a reel card mounted while the session was being resumed
+		// kept `undefined` for good, and its like button stayed disabled (a flaky end-to-end run).
+		setValue(() => s.get());
+		return unsubscribe;
+	}, [s]);
 	return value;
 }
