@@ -156,6 +156,8 @@ export async function packageOutputs(outDir: string, plan: TranscodePlan): Promi
 /** A playlist published while the pass runs: small, so it travels inside the job's status, never as a file that changes under a reader. */
 export interface PlaylistText {
 	path: string;
+	/** `manifest` for the master, `playlist` for a representation's. */
+	role: "playlist" | "manifest";
 	contentType: string;
 	text: string;
 }
@@ -179,43 +181,38 @@ const SEGMENT_LINE = /^\.\.\/hls\/\d+\/seg-\d{5}\.m4s$/;
  */
 export async function progressiveOutputs(outDir: string, plan: TranscodePlan): Promise<ProgressiveOutputs | null> {
 	const reps = representationCount(plan);
-	const texts: string[] = [];
 	try {
+		const texts: string[] = [];
 		for (let rep = 0; rep < reps; rep++) texts.push(await readFile(join(outDir, OUTPUT.muxerHlsMedia(rep)), "utf8"));
+		const segments = texts.map((t) => t.split("\n").filter((l) => SEGMENT_LINE.test(l.trim())));
+		if (segments.some((s) => s.length === 0)) return null;
+		const master = await masterOf(outDir, reps);
+		const paths = segments.flatMap((listed, rep) => [
+			`${OUTPUT.segmentDir(rep)}/init.m4s`,
+			...listed.map((l) => l.trim().slice("../".length)),
+		]);
+		const files = await Promise.all(
+			paths.map(
+				async (path): Promise<OutputFile> => ({
+					path,
+					bytes: (await stat(join(outDir, path))).size,
+					contentType: CONTENT_TYPES.m4s as string,
+					role: "segment",
+				}),
+			),
+		);
+		const playlists: PlaylistText[] = [
+			...texts.map((text, rep) => ({
+				path: OUTPUT.hlsMedia(rep),
+				role: "playlist" as const,
+				contentType: CONTENT_TYPES.m3u8 as string,
+				text: rewriteMediaPlaylist(text, rep, "EVENT"),
+			})),
+			{ path: OUTPUT.hlsMaster, role: "manifest", contentType: CONTENT_TYPES.m3u8 as string, text: master },
+		];
+		return { files, playlists, renditions: renditionsOf(master) };
 	} catch (err) {
 		if ((err as NodeJS.ErrnoException).code === "ENOENT") return null; // the muxer has not written them yet
 		throw err;
 	}
-	const segments = texts.map((t) => t.split("\n").filter((l) => SEGMENT_LINE.test(l.trim())));
-	if (segments.some((s) => s.length === 0)) return null;
-	let master: string;
-	try {
-		master = await masterOf(outDir, reps);
-	} catch (err) {
-		if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-		throw err;
-	}
-	const paths = segments.flatMap((listed, rep) => [
-		`${OUTPUT.segmentDir(rep)}/init.m4s`,
-		...listed.map((l) => l.trim().slice("../".length)),
-	]);
-	const files = await Promise.all(
-		paths.map(
-			async (path): Promise<OutputFile> => ({
-				path,
-				bytes: (await stat(join(outDir, path))).size,
-				contentType: CONTENT_TYPES.m4s as string,
-				role: "segment",
-			}),
-		),
-	);
-	const playlists: PlaylistText[] = [
-		...texts.map((text, rep) => ({
-			path: OUTPUT.hlsMedia(rep),
-			contentType: CONTENT_TYPES.m3u8 as string,
-			text: rewriteMediaPlaylist(text, rep, "EVENT"),
-		})),
-		{ path: OUTPUT.hlsMaster, contentType: CONTENT_TYPES.m3u8 as string, text: master },
-	];
-	return { files, playlists, renditions: renditionsOf(master) };
 }

@@ -232,7 +232,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			const progressive = running.progressive;
 			if (publishFinished && progressive && (await publishFinished(progressive)) && playableAt === null) {
 				playableAt = Date.now();
-				await finishPlayable(env, db, asset, deliveryId, { prefix, master: "hls/master.m3u8", renditions: progressive.renditions });
+				await finishPlayable(env, db, asset, deliveryId, { prefix, published: progressive });
 			}
 			const progress = running.progress;
 			if (progress - stored < 0.01) return;

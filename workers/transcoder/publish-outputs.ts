@@ -20,7 +20,7 @@ import { mapLimit } from "../lib/async/map-limit";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { derivedFiles, renditions } from "../lib/media-db/schema";
 import { pagesUnder } from "../lib/r2/pages-under";
-import type { OutputFile, TranscodeJobView, TranscoderClient } from "./transcoder-client";
+import type { OutputFile, Rendition, TranscodeJobView, TranscoderClient } from "./transcoder-client";
 
 /** Copies in flight: each holds 2 of the invocation's 6 simultaneous connections. */
 export const COPY_CONCURRENCY = 2;
@@ -62,6 +62,42 @@ const DERIVED_ROLE = {
 	storyboard: "storyboard",
 } as const;
 
+/**
+ * Lists an asset's published files and ladder in D1 (what playback URLs are built from), replacing
+ * any earlier listing of the same keys: progressive publishing lists its EVENT playlists and master,
+ * the final copy then lists everything. Segments are not listed: deleting the asset removes its
+ * whole prefix.
+ */
+export async function recordOutputs(
+	db: MediaDb,
+	assetId: string,
+	prefix: string,
+	files: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[],
+	ladder: Rendition[],
+): Promise<void> {
+	const createdAt = new Date().toISOString();
+	const listed = files.flatMap((f) =>
+		f.role === "segment"
+			? []
+			: [{ r2Key: prefix + f.path, assetId, role: DERIVED_ROLE[f.role], contentType: f.contentType, bytes: f.bytes, createdAt }],
+	);
+	await db.batch([
+		db.delete(renditions).where(eq(renditions.assetId, assetId)),
+		db.delete(derivedFiles).where(
+			inArray(
+				derivedFiles.r2Key,
+				listed.map((f) => f.r2Key),
+			),
+		),
+		...(listed.length ? [db.insert(derivedFiles).values(listed)] : []),
+		...ladder.map((r) =>
+			db
+				.insert(renditions)
+				.values({ assetId, width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs, playlistKey: prefix + r.playlist }),
+		),
+	]);
+}
+
 export async function publishOutputs(
 	env: Env,
 	db: MediaDb,
@@ -93,27 +129,6 @@ export async function publishOutputs(
 			},
 		);
 	}
-	// Segments are not listed: deleting the asset removes its whole prefix.
-	const createdAt = new Date().toISOString();
-	const listed = job.files.flatMap((f) =>
-		f.role === "segment"
-			? []
-			: [{ r2Key: prefix + f.path, assetId, role: DERIVED_ROLE[f.role], contentType: f.contentType, bytes: f.bytes, createdAt }],
-	);
-	await db.batch([
-		db.delete(renditions).where(eq(renditions.assetId, assetId)),
-		db.delete(derivedFiles).where(
-			inArray(
-				derivedFiles.r2Key,
-				listed.map((f) => f.r2Key),
-			),
-		),
-		...(listed.length ? [db.insert(derivedFiles).values(listed)] : []),
-		...job.renditions.map((r) =>
-			db
-				.insert(renditions)
-				.values({ assetId, width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs, playlistKey: prefix + r.playlist }),
-		),
-	]);
+	await recordOutputs(db, assetId, prefix, job.files, job.renditions);
 	return { copied, skipped };
 }

@@ -6,10 +6,11 @@ import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
 import { signedPlayback, videoPlayback } from "../cdn/video-playback";
 import type { MediaDb } from "../lib/media-db/media-db";
-import { assets, derivedFiles, renditions } from "../lib/media-db/schema";
+import { assets } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { publish } from "../realtime/publish";
-import type { Rendition } from "./transcoder-client";
+import { recordOutputs } from "./publish-outputs";
+import type { ProgressiveOutputs } from "./transcoder-client";
 
 export const nowSql = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
@@ -39,7 +40,7 @@ async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof 
 
 /**
  * Records that the video became watchable (its first segments and EVENT playlists are in R2):
- * the HLS master and the ladder go to D1 first, so `playable_at` never points at a video without
+ * the playlists, the HLS master and the ladder are listed in D1 first (recordOutputs), so `playable_at` never points at a video without
  * playback URLs, then the compare-and-set under this delivery's lease, then reels and the uploader
  * hear of it. A crash before the event is made good by the retry (announcePlayable, deduplicated).
  */
@@ -48,33 +49,10 @@ export async function finishPlayable(
 	db: MediaDb,
 	asset: { id: string; ownerId: string },
 	leaseOwner: string,
-	published: { prefix: string; master: string; renditions: Rendition[] },
+	{ prefix, published }: { prefix: string; published: ProgressiveOutputs },
 ): Promise<void> {
-	const createdAt = new Date().toISOString();
-	await db.batch([
-		db
-			.insert(derivedFiles)
-			.values({
-				r2Key: published.prefix + published.master,
-				assetId: asset.id,
-				role: "manifest",
-				contentType: "application/vnd.apple.mpegurl",
-				bytes: 0, // rewritten as it grows; the final copy records the VOD master's size
-				createdAt,
-			})
-			.onConflictDoNothing(),
-		db.delete(renditions).where(eq(renditions.assetId, asset.id)),
-		...published.renditions.map((r) =>
-			db.insert(renditions).values({
-				assetId: asset.id,
-				width: r.width,
-				height: r.height,
-				bandwidth: r.bandwidth,
-				codecs: r.codecs,
-				playlistKey: published.prefix + r.playlist,
-			}),
-		),
-	]);
+	const playlists = published.playlists.map((p) => ({ ...p, bytes: new TextEncoder().encode(p.text).byteLength }));
+	await recordOutputs(db, asset.id, prefix, playlists, published.renditions);
 	const marked = await db
 		.update(assets)
 		.set({ playableAt: nowSql(), updatedAt: nowSql() })

@@ -36,6 +36,7 @@ export type Rendition = z.infer<typeof RenditionSchema>;
 
 const PlaylistTextSchema = z.object({
 	path: OutputFileSchema.shape.path,
+	role: z.enum(["playlist", "manifest"]),
 	contentType: z.string(),
 	// A playlist lists at most a few hundred segments; anything near this is not one.
 	text: z.string().max(256 * 1024),
