@@ -14,6 +14,12 @@ export interface TranscoderConfig {
 	 * `time_budget_exceeded`, so a pathological source cannot hold a slot for ever.
 	 */
 	maxJobSeconds: number;
+	/** Live streams encoding at once (each runs one FFmpeg for as long as it lasts). */
+	maxLiveStreams: number;
+	/** A live stream that has received nothing for this long is ended here (the Worker that fed it is gone). */
+	liveIdleSeconds: number;
+	/** The longest a live stream may last before it is ended. */
+	maxLiveSeconds: number;
 	/** How long finished jobs wait for the Worker to collect their files before their disk is reclaimed. */
 	jobRetentionSeconds: number;
 }
@@ -44,6 +50,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConf
 		maxConcurrentJobs: intFrom(env, "MAX_CONCURRENT_JOBS", 2),
 		x264Preset: presetFrom(env.X264_PRESET),
 		jobRetentionSeconds: intFrom(env, "JOB_RETENTION_SECONDS", 900),
+		maxLiveStreams: intFrom(env, "MAX_LIVE_STREAMS", 4),
+		// Longer than the Worker's reconnect grace (10 s), so only a Worker that is gone runs into it.
+		liveIdleSeconds: intFrom(env, "LIVE_IDLE_SECONDS", 30),
+		maxLiveSeconds: intFrom(env, "MAX_LIVE_SECONDS", 4 * 3600),
 		// 180 s of 1080p runs at about 1x realtime on the production instance (docs/operations.md);
 		// 600 s leaves room for a slow instance and stays inside one consumer invocation's 15 minutes.
 		maxJobSeconds: intFrom(env, "MAX_JOB_SECONDS", 600),

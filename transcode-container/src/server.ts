@@ -7,6 +7,7 @@
 //                                  poll that answers once progress passes `after` or the job ends
 //   GET    /jobs/:id/files/<path> one output file, streamed
 //   DELETE /jobs/:id              forgets the job and reclaims its disk
+//   /live/...                      live streams (live/live-routes.ts)
 import { execFile } from "node:child_process";
 import { createReadStream, readdirSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -14,6 +15,8 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { loadConfig, type TranscoderConfig } from "./config.ts";
 import { JOB_ID, JobStore } from "./jobs.ts";
+import { routeLive } from "./live/live-routes.ts";
+import { LiveStore } from "./live/live-streams.ts";
 import { Metrics } from "./metrics.ts";
 import { UnsupportedSource } from "./probe.ts";
 import { SourceTooLarge } from "./spool.ts";
@@ -77,6 +80,7 @@ export interface Transcoder {
 	server: Server;
 	metrics: Metrics;
 	jobs: JobStore;
+	live: LiveStore;
 	/** Stops taking requests and resolves once running jobs have finished. */
 	drain(): Promise<void>;
 	/**
@@ -93,10 +97,11 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 	const config = { ...loadConfig(), ...overrides };
 	// Folders of a previous process (killed mid-job) belong to jobs nobody can collect any more.
 	for (const name of readdirSafe(config.workDir)) {
-		if (name.startsWith("job-")) rmSync(`${config.workDir}/${name}`, { recursive: true, force: true });
+		if (name.startsWith("job-") || name.startsWith("live-")) rmSync(`${config.workDir}/${name}`, { recursive: true, force: true });
 	}
 	const metrics = new Metrics();
 	const jobs = new JobStore(config, metrics);
+	const live = new LiveStore(config);
 
 	async function startJob(id: string, req: IncomingMessage, res: ServerResponse) {
 		const existing = jobs.get(id);
@@ -148,6 +153,8 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 					ffmpeg: await ffmpegVersion(),
 					running: metrics.running,
 					capacity: config.maxConcurrentJobs,
+					live: live.active,
+					liveCapacity: config.maxLiveStreams,
 				});
 			} catch (err) {
 				return sendJson(res, 503, { status: "unavailable", error: `ffmpeg not runnable: ${(err as Error).message}` });
@@ -157,6 +164,7 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 			res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
 			return res.end(metrics.render());
 		}
+		if (path.startsWith("/live/") && (await routeLive(live, req, res, url, sendJson))) return;
 		const match = path.match(/^\/jobs\/([^/]+)(?:\/files\/(.+))?$/);
 		const id = match?.[1];
 		if (id && JOB_ID.test(id)) {
@@ -184,16 +192,16 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 	async function drain() {
 		await new Promise<void>((resolve) => server.close(() => resolve()));
 		while (metrics.running > 0) await new Promise((r) => setTimeout(r, 100));
-		await jobs.close();
+		await Promise.all([jobs.close(), live.close()]);
 	}
 
 	async function shutdown() {
 		server.close();
 		server.closeAllConnections();
-		await jobs.close();
+		await Promise.all([jobs.close(), live.close()]);
 	}
 
-	return { server, metrics, jobs, drain, shutdown };
+	return { server, metrics, jobs, live, drain, shutdown };
 }
 
 if (import.meta.main) {

@@ -1,0 +1,399 @@
+// Live streams on one instance. The Worker's LiveStream Durable Object sends
+// the publisher's bytes here chunk by chunk, numbered, and polls for what has
+// been published; this side runs one FFmpeg per publisher session, reading its
+// stdin, and keeps the HLS ladder on disk until the Worker has copied it.
+//
+// Chunks are numbered per session (a publisher connection): a chunk sent twice
+// (a retried request) is acknowledged without being written again, a gap is
+// refused, and a new session ends the previous FFmpeg and starts one that
+// appends to the same playlists. Only the Worker ends a stream (or this side,
+// when nothing has arrived for `liveIdleSeconds`: the Worker is gone).
+import type { ChildProcessByStdio } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { appendFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import type { TranscoderConfig } from "../config.ts";
+import type { OutputFile, ProgressiveOutputs } from "../package-outputs.ts";
+import { LIVE_OUTPUT, liveFfmpegArgs, livePosterArgs } from "./live-command.ts";
+import { planLiveLadder } from "./live-ladder.ts";
+import { type LiveLadder, liveOutputs, playlistSeconds } from "./live-outputs.ts";
+import { probeHead, SNIFF_BYTES, sniffContainer, UnsupportedStream } from "./live-source.ts";
+
+/** Probing starts with this much of a session and is retried each time the head has doubled. */
+const FIRST_PROBE_BYTES = 32 * 1024;
+/** A session whose first bytes show no video stream by then is not one. */
+const MAX_HEAD_BYTES = 4 * 1024 * 1024;
+/** How often a running stream's playlists are reread. */
+const REFRESH_MS = 150;
+const STDERR_TAIL_CHARS = 1500;
+
+export type LiveState = "waiting" | "live" | "ended" | "failed";
+
+export interface LiveError {
+	code: string;
+	message: string;
+}
+
+/** A chunk this stream cannot take; `status` is the HTTP answer. */
+export class ChunkRefused extends Error {
+	readonly status: number;
+	readonly code: string;
+	constructor(status: number, code: string, message: string) {
+		super(message);
+		this.status = status;
+		this.code = code;
+		this.name = "ChunkRefused";
+	}
+}
+
+type Ffmpeg = ChildProcessByStdio<Writable, null, Readable>;
+
+interface Session {
+	index: number;
+	nextSeq: number;
+	head: Buffer[];
+	headBytes: number;
+	/** Bytes of the head when ffprobe last looked at it. */
+	probedAt: number;
+	sniffed: boolean;
+	ffmpeg?: Ffmpeg;
+	exited?: Promise<{ code: number | null; stderr: string }>;
+}
+
+interface LiveStream {
+	id: string;
+	dir: string;
+	state: LiveState;
+	session: Session;
+	ladder?: LiveLadder;
+	/** FFmpeg runs started: after the first, each appends to the same playlists. */
+	encodes: number;
+	outputs: ProgressiveOutputs | null;
+	durationS: number | null;
+	error?: LiveError;
+	bytesIn: number;
+	lastChunkAt: number;
+	startedAt: number;
+	endedAt?: number;
+	/** Chunks and the end are handled one at a time, in order. */
+	lock: Promise<unknown>;
+	refresher?: NodeJS.Timeout;
+	waiters: Set<() => void>;
+}
+
+export interface LiveView {
+	id: string;
+	state: LiveState;
+	session: number;
+	nextSeq: number;
+	bytesIn: number;
+	outputs: ProgressiveOutputs | null;
+	durationS: number | null;
+	error?: LiveError;
+}
+
+/** Still taking bytes (the state is re-read after an await, where TypeScript's narrowing would go stale). */
+const isOpen = (s: { state: LiveState }): boolean => s.state === "waiting" || s.state === "live";
+
+const newSession = (index: number): Session => ({ index, nextSeq: 0, head: [], headBytes: 0, probedAt: 0, sniffed: false });
+
+export class LiveStore {
+	private readonly streams = new Map<string, LiveStream>();
+	private readonly sweeper: NodeJS.Timeout;
+
+	private readonly config: TranscoderConfig;
+
+	constructor(config: TranscoderConfig) {
+		this.config = config;
+		this.sweeper = setInterval(() => void this.sweep(), 5_000).unref();
+	}
+
+	get(id: string): LiveStream | undefined {
+		return this.streams.get(id);
+	}
+
+	/** Streams still taking bytes: each holds an FFmpeg and one of `maxLiveStreams`. */
+	get active(): number {
+		return [...this.streams.values()].filter((s) => isOpen(s)).length;
+	}
+
+	view(s: LiveStream): LiveView {
+		const { id, state, session, bytesIn, outputs, durationS, error } = s;
+		return { id, state, session: session.index, nextSeq: session.nextSeq, bytesIn, outputs, durationS, error };
+	}
+
+	/** Takes chunk `seq` of publisher session `session`; creates the stream on its first chunk. */
+	async chunk(id: string, session: number, seq: number, bytes: Buffer): Promise<LiveView> {
+		let stream = this.streams.get(id);
+		if (!stream) {
+			if (this.active >= this.config.maxLiveStreams) throw new ChunkRefused(429, "busy", "every live slot is in use");
+			stream = await this.create(id, session);
+		}
+		const s = stream;
+		return this.locked(s, async () => {
+			if (s.state === "ended" || s.state === "failed") throw new ChunkRefused(409, s.error?.code ?? "stream_ended", "the stream has ended");
+			if (session < s.session.index) throw new ChunkRefused(409, "stale_session", `session ${session} was replaced by ${s.session.index}`);
+			if (session > s.session.index) {
+				await this.stopSession(s);
+				s.session = newSession(session);
+			}
+			if (seq < s.session.nextSeq) return this.view(s); // a retried request: already written
+			if (seq > s.session.nextSeq) throw new ChunkRefused(409, "out_of_order", `expected chunk ${s.session.nextSeq}, got ${seq}`);
+			s.session.nextSeq++;
+			s.bytesIn += bytes.length;
+			s.lastChunkAt = performance.now();
+			try {
+				await this.feed(s, bytes);
+			} catch (err) {
+				if (!(err instanceof UnsupportedStream)) throw err;
+				await this.fail(s, { code: err.code, message: err.message });
+				throw new ChunkRefused(422, err.code, err.message);
+			}
+			return this.view(s);
+		});
+	}
+
+	/** No more bytes: FFmpeg finishes the last segment, the playlists get ENDLIST and the recording a poster. */
+	async end(id: string): Promise<LiveView | undefined> {
+		const s = this.streams.get(id);
+		if (!s) return undefined;
+		return this.locked(s, async () => {
+			if (isOpen(s)) await this.finish(s);
+			return this.view(s);
+		});
+	}
+
+	/** Resolves once more than `after` files are published, the stream leaves `live`, or `waitMs` passes. */
+	async waitForChange(s: LiveStream, after: number, waitMs: number): Promise<void> {
+		const deadline = performance.now() + waitMs;
+		const state = s.state;
+		while (s.state === state && (s.outputs?.files.length ?? 0) <= after) {
+			const left = deadline - performance.now();
+			if (left <= 0) return;
+			let timer: NodeJS.Timeout | undefined;
+			await new Promise<void>((resolve) => {
+				s.waiters.add(resolve);
+				timer = setTimeout(() => {
+					s.waiters.delete(resolve);
+					resolve();
+				}, left);
+			});
+			clearTimeout(timer);
+		}
+	}
+
+	filePath(s: LiveStream, path: string): { path: string; file: OutputFile } | undefined {
+		const file = s.outputs?.files.find((f) => f.path === path);
+		return file && { path: join(s.dir, "out", file.path), file };
+	}
+
+	/** Forgets a stream and reclaims its disk; its FFmpeg is killed. */
+	async remove(id: string): Promise<boolean> {
+		const s = this.streams.get(id);
+		if (!s) return false;
+		this.streams.delete(id);
+		await this.kill(s);
+		if (isOpen(s)) s.state = "failed";
+		this.wake(s);
+		await rm(s.dir, { recursive: true, force: true });
+		return true;
+	}
+
+	async sweep(now = performance.now()): Promise<void> {
+		for (const s of [...this.streams.values()]) {
+			const open = isOpen(s);
+			if (open && now - s.lastChunkAt > this.config.liveIdleSeconds * 1000) await this.end(s.id);
+			else if (open && now - s.startedAt > this.config.maxLiveSeconds * 1000) await this.end(s.id);
+			else if (!open && s.endedAt !== undefined && now - s.endedAt > this.config.jobRetentionSeconds * 1000) await this.remove(s.id);
+		}
+	}
+
+	async close(): Promise<void> {
+		clearInterval(this.sweeper);
+		await Promise.all([...this.streams.keys()].map((id) => this.remove(id)));
+	}
+
+	private async create(id: string, session: number): Promise<LiveStream> {
+		await mkdir(this.config.workDir, { recursive: true });
+		const dir = await mkdtemp(join(this.config.workDir, `live-${id}-`));
+		// Two first chunks raced in (a retried request): the one already made wins.
+		const raced = this.streams.get(id);
+		if (raced) {
+			await rm(dir, { recursive: true, force: true });
+			return raced;
+		}
+		const now = performance.now();
+		const stream: LiveStream = {
+			id,
+			dir,
+			state: "waiting",
+			session: newSession(session),
+			outputs: null,
+			encodes: 0,
+			durationS: null,
+			bytesIn: 0,
+			lastChunkAt: now,
+			startedAt: now,
+			lock: Promise.resolve(),
+			waiters: new Set(),
+		};
+		this.streams.set(id, stream);
+		return stream;
+	}
+
+	private locked<T>(s: LiveStream, fn: () => Promise<T>): Promise<T> {
+		const run = s.lock.then(fn, fn);
+		s.lock = run.catch(() => undefined);
+		return run;
+	}
+
+	private async feed(s: LiveStream, bytes: Buffer): Promise<void> {
+		const session = s.session;
+		if (session.ffmpeg) return this.write(s, session, bytes);
+		session.head.push(bytes);
+		session.headBytes += bytes.length;
+		if (session.headBytes < SNIFF_BYTES) return;
+		const headPath = join(s.dir, `session-${session.index}.head`);
+		if (!session.sniffed) {
+			const head = Buffer.concat(session.head);
+			if (!sniffContainer(head)) throw new UnsupportedStream("not_media", "the stream is not MPEG-TS, fragmented MP4 or WebM");
+			session.sniffed = true;
+			await writeFile(headPath, head);
+		} else await appendFile(headPath, bytes);
+		if (session.headBytes < Math.max(FIRST_PROBE_BYTES, session.probedAt * 2)) return;
+		session.probedAt = session.headBytes;
+		const probe = await probeHead(headPath);
+		if (!probe) {
+			if (session.headBytes > MAX_HEAD_BYTES) {
+				throw new UnsupportedStream("unreadable_stream", `no video stream in the first ${MAX_HEAD_BYTES} bytes`);
+			}
+			return;
+		}
+		if (!s.ladder) s.ladder = { rungs: planLiveLadder(probe.width, probe.height), hasAudio: probe.hasAudio };
+		else if (s.ladder.hasAudio !== probe.hasAudio) {
+			throw new UnsupportedStream("tracks_changed", "a reconnecting publisher must send the same tracks (audio or not) as before");
+		}
+		await rm(headPath, { force: true });
+		await this.startFfmpeg(s, session, s.ladder);
+		const buffered = session.head;
+		session.head = [];
+		for (const b of buffered) await this.write(s, session, b);
+	}
+
+	private async startFfmpeg(s: LiveStream, session: Session, ladder: LiveLadder): Promise<void> {
+		const outDir = join(s.dir, "out");
+		for (let i = 0; i < ladder.rungs.length; i++) await mkdir(join(outDir, LIVE_OUTPUT.rungDir(i)), { recursive: true });
+		const args = liveFfmpegArgs(outDir, ladder.rungs, ladder.hasAudio, s.encodes++ > 0, this.config.x264Preset);
+		const ffmpeg = spawn("ffmpeg", args, { stdio: ["pipe", "ignore", "pipe"], killSignal: "SIGKILL" });
+		let stderr = "";
+		ffmpeg.stderr.setEncoding("utf8").on("data", (d: string) => {
+			stderr = (stderr + d).slice(-STDERR_TAIL_CHARS);
+		});
+		// A publisher who goes away mid-write leaves FFmpeg's stdin closing under us: that is the end, not an error.
+		ffmpeg.stdin.on("error", () => undefined);
+		session.ffmpeg = ffmpeg;
+		session.exited = new Promise((resolve) => {
+			ffmpeg.on("error", (err) => resolve({ code: -1, stderr: err.message }));
+			ffmpeg.on("close", (code) => resolve({ code, stderr }));
+		});
+		void session.exited.then(({ code, stderr }) => {
+			// Exits we did not ask for (stdin still open): the stream cannot go on.
+			if (s.session === session && !ffmpeg.stdin.writableEnded && isOpen(s)) {
+				const detail = stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${code}`;
+				void this.fail(s, { code: "encode_failed", message: `ffmpeg stopped: ${detail}` });
+			}
+		});
+		s.refresher ??= setInterval(() => void this.refresh(s), REFRESH_MS);
+	}
+
+	private async write(s: LiveStream, session: Session, bytes: Buffer): Promise<void> {
+		const stdin = session.ffmpeg?.stdin;
+		if (!stdin || stdin.destroyed || stdin.writableEnded) return;
+		// Backpressure: the chunk is acknowledged once FFmpeg has taken it, so a slow encode slows the publisher.
+		if (!stdin.write(bytes)) await Promise.race([once(stdin, "drain"), session.exited]);
+	}
+
+	private async refresh(s: LiveStream): Promise<void> {
+		if (!s.ladder || !isOpen(s)) return;
+		try {
+			const next = await liveOutputs(join(s.dir, "out"), s.ladder, false);
+			if (!next || !isOpen(s)) return;
+			const grew = next.files.length > (s.outputs?.files.length ?? 0);
+			s.outputs = next;
+			if (s.state === "waiting") s.state = "live";
+			if (grew) this.wake(s);
+		} catch {
+			// A playlist renamed while we read the folder: the next refresh sees it.
+		}
+	}
+
+	/** Ends the current session's FFmpeg: it finishes its last segment and exits. */
+	private async stopSession(s: LiveStream): Promise<void> {
+		const { ffmpeg, exited } = s.session;
+		if (!ffmpeg || !exited) return;
+		ffmpeg.stdin.end();
+		await exited;
+	}
+
+	private async finish(s: LiveStream): Promise<void> {
+		await this.stopSession(s);
+		this.stopRefreshing(s);
+		const outDir = join(s.dir, "out");
+		const final = s.ladder ? await liveOutputs(outDir, s.ladder, true) : null;
+		if (final) {
+			const first = final.files[0];
+			const poster = join(outDir, LIVE_OUTPUT.poster);
+			if (first && (await runQuietly(livePosterArgs(join(outDir, first.path), poster)))) {
+				final.files.push({ path: LIVE_OUTPUT.poster, bytes: (await stat(poster)).size, contentType: "image/jpeg", role: "poster" });
+			}
+			s.durationS = playlistSeconds(final.playlists[0]?.text ?? "");
+		}
+		s.outputs = final;
+		s.state = "ended";
+		s.endedAt = performance.now();
+		await rm(join(s.dir, `session-${s.session.index}.head`), { force: true });
+		this.wake(s);
+	}
+
+	private async fail(s: LiveStream, error: LiveError): Promise<void> {
+		if (s.state === "ended" || s.state === "failed") return;
+		s.state = "failed";
+		s.error = error;
+		s.endedAt = performance.now();
+		await this.kill(s);
+		// Nothing of a failed stream is collected: its disk goes now, the record stays for the Worker to read.
+		await rm(s.dir, { recursive: true, force: true });
+		s.outputs = null;
+		this.wake(s);
+	}
+
+	private async kill(s: LiveStream): Promise<void> {
+		this.stopRefreshing(s);
+		const { ffmpeg, exited } = s.session;
+		if (ffmpeg && exited) {
+			ffmpeg.stdin.destroy();
+			ffmpeg.kill("SIGKILL");
+			await exited;
+		}
+	}
+
+	private stopRefreshing(s: LiveStream): void {
+		clearInterval(s.refresher);
+		s.refresher = undefined;
+	}
+
+	private wake(s: LiveStream): void {
+		for (const resolve of s.waiters) resolve();
+		s.waiters.clear();
+	}
+}
+
+function runQuietly(args: string[]): Promise<boolean> {
+	return new Promise((resolve) => {
+		const child = spawn("ffmpeg", args, { stdio: "ignore" });
+		child.on("error", () => resolve(false));
+		child.on("close", (code) => resolve(code === 0));
+	});
+}
