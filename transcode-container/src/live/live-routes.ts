@@ -88,7 +88,10 @@ export async function routeLive(
 		return true;
 	}
 	if (tail === undefined && req.method === "GET") {
-		if (!stream) return (notFound(), true);
+		if (!stream) {
+			notFound();
+			return true;
+		}
 		const waitMs = Math.min(MAX_WAIT_MS, intParam(url.searchParams, "waitMs") ?? 0);
 		if (waitMs > 0) await store.waitForChange(stream, intParam(url.searchParams, "after") ?? -1, waitMs);
 		sendJson(res, 200, store.view(stream));

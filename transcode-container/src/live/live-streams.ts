@@ -251,7 +251,7 @@ export class LiveStore {
 
 	private async feed(s: LiveStream, bytes: Buffer): Promise<void> {
 		const session = s.session;
-		if (session.ffmpeg) return this.write(s, session, bytes);
+		if (session.ffmpeg) return this.write(session, bytes);
 		session.head.push(bytes);
 		session.headBytes += bytes.length;
 		if (session.headBytes < SNIFF_BYTES) return;
@@ -279,7 +279,7 @@ export class LiveStore {
 		await this.startFfmpeg(s, session, s.ladder);
 		const buffered = session.head;
 		session.head = [];
-		for (const b of buffered) await this.write(s, session, b);
+		for (const b of buffered) await this.write(session, b);
 	}
 
 	private async startFfmpeg(s: LiveStream, session: Session, ladder: LiveLadder): Promise<void> {
@@ -308,7 +308,7 @@ export class LiveStore {
 		s.refresher ??= setInterval(() => void this.refresh(s), REFRESH_MS);
 	}
 
-	private async write(s: LiveStream, session: Session, bytes: Buffer): Promise<void> {
+	private async write(session: Session, bytes: Buffer): Promise<void> {
 		const stdin = session.ffmpeg?.stdin;
 		if (!stdin || stdin.destroyed || stdin.writableEnded) return;
 		// Backpressure: the chunk is acknowledged once FFmpeg has taken it, so a slow encode slows the publisher.
