@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { configOf } from "../workers/lib/config/config";
 import { record } from "../workers/lib/observability/analytics";
-import { closeCodeFor } from "../workers/realtime/close-code";
+import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
 import {
 	type ControlType,
 	type Envelope,
@@ -251,12 +251,3 @@ export class NotificationShard extends DurableObject<Env> {
 }
 
 const control = (type: ControlType, data: unknown): Envelope => ({ type, seq: 0, at: new Date().toISOString(), data });
-
-/** Closes `ws` unless it already is closing: a close on a socket gone from the other side throws. */
-function closeQuietly(ws: WebSocket, code: number, reason: string): void {
-	try {
-		ws.close(code, reason);
-	} catch {
-		// Already closed: nothing left to do.
-	}
-}

@@ -4,6 +4,7 @@ import { authRoutes } from "./api/auth/auth-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
 import { healthRoutes } from "./api/health/health-route";
+import { liveRoutes } from "./api/live/live-routes";
 import { notificationRoutes } from "./api/notifications/notification-routes";
 import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
 import { websocketRoutes } from "./api/realtime/websocket-route";
@@ -70,6 +71,7 @@ export function createApp() {
 	app.route("/", notificationRoutes);
 	app.route("/", realtimeAdminRoutes);
 	app.route("/", websocketRoutes);
+	app.route("/", liveRoutes);
 	app.route("/", uploadRoutes);
 	app.route("/", videoStatusRoutes);
 	app.route("/", tusRoutes);

@@ -16,6 +16,7 @@ export default {
 	},
 } satisfies ExportedHandler<Env>;
 
+export { LiveStream } from "../durable-objects/live-stream";
 export { NotificationShard } from "../durable-objects/notification-shard";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ReplicationHeartbeat } from "../durable-objects/replication-heartbeat";

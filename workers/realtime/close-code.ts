@@ -7,3 +7,12 @@ const SENDABLE = (code: number) => code === 1000 || (code >= 3000 && code <= 499
 
 /** The code to close with in answer to `received`: the same when it may be sent, else 1000. */
 export const closeCodeFor = (received: number): number => (SENDABLE(received) ? received : 1000);
+
+/** Closes `ws` unless it already is closing: a close on a socket gone from the other side throws. */
+export function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+	try {
+		ws.close(code, reason);
+	} catch {
+		// Already closed: nothing left to do.
+	}
+}

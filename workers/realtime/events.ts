@@ -10,6 +10,7 @@ export const USER_EVENT_TYPES = [
 	"TRANSCODE_PLAYABLE",
 	"TRANSCODE_READY",
 	"TRANSCODE_FAILED",
+	"LIVE_STARTED",
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 

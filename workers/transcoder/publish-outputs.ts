@@ -40,7 +40,7 @@ async function alreadyStored(bucket: R2Bucket, prefix: string): Promise<Map<stri
 	return stored;
 }
 /** Copies one file from the transcoder to R2, streamed. */
-export async function copyToR2(env: Env, client: TranscoderClient, key: string, file: OutputFile): Promise<void> {
+export async function copyToR2(env: Env, client: Pick<TranscoderClient, "file">, key: string, file: OutputFile): Promise<void> {
 	// R2 needs the length up front; FixedLengthStream also fails the put if the transcoder sends more or less.
 	const body = (await client.file(file)).pipeThrough(new FixedLengthStream(file.bytes));
 	await env.MEDIA.put(key, body, { httpMetadata: { contentType: file.contentType } });

@@ -14,7 +14,7 @@ const ProbeSchema = z.object({
 	hasAudio: z.boolean(),
 });
 
-const OutputFileSchema = z.object({
+export const OutputFileSchema = z.object({
 	path: z
 		.string()
 		.regex(/^[a-z0-9][a-z0-9./-]*$/i)
@@ -25,7 +25,7 @@ const OutputFileSchema = z.object({
 });
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 
-const RenditionSchema = z.object({
+export const RenditionSchema = z.object({
 	width: z.number().int().positive(),
 	height: z.number().int().positive(),
 	bandwidth: z.number().int().nonnegative(),
@@ -34,7 +34,7 @@ const RenditionSchema = z.object({
 });
 export type Rendition = z.infer<typeof RenditionSchema>;
 
-const PlaylistTextSchema = z.object({
+export const PlaylistTextSchema = z.object({
 	path: OutputFileSchema.shape.path,
 	role: z.enum(["playlist", "manifest"]),
 	contentType: z.string(),
@@ -44,7 +44,7 @@ const PlaylistTextSchema = z.object({
 export type PlaylistText = z.infer<typeof PlaylistTextSchema>;
 
 /** What a running job has finished so far: segments that never change again, and EVENT playlists over them. */
-const ProgressiveSchema = z.object({
+export const ProgressiveSchema = z.object({
 	files: z.array(OutputFileSchema),
 	playlists: z.array(PlaylistTextSchema),
 	renditions: z.array(RenditionSchema),
@@ -96,7 +96,8 @@ export type TranscoderHealth = {
 
 type Send = (path: string, init?: RequestInit) => Promise<Response>;
 
-function sender(env: Env, instanceKey: string): Send {
+/** How to reach the transcoder instance that holds `instanceKey`'s work (a job, or a live stream). */
+export function sender(env: Env, instanceKey: string): Send {
 	const base = configOf(env).TRANSCODER_URL;
 	if (base) return (path, init) => fetch(new URL(path, base), init);
 	const stub = env.TRANSCODER.getByName(instanceKey);
@@ -111,7 +112,7 @@ function sender(env: Env, instanceKey: string): Send {
  */
 const NO_INSTANCE_RETRY_S = 30;
 
-async function unavailable(res: Response, what: string): Promise<TranscoderUnavailable> {
+export async function unavailable(res: Response, what: string): Promise<TranscoderUnavailable> {
 	await res.body?.cancel();
 	const busy = res.status === 429 || res.status === 503;
 	const retryAfter = Number(res.headers.get("retry-after")) || (busy ? NO_INSTANCE_RETRY_S : 0);

@@ -39,7 +39,8 @@ export function presentedToken(req: Request, sources: TokenSources): string | un
 		if (!match?.[1]) throw invalidToken("Expected `Authorization: Bearer <access token>`.");
 		return match[1];
 	}
-	if (sources === "header") return undefined;
+	// Any WebSocket upgrade may: browsers cannot set headers on one (the live viewers' socket is under /api).
+	if (sources === "header" && req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
 	const protocols = req.headers
 		.get("sec-websocket-protocol")
 		?.split(",")

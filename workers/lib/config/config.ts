@@ -51,6 +51,10 @@ const ConfigSchema = z.object({
 	 * so one user's pathological uploads cannot hold every transcoder slot.
 	 */
 	TRANSCODE_JOBS_PER_USER: z.coerce.number().int().positive(),
+	/** A live stream whose publisher is gone or silent this long ends; one who comes back sooner continues it. */
+	LIVE_GRACE_SECONDS: z.coerce.number().int().min(1).max(300),
+	/** Live streams (idle or live) one user may have open at once. */
+	LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100),
 	/** The zone whose cache the purge API clears (cdn/edge-purge.ts); empty: purge the local cache only. */
 	CACHE_PURGE_ZONE_ID: z.string().default(""),
 	/** How long signed media URLs (non-public reels, private originals) stay valid. */

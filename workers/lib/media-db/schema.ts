@@ -84,3 +84,23 @@ export const renditions = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.assetId, t.playlistKey] })],
 );
+
+export const liveStatuses = ["idle", "live", "ended"] as const;
+export type LiveStatus = (typeof liveStatuses)[number];
+
+/** Live streams (migrations/d1/0009_live_streams.sql); the LiveStream Durable Object writes `status`. */
+export const liveStreams = sqliteTable("live_streams", {
+	id: text("id").primaryKey(),
+	ownerId: text("owner_id").notNull(),
+	assetId: text("asset_id").notNull().unique(),
+	keyHash: text("key_hash").notNull(),
+	title: text("title"),
+	status: text("status", { enum: liveStatuses }).notNull(),
+	endReason: text("end_reason"),
+	durationMs: integer("duration_ms"),
+	createdAt: text("created_at").notNull(),
+	startedAt: text("started_at"),
+	endedAt: text("ended_at"),
+	updatedAt: text("updated_at").notNull(),
+});
+export type LiveStreamRow = typeof liveStreams.$inferSelect;

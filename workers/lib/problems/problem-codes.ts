@@ -79,6 +79,11 @@ export const PROBLEM_CODES = [
 	"upload_not_found",
 	"upload_gone",
 	"too_many_open_uploads",
+	// Live streams (api/live/)
+	"stream_not_found",
+	"too_many_streams",
+	"invalid_stream_key",
+	"stream_ended",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -1,0 +1,442 @@
+import { DurableObject } from "cloudflare:workers";
+import { configOf } from "../workers/lib/config/config";
+import { mediaDb } from "../workers/lib/media-db/media-db";
+import { logger } from "../workers/lib/observability/logger";
+import { deletePrefix } from "../workers/lib/r2/delete-prefix";
+import { gcra } from "../workers/lib/rate-limit/gcra";
+import {
+	CHAT_BACKLOG,
+	CHAT_QUOTA,
+	type ChatMessage,
+	type LiveSocketMessage,
+	PUBLISHER_CONNECT_HEADER,
+	VIEWER_CONNECT_HEADER,
+	type ViewerConnect,
+	ViewerConnectSchema,
+	ViewerMessageSchema,
+} from "../workers/live/live-chat";
+import { LIVE_CLOSE } from "../workers/live/live-close-codes";
+import { playlistSeconds, withEndList } from "../workers/live/live-playlists";
+import { emptyPublishState, nextGeneration, type PublishState, publishLive } from "../workers/live/live-publisher";
+import { announceLiveStarted } from "../workers/live/live-started";
+import { type LiveIdentity, markEnded, markLive, streamExists } from "../workers/live/live-store";
+import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
+import { type LiveTranscoderClient, type LiveView, liveTranscoderClient } from "../workers/transcoder/live-transcoder-client";
+import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES } from "./notification-shard";
+
+/** A Worker takes WebSocket messages up to 1 MiB (developers.cloudflare.com/durable-objects/platform/limits/). */
+export const MAX_INGEST_FRAME_BYTES = 1024 * 1024;
+/** Bytes received but not yet taken by the encoder; past it the publisher sends faster than real time. */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/** A publisher that sent bytes this recently is sending: a second one is refused rather than replacing it. */
+const ACTIVE_PUBLISHER_MS = 3_000;
+/** How long one alarm run waits for the transcoder to finish a segment. */
+const POLL_WAIT_MS = 1_000;
+const INBOUND_WINDOW_MS = 10_000;
+const MAX_VIEWER_SOCKETS_PER_USER = 8;
+
+type Status = "idle" | "live" | "ended";
+
+/** The stream's lifecycle, in storage: it survives the object being evicted between alarms. */
+interface StreamState {
+	status: Status;
+	/** Publisher connections so far in this generation (the transcoder's session number). */
+	session: number;
+	/** Whether the transcoder has taken a chunk of this generation (a 404 then means it lost the stream). */
+	generationStarted: boolean;
+	lastByteAt: number;
+	startedAt: string | null;
+	/** Set once the stream must end, with why; the next alarm ends it. */
+	ending: string | null;
+	publish: PublishState;
+}
+
+interface PublisherAttachment {
+	role: "publisher";
+	generation: number;
+	session: number;
+	/** The next chunk's number in this session. */
+	seq: number;
+}
+type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
+type Attachment = PublisherAttachment | ViewerAttachment;
+
+const parseJson = (text: string): unknown => {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return null;
+	}
+};
+
+const initialState = (): StreamState => ({
+	status: "idle",
+	session: -1,
+	generationStarted: false,
+	lastByteAt: 0,
+	startedAt: null,
+	ending: null,
+	publish: emptyPublishState(),
+});
+
+/** Segments of the current generation already in R2 (the transcoder's long poll waits for more than this). */
+const publishedCount = (p: PublishState) => p.upTo.reduce((sum, n) => sum + n + 1, 0);
+
+const userTag = (userId: string) => `user:${userId}`;
+const envelope = (m: LiveSocketMessage) => JSON.stringify({ ...m, seq: 0, at: new Date().toISOString() });
+
+/**
+ * One live stream: its publisher's socket (ingest), its viewers' sockets (count and chat), and,
+ * by alarm, publishing what the transcoder makes and ending the stream. Bytes go to the
+ * transcoder one numbered chunk per WebSocket message, in order; the Worker has checked the
+ * stream key before the upgrade reached here.
+ */
+export class LiveStream extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+	/** Chunks go to the transcoder one after another, in the order they arrived. */
+	private forwarding: Promise<void> = Promise.resolve();
+	private pendingBytes = 0;
+	/** Loaded once, then changed only here and written through: every handler sees the same object, so no update is lost. */
+	private s: StreamState = initialState();
+	private who: LiveIdentity | undefined;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		void ctx.blockConcurrencyWhile(async () => {
+			this.s = (await ctx.storage.get<StreamState>("state")) ?? initialState();
+			this.who = await ctx.storage.get<LiveIdentity>("who");
+		});
+		this.sql.exec(
+			"CREATE TABLE IF NOT EXISTS chat (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT, text TEXT NOT NULL, at TEXT NOT NULL)",
+		);
+		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
+	}
+
+	override async fetch(request: Request): Promise<Response> {
+		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+		const publisher = request.headers.get(PUBLISHER_CONNECT_HEADER);
+		if (publisher) return this.connectPublisher(JSON.parse(publisher) as LiveIdentity, request);
+		const viewer = ViewerConnectSchema.safeParse(JSON.parse(request.headers.get(VIEWER_CONNECT_HEADER) ?? "null"));
+		if (!viewer.success) return new Response("missing or malformed connection metadata", { status: 400 });
+		return this.connectViewer(viewer.data, request);
+	}
+
+	/** Viewers connected now (GET /api/live/:id). */
+	async viewers(): Promise<number> {
+		return this.ctx.getWebSockets("viewer").length;
+	}
+
+	private async connectPublisher(who: LiveIdentity, request: Request): Promise<Response> {
+		if (!this.who) {
+			this.who = who;
+			await this.ctx.storage.put("who", who);
+		}
+		const state = this.s;
+		const { 0: client, 1: server } = new WebSocketPair();
+		const headers = new Headers();
+		const keyProtocol = request.headers
+			.get("sec-websocket-protocol")
+			?.split(",")
+			.map((p) => p.trim())
+			.find((p) => p.startsWith("key."));
+		if (keyProtocol) headers.set("sec-websocket-protocol", keyProtocol);
+		const refusal = this.publisherRefusal();
+		this.ctx.acceptWebSocket(server, [refusal ? "refused" : "publisher"]);
+		if (refusal) {
+			closeQuietly(server, refusal.code, refusal.reason);
+			return new Response(null, { status: 101, webSocket: client, headers });
+		}
+		state.session += 1;
+		state.lastByteAt = Date.now();
+		await this.save();
+		server.serializeAttachment({
+			role: "publisher",
+			generation: state.publish.generation,
+			session: state.session,
+			seq: 0,
+		} satisfies Attachment);
+		await this.ensureAlarm(Date.now() + 1_000);
+		return new Response(null, { status: 101, webSocket: client, headers });
+	}
+
+	/**
+	 * Why a new publisher may not have the stream: it has ended, or another publisher is sending.
+	 * A connected publisher that has sent nothing for a while is a dead connection the runtime has
+	 * not noticed yet: it is replaced, so a publisher coming back within the grace period gets in.
+	 */
+	private publisherRefusal(): { code: number; reason: string } | null {
+		if (this.s.status === "ended" || this.s.ending) return { code: LIVE_CLOSE.streamEnded, reason: "the stream has ended" };
+		const sending = Date.now() - this.s.lastByteAt < ACTIVE_PUBLISHER_MS;
+		const current = this.ctx.getWebSockets("publisher");
+		if (current.length > 0 && sending) return { code: LIVE_CLOSE.publisherConnected, reason: "another publisher is connected" };
+		for (const ws of current) closeQuietly(ws, LIVE_CLOSE.publisherConnected, "replaced by a new connection");
+		return null;
+	}
+
+	private async connectViewer(viewer: ViewerConnect, request: Request): Promise<Response> {
+		if (viewer.userId) {
+			const theirs = this.ctx.getWebSockets(userTag(viewer.userId));
+			for (const old of theirs.slice(0, Math.max(0, theirs.length - MAX_VIEWER_SOCKETS_PER_USER + 1))) {
+				closeQuietly(old, LIVE_CLOSE.tooManySockets, "too many connections for this user");
+			}
+		}
+		const { 0: client, 1: server } = new WebSocketPair();
+		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
+		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies Attachment);
+		server.send(envelope({ type: "WELCOME", data: { status: this.s.status, viewers: await this.viewers(), chat: this.recentChat() } }));
+		this.broadcast({ type: "VIEWERS", data: { count: await this.viewers() } });
+		const headers = new Headers();
+		if (
+			request.headers
+				.get("sec-websocket-protocol")
+				?.split(",")
+				.some((p) => p.trim() === "bearer")
+		)
+			headers.set("sec-websocket-protocol", "bearer");
+		return new Response(null, { status: 101, webSocket: client, headers });
+	}
+
+	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+		const att = ws.deserializeAttachment() as Attachment | null;
+		if (att?.role === "publisher") return this.ingest(ws, att, message);
+		if (att?.role === "viewer") return this.chat(ws, att, message);
+		closeQuietly(ws, LIVE_CLOSE.policy, "not expecting messages");
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
+		closeQuietly(ws, closeCodeFor(code), reason.slice(0, 120));
+		const att = ws.deserializeAttachment() as Attachment | null;
+		if (att?.role === "viewer") this.broadcast({ type: "VIEWERS", data: { count: await this.viewers() } });
+		if (att?.role !== "publisher") return;
+		// A publisher who says it is done ends the stream now; one that dropped has the grace period to come back.
+		if (code === 1000 && this.s.session === att.session && this.s.publish.generation === att.generation) {
+			this.s.ending ??= "publisher_finished";
+			await this.save();
+		}
+		await this.ensureAlarm(Date.now());
+	}
+
+	/** One binary frame of the publisher's stream: forwarded as the next numbered chunk. */
+	private async ingest(ws: WebSocket, att: PublisherAttachment, message: string | ArrayBuffer) {
+		if (typeof message === "string") return closeQuietly(ws, LIVE_CLOSE.binaryOnly, "send the stream as binary frames");
+		if (message.byteLength > MAX_INGEST_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "frames are at most 1 MiB");
+		if (this.pendingBytes + message.byteLength > MAX_PENDING_BYTES) {
+			return closeQuietly(ws, LIVE_CLOSE.tryAgainLater, "the stream arrives faster than it can be encoded");
+		}
+		const seq = att.seq++;
+		ws.serializeAttachment(att);
+		this.pendingBytes += message.byteLength;
+		this.forwarding = this.forwarding
+			.then(() => this.forward(ws, att, seq, message))
+			.catch((err: Error) => {
+				logger.warn("live_forward_failed", { error: err.message });
+				closeQuietly(ws, LIVE_CLOSE.internal, "the encoder could not be reached");
+			})
+			.finally(() => {
+				this.pendingBytes -= message.byteLength;
+			});
+	}
+
+	private async forward(ws: WebSocket, att: PublisherAttachment, seq: number, bytes: ArrayBuffer) {
+		const state = this.s;
+		// A closed socket's queued chunks, or one of a generation the encoder lost: nothing to send them to.
+		if (ws.readyState !== WebSocket.OPEN || att.generation !== state.publish.generation || state.ending) return;
+		const outcome = await this.client().chunk(att.session, seq, bytes);
+		if (outcome.ok) {
+			state.lastByteAt = Date.now();
+			if (!state.generationStarted) {
+				state.generationStarted = true;
+				await this.ensureAlarm(Date.now());
+			}
+			return this.save();
+		}
+		if (outcome.status === 422) {
+			state.ending ??= outcome.code;
+			await this.save();
+			closeQuietly(ws, LIVE_CLOSE.unsupportedMedia, `${outcome.code}: ${outcome.message}`.slice(0, 120));
+			return this.ensureAlarm(Date.now());
+		}
+		if (outcome.status === 429) return closeQuietly(ws, LIVE_CLOSE.tryAgainLater, "no live encoder is free; try again shortly");
+		if (outcome.code === "out_of_order" && state.generationStarted) return this.encoderLost();
+		closeQuietly(ws, LIVE_CLOSE.internal, `the encoder refused the stream: ${outcome.code}`.slice(0, 120));
+	}
+
+	/** The transcoder no longer has this generation (its instance restarted): the publisher reconnects into a new one. */
+	private async encoderLost() {
+		logger.warn("live_encoder_lost", { streamId: this.who?.streamId, generation: this.s.publish.generation });
+		this.s.publish = nextGeneration(this.s.publish);
+		this.s.generationStarted = false;
+		this.s.session = -1;
+		await this.save();
+		for (const ws of this.ctx.getWebSockets("publisher"))
+			closeQuietly(ws, LIVE_CLOSE.reconnect, "the encoder restarted: reconnect to go on");
+	}
+
+	private async chat(ws: WebSocket, att: ViewerAttachment, message: string | ArrayBuffer) {
+		const size = typeof message === "string" ? message.length : message.byteLength;
+		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "message too big");
+		const now = Date.now();
+		att.frames = [...att.frames.filter((t) => t > now - INBOUND_WINDOW_MS), now];
+		ws.serializeAttachment(att);
+		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
+		const error = (code: string, text: string) => ws.send(envelope({ type: "ERROR", data: { code, message: text } }));
+		if (!att.userId || (att.tokenExpiresAt !== null && att.tokenExpiresAt * 1000 < now))
+			return error("sign_in_to_chat", "Sign in to chat.");
+		const parsed = ViewerMessageSchema.safeParse(parseJson(typeof message === "string" ? message : ""));
+		if (!parsed.success) return error("invalid_chat", 'Send {"type":"CHAT","text":"…"} with 1 to 300 characters.');
+		const decision = gcra(CHAT_QUOTA, att.chatTat || undefined, now);
+		if (!decision.allowed) return error("slow_down", `Wait ${decision.retryAfterSeconds} s before your next message.`);
+		att.chatTat = decision.tatMs;
+		ws.serializeAttachment(att);
+		const chat: ChatMessage = {
+			id: crypto.randomUUID(),
+			userId: att.userId,
+			name: att.name,
+			text: parsed.data.text,
+			at: new Date(now).toISOString(),
+		};
+		this.sql.exec(
+			"INSERT INTO chat (id, user_id, name, text, at) VALUES (?, ?, ?, ?, ?)",
+			chat.id,
+			chat.userId,
+			chat.name,
+			chat.text,
+			chat.at,
+		);
+		this.sql.exec("DELETE FROM chat WHERE id NOT IN (SELECT id FROM chat ORDER BY at DESC LIMIT ?)", CHAT_BACKLOG);
+		this.broadcast({ type: "CHAT", data: chat });
+	}
+
+	/**
+	 * The stream's heartbeat: ends it once its publisher is gone or silent past the grace period,
+	 * otherwise waits (a long poll) for the transcoder's next segment and publishes it.
+	 */
+	override async alarm() {
+		const who = this.who;
+		const state = this.s;
+		if (!who || state.status === "ended") return;
+		if (!(await streamExists(mediaDb(this.env), who.streamId))) return this.deleted(who);
+		const graceMs = configOf(this.env).LIVE_GRACE_SECONDS * 1000;
+		if (!state.ending && Date.now() - state.lastByteAt > graceMs) {
+			const connected = this.ctx.getWebSockets("publisher");
+			state.ending = connected.length > 0 ? "stalled" : "publisher_left";
+			for (const ws of connected) closeQuietly(ws, LIVE_CLOSE.stalled, `nothing received for ${graceMs / 1000} s: the stream ended`);
+			await this.save();
+		}
+		if (state.ending) return this.end(who);
+
+		const generation = state.publish.generation;
+		const view = await this.client()
+			.status({ waitMs: POLL_WAIT_MS, after: publishedCount(state.publish) })
+			.catch(() => null);
+		// While we waited, the encoder may have been declared lost (a new generation) or the stream told to end.
+		if (generation === state.publish.generation && !state.ending) {
+			if (view === null && state.generationStarted) await this.encoderLost();
+			else if (view?.state === "failed" || view?.state === "ended") {
+				state.ending = view.error?.code ?? "encoder_ended";
+				await this.save();
+			} else if (view?.outputs) await this.publish(who, view);
+		}
+		await this.ctx.storage.setAlarm(Date.now() + (view?.state === "live" ? 0 : 250));
+	}
+
+	/** Copies what the transcoder finished; the first time every rung has a segment, the stream is live. */
+	private async publish(who: LiveIdentity, view: LiveView) {
+		if (!view.outputs) return;
+		const state = this.s;
+		const published = await publishLive(this.env, this.client(), who.prefix, state.publish, view.outputs, false);
+		if (state.status === "idle") {
+			state.startedAt = await markLive(mediaDb(this.env), who, published.listed, published.ladder);
+			state.status = "live";
+			this.broadcast({ type: "STATUS", data: { status: "live" } });
+			await announceLiveStarted(this.env, who).catch((err: Error) => logger.error("live_started_not_announced", { error: err.message }));
+		}
+		await this.save();
+	}
+
+	/** Ends the stream: the transcoder finishes the recording, R2 gets its last segments and final playlists, D1 its status. */
+	private async end(who: LiveIdentity) {
+		await this.forwarding;
+		const state = this.s;
+		const client = this.client();
+		const view = await client.end().catch(() => null);
+		let recording = null;
+		if (view?.outputs) {
+			const final = await publishLive(this.env, client, who.prefix, state.publish, view.outputs, true);
+			recording = { files: final.listed, ladder: final.ladder, durationMs: this.recordedMs() };
+		} else if (state.publish.composed.length > 0) {
+			// The encoder lost the last generation: what was published before stands, closed with ENDLIST.
+			recording = { files: await this.closePublishedPlaylists(who), ladder: [], durationMs: this.recordedMs() };
+		}
+		const reason = state.ending ?? "ended";
+		await markEnded(mediaDb(this.env), who, { reason, recording });
+		state.status = "ended";
+		await this.save();
+		await client.remove().catch(() => undefined);
+		for (const ws of this.ctx.getWebSockets("publisher")) closeQuietly(ws, LIVE_CLOSE.ended, "the stream has ended");
+		this.broadcast({ type: "STATUS", data: { status: "ended", reason } });
+	}
+
+	private recordedMs(): number {
+		return Math.round(playlistSeconds(this.s.publish.composed[0] ?? "") * 1000);
+	}
+
+	private async closePublishedPlaylists(who: LiveIdentity) {
+		const texts = [
+			...this.s.publish.composed.map((text, rung) => ({
+				path: `hls/${rung}/index.m3u8`,
+				role: "playlist" as const,
+				text: withEndList(text),
+			})),
+			...(this.s.publish.master ? [{ path: "hls/master.m3u8", role: "manifest" as const, text: this.s.publish.master }] : []),
+		];
+		const contentType = "application/vnd.apple.mpegurl";
+		for (const t of texts) await this.env.MEDIA.put(who.prefix + t.path, t.text, { httpMetadata: { contentType } });
+		return texts.map((t) => ({ path: t.path, role: t.role, contentType, bytes: new TextEncoder().encode(t.text).byteLength }));
+	}
+
+	/** The recording was deleted while live: stop, and sweep what was published after the delete swept it. */
+	private async deleted(who: LiveIdentity) {
+		this.s.status = "ended";
+		this.s.ending ??= "deleted";
+		await this.save();
+		for (const ws of this.ctx.getWebSockets("publisher")) closeQuietly(ws, LIVE_CLOSE.streamEnded, "the stream was deleted");
+		await this.client()
+			.remove()
+			.catch(() => undefined);
+		await deletePrefix(this.env.MEDIA, who.prefix);
+		this.broadcast({ type: "STATUS", data: { status: "ended", reason: "deleted" } });
+	}
+
+	private client(): LiveTranscoderClient {
+		return liveTranscoderClient(this.env, `${this.who?.streamId ?? "unknown"}-g${this.s.publish.generation}`);
+	}
+
+	private recentChat(): ChatMessage[] {
+		return this.sql
+			.exec<{ id: string; user_id: string; name: string | null; text: string; at: string }>("SELECT * FROM chat ORDER BY at")
+			.toArray()
+			.map((r) => ({ id: r.id, userId: r.user_id, name: r.name, text: r.text, at: r.at }));
+	}
+
+	private broadcast(message: LiveSocketMessage) {
+		const text = envelope(message);
+		for (const ws of this.ctx.getWebSockets("viewer")) {
+			try {
+				ws.send(text);
+			} catch {
+				// Closing: it is told nothing more.
+			}
+		}
+	}
+
+	private save(): Promise<void> {
+		return this.ctx.storage.put("state", this.s);
+	}
+
+	private async ensureAlarm(at: number) {
+		const current = await this.ctx.storage.getAlarm();
+		if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+	}
+}

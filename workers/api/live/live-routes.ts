@@ -1,0 +1,200 @@
+// Live streams: create, look up, list, rotate the key, and the two sockets
+// (ingest for the publisher, the viewers' socket for count and chat). The
+// stream's status and both sockets belong to its LiveStream Durable Object;
+// D1 (workers/live/live-store.ts) is where streams are found and listed.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { apiRoute, signedIn } from "../../lib/app/api-route";
+import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
+import { jsonBody } from "../../lib/http/json-body";
+import { jsonContent } from "../../lib/http/json-content";
+import { uuidv7 } from "../../lib/ids/uuidv7";
+import type { LiveStreamRow } from "../../lib/media-db/schema";
+import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
+import { pageOf } from "../../lib/pagination/page";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { PUBLISHER_CONNECT_HEADER, VIEWER_CONNECT_HEADER, type ViewerConnect } from "../../live/live-chat";
+import { livePlaybackPath } from "../../live/live-started";
+import { createLiveStream, findLiveStream, identityOf, listLive, openStreamsOf, setKeyHash } from "../../live/live-store";
+import { accountById } from "../users/user-store";
+import { CreateLiveSchema, IngestQuerySchema, LiveIdParamSchema, type LiveStreamJson, LiveStreamSchema } from "./live-schemas";
+import { hashStreamKey, newStreamKey, presentedStreamKey } from "./stream-key";
+
+const streamNotFound = () => new HttpProblem(404, "stream_not_found", "No live stream with that id.");
+
+type FoundStream = NonNullable<Awaited<ReturnType<typeof findLiveStream>>>;
+
+async function streamJson(env: Env, row: FoundStream, extra: { streamKey?: string; withViewers?: boolean } = {}): Promise<LiveStreamJson> {
+	const viewers = extra.withViewers && row.status !== "ended" ? await env.LIVE_STREAM.getByName(row.id).viewers() : 0;
+	return {
+		id: row.id,
+		ownerId: row.ownerId,
+		title: row.title,
+		status: row.status,
+		...(extra.streamKey ? { streamKey: extra.streamKey } : {}),
+		ingest: { websocket: `/api/live/${row.id}/ingest` },
+		playback: { hls: livePlaybackPath(identityOf(row).prefix) },
+		viewers,
+		videoId: row.assetId,
+		createdAt: row.createdAt,
+		startedAt: row.startedAt,
+		endedAt: row.endedAt,
+		endReason: row.endReason,
+	};
+}
+
+/** 426 for a plain GET on a socket path: told what it is before anything else. */
+const requireUpgrade: MiddlewareHandler<AppEnv> = async (c, next) => {
+	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+		throw new HttpProblem(426, "upgrade_required", "Connect with a WebSocket upgrade.", {}, { Upgrade: "websocket" });
+	}
+	await next();
+};
+
+/** The body is optional (a stream needs no title); one that is sent is JSON under the usual limits. */
+const optionalJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const empty = !c.req.header("content-type") && (c.req.header("content-length") ?? "0") === "0";
+	return empty ? next() : jsonBody()(c, next);
+};
+
+const create = apiRoute({
+	method: "post",
+	path: "/api/live",
+	tags: ["live"],
+	summary: "Create a live stream (idle until its publisher sends media)",
+	description:
+		"Answers the stream key (shown once here, and to the owner on GET) and where to send media: a WebSocket to `ingest.websocket` authenticated by the `key.<streamKey>` subprotocol or `?key=`, carrying MPEG-TS, fragmented MP4 or WebM as binary frames.",
+	...signedIn(optionalJsonBody),
+	request: { body: { required: false, ...jsonContent(CreateLiveSchema) } },
+	responses: { 201: { description: "Created", ...jsonContent(LiveStreamSchema) }, ...problemResponses(400, 401, 409, 413, 415, 429) },
+});
+
+const getOne = apiRoute({
+	method: "get",
+	path: "/api/live/{id}",
+	tags: ["live"],
+	summary: "A live stream: status, viewers, playback (the stream key only for its owner)",
+	request: { params: LiveIdParamSchema },
+	responses: { 200: { description: "The stream", ...jsonContent(LiveStreamSchema) }, ...problemResponses(400, 404, 429) },
+});
+
+const list = apiRoute({
+	method: "get",
+	path: "/api/live",
+	tags: ["live"],
+	summary: "Streams live now, most recently started first",
+	request: { query: PageQuerySchema },
+	responses: {
+		200: { description: "A page", ...jsonContent(pageSchema(LiveStreamSchema, "LiveStreamPage")) },
+		...problemResponses(400, 429),
+	},
+});
+
+const rotate = apiRoute({
+	method: "post",
+	path: "/api/live/{id}/key",
+	tags: ["live"],
+	summary: "Rotate the stream key (owner): the old key stops working at once",
+	...signedIn(),
+	request: { params: LiveIdParamSchema },
+	responses: {
+		200: { description: "The stream with its new key", ...jsonContent(LiveStreamSchema) },
+		...problemResponses(400, 401, 403, 404, 429),
+	},
+});
+
+const ingest = apiRoute({
+	method: "get",
+	path: "/api/live/{id}/ingest",
+	tags: ["live"],
+	summary: "Publish: a WebSocket of binary frames carrying one media stream",
+	description:
+		"The key is checked before the upgrade (401 otherwise); an ended stream answers 409. Close codes: 1000 ended, 1009 frame over 1 MiB, 1011 encoder unreachable, 1012 encoder restarted (reconnect to go on), 1013 no encoder free or sending faster than real time, 4400 text frame, 4408 stalled past the grace period, 4409 another publisher is connected, 4410 the stream has ended, 4415 not media we can encode. Reconnecting within the grace period continues the same stream.",
+	middleware: [requireUpgrade] as const,
+	request: { params: LiveIdParamSchema, query: IngestQuerySchema },
+	responses: { 101: { description: "Switching protocols: send the stream" }, ...problemResponses(400, 401, 404, 409, 426, 429) },
+});
+
+const watch = apiRoute({
+	method: "get",
+	path: "/api/live/{id}/ws",
+	tags: ["live"],
+	summary: "Watch: viewer count, status and chat over a WebSocket",
+	description:
+		'Anyone may connect; signed-in viewers (token as for `/ws`) may chat by sending `{"type":"CHAT","text":"…"}` (1–300 characters, one a second with bursts of five). The server sends WELCOME, VIEWERS, STATUS, CHAT and ERROR (docs/events.md).',
+	middleware: [requireUpgrade] as const,
+	request: { params: LiveIdParamSchema },
+	responses: { 101: { description: "Switching protocols: the socket is open" }, ...problemResponses(400, 401, 404, 426, 429) },
+});
+
+async function found(env: Env, id: string): Promise<FoundStream> {
+	const row = await findLiveStream(env, id);
+	if (!row) throw streamNotFound();
+	return row;
+}
+
+const toDurableObject = (env: Env, row: LiveStreamRow, headers: Headers) =>
+	env.LIVE_STREAM.getByName(row.id).fetch(new Request("https://live.internal/connect", { headers }));
+
+export const liveRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(create, async (c) => {
+		const owner = c.var.auth.sub;
+		const limit = configOf(c.env).LIVE_STREAMS_PER_USER;
+		if ((await openStreamsOf(c.env, owner)) >= limit) {
+			throw new HttpProblem(409, "too_many_streams", `You already have ${limit} streams that have not ended; use or end one of them.`);
+		}
+		const { title } = c.req.header("content-type") ? c.req.valid("json") : { title: undefined };
+		const streamKey = newStreamKey();
+		const row = await createLiveStream(c.env, {
+			id: uuidv7(),
+			assetId: uuidv7(),
+			ownerId: owner,
+			title: title ?? null,
+			keyHash: await hashStreamKey(streamKey),
+		});
+		return c.json(await streamJson(c.env, await found(c.env, row.id), { streamKey }), 201);
+	})
+	.openapi(list, async (c) => {
+		const { cursor, limit } = c.req.valid("query");
+		const after = cursor ? timeIdCursor.decode(cursor) : null;
+		const rows = await listLive(c.env, limit + 1, after ? { startedAt: after.t, id: after.i } : undefined);
+		const page = pageOf(rows, limit, (r) => timeIdCursor.encode({ t: r.startedAt ?? r.createdAt, i: r.id }));
+		const items = await Promise.all(page.items.map(async (r) => streamJson(c.env, await found(c.env, r.id), { withViewers: true })));
+		return c.json({ items, nextCursor: page.nextCursor }, 200);
+	})
+	.openapi(getOne, async (c) => {
+		const row = await found(c.env, c.req.valid("param").id);
+		return c.json(await streamJson(c.env, row, { withViewers: true }), 200);
+	})
+	.openapi(rotate, async (c) => {
+		const row = await found(c.env, c.req.valid("param").id);
+		if (row.ownerId !== c.var.auth.sub) throw new HttpProblem(403, "forbidden", "Only the stream's owner may rotate its key.");
+		const streamKey = newStreamKey();
+		await setKeyHash(c.env, row.id, await hashStreamKey(streamKey));
+		return c.json(await streamJson(c.env, row, { streamKey, withViewers: true }), 200);
+	})
+	.openapi(ingest, async (c) => {
+		const row = await found(c.env, c.req.valid("param").id);
+		const key = presentedStreamKey(c.req.raw);
+		if (!key || (await hashStreamKey(key)) !== row.keyHash) {
+			throw new HttpProblem(401, "invalid_stream_key", "Send this stream's key as the `key.<streamKey>` subprotocol or `?key=`.");
+		}
+		if (row.status === "ended") throw new HttpProblem(409, "stream_ended", "This stream has ended; create a new one.");
+		// Only the headers the object needs: never the client's own x-reels-* headers.
+		const headers = new Headers({ upgrade: "websocket", [PUBLISHER_CONNECT_HEADER]: JSON.stringify(identityOf(row)) });
+		const protocol = c.req.header("sec-websocket-protocol");
+		if (protocol) headers.set("sec-websocket-protocol", protocol);
+		return toDurableObject(c.env, row, headers);
+	})
+	.openapi(watch, async (c) => {
+		const row = await found(c.env, c.req.valid("param").id);
+		const auth = c.var.auth;
+		const account = auth ? await accountById(c.var.db, auth.sub) : undefined;
+		const viewer: ViewerConnect = { userId: auth?.sub ?? null, name: account?.name ?? null, tokenExpiresAt: auth?.exp ?? null };
+		const headers = new Headers({ upgrade: "websocket", [VIEWER_CONNECT_HEADER]: JSON.stringify(viewer) });
+		const protocol = c.req.header("sec-websocket-protocol");
+		if (protocol) headers.set("sec-websocket-protocol", protocol);
+		return toDurableObject(c.env, row, headers);
+	});

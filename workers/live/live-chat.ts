@@ -1,0 +1,48 @@
+// A live stream's viewer socket: what viewers may send (chat, signed in only)
+// and what the stream sends them. The limits are the notification socket's
+// (frame size, frames per window) plus a chat rate of its own.
+import { z } from "zod";
+import type { Quota } from "../lib/rate-limit/gcra";
+
+export const CHAT_MAX_CHARS = 300;
+/** One message a second with a burst of five, per socket. */
+export const CHAT_QUOTA: Quota = { limit: 5, periodSeconds: 5 };
+/** Chat messages kept for viewers who join later. */
+export const CHAT_BACKLOG = 50;
+
+export const ViewerMessageSchema = z.object({
+	type: z.literal("CHAT"),
+	text: z
+		.string()
+		// Control characters (but new lines) are dropped: they only ever serve to garble other viewers' screens.
+		.transform((t) => t.replace(/\p{Cc}/gu, (ch) => (ch === "\n" ? ch : "")).trim())
+		.pipe(z.string().min(1).max(CHAT_MAX_CHARS)),
+});
+
+/** Who a viewer socket belongs to (set by the Worker after authentication; anonymous viewers watch only). */
+export const ViewerConnectSchema = z.object({
+	userId: z.uuid().nullable(),
+	name: z.string().max(64).nullable(),
+	tokenExpiresAt: z.number().int().nullable(),
+});
+export type ViewerConnect = z.infer<typeof ViewerConnectSchema>;
+
+/** Internal headers from the Worker to the LiveStream object. */
+export const VIEWER_CONNECT_HEADER = "x-reels-live-viewer";
+export const PUBLISHER_CONNECT_HEADER = "x-reels-live-publisher";
+
+export interface ChatMessage {
+	id: string;
+	userId: string;
+	name: string | null;
+	text: string;
+	at: string;
+}
+
+/** Server → viewer messages (docs/events.md, "Live streams"). */
+export type LiveSocketMessage =
+	| { type: "WELCOME"; data: { status: string; viewers: number; chat: ChatMessage[] } }
+	| { type: "VIEWERS"; data: { count: number } }
+	| { type: "STATUS"; data: { status: string; reason?: string } }
+	| { type: "CHAT"; data: ChatMessage }
+	| { type: "ERROR"; data: { code: string; message: string } };

@@ -1,0 +1,25 @@
+// LIVE_STARTED: a stream's owner went live; every follower hears it once
+// (the dedupe key), through the outbox like every other event.
+import { eq } from "drizzle-orm";
+import { mediaDb } from "../lib/media-db/media-db";
+import { liveStreams } from "../lib/media-db/schema";
+import { withDatabase } from "../lib/postgres/routed-database";
+import { writeWithEvents } from "../realtime/outbox";
+import type { LiveIdentity } from "./live-store";
+
+export const livePlaybackPath = (prefix: string) => `/cdn/${prefix}hls/master.m3u8`;
+
+export async function announceLiveStarted(env: Env, who: LiveIdentity): Promise<void> {
+	const row = await mediaDb(env).query.liveStreams.findFirst({ where: eq(liveStreams.id, who.streamId), columns: { title: true } });
+	const title = row?.title ?? null;
+	await withDatabase(env, (db) =>
+		writeWithEvents({ db, env }, (_tx, emit) =>
+			emit({
+				to: { followersOf: who.ownerId },
+				type: "LIVE_STARTED",
+				data: { streamId: who.streamId, ownerId: who.ownerId, title, playback: { hls: livePlaybackPath(who.prefix) } },
+				dedupeKey: `live-started:${who.streamId}`,
+			}),
+		),
+	);
+}

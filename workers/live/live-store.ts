@@ -1,0 +1,163 @@
+// live_streams and the recording's asset in D1: the one module that writes
+// them. The API creates a stream (and its recording asset, an ordinary video
+// the owner can post once the stream has ended) and rotates keys; everything
+// after that is written by the stream's Durable Object.
+import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { derivedPrefix, originalKeyFor } from "../cdn/cdn-key";
+import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
+import { assets, type LiveStreamRow, liveStreams } from "../lib/media-db/schema";
+import { recordOutputs } from "../transcoder/publish-outputs";
+import type { OutputFile, Rendition } from "../transcoder/transcoder-client";
+
+/** What the Durable Object needs to know about its stream; it is handed this on the first connection. */
+export interface LiveIdentity {
+	streamId: string;
+	ownerId: string;
+	assetId: string;
+	/** The recording's R2 prefix: `YYYY/MM/DD/<assetId>/`. */
+	prefix: string;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/** The recording's placeholder original: it is never uploaded, but its key names the prefix the segments live under. */
+const recordingKey = (assetId: string, now: Date) => originalKeyFor(assetId, "ts", now);
+
+export async function createLiveStream(
+	env: Env,
+	s: { id: string; assetId: string; ownerId: string; title: string | null; keyHash: string },
+): Promise<LiveStreamRow> {
+	const db = mediaDb(env);
+	const now = new Date();
+	const at = now.toISOString();
+	const row = { id: s.id, ownerId: s.ownerId, assetId: s.assetId, keyHash: s.keyHash, title: s.title, status: "idle" as const };
+	await db.batch([
+		db.insert(assets).values({
+			id: s.assetId,
+			ownerId: s.ownerId,
+			kind: "video",
+			status: "processing",
+			r2Key: recordingKey(s.assetId, now),
+			contentType: "video/mp2t",
+			bytes: 0,
+			title: s.title,
+			createdAt: at,
+			updatedAt: at,
+		}),
+		db.insert(liveStreams).values({ ...row, createdAt: at, updatedAt: at }),
+	]);
+	return { ...row, endReason: null, durationMs: null, createdAt: at, startedAt: null, endedAt: null, updatedAt: at };
+}
+
+export async function findLiveStream(env: Env, id: string): Promise<(LiveStreamRow & { r2Key: string }) | undefined> {
+	const [row] = await mediaDb(env)
+		.select({ stream: liveStreams, r2Key: assets.r2Key })
+		.from(liveStreams)
+		.innerJoin(assets, eq(assets.id, liveStreams.assetId))
+		.where(eq(liveStreams.id, id))
+		.limit(1);
+	return row && { ...row.stream, r2Key: row.r2Key };
+}
+
+export const identityOf = (row: LiveStreamRow & { r2Key: string }): LiveIdentity => ({
+	streamId: row.id,
+	ownerId: row.ownerId,
+	assetId: row.assetId,
+	prefix: derivedPrefix(row.r2Key),
+});
+
+/** Streams of this user still open (idle or live): each may hold an encoder, so they are capped. */
+export async function openStreamsOf(env: Env, ownerId: string): Promise<number> {
+	const [row] = await mediaDb(env)
+		.select({ n: sql<number>`count(*)` })
+		.from(liveStreams)
+		.where(and(eq(liveStreams.ownerId, ownerId), inArray(liveStreams.status, ["idle", "live"])));
+	return row?.n ?? 0;
+}
+
+/** Live streams, newest start first, after the keyset cursor `before` (`startedAt|id`). */
+export async function listLive(env: Env, limit: number, before?: { startedAt: string; id: string }): Promise<LiveStreamRow[]> {
+	return mediaDb(env)
+		.select()
+		.from(liveStreams)
+		.where(
+			and(
+				eq(liveStreams.status, "live"),
+				isNotNull(liveStreams.startedAt),
+				before
+					? or(lt(liveStreams.startedAt, before.startedAt), and(eq(liveStreams.startedAt, before.startedAt), lt(liveStreams.id, before.id)))
+					: undefined,
+			),
+		)
+		.orderBy(desc(liveStreams.startedAt), desc(liveStreams.id))
+		.limit(limit);
+}
+
+export async function setKeyHash(env: Env, id: string, keyHash: string): Promise<void> {
+	await mediaDb(env).update(liveStreams).set({ keyHash, updatedAt: nowIso() }).where(eq(liveStreams.id, id));
+}
+
+/**
+ * The first segments of every rung are in R2: the stream is live, and its recording is a playable
+ * video (the live master and playlists are listed, so playback URLs can be built from D1 as for any video).
+ */
+export async function markLive(
+	db: MediaDb,
+	who: LiveIdentity,
+	files: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[],
+	ladder: Rendition[],
+): Promise<string> {
+	const at = nowIso();
+	await recordOutputs(db, who.assetId, who.prefix, files, ladder);
+	await db.batch([
+		db.update(assets).set({ playableAt: at, updatedAt: at }).where(eq(assets.id, who.assetId)),
+		db
+			.update(liveStreams)
+			.set({ status: "live", startedAt: at, updatedAt: at })
+			.where(and(eq(liveStreams.id, who.streamId), eq(liveStreams.status, "idle"))),
+	]);
+	return at;
+}
+
+/** The stream is over. With a recording, its asset becomes a ready video; without one, a failed one. */
+export async function markEnded(
+	db: MediaDb,
+	who: LiveIdentity,
+	end: {
+		reason: string;
+		recording: { files: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[]; ladder: Rendition[]; durationMs: number } | null;
+	},
+): Promise<void> {
+	const at = nowIso();
+	const top = end.recording?.ladder[0];
+	if (end.recording) await recordOutputs(db, who.assetId, who.prefix, end.recording.files, end.recording.ladder);
+	await db.batch([
+		end.recording
+			? db
+					.update(assets)
+					.set({
+						status: "ready",
+						progress: 1,
+						durationMs: end.recording.durationMs,
+						width: top?.width ?? null,
+						height: top?.height ?? null,
+						playableAt: sql`coalesce(${assets.playableAt}, ${at})`,
+						updatedAt: at,
+					})
+					.where(eq(assets.id, who.assetId))
+			: db
+					.update(assets)
+					.set({ status: "failed", error: "the stream ended before any video was published", errorCode: end.reason, updatedAt: at })
+					.where(eq(assets.id, who.assetId)),
+		db
+			.update(liveStreams)
+			.set({ status: "ended", endReason: end.reason, durationMs: end.recording?.durationMs ?? 0, endedAt: at, updatedAt: at })
+			.where(eq(liveStreams.id, who.streamId)),
+	]);
+}
+
+/** Whether the stream still exists: deleting its recording asset deletes it (ON DELETE CASCADE). */
+export async function streamExists(db: MediaDb, streamId: string): Promise<boolean> {
+	const row = await db.query.liveStreams.findFirst({ where: eq(liveStreams.id, streamId), columns: { id: true } });
+	return row !== undefined;
+}
