@@ -57,6 +57,8 @@ export default defineConfig({
 								MEDIA_URL_KEYS: JSON.stringify({ "media-current": "m".repeat(40), "media-previous": "q".repeat(40) }),
 								// A small recovery window, so tests can reach past it.
 								REALTIME_RETAIN_EVENTS: "5",
+								// A short live grace period, so the stalled-publisher test waits 2 s, not 10.
+								LIVE_GRACE_SECONDS: "2",
 							},
 						},
 					})),

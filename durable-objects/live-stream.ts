@@ -142,11 +142,12 @@ export class LiveStream extends DurableObject<Env> {
 			.find((p) => p.startsWith("key."));
 		if (keyProtocol) headers.set("sec-websocket-protocol", keyProtocol);
 		const refusal = this.publisherRefusal();
-		this.ctx.acceptWebSocket(server, [refusal ? "refused" : "publisher"]);
 		if (refusal) {
+			server.accept();
 			closeQuietly(server, refusal.code, refusal.reason);
 			return new Response(null, { status: 101, webSocket: client, headers });
 		}
+		this.ctx.acceptWebSocket(server, ["publisher"]);
 		state.session += 1;
 		state.lastByteAt = Date.now();
 		await this.save();

@@ -1,0 +1,358 @@
+// Live streaming end to end on a dev stack of its own: `npm run live:push`
+// sends a 20 s real-time FFmpeg stream with a frame counter drawn in; the
+// LiveStream object forwards it to the transcoder, publishes the ladder to R2
+// and ends it as a VOD. Checks what a viewer and a follower see, in Chromium
+// too, and that bad publishers end with clear close codes and leave nothing behind.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { request } from "node:http";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
+import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
+import { ffprobeVideo, makeClip } from "./test-media.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const scratch = resolve(root, ".local/e2e-live");
+const STACK = "e2e-live";
+const transcoderWorkDir = resolve(root, `.local/transcoder-${STACK}`);
+/** 30 fps with the frame number drawn in: what a viewer's picture says is the frame the publisher sent at n / 30 s. */
+const COUNTER_SOURCE =
+	"testsrc2=size=1280x720:rate=30,drawtext=text='%{frame_num}':fontsize=96:fontcolor=white:box=1:boxcolor=black:x=40:y=40";
+
+let stack: DevStackProcess;
+let owner: RegisteredUser;
+let follower: RegisteredUser;
+
+interface Stream {
+	id: string;
+	status: string;
+	streamKey: string;
+	ingest: { websocket: string };
+	playback: { hls: string };
+	videoId: string;
+	startedAt: string | null;
+	endReason: string | null;
+}
+
+const url = (path: string) => new URL(path, stack.baseUrl).href;
+
+async function createStream(title?: string): Promise<Stream> {
+	const res = await fetch(url("/api/live"), {
+		method: "POST",
+		headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/json" },
+		body: JSON.stringify(title ? { title } : {}),
+	});
+	expect(res.status).toBe(201);
+	return (await res.json()) as Stream;
+}
+
+const getStream = async (id: string) => (await (await fetch(url(`/api/live/${id}`))).json()) as Stream;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, everyMs));
+	}
+}
+
+/** `npm run live:push` as a user runs it; resolves its JSON progress lines as they come. */
+function livePush(s: Stream, source: string, seconds: number) {
+	const child: ChildProcess = spawn(
+		process.execPath,
+		[
+			resolve(root, "scripts/live-push.ts"),
+			source,
+			"--url",
+			stack.baseUrl,
+			"--stream",
+			s.id,
+			"--key",
+			s.streamKey,
+			"--duration",
+			String(seconds),
+		],
+		{ stdio: ["ignore", "pipe", "pipe"] },
+	);
+	const events: { event: string; at: number; code?: number }[] = [];
+	let buffered = "";
+	child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+		buffered += d;
+		const lines = buffered.split("\n");
+		buffered = lines.pop() ?? "";
+		for (const line of lines) if (line.trim()) events.push(JSON.parse(line));
+	});
+	let stderr = "";
+	child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+		stderr += d;
+	});
+	const exited = new Promise<number>((r) => child.on("close", (code) => r(code ?? -1)));
+	return { child, events, exited, stderr: () => stderr };
+}
+
+/** The media playlists the master lists, with their advertised size. */
+async function rungsOf(masterPath: string) {
+	const master = await (await fetch(url(masterPath))).text();
+	return [...master.matchAll(/RESOLUTION=(\d+)x(\d+).*\n(.+)/g)].map((m) => ({
+		width: Number(m[1]),
+		height: Number(m[2]),
+		playlist: new URL(m[3] as string, url(masterPath)).href,
+	}));
+}
+
+const segmentsIn = (playlist: string) => playlist.split("\n").filter((l) => l.endsWith(".ts"));
+
+/** A WebSocket upgrade by hand, to see the HTTP answer a refused one gets. */
+function upgradeStatus(path: string, protocol: string): Promise<number> {
+	return new Promise((resolveStatus, reject) => {
+		const req = request(url(path), {
+			headers: {
+				connection: "Upgrade",
+				upgrade: "websocket",
+				"sec-websocket-version": "13",
+				"sec-websocket-key": Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64"),
+				"sec-websocket-protocol": protocol,
+			},
+		});
+		req.on("response", (res) => {
+			res.resume();
+			resolveStatus(res.statusCode ?? 0);
+		});
+		req.on("upgrade", (_res, socket) => {
+			socket.destroy();
+			resolveStatus(101);
+		});
+		req.on("error", reject);
+		req.end();
+	});
+}
+
+function openPublisher(s: Stream) {
+	const ingest = new URL(s.ingest.websocket, stack.baseUrl);
+	ingest.protocol = "ws:";
+	const ws = new WebSocket(ingest, [`key.${s.streamKey}`]);
+	const closed = new Promise<{ code: number; reason: string }>((r) =>
+		ws.addEventListener("close", (e) => r({ code: e.code, reason: e.reason })),
+	);
+	const opened = new Promise<void>((r, j) => {
+		ws.addEventListener("open", () => r());
+		ws.addEventListener("error", () => j(new Error("the ingest socket did not open")));
+	});
+	return { ws, opened, closed };
+}
+
+const liveFfmpegs = () => {
+	try {
+		return execFileSync("pgrep", ["-f", `pipe:0.*${transcoderWorkDir}`], { encoding: "utf8" })
+			.trim()
+			.split("\n")
+			.filter(Boolean).length;
+	} catch {
+		return 0;
+	}
+};
+const liveDirs = () => {
+	try {
+		return readdirSync(transcoderWorkDir).filter((n) => n.startsWith("live-"));
+	} catch {
+		return [];
+	}
+};
+
+beforeAll(async () => {
+	mkdirSync(scratch, { recursive: true });
+	// The test polls the API as fast as a player would, so quotas are lifted; a short grace period keeps the stall test short.
+	stack = await startDevStack(STACK, { vars: { LIVE_GRACE_SECONDS: "4", QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000" } });
+	owner = await registerOn(stack.baseUrl, { name: "Streamer" });
+	follower = await registerOn(stack.baseUrl, { name: "Follower" });
+	const follow = await fetch(url(`/api/users/${owner.user.id}/follow`), {
+		method: "POST",
+		headers: { authorization: `Bearer ${follower.accessToken}` },
+	});
+	expect(follow.status).toBe(200);
+}, 150_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+describe("live streaming", () => {
+	it("goes live within seconds, keeps advancing while pushed, plays in Chromium, tells followers, and ends as a VOD the owner can post", {
+		timeout: 180_000,
+	}, async () => {
+		const notifications: { type: string; data: { streamId?: string } }[] = [];
+		const ws = new WebSocket(url("/ws").replace("http", "ws"), ["bearer", follower.accessToken]);
+		ws.addEventListener("message", (e) => notifications.push(JSON.parse(String(e.data))));
+		await new Promise((r, j) => {
+			ws.addEventListener("open", r);
+			ws.addEventListener("error", j);
+		});
+
+		const s = await createStream("Counting frames");
+		const push = livePush(s, COUNTER_SOURCE, 20);
+		const firstByte = await waitFor("the first byte", async () => push.events.find((e) => e.event === "first_byte"), 20_000, 20);
+
+		// Live, and a segment listed within 6 s of the first byte.
+		await waitFor("live", async () => (await getStream(s.id)).status === "live", 15_000);
+		const rungs = await rungsOf(s.playback.hls);
+		expect(rungs.map((r) => `${r.width}x${r.height}`)).toEqual(["1280x720", "640x360"]);
+		const low = rungs[1] as (typeof rungs)[number];
+		const listedAt = await waitFor(
+			"a listed segment",
+			async () => segmentsIn(await (await fetch(low.playlist)).text()).length > 0 && Date.now(),
+			15_000,
+			50,
+		);
+		expect(listedAt - firstByte.at).toBeLessThan(6_000);
+
+		// A segment decodes at its rung's advertised size: 1 s of 30 fps.
+		for (const rung of rungs) {
+			const [first] = segmentsIn(await (await fetch(rung.playlist)).text());
+			const segment = await fetch(new URL(first as string, rung.playlist));
+			expect(segment.headers.get("cache-control")).toContain("immutable");
+			const decoded = ffprobeVideo(Buffer.from(await segment.arrayBuffer()), scratch);
+			expect(decoded).toMatchObject({ width: rung.width, height: rung.height });
+			expect(decoded.frames).toBeGreaterThanOrEqual(29);
+		}
+		// The live playlist is cached for a second, and keeps advancing while the push goes on.
+		const livePlaylist = await fetch(low.playlist);
+		expect(livePlaylist.headers.get("cache-control")).toBe("public, max-age=1");
+		const before = segmentsIn(await livePlaylist.text()).length;
+
+		// Chromium plays it live with hls.js.
+		const browser = await launchBrowser();
+		try {
+			const page = await browser.newPage({ bypassCSP: true });
+			await page.goto(url("/health"));
+			await page.addScriptTag({ path: join(root, "node_modules/hls.js/dist/hls.light.min.js") });
+			await page.evaluate((src) => {
+				const w = window as unknown as { Hls: new () => HlsLike; player: { video: HTMLVideoElement; errors: string[] } };
+				type HlsLike = {
+					loadSource(s: string): void;
+					attachMedia(v: HTMLVideoElement): void;
+					on(e: string, f: (e: string, d: { fatal: boolean; details: string }) => void): void;
+				};
+				const video = document.createElement("video");
+				video.muted = true;
+				document.body.append(video);
+				const hls = new w.Hls();
+				const errors: string[] = [];
+				hls.on("hlsError", (_e, d) => {
+					if (d.fatal) errors.push(d.details);
+				});
+				hls.loadSource(src);
+				hls.attachMedia(video);
+				w.player = { video, errors };
+				void video.play();
+			}, url(s.playback.hls));
+			const time = () => page.evaluate(() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime);
+			await page.waitForFunction(
+				() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime > 0.5,
+				null,
+				{
+					timeout: 15_000,
+				},
+			);
+			const t0 = await time();
+			await page.waitForFunction(
+				(from) => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime > from + 2,
+				t0,
+				{
+					timeout: 15_000,
+				},
+			);
+			// Still being pushed while it played.
+			expect(push.child.exitCode).toBeNull();
+			expect(await page.evaluate(() => (window as unknown as { player: { errors: string[] } }).player.errors)).toEqual([]);
+		} finally {
+			await browser.close();
+		}
+		expect(segmentsIn(await (await fetch(low.playlist)).text()).length).toBeGreaterThan(before);
+
+		// After the push: ended, ENDLIST, and the recording plays as a VOD.
+		expect(await push.exited, push.stderr()).toBe(0);
+		const ended = await waitFor(
+			"ended",
+			async () => {
+				const x = await getStream(s.id);
+				return x.status === "ended" && x;
+			},
+			20_000,
+		);
+		expect(ended.endReason).toBe("publisher_finished");
+		const final = await fetch(low.playlist);
+		expect(final.headers.get("cache-control")).toContain("immutable");
+		const finalText = await final.text();
+		expect(finalText).toMatch(/#EXT-X-ENDLIST\n$/);
+		const seconds = [...finalText.matchAll(/#EXTINF:([\d.]+)/g)].reduce((a, m) => a + Number(m[1]), 0);
+		expect(seconds).toBeGreaterThan(18);
+		expect(seconds).toBeLessThan(22);
+		const decodedVod = execFileSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url(s.playback.hls)], {
+			encoding: "utf8",
+		});
+		expect(Number(decodedVod)).toBeGreaterThan(18);
+
+		const status = await fetch(url(`/api/videos/${s.videoId}/status`), { headers: { authorization: `Bearer ${owner.accessToken}` } });
+		expect(await status.json()).toMatchObject({ status: "ready" });
+		const reel = await fetch(url("/api/reels"), {
+			method: "POST",
+			headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/json" },
+			body: JSON.stringify({ video_id: s.videoId, caption: "My first live" }),
+		});
+		expect(reel.status).toBe(201);
+
+		// The follower heard about it, once.
+		await waitFor("LIVE_STARTED", async () => notifications.some((n) => n.type === "LIVE_STARTED"), 10_000);
+		expect(notifications.filter((n) => n.type === "LIVE_STARTED")).toMatchObject([{ data: { streamId: s.id } }]);
+		ws.close();
+		expect(liveFfmpegs()).toBe(0);
+	});
+
+	it("refuses a wrong key before the upgrade, a second publisher with 4409, garbage with 4415 and a stalled publisher with 4408, leaving no FFmpeg or temp files", {
+		timeout: 120_000,
+	}, async () => {
+		const s = await createStream();
+		expect(await upgradeStatus(s.ingest.websocket, "key.sk_wrongwrongwrongwrongwrongwrongwrongwrongwro")).toBe(401);
+		expect(await upgradeStatus(s.ingest.websocket, `key.${s.streamKey}`)).toBe(101);
+
+		// Two publishers: the one sending keeps the stream.
+		const push = livePush(s, COUNTER_SOURCE, 8);
+		await waitFor("live", async () => (await getStream(s.id)).status === "live", 20_000);
+		const second = openPublisher(s);
+		expect((await second.closed).code).toBe(4409);
+		expect(await push.exited, push.stderr()).toBe(0);
+		await waitFor("ended", async () => (await getStream(s.id)).status === "ended", 20_000);
+
+		// Garbage.
+		const g = await createStream();
+		const garbage = openPublisher(g);
+		await garbage.opened;
+		garbage.ws.send(new TextEncoder().encode("this is not a video ".repeat(100)));
+		expect((await garbage.closed).code).toBe(4415);
+		await waitFor("garbage ended", async () => (await getStream(g.id)).endReason === "not_media", 20_000);
+
+		// A publisher that sends the start of a real stream, then nothing.
+		const clip = makeClip(scratch, { size: "640x360", seconds: 4, rate: 30, name: "stall.ts" }).bytes;
+		const st = await createStream();
+		const stalled = openPublisher(st);
+		await stalled.opened;
+		stalled.ws.send(clip.subarray(0, 256 * 1024));
+		expect((await stalled.closed).code).toBe(4408);
+		const stalledEnd = await waitFor(
+			"stalled ended",
+			async () => {
+				const x = await getStream(st.id);
+				return x.status === "ended" && x;
+			},
+			20_000,
+		);
+		expect(stalledEnd.endReason).toBe("stalled");
+
+		// Nothing left running or on disk for any of them.
+		await waitFor("no live FFmpeg", async () => liveFfmpegs() === 0, 10_000);
+		await waitFor("no live folders", async () => liveDirs().length === 0, 10_000);
+	});
+});

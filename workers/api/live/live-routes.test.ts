@@ -1,0 +1,188 @@
+// The live API and its two sockets, against the real LiveStream object, D1, R2 and the test transcoder.
+import { describe, expect, it } from "vitest";
+import { api, registerUser } from "../../test-support/api";
+import { openedSocket, until } from "../../test-support/sockets";
+
+interface Stream {
+	id: string;
+	ownerId: string;
+	status: string;
+	streamKey?: string;
+	ingest: { websocket: string };
+	playback: { hls: string };
+	viewers: number;
+	videoId: string;
+	endReason: string | null;
+}
+
+async function createStream(token: string, body?: unknown): Promise<Stream> {
+	const res = await api("/api/live", { method: "POST", token, ...(body === undefined ? {} : { json: body }) });
+	expect(res.status).toBe(201);
+	return (await res.json()) as Stream;
+}
+
+const connectPublisher = (s: Stream, key = s.streamKey as string) =>
+	api(s.ingest.websocket, { headers: { upgrade: "websocket", "sec-websocket-protocol": `key.${key}` } });
+
+const getStream = async (id: string, token?: string) => (await (await api(`/api/live/${id}`, token ? { token } : {})).json()) as Stream;
+
+async function closeCodeOf(socket: ReturnType<typeof openedSocket>, timeoutMs = 8_000): Promise<number> {
+	for (let waited = 0; socket.closes.length === 0 && waited < timeoutMs; waited += 50) await new Promise((r) => setTimeout(r, 50));
+	return socket.closes[0]?.code ?? -1;
+}
+
+describe("live streams: the API", () => {
+	it("creates an idle stream whose key only its owner sees, with where to publish and where to watch", async () => {
+		const owner = await registerUser("Streamer");
+		const s = await createStream(owner.accessToken, { title: "Evening swim" });
+		expect(s).toMatchObject({ status: "idle", ownerId: owner.user.id, viewers: 0, ingest: { websocket: `/api/live/${s.id}/ingest` } });
+		expect(s.streamKey).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
+		expect(s.playback.hls).toMatch(/^\/cdn\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\/hls\/master\.m3u8$/);
+		expect(s.playback.hls).toContain(s.videoId);
+		expect((await getStream(s.id)).streamKey).toBeUndefined();
+		const other = await registerUser("Viewer");
+		expect((await getStream(s.id, other.accessToken)).streamKey).toBeUndefined();
+		// No body at all is fine too.
+		expect((await createStream(other.accessToken)).status).toBe("idle");
+	});
+
+	it("refuses anonymous creation, a bad body, and more open streams than the per-user limit", async () => {
+		expect((await api("/api/live", { method: "POST" })).status).toBe(401);
+		const user = await registerUser();
+		const bad = await api("/api/live", { method: "POST", token: user.accessToken, json: { title: "x".repeat(500) } });
+		expect(bad.status).toBe(400);
+		expect(bad.headers.get("content-type")).toContain("application/problem+json");
+		await createStream(user.accessToken);
+		await createStream(user.accessToken);
+		const third = await api("/api/live", { method: "POST", token: user.accessToken });
+		expect(third.status).toBe(409);
+		expect(await third.json()).toMatchObject({ code: "too_many_streams" });
+	});
+
+	it("answers 404 problems for unknown and malformed ids", async () => {
+		expect((await api(`/api/live/${crypto.randomUUID()}`)).status).toBe(404);
+		expect((await api("/api/live/not-an-id")).status).toBe(400);
+	});
+
+	it("rotates the key for the owner only; the old key is refused before the upgrade", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const stranger = await registerUser();
+		expect((await api(`/api/live/${s.id}/key`, { method: "POST", token: stranger.accessToken })).status).toBe(403);
+		const rotated = await api(`/api/live/${s.id}/key`, { method: "POST", token: owner.accessToken });
+		expect(rotated.status).toBe(200);
+		const fresh = (await rotated.json()) as Stream;
+		expect(fresh.streamKey).not.toBe(s.streamKey);
+		const old = await connectPublisher(s);
+		expect(old.status).toBe(401);
+		expect(await old.json()).toMatchObject({ code: "invalid_stream_key" });
+		const ok = openedSocket(await connectPublisher(fresh));
+		ok.ws.close(1000, "bye");
+	});
+});
+
+describe("live streams: ingest", () => {
+	it("refuses a plain GET, a missing key and a wrong key before any upgrade", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		expect((await api(s.ingest.websocket)).status).toBe(426);
+		expect((await api(s.ingest.websocket, { headers: { upgrade: "websocket" } })).status).toBe(401);
+		expect((await connectPublisher(s, `sk_${"A".repeat(43)}`)).status).toBe(401);
+		// ?key= works as well as the subprotocol.
+		const viaQuery = await api(`${s.ingest.websocket}?key=${s.streamKey}`, { headers: { upgrade: "websocket" } });
+		expect(viaQuery.status).toBe(101);
+		openedSocket(viaQuery).ws.close(1000);
+	});
+
+	it("closes a publisher that sends bytes that are not media with 4415, and the stream ends with that reason", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pub = openedSocket(await connectPublisher(s));
+		pub.ws.send(new TextEncoder().encode("<html>".repeat(100)));
+		expect(await closeCodeOf(pub)).toBe(4415);
+		await until(() => true);
+		for (let i = 0; i < 100 && (await getStream(s.id)).status !== "ended"; i++) await new Promise((r) => setTimeout(r, 50));
+		expect(await getStream(s.id)).toMatchObject({ status: "ended", endReason: "not_media" });
+		// An ended stream takes nobody: refused before the upgrade.
+		const again = await connectPublisher(s);
+		expect(again.status).toBe(409);
+		expect(await again.json()).toMatchObject({ code: "stream_ended" });
+		// Its recording failed: nothing was published.
+		const video = await api(`/api/videos/${s.videoId}/status`, { token: owner.accessToken });
+		expect(await video.json()).toMatchObject({ status: "failed" });
+	});
+
+	it("closes a text frame with 4400", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pub = openedSocket(await connectPublisher(s));
+		pub.ws.send("hello");
+		expect(await closeCodeOf(pub)).toBe(4400);
+	});
+
+	it("ends a stream whose publisher connects and sends nothing, closing it with 4408 after the grace period", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pub = openedSocket(await connectPublisher(s));
+		expect(await closeCodeOf(pub, 10_000)).toBe(4408);
+		for (let i = 0; i < 100 && (await getStream(s.id)).status !== "ended"; i++) await new Promise((r) => setTimeout(r, 50));
+		expect(await getStream(s.id)).toMatchObject({ status: "ended", endReason: "stalled" });
+	});
+});
+
+describe("live streams: the viewers' socket", () => {
+	const watch = (id: string, token?: string) =>
+		api(`/api/live/${id}/ws`, { headers: { upgrade: "websocket", ...(token ? { "sec-websocket-protocol": `bearer, ${token}` } : {}) } });
+
+	it("welcomes viewers with the status and count, and tells everyone when the count changes", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const a = openedSocket(await watch(s.id));
+		await until(() => a.received.some((m) => m.type === "WELCOME"), "welcome");
+		expect(a.received[0]).toMatchObject({ type: "WELCOME", data: { status: "idle", viewers: 1, chat: [] } });
+		const b = openedSocket(await watch(s.id));
+		await until(() => a.received.some((m) => m.type === "VIEWERS" && (m.data as { count: number }).count === 2), "count 2");
+		expect((await getStream(s.id)).viewers).toBe(2);
+		b.ws.close(1000);
+		await until(() => a.received.some((m) => m.type === "VIEWERS" && (m.data as { count: number }).count === 1), "count 1");
+		a.ws.close(1000);
+	});
+
+	it("lets signed-in viewers chat, tells anonymous ones to sign in, and slows a flood down", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const fan = await registerUser("Fan");
+		const anon = openedSocket(await watch(s.id));
+		const signedIn = openedSocket(await watch(s.id, fan.accessToken));
+		anon.ws.send(JSON.stringify({ type: "CHAT", text: "hi" }));
+		await until(() => anon.received.some((m) => m.type === "ERROR"), "anonymous error");
+		expect(anon.received.find((m) => m.type === "ERROR")).toMatchObject({ data: { code: "sign_in_to_chat" } });
+
+		signedIn.ws.send(JSON.stringify({ type: "CHAT", text: "  hello\u0007 there  " }));
+		await until(() => anon.received.some((m) => m.type === "CHAT"), "chat reaches others");
+		expect(anon.received.find((m) => m.type === "CHAT")).toMatchObject({ data: { userId: fan.user.id, name: "Fan", text: "hello there" } });
+
+		signedIn.ws.send(JSON.stringify({ type: "CHAT", text: "" }));
+		await until(() => signedIn.received.some((m) => m.type === "ERROR"), "invalid chat");
+		expect(signedIn.received.find((m) => m.type === "ERROR")).toMatchObject({ data: { code: "invalid_chat" } });
+		for (let i = 0; i < 6; i++) signedIn.ws.send(JSON.stringify({ type: "CHAT", text: `spam ${i}` }));
+		await until(() => signedIn.received.some((m) => (m.data as { code?: string })?.code === "slow_down"), "slow down");
+
+		// A later viewer gets the recent chat.
+		const late = openedSocket(await watch(s.id));
+		await until(() => late.received.some((m) => m.type === "WELCOME"), "welcome");
+		expect((late.received[0]?.data as { chat: { text: string }[] }).chat[0]?.text).toBe("hello there");
+		for (const x of [anon, signedIn, late]) x.ws.close(1000);
+	});
+
+	it("closes a viewer that sends a frame over 1 KiB (1009) or floods (1008)", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const big = openedSocket(await watch(s.id));
+		big.ws.send("x".repeat(2048));
+		expect(await closeCodeOf(big)).toBe(1009);
+		const flood = openedSocket(await watch(s.id));
+		for (let i = 0; i < 25; i++) flood.ws.send("{}");
+		expect(await closeCodeOf(flood)).toBe(1008);
+	});
+});
