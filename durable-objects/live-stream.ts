@@ -243,7 +243,15 @@ export class LiveStream extends DurableObject<Env> {
 		const state = this.s;
 		// A closed socket's queued chunks, or one of a generation the encoder lost: nothing to send them to.
 		if (ws.readyState !== WebSocket.OPEN || att.generation !== state.publish.generation || state.ending) return;
-		const outcome = await this.client().chunk(att.session, seq, bytes);
+		const outcome = await this.client()
+			.chunk(att.session, seq, bytes)
+			.catch((err: Error) => err);
+		if (outcome instanceof Error) {
+			// Unreachable mid-stream: whatever it had of this generation is as good as lost (a restarted instance has
+			// nothing, and numbering its segments again from 0 would overwrite the published ones).
+			if (state.generationStarted) return this.encoderLost();
+			throw outcome;
+		}
 		if (outcome.ok) {
 			state.lastByteAt = Date.now();
 			if (!state.generationStarted) {

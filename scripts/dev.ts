@@ -22,7 +22,7 @@ const root = resolve(import.meta.dirname, "..");
 const bin = (name: string) => resolve(root, "node_modules/.bin", name);
 const CHILD_STOP_TIMEOUT_MS = 10_000;
 /** A child that has run this long had come up; if it dies later it is restarted. */
-const RESTART_ONLY_AFTER_MS = 20_000;
+export const RESTART_ONLY_AFTER_MS = 20_000;
 
 interface Supervised {
 	name: string;

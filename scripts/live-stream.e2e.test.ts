@@ -4,11 +4,12 @@
 // and ends it as a VOD. Checks what a viewer and a follower see, in Chromium
 // too, and that bad publishers end with clear close codes and leave nothing behind.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
+import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { ffprobeVideo, makeClip } from "./test-media.ts";
 
@@ -21,6 +22,7 @@ const COUNTER_SOURCE =
 	"testsrc2=size=1280x720:rate=30,drawtext=text='%{frame_num}':fontsize=96:fontcolor=white:box=1:boxcolor=black:x=40:y=40";
 
 let stack: DevStackProcess;
+let stackUpAt: number;
 let owner: RegisteredUser;
 let follower: RegisteredUser;
 
@@ -162,10 +164,28 @@ const liveDirs = () => {
 	}
 };
 
+/** The stack's transcoder process: the one whose environment names this stack's work folder. */
+function transcoderPid(): number | undefined {
+	for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+		try {
+			const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+			const env = readFileSync(`/proc/${pid}/environ`, "utf8");
+			if (cmd.includes("transcode-container/src/server.ts") && env.includes(`TRANSCODER_WORK_DIR=${transcoderWorkDir}\0`))
+				return Number(pid);
+		} catch {
+			// Gone, or not ours to read.
+		}
+	}
+	return undefined;
+}
+
 beforeAll(async () => {
 	mkdirSync(scratch, { recursive: true });
 	// The test polls the API as fast as a player would, so quotas are lifted; a short grace period keeps the stall test short.
-	stack = await startDevStack(STACK, { vars: { LIVE_GRACE_SECONDS: "4", QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000" } });
+	stack = await startDevStack(STACK, {
+		vars: { LIVE_GRACE_SECONDS: "4", QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000", QUOTA_AUTH_PER_HOUR: "100000" },
+	});
+	stackUpAt = Date.now();
 	owner = await registerOn(stack.baseUrl, { name: "Streamer" });
 	follower = await registerOn(stack.baseUrl, { name: "Follower" });
 	const follow = await fetch(url(`/api/users/${owner.user.id}/follow`), {
@@ -354,5 +374,37 @@ describe("live streaming", () => {
 		// Nothing left running or on disk for any of them.
 		await waitFor("no live FFmpeg", async () => liveFfmpegs() === 0, 10_000);
 		await waitFor("no live folders", async () => liveDirs().length === 0, 10_000);
+	});
+
+	it("goes on after the transcoder is killed mid-stream: the publisher is told to reconnect and the playlist continues after a discontinuity", {
+		timeout: 120_000,
+	}, async () => {
+		// dev.ts restarts a transcoder that dies once it has been up this long (earlier, it stops the stack).
+		await waitFor("the transcoder to count as up", async () => Date.now() - stackUpAt > RESTART_ONLY_AFTER_MS + 1_000, 30_000, 250);
+		const s = await createStream();
+		const push = livePush(s, COUNTER_SOURCE, 14);
+		await waitFor("live", async () => (await getStream(s.id)).status === "live", 20_000);
+		const low = (await rungsOf(s.playback.hls))[1] as { playlist: string };
+		await waitFor("3 segments", async () => segmentsIn(await (await fetch(low.playlist)).text()).length >= 3, 20_000);
+		const pid = transcoderPid();
+		expect(pid).toBeDefined();
+		process.kill(pid as number, "SIGKILL");
+		// dev.ts restarts it, as the platform restarts a container; the stream goes on in a new generation.
+		expect(await push.exited, JSON.stringify(push.events) + push.stderr()).toBe(0);
+		expect(push.events.filter((e) => e.event === "closed").map((e) => e.code)).toEqual([1012, 1000]);
+		const ended = await waitFor(
+			"ended",
+			async () => {
+				const x = await getStream(s.id);
+				return x.status === "ended" && x;
+			},
+			20_000,
+		);
+		expect(ended.endReason).toBe("publisher_finished");
+		const playlist = await (await fetch(low.playlist)).text();
+		expect(playlist).toMatch(/g0-seg00002\.ts\n(.|\n)*#EXT-X-DISCONTINUITY\n#EXTINF:[\d.]+,\ng1-seg00000\.ts/);
+		expect(playlist).toMatch(/#EXT-X-ENDLIST\n$/);
+		// Every listed segment is there.
+		for (const name of segmentsIn(playlist)) expect((await fetch(new URL(name, low.playlist), { method: "HEAD" })).status).toBe(200);
 	});
 });
