@@ -16,10 +16,10 @@ import {
 	ViewerMessageSchema,
 } from "../workers/live/live-chat";
 import { LIVE_CLOSE } from "../workers/live/live-close-codes";
-import { playlistSeconds, withEndList } from "../workers/live/live-playlists";
-import { emptyPublishState, nextGeneration, type PublishState, publishLive } from "../workers/live/live-publisher";
+import { entriesSeconds, playlistOf } from "../workers/live/live-playlists";
+import { type EntryStore, emptyPublishState, nextGeneration, type PublishState, publishLive } from "../workers/live/live-publisher";
 import { announceLiveStarted } from "../workers/live/live-started";
-import { type LiveIdentity, markEnded, markLive, streamExists } from "../workers/live/live-store";
+import { type LiveIdentity, markEnded, markLive, recordedLadder, streamExists } from "../workers/live/live-store";
 import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
 import { type LiveTranscoderClient, type LiveView, liveTranscoderClient } from "../workers/transcoder/live-transcoder-client";
 import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES } from "./notification-shard";
@@ -99,6 +99,7 @@ export class LiveStream extends DurableObject<Env> {
 	/** Loaded once, then changed only here and written through: every handler sees the same object, so no update is lost. */
 	private s: StreamState = initialState();
 	private who: LiveIdentity | undefined;
+	private readonly entries: EntryStore;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -110,6 +111,19 @@ export class LiveStream extends DurableObject<Env> {
 		this.sql.exec(
 			"CREATE TABLE IF NOT EXISTS chat (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT, text TEXT NOT NULL, at TEXT NOT NULL)",
 		);
+		// Each rung's playlist entries, written once each: the playlists are rebuilt from them, so a long
+		// stream writes some 40 bytes a segment rather than its whole playlist every second.
+		this.sql.exec("CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY AUTOINCREMENT, rung INTEGER NOT NULL, line TEXT NOT NULL)");
+		this.entries = {
+			entries: (rung) =>
+				this.sql
+					.exec<{ line: string }>("SELECT line FROM entries WHERE rung = ? ORDER BY id", rung)
+					.toArray()
+					.map((r) => r.line),
+			append: (rung, lines) => {
+				for (const line of lines) this.sql.exec("INSERT INTO entries (rung, line) VALUES (?, ?)", rung, line);
+			},
+		};
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 
@@ -354,7 +368,7 @@ export class LiveStream extends DurableObject<Env> {
 	private async publish(who: LiveIdentity, view: LiveView) {
 		if (!view.outputs) return;
 		const state = this.s;
-		const published = await publishLive(this.env, this.client(), who.prefix, state.publish, view.outputs, false);
+		const published = await publishLive(this.env, this.client(), who.prefix, state.publish, this.entries, view.outputs, false);
 		if (state.status === "idle") {
 			state.startedAt = await markLive(mediaDb(this.env), who, published.listed, published.ladder);
 			state.status = "live";
@@ -372,11 +386,12 @@ export class LiveStream extends DurableObject<Env> {
 		const view = await client.end().catch(() => null);
 		let recording = null;
 		if (view?.outputs) {
-			const final = await publishLive(this.env, client, who.prefix, state.publish, view.outputs, true);
+			const final = await publishLive(this.env, client, who.prefix, state.publish, this.entries, view.outputs, true);
 			recording = { files: final.listed, ladder: final.ladder, durationMs: this.recordedMs() };
-		} else if (state.publish.composed.length > 0) {
+		} else if (this.entries.entries(0).length > 0) {
 			// The encoder lost the last generation: what was published before stands, closed with ENDLIST.
-			recording = { files: await this.closePublishedPlaylists(who), ladder: [], durationMs: this.recordedMs() };
+			const ladder = await recordedLadder(mediaDb(this.env), who);
+			recording = { files: await this.closePublishedPlaylists(who), ladder, durationMs: this.recordedMs() };
 		}
 		const reason = state.ending ?? "ended";
 		await markEnded(mediaDb(this.env), who, { reason, recording });
@@ -388,21 +403,28 @@ export class LiveStream extends DurableObject<Env> {
 	}
 
 	private recordedMs(): number {
-		return Math.round(playlistSeconds(this.s.publish.composed[0] ?? "") * 1000);
+		return Math.round(entriesSeconds(this.entries.entries(0)) * 1000);
 	}
 
+	/** The encoder is gone with the last generation: the playlists over what was published are closed with ENDLIST. */
 	private async closePublishedPlaylists(who: LiveIdentity) {
-		const texts = [
-			...this.s.publish.composed.map((text, rung) => ({
-				path: `hls/${rung}/index.m3u8`,
-				role: "playlist" as const,
-				text: withEndList(text),
-			})),
-			...(this.s.publish.master ? [{ path: "hls/master.m3u8", role: "manifest" as const, text: this.s.publish.master }] : []),
-		];
 		const contentType = "application/vnd.apple.mpegurl";
-		for (const t of texts) await this.env.MEDIA.put(who.prefix + t.path, t.text, { httpMetadata: { contentType } });
-		return texts.map((t) => ({ path: t.path, role: t.role, contentType, bytes: new TextEncoder().encode(t.text).byteLength }));
+		const rungs = this.sql.exec<{ rung: number }>("SELECT DISTINCT rung FROM entries ORDER BY rung").toArray();
+		const files = [];
+		for (const { rung } of rungs) {
+			const path = `hls/${rung}/index.m3u8`;
+			const text = playlistOf(this.entries.entries(rung), true);
+			await this.env.MEDIA.put(who.prefix + path, text, { httpMetadata: { contentType } });
+			files.push({ path, role: "playlist" as const, contentType, bytes: new TextEncoder().encode(text).byteLength });
+		}
+		// The master's own copy in R2 carries the live cache policy: rewritten without it, from the copy there.
+		const master = await this.env.MEDIA.get(`${who.prefix}hls/master.m3u8`);
+		if (master) {
+			const text = await master.text();
+			await this.env.MEDIA.put(`${who.prefix}hls/master.m3u8`, text, { httpMetadata: { contentType } });
+			files.push({ path: "hls/master.m3u8", role: "manifest" as const, contentType, bytes: new TextEncoder().encode(text).byteLength });
+		}
+		return files;
 	}
 
 	/** The recording was deleted while live: stop, and sweep what was published after the delete swept it. */

@@ -7,7 +7,7 @@
 //       (no --stream: creates one with the token and prints it)
 //
 // Options: --url (default $REELS_URL or http://127.0.0.1:8787), --stream/--key (or $LIVE_STREAM_ID,
-// $LIVE_STREAM_KEY), --token, --title, --duration <s>. Progress goes to stdout as one JSON object per
+// $LIVE_STREAM_KEY), --token, --title, --duration <s>, --copy (send a file's H.264/AAC as it is). Progress goes to stdout as one JSON object per
 // line (`created`, `connected`, `first_byte` with its epoch ms, `closed` with the close code), so
 // tests and benchmarks read it too. A connection the server closes with 1012 (the encoder restarted)
 // or that drops is reopened while FFmpeg runs; the stream goes on within its grace period.
@@ -22,17 +22,25 @@ export function tsPacketStart(buf: Uint8Array): number {
 	return -1;
 }
 
-/** FFmpeg's arguments: the input in real time, encoded for live (a keyframe a second) as MPEG-TS on stdout. */
-export function pushArgs(input: string, durationS?: number): string[] {
-	const source = existsSync(input)
+/**
+ * FFmpeg's arguments: the input in real time, as MPEG-TS on stdout, encoded for live (a keyframe a
+ * second), or with `copy` sent as it is (a file that already holds H.264 and AAC: no encoding cost here).
+ */
+export function pushArgs(input: string, { durationS, copy = false }: { durationS?: number; copy?: boolean } = {}): string[] {
+	const file = existsSync(input);
+	const source = file
 		? ["-re", "-i", input]
 		: ["-re", "-f", "lavfi", "-i", input, "-f", "lavfi", "-re", "-i", "sine=frequency=440:sample_rate=48000"];
+	const encode = [
+		...["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "30", "-keyint_min", "30"],
+		...["-c:a", "aac", "-b:a", "128k"],
+	];
 	return [
 		...["-hide_banner", "-loglevel", "error", "-nostats", ...source],
 		...(durationS ? ["-t", String(durationS)] : []),
-		...["-map", "0:v:0", "-map", existsSync(input) ? "0:a:0?" : "1:a:0"],
-		...["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "30", "-keyint_min", "30"],
-		...["-c:a", "aac", "-b:a", "128k", "-f", "mpegts", "-flush_packets", "1", "pipe:1"],
+		...["-map", "0:v:0", "-map", file ? "0:a:0?" : "1:a:0"],
+		...(copy && file ? ["-c", "copy"] : encode),
+		...["-f", "mpegts", "-flush_packets", "1", "pipe:1"],
 	];
 }
 
@@ -51,8 +59,15 @@ async function createStream(base: string, token: string, title?: string): Promis
 /** Close codes after which reconnecting cannot help (the stream ended, the media or the key is refused). */
 const FINAL_CLOSES = new Set([1000, 1009, 4400, 4408, 4409, 4410, 4415]);
 
-export async function push(options: { url: string; streamId: string; key: string; input: string; durationS?: number }): Promise<number> {
-	const ffmpeg: ChildProcessByStdio<null, Readable, null> = spawn("ffmpeg", pushArgs(options.input, options.durationS), {
+export async function push(options: {
+	url: string;
+	streamId: string;
+	key: string;
+	input: string;
+	durationS?: number;
+	copy?: boolean;
+}): Promise<number> {
+	const ffmpeg: ChildProcessByStdio<null, Readable, null> = spawn("ffmpeg", pushArgs(options.input, options), {
 		stdio: ["ignore", "pipe", "inherit"],
 	});
 	const ingest = new URL(`/api/live/${options.streamId}/ingest`, options.url);
@@ -128,6 +143,7 @@ if (import.meta.main) {
 			token: { type: "string" },
 			title: { type: "string" },
 			duration: { type: "string" },
+			copy: { type: "boolean", default: false },
 		},
 	});
 	const input = positionals[0];
@@ -146,7 +162,8 @@ if (import.meta.main) {
 			streamId = created.id;
 			key = created.streamKey;
 		}
-		const code = await push({ url: values.url, streamId, key, input, durationS: values.duration ? Number(values.duration) : undefined });
+		const durationS = values.duration ? Number(values.duration) : undefined;
+		const code = await push({ url: values.url, streamId, key, input, durationS, copy: values.copy });
 		process.exit(code === 1000 ? 0 : 1);
 	})().catch((err: Error) => {
 		console.error(`live:push failed: ${err.message}`);

@@ -8,46 +8,51 @@
 // Production limits (developers.cloudflare.com/durable-objects/platform/limits/,
 // developers.cloudflare.com/workers/platform/limits/): each alarm run is its own
 // invocation, so its subrequests (one transcoder poll, then per segment one
-// fetch and one R2 put, plus a put per playlist: about six a second for two
-// rungs) start from zero each time, far below the 1,000 / 10,000 per invocation.
+// fetch and one R2 put, plus a put per playlist) start from zero each time, far
+// below the 10,000 per invocation; copies run two at a time, within the six
+// simultaneous connections.
 import { mapLimit } from "../lib/async/map-limit";
 import { COPY_CONCURRENCY, copyToR2 } from "../transcoder/publish-outputs";
 import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
 import type { OutputFile, ProgressiveOutputs, Rendition } from "../transcoder/transcoder-client";
-import { composePlaylist, publishedPath, segmentEntries, segmentOf } from "./live-playlists";
+import { entriesToAppend, playlistOf, publishedPath, segmentEntries, segmentOf } from "./live-playlists";
 
-/** What has been published so far; kept in the Durable Object's storage. */
+/** What has been published so far (small: kept in the object's storage with its state). */
 export interface PublishState {
 	generation: number;
 	/** Per rung: the highest segment number of this generation already in R2 (-1: none). */
 	upTo: number[];
-	/** Per rung: the entries of earlier generations. */
-	carried: string[][];
-	/** Per rung: the playlist text last put. */
-	composed: string[];
-	/** The master playlist last put. */
-	master?: string;
+	/** Per rung: entries of this generation already appended to the rung's list. */
+	stored: number[];
+	/** Whether the master playlist is in R2. */
+	masterPut: boolean;
 }
 
-export const emptyPublishState = (): PublishState => ({ generation: 0, upTo: [], carried: [], composed: [] });
+export const emptyPublishState = (): PublishState => ({ generation: 0, upTo: [], stored: [], masterPut: false });
 
-/** A new generation continues the playlists published so far after a DISCONTINUITY. */
-export function nextGeneration(state: PublishState): PublishState {
-	return { ...state, generation: state.generation + 1, upTo: [], carried: state.composed.map(segmentEntries) };
+/** A new generation: its segments are numbered from 0 again, under names of their own. */
+export const nextGeneration = (state: PublishState): PublishState => ({ ...state, generation: state.generation + 1, upTo: [], stored: [] });
+
+/** Each rung's playlist entries, append-only (the object keeps them in SQLite: a line per entry, written once). */
+export interface EntryStore {
+	entries(rung: number): string[];
+	append(rung: number, lines: string[]): void;
 }
 
-/** What a publish put in R2 (the files the recording lists in D1 and the ladder). */
+/** What a publish put in R2 (the files the recording lists in D1, and the ladder). */
 export interface Published {
-	fresh: number;
 	listed: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[];
 	ladder: Rendition[];
 }
+
+const PLAYLIST = /^hls\/(\d+)\/index\.m3u8$/;
 
 export async function publishLive(
 	env: Env,
 	client: { file(file: OutputFile): Promise<ReadableStream> },
 	prefix: string,
 	state: PublishState,
+	store: EntryStore,
 	outputs: ProgressiveOutputs,
 	ended: boolean,
 ): Promise<Published> {
@@ -62,21 +67,26 @@ export async function publishLive(
 	}
 	const listed: Published["listed"] = fresh.filter((f) => f.role === "poster");
 	const httpMetadata = (contentType: string) => (ended ? { contentType } : { contentType, cacheControl: EVENT_PLAYLIST_CACHE_CONTROL });
+	const put = async (path: string, role: "playlist" | "manifest", contentType: string, text: string) => {
+		await env.MEDIA.put(prefix + path, text, { httpMetadata: httpMetadata(contentType) });
+		listed.push({ path, role, contentType, bytes: new TextEncoder().encode(text).byteLength });
+	};
 	// Rung playlists before the master, which is the first thing a player asks for.
-	for (const p of [...outputs.playlists].sort((a, b) => (a.role === b.role ? 0 : a.role === "playlist" ? -1 : 1))) {
-		const rung = /^hls\/(\d+)\/index\.m3u8$/.exec(p.path)?.[1];
-		let text = p.text;
-		if (rung !== undefined) {
-			text = composePlaylist(state.carried[Number(rung)] ?? [], p.text, state.generation, ended);
-			if (!ended && text === state.composed[Number(rung)]) continue;
-			state.composed[Number(rung)] = text;
-		} else {
-			// The master names the rungs only: it changes never, except for its cache policy at the end.
-			if (!ended && text === state.master) continue;
-			state.master = text;
-		}
-		await env.MEDIA.put(prefix + p.path, text, { httpMetadata: httpMetadata(p.contentType) });
-		listed.push({ path: p.path, role: p.role, contentType: p.contentType, bytes: new TextEncoder().encode(text).byteLength });
+	for (const p of outputs.playlists.filter((x) => x.role === "playlist")) {
+		const rung = Number(PLAYLIST.exec(p.path)?.[1]);
+		if (!Number.isInteger(rung)) continue;
+		const current = segmentEntries(p.text, state.generation);
+		const stored = state.stored[rung] ?? 0;
+		const append = entriesToAppend(current, stored, state.generation > 0 && store.entries(rung).length > 0);
+		if (append.length > 0) store.append(rung, append);
+		state.stored[rung] = current.length;
+		if (append.length > 0 || ended) await put(p.path, "playlist", p.contentType, playlistOf(store.entries(rung), ended));
 	}
-	return { fresh: fresh.length, listed, ladder: outputs.renditions };
+	for (const m of outputs.playlists.filter((x) => x.role === "manifest")) {
+		// The master names the rungs only: it never changes, except for its cache policy at the end.
+		if (state.masterPut && !ended) continue;
+		await put(m.path, "manifest", m.contentType, m.text);
+		state.masterPut = true;
+	}
+	return { listed, ladder: outputs.renditions };
 }

@@ -5,7 +5,7 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { derivedPrefix, originalKeyFor } from "../cdn/cdn-key";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
-import { assets, type LiveStreamRow, liveStreams } from "../lib/media-db/schema";
+import { assets, type LiveStreamRow, liveStreams, renditions } from "../lib/media-db/schema";
 import { recordOutputs } from "../transcoder/publish-outputs";
 import type { OutputFile, Rendition } from "../transcoder/transcoder-client";
 
@@ -160,4 +160,16 @@ export async function markEnded(
 export async function streamExists(db: MediaDb, streamId: string): Promise<boolean> {
 	const row = await db.query.liveStreams.findFirst({ where: eq(liveStreams.id, streamId), columns: { id: true } });
 	return row !== undefined;
+}
+
+/** The ladder recorded when the stream went live (for an end that has no encoder left to describe it). */
+export async function recordedLadder(db: MediaDb, who: LiveIdentity): Promise<Rendition[]> {
+	const rows = await db.select().from(renditions).where(eq(renditions.assetId, who.assetId));
+	return rows.map((r) => ({
+		width: r.width,
+		height: r.height,
+		bandwidth: r.bandwidth,
+		codecs: r.codecs,
+		playlist: r.playlistKey.slice(who.prefix.length),
+	}));
 }
