@@ -370,7 +370,7 @@ export class LiveStream extends DurableObject<Env> {
 		const state = this.s;
 		const published = await publishLive(this.env, this.client(), who.prefix, state.publish, this.entries, view.outputs, false);
 		if (state.status === "idle") {
-			state.startedAt = await markLive(mediaDb(this.env), who, published.listed, published.ladder);
+			state.startedAt = await markLive(this.env, who, published.listed, published.ladder);
 			state.status = "live";
 			this.broadcast({ type: "STATUS", data: { status: "live" } });
 			await announceLiveStarted(this.env, who).catch((err: Error) => logger.error("live_started_not_announced", { error: err.message }));
@@ -394,7 +394,7 @@ export class LiveStream extends DurableObject<Env> {
 			recording = { files: await this.closePublishedPlaylists(who), ladder, durationMs: this.recordedMs() };
 		}
 		const reason = state.ending ?? "ended";
-		await markEnded(mediaDb(this.env), who, { reason, recording });
+		await markEnded(this.env, who, { reason, recording });
 		state.status = "ended";
 		await this.save();
 		await client.remove().catch(() => undefined);

@@ -12,7 +12,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
  * its own (updates, sync, background fetches), which on a closed network only
  * adds refused connections and noise.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser({ args = [] }: { args?: string[] } = {}): Promise<Browser> {
 	if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
 	return chromium.launch({
 		executablePath: CHROMIUM,
@@ -25,6 +25,7 @@ export async function launchBrowser(): Promise<Browser> {
 			"--disable-background-networking",
 			"--disable-component-update",
 			"--disable-sync",
+			...args,
 		],
 	});
 }

@@ -407,4 +407,70 @@ describe("live streaming", () => {
 		// Every listed segment is there.
 		for (const name of segmentsIn(playlist)) expect((await fetch(new URL(name, low.playlist), { method: "HEAD" })).status).toBe(200);
 	});
+
+	it("goes live from the web app's camera (MediaRecorder WebM), with a viewer watching and chatting, then posts the recording", {
+		timeout: 150_000,
+	}, async () => {
+		// Chromium's fake camera and microphone, granted without a prompt.
+		const browser = await launchBrowser({ args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"] });
+		try {
+			const streamerCtx = await browser.newContext({ viewport: { width: 430, height: 860 } });
+			await streamerCtx.grantPermissions(["camera", "microphone"], { origin: stack.baseUrl });
+			const streamer = await streamerCtx.newPage();
+			await streamer.goto(url("/signup"));
+			await streamer.getByLabel("Name").fill("Camera person");
+			await streamer.getByLabel("Email").fill(`camera-${crypto.randomUUID().slice(0, 8)}@example.test`);
+			await streamer.getByLabel("Password").fill("dev stack pass 1");
+			await streamer.getByRole("button", { name: "Sign up" }).click();
+			await streamer.getByRole("link", { name: "Your profile" }).waitFor();
+
+			await streamer.getByRole("link", { name: "Live", exact: true }).click();
+			await streamer.getByRole("link", { name: "Go live" }).click();
+			await streamer.getByRole("button", { name: "Turn on camera and microphone" }).click();
+			await streamer.getByLabel("Title").fill("From the browser");
+			await streamer.getByRole("button", { name: "Start streaming" }).click();
+			await streamer.getByText("You are live.").waitFor({ timeout: 30_000 });
+			const pageLink = await streamer.getByRole("link", { name: "Your stream's page" }).getAttribute("href");
+			const id = pageLink?.split("/live/")[1] as string;
+			expect((await getStream(id)).status).toBe("live");
+
+			// An anonymous viewer: the player plays, the count includes them, the streamer's chat reaches them.
+			const viewer = await (await browser.newContext()).newPage();
+			const consoleLines: string[] = [];
+			viewer.on("console", (m) => consoleLines.push(m.text()));
+			viewer.on("pageerror", (e) => consoleLines.push(String(e)));
+			await viewer.goto(url(`/live/${id}`));
+			await viewer.getByText("From the browser").waitFor();
+			await viewer
+				.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 })
+				.catch(async (err) => {
+					await viewer.screenshot({ path: resolve(root, ".local/artifacts/live-viewer-failure.png") });
+					const state = await viewer.evaluate(() => {
+						const v = document.querySelector("video");
+						const loaded = performance.getEntriesByType("resource").map((e) => e.name.split("/").slice(-2).join("/"));
+						return { readyState: v?.readyState, paused: v?.paused, error: v?.error?.message, src: v?.currentSrc, loaded };
+					});
+					throw new Error(`${err}\n${JSON.stringify(state)}\n${consoleLines.join("\n")}`);
+				});
+			await streamer.getByText(/[12] watching/).waitFor();
+			await streamer.getByLabel("Say something").fill("hello from the stream");
+			await streamer.getByRole("button", { name: "Send" }).click();
+			await viewer.getByText("hello from the stream").waitFor();
+			await viewer.getByText("Sign in").first().waitFor();
+
+			await streamer.getByRole("button", { name: "End stream" }).click();
+			await streamer.getByText("You ended the stream.").waitFor();
+			await waitFor("ended", async () => (await getStream(id)).status === "ended", 30_000);
+			await streamer.getByRole("button", { name: "Post the recording as a reel" }).click();
+			await streamer.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+			const reelId = streamer.url().split("/reel/")[1] as string;
+			const reel = await (await fetch(url(`/api/reels/${reelId}`))).json();
+			expect(reel).toMatchObject({ video: { status: "ready" } });
+			// The reel plays in Chromium: its own HLS fails on MPEG-TS, and hls.js takes over.
+			await streamer.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 });
+			await streamer.screenshot({ path: resolve(root, ".local/artifacts/live-go-live.png") });
+		} finally {
+			await browser.close();
+		}
+	});
 });

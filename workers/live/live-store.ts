@@ -3,6 +3,7 @@
 // the owner can post once the stream has ended) and rotates keys; everything
 // after that is written by the stream's Durable Object.
 import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { syncReelMedia } from "../api/reels/reel-media";
 import { derivedPrefix, originalKeyFor } from "../cdn/cdn-key";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets, type LiveStreamRow, liveStreams, renditions } from "../lib/media-db/schema";
@@ -102,11 +103,12 @@ export async function setKeyHash(env: Env, id: string, keyHash: string): Promise
  * video (the live master and playlists are listed, so playback URLs can be built from D1 as for any video).
  */
 export async function markLive(
-	db: MediaDb,
+	env: Env,
 	who: LiveIdentity,
 	files: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[],
 	ladder: Rendition[],
 ): Promise<string> {
+	const db = mediaDb(env);
 	const at = nowIso();
 	await recordOutputs(db, who.assetId, who.prefix, files, ladder);
 	await db.batch([
@@ -116,18 +118,21 @@ export async function markLive(
 			.set({ status: "live", startedAt: at, updatedAt: at })
 			.where(and(eq(liveStreams.id, who.streamId), eq(liveStreams.status, "idle"))),
 	]);
+	// A reel already posted on the recording plays it from now on.
+	await syncReelMedia(env, who.assetId);
 	return at;
 }
 
 /** The stream is over. With a recording, its asset becomes a ready video; without one, a failed one. */
 export async function markEnded(
-	db: MediaDb,
+	env: Env,
 	who: LiveIdentity,
 	end: {
 		reason: string;
 		recording: { files: Pick<OutputFile, "path" | "role" | "contentType" | "bytes">[]; ladder: Rendition[]; durationMs: number } | null;
 	},
 ): Promise<void> {
+	const db = mediaDb(env);
 	const at = nowIso();
 	const top = end.recording?.ladder[0];
 	if (end.recording) await recordOutputs(db, who.assetId, who.prefix, end.recording.files, end.recording.ladder);
@@ -154,6 +159,8 @@ export async function markEnded(
 			.set({ status: "ended", endReason: end.reason, durationMs: end.recording?.durationMs ?? 0, endedAt: at, updatedAt: at })
 			.where(eq(liveStreams.id, who.streamId)),
 	]);
+	// A reel posted on the recording (even while it was live) now shows the finished video.
+	await syncReelMedia(env, who.assetId);
 }
 
 /** Whether the stream still exists: deleting its recording asset deletes it (ON DELETE CASCADE). */

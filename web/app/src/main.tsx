@@ -11,6 +11,7 @@ import { match, navigate, useRoute } from "./lib/router";
 import { useStore } from "./lib/store";
 import { AdminPage } from "./pages/Admin";
 import { Feed, ReelPage } from "./pages/Feed";
+import { GoLivePage, LiveListPage, LivePage } from "./pages/Live";
 import { ProfilePage } from "./pages/Profile";
 import { SearchPage } from "./pages/Search";
 import { SignIn } from "./pages/SignIn";
@@ -26,6 +27,9 @@ function Nav() {
 		>
 			<a href="/" class="mr-auto text-lg font-black tracking-tight">
 				reels<span class="text-yellow-400">edge</span>
+			</a>
+			<a href="/live" class="rounded-full px-2 py-1 text-sm font-semibold">
+				Live
 			</a>
 			<a href="/search" class="rounded-full p-2" aria-label="Search">
 				<Icon name="search" size={22} />
@@ -44,7 +48,7 @@ function Nav() {
 					<a href={`/u/${me.user.id}`} aria-label="Your profile">
 						<Avatar name={me.user.name} size={32} />
 					</a>
-					<button type="button" class="text-sm text-white/70" onClick={() => void signOut().then(() => navigate("/"))}>
+					<button type="button" class="text-sm whitespace-nowrap text-white/70" onClick={() => void signOut().then(() => navigate("/"))}>
 						Sign out
 					</button>
 				</>
@@ -86,6 +90,10 @@ function Routes() {
 	if (path === "/upload") return needsSignIn(<UploadPage />);
 	if (path === "/search") return <SearchPage />;
 	if (path === "/admin") return needsSignIn(<AdminPage />);
+	if (path === "/live") return <LiveListPage />;
+	if (path === "/live/new") return needsSignIn(<GoLivePage />);
+	const liveStream = match("/live/:id", path);
+	if (liveStream?.id) return <LivePage id={liveStream.id} />;
 	const reel = match("/reel/:id", path);
 	if (reel?.id) return <ReelPage id={reel.id} />;
 	const user = match("/u/:id", path);

@@ -22,6 +22,7 @@ const SENTENCES: Record<string, (d: Record<string, unknown>) => string> = {
 	NEW_COMMENT: () => "Someone commented on your reel.",
 	TRANSCODE_PLAYABLE: () => "Your video can be watched and posted; the rest is still being processed.",
 	TRANSCODE_READY: () => "Your video is ready to post.",
+	LIVE_STARTED: (d) => `Someone you follow is live now${d.title ? `: ${String(d.title)}` : ""}.`,
 	TRANSCODE_FAILED: (d) => `Your video could not be processed: ${String(d.error ?? "unknown reason")}`,
 };
 

@@ -16,6 +16,7 @@ export function ReelPlayer({
 	preload,
 	label,
 	onFirstPlay,
+	preferHlsJs = false,
 }: {
 	src: string | null;
 	poster: string | null;
@@ -23,6 +24,8 @@ export function ReelPlayer({
 	preload: boolean;
 	label: string;
 	onFirstPlay?: () => void;
+	/** Use hls.js wherever Media Source Extensions exist (live streams), native HLS only elsewhere. */
+	preferHlsJs?: boolean;
 }) {
 	const video = useRef<HTMLVideoElement>(null);
 	const isMuted = useStore(muted);
@@ -33,8 +36,7 @@ export function ReelPlayer({
 		if (!el || !src || !attached) return;
 		let hls: Hls | undefined;
 		let cancelled = false;
-		if (el.canPlayType("application/vnd.apple.mpegurl")) el.src = src;
-		else {
+		const withHlsJs = () => {
 			hlsModule ??= import("hls.js/light");
 			void hlsModule.then(({ default: HlsClass }) => {
 				if (cancelled || !HlsClass.isSupported()) return;
@@ -42,10 +44,24 @@ export function ReelPlayer({
 				hls = new HlsClass({ capLevelToPlayerSize: true, maxBufferLength: active ? 30 : 4, startLevel: -1 });
 				hls.loadSource(src);
 				hls.attachMedia(el);
+				// A play() asked for before hls.js had loaded found no source and was refused: ask again now.
+				if (active) void el.play().catch(() => undefined);
 			});
-		}
+		};
+		// Chromium's own HLS reads fMP4 segments but not MPEG-TS (live streams and their recordings): when
+		// native playback fails, hls.js takes over. A live page asks for hls.js from the start.
+		const nativeFailed = () => {
+			el.removeAttribute("src");
+			el.load();
+			withHlsJs();
+		};
+		if (!preferHlsJs && el.canPlayType("application/vnd.apple.mpegurl")) {
+			el.addEventListener("error", nativeFailed, { once: true });
+			el.src = src;
+		} else withHlsJs();
 		return () => {
 			cancelled = true;
+			el.removeEventListener("error", nativeFailed);
 			hls?.destroy();
 			el.removeAttribute("src");
 			el.load();

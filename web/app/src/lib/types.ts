@@ -26,3 +26,28 @@ export interface Page<T> {
 	items: T[];
 	nextCursor: string | null;
 }
+
+export interface LiveStream {
+	id: string;
+	ownerId: string;
+	title: string | null;
+	status: "idle" | "live" | "ended";
+	/** Only in the owner's view. */
+	streamKey?: string;
+	ingest: { websocket: string };
+	playback: { hls: string };
+	viewers: number;
+	/** The recording, to post as a reel once the stream has ended. */
+	videoId: string;
+	startedAt: string | null;
+	endedAt: string | null;
+	endReason: string | null;
+}
+
+export interface ChatMessage {
+	id: string;
+	userId: string;
+	name: string | null;
+	text: string;
+	at: string;
+}
