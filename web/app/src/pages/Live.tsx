@@ -217,7 +217,6 @@ export function GoLivePage() {
 		<div class="mx-auto flex max-w-lg flex-col gap-3 px-4 pt-16 pb-4">
 			<h1 class="text-xl font-bold">Go live</h1>
 			<div class="aspect-video overflow-hidden rounded-lg bg-black">
-				{/* biome-ignore lint/a11y/useMediaCaption: the camera preview of the person streaming; nothing to caption */}
 				<video ref={preview} muted autoplay playsInline class="h-full w-full object-cover" aria-label="Camera preview" />
 			</div>
 			<ErrorText error={error} />
