@@ -26,10 +26,18 @@ import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES } from "./notification-shar
 
 /** A Worker takes WebSocket messages up to 1 MiB (developers.cloudflare.com/durable-objects/platform/limits/). */
 export const MAX_INGEST_FRAME_BYTES = 1024 * 1024;
+/**
+ * Frames a publisher may send per window. Each frame costs a request to the encoder, so a flood of tiny
+ * frames would multiply requests for nothing: FFmpeg writes about 5 a second, MediaRecorder 4.
+ */
+export const MAX_INGEST_FRAMES = 200;
+const INGEST_WINDOW_MS = 2_000;
 /** Bytes received but not yet taken by the encoder; past it the publisher sends faster than real time. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 /** A publisher that sent bytes this recently is sending: a second one is refused rather than replacing it. */
 const ACTIVE_PUBLISHER_MS = 3_000;
+/** After a beat that failed (D1, R2 or the transcoder unreachable), the next one comes this much later. */
+const BEAT_RETRY_MS = 2_000;
 /** How long one alarm run waits for the transcoder to finish a segment. */
 const POLL_WAIT_MS = 1_000;
 const INBOUND_WINDOW_MS = 10_000;
@@ -96,6 +104,8 @@ export class LiveStream extends DurableObject<Env> {
 	/** Chunks go to the transcoder one after another, in the order they arrived. */
 	private forwarding: Promise<void> = Promise.resolve();
 	private pendingBytes = 0;
+	/** Per publisher socket: when its current frame window started and the frames in it (in memory: it is never idle while sending). */
+	private readonly frameWindows = new WeakMap<WebSocket, { start: number; frames: number }>();
 	/** Loaded once, then changed only here and written through: every handler sees the same object, so no update is lost. */
 	private s: StreamState = initialState();
 	private who: LiveIdentity | undefined;
@@ -196,6 +206,8 @@ export class LiveStream extends DurableObject<Env> {
 				closeQuietly(old, LIVE_CLOSE.tooManySockets, "too many connections for this user");
 			}
 		}
+		// A live stream always has its next beat set; a viewer arriving makes sure of it.
+		if (this.s.status === "live") await this.ensureAlarm(Date.now() + 1_000);
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
 		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies Attachment);
@@ -236,6 +248,10 @@ export class LiveStream extends DurableObject<Env> {
 	private async ingest(ws: WebSocket, att: PublisherAttachment, message: string | ArrayBuffer) {
 		if (typeof message === "string") return closeQuietly(ws, LIVE_CLOSE.binaryOnly, "send the stream as binary frames");
 		if (message.byteLength > MAX_INGEST_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "frames are at most 1 MiB");
+		const now = Date.now();
+		const counted = this.frameWindows.get(ws);
+		if (!counted || now - counted.start > INGEST_WINDOW_MS) this.frameWindows.set(ws, { start: now, frames: 1 });
+		else if (++counted.frames > MAX_INGEST_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many frames: send fewer, larger ones");
 		if (this.pendingBytes + message.byteLength > MAX_PENDING_BYTES) {
 			return closeQuietly(ws, LIVE_CLOSE.tryAgainLater, "the stream arrives faster than it can be encoded");
 		}
@@ -336,6 +352,16 @@ export class LiveStream extends DurableObject<Env> {
 	 * otherwise waits (a long poll) for the transcoder's next segment and publishes it.
 	 */
 	override async alarm() {
+		try {
+			await this.beat();
+		} catch (err) {
+			// The platform retries a failed alarm only a few times, then drops it: a stream must never stop beating.
+			logger.error("live_beat_failed", { streamId: this.who?.streamId, error: (err as Error).message });
+			await this.ctx.storage.setAlarm(Date.now() + BEAT_RETRY_MS);
+		}
+	}
+
+	private async beat() {
 		const who = this.who;
 		const state = this.s;
 		if (!who || state.status === "ended") return;

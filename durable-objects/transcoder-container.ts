@@ -17,6 +17,8 @@ export class TranscoderContainer extends Container<Env> {
 		MAX_CONCURRENT_JOBS: "1",
 		MAX_SOURCE_SECONDS: "180",
 		MAX_JOB_SECONDS: "600",
+		// An instance holds one live stream's generation (addressed `live-<stream>-g<gen>`), as it holds one job.
+		MAX_LIVE_STREAMS: "1",
 	};
 
 	/**

@@ -217,6 +217,8 @@ describe("live streaming", () => {
 
 		// Live, and a segment listed within 6 s of the first byte.
 		await waitFor("live", async () => (await getStream(s.id)).status === "live", 15_000);
+		const listed = (await (await fetch(url("/api/live"))).json()) as { items: Stream[] };
+		expect(listed.items.map((x) => x.id)).toContain(s.id);
 		const rungs = await rungsOf(s.playback.hls);
 		expect(rungs.map((r) => `${r.width}x${r.height}`)).toEqual(["1280x720", "640x360"]);
 		const low = rungs[1] as (typeof rungs)[number];

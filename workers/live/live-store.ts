@@ -76,11 +76,16 @@ export async function openStreamsOf(env: Env, ownerId: string): Promise<number> 
 	return row?.n ?? 0;
 }
 
-/** Live streams, newest start first, after the keyset cursor `before` (`startedAt|id`). */
-export async function listLive(env: Env, limit: number, before?: { startedAt: string; id: string }): Promise<LiveStreamRow[]> {
-	return mediaDb(env)
-		.select()
+/** Live streams, newest start first, after the keyset cursor `before`; with their recording's key, like findLiveStream. */
+export async function listLive(
+	env: Env,
+	limit: number,
+	before?: { startedAt: string; id: string },
+): Promise<(LiveStreamRow & { r2Key: string })[]> {
+	const rows = await mediaDb(env)
+		.select({ stream: liveStreams, r2Key: assets.r2Key })
 		.from(liveStreams)
+		.innerJoin(assets, eq(assets.id, liveStreams.assetId))
 		.where(
 			and(
 				eq(liveStreams.status, "live"),
@@ -92,6 +97,7 @@ export async function listLive(env: Env, limit: number, before?: { startedAt: st
 		)
 		.orderBy(desc(liveStreams.startedAt), desc(liveStreams.id))
 		.limit(limit);
+	return rows.map((r) => ({ ...r.stream, r2Key: r.r2Key }));
 }
 
 export async function setKeyHash(env: Env, id: string, keyHash: string): Promise<void> {

@@ -1,5 +1,6 @@
 // The live API and its two sockets, against the real LiveStream object, D1, R2 and the test transcoder.
 import { describe, expect, it } from "vitest";
+import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
 import { api, registerUser } from "../../test-support/api";
 import { openedSocket, until } from "../../test-support/sockets";
 
@@ -117,6 +118,14 @@ describe("live streams: ingest", () => {
 		const pub = openedSocket(await connectPublisher(s));
 		pub.ws.send("hello");
 		expect(await closeCodeOf(pub)).toBe(4400);
+	});
+
+	it("closes a publisher that floods tiny frames with 1008 (each frame costs a request to the encoder)", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pub = openedSocket(await connectPublisher(s));
+		for (let i = 0; i < MAX_INGEST_FRAMES + 10; i++) pub.ws.send(new Uint8Array([0x47]));
+		expect(await closeCodeOf(pub)).toBe(1008);
 	});
 
 	it("ends a stream whose publisher connects and sends nothing, closing it with 4408 after the grace period", async () => {

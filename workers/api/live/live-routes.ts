@@ -161,7 +161,7 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		const after = cursor ? timeIdCursor.decode(cursor) : null;
 		const rows = await listLive(c.env, limit + 1, after ? { startedAt: after.t, id: after.i } : undefined);
 		const page = pageOf(rows, limit, (r) => timeIdCursor.encode({ t: r.startedAt ?? r.createdAt, i: r.id }));
-		const items = await Promise.all(page.items.map(async (r) => streamJson(c.env, await found(c.env, r.id), { withViewers: true })));
+		const items = await Promise.all(page.items.map((r) => streamJson(c.env, r, { withViewers: true })));
 		return c.json({ items, nextCursor: page.nextCursor }, 200);
 	})
 	.openapi(getOne, async (c) => {
