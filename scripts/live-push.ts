@@ -57,7 +57,7 @@ async function createStream(base: string, token: string, title?: string): Promis
 }
 
 /** Close codes after which reconnecting cannot help (the stream ended, the media or the key is refused). */
-const FINAL_CLOSES = new Set([1000, 1009, 4400, 4408, 4409, 4410, 4415]);
+const FINAL_CLOSES = new Set([1000, 1008, 1009, 4400, 4408, 4409, 4410, 4415]);
 
 export async function push(options: {
 	url: string;

@@ -111,7 +111,7 @@ const ingest = apiRoute({
 	tags: ["live"],
 	summary: "Publish: a WebSocket of binary frames carrying one media stream",
 	description:
-		"The key is checked before the upgrade (401 otherwise); an ended stream answers 409. Close codes: 1000 ended, 1009 frame over 1 MiB, 1011 encoder unreachable, 1012 encoder restarted (reconnect to go on), 1013 no encoder free or sending faster than real time, 4400 text frame, 4408 stalled past the grace period, 4409 another publisher is connected, 4410 the stream has ended, 4415 not media we can encode. Reconnecting within the grace period continues the same stream.",
+		"The key is checked before the upgrade (401 otherwise); an ended stream answers 409. Close codes: 1000 ended, 1008 more than 200 frames in 2 s, 1009 frame over 1 MiB, 1011 encoder unreachable, 1012 encoder restarted (reconnect to go on), 1013 no encoder free or sending faster than real time, 4400 text frame, 4408 stalled past the grace period, 4409 another publisher is connected, 4410 the stream has ended, 4415 not media we can encode. Reconnecting within the grace period continues the same stream.",
 	middleware: [requireUpgrade] as const,
 	request: { params: LiveIdParamSchema, query: IngestQuerySchema },
 	responses: { 101: { description: "Switching protocols: send the stream" }, ...problemResponses(400, 401, 404, 409, 426, 429) },

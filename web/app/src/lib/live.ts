@@ -15,7 +15,7 @@ const socketUrl = (path: string) => {
 };
 
 /** Close codes after which reconnecting cannot help (docs/events.md, "Live streams"). */
-const FINAL = new Set([1000, 1009, 4400, 4408, 4409, 4410, 4415]);
+const FINAL = new Set([1000, 1008, 1009, 4400, 4408, 4409, 4410, 4415]);
 /** A slice a quarter of a second long: small frames, little delay. */
 const SLICE_MS = 250;
 
