@@ -3,26 +3,16 @@ import { configOf } from "../workers/lib/config/config";
 import { mediaDb } from "../workers/lib/media-db/media-db";
 import { logger } from "../workers/lib/observability/logger";
 import { deletePrefix } from "../workers/lib/r2/delete-prefix";
-import { gcra } from "../workers/lib/rate-limit/gcra";
-import {
-	CHAT_BACKLOG,
-	CHAT_QUOTA,
-	type ChatMessage,
-	type LiveSocketMessage,
-	PUBLISHER_CONNECT_HEADER,
-	VIEWER_CONNECT_HEADER,
-	type ViewerConnect,
-	ViewerConnectSchema,
-	ViewerMessageSchema,
-} from "../workers/live/live-chat";
+import { PUBLISHER_CONNECT_HEADER, VIEWER_CONNECT_HEADER, type ViewerConnect, ViewerConnectSchema } from "../workers/live/live-chat";
 import { LIVE_CLOSE } from "../workers/live/live-close-codes";
-import { entriesSeconds, playlistOf } from "../workers/live/live-playlists";
-import { type EntryStore, emptyPublishState, nextGeneration, type PublishState, publishLive } from "../workers/live/live-publisher";
+import { entriesSeconds } from "../workers/live/live-playlists";
+import { closeLivePlaylists, emptyPublishState, nextGeneration, type PublishState, publishLive } from "../workers/live/live-publisher";
 import { announceLiveStarted } from "../workers/live/live-started";
+import { chatLog, createLiveTables, sqlEntryStore } from "../workers/live/live-storage";
 import { type LiveIdentity, markEnded, markLive, recordedLadder, streamExists } from "../workers/live/live-store";
+import { type ViewerAttachment, ViewerRoom } from "../workers/live/viewer-room";
 import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
 import { type LiveTranscoderClient, type LiveView, liveTranscoderClient } from "../workers/transcoder/live-transcoder-client";
-import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES } from "./notification-shard";
 
 /** A Worker takes WebSocket messages up to 1 MiB (developers.cloudflare.com/durable-objects/platform/limits/). */
 export const MAX_INGEST_FRAME_BYTES = 1024 * 1024;
@@ -40,8 +30,6 @@ const ACTIVE_PUBLISHER_MS = 3_000;
 const BEAT_RETRY_MS = 2_000;
 /** How long one alarm run waits for the transcoder to finish a segment. */
 const POLL_WAIT_MS = 1_000;
-const INBOUND_WINDOW_MS = 10_000;
-const MAX_VIEWER_SOCKETS_PER_USER = 8;
 
 type Status = "idle" | "live" | "ended";
 
@@ -66,16 +54,7 @@ interface PublisherAttachment {
 	/** The next chunk's number in this session. */
 	seq: number;
 }
-type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
 type Attachment = PublisherAttachment | ViewerAttachment;
-
-const parseJson = (text: string): unknown => {
-	try {
-		return JSON.parse(text);
-	} catch {
-		return null;
-	}
-};
 
 const initialState = (): StreamState => ({
 	status: "idle",
@@ -89,9 +68,6 @@ const initialState = (): StreamState => ({
 
 /** Segments of the current generation already in R2 (the transcoder's long poll waits for more than this). */
 const publishedCount = (p: PublishState) => p.upTo.reduce((sum, n) => sum + n + 1, 0);
-
-const userTag = (userId: string) => `user:${userId}`;
-const envelope = (m: LiveSocketMessage) => JSON.stringify({ ...m, seq: 0, at: new Date().toISOString() });
 
 /**
  * One live stream: its publisher's socket (ingest), its viewers' sockets (count and chat), and,
@@ -109,7 +85,8 @@ export class LiveStream extends DurableObject<Env> {
 	/** Loaded once, then changed only here and written through: every handler sees the same object, so no update is lost. */
 	private s: StreamState = initialState();
 	private who: LiveIdentity | undefined;
-	private readonly entries: EntryStore;
+	private readonly entries: ReturnType<typeof sqlEntryStore>;
+	private readonly viewers: ViewerRoom;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -118,22 +95,9 @@ export class LiveStream extends DurableObject<Env> {
 			this.s = (await ctx.storage.get<StreamState>("state")) ?? initialState();
 			this.who = await ctx.storage.get<LiveIdentity>("who");
 		});
-		this.sql.exec(
-			"CREATE TABLE IF NOT EXISTS chat (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT, text TEXT NOT NULL, at TEXT NOT NULL)",
-		);
-		// Each rung's playlist entries, written once each: the playlists are rebuilt from them, so a long
-		// stream writes some 40 bytes a segment rather than its whole playlist every second.
-		this.sql.exec("CREATE TABLE IF NOT EXISTS entries (id INTEGER PRIMARY KEY AUTOINCREMENT, rung INTEGER NOT NULL, line TEXT NOT NULL)");
-		this.entries = {
-			entries: (rung) =>
-				this.sql
-					.exec<{ line: string }>("SELECT line FROM entries WHERE rung = ? ORDER BY id", rung)
-					.toArray()
-					.map((r) => r.line),
-			append: (rung, lines) => {
-				for (const line of lines) this.sql.exec("INSERT INTO entries (rung, line) VALUES (?, ?)", rung, line);
-			},
-		};
+		createLiveTables(this.sql);
+		this.entries = sqlEntryStore(this.sql);
+		this.viewers = new ViewerRoom(ctx, chatLog(this.sql));
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 
@@ -147,8 +111,8 @@ export class LiveStream extends DurableObject<Env> {
 	}
 
 	/** Viewers connected now (GET /api/live/:id). */
-	async viewers(): Promise<number> {
-		return this.ctx.getWebSockets("viewer").length;
+	async viewerCount(): Promise<number> {
+		return this.viewers.count;
 	}
 
 	private async connectPublisher(who: LiveIdentity, request: Request): Promise<Response> {
@@ -200,41 +164,22 @@ export class LiveStream extends DurableObject<Env> {
 	}
 
 	private async connectViewer(viewer: ViewerConnect, request: Request): Promise<Response> {
-		if (viewer.userId) {
-			const theirs = this.ctx.getWebSockets(userTag(viewer.userId));
-			for (const old of theirs.slice(0, Math.max(0, theirs.length - MAX_VIEWER_SOCKETS_PER_USER + 1))) {
-				closeQuietly(old, LIVE_CLOSE.tooManySockets, "too many connections for this user");
-			}
-		}
 		// A live stream always has its next beat set; a viewer arriving makes sure of it.
 		if (this.s.status === "live") await this.ensureAlarm(Date.now() + 1_000);
-		const { 0: client, 1: server } = new WebSocketPair();
-		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
-		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies Attachment);
-		server.send(envelope({ type: "WELCOME", data: { status: this.s.status, viewers: await this.viewers(), chat: this.recentChat() } }));
-		this.broadcast({ type: "VIEWERS", data: { count: await this.viewers() } });
-		const headers = new Headers();
-		if (
-			request.headers
-				.get("sec-websocket-protocol")
-				?.split(",")
-				.some((p) => p.trim() === "bearer")
-		)
-			headers.set("sec-websocket-protocol", "bearer");
-		return new Response(null, { status: 101, webSocket: client, headers });
+		return this.viewers.connect(viewer, request, this.s.status);
 	}
 
 	override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
 		const att = ws.deserializeAttachment() as Attachment | null;
 		if (att?.role === "publisher") return this.ingest(ws, att, message);
-		if (att?.role === "viewer") return this.chat(ws, att, message);
+		if (att?.role === "viewer") return this.viewers.message(ws, att, message);
 		closeQuietly(ws, LIVE_CLOSE.policy, "not expecting messages");
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		closeQuietly(ws, closeCodeFor(code), reason.slice(0, 120));
 		const att = ws.deserializeAttachment() as Attachment | null;
-		if (att?.role === "viewer") this.broadcast({ type: "VIEWERS", data: { count: await this.viewers() } });
+		if (att?.role === "viewer") this.viewers.broadcast({ type: "VIEWERS", data: { count: this.viewers.count } });
 		if (att?.role !== "publisher") return;
 		// A publisher who says it is done ends the stream now; one that dropped has the grace period to come back.
 		if (code === 1000 && this.s.session === att.session && this.s.publish.generation === att.generation) {
@@ -312,41 +257,6 @@ export class LiveStream extends DurableObject<Env> {
 			closeQuietly(ws, LIVE_CLOSE.reconnect, "the encoder restarted: reconnect to go on");
 	}
 
-	private async chat(ws: WebSocket, att: ViewerAttachment, message: string | ArrayBuffer) {
-		const size = typeof message === "string" ? message.length : message.byteLength;
-		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "message too big");
-		const now = Date.now();
-		att.frames = [...att.frames.filter((t) => t > now - INBOUND_WINDOW_MS), now];
-		ws.serializeAttachment(att);
-		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
-		const error = (code: string, text: string) => ws.send(envelope({ type: "ERROR", data: { code, message: text } }));
-		if (!att.userId || (att.tokenExpiresAt !== null && att.tokenExpiresAt * 1000 < now))
-			return error("sign_in_to_chat", "Sign in to chat.");
-		const parsed = ViewerMessageSchema.safeParse(parseJson(typeof message === "string" ? message : ""));
-		if (!parsed.success) return error("invalid_chat", 'Send {"type":"CHAT","text":"…"} with 1 to 300 characters.');
-		const decision = gcra(CHAT_QUOTA, att.chatTat || undefined, now);
-		if (!decision.allowed) return error("slow_down", `Wait ${decision.retryAfterSeconds} s before your next message.`);
-		att.chatTat = decision.tatMs;
-		ws.serializeAttachment(att);
-		const chat: ChatMessage = {
-			id: crypto.randomUUID(),
-			userId: att.userId,
-			name: att.name,
-			text: parsed.data.text,
-			at: new Date(now).toISOString(),
-		};
-		this.sql.exec(
-			"INSERT INTO chat (id, user_id, name, text, at) VALUES (?, ?, ?, ?, ?)",
-			chat.id,
-			chat.userId,
-			chat.name,
-			chat.text,
-			chat.at,
-		);
-		this.sql.exec("DELETE FROM chat WHERE id NOT IN (SELECT id FROM chat ORDER BY at DESC LIMIT ?)", CHAT_BACKLOG);
-		this.broadcast({ type: "CHAT", data: chat });
-	}
-
 	/**
 	 * The stream's heartbeat: ends it once its publisher is gone or silent past the grace period,
 	 * otherwise waits (a long poll) for the transcoder's next segment and publishes it.
@@ -398,7 +308,7 @@ export class LiveStream extends DurableObject<Env> {
 		if (state.status === "idle") {
 			state.startedAt = await markLive(this.env, who, published.listed, published.ladder);
 			state.status = "live";
-			this.broadcast({ type: "STATUS", data: { status: "live" } });
+			this.viewers.broadcast({ type: "STATUS", data: { status: "live" } });
 			await announceLiveStarted(this.env, who).catch((err: Error) => logger.error("live_started_not_announced", { error: err.message }));
 		}
 		await this.save();
@@ -417,7 +327,7 @@ export class LiveStream extends DurableObject<Env> {
 		} else if (this.entries.entries(0).length > 0) {
 			// The encoder lost the last generation: what was published before stands, closed with ENDLIST.
 			const ladder = await recordedLadder(mediaDb(this.env), who);
-			recording = { files: await this.closePublishedPlaylists(who), ladder, durationMs: this.recordedMs() };
+			recording = { files: await closeLivePlaylists(this.env, who.prefix, this.entries), ladder, durationMs: this.recordedMs() };
 		}
 		const reason = state.ending ?? "ended";
 		await markEnded(this.env, who, { reason, recording });
@@ -425,32 +335,11 @@ export class LiveStream extends DurableObject<Env> {
 		await this.save();
 		await client.remove().catch(() => undefined);
 		for (const ws of this.ctx.getWebSockets("publisher")) closeQuietly(ws, LIVE_CLOSE.ended, "the stream has ended");
-		this.broadcast({ type: "STATUS", data: { status: "ended", reason } });
+		this.viewers.broadcast({ type: "STATUS", data: { status: "ended", reason } });
 	}
 
 	private recordedMs(): number {
 		return Math.round(entriesSeconds(this.entries.entries(0)) * 1000);
-	}
-
-	/** The encoder is gone with the last generation: the playlists over what was published are closed with ENDLIST. */
-	private async closePublishedPlaylists(who: LiveIdentity) {
-		const contentType = "application/vnd.apple.mpegurl";
-		const rungs = this.sql.exec<{ rung: number }>("SELECT DISTINCT rung FROM entries ORDER BY rung").toArray();
-		const files = [];
-		for (const { rung } of rungs) {
-			const path = `hls/${rung}/index.m3u8`;
-			const text = playlistOf(this.entries.entries(rung), true);
-			await this.env.MEDIA.put(who.prefix + path, text, { httpMetadata: { contentType } });
-			files.push({ path, role: "playlist" as const, contentType, bytes: new TextEncoder().encode(text).byteLength });
-		}
-		// The master's own copy in R2 carries the live cache policy: rewritten without it, from the copy there.
-		const master = await this.env.MEDIA.get(`${who.prefix}hls/master.m3u8`);
-		if (master) {
-			const text = await master.text();
-			await this.env.MEDIA.put(`${who.prefix}hls/master.m3u8`, text, { httpMetadata: { contentType } });
-			files.push({ path: "hls/master.m3u8", role: "manifest" as const, contentType, bytes: new TextEncoder().encode(text).byteLength });
-		}
-		return files;
 	}
 
 	/** The recording was deleted while live: stop, and sweep what was published after the delete swept it. */
@@ -463,29 +352,11 @@ export class LiveStream extends DurableObject<Env> {
 			.remove()
 			.catch(() => undefined);
 		await deletePrefix(this.env.MEDIA, who.prefix);
-		this.broadcast({ type: "STATUS", data: { status: "ended", reason: "deleted" } });
+		this.viewers.broadcast({ type: "STATUS", data: { status: "ended", reason: "deleted" } });
 	}
 
 	private client(): LiveTranscoderClient {
 		return liveTranscoderClient(this.env, `${this.who?.streamId ?? "unknown"}-g${this.s.publish.generation}`);
-	}
-
-	private recentChat(): ChatMessage[] {
-		return this.sql
-			.exec<{ id: string; user_id: string; name: string | null; text: string; at: string }>("SELECT * FROM chat ORDER BY at")
-			.toArray()
-			.map((r) => ({ id: r.id, userId: r.user_id, name: r.name, text: r.text, at: r.at }));
-	}
-
-	private broadcast(message: LiveSocketMessage) {
-		const text = envelope(message);
-		for (const ws of this.ctx.getWebSockets("viewer")) {
-			try {
-				ws.send(text);
-			} catch {
-				// Closing: it is told nothing more.
-			}
-		}
 	}
 
 	private save(): Promise<void> {

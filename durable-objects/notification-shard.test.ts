@@ -2,8 +2,8 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SHARD_CONNECT_HEADER, type ShardConnect } from "../workers/realtime/events";
+import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../workers/realtime/socket-limits";
 import { openedSocket, until } from "../workers/test-support/sockets";
-import { MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "./notification-shard";
 
 const shard = () => env.NOTIFICATION_SHARD.getByName(`test-shard-${crypto.randomUUID()}`);
 type Stub = ReturnType<typeof shard>;

@@ -11,6 +11,7 @@ import {
 	type UserEvent,
 } from "../workers/realtime/events";
 import { ringFor } from "../workers/realtime/ring-config";
+import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../workers/realtime/socket-limits";
 
 /** Connection metadata kept on the socket itself, so it survives hibernation. */
 interface SocketAttachment {
@@ -27,13 +28,6 @@ const CLOSE_SESSION_ENDED = 4003;
 const CLOSE_TOO_MANY_SOCKETS = 4008;
 const CLOSE_POLICY = 1008;
 const CLOSE_TOO_BIG = 1009;
-/** One user's sockets on this shard; past it, the oldest is closed for the newest (tabs left open, reconnect loops). */
-export const MAX_SOCKETS_PER_USER = 8;
-/** Clients only ping; anything bigger than this is not a client of ours. */
-export const MAX_INBOUND_FRAME_BYTES = 1024;
-/** Frames a socket may send per window (PINGs are answered by the runtime and not counted). */
-export const MAX_INBOUND_FRAMES = 20;
-const INBOUND_WINDOW_MS = 10_000;
 
 const userTag = (userId: string) => `user:${userId}`;
 const topicTag = (topic: string) => `topic:${topic}`;

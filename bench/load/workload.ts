@@ -65,7 +65,7 @@ export interface LoadRun {
 	tokenOf: (user: string) => string;
 }
 
-/** durable-objects/notification-shard.ts MAX_SOCKETS_PER_USER. */
+/** workers/realtime/socket-limits.ts MAX_SOCKETS_PER_USER. */
 const SOCKETS_PER_PERSON = 8;
 const pick = <T>(xs: T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 const pause = (meanMs: number) => new Promise((r) => setTimeout(r, meanMs * (0.5 + Math.random())));

@@ -2,7 +2,7 @@
 // and what the stream sends them. The limits are the notification socket's
 // (frame size, frames per window) plus a chat rate of its own.
 import { z } from "zod";
-import type { Quota } from "../lib/rate-limit/gcra";
+import { gcra, type Quota } from "../lib/rate-limit/gcra";
 
 export const CHAT_MAX_CHARS = 300;
 /** One message a second with a burst of five, per socket. */
@@ -46,3 +46,37 @@ export type LiveSocketMessage =
 	| { type: "STATUS"; data: { status: string; reason?: string } }
 	| { type: "CHAT"; data: ChatMessage }
 	| { type: "ERROR"; data: { code: string; message: string } };
+
+const parseJson = (text: string): unknown => {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return null;
+	}
+};
+
+/**
+ * What a viewer's frame says: a chat message to broadcast (with the sender's new rate state), or
+ * the error to answer. Pure: the object stores the rate state on the socket.
+ */
+export function chatFrom(
+	viewer: ViewerConnect & { chatTat: number },
+	frame: string,
+	now: number,
+): { message: ChatMessage; chatTat: number } | { error: { code: string; message: string } } {
+	if (!viewer.userId || (viewer.tokenExpiresAt !== null && viewer.tokenExpiresAt * 1000 < now)) {
+		return { error: { code: "sign_in_to_chat", message: "Sign in to chat." } };
+	}
+	const parsed = ViewerMessageSchema.safeParse(parseJson(frame));
+	if (!parsed.success) return { error: { code: "invalid_chat", message: 'Send {"type":"CHAT","text":"…"} with 1 to 300 characters.' } };
+	const decision = gcra(CHAT_QUOTA, viewer.chatTat || undefined, now);
+	if (!decision.allowed) return { error: { code: "slow_down", message: `Wait ${decision.retryAfterSeconds} s before your next message.` } };
+	const message = {
+		id: crypto.randomUUID(),
+		userId: viewer.userId,
+		name: viewer.name,
+		text: parsed.data.text,
+		at: new Date(now).toISOString(),
+	};
+	return { message, chatTat: decision.tatMs };
+}

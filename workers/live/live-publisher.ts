@@ -90,3 +90,25 @@ export async function publishLive(
 	}
 	return { listed, ladder: outputs.renditions };
 }
+
+/**
+ * Closes the playlists over what was published when there is no encoder left to ask (it was lost with
+ * the last generation): each rung's entries with ENDLIST, and the master rewritten without its live
+ * cache policy. Returns what the recording lists.
+ */
+export async function closeLivePlaylists(
+	env: Env,
+	prefix: string,
+	store: EntryStore & { rungs(): number[] },
+): Promise<Published["listed"]> {
+	const contentType = "application/vnd.apple.mpegurl";
+	const listed: Published["listed"] = [];
+	const put = async (path: string, role: "playlist" | "manifest", text: string) => {
+		await env.MEDIA.put(prefix + path, text, { httpMetadata: { contentType } });
+		listed.push({ path, role, contentType, bytes: new TextEncoder().encode(text).byteLength });
+	};
+	for (const rung of store.rungs()) await put(`hls/${rung}/index.m3u8`, "playlist", playlistOf(store.entries(rung), true));
+	const master = await env.MEDIA.get(`${prefix}hls/master.m3u8`);
+	if (master) await put("hls/master.m3u8", "manifest", await master.text());
+	return listed;
+}

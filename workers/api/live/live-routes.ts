@@ -27,7 +27,7 @@ const streamNotFound = () => new HttpProblem(404, "stream_not_found", "No live s
 type FoundStream = NonNullable<Awaited<ReturnType<typeof findLiveStream>>>;
 
 async function streamJson(env: Env, row: FoundStream, extra: { streamKey?: string; withViewers?: boolean } = {}): Promise<LiveStreamJson> {
-	const viewers = extra.withViewers && row.status !== "ended" ? await env.LIVE_STREAM.getByName(row.id).viewers() : 0;
+	const viewers = extra.withViewers && row.status !== "ended" ? await env.LIVE_STREAM.getByName(row.id).viewerCount() : 0;
 	return {
 		id: row.id,
 		ownerId: row.ownerId,

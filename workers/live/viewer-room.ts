@@ -1,0 +1,74 @@
+// The viewers' side of a LiveStream object: their sockets (hibernation API, tagged "viewer"), the
+// count, chat and status broadcasts. Transport only; what a chat frame may say is decided by
+// `chatFrom` (live-chat.ts), and the limits are the notification socket's.
+import { closeQuietly } from "../realtime/close-code";
+import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../realtime/socket-limits";
+import { chatFrom, type LiveSocketMessage, type ViewerConnect } from "./live-chat";
+import { LIVE_CLOSE } from "./live-close-codes";
+import type { chatLog } from "./live-storage";
+
+/** Kept on the socket itself, so it survives hibernation. */
+export type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
+
+const userTag = (userId: string) => `user:${userId}`;
+export const envelope = (m: LiveSocketMessage) => JSON.stringify({ ...m, seq: 0, at: new Date().toISOString() });
+
+export class ViewerRoom {
+	private readonly ctx: DurableObjectState;
+	private readonly chat: ReturnType<typeof chatLog>;
+
+	constructor(ctx: DurableObjectState, chat: ReturnType<typeof chatLog>) {
+		this.ctx = ctx;
+		this.chat = chat;
+	}
+
+	get count(): number {
+		return this.ctx.getWebSockets("viewer").length;
+	}
+
+	/** Accepts a viewer (a user's oldest socket past 8 is closed), welcomes it, and tells everyone the new count. */
+	connect(viewer: ViewerConnect, request: Request, status: string): Response {
+		if (viewer.userId) {
+			const theirs = this.ctx.getWebSockets(userTag(viewer.userId));
+			for (const old of theirs.slice(0, Math.max(0, theirs.length - MAX_SOCKETS_PER_USER + 1))) {
+				closeQuietly(old, LIVE_CLOSE.tooManySockets, "too many connections for this user");
+			}
+		}
+		const { 0: client, 1: server } = new WebSocketPair();
+		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
+		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies ViewerAttachment);
+		server.send(envelope({ type: "WELCOME", data: { status, viewers: this.count, chat: this.chat.recent() } }));
+		this.broadcast({ type: "VIEWERS", data: { count: this.count } });
+		const headers = new Headers();
+		const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
+		if (offered.some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
+		return new Response(null, { status: 101, webSocket: client, headers });
+	}
+
+	/** A viewer's frame: closed past the size or rate limits, else a chat message or an error answered to it. */
+	message(ws: WebSocket, att: ViewerAttachment, message: string | ArrayBuffer) {
+		const size = typeof message === "string" ? message.length : message.byteLength;
+		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "message too big");
+		const now = Date.now();
+		att.frames = [...att.frames.filter((t) => t > now - INBOUND_WINDOW_MS), now];
+		ws.serializeAttachment(att);
+		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
+		const outcome = chatFrom(att, typeof message === "string" ? message : "", now);
+		if ("error" in outcome) return ws.send(envelope({ type: "ERROR", data: outcome.error }));
+		att.chatTat = outcome.chatTat;
+		ws.serializeAttachment(att);
+		this.chat.add(outcome.message);
+		this.broadcast({ type: "CHAT", data: outcome.message });
+	}
+
+	broadcast(message: LiveSocketMessage): void {
+		const text = envelope(message);
+		for (const ws of this.ctx.getWebSockets("viewer")) {
+			try {
+				ws.send(text);
+			} catch {
+				// Closing: it is told nothing more.
+			}
+		}
+	}
+}
