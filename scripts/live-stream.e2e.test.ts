@@ -475,4 +475,27 @@ describe("live streaming", () => {
 			await browser.close();
 		}
 	});
+
+	it("takes a stream down when its recording is deleted mid-stream: the publisher is closed (4410) and none of its media is served", {
+		timeout: 60_000,
+	}, async () => {
+		const s = await createStream();
+		const push = livePush(s, COUNTER_SOURCE, 20);
+		await waitFor("live", async () => (await getStream(s.id)).status === "live", 20_000);
+		const low = (await rungsOf(s.playback.hls))[1] as { playlist: string };
+		const [first] = segmentsIn(await (await fetch(low.playlist)).text());
+		const deleted = await fetch(url(`/api/assets/${s.videoId}`), {
+			method: "DELETE",
+			headers: { authorization: `Bearer ${owner.accessToken}` },
+		});
+		expect(deleted.status).toBe(200);
+		// The CLI stops on 4410 (final) and exits 1.
+		expect(await push.exited).toBe(1);
+		expect(push.events.filter((e) => e.event === "closed").map((e) => e.code)).toEqual([4410]);
+		expect((await fetch(url(`/api/live/${s.id}`))).status).toBe(404);
+		for (const gone of [url(s.playback.hls), low.playlist, new URL(first as string, low.playlist).href]) {
+			expect((await fetch(gone)).status, gone).toBe(404);
+		}
+		await waitFor("no live FFmpeg", async () => liveFfmpegs() === 0, 10_000);
+	});
 });
