@@ -110,6 +110,18 @@ export class LiveStream extends DurableObject<Env> {
 		return this.connectViewer(viewer.data, request);
 	}
 
+	/**
+	 * The stream key itself, for its owner's GET: D1 keeps only its SHA-256 (checked before any upgrade),
+	 * so a leaked database holds no usable key; each object holds its own stream's.
+	 */
+	async rememberKey(key: string): Promise<void> {
+		await this.ctx.storage.put("streamKey", key);
+	}
+
+	async streamKey(): Promise<string | null> {
+		return (await this.ctx.storage.get<string>("streamKey")) ?? null;
+	}
+
 	/** Viewers connected now (GET /api/live/:id). */
 	async viewerCount(): Promise<number> {
 		return this.viewers.count;

@@ -6,7 +6,8 @@ CREATE TABLE live_streams (
 	id TEXT PRIMARY KEY,
 	owner_id TEXT NOT NULL,
 	asset_id TEXT NOT NULL UNIQUE REFERENCES assets (id) ON DELETE CASCADE,
-	-- SHA-256 of the stream key (hex): the key itself is shown to its owner and never stored.
+	-- SHA-256 of the stream key (hex): a leaked database holds no usable key (the key itself is kept by the
+	-- stream's Durable Object, for its owner).
 	key_hash TEXT NOT NULL,
 	title TEXT,
 	status TEXT NOT NULL CHECK (status IN ('idle', 'live', 'ended')),

@@ -41,6 +41,7 @@ describe("live streams: the API", () => {
 		expect(s.playback.hls).toMatch(/^\/cdn\/\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\/hls\/master\.m3u8$/);
 		expect(s.playback.hls).toContain(s.videoId);
 		expect((await getStream(s.id)).streamKey).toBeUndefined();
+		expect((await getStream(s.id, owner.accessToken)).streamKey).toBe(s.streamKey);
 		const other = await registerUser("Viewer");
 		expect((await getStream(s.id, other.accessToken)).streamKey).toBeUndefined();
 		// No body at all is fine too.
@@ -74,6 +75,7 @@ describe("live streams: the API", () => {
 		expect(rotated.status).toBe(200);
 		const fresh = (await rotated.json()) as Stream;
 		expect(fresh.streamKey).not.toBe(s.streamKey);
+		expect((await getStream(s.id, owner.accessToken)).streamKey).toBe(fresh.streamKey);
 		const old = await connectPublisher(s);
 		expect(old.status).toBe(401);
 		expect(await old.json()).toMatchObject({ code: "invalid_stream_key" });

@@ -6,6 +6,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { viewerOf } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
@@ -65,7 +66,7 @@ const create = apiRoute({
 	tags: ["live"],
 	summary: "Create a live stream (idle until its publisher sends media)",
 	description:
-		"Answers the stream key (shown once here, and to the owner on GET) and where to send media: a WebSocket to `ingest.websocket` authenticated by the `key.<streamKey>` subprotocol or `?key=`, carrying MPEG-TS, fragmented MP4 or WebM as binary frames.",
+		"Answers the stream key (shown here and on its owner's GET; only its SHA-256 is in the database) and where to send media: a WebSocket to `ingest.websocket` authenticated by the `key.<streamKey>` subprotocol or `?key=`, carrying MPEG-TS, fragmented MP4 or WebM as binary frames.",
 	...signedIn(optionalJsonBody),
 	request: { body: { required: false, ...jsonContent(CreateLiveSchema) } },
 	responses: { 201: { description: "Created", ...jsonContent(LiveStreamSchema) }, ...problemResponses(400, 401, 409, 413, 415, 429) },
@@ -154,6 +155,7 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 			title: title ?? null,
 			keyHash: await hashStreamKey(streamKey),
 		});
+		await c.env.LIVE_STREAM.getByName(row.id).rememberKey(streamKey);
 		return c.json(await streamJson(c.env, await found(c.env, row.id), { streamKey }), 201);
 	})
 	.openapi(list, async (c) => {
@@ -166,13 +168,17 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(getOne, async (c) => {
 		const row = await found(c.env, c.req.valid("param").id);
-		return c.json(await streamJson(c.env, row, { withViewers: true }), 200);
+		const owner = viewerOf(c) === row.ownerId;
+		const streamKey = owner ? ((await c.env.LIVE_STREAM.getByName(row.id).streamKey()) ?? undefined) : undefined;
+		return c.json(await streamJson(c.env, row, { streamKey, withViewers: true }), 200);
 	})
 	.openapi(rotate, async (c) => {
 		const row = await found(c.env, c.req.valid("param").id);
 		if (row.ownerId !== c.var.auth.sub) throw new HttpProblem(403, "forbidden", "Only the stream's owner may rotate its key.");
 		const streamKey = newStreamKey();
+		// The hash first: the old key must stop working even if remembering the new one fails.
 		await setKeyHash(c.env, row.id, await hashStreamKey(streamKey));
+		await c.env.LIVE_STREAM.getByName(row.id).rememberKey(streamKey);
 		return c.json(await streamJson(c.env, row, { streamKey, withViewers: true }), 200);
 	})
 	.openapi(ingest, async (c) => {

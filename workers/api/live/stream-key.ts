@@ -1,6 +1,7 @@
-// Stream keys: who has one may publish to its stream. Random (256 bits) and
-// stored only as SHA-256, like refresh tokens, so a leaked database does not
-// leak usable keys; rotating one makes the old one useless at once.
+// Stream keys: who has one may publish to its stream. Random (256 bits); D1
+// holds only their SHA-256, like refresh tokens, so a leaked database does not
+// leak usable keys (the key itself stays in its stream's Durable Object, which
+// shows it to the owner); rotating one makes the old one useless at once.
 import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
 
 const PREFIX = "sk_";
