@@ -27,18 +27,19 @@ const recordingKey = (assetId: string, now: Date) => originalKeyFor(assetId, "ts
 export async function createLiveStream(
 	env: Env,
 	s: { id: string; assetId: string; ownerId: string; title: string | null; keyHash: string },
-): Promise<LiveStreamRow> {
+): Promise<LiveStreamRow & { r2Key: string }> {
 	const db = mediaDb(env);
 	const now = new Date();
 	const at = now.toISOString();
 	const row = { id: s.id, ownerId: s.ownerId, assetId: s.assetId, keyHash: s.keyHash, title: s.title, status: "idle" as const };
+	const r2Key = recordingKey(s.assetId, now);
 	await db.batch([
 		db.insert(assets).values({
 			id: s.assetId,
 			ownerId: s.ownerId,
 			kind: "video",
 			status: "processing",
-			r2Key: recordingKey(s.assetId, now),
+			r2Key,
 			contentType: "video/mp2t",
 			bytes: 0,
 			title: s.title,
@@ -47,7 +48,7 @@ export async function createLiveStream(
 		}),
 		db.insert(liveStreams).values({ ...row, createdAt: at, updatedAt: at }),
 	]);
-	return { ...row, endReason: null, durationMs: null, createdAt: at, startedAt: null, endedAt: null, updatedAt: at };
+	return { ...row, r2Key, endReason: null, durationMs: null, createdAt: at, startedAt: null, endedAt: null, updatedAt: at };
 }
 
 export async function findLiveStream(env: Env, id: string): Promise<(LiveStreamRow & { r2Key: string }) | undefined> {

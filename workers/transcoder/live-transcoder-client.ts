@@ -4,7 +4,7 @@
 // starts when the instance holding the previous one lost it) is its own stream
 // on the transcoder, and, in production, its own container instance.
 import { z } from "zod";
-import { type OutputFile, ProgressiveSchema, sender, TranscoderUnavailable, unavailable } from "./transcoder-client";
+import { type OutputFile, ProgressiveSchema, sender, unavailable } from "./transcoder-client";
 
 export const LiveViewSchema = z.object({
 	id: z.string(),
@@ -31,13 +31,7 @@ export function liveTranscoderClient(env: Env, transcoderStreamId: string) {
 	const send = sender(env, `live-${transcoderStreamId}`);
 	const base = `/live/${encodeURIComponent(transcoderStreamId)}`;
 
-	async function call(path: string, init: RequestInit = {}): Promise<Response> {
-		try {
-			return await send(path, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS), ...init });
-		} catch (err) {
-			throw new TranscoderUnavailable(`transcoder unreachable: ${(err as Error).message}`);
-		}
-	}
+	const call = (path: string, init: RequestInit = {}) => send(path, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS), ...init });
 
 	return {
 		async chunk(session: number, seq: number, bytes: ArrayBuffer): Promise<ChunkOutcome> {

@@ -99,9 +99,18 @@ type Send = (path: string, init?: RequestInit) => Promise<Response>;
 /** How to reach the transcoder instance that holds `instanceKey`'s work (a job, or a live stream). */
 export function sender(env: Env, instanceKey: string): Send {
 	const base = configOf(env).TRANSCODER_URL;
-	if (base) return (path, init) => fetch(new URL(path, base), init);
-	const stub = env.TRANSCODER.getByName(instanceKey);
-	return (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init));
+	const stub = base ? undefined : env.TRANSCODER.getByName(instanceKey);
+	const send: Send = stub
+		? (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init))
+		: (path, init) => fetch(new URL(path, base), init);
+	// A transcoder that cannot be reached at all is unavailable, like one that answers busy: the caller retries.
+	return async (path, init) => {
+		try {
+			return await send(path, init);
+		} catch (err) {
+			throw new TranscoderUnavailable(`transcoder unreachable: ${(err as Error).message}`);
+		}
+	};
 }
 
 /**
@@ -131,21 +140,13 @@ export function transcoderClient(env: Env, jobId = "health") {
 	const isContainer = !configOf(env).TRANSCODER_URL;
 	const jobPath = `/jobs/${encodeURIComponent(jobId)}`;
 
-	async function call(path: string, init?: RequestInit): Promise<Response> {
-		try {
-			return await send(path, init);
-		} catch (err) {
-			throw new TranscoderUnavailable(`transcoder unreachable: ${(err as Error).message}`);
-		}
-	}
-
 	return {
 		/**
 		 * Streams `source` (an R2 body, never buffered) to the transcoder and
 		 * starts the job; if the instance already has this job, returns it as it is.
 		 */
 		async start(source: ReadableStream, bytes: number): Promise<TranscodeJobView> {
-			const res = await call(jobPath, {
+			const res = await send(jobPath, {
 				method: "PUT",
 				body: source,
 				headers: { "content-type": "application/octet-stream", "content-length": String(bytes) },
@@ -167,7 +168,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 		 * passes `after`, the job ends, or the wait is over.
 		 */
 		async job(wait?: { waitMs: number; after: number }): Promise<TranscodeJobView | null> {
-			const res = await call(wait ? `${jobPath}?waitMs=${wait.waitMs}&after=${wait.after}` : jobPath);
+			const res = await send(wait ? `${jobPath}?waitMs=${wait.waitMs}&after=${wait.after}` : jobPath);
 			if (res.status === 404) {
 				await res.body?.cancel();
 				return null;
@@ -180,7 +181,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 		async file(file: OutputFile): Promise<ReadableStream> {
 			// Bounded like a start (the signal also ends the body stream): a copy whose stream stalls must
 			// fail the delivery, which is retried, rather than hold it until the invocation's wall clock.
-			const res = await call(`${jobPath}/files/${file.path}`, {
+			const res = await send(`${jobPath}/files/${file.path}`, {
 				signal: AbortSignal.timeout(FILE_BASE_TIMEOUT_MS + Math.ceil(file.bytes / START_MIN_BYTES_PER_MS)),
 			});
 			if (!res.ok || !res.body) throw await unavailable(res, `file ${file.path}`);
@@ -189,7 +190,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 
 		/** Reclaims the job's disk on the transcoder; a job it no longer has is fine. */
 		async remove(): Promise<void> {
-			const res = await call(jobPath, { method: "DELETE" });
+			const res = await send(jobPath, { method: "DELETE" });
 			await res.body?.cancel();
 			if (!res.ok && res.status !== 404) throw await unavailable(res, "delete");
 		},
@@ -198,7 +199,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 		async health(): Promise<TranscoderHealth> {
 			if (isContainer) return { status: "on_demand", detail: "container starts with the first job" };
 			try {
-				const res = await call("/health");
+				const res = await send("/health");
 				const body = (await res.json()) as { ffmpeg?: string; error?: string };
 				return res.ok ? { status: "ok", detail: body.ffmpeg } : { status: "down", detail: body.error ?? `HTTP ${res.status}` };
 			} catch (err) {

@@ -10,6 +10,7 @@ import { viewerOf } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { requireUpgrade } from "../../lib/http/require-upgrade";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { LiveStreamRow } from "../../lib/media-db/schema";
 import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
@@ -45,14 +46,6 @@ async function streamJson(env: Env, row: FoundStream, extra: { streamKey?: strin
 		endReason: row.endReason,
 	};
 }
-
-/** 426 for a plain GET on a socket path: told what it is before anything else. */
-const requireUpgrade: MiddlewareHandler<AppEnv> = async (c, next) => {
-	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-		throw new HttpProblem(426, "upgrade_required", "Connect with a WebSocket upgrade.", {}, { Upgrade: "websocket" });
-	}
-	await next();
-};
 
 /** The body is optional (a stream needs no title); one that is sent is JSON under the usual limits. */
 const optionalJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -156,7 +149,7 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 			keyHash: await hashStreamKey(streamKey),
 		});
 		await c.env.LIVE_STREAM.getByName(row.id).rememberKey(streamKey);
-		return c.json(await streamJson(c.env, await found(c.env, row.id), { streamKey }), 201);
+		return c.json(await streamJson(c.env, row, { streamKey }), 201);
 	})
 	.openapi(list, async (c) => {
 		const { cursor, limit } = c.req.valid("query");

@@ -1,9 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
-import { HttpProblem } from "../../lib/problems/http-problem";
+import { requireUpgrade } from "../../lib/http/require-upgrade";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { SHARD_CONNECT_HEADER, type ShardConnect, TopicSchema } from "../../realtime/events";
 import { ringFor } from "../../realtime/ring-config";
@@ -28,14 +27,6 @@ const QuerySchema = z.object({
 		.optional()
 		.openapi({ description: "The access token, for clients that can set neither a header nor a subprotocol (it ends up in URLs)" }),
 });
-
-/** 426 for a plain GET: checked before anything else, so a browser tab opening /ws is told what it is. */
-const requireUpgrade: MiddlewareHandler<AppEnv> = async (c, next) => {
-	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-		throw new HttpProblem(426, "upgrade_required", "Connect with a WebSocket upgrade.", {}, { Upgrade: "websocket" });
-	}
-	await next();
-};
 
 const connect = apiRoute({
 	method: "get",
