@@ -8,6 +8,20 @@
 // Pure, so it is tested without a stream.
 
 const SEGMENT = /^hls\/(\d+)\/(seg(\d{5})\.ts)$/;
+const RUNG_PLAYLIST = /^hls\/(\d+)\/index\.m3u8$/;
+
+/** Where a recording's playlists are, relative to its prefix (the transcoder's own layout, kept as it is). */
+export const LIVE_MASTER = "hls/master.m3u8";
+export const rungPlaylist = (rung: number) => `hls/${rung}/index.m3u8`;
+
+/** The rung a playlist path is for, or null for the master or anything else. */
+export function rungOf(path: string): number | null {
+	const m = RUNG_PLAYLIST.exec(path);
+	return m ? Number(m[1]) : null;
+}
+
+/** The URL players start from, for a recording under `prefix`. */
+export const livePlaybackPath = (prefix: string) => `/cdn/${prefix}${LIVE_MASTER}`;
 const DISCONTINUITY = "#EXT-X-DISCONTINUITY";
 
 /** The rung and number of a transcoder segment path (`hls/0/seg00012.ts`), or null for any other file. */

@@ -15,7 +15,7 @@ import { mapLimit } from "../lib/async/map-limit";
 import { COPY_CONCURRENCY, copyToR2 } from "../transcoder/publish-outputs";
 import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
 import type { OutputFile, ProgressiveOutputs, Rendition } from "../transcoder/transcoder-client";
-import { entriesToAppend, playlistOf, publishedPath, segmentEntries, segmentOf } from "./live-playlists";
+import { entriesToAppend, LIVE_MASTER, playlistOf, publishedPath, rungOf, rungPlaylist, segmentEntries, segmentOf } from "./live-playlists";
 
 /** What has been published so far (small: kept in the object's storage with its state). */
 export interface PublishState {
@@ -45,7 +45,20 @@ export interface Published {
 	ladder: Rendition[];
 }
 
-const PLAYLIST = /^hls\/(\d+)\/index\.m3u8$/;
+const PLAYLIST_TYPE = "application/vnd.apple.mpegurl";
+
+/** Puts playlist texts under `prefix`, with the live cache policy or, once `ended`, none (immutable), and lists what it put. */
+function playlistWriter(env: Env, prefix: string, ended: boolean) {
+	const httpMetadata = ended ? { contentType: PLAYLIST_TYPE } : { contentType: PLAYLIST_TYPE, cacheControl: EVENT_PLAYLIST_CACHE_CONTROL };
+	const listed: Published["listed"] = [];
+	return {
+		listed,
+		async put(path: string, role: "playlist" | "manifest", text: string) {
+			await env.MEDIA.put(prefix + path, text, { httpMetadata });
+			listed.push({ path, role, contentType: PLAYLIST_TYPE, bytes: new TextEncoder().encode(text).byteLength });
+		},
+	};
+}
 
 export async function publishLive(
 	env: Env,
@@ -65,30 +78,28 @@ export async function publishLive(
 		const seg = segmentOf(f.path);
 		if (seg) state.upTo[seg.rung] = Math.max(state.upTo[seg.rung] ?? -1, seg.n);
 	}
-	const listed: Published["listed"] = fresh.filter((f) => f.role === "poster");
-	const httpMetadata = (contentType: string) => (ended ? { contentType } : { contentType, cacheControl: EVENT_PLAYLIST_CACHE_CONTROL });
-	const put = async (path: string, role: "playlist" | "manifest", contentType: string, text: string) => {
-		await env.MEDIA.put(prefix + path, text, { httpMetadata: httpMetadata(contentType) });
-		listed.push({ path, role, contentType, bytes: new TextEncoder().encode(text).byteLength });
-	};
+	const writer = playlistWriter(env, prefix, ended);
+	writer.listed.push(...fresh.filter((f) => f.role === "poster"));
 	// Rung playlists before the master, which is the first thing a player asks for.
 	for (const p of outputs.playlists.filter((x) => x.role === "playlist")) {
-		const rung = Number(PLAYLIST.exec(p.path)?.[1]);
-		if (!Number.isInteger(rung)) continue;
+		const rung = rungOf(p.path);
+		if (rung === null) continue;
 		const current = segmentEntries(p.text, state.generation);
 		const stored = state.stored[rung] ?? 0;
-		const append = entriesToAppend(current, stored, state.generation > 0 && store.entries(rung).length > 0);
+		// Whether earlier generations left entries matters only for a generation's first: read the list only then.
+		const earlier = stored === 0 && state.generation > 0 && store.entries(rung).length > 0;
+		const append = entriesToAppend(current, stored, earlier);
 		if (append.length > 0) store.append(rung, append);
 		state.stored[rung] = current.length;
-		if (append.length > 0 || ended) await put(p.path, "playlist", p.contentType, playlistOf(store.entries(rung), ended));
+		if (append.length > 0 || ended) await writer.put(p.path, "playlist", playlistOf(store.entries(rung), ended));
 	}
 	for (const m of outputs.playlists.filter((x) => x.role === "manifest")) {
 		// The master names the rungs only: it never changes, except for its cache policy at the end.
 		if (state.masterPut && !ended) continue;
-		await put(m.path, "manifest", m.contentType, m.text);
+		await writer.put(m.path, "manifest", m.text);
 		state.masterPut = true;
 	}
-	return { listed, ladder: outputs.renditions };
+	return { listed: writer.listed, ladder: outputs.renditions };
 }
 
 /**
@@ -101,14 +112,9 @@ export async function closeLivePlaylists(
 	prefix: string,
 	store: EntryStore & { rungs(): number[] },
 ): Promise<Published["listed"]> {
-	const contentType = "application/vnd.apple.mpegurl";
-	const listed: Published["listed"] = [];
-	const put = async (path: string, role: "playlist" | "manifest", text: string) => {
-		await env.MEDIA.put(prefix + path, text, { httpMetadata: { contentType } });
-		listed.push({ path, role, contentType, bytes: new TextEncoder().encode(text).byteLength });
-	};
-	for (const rung of store.rungs()) await put(`hls/${rung}/index.m3u8`, "playlist", playlistOf(store.entries(rung), true));
-	const master = await env.MEDIA.get(`${prefix}hls/master.m3u8`);
-	if (master) await put("hls/master.m3u8", "manifest", await master.text());
-	return listed;
+	const writer = playlistWriter(env, prefix, true);
+	for (const rung of store.rungs()) await writer.put(rungPlaylist(rung), "playlist", playlistOf(store.entries(rung), true));
+	const master = await env.MEDIA.get(prefix + LIVE_MASTER);
+	if (master) await writer.put(LIVE_MASTER, "manifest", await master.text());
+	return writer.listed;
 }

@@ -5,9 +5,8 @@ import { mediaDb } from "../lib/media-db/media-db";
 import { liveStreams } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { writeWithEvents } from "../realtime/outbox";
+import { livePlaybackPath } from "./live-playlists";
 import type { LiveIdentity } from "./live-store";
-
-export const livePlaybackPath = (prefix: string) => `/cdn/${prefix}hls/master.m3u8`;
 
 export async function announceLiveStarted(env: Env, who: LiveIdentity): Promise<void> {
 	const row = await mediaDb(env).query.liveStreams.findFirst({ where: eq(liveStreams.id, who.streamId), columns: { title: true } });

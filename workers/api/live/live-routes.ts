@@ -18,7 +18,7 @@ import { pageOf } from "../../lib/pagination/page";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { PUBLISHER_CONNECT_HEADER, VIEWER_CONNECT_HEADER, type ViewerConnect } from "../../live/live-chat";
-import { livePlaybackPath } from "../../live/live-started";
+import { livePlaybackPath } from "../../live/live-playlists";
 import { createLiveStream, findLiveStream, identityOf, listLive, openStreamsOf, setKeyHash } from "../../live/live-store";
 import { accountById } from "../users/user-store";
 import { CreateLiveSchema, IngestQuerySchema, LiveIdParamSchema, type LiveStreamJson, LiveStreamSchema } from "./live-schemas";
