@@ -2,7 +2,7 @@
 // every rung of the ladder as CMAF (fMP4) segments with keyframes forced on the
 // same 2 s grid, one DASH manifest plus HLS playlists over those same segments,
 // and the poster, thumbnail and storyboard tiles, all from a single decode.
-import { squarePixels, type TranscodePlan } from "./ladder.ts";
+import { type Rung, squarePixels, type TranscodePlan } from "./ladder.ts";
 
 /** Where the outputs land, relative to the job's output folder (docs/architecture: R2 key layout). */
 export const OUTPUT = {
@@ -37,6 +37,17 @@ export function representationCount(plan: TranscodePlan): number {
 	return plan.rungs.length + (plan.hasAudio ? 1 : 0);
 }
 
+/** Each rung's target bitrate and VBV cap, by output video stream index (the live ladder uses them too). */
+export const rungRateArgs = (rungs: readonly Rung[]) =>
+	rungs.flatMap((r, i) => [
+		`-b:v:${i}`,
+		`${r.bitrateKbps}k`,
+		`-maxrate:v:${i}`,
+		`${r.maxrateKbps}k`,
+		`-bufsize:v:${i}`,
+		`${r.bufsizeKbps}k`,
+	]);
+
 export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, encoder: EncoderSettings): string[] {
 	const n = plan.rungs.length;
 	const board = plan.storyboard;
@@ -57,16 +68,7 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 		// which feeds the output that is furthest behind, would buffer every rung's frames meanwhile.
 		`[board]fps=1/${board.intervalS},scale=${board.tileWidth}:${board.tileHeight},setsar=1[tiles]`,
 	];
-	const video = plan.rungs.flatMap((r, i) => [
-		"-map",
-		`[v${i}]`,
-		`-b:v:${i}`,
-		`${r.bitrateKbps}k`,
-		`-maxrate:v:${i}`,
-		`${r.maxrateKbps}k`,
-		`-bufsize:v:${i}`,
-		`${r.bufsizeKbps}k`,
-	]);
+	const video = [...plan.rungs.flatMap((_, i) => ["-map", `[v${i}]`]), ...rungRateArgs(plan.rungs)];
 	const audio = plan.hasAudio ? ["-map", "0:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-ar", "48000"] : [];
 	const keyframeGrid = `expr:gte(t,n_forced*${plan.segmentSeconds})`;
 	const out = (rel: string) => `${outDir}/${rel}`;

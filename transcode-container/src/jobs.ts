@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { TranscoderConfig } from "./config.ts";
 import { ffmpegArgs, OUTPUT, outputDirs, spriteArgs } from "./ffmpeg-command.ts";
 import { planTranscode, type TranscodePlan } from "./ladder.ts";
+import { type Waiters, waitWhile, wake } from "./long-poll.ts";
 import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
 import { type ProbeResult, probeFile } from "./probe.ts";
@@ -41,7 +42,7 @@ interface Job {
 	/** Settles once FFmpeg and packaging are over, whatever the outcome (encode never rejects). */
 	encoded?: Promise<void>;
 	/** Long-polls waiting for this job to move (see JobStore.waitForChange). */
-	waiters: Set<() => void>;
+	waiters: Waiters;
 }
 
 export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error"> & {
@@ -136,7 +137,7 @@ export class JobStore {
 				signal: job.abort.signal,
 				onProgress: (p) => {
 					job.progress = p;
-					this.wake(job);
+					wake(job.waiters);
 					void this.refreshProgressive(job, outDir);
 				},
 			});
@@ -169,7 +170,7 @@ export class JobStore {
 			job.finishedAt = performance.now();
 			this.metrics.running--;
 			this.metrics.secondsSpent += (job.finishedAt - job.startedAt) / 1000;
-			this.wake(job);
+			wake(job.waiters);
 		}
 	}
 
@@ -184,17 +185,12 @@ export class JobStore {
 			if (job.state !== "running" || !next) return;
 			const grew = next.files.length > (job.progressive?.files.length ?? 0);
 			job.progressive = next;
-			if (grew) this.wake(job);
+			if (grew) wake(job.waiters);
 		} catch {
 			// A read raced the end of the job (its folder removed): the final outputs supersede this anyway.
 		} finally {
 			this.refreshing.delete(job);
 		}
-	}
-
-	private wake(job: Job): void {
-		for (const resolve of job.waiters) resolve();
-		job.waiters.clear();
 	}
 
 	/**
@@ -203,21 +199,12 @@ export class JobStore {
 	 * and asks about a long job a bounded number of times.
 	 */
 	async waitForChange(job: Job, after: number, waitMs: number): Promise<void> {
-		const deadline = performance.now() + waitMs;
 		const published = job.progressive?.files.length ?? 0;
-		while (job.state === "running" && job.progress < after + 0.01 && (job.progressive?.files.length ?? 0) === published) {
-			const left = deadline - performance.now();
-			if (left <= 0) return;
-			let timer: NodeJS.Timeout | undefined;
-			await new Promise<void>((resolve) => {
-				job.waiters.add(resolve);
-				timer = setTimeout(() => {
-					job.waiters.delete(resolve);
-					resolve();
-				}, left);
-			});
-			clearTimeout(timer);
-		}
+		await waitWhile(
+			job.waiters,
+			() => job.state === "running" && job.progress < after + 0.01 && (job.progressive?.files.length ?? 0) === published,
+			waitMs,
+		);
 	}
 
 	/** The on-disk path of a listed output (a finished job's, or a running job's finished segment), or undefined. */
@@ -233,7 +220,7 @@ export class JobStore {
 		if (!job) return false;
 		this.jobs.delete(id);
 		job.abort.abort();
-		this.wake(job);
+		wake(job.waiters);
 		// Let the killed FFmpeg go first: removing its folder while it still writes fails (ENOTEMPTY) or leaves files behind.
 		await job.encoded;
 		await rm(job.dir, { recursive: true, force: true });

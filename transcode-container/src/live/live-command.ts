@@ -3,6 +3,7 @@
 // playlist that never gets ENDLIST from FFmpeg (omit_endlist): a publisher who
 // reconnects starts a new session that appends to the same playlists
 // (append_list, after a DISCONTINUITY), and only the end of the stream adds it.
+import { rungRateArgs } from "../ffmpeg-command.ts";
 import type { Rung } from "../ladder.ts";
 import { AUDIO_KBPS, LIVE_FPS, LIVE_SEGMENT_SECONDS } from "./live-ladder.ts";
 
@@ -17,14 +18,6 @@ export function liveFfmpegArgs(outDir: string, rungs: Rung[], hasAudio: boolean,
 	const split = rungs.map((_, i) => `[s${i}]`).join("");
 	const scales = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`).join(";");
 	const maps = rungs.flatMap((_, i) => ["-map", `[v${i}]`, ...(hasAudio ? ["-map", "0:a:0"] : [])]);
-	const rates = rungs.flatMap((r, i) => [
-		`-b:v:${i}`,
-		`${r.bitrateKbps}k`,
-		`-maxrate:v:${i}`,
-		`${r.maxrateKbps}k`,
-		`-bufsize:v:${i}`,
-		`${r.bufsizeKbps}k`,
-	]);
 	const streamMap = rungs.map((_, i) => (hasAudio ? `v:${i},a:${i}` : `v:${i}`)).join(" ");
 	const flags = ["independent_segments", "omit_endlist", "temp_file", ...(append ? ["append_list", "discont_start"] : [])];
 	return [
@@ -62,7 +55,7 @@ export function liveFfmpegArgs(outDir: string, rungs: Rung[], hasAudio: boolean,
 		`expr:gte(t,n_forced*${LIVE_SEGMENT_SECONDS})`,
 		"-sc_threshold",
 		"0",
-		...rates,
+		...rungRateArgs(rungs),
 		...(hasAudio ? ["-c:a", "aac", "-b:a", `${AUDIO_KBPS}k`, "-ac", "2", "-ar", "48000"] : []),
 		"-f",
 		"hls",

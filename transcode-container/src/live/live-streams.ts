@@ -15,6 +15,7 @@ import { appendFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { TranscoderConfig } from "../config.ts";
+import { type Waiters, waitWhile, wake } from "../long-poll.ts";
 import type { OutputFile, ProgressiveOutputs } from "../package-outputs.ts";
 import { LIVE_OUTPUT, liveFfmpegArgs, livePosterArgs } from "./live-command.ts";
 import { planLiveLadder } from "./live-ladder.ts";
@@ -80,7 +81,7 @@ interface LiveStream {
 	/** Chunks and the end are handled one at a time, in order. */
 	lock: Promise<unknown>;
 	refresher?: NodeJS.Timeout;
-	waiters: Set<() => void>;
+	waiters: Waiters;
 }
 
 export interface LiveView {
@@ -167,21 +168,8 @@ export class LiveStore {
 
 	/** Resolves once more than `after` files are published, the stream leaves `live`, or `waitMs` passes. */
 	async waitForChange(s: LiveStream, after: number, waitMs: number): Promise<void> {
-		const deadline = performance.now() + waitMs;
 		const state = s.state;
-		while (s.state === state && (s.outputs?.files.length ?? 0) <= after) {
-			const left = deadline - performance.now();
-			if (left <= 0) return;
-			let timer: NodeJS.Timeout | undefined;
-			await new Promise<void>((resolve) => {
-				s.waiters.add(resolve);
-				timer = setTimeout(() => {
-					s.waiters.delete(resolve);
-					resolve();
-				}, left);
-			});
-			clearTimeout(timer);
-		}
+		await waitWhile(s.waiters, () => s.state === state && (s.outputs?.files.length ?? 0) <= after, waitMs);
 	}
 
 	filePath(s: LiveStream, path: string): { path: string; file: OutputFile } | undefined {
@@ -196,7 +184,7 @@ export class LiveStore {
 		this.streams.delete(id);
 		await this.kill(s);
 		if (isOpen(s)) s.state = "failed";
-		this.wake(s);
+		wake(s.waiters);
 		await rm(s.dir, { recursive: true, force: true });
 		return true;
 	}
@@ -323,7 +311,7 @@ export class LiveStore {
 			const grew = next.files.length > (s.outputs?.files.length ?? 0);
 			s.outputs = next;
 			if (s.state === "waiting") s.state = "live";
-			if (grew) this.wake(s);
+			if (grew) wake(s.waiters);
 		} catch {
 			// A playlist renamed while we read the folder: the next refresh sees it.
 		}
@@ -354,7 +342,7 @@ export class LiveStore {
 		s.state = "ended";
 		s.endedAt = performance.now();
 		await rm(join(s.dir, `session-${s.session.index}.head`), { force: true });
-		this.wake(s);
+		wake(s.waiters);
 	}
 
 	private async fail(s: LiveStream, error: LiveError): Promise<void> {
@@ -366,7 +354,7 @@ export class LiveStore {
 		// Nothing of a failed stream is collected: its disk goes now, the record stays for the Worker to read.
 		await rm(s.dir, { recursive: true, force: true });
 		s.outputs = null;
-		this.wake(s);
+		wake(s.waiters);
 	}
 
 	private async kill(s: LiveStream): Promise<void> {
@@ -382,11 +370,6 @@ export class LiveStore {
 	private stopRefreshing(s: LiveStream): void {
 		clearInterval(s.refresher);
 		s.refresher = undefined;
-	}
-
-	private wake(s: LiveStream): void {
-		for (const resolve of s.waiters) resolve();
-		s.waiters.clear();
 	}
 }
 
