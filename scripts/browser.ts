@@ -3,7 +3,8 @@
 // machines, so the system package is used (`apt-get install -y chromium`,
 // which .ci/run does when it is missing).
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -28,4 +29,33 @@ export async function launchBrowser({ args = [] }: { args?: string[] } = {}): Pr
 			...args,
 		],
 	});
+}
+
+/**
+ * Plays `src` with hls.js (its light build, from node_modules) in a muted `<video>` appended to the
+ * page, which must be same-origin with the media. The page keeps it as `window.player`:
+ * `{ video, errors }`, `errors` being the details of hls.js's fatal errors.
+ */
+export async function playWithHlsJs(page: Page, src: string): Promise<void> {
+	await page.addScriptTag({ path: resolve(import.meta.dirname, "../node_modules/hls.js/dist/hls.light.min.js") });
+	await page.evaluate((source) => {
+		type HlsLike = {
+			loadSource(s: string): void;
+			attachMedia(v: HTMLVideoElement): void;
+			on(e: string, f: (e: string, d: { fatal: boolean; details: string }) => void): void;
+		};
+		const w = window as unknown as { Hls: new () => HlsLike; player: { video: HTMLVideoElement; errors: string[] } };
+		const video = document.createElement("video");
+		video.muted = true;
+		document.body.append(video);
+		const hls = new w.Hls();
+		const errors: string[] = [];
+		hls.on("hlsError", (_e, d) => {
+			if (d.fatal) errors.push(d.details);
+		});
+		hls.loadSource(source);
+		hls.attachMedia(video);
+		w.player = { video, errors };
+		void video.play();
+	}, src);
 }

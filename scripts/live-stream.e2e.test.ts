@@ -6,11 +6,12 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser, playWithHlsJs } from "./browser.ts";
 import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
+import { liveFfmpegsIn, liveFoldersIn } from "./leftovers.ts";
 import { ffprobeVideo, makeClip } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -60,6 +61,17 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 		await new Promise((r) => setTimeout(r, everyMs));
 	}
 }
+
+/** The stream once it has ended (it ends a beat or two after its publisher went). */
+const endOf = (id: string, timeoutMs = 20_000) =>
+	waitFor(
+		`stream ${id} to end`,
+		async () => {
+			const x = await getStream(id);
+			return x.status === "ended" && x;
+		},
+		timeoutMs,
+	);
 
 /** `npm run live:push` as a user runs it; resolves its JSON progress lines as they come. */
 function livePush(s: Stream, source: string, seconds: number) {
@@ -146,24 +158,6 @@ function openPublisher(s: Stream) {
 	return { ws, opened, closed };
 }
 
-const liveFfmpegs = () => {
-	try {
-		return execFileSync("pgrep", ["-f", `pipe:0.*${transcoderWorkDir}`], { encoding: "utf8" })
-			.trim()
-			.split("\n")
-			.filter(Boolean).length;
-	} catch {
-		return 0;
-	}
-};
-const liveDirs = () => {
-	try {
-		return readdirSync(transcoderWorkDir).filter((n) => n.startsWith("live-"));
-	} catch {
-		return [];
-	}
-};
-
 /** The stack's transcoder process: the one whose environment names this stack's work folder. */
 function transcoderPid(): number | undefined {
 	for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
@@ -249,27 +243,7 @@ describe("live streaming", () => {
 		try {
 			const page = await browser.newPage({ bypassCSP: true });
 			await page.goto(url("/health"));
-			await page.addScriptTag({ path: join(root, "node_modules/hls.js/dist/hls.light.min.js") });
-			await page.evaluate((src) => {
-				const w = window as unknown as { Hls: new () => HlsLike; player: { video: HTMLVideoElement; errors: string[] } };
-				type HlsLike = {
-					loadSource(s: string): void;
-					attachMedia(v: HTMLVideoElement): void;
-					on(e: string, f: (e: string, d: { fatal: boolean; details: string }) => void): void;
-				};
-				const video = document.createElement("video");
-				video.muted = true;
-				document.body.append(video);
-				const hls = new w.Hls();
-				const errors: string[] = [];
-				hls.on("hlsError", (_e, d) => {
-					if (d.fatal) errors.push(d.details);
-				});
-				hls.loadSource(src);
-				hls.attachMedia(video);
-				w.player = { video, errors };
-				void video.play();
-			}, url(s.playback.hls));
+			await playWithHlsJs(page, url(s.playback.hls));
 			const time = () => page.evaluate(() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime);
 			await page.waitForFunction(
 				() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime > 0.5,
@@ -296,14 +270,7 @@ describe("live streaming", () => {
 
 		// After the push: ended, ENDLIST, and the recording plays as a VOD.
 		expect(await push.exited, push.stderr()).toBe(0);
-		const ended = await waitFor(
-			"ended",
-			async () => {
-				const x = await getStream(s.id);
-				return x.status === "ended" && x;
-			},
-			20_000,
-		);
+		const ended = await endOf(s.id);
 		expect(ended.endReason).toBe("publisher_finished");
 		const final = await fetch(low.playlist);
 		expect(final.headers.get("cache-control")).toContain("immutable");
@@ -330,7 +297,7 @@ describe("live streaming", () => {
 		await waitFor("LIVE_STARTED", async () => notifications.some((n) => n.type === "LIVE_STARTED"), 10_000);
 		expect(notifications.filter((n) => n.type === "LIVE_STARTED")).toMatchObject([{ data: { streamId: s.id } }]);
 		ws.close();
-		expect(liveFfmpegs()).toBe(0);
+		expect(liveFfmpegsIn(transcoderWorkDir)).toBe(0);
 	});
 
 	it("refuses a wrong key before the upgrade, a second publisher with 4409, garbage with 4415 and a stalled publisher with 4408, leaving no FFmpeg or temp files", {
@@ -346,7 +313,7 @@ describe("live streaming", () => {
 		const second = openPublisher(s);
 		expect((await second.closed).code).toBe(4409);
 		expect(await push.exited, push.stderr()).toBe(0);
-		await waitFor("ended", async () => (await getStream(s.id)).status === "ended", 20_000);
+		await endOf(s.id);
 
 		// Garbage.
 		const g = await createStream();
@@ -363,19 +330,12 @@ describe("live streaming", () => {
 		await stalled.opened;
 		stalled.ws.send(clip.subarray(0, 256 * 1024));
 		expect((await stalled.closed).code).toBe(4408);
-		const stalledEnd = await waitFor(
-			"stalled ended",
-			async () => {
-				const x = await getStream(st.id);
-				return x.status === "ended" && x;
-			},
-			20_000,
-		);
+		const stalledEnd = await endOf(st.id);
 		expect(stalledEnd.endReason).toBe("stalled");
 
 		// Nothing left running or on disk for any of them.
-		await waitFor("no live FFmpeg", async () => liveFfmpegs() === 0, 10_000);
-		await waitFor("no live folders", async () => liveDirs().length === 0, 10_000);
+		await waitFor("no live FFmpeg", async () => liveFfmpegsIn(transcoderWorkDir) === 0, 10_000);
+		await waitFor("no live folders", async () => liveFoldersIn(transcoderWorkDir).length === 0, 10_000);
 	});
 
 	it("goes on after the transcoder is killed mid-stream: the publisher is told to reconnect and the playlist continues after a discontinuity", {
@@ -394,14 +354,7 @@ describe("live streaming", () => {
 		// dev.ts restarts it, as the platform restarts a container; the stream goes on in a new generation.
 		expect(await push.exited, JSON.stringify(push.events) + push.stderr()).toBe(0);
 		expect(push.events.filter((e) => e.event === "closed").map((e) => e.code)).toEqual([1012, 1000]);
-		const ended = await waitFor(
-			"ended",
-			async () => {
-				const x = await getStream(s.id);
-				return x.status === "ended" && x;
-			},
-			20_000,
-		);
+		const ended = await endOf(s.id);
 		expect(ended.endReason).toBe("publisher_finished");
 		const playlist = await (await fetch(low.playlist)).text();
 		expect(playlist).toMatch(/g0-seg00002\.ts\n(.|\n)*#EXT-X-DISCONTINUITY\n#EXTINF:[\d.]+,\ng1-seg00000\.ts/);
@@ -462,7 +415,7 @@ describe("live streaming", () => {
 
 			await streamer.getByRole("button", { name: "End stream" }).click();
 			await streamer.getByText("You ended the stream.").waitFor();
-			await waitFor("ended", async () => (await getStream(id)).status === "ended", 30_000);
+			await endOf(id, 30_000);
 			await streamer.getByRole("button", { name: "Post the recording as a reel" }).click();
 			await streamer.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
 			const reelId = streamer.url().split("/reel/")[1] as string;
@@ -496,6 +449,6 @@ describe("live streaming", () => {
 		for (const gone of [url(s.playback.hls), low.playlist, new URL(first as string, low.playlist).href]) {
 			expect((await fetch(gone)).status, gone).toBe(404);
 		}
-		await waitFor("no live FFmpeg", async () => liveFfmpegs() === 0, 10_000);
+		await waitFor("no live FFmpeg", async () => liveFfmpegsIn(transcoderWorkDir) === 0, 10_000);
 	});
 });

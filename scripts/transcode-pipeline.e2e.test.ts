@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser, playWithHlsJs } from "./browser.ts";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { freePort } from "./free-port.ts";
 import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
@@ -188,27 +188,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 			// Same origin as the media, and the app's CSP set aside for the injected player.
 			const page = await browser.newPage({ bypassCSP: true });
 			await page.goto(`${stack.baseUrl}/health`);
-			await page.addScriptTag({ path: join(root, "node_modules/hls.js/dist/hls.light.min.js") });
-			await page.evaluate((src) => {
-				const w = window as unknown as { Hls: new () => HlsLike; player: { video: HTMLVideoElement; errors: string[] } };
-				type HlsLike = {
-					loadSource(s: string): void;
-					attachMedia(v: HTMLVideoElement): void;
-					on(e: string, f: (e: string, d: { fatal: boolean; details: string }) => void): void;
-				};
-				const video = document.createElement("video");
-				video.muted = true;
-				document.body.append(video);
-				const hls = new w.Hls();
-				const errors: string[] = [];
-				hls.on("hlsError", (_e, d) => {
-					if (d.fatal) errors.push(d.details);
-				});
-				hls.loadSource(src);
-				hls.attachMedia(video);
-				w.player = { video, errors };
-				void video.play();
-			}, new URL(early.hls, stack.baseUrl).href);
+			await playWithHlsJs(page, new URL(early.hls, stack.baseUrl).href);
 			await page.waitForFunction(
 				() => (window as unknown as { player: { video: HTMLVideoElement } }).player.video.currentTime > 0.5,
 				null,

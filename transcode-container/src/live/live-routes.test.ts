@@ -1,11 +1,11 @@
 // The transcoder's live mode over HTTP, with real FFmpeg: chunks in, a short-segment HLS ladder out.
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveFfmpegsIn, liveFoldersIn } from "../../../scripts/leftovers.ts";
 import { ffprobeVideo, makeClip } from "../../../scripts/test-media.ts";
 import type { TranscoderConfig } from "../config.ts";
 import { createTranscoder, type Transcoder } from "../server.ts";
@@ -43,24 +43,6 @@ async function push(id: string, bytes: Buffer, session = 0) {
 const view = async (id: string, query = "") => (await (await fetch(`${main.url}/live/${id}${query}`)).json()) as LiveView;
 const end = async (id: string) => (await (await fetch(`${main.url}/live/${id}/end`, { method: "POST" })).json()) as LiveView;
 const file = async (id: string, path: string) => Buffer.from(await (await fetch(`${main.url}/live/${id}/files/${path}`)).arrayBuffer());
-const ffmpegsRunning = () => {
-	try {
-		return execFileSync("pgrep", ["-f", `-i pipe:0.*${workDir}`], { encoding: "utf8" })
-			.trim()
-			.split("\n")
-			.filter(Boolean).length;
-	} catch {
-		return 0;
-	}
-};
-const liveDirs = () => {
-	try {
-		return readdirSync(workDir).filter((n) => n.startsWith("live-"));
-	} catch {
-		return [];
-	}
-};
-
 beforeAll(async () => {
 	landscape = makeClip(scratch, { size: "1280x720", seconds: 4, rate: 30, name: "landscape.ts" }).bytes;
 	tiny = makeClip(scratch, { size: "320x240", seconds: 2, rate: 30, silent: true, name: "tiny.ts" }).bytes;
@@ -96,7 +78,7 @@ describe("a live stream", () => {
 		const decoded = ffprobeVideo(await file("landscape", "hls/1/seg00001.ts"), scratch);
 		expect(decoded).toMatchObject({ width: 640, height: 360, frames: 30 });
 		expect(ended.outputs?.files.some((f) => f.role === "poster" && f.bytes > 0)).toBe(true);
-		expect(ffmpegsRunning()).toBe(0);
+		expect(liveFfmpegsIn(workDir)).toBe(0);
 	}, 30_000);
 
 	it("gives a source below 360p one rung at its own size, and plays a stream without audio", async () => {
@@ -128,7 +110,7 @@ describe("a live stream", () => {
 		expect(garbage).toMatchObject({ status: 422, body: { code: "not_media" } });
 		expect(await view("garbage")).toMatchObject({ state: "failed", error: { code: "not_media" } });
 		expect(await send("garbage", 0, 1, landscape.subarray(0, CHUNK))).toMatchObject({ status: 409, body: { code: "not_media" } });
-		expect(liveDirs().filter((d) => d.startsWith("live-garbage-"))).toEqual([]);
+		expect(liveFoldersIn(workDir).filter((d) => d.startsWith("live-garbage-"))).toEqual([]);
 	});
 
 	it("refuses a stream whose first megabytes hold MPEG-TS packets but no video", async () => {
@@ -147,10 +129,12 @@ describe("a live stream", () => {
 		await main.t.live.sweep(performance.now() + 60_000);
 		expect((await view("idle")).state).toBe("ended");
 		await push("removed", landscape.subarray(0, 6 * CHUNK));
+		// Encoding: the check below would see it.
+		expect(liveFfmpegsIn(workDir)).toBe(1);
 		expect((await fetch(`${main.url}/live/removed`, { method: "DELETE" })).status).toBe(204);
 		expect((await fetch(`${main.url}/live/removed`)).status).toBe(404);
-		expect(liveDirs().filter((d) => d.startsWith("live-removed-"))).toEqual([]);
-		expect(ffmpegsRunning()).toBe(0);
+		expect(liveFoldersIn(workDir).filter((d) => d.startsWith("live-removed-"))).toEqual([]);
+		expect(liveFfmpegsIn(workDir)).toBe(0);
 	}, 30_000);
 
 	it("says busy when every live slot is taken, and refuses chunks over 1 MiB", async () => {
