@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { growAsset } from "../workers/cdn/upload/storage-quota";
 import { configOf } from "../workers/lib/config/config";
 import { mediaDb } from "../workers/lib/media-db/media-db";
 import { logger } from "../workers/lib/observability/logger";
@@ -316,7 +317,17 @@ export class LiveStream extends DurableObject<Env> {
 	private async publish(who: LiveIdentity, view: LiveView) {
 		if (!view.outputs) return;
 		const state = this.s;
-		const published = await publishLive(this.env, this.client(), who.prefix, state.publish, this.entries, view.outputs, false);
+		const published = await publishLive(
+			this.env,
+			this.client(),
+			who.prefix,
+			state.publish,
+			this.entries,
+			view.outputs,
+			false,
+			this.admit(who),
+		);
+		if (!published) return this.quotaReached();
 		if (state.status === "idle") {
 			state.startedAt = await markLive(this.env, who, published.listed, published.ladder);
 			state.status = "live";
@@ -333,8 +344,10 @@ export class LiveStream extends DurableObject<Env> {
 		const client = this.client();
 		const view = await client.end().catch(() => null);
 		let recording = null;
-		if (view?.outputs) {
-			const final = await publishLive(this.env, client, who.prefix, state.publish, this.entries, view.outputs, true);
+		const final = view?.outputs
+			? await publishLive(this.env, client, who.prefix, state.publish, this.entries, view.outputs, true, this.admit(who))
+			: null;
+		if (final) {
 			recording = { files: final.listed, ladder: final.ladder, durationMs: this.recordedMs() };
 		} else if (this.entries.entries(0).length > 0) {
 			// The encoder lost the last generation: what was published before stands, closed with ENDLIST.
@@ -348,6 +361,20 @@ export class LiveStream extends DurableObject<Env> {
 		await client.remove().catch(() => undefined);
 		for (const ws of this.ctx.getWebSockets("publisher")) closeQuietly(ws, LIVE_CLOSE.ended, "the stream has ended");
 		this.viewers.broadcast({ type: "STATUS", data: { status: "ended", reason } });
+	}
+
+	/** The recording's new bytes count against its owner's storage quota before they are stored. */
+	private admit(who: LiveIdentity) {
+		return (bytes: number) => growAsset(this.env, { id: who.assetId, ownerId: who.ownerId }, bytes);
+	}
+
+	/** The owner's quota is full: the publisher is told, and the next beat ends the stream over what was stored. */
+	private async quotaReached() {
+		this.s.ending ??= "storage_quota_exceeded";
+		await this.save();
+		for (const ws of this.ctx.getWebSockets("publisher")) {
+			closeQuietly(ws, LIVE_CLOSE.storageQuota, "your storage quota is full: the stream ended");
+		}
 	}
 
 	private recordedMs(): number {

@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { authRoutes } from "./api/auth/auth-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
+import { privacyRoutes } from "./api/follows/privacy-routes";
 import { healthRoutes } from "./api/health/health-route";
 import { liveRoutes } from "./api/live/live-routes";
 import { notificationRoutes } from "./api/notifications/notification-routes";
@@ -60,6 +61,7 @@ export function createApp() {
 	app.route("/", authRoutes);
 	// /api/users/me before /api/users/{id}: the first matching route answers.
 	app.route("/", meRoutes);
+	app.route("/", privacyRoutes);
 	app.route("/", adminUserRoutes);
 	app.route("/", userProfileRoutes);
 	app.route("/", followRoutes);

@@ -20,6 +20,8 @@ export const LIVE_CLOSE = {
 	publisherConnected: 4409,
 	/** The stream has ended (or was deleted): it takes no more bytes. */
 	streamEnded: 4410,
+	/** The owner's storage quota is full: the recording can hold no more, so the stream ended. */
+	storageQuota: 4413,
 	/** The bytes are not a media stream we can encode (not MPEG-TS, fMP4 or WebM; no video). */
 	unsupportedMedia: 4415,
 	/** Another connection of the same user replaced this one (viewer sockets per user are capped). */

@@ -60,6 +60,11 @@ function playlistWriter(env: Env, prefix: string, ended: boolean) {
 	};
 }
 
+/**
+ * Copies the finished segments and puts the playlists that list them. `admit` takes the new files'
+ * bytes out of the owner's storage quota first (the recording is what the account stores); when
+ * it refuses, nothing is copied or listed and the answer is null: the stream must end.
+ */
 export async function publishLive(
 	env: Env,
 	client: { file(file: OutputFile): Promise<ReadableStream> },
@@ -68,11 +73,14 @@ export async function publishLive(
 	store: EntryStore,
 	outputs: ProgressiveOutputs,
 	ended: boolean,
-): Promise<Published> {
+	admit: (bytes: number) => Promise<boolean>,
+): Promise<Published | null> {
 	const fresh = outputs.files.filter((f) => {
 		const seg = segmentOf(f.path);
 		return seg ? seg.n > (state.upTo[seg.rung] ?? -1) : true;
 	});
+	const freshBytes = fresh.reduce((sum, f) => sum + f.bytes, 0);
+	if (freshBytes > 0 && !(await admit(freshBytes))) return null;
 	await mapLimit(fresh, COPY_CONCURRENCY, (file) => copyToR2(env, client, prefix + publishedPath(state.generation, file.path), file));
 	for (const f of fresh) {
 		const seg = segmentOf(f.path);

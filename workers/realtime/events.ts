@@ -5,6 +5,8 @@ export const USER_EVENT_TYPES = [
 	"NEW_REEL",
 	"REEL_LIKED",
 	"NEW_FOLLOWER",
+	"FOLLOW_REQUESTED",
+	"FOLLOW_ACCEPTED",
 	"NEW_COMMENT",
 	"TRANSCODE_PROGRESS",
 	"TRANSCODE_PLAYABLE",
@@ -30,6 +32,9 @@ export interface Envelope {
 
 export const TopicSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "topics are 1-32 lowercase letters, digits or dashes");
 
+/** Topics one socket may follow: Cloudflare allows 10 tags per hibernatable WebSocket, and the user tag takes one. */
+export const MAX_TOPICS_PER_SOCKET = 9;
+
 /** What a shard needs to know about a socket it is handed (set by the Worker after authentication). */
 export const ShardConnectSchema = z.object({
 	userId: z.uuid(),
@@ -38,7 +43,8 @@ export const ShardConnectSchema = z.object({
 	tokenExpiresAt: z.coerce.number().int().positive(),
 	shardIndex: z.coerce.number().int().min(0),
 	since: z.coerce.number().int().min(0).optional(),
-	topics: z.array(TopicSchema).max(10),
+	// The platform allows 10 tags a socket; one is the user's own tag (notification-shard.ts).
+	topics: z.array(TopicSchema).max(MAX_TOPICS_PER_SOCKET),
 });
 export type ShardConnect = z.infer<typeof ShardConnectSchema>;
 

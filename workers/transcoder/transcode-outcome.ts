@@ -4,10 +4,13 @@
 // steps, or from a duplicate delivery) never reaches the uploader twice.
 import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
+import { derivedPrefix } from "../cdn/cdn-key";
 import { signedPlayback, videoPlayback } from "../cdn/video-playback";
+import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
+import { deletePrefix } from "../lib/r2/delete-prefix";
 import { publish } from "../realtime/publish";
 import { recordOutputs } from "./publish-outputs";
 import type { ProgressiveOutputs } from "./transcoder-client";
@@ -109,6 +112,18 @@ export async function announceReady(env: Env, db: MediaDb, asset: { id: string; 
 	);
 }
 
+/**
+ * A failed video keeps no bytes: whatever was uploaded (a valid signature followed by anything)
+ * cannot be read back or kept as free hosting, and holds no room in the quota (storage-quota.ts).
+ * Idempotent, so a retried announcement repeats it harmlessly.
+ */
+export async function dropFailedBytes(env: Env, db: MediaDb, asset: { id: string; r2Key: string }): Promise<void> {
+	await env.MEDIA.delete(asset.r2Key);
+	await deletePrefix(env.MEDIA, derivedPrefix(asset.r2Key));
+	await deleteDerivedRows(db, asset.id);
+	await db.update(assets).set({ bytes: 0 }).where(eq(assets.id, asset.id));
+}
+
 /** Marks the asset failed unless it already reached an end state, then tells the uploader once. */
 export async function finishFailed(
 	env: Env,
@@ -125,8 +140,12 @@ export async function finishFailed(
 }
 
 export async function announceFailed(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
-	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { status: true, error: true, errorCode: true } });
+	const row = await db.query.assets.findFirst({
+		where: eq(assets.id, asset.id),
+		columns: { status: true, error: true, errorCode: true, r2Key: true },
+	});
 	if (row?.status !== "failed") return;
+	await dropFailedBytes(env, db, { id: asset.id, r2Key: row.r2Key });
 	await syncReelMedia(env, asset.id);
 	await tellUploader(
 		env,

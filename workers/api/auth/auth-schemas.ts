@@ -44,6 +44,7 @@ export const PrivateUserSchema = z
 		bio: z.string(),
 		role: z.enum(ROLES),
 		avatarAssetId: z.uuid().nullable(),
+		private: z.boolean(),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})
 	.openapi("PrivateUser");

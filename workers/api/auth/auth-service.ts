@@ -24,6 +24,7 @@ export function toPrivateUser(u: UserRow): PrivateUser {
 		bio: u.bio,
 		role: u.role,
 		avatarAssetId: u.avatarAssetId,
+		private: u.private,
 		createdAt: u.createdAt.toISOString(),
 	};
 }

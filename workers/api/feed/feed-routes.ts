@@ -15,6 +15,7 @@ import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/curs
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { type ReelRow, toReel } from "../reels/reel-cards";
+import { withMediaUrls } from "../reels/reel-media-access";
 import { ReelPageSchema, ReelSchema } from "../reels/reel-schemas";
 import { type FeedCursor, feedCursor } from "./feed-cursor";
 import { feedStreams, latestEpoch, reelsTagged, type TrendingRow } from "./feed-store";
@@ -80,7 +81,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 		};
 		return c.json(
 			{
-				items: out.map(({ row, source }) => ({ ...toReel(row), source })),
+				items: await Promise.all(out.map(async ({ row, source }) => ({ ...(await withMediaUrls(c.env, toReel(row))), source }))),
 				nextCursor: next.f === null && next.t === null ? null : feedCursor.encode(next),
 			},
 			200,

@@ -3,7 +3,7 @@
 // many reels exist); trending from one ranked epoch (trending.ts).
 import { sql } from "drizzle-orm";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { type ReelRow, selectReels, VISIBLE } from "../reels/reel-cards";
+import { LISTED_TO_FOLLOWER, notBlockedBy, type ReelRow, selectReels, VISIBLE } from "../reels/reel-cards";
 import { computeTrending } from "./trending";
 
 export type TrendingRow = ReelRow & { rank: number };
@@ -37,7 +37,7 @@ export function feedStreams(
 			: await selectReels(q, {
 					me,
 					from: sql`follows f CROSS JOIN LATERAL (
-						SELECT * FROM reels r WHERE r.author_id = f.followee_id AND ${VISIBLE} ${followedBefore ? sql`AND r.id < ${followedBefore}::uuid` : sql``}
+						SELECT * FROM reels r WHERE r.author_id = f.followee_id AND ${LISTED_TO_FOLLOWER} ${followedBefore ? sql`AND r.id < ${followedBefore}::uuid` : sql``}
 						ORDER BY r.id DESC LIMIT ${limit + 1}) r`,
 					where: sql`f.follower_id = ${me}::uuid`,
 					orderBy: sql`r.id DESC`,
@@ -49,7 +49,7 @@ export function feedStreams(
 					me,
 					from: sql`trending_reels t JOIN reels r ON r.id = t.reel_id`,
 					extra: sql`t.rank,`,
-					where: sql`t.epoch_id = ${epoch} AND t.rank > ${rankAfter} AND ${VISIBLE} AND NOT (${followedOnly})`,
+					where: sql`t.epoch_id = ${epoch} AND t.rank > ${rankAfter} AND ${VISIBLE} AND ${notBlockedBy(me)} AND NOT (${followedOnly})`,
 					orderBy: sql`t.rank`,
 					outerOrderBy: sql`r.rank`,
 					limit: limit + 1,
@@ -62,7 +62,7 @@ export const reelsTagged = (db: RoutedDatabase, me: string | null, tag: string, 
 	db.read((q) =>
 		selectReels(q, {
 			me,
-			where: sql`${VISIBLE} AND r.hashtags @> ARRAY[${tag}]::text[] ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
+			where: sql`${VISIBLE} AND ${notBlockedBy(me)} AND r.hashtags @> ARRAY[${tag}]::text[] ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
 			orderBy: sql`r.id DESC`,
 			limit: limit + 1,
 		}),

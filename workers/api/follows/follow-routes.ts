@@ -11,7 +11,13 @@ import { requestEvents } from "../request-events";
 import { UserIdParamSchema } from "../users/user-schemas";
 import { follow, followsOf, unfollow } from "./follow-store";
 
-const FollowStateSchema = z.object({ following: z.boolean(), followerCount: z.number().int() }).openapi("FollowState");
+const FollowStateSchema = z
+	.object({
+		following: z.boolean(),
+		requested: z.boolean().openapi({ description: "A request waits for the private account's approval" }),
+		followerCount: z.number().int(),
+	})
+	.openapi("FollowState");
 const FollowPageSchema = pageSchema(
 	z.object({ id: z.uuid(), name: z.string(), followedAt: z.string().openapi({ format: "date-time" }) }),
 	"FollowPage",
@@ -21,17 +27,20 @@ const followRoute = apiRoute({
 	method: "post",
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
-	summary: "Follow a user (idempotent)",
+	summary: "Follow a user, or ask to when their account is private (idempotent)",
 	...signedIn(),
 	request: { params: UserIdParamSchema },
-	responses: { 200: { description: "Following", ...jsonContent(FollowStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
+	responses: {
+		200: { description: "Following, or requested", ...jsonContent(FollowStateSchema) },
+		...problemResponses(400, 401, 403, 404, 429, 503),
+	},
 });
 
 const unfollowRoute = apiRoute({
 	method: "delete",
 	path: "/api/users/{id}/follow",
 	tags: ["follows"],
-	summary: "Stop following a user (idempotent)",
+	summary: "Stop following a user, or withdraw a request (idempotent)",
 	...signedIn(),
 	request: { params: UserIdParamSchema },
 	responses: { 200: { description: "Not following", ...jsonContent(FollowStateSchema) }, ...problemResponses(400, 401, 404, 429, 503) },
@@ -63,12 +72,11 @@ function listFollows(which: "followers" | "following") {
 export const followRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(followRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		const count = await writeWithEvents(requestEvents(c), (tx, emit) => follow(tx, emit, c.var.auth.sub, id));
-		return c.json({ following: true, followerCount: count }, 200);
+		return c.json(await writeWithEvents(requestEvents(c), (tx, emit) => follow(tx, emit, c.var.auth.sub, id)), 200);
 	})
 	.openapi(unfollowRoute, async (c) => {
 		const count = await unfollow(c.var.db, c.var.auth.sub, c.req.valid("param").id);
-		return c.json({ following: false, followerCount: count }, 200);
+		return c.json({ following: false, requested: false, followerCount: count }, 200);
 	})
 	.route("/", listFollows("followers"))
 	.route("/", listFollows("following"));

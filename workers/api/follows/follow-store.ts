@@ -25,31 +25,101 @@ const adjustCounts = (q: Db, follower: string, followee: string, delta: 1 | -1) 
 			following_count = following_count + CASE WHEN id = ${follower}::uuid THEN ${delta}::int ELSE 0 END
 		WHERE id IN (${follower}::uuid, ${followee}::uuid)`);
 
-/** `follower` follows `followee` (idempotent); the followee hears of it once. Returns the followee's follower count. */
-export async function follow(tx: Db, emit: Emit, follower: string, followee: string): Promise<number> {
-	if (follower === followee) throw new HttpProblem(400, "cannot_follow_self", "You cannot follow yourself.");
+export interface FollowOutcome {
+	following: boolean;
+	/** A follow of a private account waits for its owner's approval. */
+	requested: boolean;
+	followerCount: number;
+}
+
+export const blockedProblem = () => new HttpProblem(403, "blocked", "You cannot follow or interact with this account.");
+
+/** Adds the edge and its counters (once), and tells the followee. */
+async function addFollow(tx: Db, emit: Emit, follower: string, followee: string): Promise<void> {
 	const { rows } = await tx.execute(sql`
-		INSERT INTO follows (follower_id, followee_id) SELECT ${follower}, id FROM users WHERE id = ${followee}
+		INSERT INTO follows (follower_id, followee_id) VALUES (${follower}, ${followee})
 		ON CONFLICT DO NOTHING RETURNING followee_id`);
-	if (rows.length) {
-		await adjustCounts(tx, follower, followee, 1);
+	if (!rows.length) return;
+	await adjustCounts(tx, follower, followee, 1);
+	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${follower}`)).rows;
+	await emit({
+		to: { userIds: [followee] },
+		type: "NEW_FOLLOWER",
+		data: { followerId: follower, followerName: name?.name ?? "" },
+		dedupeKey: `new-follower:${follower}:${followee}`,
+	});
+}
+
+/**
+ * `follower` follows `followee` (idempotent). A public account is followed at once; a private
+ * one gets a request its owner approves or declines (follow-request-store.ts). Either way
+ * refused (403) between accounts where one blocked the other.
+ */
+export async function follow(tx: Db, emit: Emit, follower: string, followee: string): Promise<FollowOutcome> {
+	if (follower === followee) throw new HttpProblem(400, "cannot_follow_self", "You cannot follow yourself.");
+	const { rows } = await tx.execute<{ private: boolean; blocked: boolean; following: boolean }>(sql`
+		SELECT u.private,
+		       EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${followee} AND b.blocked_id = ${follower})
+		                                        OR (b.blocker_id = ${follower} AND b.blocked_id = ${followee})) AS blocked,
+		       EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${follower} AND f.followee_id = ${followee}) AS following
+		FROM users u WHERE u.id = ${followee} FOR SHARE`);
+	const target = rows[0];
+	if (!target) throw userNotFound();
+	if (target.blocked) throw blockedProblem();
+	if (target.following || !target.private) {
+		await addFollow(tx, emit, follower, followee);
+		return { following: true, requested: false, followerCount: await followerCount(tx, followee) };
+	}
+	const requested = await tx.execute(sql`
+		INSERT INTO follow_requests (requester_id, target_id) VALUES (${follower}, ${followee})
+		ON CONFLICT DO NOTHING RETURNING 1`);
+	if (requested.rows.length) {
 		const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${follower}`)).rows;
 		await emit({
 			to: { userIds: [followee] },
-			type: "NEW_FOLLOWER",
-			data: { followerId: follower, followerName: name?.name ?? "" },
-			dedupeKey: `new-follower:${follower}:${followee}`,
+			type: "FOLLOW_REQUESTED",
+			data: { requesterId: follower, requesterName: name?.name ?? "" },
+			dedupeKey: `follow-requested:${follower}:${followee}`,
 		});
 	}
-	return followerCount(tx, followee);
+	return { following: false, requested: true, followerCount: await followerCount(tx, followee) };
 }
 
-/** `follower` stops following `followee` (idempotent). Returns the followee's follower count. */
+/** Approves a pending request of `requester` to follow `target`: the follow is made and the requester told. Returns whether there was one. */
+export async function approveRequest(tx: Db, emit: Emit, target: string, requester: string): Promise<boolean> {
+	const { rows } = await tx.execute(sql`
+		DELETE FROM follow_requests WHERE requester_id = ${requester} AND target_id = ${target} RETURNING 1`);
+	if (!rows.length) return false;
+	await addFollow(tx, emit, requester, target);
+	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${target}`)).rows;
+	await emit({
+		to: { userIds: [requester] },
+		type: "FOLLOW_ACCEPTED",
+		data: { userId: target, userName: name?.name ?? "" },
+	});
+	return true;
+}
+
+/** Declines (or withdraws) a pending request. Returns whether there was one. */
+export async function dropRequest(tx: Db, requester: string, target: string): Promise<boolean> {
+	const { rows } = await tx.execute(sql`
+		DELETE FROM follow_requests WHERE requester_id = ${requester} AND target_id = ${target} RETURNING 1`);
+	return rows.length > 0;
+}
+
+/** Ends the edge `follower` → `followee` with its counters, if it exists. */
+export async function removeFollow(tx: Db, follower: string, followee: string): Promise<boolean> {
+	const { rows } = await tx.execute(sql`DELETE FROM follows WHERE follower_id = ${follower} AND followee_id = ${followee} RETURNING 1`);
+	if (rows.length) await adjustCounts(tx, follower, followee, -1);
+	return rows.length > 0;
+}
+
+/** `follower` stops following `followee`, or withdraws a pending request (idempotent). Returns the followee's follower count. */
 export const unfollow = (db: RoutedDatabase, follower: string, followee: string): Promise<number> =>
 	db.write((q) =>
 		q.transaction(async (tx) => {
-			const { rows } = await tx.execute(sql`DELETE FROM follows WHERE follower_id = ${follower} AND followee_id = ${followee} RETURNING 1`);
-			if (rows.length) await adjustCounts(tx, follower, followee, -1);
+			await removeFollow(tx, follower, followee);
+			await dropRequest(tx, follower, followee);
 			return followerCount(tx, followee);
 		}),
 	);
@@ -88,4 +158,41 @@ export async function followsOf(
 	});
 	if (!exists) throw userNotFound();
 	return rows;
+}
+
+export interface FollowRequestRow extends Record<string, unknown> {
+	id: string;
+	name: string;
+	created_at: Date;
+	cursor_at: string;
+}
+
+/** Pending requests to follow `target`, newest first, `limit + 1` of them after the previous page's last (created_at, id). */
+export const followRequestsTo = (db: RoutedDatabase, target: string, after: { t: string; i: string } | null, limit: number) =>
+	db.readFromPrimary(async (q) => {
+		const { rows } = await q.execute<FollowRequestRow>(sql`
+			SELECT u.id, u.name, fr.created_at, to_char(fr.created_at AT TIME ZONE 'UTC', ${CURSOR_TIME_FORMAT}) AS cursor_at
+			FROM follow_requests fr JOIN users u ON u.id = fr.requester_id
+			WHERE fr.target_id = ${target}
+			${after ? sql`AND (fr.created_at, fr.requester_id) < (${after.t}::timestamptz, ${after.i}::uuid)` : sql``}
+			ORDER BY fr.created_at DESC, fr.requester_id DESC LIMIT ${limit + 1}`);
+		return rows;
+	});
+
+/**
+ * Approves every pending request to follow `target` (an account that turns public), so none is left
+ * waiting on a switch nobody can see: one statement moves them all and corrects every counter.
+ */
+export async function approveAllRequests(tx: Db, emit: Emit, target: string): Promise<void> {
+	const { rows } = await tx.execute<{ follower_id: string }>(sql`
+		WITH moved AS (DELETE FROM follow_requests WHERE target_id = ${target} RETURNING requester_id),
+		     ins AS (INSERT INTO follows (follower_id, followee_id) SELECT requester_id, ${target} FROM moved
+		             ON CONFLICT DO NOTHING RETURNING follower_id),
+		     followers AS (UPDATE users SET following_count = following_count + 1 WHERE id IN (SELECT follower_id FROM ins) RETURNING id)
+		UPDATE users SET follower_count = follower_count + (SELECT count(*) FROM ins)::int WHERE id = ${target}
+		RETURNING (SELECT coalesce(array_agg(id), '{}') FROM followers) AS follower_ids`);
+	const ids = (rows[0] as { follower_ids?: string[] } | undefined)?.follower_ids ?? [];
+	if (!ids.length) return;
+	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${target}`)).rows;
+	await emit({ to: { userIds: ids }, type: "FOLLOW_ACCEPTED", data: { userId: target, userName: name?.name ?? "" } });
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { requireUpgrade } from "../../lib/http/require-upgrade";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { SHARD_CONNECT_HEADER, type ShardConnect, TopicSchema } from "../../realtime/events";
+import { MAX_TOPICS_PER_SOCKET, SHARD_CONNECT_HEADER, type ShardConnect, TopicSchema } from "../../realtime/events";
 import { ringFor } from "../../realtime/ring-config";
 import { shardName } from "../../realtime/shard-ring";
 
@@ -20,7 +20,7 @@ const QuerySchema = z.object({
 		.max(400)
 		.optional()
 		.transform((t) => (t ? t.split(",") : []))
-		.pipe(z.array(TopicSchema).max(10))
+		.pipe(z.array(TopicSchema).max(MAX_TOPICS_PER_SOCKET, `at most ${MAX_TOPICS_PER_SOCKET} topics`))
 		.openapi({ type: "string", description: "Comma-separated broadcast topics" }),
 	token: z
 		.string()

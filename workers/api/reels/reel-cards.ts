@@ -16,18 +16,47 @@ export interface Viewer {
 	admin: boolean;
 }
 
+/** Reels whose author has not blocked `viewerId` (none are hidden from anonymous viewers: they see public reels anyway). */
+export function notBlockedBy(viewerId: string | null): SQL {
+	if (!viewerId) return sql`true`;
+	return sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.author_id AND b.blocked_id = ${viewerId}::uuid)`;
+}
+
 /**
- * Who may open one reel: anyone for public and unlisted reels, followers for
- * followers-only ones, its author whatever its state (hidden, private, not
- * ready), and admins always.
+ * A followers-only reel opens to an approved follower of a private account only. On a public
+ * account anyone may follow at once, so there "followers" would protect nothing: such reels
+ * (posted before the account went public) are seen by their author alone until it is private again.
+ */
+const seenAsFollower = (viewerId: string) => sql`(r.visibility = 'followers' AND EXISTS (
+	SELECT 1 FROM follows f JOIN users a ON a.id = f.followee_id
+	WHERE f.follower_id = ${viewerId}::uuid AND f.followee_id = r.author_id AND a.private))`;
+
+/**
+ * Who may open one reel: anyone for public and unlisted reels (unlisted: whoever has the link),
+ * approved followers of a private account for followers-only ones, nobody the author blocked,
+ * its author whatever its state (hidden, private, not ready), and admins always.
  */
 export function canSee(viewer: Viewer): SQL {
 	if (viewer.admin) return sql`true`;
 	if (!viewer.id) return sql`(${PLAYABLE} AND r.visibility IN ('public', 'unlisted'))`;
-	return sql`((${PLAYABLE} AND (r.visibility IN ('public', 'unlisted') OR (r.visibility = 'followers' AND EXISTS (
-		SELECT 1 FROM follows f WHERE f.follower_id = ${viewer.id}::uuid AND f.followee_id = r.author_id))))
+	return sql`((${PLAYABLE} AND ${notBlockedBy(viewer.id)} AND (r.visibility IN ('public', 'unlisted') OR ${seenAsFollower(viewer.id)}))
 		OR r.author_id = ${viewer.id}::uuid)`;
 }
+
+/**
+ * What a profile lists to the viewer: like canSee, but never unlisted reels (they are reached by
+ * their link alone, listed nowhere, not even to followers), except in the author's own profile.
+ */
+export function canList(viewer: Viewer): SQL {
+	if (viewer.admin) return sql`true`;
+	if (!viewer.id) return VISIBLE;
+	return sql`((${PLAYABLE} AND ${notBlockedBy(viewer.id)} AND (r.visibility = 'public' OR ${seenAsFollower(viewer.id)}))
+		OR r.author_id = ${viewer.id}::uuid)`;
+}
+
+/** What the feed's followed stream shows a follower: public reels, and followers-only ones of private accounts. */
+export const LISTED_TO_FOLLOWER = sql`${PLAYABLE} AND (r.visibility = 'public' OR (r.visibility = 'followers' AND EXISTS (
+	SELECT 1 FROM users a WHERE a.id = r.author_id AND a.private)))`;
 
 export interface ReelRow extends Record<string, unknown> {
 	id: string;

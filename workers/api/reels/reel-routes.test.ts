@@ -272,11 +272,13 @@ describe("visibility and who may play a reel's media", () => {
 		expect((await api(anonymous.video.hls as string)).status).toBe(200);
 	});
 
-	it("shows a followers-only reel to followers and a private one to its author alone", async () => {
+	it("shows a followers-only reel to approved followers and a private one to its author alone", async () => {
 		const author = await registerUser();
 		const fan = await registerUser();
 		const stranger = await registerUser();
+		await api("/api/users/me", { method: "PATCH", token: author.accessToken, json: { private: true } });
 		await api(`/api/users/${author.user.id}/follow`, { method: "POST", token: fan.accessToken });
+		await api(`/api/users/me/follow-requests/${fan.user.id}`, { method: "POST", token: author.accessToken, json: { approve: true } });
 		const { reel: forFans } = await post(author, "followers");
 		const { reel: mine, prefix } = await post(author, "private");
 		const open = async (id: string, token?: string) =>

@@ -6,7 +6,7 @@ import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { moderatedVideos, type REEL_VISIBILITIES, reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
-import { canSee, type ReelRow, selectReels, VISIBLE, type Viewer } from "./reel-cards";
+import { canList, canSee, notBlockedBy, type ReelRow, selectReels, VISIBLE, type Viewer } from "./reel-cards";
 import type { LinkedVideo } from "./reel-media";
 import { newReelEvent, playbackJson } from "./reel-media";
 import { hashtagsOf } from "./reel-schemas";
@@ -43,18 +43,18 @@ export const publicReels = (db: RoutedDatabase, viewer: Viewer, beforeId: string
 	db.read((q) =>
 		selectReels(q, {
 			me: viewer.id,
-			where: beforeId ? sql`${VISIBLE} AND r.id < ${beforeId}::uuid` : VISIBLE,
+			where: sql`${VISIBLE} AND ${notBlockedBy(viewer.id)} ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
 			orderBy: sql`r.id DESC`,
 			limit: limit + 1,
 		}),
 	);
 
-/** One creator's reels the viewer may open, newest first, `limit + 1` of them. */
+/** One creator's reels the viewer may see listed (canList), newest first, `limit + 1` of them. */
 export const reelsByAuthor = (db: RoutedDatabase, viewer: Viewer, authorId: string, beforeId: string | null, limit: number) =>
 	db.read((q) =>
 		selectReels(q, {
 			me: viewer.id,
-			where: sql`r.author_id = ${authorId}::uuid AND ${canSee(viewer)} ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
+			where: sql`r.author_id = ${authorId}::uuid AND ${canList(viewer)} ${beforeId ? sql`AND r.id < ${beforeId}::uuid` : sql``}`,
 			orderBy: sql`r.id DESC`,
 			limit: limit + 1,
 		}),
@@ -76,6 +76,7 @@ export async function insertReel(
 	}: { id: string; authorId: string; video: LinkedVideo; caption: string; visibility: ReelVisibility },
 ): Promise<{ id: string; created: boolean }> {
 	await refuseModeratedVideo(tx, video.assetId);
+	if (visibility === "followers") await assertPrivateAccount(tx, authorId);
 	const [row] = await tx
 		.insert(reels)
 		.values({
@@ -101,17 +102,33 @@ export async function insertReel(
 	return { id: row.id, created: true };
 }
 
-export const updateReel = (db: RoutedDatabase, id: string, change: { caption?: string; visibility?: ReelVisibility }) =>
-	db.write((q) =>
-		q
+/**
+ * "Followers only" needs a private account: on a public one anyone may follow at once, so it
+ * would protect nothing (reel-cards.ts). 400 otherwise.
+ */
+export async function assertPrivateAccount(q: Db, authorId: string): Promise<void> {
+	const { rows } = await q.execute<{ private: boolean }>(sql`SELECT private FROM users WHERE id = ${authorId}`);
+	if (!rows[0]?.private) {
+		throw new HttpProblem(
+			400,
+			"followers_need_private_account",
+			'Followers-only reels need a private account (PATCH /api/users/me {"private": true}): on a public account anyone can follow at once.',
+		);
+	}
+}
+
+export const updateReel = (db: RoutedDatabase, id: string, authorId: string, change: { caption?: string; visibility?: ReelVisibility }) =>
+	db.write(async (q) => {
+		if (change.visibility === "followers") await assertPrivateAccount(q, authorId);
+		return q
 			.update(reels)
 			.set({
 				...(change.caption !== undefined ? captionColumns(change.caption) : {}),
 				...(change.visibility !== undefined ? { visibility: change.visibility } : {}),
 				updatedAt: new Date(),
 			})
-			.where(eq(reels.id, id)),
-	);
+			.where(eq(reels.id, id));
+	});
 
 /**
  * Deletes a reel. A moderator's delete, or the author's delete of a reel that is

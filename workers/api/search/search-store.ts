@@ -4,7 +4,7 @@
 // bound parameter: quotes, OR, -, & and any SQL are just text to it.
 import { sql } from "drizzle-orm";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { type ReelRow, selectReels, VISIBLE } from "../reels/reel-cards";
+import { notBlockedBy, type ReelRow, selectReels, VISIBLE } from "../reels/reel-cards";
 
 export interface CreatorMatch extends Record<string, unknown> {
 	id: string;
@@ -27,7 +27,7 @@ export function searchAll(
 				: ((await selectReels(tx, {
 						me,
 						extra: sql`ts_rank(r.search, ${query}) AS rank,`,
-						where: sql`${VISIBLE} AND r.search @@ ${query}`,
+						where: sql`${VISIBLE} AND ${notBlockedBy(me)} AND r.search @@ ${query}`,
 						orderBy: sql`rank DESC, r.id DESC`,
 						outerOrderBy: sql`r.rank DESC, r.id DESC`,
 						limit,

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, ne } from "drizzle-orm";
+import { storageUsage } from "../../cdn/upload/storage-quota";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { jsonBody } from "../../lib/http/json-body";
@@ -8,8 +9,10 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { writeWithEvents } from "../../realtime/outbox";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
+import { requestEvents } from "../request-events";
 import { accountById, updateAccount } from "./user-store";
 
 const UpdateMeSchema = z
@@ -17,6 +20,10 @@ const UpdateMeSchema = z
 		name: DisplayNameSchema.optional(),
 		bio: z.string().trim().max(300).optional(),
 		avatarAssetId: z.uuid().nullable().optional().openapi({ description: "An image asset you uploaded, or null to remove" }),
+		private: z
+			.boolean()
+			.optional()
+			.openapi({ description: "A private account approves each follower; turning it public approves every pending request" }),
 	})
 	.refine((b) => Object.keys(b).length > 0, "Send at least one field to change.")
 	.openapi("UpdateMeRequest");
@@ -34,7 +41,7 @@ const patchMe = apiRoute({
 	method: "patch",
 	path: "/api/users/me",
 	tags: ["users"],
-	summary: "Change your name, bio or avatar",
+	summary: "Change your name, bio, avatar or privacy",
 	...signedIn(jsonBody()),
 	request: { body: { ...jsonContent(UpdateMeSchema), required: true } },
 	responses: { 200: { description: "Updated", ...jsonContent(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
@@ -49,9 +56,29 @@ async function assertOwnImage(env: Env, ownerId: string, assetId: string) {
 	if (!asset) throw new HttpProblem(400, "invalid_avatar_asset", "avatarAssetId must be an image you uploaded.");
 }
 
+const StorageSchema = z
+	.object({
+		usedBytes: z
+			.number()
+			.int()
+			.openapi({ description: "Originals, live recordings and uploads in progress; a failed video counts until its bytes are deleted" }),
+		quotaBytes: z.number().int(),
+	})
+	.openapi("StorageUsage");
+
+const getStorage = apiRoute({
+	method: "get",
+	path: "/api/users/me/storage",
+	tags: ["users"],
+	summary: "How much of your storage quota you use",
+	...signedIn(),
+	responses: { 200: { description: "Usage", ...jsonContent(StorageSchema) }, ...problemResponses(401, 429) },
+});
+
 const accountGone = () => new HttpProblem(401, "invalid_token", "The account no longer exists.");
 
 export const meRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(getStorage, async (c) => c.json(await storageUsage(c.env, c.var.auth.sub), 200))
 	.openapi(getMe, async (c) => {
 		const user = await accountById(c.var.db, c.var.auth.sub);
 		if (!user) throw accountGone();
@@ -60,7 +87,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(patchMe, async (c) => {
 		const changes = c.req.valid("json");
 		if (changes.avatarAssetId) await assertOwnImage(c.env, c.var.auth.sub, changes.avatarAssetId);
-		const user = await updateAccount(c.var.db, c.var.auth.sub, changes);
+		const user = await writeWithEvents(requestEvents(c), (tx, emit) => updateAccount(tx, emit, c.var.auth.sub, changes));
 		if (!user) throw accountGone();
 		return c.json(toPrivateUser(user), 200);
 	});

@@ -9,7 +9,7 @@ import { assets } from "../../lib/media-db/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
 import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
-import { isFollowing, profileById } from "./user-store";
+import { profileById, relationTo } from "./user-store";
 
 const route = apiRoute({
 	method: "get",
@@ -38,7 +38,11 @@ export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async 
 		{
 			...profile,
 			avatarUrl: avatar?.access === "public" ? cdnUrl(avatar.r2Key) : null,
-			following: me && me !== id ? await isFollowing(c.var.db, me, id) : me ? false : null,
+			...(me && me !== id
+				? await relationTo(c.var.db, me, id)
+				: me
+					? { following: false, requested: false, blocking: false }
+					: { following: null, requested: null, blocking: null }),
 			createdAt: user.createdAt.toISOString(),
 		},
 		200,

@@ -14,7 +14,13 @@ export const PublicProfileSchema = z
 		followerCount: z.number().int(),
 		followingCount: z.number().int(),
 		avatarUrl: z.string().nullable().openapi({ description: "A /cdn path of the avatar image, or null" }),
+		private: z.boolean().openapi({ description: "A private account approves its followers; only they see its followers-only reels" }),
 		following: z.boolean().nullable().openapi({ description: "Whether the caller follows this user (null when anonymous)" }),
+		requested: z
+			.boolean()
+			.nullable()
+			.openapi({ description: "Whether the caller's request to follow waits for approval (null when anonymous)" }),
+		blocking: z.boolean().nullable().openapi({ description: "Whether the caller blocked this user (null when anonymous)" }),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})
 	.openapi("PublicProfile");

@@ -38,7 +38,9 @@ const VideoStatusSchema = z
 		thumbnail: cdnPath.nullable(),
 		poster: cdnPath.nullable(),
 		storyboard: cdnPath.nullable().openapi({ description: "WebVTT thumbnails track; cues point into the sprite with #xywh=" }),
-		source: z.string().openapi({ description: "The uploaded original, signed (never public): for its owner only" }),
+		source: z.string().nullable().openapi({
+			description: "The uploaded original, signed (never public): for its owner only; null once failed (its bytes are deleted)",
+		}),
 		width: z.number().int().nullable(),
 		height: z.number().int().nullable(),
 		duration: z.number().nullable().openapi({ description: "Seconds" }),
@@ -73,7 +75,7 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 	// Signed: the owner may watch a video that no public reel shows yet (and its source, which is never public).
 	const status = videoStatusOf(asset);
 	const playback = isWatchable(status) ? await signedPlayback(c.env, await videoPlayback(db, asset.id)) : NO_PLAYBACK;
-	const source = await signedMediaUrl(c.env, asset.r2Key, configOf(c.env).MEDIA_URL_TTL_SECONDS);
+	const source = status === "failed" ? null : await signedMediaUrl(c.env, asset.r2Key, configOf(c.env).MEDIA_URL_TTL_SECONDS);
 	return c.json(
 		{
 			id: asset.id,

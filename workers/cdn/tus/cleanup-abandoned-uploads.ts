@@ -1,4 +1,4 @@
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, lt, notExists } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, uploadSessions } from "../../lib/media-db/schema";
@@ -25,8 +25,34 @@ export async function cleanupAbandonedUploads(env: Env, nowMs = Date.now()): Pro
 		cleaned += n;
 		if (n < BATCH) break;
 	}
+	cleaned += await cleanInterruptedUploads(env, nowMs);
 	if (cleaned > 0) logger.info("abandoned_uploads_cleaned", { count: cleaned });
 	return cleaned;
+}
+
+/**
+ * Single-request uploads whose Worker never settled them (cut off mid-stream): their asset row
+ * still holds the room it reserved (storage-quota.ts) and R2 may hold part of a file. Both go.
+ */
+async function cleanInterruptedUploads(env: Env, nowMs: number): Promise<number> {
+	const db = mediaDb(env);
+	const cutoff = new Date(nowMs - configOf(env).UPLOAD_ABANDON_HOURS * 3_600_000).toISOString();
+	const stale = await db
+		.select({ id: assets.id, r2Key: assets.r2Key })
+		.from(assets)
+		.where(
+			and(
+				eq(assets.status, "uploading"),
+				lt(assets.updatedAt, cutoff),
+				notExists(db.select({ id: uploadSessions.id }).from(uploadSessions).where(eq(uploadSessions.id, assets.id))),
+			),
+		)
+		.limit(BATCH);
+	for (const a of stale) {
+		await env.MEDIA.delete(a.r2Key);
+		await db.delete(assets).where(eq(assets.id, a.id));
+	}
+	return stale.length;
 }
 
 async function cleanBatch(env: Env, nowMs: number): Promise<number> {
@@ -45,7 +71,7 @@ async function cleanBatch(env: Env, nowMs: number): Promise<number> {
 		}
 		const t = new Date(nowMs).toISOString();
 		await db.update(uploadSessions).set({ status: "abandoned", updatedAt: t }).where(eq(uploadSessions.id, s.id));
-		await db.update(assets).set({ status: "failed", error: "upload_abandoned", updatedAt: t }).where(eq(assets.id, s.id));
+		await db.update(assets).set({ status: "failed", error: "upload_abandoned", bytes: 0, updatedAt: t }).where(eq(assets.id, s.id));
 	}
 	return stale.length;
 }

@@ -14,7 +14,7 @@ import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { originalKeyFor } from "../cdn-key";
 import { extensionAgrees, sniffMediaType } from "../upload/sniff-media-type";
-import { remainingStorage, storageQuotaExceeded } from "../upload/storage-quota";
+import { reserveUploadSession } from "../upload/storage-quota";
 import {
 	checkChunkSize,
 	integerHeader,
@@ -104,8 +104,6 @@ export const tusRoutes = new Hono<AppEnv>()
 		const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
 		if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
 		if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
-		// Upload-Length is binding (a PATCH past it is refused), so the quota is checked once, here.
-		if (length > (await remainingStorage(c.env, c.var.auth.sub))) throw storageQuotaExceeded(configOf(c.env).STORAGE_QUOTA_BYTES_PER_USER);
 		const rawMetadata = c.req.header("upload-metadata") ?? "";
 		const metadata = parseUploadMetadata(rawMetadata);
 		const open = await mediaDb(c.env)
@@ -125,21 +123,14 @@ export const tusRoutes = new Hono<AppEnv>()
 			);
 		}
 		const id = uuidv7();
-		const t = now();
-		await mediaDb(c.env)
-			.insert(uploadSessions)
-			.values({
-				id,
-				ownerId: c.var.auth.sub,
-				uploadLength: length,
-				uploadOffset: 0,
-				metadata: rawMetadata,
-				filename: metadata.filename?.slice(0, 255) ?? null,
-				parts: [],
-				status: "uploading",
-				createdAt: t,
-				updatedAt: t,
-			});
+		// Upload-Length is binding (a PATCH past it is refused): the session holds that much of the quota from now on.
+		await reserveUploadSession(c.env, {
+			id,
+			ownerId: c.var.auth.sub,
+			uploadLength: length,
+			metadata: rawMetadata,
+			filename: metadata.filename?.slice(0, 255) ?? null,
+		});
 		return c.body(null, 201, tusHeaders({ Location: `${BASE}/${id}`, "Upload-Offset": "0" }));
 	})
 	// hono answers HEAD with the GET handler minus the body, which is what tus HEAD wants.
@@ -207,7 +198,11 @@ export const tusRoutes = new Hono<AppEnv>()
 		const s = await sessionOf(c);
 		if (s.r2Key && s.r2UploadId) await c.env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId).abort();
 		await mediaDb(c.env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
-		await mediaDb(c.env).update(assets).set({ status: "failed", error: "upload_terminated", updatedAt: now() }).where(eq(assets.id, s.id));
+		// Nothing of it is stored (the multipart upload is aborted), so it holds no room.
+		await mediaDb(c.env)
+			.update(assets)
+			.set({ status: "failed", error: "upload_terminated", bytes: 0, updatedAt: now() })
+			.where(eq(assets.id, s.id));
 		return c.body(null, 204, tusHeaders());
 	});
 

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { concatBytes } from "../../lib/encoding/bytes";
 import { assertNoNul } from "../../lib/http/refuse-nul";
@@ -11,7 +12,7 @@ import { assertStoredImageWithinCap } from "../image-limits";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
-import { remainingStorage, storageQuotaExceeded } from "./storage-quota";
+import { remainingStorage, reserveAsset, storageQuotaExceeded } from "./storage-quota";
 import { type MetadataStripper, metadataStripperFor } from "./strip-metadata";
 
 export interface ReceivedUpload {
@@ -45,10 +46,19 @@ function assertWithinRequestLimit(env: Env, req: Request): void {
 	if (Number(req.headers.get("content-length") ?? 0) > limit) throw useResumableUpload(limit);
 }
 
-/** A sink that decides the type from the first bytes, then streams the rest to R2. */
+/**
+ * A sink that decides the type from the first bytes, reserves the room the file may take
+ * (its asset row, status `uploading`: storage-quota.ts), then streams the rest to R2.
+ */
 function fileSink(
 	env: Env,
-	{ id, filename, roomLeft }: { id: string; filename: string | undefined; roomLeft: number },
+	{
+		id,
+		ownerId,
+		filename,
+		roomLeft,
+		declaredBytes,
+	}: { id: string; ownerId: string; filename: string | undefined; roomLeft: number; declaredBytes: number | null },
 	onType: (t: SniffedType, w: R2StreamWriter) => void,
 ): PartSink {
 	let head: Uint8Array = new Uint8Array(0);
@@ -77,21 +87,32 @@ function fileSink(
 			type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES,
 			config.UPLOAD_MAX_REQUEST_BYTES,
 		);
-		// The user's storage quota may leave less room than the kind allows: then it is the quota that refuses.
+		// The room held for this file: what the request declares (a multipart body is a little larger than its file),
+		// else all the room left. The user's quota may leave less than the kind allows: then it is the quota that refuses.
+		const room = Math.min(roomLeft, declaredBytes ?? roomLeft);
+		const key = originalKeyFor(id, type.ext);
 		writer =
-			roomLeft < kindMax
-				? new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, roomLeft, () =>
-						storageQuotaExceeded(config.STORAGE_QUOTA_BYTES_PER_USER),
-					)
-				: new R2StreamWriter(env.MEDIA, originalKeyFor(id, type.ext), type.mimetype, kindMax, () =>
+			room < kindMax
+				? new R2StreamWriter(env.MEDIA, key, type.mimetype, room, () => storageQuotaExceeded(config.STORAGE_QUOTA_BYTES_PER_USER))
+				: new R2StreamWriter(env.MEDIA, key, type.mimetype, kindMax, () =>
 						kindMax === config.UPLOAD_MAX_REQUEST_BYTES
 							? useResumableUpload(kindMax)
 							: new HttpProblem(413, "file_too_large", `This kind of file is limited to ${kindMax} bytes.`),
 					);
 		onType(type, writer);
+		receivedMax = Math.min(kindMax, room);
+		await reserveAsset(env, {
+			id,
+			ownerId,
+			kind: type.kind,
+			r2Key: key,
+			contentType: type.mimetype,
+			// Images (avatars, pictures) are public; a video is seen through signed URLs until it is in a public reel.
+			access: type.kind === "image" ? "public" : "signed",
+			bytes: receivedMax,
+		});
 		stripper = type.kind === "image" ? metadataStripperFor(type.mimetype) : undefined;
 		// What is dropped is not stored, but it is still received: the limit holds for the bytes sent too.
-		receivedMax = Math.min(kindMax, roomLeft);
 		await receive(bytes);
 	};
 	const receive = async (chunk: Uint8Array) => {
@@ -143,6 +164,12 @@ async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: str
 	}
 }
 
+/** A refused upload keeps nothing: neither its bytes nor the room its row reserved. */
+async function forget(env: Env, id: string, key: string): Promise<void> {
+	await env.MEDIA.delete(key);
+	await mediaDb(env).delete(assets).where(eq(assets.id, id));
+}
+
 /**
  * Receives a multipart upload (field `file`, optional text `fields`), streaming
  * the file to R2, then records the asset in D1: images get a thumbnail and are
@@ -159,6 +186,8 @@ export async function receiveUpload(
 	assertWithinRequestLimit(env, req);
 	const boundary = boundaryOf(req.headers.get("content-type") ?? undefined);
 	const roomLeft = await remainingStorage(env, ownerId);
+	const declared = Number(req.headers.get("content-length") ?? "");
+	const declaredBytes = Number.isSafeInteger(declared) && declared > 0 ? declared : null;
 	const id = uuidv7();
 	const fields: Record<string, string> = {};
 	let filename: string | undefined;
@@ -170,7 +199,7 @@ export async function receiveUpload(
 				if (writer || filename !== undefined) throw new HttpProblem(400, "too_many_files", "Send one file per upload.");
 				assertNoNul({ filename: part.filename });
 				filename = (part.filename ?? "").slice(0, 255);
-				return fileSink(env, { id, filename: part.filename, roomLeft }, (t, w) => {
+				return fileSink(env, { id, ownerId, filename: part.filename, roomLeft, declaredBytes }, (t, w) => {
 					if (!opts.kinds.includes(t.kind))
 						throw new HttpProblem(415, "unsupported_media_type", `This endpoint takes ${opts.kinds.join(" or ")} files.`);
 					type = t;
@@ -188,7 +217,7 @@ export async function receiveUpload(
 		if (!writer || !type) throw new HttpProblem(400, "missing_file", "Send the file in a multipart field named `file`.");
 	} catch (err) {
 		await writer?.abort();
-		if (writer) await env.MEDIA.delete(writer.key);
+		if (writer) await forget(env, id, writer.key);
 		throw err;
 	}
 
@@ -203,31 +232,25 @@ export async function receiveUpload(
 			thumbBytes = thumb.bytes;
 			dims = thumb;
 		} catch (err) {
-			await env.MEDIA.delete(key);
+			await forget(env, id, key);
 			throw err;
 		}
 	}
 	const now = new Date().toISOString();
+	// Settles the reservation to the bytes that arrived.
 	await mediaDb(env)
-		.insert(assets)
-		.values({
-			id,
-			ownerId,
-			kind: type.kind,
+		.update(assets)
+		.set({
 			status: type.kind === "image" ? "ready" : "queued",
-			// Images (avatars, pictures) are public; a video is seen through signed URLs until it is in a public reel.
-			access: type.kind === "image" ? "public" : "signed",
-			r2Key: key,
-			contentType: type.mimetype,
 			bytes: writer.bytes,
 			checksum: await writer.checksum(),
 			width: dims?.width ?? null,
 			height: dims?.height ?? null,
 			title: fields.title ?? null,
 			caption: fields.caption ?? null,
-			createdAt: now,
 			updatedAt: now,
-		});
+		})
+		.where(eq(assets.id, id));
 	if (thumbnailKey) {
 		await mediaDb(env)
 			.insert(derivedFiles)

@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import {
 	bigint,
+	boolean,
 	check,
 	customType,
 	doublePrecision,
@@ -40,6 +41,8 @@ export const users = pgTable(
 		followingCount: integer("following_count").notNull().default(0),
 		// Reports of this user that moderators overturned (restored the reel): past a few, their reports weigh nothing.
 		dismissedReports: integer("dismissed_reports").notNull().default(0),
+		// A private account approves each follower (follow_requests); only then do followers-only reels open to them.
+		private: boolean("private").notNull().default(false),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 	},
@@ -240,6 +243,47 @@ export const follows = pgTable(
 		index("follows_followee_idx").on(t.followeeId, t.createdAt.desc(), t.followerId.desc()),
 		index("follows_follower_idx").on(t.followerId, t.createdAt.desc(), t.followeeId.desc()),
 		check("follows_not_self", sql`${t.followerId} <> ${t.followeeId}`),
+	],
+);
+
+/** A follow of a private account, waiting for its owner to approve or decline it. */
+export const followRequests = pgTable(
+	"follow_requests",
+	{
+		requesterId: uuid("requester_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		targetId: uuid("target_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.requesterId, t.targetId] }),
+		index("follow_requests_target_idx").on(t.targetId, t.createdAt.desc(), t.requesterId.desc()),
+		check("follow_requests_not_self", sql`${t.requesterId} <> ${t.targetId}`),
+	],
+);
+
+/**
+ * `blocker` blocked `blocked`: the blocked account cannot follow, see, like, comment on or be
+ * notified about the blocker's reels, and neither can follow the other (api/follows/block-store.ts).
+ */
+export const blocks = pgTable(
+	"blocks",
+	{
+		blockerId: uuid("blocker_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		blockedId: uuid("blocked_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.blockerId, t.blockedId] }),
+		index("blocks_blocked_idx").on(t.blockedId, t.blockerId),
+		check("blocks_not_self", sql`${t.blockerId} <> ${t.blockedId}`),
 	],
 );
 

@@ -36,6 +36,10 @@ export const PROBLEM_CODES = [
 	"user_not_found",
 	"invalid_avatar_asset",
 	"cannot_follow_self",
+	"cannot_block_self",
+	"blocked",
+	"follow_request_not_found",
+	"followers_need_private_account",
 	// Reels and engagement
 	"reel_not_found",
 	"not_your_reel",
