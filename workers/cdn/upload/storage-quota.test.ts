@@ -33,16 +33,14 @@ describe("the storage quota's invariant: what an account can store and read back
 		const video = await seedAsset({ bytes: sampleVideo(), kind: "video", ownerId: s.user.id, status: "processing" });
 		const derived = `${video.key.slice(0, -".mp4".length)}/hls/0/seg-0.m4s`;
 		await env.MEDIA.put(derived, "a segment published before the failure");
-		await mediaDb(env)
-			.insert(derivedFiles)
-			.values({
-				r2Key: derived,
-				assetId: video.id,
-				role: "rendition",
-				contentType: "video/mp4",
-				bytes: 38,
-				createdAt: "2026-12-01T00:00:00Z",
-			});
+		await mediaDb(env).insert(derivedFiles).values({
+			r2Key: derived,
+			assetId: video.id,
+			role: "rendition",
+			contentType: "video/mp4",
+			bytes: 38,
+			createdAt: "2026-12-01T00:00:00Z",
+		});
 
 		await finishFailed(env, mediaDb(env), { id: video.id, ownerId: s.user.id }, "encode_failed", "damaged");
 
