@@ -124,6 +124,11 @@ export class LiveStream extends DurableObject<Env> {
 	}
 
 	/** Viewers connected now (GET /api/live/:id). */
+	/** Closes the viewer sockets of an ended session (logout, refresh-token reuse): realtime/end-session.ts. */
+	async endSession(userId: string, sessionId: string): Promise<number> {
+		return this.viewers.endSession(userId, sessionId);
+	}
+
 	async viewerCount(): Promise<number> {
 		return this.viewers.count;
 	}

@@ -52,6 +52,10 @@ export class NotificationShard extends DurableObject<Env> {
 		);
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS user_seq (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)`);
 		this.sql.exec(`CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
+		// Live streams a session watches (realtime/end-session.ts): ending the session closes those sockets too.
+		this.sql.exec(
+			`CREATE TABLE IF NOT EXISTS live_sockets (session_id TEXT NOT NULL, stream_id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, stream_id))`,
+		);
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 
@@ -125,6 +129,25 @@ export class NotificationShard extends DurableObject<Env> {
 			closed++;
 		}
 		return closed;
+	}
+
+	/** Remembers a live viewer socket of `sessionId` until its token expires; forgets expired ones. */
+	async trackLiveSocket(sessionId: string, streamId: string, expiresAt: number): Promise<void> {
+		this.sql.exec("DELETE FROM live_sockets WHERE expires_at < ?", Math.floor(Date.now() / 1000));
+		this.sql.exec(
+			"INSERT INTO live_sockets (session_id, stream_id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+			sessionId,
+			streamId,
+			expiresAt,
+		);
+	}
+
+	/** The live streams `sessionId` had viewer sockets on, forgotten as they are read (the session is ending). */
+	async liveStreamsOf(sessionId: string): Promise<string[]> {
+		const rows = this.sql
+			.exec<{ stream_id: string }>("DELETE FROM live_sockets WHERE session_id = ? RETURNING stream_id", sessionId)
+			.toArray();
+		return rows.map((r) => r.stream_id);
 	}
 
 	async stats(): Promise<{ connections: number; users: number; delivered: number; storedEvents: number }> {

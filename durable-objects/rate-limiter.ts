@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { type GcraDecision, gcra, type Quota } from "../workers/lib/rate-limit/gcra";
+import { type GcraDecision, gcra, gcraRefund, type Quota } from "../workers/lib/rate-limit/gcra";
 
 const TAT_KEY = "tat";
 
@@ -24,6 +24,13 @@ export class RateLimiter extends DurableObject<Env> {
 	/** The decision `take` would make, without spending anything (e.g. "may this account try again?"). */
 	async peek(quota: Quota): Promise<GcraDecision> {
 		return gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), Date.now());
+	}
+
+	/** Gives back one `take` that turned out not to count (a reservation made before knowing). */
+	async refund(quota: Quota): Promise<void> {
+		const back = gcraRefund(quota, await this.ctx.storage.get<number>(TAT_KEY), Date.now());
+		if (back === undefined) await this.ctx.storage.delete(TAT_KEY);
+		else await this.ctx.storage.put(TAT_KEY, back);
 	}
 
 	override async alarm() {

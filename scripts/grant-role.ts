@@ -1,5 +1,5 @@
-// Gives an account a role, for operators: besides the accounts ADMIN_EMAILS
-// names when they register, every admin comes from here.
+// Gives an account a role, for operators: every admin comes from here (registering
+// never makes one: nothing proves who owns an email address until it is verified).
 //   npm run role:grant -- ada@example.com admin            (the local dev database)
 //   DATABASE_URL=postgres://… npm run role:grant -- ada@example.com creator
 import pg from "pg";

@@ -22,6 +22,8 @@ export const ViewerMessageSchema = z.object({
 /** Who a viewer socket belongs to (set by the Worker after authentication; anonymous viewers watch only). */
 export const ViewerConnectSchema = z.object({
 	userId: z.uuid().nullable(),
+	/** The sign-in the socket belongs to: ending it (logout, refresh-token reuse) closes the socket (4003). */
+	sessionId: z.uuid().nullable(),
 	name: z.string().max(64).nullable(),
 	tokenExpiresAt: z.number().int().nullable(),
 });

@@ -10,6 +10,9 @@ import type { chatLog } from "./live-storage";
 /** Kept on the socket itself, so it survives hibernation. */
 export type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
 
+/** The close code every socket of an ended session gets, live or notification (docs/events.md). */
+export const SESSION_ENDED_CLOSE = 4003;
+
 const userTag = (userId: string) => `user:${userId}`;
 export const envelope = (m: LiveSocketMessage) => JSON.stringify({ ...m, seq: 0, at: new Date().toISOString() });
 
@@ -59,6 +62,18 @@ export class ViewerRoom {
 		ws.serializeAttachment(att);
 		this.chat.add(outcome.message);
 		this.broadcast({ type: "CHAT", data: outcome.message });
+	}
+
+	/** Closes the viewer sockets of one ended session of `userId` (4003, as the notification sockets); returns how many. */
+	endSession(userId: string, sessionId: string): number {
+		let closed = 0;
+		for (const ws of this.ctx.getWebSockets(userTag(userId))) {
+			if ((ws.deserializeAttachment() as ViewerAttachment | null)?.sessionId !== sessionId) continue;
+			closeQuietly(ws, SESSION_ENDED_CLOSE, "session ended");
+			closed++;
+		}
+		if (closed) this.broadcast({ type: "VIEWERS", data: { count: this.count } });
+		return closed;
 	}
 
 	broadcast(message: LiveSocketMessage): void {

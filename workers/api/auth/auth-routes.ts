@@ -18,8 +18,7 @@ const register = apiRoute({
 	path: "/api/auth/register",
 	tags: ["auth"],
 	summary: "Create an account and sign in",
-	description:
-		"Accounts whose email is listed in the deployment's ADMIN_EMAILS become `admin`; every other role comes from `npm run role:grant`.",
+	description: "Every account starts as `user`; other roles come from an operator (`npm run role:grant`), never from registering.",
 	middleware: [credentialQuota(), jsonBody()] as const,
 	request: { body: { ...jsonContent(RegisterBodySchema), required: true } },
 	responses: { 201: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },

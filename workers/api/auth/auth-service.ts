@@ -8,7 +8,7 @@ import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
-import { assertMayTryPassword, recordFailedLogin } from "../../lib/rate-limit/login-throttle";
+import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
 import { closeSessionSockets } from "../../realtime/end-session";
 import type { PrivateUser } from "./auth-schemas";
 
@@ -38,9 +38,10 @@ const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The em
 const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
 
 /**
- * Creates the account; 409 when the email is taken. Accounts whose email is in
- * ADMIN_EMAILS are made admin (the operator's bootstrap): nobody becomes admin
- * by being first, which raced every fresh deployment.
+ * Creates the account (role `user`); 409 when the email is taken. Registering never makes an
+ * admin: not by being first (which raced every fresh deployment), and not by an email address
+ * on a list, since nothing proves the registrant owns that address until email verification
+ * exists. Admins come from `npm run role:grant` alone.
  */
 export async function registerUser(
 	db: RoutedDatabase,
@@ -48,10 +49,12 @@ export async function registerUser(
 	input: { email: string; name: string; password: string },
 ): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
-	const role = configOf(env).ADMIN_EMAILS.includes(input.email) ? "admin" : "user";
 	try {
 		return await db.write(async (q) => {
-			const [row] = await q.insert(users).values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role }).returning();
+			const [row] = await q
+				.insert(users)
+				.values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role: "user" })
+				.returning();
 			if (!row) throw new Error("insert returned no row");
 			return row;
 		});
@@ -67,13 +70,11 @@ export async function registerUser(
  * moment ago, a password changed a moment ago), and sign-ins are rare enough.
  */
 export async function checkCredentials(db: RoutedDatabase, env: Env, email: string, password: string): Promise<UserRow> {
-	await assertMayTryPassword(env, email);
+	await reservePasswordTry(env, email);
 	const [user] = await db.readFromPrimary((q) => q.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1));
 	const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
-	if (!user || !ok) {
-		await recordFailedLogin(env, email);
-		throw badCredentials();
-	}
+	if (!user || !ok) throw badCredentials();
+	await refundPasswordTry(env, email);
 	return user;
 }
 

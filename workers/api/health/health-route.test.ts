@@ -19,9 +19,15 @@ describe("GET /health in production", () => {
 	it("tells anyone the status, the instance and each dependency's up or down, and nothing more", async () => {
 		const { status, body } = await healthWith(production);
 		expect(status).toBe(200);
-		expect(Object.keys(body).sort()).toEqual(["checks", "instance", "status"]);
+		expect(Object.keys(body).sort()).toEqual(["checkedAt", "checks", "instance", "status"]);
 		expect(body.checks.postgresReplica).toEqual({ status: "ok" });
 		expect(JSON.stringify(body)).not.toMatch(/ffmpeg|walLsn|lagSeconds|latencyMs|version/i);
+	});
+
+	it("answers a loop of polls from one check every few seconds, so polling costs nothing", async () => {
+		const first = await healthWith(production);
+		const again = await Promise.all(Array.from({ length: 20 }, () => healthWith(production)));
+		expect(new Set(again.map((r) => r.body.checkedAt))).toEqual(new Set([first.body.checkedAt]));
 	});
 
 	it("hides raw errors from anyone but admins", async () => {

@@ -7,7 +7,8 @@ import { configOf } from "../../lib/config/config";
 import { isolateIdentity } from "../../lib/observability/instance";
 import { postgres } from "../../lib/postgres/postgres-middleware";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { type CheckResult, checkD1, checkPrimary, checkR2, checkReplica, checkTranscoder } from "./dependency-checks";
+import { cachedChecks } from "./cached-checks";
+import type { CheckResult } from "./dependency-checks";
 
 const CheckSchema = z
 	.object({
@@ -23,6 +24,9 @@ const HealthSchema = z
 		version: z.string(),
 		environment: z.string(),
 		instance: z.object({ isolate: z.string(), startedAt: z.string(), colo: z.string().nullable() }),
+		checkedAt: z
+			.string()
+			.openapi({ description: "When the dependencies were checked: at most 5 s ago (one check per isolate serves every poll)" }),
 		checks: z.object({
 			d1: CheckSchema,
 			r2: CheckSchema,
@@ -40,6 +44,7 @@ const PublicHealthSchema = z
 	.object({
 		status: HealthSchema.shape.status,
 		instance: HealthSchema.shape.instance,
+		checkedAt: HealthSchema.shape.checkedAt,
 		checks: z.record(z.string(), z.object({ status: z.enum(["ok", "down", "on_demand"]) })),
 	})
 	.openapi("PublicHealth");
@@ -76,14 +81,7 @@ export function overallStatus(checks: Health["checks"]): Health["status"] {
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
 	const env = c.env;
-	const [d1, r2, postgresPrimary, postgresReplica, transcoder] = await Promise.all([
-		checkD1(env),
-		checkR2(env),
-		checkPrimary(env),
-		checkReplica(env),
-		checkTranscoder(env),
-	]);
-	const checks = { d1, r2, postgresPrimary, postgresReplica, transcoder };
+	const { checks, checkedAt } = await cachedChecks(env);
 	const status = overallStatus(checks);
 	const body: Health = {
 		status,
@@ -94,12 +92,18 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
 			startedAt: isolateIdentity().startedAt,
 			colo: (c.req.raw.cf as { colo?: string } | undefined)?.colo ?? null,
 		},
+		checkedAt,
 		checks,
 	};
 	c.header("cache-control", "no-store");
 	const detailed = configOf(env).ENVIRONMENT !== "production" || isAdmin(c);
 	const shown = detailed
 		? body
-		: { status, instance: body.instance, checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, { status: v.status }])) };
+		: {
+				status,
+				instance: body.instance,
+				checkedAt,
+				checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, { status: v.status }])),
+			};
 	return status === "unavailable" ? c.json(shown, 503) : c.json(shown, 200);
 });

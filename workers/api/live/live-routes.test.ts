@@ -1,7 +1,7 @@
 // The live API and its two sockets, against the real LiveStream object, D1, R2 and the test transcoder.
 import { describe, expect, it } from "vitest";
 import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
-import { api, registerUser } from "../../test-support/api";
+import { api, GOOD_PASSWORD, registerUser } from "../../test-support/api";
 import { openedSocket, until } from "../../test-support/sockets";
 
 interface Stream {
@@ -185,6 +185,23 @@ describe("live streams: the viewers' socket", () => {
 		expect(welcome?.type).toBe("WELCOME");
 		expect(welcome?.data.chat[0]?.text).toBe("hello there");
 		for (const x of [anon, signedIn, late]) x.ws.close(1000);
+	});
+
+	it("closes a session's viewer sockets at once when it signs out (4003), and leaves its other sessions' alone", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const fan = await registerUser("Fan");
+		const login = await api("/api/auth/login", { method: "POST", json: { email: fan.email, password: GOOD_PASSWORD } });
+		const other = ((await login.json()) as { accessToken: string }).accessToken;
+		const watching = openedSocket(await watch(s.id, fan.accessToken));
+		const elsewhere = openedSocket(await watch(s.id, other));
+		await until(() => watching.received.some((m) => m.type === "WELCOME") && elsewhere.received.some((m) => m.type === "WELCOME"));
+		expect((await api("/api/auth/logout", { method: "POST", token: fan.accessToken })).status).toBe(204);
+		expect(await closeCodeOf(watching)).toBe(4003);
+		elsewhere.ws.send(JSON.stringify({ type: "CHAT", text: "still here" }));
+		await until(() => elsewhere.received.some((m) => m.type === "CHAT"), "the other session still chats");
+		expect(elsewhere.closes).toEqual([]);
+		elsewhere.ws.close(1000);
 	});
 
 	it("closes a viewer that sends a frame over 1 KiB (1009) or floods (1008)", async () => {

@@ -20,6 +20,7 @@ import { problemResponses } from "../../lib/problems/problem-schema";
 import { PUBLISHER_CONNECT_HEADER, VIEWER_CONNECT_HEADER, type ViewerConnect } from "../../live/live-chat";
 import { livePlaybackPath } from "../../live/live-playlists";
 import { createLiveStream, findLiveStream, identityOf, listLive, openStreamsOf, setKeyHash } from "../../live/live-store";
+import { trackLiveSocket } from "../../realtime/end-session";
 import { accountById } from "../users/user-store";
 import { CreateLiveSchema, IngestQuerySchema, LiveIdParamSchema, type LiveStreamJson, LiveStreamSchema } from "./live-schemas";
 import { hashStreamKey, newStreamKey, presentedStreamKey } from "./stream-key";
@@ -191,7 +192,14 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		const row = await found(c.env, c.req.valid("param").id);
 		const auth = c.var.auth;
 		const account = auth ? await accountById(c.var.db, auth.sub) : undefined;
-		const viewer: ViewerConnect = { userId: auth?.sub ?? null, name: account?.name ?? null, tokenExpiresAt: auth?.exp ?? null };
+		const viewer: ViewerConnect = {
+			userId: auth?.sub ?? null,
+			sessionId: auth?.sid ?? null,
+			name: account?.name ?? null,
+			tokenExpiresAt: auth?.exp ?? null,
+		};
+		// The session's sockets must all close when it ends: its user's shard remembers this one's stream.
+		if (auth) await trackLiveSocket(c.env, auth.sub, auth.sid, row.id, auth.exp);
 		const headers = new Headers({ upgrade: "websocket", [VIEWER_CONNECT_HEADER]: JSON.stringify(viewer) });
 		const protocol = c.req.header("sec-websocket-protocol");
 		if (protocol) headers.set("sec-websocket-protocol", protocol);

@@ -72,16 +72,6 @@ const ConfigSchema = z.object({
 		.max(24 * 365),
 	/** Reporters whose reports moderators overturned this many times count for nothing. */
 	REPORTER_MAX_DISMISSED: z.coerce.number().int().min(1).max(1000),
-	/** Emails (comma-separated, any case) whose accounts are made admin when they register: the operator's bootstrap. */
-	ADMIN_EMAILS: z
-		.string()
-		.default("")
-		.transform((s) =>
-			s
-				.split(",")
-				.map((e) => e.trim().toLowerCase())
-				.filter(Boolean),
-		),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

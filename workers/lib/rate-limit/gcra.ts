@@ -42,3 +42,13 @@ export function gcra(quota: Quota, storedTatMs: number | undefined, nowMs: numbe
 		tatMs: newTat,
 	};
 }
+
+/**
+ * Gives back one request taken earlier (a reservation that turned out not to count): the stored
+ * time moves back by one interval, never before now. Undefined when nothing is left to give back.
+ */
+export function gcraRefund(quota: Quota, storedTatMs: number | undefined, nowMs: number): number | undefined {
+	if (storedTatMs === undefined || storedTatMs <= nowMs) return undefined;
+	const back = storedTatMs - (quota.periodSeconds * 1000) / quota.limit;
+	return back > nowMs ? back : undefined;
+}
