@@ -75,7 +75,7 @@ function keepRefreshCookie(c: Context<AppEnv>, refreshToken: string) {
 export const authRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
-		const user = await registerUser(c.var.db, c.env, body);
+		const user = await registerUser(c.var.db, body);
 		const tokens = await startSession(c.var.db, c.env, user);
 		keepRefreshCookie(c, tokens.refreshToken);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 201);

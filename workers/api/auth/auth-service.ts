@@ -45,7 +45,6 @@ const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(40
  */
 export async function registerUser(
 	db: RoutedDatabase,
-	env: Env,
 	input: { email: string; name: string; password: string },
 ): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
