@@ -59,6 +59,9 @@ export default defineConfig({
 								REALTIME_RETAIN_EVENTS: "5",
 								// A short live grace period, so the stalled-publisher test waits 2 s, not 10.
 								LIVE_GRACE_SECONDS: "2",
+								// Test files run side by side: the platform's live encoder cap is tested on an object of its own.
+								LIVE_MAX_CONCURRENT: "1000",
+								LIVE_CONCURRENT_PER_ADDRESS: "1000",
 							},
 						},
 					})),

@@ -11,6 +11,7 @@ import { closeLivePlaylists, emptyPublishState, nextGeneration, type PublishStat
 import { announceLiveStarted } from "../workers/live/live-started";
 import { chatLog, createLiveTables, sqlEntryStore } from "../workers/live/live-storage";
 import { type LiveIdentity, markEnded, markLive, recordedLadder, streamExists } from "../workers/live/live-store";
+import { releaseLiveSlot } from "../workers/live/take-live-slot";
 import { type ViewerAttachment, ViewerRoom } from "../workers/live/viewer-room";
 import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
 import { type LiveTranscoderClient, type LiveView, liveTranscoderClient } from "../workers/transcoder/live-transcoder-client";
@@ -363,6 +364,7 @@ export class LiveStream extends DurableObject<Env> {
 		await markEnded(this.env, who, { reason, recording });
 		state.status = "ended";
 		await this.save();
+		await releaseLiveSlot(this.env, who.streamId);
 		await client.remove().catch(() => undefined);
 		for (const ws of this.ctx.getWebSockets("publisher")) closeQuietly(ws, LIVE_CLOSE.ended, "the stream has ended");
 		this.viewers.broadcast({ type: "STATUS", data: { status: "ended", reason } });
@@ -396,6 +398,7 @@ export class LiveStream extends DurableObject<Env> {
 			.remove()
 			.catch(() => undefined);
 		await deletePrefix(this.env.MEDIA, who.prefix);
+		await releaseLiveSlot(this.env, who.streamId);
 		this.viewers.broadcast({ type: "STATUS", data: { status: "ended", reason: "deleted" } });
 	}
 

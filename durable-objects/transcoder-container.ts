@@ -45,3 +45,10 @@ export class TranscoderContainer extends Container<Env> {
 		throw error;
 	}
 }
+
+/**
+ * The live encoders' pool: the same image, its own class, so its own max_instances (wrangler.toml).
+ * Live streams hold an instance for hours; uploads, in TranscoderContainer, never wait behind them.
+ * Which pool a call reaches is the Worker's choice (transcoder-client.ts `sender`).
+ */
+export class LiveTranscoderContainer extends TranscoderContainer {}

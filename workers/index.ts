@@ -16,8 +16,9 @@ export default {
 	},
 } satisfies ExportedHandler<Env>;
 
+export { LiveSlots } from "../durable-objects/live-slots";
 export { LiveStream } from "../durable-objects/live-stream";
 export { NotificationShard } from "../durable-objects/notification-shard";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ReplicationHeartbeat } from "../durable-objects/replication-heartbeat";
-export { TranscoderContainer } from "../durable-objects/transcoder-container";
+export { LiveTranscoderContainer, TranscoderContainer } from "../durable-objects/transcoder-container";

@@ -28,7 +28,7 @@ const FILE_TIMEOUT_MS = 30_000;
 
 /** @param transcoderStreamId the stream's id and generation: it names the stream there and picks the instance. */
 export function liveTranscoderClient(env: Env, transcoderStreamId: string) {
-	const send = sender(env, `live-${transcoderStreamId}`);
+	const send = sender(env, `live-${transcoderStreamId}`, "live");
 	const base = `/live/${encodeURIComponent(transcoderStreamId)}`;
 
 	const call = (path: string, init: RequestInit = {}) => send(path, { signal: AbortSignal.timeout(CALL_TIMEOUT_MS), ...init });

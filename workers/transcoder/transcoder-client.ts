@@ -96,10 +96,13 @@ export type TranscoderHealth = {
 
 type Send = (path: string, init?: RequestInit) => Promise<Response>;
 
-/** How to reach the transcoder instance that holds `instanceKey`'s work (a job, or a live stream). */
-export function sender(env: Env, instanceKey: string): Send {
+/**
+ * How to reach the transcoder instance that holds `instanceKey`'s work: a job (the uploads' pool)
+ * or a live stream (the live pool, so streams never hold an upload's instance). Locally one process serves both.
+ */
+export function sender(env: Env, instanceKey: string, pool: "uploads" | "live" = "uploads"): Send {
 	const base = configOf(env).TRANSCODER_URL;
-	const stub = base ? undefined : env.TRANSCODER.getByName(instanceKey);
+	const stub = base ? undefined : (pool === "live" ? env.LIVE_TRANSCODER : env.TRANSCODER).getByName(instanceKey);
 	const send: Send = stub
 		? (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init))
 		: (path, init) => fetch(new URL(path, base), init);

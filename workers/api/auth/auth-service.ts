@@ -43,10 +43,7 @@ const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(40
  * on a list, since nothing proves the registrant owns that address until email verification
  * exists. Admins come from `npm run role:grant` alone.
  */
-export async function registerUser(
-	db: RoutedDatabase,
-	input: { email: string; name: string; password: string },
-): Promise<UserRow> {
+export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
 	try {
 		return await db.write(async (q) => {

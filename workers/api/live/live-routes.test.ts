@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
 import { api, GOOD_PASSWORD, registerUser } from "../../test-support/api";
+import { seedAsset } from "../../test-support/assets";
 import { openedSocket, until } from "../../test-support/sockets";
 
 interface Stream {
@@ -81,6 +82,33 @@ describe("live streams: the API", () => {
 		expect(await old.json()).toMatchObject({ code: "invalid_stream_key" });
 		const ok = openedSocket(await connectPublisher(fresh));
 		ok.ws.close(1000, "bye");
+	});
+});
+
+describe("live streams: encoder slots", () => {
+	it("lets one account hold as many live encoders as its share, answering 429 with Retry-After past it", async () => {
+		const owner = await registerUser();
+		const first = await createStream(owner.accessToken);
+		const second = await createStream(owner.accessToken);
+		const vars = { LIVE_CONCURRENT_PER_USER: "1" };
+		const connect = (s: Stream) =>
+			api(s.ingest.websocket, { headers: { upgrade: "websocket", "sec-websocket-protocol": `key.${s.streamKey}` } }, vars);
+		const ok = openedSocket(await connect(first));
+		const refused = await connect(second);
+		expect(refused.status).toBe(429);
+		expect(refused.headers.get("retry-after")).toBe("60");
+		expect(await refused.json()).toMatchObject({ code: "too_many_live_streams" });
+		// The stream holding the slot may reconnect.
+		ok.ws.close(1000, "bye");
+		expect((await connect(first)).status).toBe(101);
+	});
+
+	it("refuses a stream when its owner has no storage room left", async () => {
+		const owner = await registerUser();
+		await seedAsset({ bytes: new Uint8Array(10), kind: "video", ownerId: owner.user.id });
+		const res = await api("/api/live", { method: "POST", token: owner.accessToken }, { STORAGE_QUOTA_BYTES_PER_USER: "10" });
+		expect(res.status).toBe(413);
+		expect(await res.json()).toMatchObject({ code: "storage_quota_exceeded" });
 	});
 });
 

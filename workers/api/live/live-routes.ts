@@ -4,6 +4,7 @@
 // D1 (workers/live/live-store.ts) is where streams are found and listed.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import { remainingStorage } from "../../cdn/upload/storage-quota";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
@@ -17,9 +18,11 @@ import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/
 import { pageOf } from "../../lib/pagination/page";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { clientBucket } from "../../lib/rate-limit/client-ip";
 import { PUBLISHER_CONNECT_HEADER, VIEWER_CONNECT_HEADER, type ViewerConnect } from "../../live/live-chat";
 import { livePlaybackPath } from "../../live/live-playlists";
 import { createLiveStream, findLiveStream, identityOf, listLive, openStreamsOf, setKeyHash } from "../../live/live-store";
+import { takeLiveSlot } from "../../live/take-live-slot";
 import { trackLiveSocket } from "../../realtime/end-session";
 import { accountById } from "../users/user-store";
 import { CreateLiveSchema, IngestQuerySchema, LiveIdParamSchema, type LiveStreamJson, LiveStreamSchema } from "./live-schemas";
@@ -106,10 +109,13 @@ const ingest = apiRoute({
 	tags: ["live"],
 	summary: "Publish: a WebSocket of binary frames carrying one media stream",
 	description:
-		"The key is checked before the upgrade (401 otherwise); an ended stream answers 409. Close codes: 1000 ended, 1008 more than 200 frames in 2 s, 1009 frame over 1 MiB, 1011 encoder unreachable, 1012 encoder restarted (reconnect to go on), 1013 no encoder free or sending faster than real time, 4400 text frame, 4408 stalled past the grace period, 4409 another publisher is connected, 4410 the stream has ended, 4415 not media we can encode. Reconnecting within the grace period continues the same stream.",
+		"The key is checked before the upgrade (401 otherwise); an ended stream answers 409. Each live stream takes one of the platform's live encoders: 503 `live_capacity_reached` when all are taken, 429 `too_many_live_streams` past one account's or one address's share (both with Retry-After). Close codes: 1000 ended, 1008 more than 200 frames in 2 s, 1009 frame over 1 MiB, 1011 encoder unreachable, 1012 encoder restarted (reconnect to go on), 1013 no encoder free or sending faster than real time, 4400 text frame, 4408 stalled past the grace period, 4409 another publisher is connected, 4410 the stream has ended, 4413 the owner's storage quota is full, 4415 not media we can encode. Reconnecting within the grace period continues the same stream.",
 	middleware: [requireUpgrade] as const,
 	request: { params: LiveIdParamSchema, query: IngestQuerySchema },
-	responses: { 101: { description: "Switching protocols: send the stream" }, ...problemResponses(400, 401, 404, 409, 426, 429) },
+	responses: {
+		101: { description: "Switching protocols: send the stream" },
+		...problemResponses(400, 401, 404, 409, 426, 429, 503),
+	},
 });
 
 const watch = apiRoute({
@@ -140,6 +146,8 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		if ((await openStreamsOf(c.env, owner)) >= limit) {
 			throw new HttpProblem(409, "too_many_streams", `You already have ${limit} streams that have not ended; use or end one of them.`);
 		}
+		// A recording counts against the storage quota as it is published: no room, no stream.
+		await remainingStorage(c.env, owner);
 		const { title } = c.req.header("content-type") ? c.req.valid("json") : { title: undefined };
 		const streamKey = newStreamKey();
 		const row = await createLiveStream(c.env, {
@@ -182,6 +190,7 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 			throw new HttpProblem(401, "invalid_stream_key", "Send this stream's key as the `key.<streamKey>` subprotocol or `?key=`.");
 		}
 		if (row.status === "ended") throw new HttpProblem(409, "stream_ended", "This stream has ended; create a new one.");
+		await takeLiveSlot(c.env, { streamId: row.id, ownerId: row.ownerId, address: clientBucket(c) });
 		// Only the headers the object needs: never the client's own x-reels-* headers.
 		const headers = new Headers({ upgrade: "websocket", [PUBLISHER_CONNECT_HEADER]: JSON.stringify(identityOf(row)) });
 		const protocol = c.req.header("sec-websocket-protocol");

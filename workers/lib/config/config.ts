@@ -55,6 +55,10 @@ const ConfigSchema = z.object({
 	LIVE_GRACE_SECONDS: z.coerce.number().int().min(1).max(300),
 	/** Live streams (idle or live) one user may have open at once. */
 	LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100),
+	/** Live encoders taken at once by the platform, one account, one address (workers/live/live-slots.ts). */
+	LIVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000),
+	LIVE_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(100),
+	LIVE_CONCURRENT_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000),
 	/** The zone whose cache the purge API clears (cdn/edge-purge.ts); empty: purge the local cache only. */
 	CACHE_PURGE_ZONE_ID: z.string().default(""),
 	/** How long signed media URLs (non-public reels, private originals) stay valid. */

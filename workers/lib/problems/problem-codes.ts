@@ -88,6 +88,8 @@ export const PROBLEM_CODES = [
 	"too_many_streams",
 	"invalid_stream_key",
 	"stream_ended",
+	"live_capacity_reached",
+	"too_many_live_streams",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
