@@ -87,7 +87,7 @@ async function ffmpegAlone(): Promise<ReturnType<typeof summary>> {
 			stdio: ["ignore", "pipe", "inherit"],
 		},
 	);
-	const encoder = spawn("ffmpeg", liveFfmpegArgs(out, ladder, true, false, "veryfast"), { stdio: ["pipe", "ignore", "inherit"] });
+	const encoder = spawn("ffmpeg", liveFfmpegArgs(out, ladder, true, false, "veryfast", "mpegts"), { stdio: ["pipe", "ignore", "inherit"] });
 	let firstByteAt = 0;
 	sender.stdout.once("data", () => {
 		firstByteAt = Date.now();

@@ -41,7 +41,7 @@ function ffmpegAlone(source: string, plan: ReturnType<typeof planTranscode>): nu
 	rmSync(out, { recursive: true, force: true });
 	for (const d of outputDirs(plan)) mkdirSync(join(out, d), { recursive: true });
 	const started = performance.now();
-	for (const args of [ffmpegArgs(source, out, plan, { preset: "veryfast" }), spriteArgs(out, plan)]) {
+	for (const args of [ffmpegArgs(source, out, plan, { preset: "veryfast" }, "mov"), spriteArgs(out, plan)]) {
 		const r = spawnSync("ffmpeg", args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 		if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
 	}
@@ -50,7 +50,7 @@ function ffmpegAlone(source: string, plan: ReturnType<typeof planTranscode>): nu
 
 async function main() {
 	const clip = makePortraitClip(scratch, CLIP_SECONDS);
-	const plan = planTranscode(await probeFile(clip.path, 600));
+	const plan = planTranscode(await probeFile(clip.path, 600, "mov"));
 	const stack = await startDevStack("bench", {
 		vars: { QUOTA_ANON_PER_HOUR: "1000000", QUOTA_USER_PER_HOUR: "1000000", QUOTA_AUTH_PER_HOUR: "1000000" },
 	});

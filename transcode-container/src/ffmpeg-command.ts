@@ -2,6 +2,7 @@
 // every rung of the ladder as CMAF (fMP4) segments with keyframes forced on the
 // same 2 s grid, one DASH manifest plus HLS playlists over those same segments,
 // and the poster, thumbnail and storyboard tiles, all from a single decode.
+import { type Demuxer, pinnedInput } from "./input-format.ts";
 import { type Rung, squarePixels, type TranscodePlan } from "./ladder.ts";
 
 /** Where the outputs land, relative to the job's output folder (docs/architecture: R2 key layout). */
@@ -48,7 +49,7 @@ export const rungRateArgs = (rungs: readonly Rung[]) =>
 		`${r.bufsizeKbps}k`,
 	]);
 
-export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, encoder: EncoderSettings): string[] {
+export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, encoder: EncoderSettings, demuxer: Demuxer): string[] {
 	const n = plan.rungs.length;
 	const board = plan.storyboard;
 	const top = plan.rungs[0];
@@ -77,6 +78,7 @@ export function ffmpegArgs(source: string, outDir: string, plan: TranscodePlan, 
 		// Decode no further than the duration the probe accepted, whatever the rest of the file holds.
 		"-t",
 		plan.durationS.toFixed(3),
+		...pinnedInput(demuxer, "file"),
 		"-i",
 		source,
 		// Nothing of the source's own metadata may reach the public renditions (phones write where a video was
@@ -140,6 +142,7 @@ export function spriteArgs(outDir: string, plan: TranscodePlan): string[] {
 		...COMMON,
 		"-framerate",
 		"1",
+		...pinnedInput("image2", "file"),
 		"-i",
 		`${outDir}/${OUTPUT.storyboardTiles}/%04d.jpg`,
 		"-vf",

@@ -7,11 +7,12 @@ import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import type { TranscoderConfig } from "./config.ts";
 import { ffmpegArgs, OUTPUT, outputDirs, spriteArgs } from "./ffmpeg-command.ts";
+import { type Demuxer, demuxerOfFile } from "./input-format.ts";
 import { planTranscode, type TranscodePlan } from "./ladder.ts";
 import { type Waiters, waitWhile, wake } from "./long-poll.ts";
 import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
-import { type ProbeResult, probeFile } from "./probe.ts";
+import { type ProbeResult, probeFile, UnsupportedSource } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
 import { spoolToFile } from "./spool.ts";
 
@@ -30,6 +31,8 @@ interface Job {
 	state: "running" | "done" | "failed";
 	progress: number;
 	probe: ProbeResult;
+	/** The demuxer our own sniff chose: FFmpeg reads the source as that and nothing else (input-format.ts). */
+	demuxer: Demuxer;
 	plan: TranscodePlan;
 	files: OutputFile[];
 	renditions: Rendition[];
@@ -95,7 +98,9 @@ export class JobStore {
 		try {
 			const sourcePath = join(dir, "source");
 			await spoolToFile(source, sourcePath, this.config.maxSourceBytes);
-			const probe = await probeFile(sourcePath, this.config.maxSourceSeconds);
+			const demuxer = await demuxerOfFile(sourcePath);
+			if (!demuxer) throw new UnsupportedSource("unreadable_media", "the source is not MP4, MOV, WebM or MPEG-TS");
+			const probe = await probeFile(sourcePath, this.config.maxSourceSeconds, demuxer);
 			const plan = planTranscode(probe);
 			const job: Job = {
 				id,
@@ -103,6 +108,7 @@ export class JobStore {
 				state: "running",
 				progress: 0,
 				probe,
+				demuxer,
 				plan,
 				files: [],
 				renditions: [],
@@ -132,7 +138,7 @@ export class JobStore {
 		}, this.config.maxJobSeconds * 1000);
 		try {
 			for (const d of outputDirs(job.plan)) await mkdir(join(outDir, d), { recursive: true });
-			await runFfmpeg(ffmpegArgs(sourcePath, outDir, job.plan, { preset: this.config.x264Preset }), {
+			await runFfmpeg(ffmpegArgs(sourcePath, outDir, job.plan, { preset: this.config.x264Preset }, job.demuxer), {
 				durationS: job.plan.durationS,
 				signal: job.abort.signal,
 				onProgress: (p) => {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { type Demuxer, pinnedInput } from "./input-format.ts";
 
 const execFileAsync = promisify(execFile);
 const FFPROBE_TIMEOUT_MS = 30_000;
@@ -51,12 +52,13 @@ interface FfprobeOutput {
 	format?: { format_name?: string; duration?: string; bit_rate?: string };
 }
 
-export async function probeFile(path: string, maxSeconds: number): Promise<ProbeResult> {
+/** Probes a source whose demuxer our own sniff chose (input-format.ts): ffprobe reads it as that and nothing else. */
+export async function probeFile(path: string, maxSeconds: number, demuxer: Demuxer): Promise<ProbeResult> {
 	let stdout: string;
 	try {
 		({ stdout } = await execFileAsync(
 			"ffprobe",
-			["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-count_packets", path],
+			["-v", "error", ...pinnedInput(demuxer, "file"), "-print_format", "json", "-show_format", "-show_streams", "-count_packets", path],
 			{
 				timeout: FFPROBE_TIMEOUT_MS,
 				maxBuffer: 8 * 1024 * 1024,

@@ -3,7 +3,9 @@
 // playlist that never gets ENDLIST from FFmpeg (omit_endlist): a publisher who
 // reconnects starts a new session that appends to the same playlists
 // (append_list, after a DISCONTINUITY), and only the end of the stream adds it.
+
 import { rungRateArgs } from "../ffmpeg-command.ts";
+import { type Demuxer, pinnedInput } from "../input-format.ts";
 import type { Rung } from "../ladder.ts";
 import { AUDIO_KBPS, LIVE_FPS, LIVE_SEGMENT_SECONDS } from "./live-ladder.ts";
 
@@ -14,7 +16,14 @@ export const LIVE_OUTPUT = {
 	poster: "poster.jpg",
 };
 
-export function liveFfmpegArgs(outDir: string, rungs: Rung[], hasAudio: boolean, append: boolean, preset: string): string[] {
+export function liveFfmpegArgs(
+	outDir: string,
+	rungs: Rung[],
+	hasAudio: boolean,
+	append: boolean,
+	preset: string,
+	demuxer: Demuxer,
+): string[] {
 	const split = rungs.map((_, i) => `[s${i}]`).join("");
 	const scales = rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}[v${i}]`).join(";");
 	const maps = rungs.flatMap((_, i) => ["-map", `[v${i}]`, ...(hasAudio ? ["-map", "0:a:0"] : [])]);
@@ -33,6 +42,7 @@ export function liveFfmpegArgs(outDir: string, rungs: Rung[], hasAudio: boolean,
 		"262144",
 		"-analyzeduration",
 		"1000000",
+		...pinnedInput(demuxer, "pipe"),
 		"-i",
 		"pipe:0",
 		"-filter_complex",
@@ -81,6 +91,7 @@ export const livePosterArgs = (segmentPath: string, posterPath: string) => [
 	"-loglevel",
 	"error",
 	"-y",
+	...pinnedInput("mpegts", "file"),
 	"-i",
 	segmentPath,
 	"-frames:v",

@@ -4,27 +4,19 @@
 // size comes from ffprobe on the first bytes (the ladder depends on it).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { DEMUXER_SNIFF_BYTES, type Demuxer, demuxerFor, pinnedInput } from "../input-format.ts";
 import { MAX_DIMENSION_PX } from "../probe.ts";
 
 const execFileAsync = promisify(execFile);
 const FFPROBE_TIMEOUT_MS = 10_000;
 
-export type LiveContainer = "mpegts" | "mp4" | "webm";
+export type LiveContainer = Demuxer;
 
-/** The stream's format from its first bytes, or null when it is none a publisher may send. */
-export function sniffContainer(head: Uint8Array): LiveContainer | null {
-	// MPEG-TS: 188-byte packets, each starting with the sync byte 0x47.
-	if (head.length >= 189 && head[0] === 0x47 && head[188] === 0x47) return "mpegts";
-	// WebM (MediaRecorder): an EBML header.
-	if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return "webm";
-	// Fragmented MP4: starts with a box FFmpeg and browsers write first.
-	const box = String.fromCharCode(...head.subarray(4, 8));
-	if (box === "ftyp" || box === "styp" || box === "moof") return "mp4";
-	return null;
-}
+/** The stream's demuxer from its first bytes, or null when it is none a publisher may send (MPEG-TS, fragmented MP4, WebM). */
+export const sniffContainer = demuxerFor;
 
 /** The minimum first bytes sniffContainer needs to decide. */
-export const SNIFF_BYTES = 189;
+export const SNIFF_BYTES = DEMUXER_SNIFF_BYTES;
 
 export interface LiveProbe {
 	width: number;
@@ -52,12 +44,16 @@ interface ProbedStream {
  * The first video stream's size and whether there is audio, or null while the bytes so far
  * do not show a video stream yet (the caller tries again with more).
  */
-export async function probeHead(path: string): Promise<LiveProbe | null> {
+export async function probeHead(path: string, demuxer: Demuxer): Promise<LiveProbe | null> {
 	let stdout: string;
 	try {
-		({ stdout } = await execFileAsync("ffprobe", ["-v", "error", "-print_format", "json", "-show_streams", path], {
-			timeout: FFPROBE_TIMEOUT_MS,
-		}));
+		({ stdout } = await execFileAsync(
+			"ffprobe",
+			["-v", "error", ...pinnedInput(demuxer, "file"), "-print_format", "json", "-show_streams", path],
+			{
+				timeout: FFPROBE_TIMEOUT_MS,
+			},
+		));
 	} catch {
 		return null;
 	}

@@ -20,7 +20,7 @@ import type { OutputFile, ProgressiveOutputs } from "../package-outputs.ts";
 import { LIVE_OUTPUT, liveFfmpegArgs, livePosterArgs } from "./live-command.ts";
 import { planLiveLadder } from "./live-ladder.ts";
 import { type LiveLadder, liveOutputs, playlistSeconds } from "./live-outputs.ts";
-import { probeHead, SNIFF_BYTES, sniffContainer, UnsupportedStream } from "./live-source.ts";
+import { type LiveContainer, probeHead, SNIFF_BYTES, sniffContainer, UnsupportedStream } from "./live-source.ts";
 
 /** Probing starts with this much of a session and is retried each time the head has doubled. */
 const FIRST_PROBE_BYTES = 32 * 1024;
@@ -58,7 +58,8 @@ interface Session {
 	headBytes: number;
 	/** Bytes of the head when ffprobe last looked at it. */
 	probedAt: number;
-	sniffed: boolean;
+	/** The demuxer the first bytes showed (input-format.ts): every FFmpeg and ffprobe run of the session is pinned to it. */
+	demuxer: LiveContainer | null;
 	ffmpeg?: Ffmpeg;
 	exited?: Promise<{ code: number | null; stderr: string }>;
 }
@@ -98,7 +99,7 @@ export interface LiveView {
 /** Still taking bytes (the state is re-read after an await, where TypeScript's narrowing would go stale). */
 const isOpen = (s: { state: LiveState }): boolean => s.state === "waiting" || s.state === "live";
 
-const newSession = (index: number): Session => ({ index, nextSeq: 0, head: [], headBytes: 0, probedAt: 0, sniffed: false });
+const newSession = (index: number): Session => ({ index, nextSeq: 0, head: [], headBytes: 0, probedAt: 0, demuxer: null });
 
 export class LiveStore {
 	private readonly streams = new Map<string, LiveStream>();
@@ -244,15 +245,15 @@ export class LiveStore {
 		session.headBytes += bytes.length;
 		if (session.headBytes < SNIFF_BYTES) return;
 		const headPath = join(s.dir, `session-${session.index}.head`);
-		if (!session.sniffed) {
+		if (!session.demuxer) {
 			const head = Buffer.concat(session.head);
-			if (!sniffContainer(head)) throw new UnsupportedStream("not_media", "the stream is not MPEG-TS, fragmented MP4 or WebM");
-			session.sniffed = true;
+			session.demuxer = sniffContainer(head);
+			if (!session.demuxer) throw new UnsupportedStream("not_media", "the stream is not MPEG-TS, fragmented MP4 or WebM");
 			await writeFile(headPath, head);
 		} else await appendFile(headPath, bytes);
 		if (session.headBytes < Math.max(FIRST_PROBE_BYTES, session.probedAt * 2)) return;
 		session.probedAt = session.headBytes;
-		const probe = await probeHead(headPath);
+		const probe = await probeHead(headPath, session.demuxer);
 		if (!probe) {
 			if (session.headBytes > MAX_HEAD_BYTES) {
 				throw new UnsupportedStream("unreadable_stream", `no video stream in the first ${MAX_HEAD_BYTES} bytes`);
@@ -273,7 +274,14 @@ export class LiveStore {
 	private async startFfmpeg(s: LiveStream, session: Session, ladder: LiveLadder): Promise<void> {
 		const outDir = join(s.dir, "out");
 		for (let i = 0; i < ladder.rungs.length; i++) await mkdir(join(outDir, LIVE_OUTPUT.rungDir(i)), { recursive: true });
-		const args = liveFfmpegArgs(outDir, ladder.rungs, ladder.hasAudio, s.encodes++ > 0, this.config.x264Preset);
+		const args = liveFfmpegArgs(
+			outDir,
+			ladder.rungs,
+			ladder.hasAudio,
+			s.encodes++ > 0,
+			this.config.x264Preset,
+			session.demuxer ?? "mpegts",
+		);
 		const ffmpeg = spawn("ffmpeg", args, { stdio: ["pipe", "ignore", "pipe"], killSignal: "SIGKILL" });
 		let stderr = "";
 		ffmpeg.stderr.setEncoding("utf8").on("data", (d: string) => {
