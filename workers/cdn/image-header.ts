@@ -1,7 +1,9 @@
 // Reads an image's declared pixel size from its first bytes, without decoding:
 // the check that stops a decompression bomb (a tiny file declaring a huge
 // canvas) before anything allocates for it. PNG, GIF, JPEG (SOF markers) and
-// WebP (VP8, VP8L, VP8X). Unknown formats return undefined.
+// WebP (VP8, VP8L, VP8X) and AVIF (its `ispe` property). Unknown formats return
+// undefined. Knowing every accepted format here means the Images binding's
+// info() (a billed transformation) is never needed to learn a size.
 
 export interface DeclaredSize {
 	width: number;
@@ -26,6 +28,7 @@ export function declaredSize(b: Uint8Array): DeclaredSize | undefined {
 		}
 		return undefined;
 	}
+	if (b.length >= 12 && ascii(b, 4, 4) === "ftyp" && (ascii(b, 8, 4) === "avif" || ascii(b, 8, 4) === "avis")) return avifSize(b, v);
 	if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
 		let i = 2;
 		while (i + 9 < b.length) {
@@ -39,4 +42,19 @@ export function declaredSize(b: Uint8Array): DeclaredSize | undefined {
 		}
 	}
 	return undefined;
+}
+
+/**
+ * AVIF (HEIF) declares each image's size in an `ispe` property box (ISO/IEC 23008-12): a full box
+ * (version and flags, 4 bytes) then width and height as 32-bit integers. The largest `ispe` in the
+ * header is the primary image's (thumbnails and alpha planes are not larger).
+ */
+function avifSize(b: Uint8Array, v: DataView): DeclaredSize | undefined {
+	let best: DeclaredSize | undefined;
+	for (let i = 4; i + 16 <= b.length; i++) {
+		if (b[i] !== 0x69 || ascii(b, i, 4) !== "ispe") continue;
+		const size = { width: v.getUint32(i + 8), height: v.getUint32(i + 12) };
+		if (!best || size.width * size.height > best.width * best.height) best = size;
+	}
+	return best;
 }

@@ -33,12 +33,14 @@ export async function recordVariant(
 	normalizedOptions: string,
 	format: VariantFormat,
 	bytes: Uint8Array,
+	/** What the binding made, which may differ from `format` (AVIF falls back for large images): served with it. */
+	contentType: string,
 ): Promise<boolean> {
 	const db = mediaDb(env);
 	const [existing] = await db.select({ n: count() }).from(imageVariants).where(eq(imageVariants.originalKey, originalKey));
 	if ((existing?.n ?? 0) >= configOf(env).IMAGE_MAX_VARIANTS) return false;
 	const key = variantKeyOf(originalKey, normalizedOptions, format);
-	await env.MEDIA.put(key, bytes);
+	await env.MEDIA.put(key, bytes, { httpMetadata: { contentType } });
 	await db
 		.insert(imageVariants)
 		.values({

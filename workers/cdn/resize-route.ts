@@ -2,9 +2,10 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../lib/app/app-env";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
-import { assertWithinPixelCap, openImageSource } from "./image-limits";
+import { openImageSource } from "./image-limits";
 import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
+import { imagesProblem } from "./images-errors";
 import { cacheTagOf, mayRead } from "./media-access";
 import {
 	ALLOWED_SIZES,
@@ -20,8 +21,11 @@ import {
 } from "./resize-options";
 import { spendTransform } from "./transform-budget";
 
-const SOURCE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
 const OUTPUT_TYPES = { avif: "image/avif", webp: "image/webp", jpeg: "image/jpeg", png: "image/png" } as const;
+type OutputFormat = keyof typeof OUTPUT_TYPES;
+
+const formatOfType = (type: string): OutputFormat | undefined =>
+	(Object.keys(OUTPUT_TYPES) as OutputFormat[]).find((f) => OUTPUT_TYPES[f] === type.split(";")[0]?.trim());
 
 const unreadable = () => new HttpProblem(422, "unreadable_image", "The source is not an image we can transform.");
 
@@ -69,6 +73,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	varyHeaders(headers);
 	const kept = await storedVariant(c.env, key, normalized, format);
 	if (kept) {
+		if (kept.httpMetadata?.contentType) headers.set("content-type", kept.httpMetadata.contentType);
 		const res = new Response(kept.body, { status: 200, headers });
 		c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
 		res.headers.set("x-img-cache", "STORED");
@@ -78,34 +83,30 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 	// From here on the request costs a transform: it spends the caller's budget (cache hits above are free).
 	await spendTransform(c);
 	// One R2 read: the header checked against the pixel cap from the first bytes of the stream (our own
-	// parser, no decoder involved), then the same stream to the transform. Only a format our parser does
-	// not read (AVIF) asks the Images binding for its size, from the bytes already in hand.
+	// parser, no decoder involved, and no info() call: each binding call is a billed transformation),
+	// then the same stream to the transform.
 	const source = await openImageSource(c.env, key);
 	if (!source) throw mediaNotFound();
 	if (!source.size) {
-		try {
-			const info = await c.env.IMAGES.info(new Blob([source.head]).stream()).catch(() => {
-				throw unreadable();
-			});
-			if (!SOURCE_TYPES.has(info.format) || !("width" in info)) throw unreadable();
-			assertWithinPixelCap(c.env, info);
-		} catch (err) {
-			await source.body.cancel();
-			throw err;
-		}
+		await source.body.cancel();
+		throw unreadable();
 	}
 	const { width, height } = outputSize(options);
 	let bytes: Uint8Array;
+	let made = format;
 	try {
 		const output = await c.env.IMAGES.input(source.body)
 			.transform({ ...(width ? { width } : {}), ...(height ? { height } : {}), fit: options.fit, gravity: options.gravity })
 			.output({ format: OUTPUT_TYPES[format], quality: options.quality });
+		// The type is the output's, not the one asked for: AVIF falls back to WebP or JPEG for large images.
+		made = formatOfType(output.contentType()) ?? format;
 		// A variant is small and bounded (at most 4096 px a side): buffer it once to keep it in R2 and answer.
 		bytes = new Uint8Array(await output.response().arrayBuffer());
-	} catch {
-		throw unreadable();
+	} catch (err) {
+		throw imagesProblem(err, unreadable);
 	}
-	await recordVariant(c.env, key, normalized, format, bytes);
+	headers.set("content-type", OUTPUT_TYPES[made]);
+	await recordVariant(c.env, key, normalized, format, bytes, OUTPUT_TYPES[made]);
 	const res = new Response(bytes, { status: 200, headers });
 	c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
 	res.headers.set("x-img-cache", "MISS");

@@ -8,7 +8,9 @@ import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { derivedPrefix, originalKeyFor } from "../cdn-key";
+import { declaredSize } from "../image-header";
 import { assertStoredImageWithinCap } from "../image-limits";
+import { imagesProblem } from "../images-errors";
 import { boundaryOf, type PartSink, readMultipart, textSink } from "./multipart-stream";
 import { R2StreamWriter } from "./r2-stream-writer";
 import { extensionAgrees, SNIFF_BYTES, type SniffedType, sniffMediaType } from "./sniff-media-type";
@@ -82,6 +84,13 @@ function fileSink(
 			throw new HttpProblem(415, "content_mismatch", `The file's name says one thing and its bytes another (they are ${type.mimetype}).`);
 		}
 		const config = configOf(env);
+		if (type.mimetype === "image/avif" && !config.IMAGES_AVIF_INPUT) {
+			throw new HttpProblem(
+				415,
+				"avif_input_unavailable",
+				"AVIF pictures are not accepted here (Cloudflare Images reads AVIF only on Enterprise plans); send JPEG, PNG, WebP or GIF.",
+			);
+		}
 		// A single request can carry no more than the zone's body limit (singleRequestLimit); larger videos go through tus.
 		const kindMax = Math.min(
 			type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES,
@@ -141,26 +150,27 @@ function fileSink(
  * Checks an uploaded image really decodes, and writes its thumbnail; 422 (and
  * nothing kept) otherwise. The pixel cap is checked from the header first, as
  * /img does, so a decompression bomb is refused before any decoder sees it.
+ * The size comes from our own header parser (image-header.ts), never from the
+ * binding's info(): every binding call is a billed transformation.
  */
 async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: string; width: number; height: number; bytes: number }> {
+	const damaged = () => new HttpProblem(422, "unreadable_image", "The image is damaged or truncated.");
 	const head = await assertStoredImageWithinCap(env, key);
+	const size = head ? declaredSize(head) : undefined;
+	if (!size || size.width === 0 || size.height === 0) throw damaged();
 	try {
-		// The size from the header bytes already read; one stream of the source for the decode. (A tee() of
-		// one stream into both held the whole file in memory whenever one side read ahead of the other.)
-		if (!head) throw new Error("vanished");
-		const info = await env.IMAGES.info(new Blob([head]).stream());
-		if (!("width" in info)) throw new Error("no size");
 		const source = await env.MEDIA.get(key);
-		if (!source) throw new Error("vanished");
+		if (!source) throw damaged();
 		const thumb = await env.IMAGES.input(source.body)
-			.transform({ width: Math.min(THUMBNAIL_WIDTH_PX, info.width), fit: "scale-down" })
+			.transform({ width: Math.min(THUMBNAIL_WIDTH_PX, size.width), fit: "scale-down" })
 			.output({ format: "image/jpeg", quality: 80 });
 		const bytes = new Uint8Array(await thumb.response().arrayBuffer());
 		const thumbnailKey = `${derivedPrefix(key)}thumb.jpg`;
-		await env.MEDIA.put(thumbnailKey, bytes, { httpMetadata: { contentType: "image/jpeg" } });
-		return { thumbnailKey, width: info.width, height: info.height, bytes: bytes.length };
-	} catch {
-		throw new HttpProblem(422, "unreadable_image", "The image is damaged or truncated.");
+		await env.MEDIA.put(thumbnailKey, bytes, { httpMetadata: { contentType: thumb.contentType() } });
+		return { thumbnailKey, width: size.width, height: size.height, bytes: bytes.length };
+	} catch (err) {
+		// An image fault is the uploader's; a spent quota or a busy service is not, and must not read as "damaged".
+		throw imagesProblem(err, damaged);
 	}
 }
 

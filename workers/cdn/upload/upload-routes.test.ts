@@ -209,6 +209,23 @@ describe("the per-user storage quota", () => {
 	});
 });
 
+describe("AVIF pictures", () => {
+	it("are refused unless IMAGES_AVIF_INPUT says the account's Images reads them (Enterprise only), keeping nothing", async () => {
+		const s = await registerUser();
+		const avif = new Uint8Array(512);
+		avif.set([0, 0, 0, 0x1c, ...new TextEncoder().encode("ftypavif"), 0, 0, 0, 0, ...new TextEncoder().encode("avifmif1miaf")]);
+		const res = await upload(s.accessToken, form({ file: { bytes: avif, name: "a.avif", type: "image/avif" } }));
+		expect(res.status).toBe(415);
+		expect(await res.json()).toMatchObject({ code: "avif_input_unavailable" });
+		expect(await assetsOf(s.user.id)).toEqual([]);
+		const allowed = await upload(s.accessToken, form({ file: { bytes: avif, name: "a.avif", type: "image/avif" } }), "/cdn/upload", {
+			IMAGES_AVIF_INPUT: "true",
+		} as Partial<Env>);
+		// Past the rule, these bytes are no picture at all: the binding's refusal, not the rule's.
+		expect(await allowed.json()).not.toMatchObject({ code: "avif_input_unavailable" });
+	});
+});
+
 describe("the request body limit of the zone", () => {
 	it("caps single-request uploads below it and points larger videos to the resumable upload", async () => {
 		const s = await registerUser();

@@ -37,7 +37,8 @@ const ConfigSchema = z.object({
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
 	/** Uncached image transforms one client (address, IPv6 /64) may cause per hour (cdn/transform-budget.ts). */
 	IMAGE_TRANSFORMS_PER_HOUR: z.coerce.number().int().positive(),
-	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive(),
+	// The Images binding takes inputs up to 20 MB (developers.cloudflare.com/images/optimization/binding/).
+	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive().max(20_000_000),
 	UPLOAD_MAX_VIDEO_BYTES: z.coerce.number().int().positive(),
 	/** Bytes one upload request may carry: below the zone's body limit (receive-upload.ts). */
 	UPLOAD_MAX_REQUEST_BYTES: z.coerce.number().int().positive(),
@@ -54,6 +55,14 @@ const ConfigSchema = z.object({
 	/** A live stream whose publisher is gone or silent this long ends; one who comes back sooner continues it. */
 	LIVE_GRACE_SECONDS: z.coerce.number().int().min(1).max(300),
 	/** Live streams (idle or live) one user may have open at once. */
+	/**
+	 * Whether AVIF pictures may be uploaded: Cloudflare Images reads AVIF input only on Enterprise
+	 * plans (developers.cloudflare.com/images/get-started/limits/); elsewhere the binding refuses it (9412).
+	 */
+	IMAGES_AVIF_INPUT: z
+		.enum(["true", "false"])
+		.default("false")
+		.transform((v) => v === "true"),
 	LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100),
 	/** Live encoders taken at once by the platform, one account, one address (workers/live/live-slots.ts). */
 	LIVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000),

@@ -90,6 +90,8 @@ export const PROBLEM_CODES = [
 	"stream_ended",
 	"live_capacity_reached",
 	"too_many_live_streams",
+	"images_unavailable",
+	"avif_input_unavailable",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
