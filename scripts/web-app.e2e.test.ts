@@ -111,6 +111,44 @@ describe("the web app in Chromium", () => {
 		await shot(b.page, "profile");
 	});
 
+	it("lets a private account approve a follow request from the bell", { timeout: 90_000 }, async () => {
+		const b = people[1] as (typeof people)[0];
+		const c = await signUp("Cy");
+		await c.page.getByRole("button", { name: "Edit profile" }).click();
+		await c.page.getByRole("checkbox", { name: /Private account/ }).check();
+		await c.page.getByRole("button", { name: "Save" }).click();
+		await c.page.getByText("Private account", { exact: true }).waitFor();
+
+		await b.page.goto(`${stack.baseUrl}/u/${c.id}`);
+		await b.page.getByRole("button", { name: "Follow" }).click();
+		await b.page.getByRole("button", { name: "Requested" }).waitFor();
+
+		const bell = c.page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), { timeout: 15_000 }).toBeGreaterThan(0);
+		await bell.click();
+		await c.page.getByText("Ben asked to follow you.").waitFor();
+		expect(await axeViolations(c.page), "the bell with a follow request").toEqual([]);
+		await shot(c.page, "follow-request");
+		await c.page.getByRole("button", { name: "Approve Ben" }).click();
+		await c.page.getByRole("button", { name: "Approve Ben" }).waitFor({ state: "detached" });
+		await c.page.keyboard.press("Escape");
+
+		// B sees it on the profile, as a person reloading would (profiles are read from the replica).
+		await expect
+			.poll(async () => {
+				await b.page.reload();
+				// The first render may be the anonymous one (the session resumes after the page loads): wait for the signed-in one.
+				return b.page
+					.getByRole("button", { name: "Following" })
+					.waitFor({ timeout: 3_000 })
+					.then(() => true)
+					.catch(() => false);
+			}, POLL)
+			.toBe(true);
+		expect(await b.page.locator("[data-followers]").textContent()).toBe("1");
+		await c.ctx.close();
+	});
+
 	it("lets A upload a clip with a moving progress bar, see it become ready, and post it", { timeout: 120_000 }, async () => {
 		const a = people[0] as (typeof people)[0];
 		const clip = makeClip(media, { size: "360x640", seconds: 4, name: "web-upload.mp4" });

@@ -2,6 +2,8 @@
 // environment repeats them; this proves that none was forgotten, and that the
 // names which must differ (the Worker, its resources) do.
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
 
@@ -65,10 +67,42 @@ describe("wrangler.toml environments", () => {
 
 	it("never lets the consumer outrun the containers", () => {
 		for (const c of [rawConfig as Section, envOf("staging"), envOf("production")]) {
-			const [container] = c.containers as Section[];
-			const [consumer] = (c.queues as { consumers: Section[] }).consumers;
+			const container = (c.containers as Section[]).find((x) => x.class_name === "TranscoderContainer");
+			const consumer = (c.queues as { consumers: Section[] }).consumers.find((q) => String(q.queue).startsWith("transcode-jobs"));
 			expect(consumer?.max_concurrency).toBeLessThanOrEqual(Number(container?.max_instances));
 			expect(container?.instance_type).toBe("standard-4");
 		}
+	});
+
+	it("gives live streams a container pool of their own, larger than the live encoder cap", () => {
+		for (const c of [rawConfig as Section, envOf("staging"), envOf("production")]) {
+			const live = (c.containers as Section[]).find((x) => x.class_name === "LiveTranscoderContainer");
+			expect(Number(live?.max_instances)).toBeGreaterThan(Number((c.vars as Section).LIVE_MAX_CONCURRENT));
+		}
+	});
+
+	it("lets no rollout replace an instance before its work can have finished (the grace period is a minimum age)", () => {
+		const maxJobSeconds = 600; // transcode-container/src/config.ts MAX_JOB_SECONDS
+		const maxLiveSeconds = 4 * 3600; // MAX_LIVE_SECONDS
+		for (const c of [rawConfig as Section, envOf("staging"), envOf("production")]) {
+			const grace = (cls: string) => Number((c.containers as Section[]).find((x) => x.class_name === cls)?.rollout_active_grace_period);
+			expect(grace("TranscoderContainer")).toBeGreaterThan(maxJobSeconds);
+			expect(grace("LiveTranscoderContainer")).toBeGreaterThan(maxLiveSeconds);
+		}
+	});
+});
+
+describe("the GitHub workflows", () => {
+	const workflow = (name: string) => readFileSync(join(import.meta.dirname, "../.github/workflows", name), "utf8");
+
+	it("keys CI's concurrency group by workflow, so deploy's call of it and the push's own run cannot cancel each other", () => {
+		expect(workflow("ci.yml")).toMatch(/group: ci-\$\{\{ github\.workflow \}\}-\$\{\{ github\.ref \}\}/);
+	});
+
+	it("rolls containers out only when the transcoder changed, and waits out a first deploy's provisioning", () => {
+		const deploy = workflow("deploy.yml");
+		expect(deploy).toMatch(/git diff --quiet "\$previous" "\$\{\{ github\.sha \}\}" -- transcode-container\//);
+		expect(deploy).toContain("--containers-rollout=none");
+		expect(Number(/SMOKE_STEP_TIMEOUT_MS: "(\d+)"/.exec(deploy)?.[1])).toBeGreaterThanOrEqual(600_000);
 	});
 });

@@ -53,6 +53,16 @@ describe("GET /ws", () => {
 		expect((await api(`/ws?token=${s.accessToken}&topics=Bad_Topic!`, { headers: upgrade })).status).toBe(400);
 	});
 
+	it("takes at most 9 topics a socket: with the user's own tag that is the platform's 10 tags", async () => {
+		const s = await registerUser();
+		const topics = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`).join(",");
+		expect((await api(`/ws?token=${s.accessToken}&topics=${topics(10)}`, { headers: upgrade })).status).toBe(400);
+		const nine = await api(`/ws?token=${s.accessToken}&topics=${topics(9)}`, { headers: upgrade });
+		expect(nine.status).toBe(101);
+		nine.webSocket?.accept();
+		nine.webSocket?.close(1000);
+	});
+
 	it("delivers each user's events to that user only, across shards, and to every device", async () => {
 		const [alice, bob] = await usersOnDifferentShards();
 		const a1 = await connect(alice.accessToken);

@@ -1,5 +1,6 @@
 // One reel, full height: the video, its caption and author, and the actions
-// (like with an optimistic count rolled back on error, comments, share, report).
+// (like with an optimistic count rolled back on error, comments, share, and a
+// menu to report the reel or block its author).
 import { useCallback, useState } from "preact/hooks";
 import { api, session } from "../lib/api";
 import { muted } from "../lib/playback";
@@ -53,6 +54,16 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			setNotice("Link copied.");
 		} catch {
 			setNotice(url);
+		}
+	};
+
+	const blockAuthor = async () => {
+		try {
+			await api(`/api/users/${reel.author.id}/block`, { method: "POST" });
+			setPanel(null);
+			setNotice(`You blocked ${reel.author.name}: their reels will not show for you.`);
+		} catch (e) {
+			setError((e as ApiError).message);
 		}
 	};
 
@@ -134,7 +145,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					<Icon name="share" />
 				</button>
 				{me ? (
-					<button type="button" aria-label="Report" onClick={() => setPanel("report")}>
+					<button type="button" aria-label="More: report or block" onClick={() => setPanel("report")}>
 						<Icon name="flag" size={24} />
 					</button>
 				) : null}
@@ -145,7 +156,8 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			<Dialog open={panel === "comments"} title="Comments" onClose={() => setPanel(null)}>
 				<Comments reelId={reel.id} onAdded={() => setComments((n) => n + 1)} />
 			</Dialog>
-			<Dialog open={panel === "report"} title="Report this reel" onClose={() => setPanel(null)}>
+			<Dialog open={panel === "report"} title="Report or block" onClose={() => setPanel(null)}>
+				<p class="mb-2 text-sm text-white/80">Report this reel:</p>
 				<div class="flex flex-wrap gap-2">
 					{REASONS.map((r) => (
 						<Button key={r} variant="ghost" onClick={() => void report(r)}>
@@ -153,6 +165,11 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 						</Button>
 					))}
 				</div>
+				{me && me.user.id !== reel.author.id ? (
+					<Button variant="danger" class="mt-4" onClick={() => void blockAuthor()}>
+						Block {reel.author.name}
+					</Button>
+				) : null}
 			</Dialog>
 		</article>
 	);

@@ -21,7 +21,16 @@ export const unread = store(0);
 export const live = store<Envelope[]>([]);
 export const connected = store(false);
 const listeners = new Set<(e: Envelope) => void>();
-const NOTIFYING = new Set(["NEW_REEL", "REEL_LIKED", "NEW_FOLLOWER", "NEW_COMMENT", "TRANSCODE_READY", "TRANSCODE_FAILED"]);
+const NOTIFYING = new Set([
+	"NEW_REEL",
+	"REEL_LIKED",
+	"NEW_FOLLOWER",
+	"FOLLOW_REQUESTED",
+	"FOLLOW_ACCEPTED",
+	"NEW_COMMENT",
+	"TRANSCODE_READY",
+	"TRANSCODE_FAILED",
+]);
 
 let socket: WebSocket | undefined;
 let lastSeq: number | undefined;

@@ -1,6 +1,7 @@
 // A profile: the creator's reels as a grid of thumbnails (through /img with a
-// srcset), follower and following counts, a follow button, and, on your own
-// profile, editing your name, bio and avatar.
+// srcset), follower and following counts, a follow button (a request, for a
+// private account), block, and, on your own profile, editing your name, bio,
+// avatar and whether the account is private.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
@@ -18,7 +19,16 @@ interface Profile {
 	followerCount: number;
 	followingCount: number;
 	avatarUrl: string | null;
+	private: boolean;
 	following: boolean | null;
+	requested: boolean | null;
+	blocking: boolean | null;
+}
+
+interface FollowState {
+	following: boolean;
+	requested: boolean;
+	followerCount: number;
 }
 
 export function ProfilePage({ id }: { id: string }) {
@@ -48,13 +58,27 @@ export function ProfilePage({ id }: { id: string }) {
 	const toggleFollow = async () => {
 		if (!me) return navigate("/signin");
 		if (!profile) return;
-		const next = !profile.following;
+		// Following or asked already: the same button takes it back.
+		const undo = !!(profile.following || profile.requested);
 		changes.current++;
-		setProfile({ ...profile, following: next, followerCount: profile.followerCount + (next ? 1 : -1) });
+		setError(null);
 		try {
-			await api(`/api/users/${id}/follow`, { method: next ? "POST" : "DELETE" });
+			const state = await api<FollowState>(`/api/users/${id}/follow`, { method: undo ? "DELETE" : "POST" });
+			setProfile({ ...profile, ...state });
 		} catch (e) {
-			setProfile(profile);
+			setError((e as ApiError).message);
+		}
+	};
+
+	const toggleBlock = async () => {
+		if (!profile) return;
+		const next = !profile.blocking;
+		if (next && !confirm(`Block ${profile.name}? They will no longer see your reels or be able to follow you.`)) return;
+		changes.current++;
+		try {
+			await api(`/api/users/${id}/block`, { method: next ? "POST" : "DELETE" });
+			load();
+		} catch (e) {
 			setError((e as ApiError).message);
 		}
 	};
@@ -69,6 +93,7 @@ export function ProfilePage({ id }: { id: string }) {
 					<h1 id="profile-name" class="text-2xl font-bold">
 						{profile.name}
 					</h1>
+					{profile.private ? <p class="text-xs font-semibold text-yellow-300">Private account</p> : null}
 					<p class="text-white/80">{profile.bio}</p>
 					<p class="text-sm text-white/70">
 						<strong data-followers>{profile.followerCount}</strong> followers · <strong>{profile.followingCount}</strong> following
@@ -79,15 +104,24 @@ export function ProfilePage({ id }: { id: string }) {
 						Edit profile
 					</Button>
 				) : (
-					// Not yet known whether anyone is signed in (the silent refresh after a reload): wait, do not send to sign-in.
-					<Button
-						variant={profile.following ? "ghost" : "primary"}
-						onClick={toggleFollow}
-						aria-pressed={!!profile.following}
-						disabled={me === undefined}
-					>
-						{profile.following ? "Following" : "Follow"}
-					</Button>
+					<div class="flex flex-col items-end gap-2">
+						{profile.blocking ? null : (
+							// Not yet known whether anyone is signed in (the silent refresh after a reload): wait, do not send to sign-in.
+							<Button
+								variant={profile.following || profile.requested ? "ghost" : "primary"}
+								onClick={toggleFollow}
+								aria-pressed={!!(profile.following || profile.requested)}
+								disabled={me === undefined}
+							>
+								{profile.following ? "Following" : profile.requested ? "Requested" : "Follow"}
+							</Button>
+						)}
+						{me ? (
+							<Button variant="ghost" onClick={toggleBlock}>
+								{profile.blocking ? "Unblock" : "Block"}
+							</Button>
+						) : null}
+					</div>
 				)}
 			</header>
 			<ErrorText error={error} />
@@ -125,7 +159,12 @@ function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => vo
 			}
 			await api("/api/users/me", {
 				method: "PATCH",
-				json: { name: String(form.get("name")), bio: String(form.get("bio")), ...(avatarAssetId ? { avatarAssetId } : {}) },
+				json: {
+					name: String(form.get("name")),
+					bio: String(form.get("bio")),
+					private: form.get("private") === "on",
+					...(avatarAssetId ? { avatarAssetId } : {}),
+				},
 			});
 			onSaved();
 		} catch (err) {
@@ -146,6 +185,13 @@ function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => vo
 			<label class="flex flex-col gap-1">
 				<span class="text-sm text-white/80">Avatar</span>
 				<input type="file" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif" />
+			</label>
+			<label class="flex items-start gap-2">
+				<input type="checkbox" name="private" checked={profile.private} class="mt-1" />
+				<span class="text-sm">
+					Private account
+					<span class="block text-white/70">You approve each follower; followers-only reels need it.</span>
+				</span>
 			</label>
 			<ErrorText error={error} />
 			<Button type="submit" disabled={busy}>

@@ -217,7 +217,7 @@ export function UploadPage() {
 						>
 							<option value="public">Everyone</option>
 							<option value="unlisted">Anyone with the link</option>
-							<option value="followers">Followers</option>
+							<option value="followers">Approved followers (private accounts)</option>
 							<option value="private">Only me</option>
 						</select>
 					</label>
