@@ -150,6 +150,8 @@ export class LiveStream extends DurableObject<Env> {
 		if (keyProtocol) headers.set("sec-websocket-protocol", keyProtocol);
 		const refusal = this.publisherRefusal();
 		if (refusal) {
+			// An ended stream holds no encoder: the slot the Worker took for this connection goes back at once.
+			if (refusal.code === LIVE_CLOSE.streamEnded) await releaseLiveSlot(this.env, who.streamId);
 			server.accept();
 			closeQuietly(server, refusal.code, refusal.reason);
 			return new Response(null, { status: 101, webSocket: client, headers });
@@ -333,7 +335,11 @@ export class LiveStream extends DurableObject<Env> {
 			false,
 			this.admit(who),
 		);
-		if (!published) return this.quotaReached();
+		if (!published) {
+			// Refused: the owner's quota is full, or the recording was deleted a moment ago (its row is gone).
+			if (!(await streamExists(mediaDb(this.env), who.streamId))) return this.deleted(who);
+			return this.quotaReached();
+		}
 		if (state.status === "idle") {
 			state.startedAt = await markLive(this.env, who, published.listed, published.ladder);
 			state.status = "live";

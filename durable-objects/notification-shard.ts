@@ -56,6 +56,7 @@ export class NotificationShard extends DurableObject<Env> {
 		this.sql.exec(
 			`CREATE TABLE IF NOT EXISTS live_sockets (session_id TEXT NOT NULL, stream_id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, stream_id))`,
 		);
+		this.sql.exec("CREATE INDEX IF NOT EXISTS live_sockets_expiry ON live_sockets (expires_at)");
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 

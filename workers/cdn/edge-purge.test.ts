@@ -37,6 +37,18 @@ describe("edge purges in production", () => {
 		expect(sent[0]?.body).toEqual({ tags: api.calls[0]?.tags });
 	});
 
+	it("merges a batch's purges into one call", async () => {
+		const api = purgeApi([]);
+		const batch = createMessageBatch("cache-purges", [
+			{ id: "a", timestamp: new Date(), attempts: 1, body: { tags: ["t1", "t2"] } },
+			{ id: "b", timestamp: new Date(), attempts: 1, body: { tags: ["t2", "t3"] } },
+		]);
+		const ctx = createExecutionContext();
+		await consumePurgeJobs(batch, production, api.fetcher);
+		expect((await getQueueResult(batch, ctx)).explicitAcks.sort()).toEqual(["a", "b"]);
+		expect(api.calls.map((c) => c.tags)).toEqual([["t1", "t2", "t3"]]);
+	});
+
 	it("retries a queued purge for as long as the API says to wait, and acks it once it goes through", async () => {
 		expect(consumerOf("cache-purges")).toBe("purges");
 		expect(consumerOf("cache-purges-staging")).toBe("purges");

@@ -91,8 +91,17 @@ export interface PurgeJob {
 
 const PurgeJobSchema = z.object({ tags: z.array(z.string().min(1).max(1024)).min(1).max(TAGS_PER_REQUEST) });
 
-/** The cache-purges consumer: each deferred purge tried again, and deferred again for as long as the API says to wait. */
+/** Past this many deliveries a purge is given up, loudly: an operator purges by hand (docs/operations.md). */
+const LAST_ATTEMPT = 100;
+
+/**
+ * The cache-purges consumer: the batch's tags merged, deduplicated and sent 100 to a call; the
+ * first refusal stops the batch (the rest would be refused too) and every message waits out the
+ * API's Retry-After. A purge still refused on its last delivery is logged as an error.
+ */
 export async function consumePurgeJobs(batch: MessageBatch<unknown>, env: Env, fetcher: typeof fetch = fetch): Promise<void> {
+	const tags = new Set<string>();
+	const jobs: Message<unknown>[] = [];
 	for (const message of batch.messages) {
 		const job = PurgeJobSchema.safeParse(message.body);
 		if (!job.success) {
@@ -100,8 +109,18 @@ export async function consumePurgeJobs(batch: MessageBatch<unknown>, env: Env, f
 			message.ack();
 			continue;
 		}
-		const answer = await purgeTags(env, job.data.tags, fetcher);
-		if (answer.ok) message.ack();
-		else message.retry({ delaySeconds: answer.retryAfterSeconds });
+		for (const t of job.data.tags) tags.add(t);
+		jobs.push(message);
 	}
+	const all = [...tags];
+	for (let i = 0; i < all.length; i += TAGS_PER_REQUEST) {
+		const answer = await purgeTags(env, all.slice(i, i + TAGS_PER_REQUEST), fetcher);
+		if (answer.ok) continue;
+		for (const m of jobs) {
+			if (m.attempts >= LAST_ATTEMPT) logger.error("edge_purge_given_up", { id: m.id, body: m.body });
+			m.retry({ delaySeconds: answer.retryAfterSeconds });
+		}
+		return;
+	}
+	for (const m of jobs) m.ack();
 }

@@ -26,12 +26,20 @@ export interface PublishState {
 	stored: number[];
 	/** Whether the master playlist is in R2. */
 	masterPut: boolean;
+	/** Per rung: the highest segment number of this generation already taken from the quota (a copy that failed is not charged twice). */
+	admitted?: number[];
 }
 
 export const emptyPublishState = (): PublishState => ({ generation: 0, upTo: [], stored: [], masterPut: false });
 
 /** A new generation: its segments are numbered from 0 again, under names of their own. */
-export const nextGeneration = (state: PublishState): PublishState => ({ ...state, generation: state.generation + 1, upTo: [], stored: [] });
+export const nextGeneration = (state: PublishState): PublishState => ({
+	...state,
+	generation: state.generation + 1,
+	upTo: [],
+	stored: [],
+	admitted: [],
+});
 
 /** Each rung's playlist entries, append-only (the object keeps them in SQLite: a line per entry, written once). */
 export interface EntryStore {
@@ -79,8 +87,18 @@ export async function publishLive(
 		const seg = segmentOf(f.path);
 		return seg ? seg.n > (state.upTo[seg.rung] ?? -1) : true;
 	});
-	const freshBytes = fresh.reduce((sum, f) => sum + f.bytes, 0);
-	if (freshBytes > 0 && !(await admit(freshBytes))) return null;
+	const admitted = state.admitted ?? [];
+	const unpaid = fresh.filter((f) => {
+		const seg = segmentOf(f.path);
+		return seg ? seg.n > (admitted[seg.rung] ?? -1) : true;
+	});
+	const unpaidBytes = unpaid.reduce((sum, f) => sum + f.bytes, 0);
+	if (unpaidBytes > 0 && !(await admit(unpaidBytes))) return null;
+	for (const f of unpaid) {
+		const seg = segmentOf(f.path);
+		if (seg) admitted[seg.rung] = Math.max(admitted[seg.rung] ?? -1, seg.n);
+	}
+	state.admitted = admitted;
 	await mapLimit(fresh, COPY_CONCURRENCY, (file) => copyToR2(env, client, prefix + publishedPath(state.generation, file.path), file));
 	for (const f of fresh) {
 		const seg = segmentOf(f.path);

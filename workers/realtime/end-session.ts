@@ -9,8 +9,9 @@ const shardOf = (env: Env, userId: string) => env.NOTIFICATION_SHARD.getByName(s
  * shard that holds its user, and its live viewer sockets, in each stream that
  * shard remembers it joining (trackLiveSocket). Called when the session ends
  * (logout, a reused refresh token). A shard or stream that cannot be reached is
- * logged: the session is already refused by every other request, and its
- * sockets close at their token's expiry at the latest.
+ * logged: the session is already refused by every other request; notification
+ * sockets close at their token's expiry at the latest, and a live viewer socket
+ * can no longer chat once its token has expired.
  */
 export async function closeSessionSockets(env: Env, userId: string, sessionId: string): Promise<number> {
 	let closed = 0;

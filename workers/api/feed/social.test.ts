@@ -17,8 +17,12 @@ describe("follows", () => {
 		const creator = await person("Creator");
 		const fans = [await person("Fan"), await person("Fan"), await person("Fan")];
 		for (const f of fans)
-			expect(await json(await follow(f, creator.user.id))).toEqual({ following: true, followerCount: fans.indexOf(f) + 1 });
-		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, followerCount: 3 });
+			expect(await json(await follow(f, creator.user.id))).toEqual({
+				following: true,
+				requested: false,
+				followerCount: fans.indexOf(f) + 1,
+			});
+		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, requested: false, followerCount: 3 });
 
 		const first = await json<{ items: { id: string }[]; nextCursor: string }>(
 			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: await seenAll() }),
@@ -33,8 +37,16 @@ describe("follows", () => {
 		);
 		expect(following.items.map((u) => u.id)).toEqual([creator.user.id]);
 
-		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
-		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({ following: false, followerCount: 2 });
+		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({
+			following: false,
+			requested: false,
+			followerCount: 2,
+		});
+		expect(await json(await follow(fans[2] as Session, creator.user.id, "DELETE"))).toEqual({
+			following: false,
+			requested: false,
+			followerCount: 2,
+		});
 		await follow(fans[2] as Session, creator.user.id); // again: no second NEW_FOLLOWER from this fan
 		expect(await inboxOf(creator.user.id, "NEW_FOLLOWER")).toHaveLength(3);
 	});
@@ -53,8 +65,8 @@ describe("follows", () => {
 		const [x, y] = await Promise.all([follow(a, b.user.id), follow(b, a.user.id)]);
 		expect([x.status, y.status]).toEqual([200, 200]);
 		const profile = async (s: Session) => (await follow(s, s === a ? b.user.id : a.user.id)).json();
-		expect(await profile(a)).toEqual({ following: true, followerCount: 1 });
-		expect(await profile(b)).toEqual({ following: true, followerCount: 1 });
+		expect(await profile(a)).toEqual({ following: true, requested: false, followerCount: 1 });
+		expect(await profile(b)).toEqual({ following: true, requested: false, followerCount: 1 });
 	});
 });
 

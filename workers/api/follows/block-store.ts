@@ -4,13 +4,14 @@
 // which makes liking, commenting on and reporting them a 404, and follow-store
 // refuses a follow either way.
 import { sql } from "drizzle-orm";
-import type { Db } from "../../lib/postgres/routed-database";
+import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
-import { dropRequest, removeFollow, userNotFound } from "./follow-store";
+import { dropRequest, lockPair, removeFollow, userNotFound } from "./follow-store";
 
 /** `blocker` blocks `blocked` (idempotent). */
 export async function block(tx: Db, blocker: string, blocked: string): Promise<void> {
 	if (blocker === blocked) throw new HttpProblem(400, "cannot_block_self", "You cannot block yourself.");
+	await lockPair(tx, blocker, blocked);
 	const { rows } = await tx.execute(sql`
 		INSERT INTO blocks (blocker_id, blocked_id) SELECT ${blocker}, id FROM users WHERE id = ${blocked}
 		ON CONFLICT DO NOTHING RETURNING 1`);
@@ -29,9 +30,10 @@ export async function unblock(tx: Db, blocker: string, blocked: string): Promise
 	await tx.execute(sql`DELETE FROM blocks WHERE blocker_id = ${blocker} AND blocked_id = ${blocked}`);
 }
 
-/** Whether either account blocked the other. */
-export async function eitherBlocked(q: Db, a: string, b: string): Promise<boolean> {
-	const { rows } = await q.execute(sql`
-		SELECT 1 FROM blocks WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a})`);
+/** Whether `blocker` blocked `viewer` (a read; the replica will do: a block a moment old may let one more request through). */
+export async function hasBlocked(db: RoutedDatabase, blocker: string, viewer: string): Promise<boolean> {
+	const { rows } = await db.read((q) =>
+		q.execute(sql`SELECT 1 FROM blocks WHERE blocker_id = ${blocker}::uuid AND blocked_id = ${viewer}::uuid`),
+	);
 	return rows.length > 0;
 }

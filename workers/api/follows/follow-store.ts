@@ -32,6 +32,16 @@ export interface FollowOutcome {
 	followerCount: number;
 }
 
+/**
+ * Locks both accounts' rows, in id order, for the rest of the transaction. Every change to the edge
+ * between two accounts (follow, approve, block) takes this first, so they run one after the other:
+ * a follow racing a block either lands before it (and the block removes it) or sees it. The state is
+ * read after the lock, in a statement of its own (READ COMMITTED: a fresh snapshot).
+ */
+export async function lockPair(tx: Db, a: string, b: string): Promise<void> {
+	await tx.execute(sql`SELECT id FROM users WHERE id IN (${a}::uuid, ${b}::uuid) ORDER BY id FOR NO KEY UPDATE`);
+}
+
 export const blockedProblem = () => new HttpProblem(403, "blocked", "You cannot follow or interact with this account.");
 
 /** Adds the edge and its counters (once), and tells the followee. */
@@ -57,12 +67,13 @@ async function addFollow(tx: Db, emit: Emit, follower: string, followee: string)
  */
 export async function follow(tx: Db, emit: Emit, follower: string, followee: string): Promise<FollowOutcome> {
 	if (follower === followee) throw new HttpProblem(400, "cannot_follow_self", "You cannot follow yourself.");
+	await lockPair(tx, follower, followee);
 	const { rows } = await tx.execute<{ private: boolean; blocked: boolean; following: boolean }>(sql`
 		SELECT u.private,
 		       EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${followee} AND b.blocked_id = ${follower})
 		                                        OR (b.blocker_id = ${follower} AND b.blocked_id = ${followee})) AS blocked,
 		       EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${follower} AND f.followee_id = ${followee}) AS following
-		FROM users u WHERE u.id = ${followee} FOR SHARE`);
+		FROM users u WHERE u.id = ${followee}`);
 	const target = rows[0];
 	if (!target) throw userNotFound();
 	if (target.blocked) throw blockedProblem();
@@ -87,6 +98,7 @@ export async function follow(tx: Db, emit: Emit, follower: string, followee: str
 
 /** Approves a pending request of `requester` to follow `target`: the follow is made and the requester told. Returns whether there was one. */
 export async function approveRequest(tx: Db, emit: Emit, target: string, requester: string): Promise<boolean> {
+	await lockPair(tx, target, requester);
 	const { rows } = await tx.execute(sql`
 		DELETE FROM follow_requests WHERE requester_id = ${requester} AND target_id = ${target} RETURNING 1`);
 	if (!rows.length) return false;
@@ -184,6 +196,10 @@ export const followRequestsTo = (db: RoutedDatabase, target: string, after: { t:
  * waiting on a switch nobody can see: one statement moves them all and corrects every counter.
  */
 export async function approveAllRequests(tx: Db, emit: Emit, target: string): Promise<void> {
+	// Every account whose row changes, locked in id order first, as lockPair does: no deadlock with a follow.
+	await tx.execute(sql`
+		SELECT id FROM users WHERE id = ${target}::uuid OR id IN (SELECT requester_id FROM follow_requests WHERE target_id = ${target})
+		ORDER BY id FOR NO KEY UPDATE`);
 	const { rows } = await tx.execute<{ follower_id: string }>(sql`
 		WITH moved AS (DELETE FROM follow_requests WHERE target_id = ${target} RETURNING requester_id),
 		     ins AS (INSERT INTO follows (follower_id, followee_id) SELECT requester_id, ${target} FROM moved

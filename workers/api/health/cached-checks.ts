@@ -1,8 +1,10 @@
 // /health takes no quota (monitors poll it), so its cost must not grow with
 // how often it is polled: each isolate checks its dependencies (both Postgres
-// servers, D1, R2, the transcoder) at most once per HEALTH_CHECK_TTL_MS, and
-// concurrent requests share the check in flight. A loop of requests costs one
-// check every few seconds per isolate, whatever its rate.
+// servers, D1, R2, the transcoder) at most once per HEALTH_CHECK_TTL_MS. Only a
+// settled result is shared: a check in flight belongs to the request that made
+// it (the runtime ties its I/O to that request, which may be cancelled), so
+// requests arriving while the cache is cold each check. A loop of requests
+// costs one check every few seconds per isolate, whatever its rate.
 import { type CheckResult, checkD1, checkPrimary, checkR2, checkReplica, checkTranscoder } from "./dependency-checks";
 
 export const HEALTH_CHECK_TTL_MS = 5_000;
@@ -17,7 +19,7 @@ export interface Checks {
 
 interface Entry {
 	at: number;
-	checks: Promise<Checks>;
+	checks: Checks;
 }
 
 // Keyed by what is checked, so a deployment (or a test) pointing at other servers never reads another's result.
@@ -41,9 +43,9 @@ export async function cachedChecks(env: Env, nowMs = Date.now()): Promise<{ chec
 	const key = keyOf(env);
 	let entry = cache.get(key);
 	if (!entry || nowMs - entry.at >= HEALTH_CHECK_TTL_MS) {
-		entry = { at: nowMs, checks: runChecks(env) };
+		entry = { at: nowMs, checks: await runChecks(env) };
 		for (const [k, e] of cache) if (nowMs - e.at >= HEALTH_CHECK_TTL_MS) cache.delete(k);
 		cache.set(key, entry);
 	}
-	return { checks: await entry.checks, checkedAt: new Date(entry.at).toISOString() };
+	return { checks: entry.checks, checkedAt: new Date(entry.at).toISOString() };
 }

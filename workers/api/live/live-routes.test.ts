@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
 import { api, GOOD_PASSWORD, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
+import { seenAll } from "../../test-support/reels";
 import { openedSocket, until } from "../../test-support/sockets";
 
 interface Stream {
@@ -230,6 +231,19 @@ describe("live streams: the viewers' socket", () => {
 		await until(() => elsewhere.received.some((m) => m.type === "CHAT"), "the other session still chats");
 		expect(elsewhere.closes).toEqual([]);
 		elsewhere.ws.close(1000);
+	});
+
+	it("keeps someone the streamer blocked out of the stream (404), as from the streamer's reels", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pest = await registerUser();
+		expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: owner.accessToken })).status).toBe(200);
+		const watching = await api(`/api/live/${s.id}/ws`, {
+			headers: { upgrade: "websocket", "sec-websocket-protocol": `bearer, ${pest.accessToken}`, ...(await seenAll()) },
+		});
+		expect(watching.status).toBe(404);
+		const other = openedSocket(await watch(s.id, (await registerUser()).accessToken));
+		other.ws.close(1000);
 	});
 
 	it("closes a viewer that sends a frame over 1 KiB (1009) or floods (1008)", async () => {

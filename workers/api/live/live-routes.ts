@@ -24,6 +24,7 @@ import { livePlaybackPath } from "../../live/live-playlists";
 import { createLiveStream, findLiveStream, identityOf, listLive, openStreamsOf, setKeyHash } from "../../live/live-store";
 import { takeLiveSlot } from "../../live/take-live-slot";
 import { trackLiveSocket } from "../../realtime/end-session";
+import { hasBlocked } from "../follows/block-store";
 import { accountById } from "../users/user-store";
 import { CreateLiveSchema, IngestQuerySchema, LiveIdParamSchema, type LiveStreamJson, LiveStreamSchema } from "./live-schemas";
 import { hashStreamKey, newStreamKey, presentedStreamKey } from "./stream-key";
@@ -201,6 +202,8 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		const row = await found(c.env, c.req.valid("param").id);
 		const auth = c.var.auth;
 		const account = auth ? await accountById(c.var.db, auth.sub) : undefined;
+		// Someone the streamer blocked cannot watch or chat: the stream is a 404 to them, like the streamer's reels.
+		if (auth && auth.sub !== row.ownerId && (await hasBlocked(c.var.db, row.ownerId, auth.sub))) throw streamNotFound();
 		const viewer: ViewerConnect = {
 			userId: auth?.sub ?? null,
 			sessionId: auth?.sid ?? null,

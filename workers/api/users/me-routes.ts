@@ -58,10 +58,10 @@ async function assertOwnImage(env: Env, ownerId: string, assetId: string) {
 
 const StorageSchema = z
 	.object({
-		usedBytes: z
-			.number()
-			.int()
-			.openapi({ description: "Originals, live recordings and uploads in progress; a failed video counts until its bytes are deleted" }),
+		usedBytes: z.number().int().openapi({
+			description:
+				"Originals, what was derived from them (renditions, posters), live recordings and uploads in progress; a failed video counts until its bytes are deleted",
+		}),
 		quotaBytes: z.number().int(),
 	})
 	.openapi("StorageUsage");

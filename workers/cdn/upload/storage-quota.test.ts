@@ -28,6 +28,37 @@ describe("the storage quota's invariant: what an account can store and read back
 		expect(video.id).toBeTruthy();
 	});
 
+	it("counts what was derived from an upload (a near-still source can make a large ladder), but a live recording's segments once", async () => {
+		const s = await registerUser();
+		const video = await seedAsset({ bytes: sampleVideo(), kind: "video", ownerId: s.user.id });
+		const at = "2026-12-01T00:00:00Z";
+		await mediaDb(env)
+			.insert(derivedFiles)
+			.values({
+				r2Key: `${video.key}/hls/0/seg.m4s`,
+				assetId: video.id,
+				role: "rendition",
+				contentType: "video/mp4",
+				bytes: 5000,
+				createdAt: at,
+			});
+		expect((await usageOf(s.accessToken)).usedBytes).toBe(sampleVideo().length + 5000);
+		const live = await api("/api/live", { method: "POST", token: s.accessToken });
+		const recording = ((await live.json()) as { videoId: string }).videoId;
+		await growAsset(env, { id: recording, ownerId: s.user.id }, 700);
+		await mediaDb(env)
+			.insert(derivedFiles)
+			.values({
+				r2Key: `live/${recording}/seg.ts`,
+				assetId: recording,
+				role: "rendition",
+				contentType: "video/mp2t",
+				bytes: 700,
+				createdAt: at,
+			});
+		expect((await usageOf(s.accessToken)).usedBytes).toBe(sampleVideo().length + 5000 + 700);
+	});
+
 	it("deletes a failed video's bytes at once: no source URL, nothing in R2, nothing counted", async () => {
 		const s = await registerUser();
 		const video = await seedAsset({ bytes: sampleVideo(), kind: "video", ownerId: s.user.id, status: "processing" });

@@ -4,7 +4,13 @@
 // Usage is every asset's `bytes` in D1, whatever its status (a failed video's
 // bytes count until they are deleted, which transcode-outcome.ts does at once,
 // setting `bytes` to 0; a live recording's grow as its segments are published),
-// plus the declared length of resumable uploads that have no asset row yet.
+// plus what was derived from them (renditions, posters, thumbnails: a few MB of
+// near-still source can become a ladder of hundreds), plus the declared length
+// of resumable uploads that have no asset row yet. A recording's segments are
+// counted in its own `bytes` as they are published, so its derived rows are not
+// counted again. One transcode per user at a time (TRANSCODE_JOBS_PER_USER)
+// bounds how far a ladder being written can take an account past its quota:
+// one video's ladder, after which its uploads are refused.
 //
 // Room is taken, not just checked: an upload reserves its bytes with one
 // conditional INSERT (D1 runs one statement at a time, so two uploads in
@@ -17,6 +23,8 @@ export const storageQuotaExceeded = (quota: number) =>
 
 /** The owner's usage as one SQL expression, for reading and for conditional inserts (`?1` is the owner). */
 const USAGE_SQL = `((SELECT coalesce(sum(bytes), 0) FROM assets WHERE owner_id = ?1)
+	+ (SELECT coalesce(sum(d.bytes), 0) FROM assets a JOIN derived_files d ON d.asset_id = a.id
+	   WHERE a.owner_id = ?1 AND NOT EXISTS (SELECT 1 FROM live_streams l WHERE l.asset_id = a.id))
 	+ (SELECT coalesce(sum(s.upload_length), 0) FROM upload_sessions s
 	   WHERE s.owner_id = ?1 AND s.status = 'uploading' AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = s.id)))`;
 
