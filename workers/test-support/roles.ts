@@ -1,15 +1,21 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import type { Role } from "../lib/auth/roles";
+import { announceRole } from "../lib/auth/user-gate-client";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { users } from "../lib/postgres/schema";
 
-/** Sets a user's role directly in Postgres; returns the consistency token that makes the change visible to the next request. */
+/**
+ * Sets a user's role as the admin route does (Postgres, then the user's gate, so tokens already out
+ * act with it at once); returns the consistency token that makes the change visible to the next request.
+ */
 export async function setRole(userId: string, role: Role): Promise<string> {
-	return withDatabase(env, async (db) => {
+	const token = await withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
 		return db.consistencyToken() ?? "";
 	});
+	await announceRole(env, userId, role);
+	return token;
 }
 
 /** Makes an account look `hours` old (its created_at moved back): report weights depend on account age. */

@@ -9,9 +9,9 @@ import { jsonContent } from "../../lib/http/json-content";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
-import { closeSessionSockets } from "../../realtime/end-session";
 import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
+import { sessionEnded } from "./session-ended";
 
 const register = apiRoute({
 	method: "post",
@@ -96,7 +96,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(logout, async (c) => {
 		await endSession(c.var.db, c.var.auth.sid);
-		await closeSessionSockets(c.env, c.var.auth.sub, c.var.auth.sid);
+		await sessionEnded(c.env, c.var.auth.sub, c.var.auth.sid);
 		deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
 		return c.body(null, 204);
 	});

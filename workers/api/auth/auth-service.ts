@@ -9,8 +9,8 @@ import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
 import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
-import { closeSessionSockets } from "../../realtime/end-session";
 import type { PrivateUser } from "./auth-schemas";
+import { sessionEnded } from "./session-ended";
 
 type UserRow = typeof users.$inferSelect;
 
@@ -146,8 +146,8 @@ export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented
 		}),
 	);
 	if (!outcome.ok) {
-		// A stolen token revoked the session: its open sockets close now, not at their token's expiry.
-		if (outcome.revoked) await closeSessionSockets(env, outcome.revoked.userId, outcome.revoked.sessionId);
+		// A stolen token revoked the session: its access tokens and open sockets stop now, not at their expiry.
+		if (outcome.revoked) await sessionEnded(env, outcome.revoked.userId, outcome.revoked.sessionId);
 		throw outcome.problem;
 	}
 	const access = await signAccessToken(env, {

@@ -69,8 +69,15 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 		const me = viewerOf(c);
 		let at: FeedCursor = cursor ? feedCursor.decode(cursor) : { e: 0, t: 0, f: me ? undefined : null };
 		if (!me) at = { ...at, f: null };
-		if (at.e === 0) at.e = await latestEpoch(c.var.db);
-		const [followed, trending] = await feedStreams(c.var.db, { me, epoch: at.e, followedBefore: at.f, rankAfter: at.t, limit });
+		// One statement gives both streams and, on a first page, the newest trending epoch.
+		let streams = await feedStreams(c.var.db, { me, epoch: at.e, followedBefore: at.f, rankAfter: at.t, limit });
+		if (streams.epoch === null) {
+			// A first page that learned no epoch (none exists yet, or nothing came back): settle one, then read with it.
+			at.e = await latestEpoch(c.var.db);
+			streams = await feedStreams(c.var.db, { me, epoch: at.e, followedBefore: at.f, rankAfter: at.t, limit });
+		}
+		at.e = streams.epoch ?? at.e;
+		const { followed, trending } = streams;
 		const { out, usedFollowed, usedTrending } = interleave(followed, trending, limit);
 		const lastFollowed = followed[usedFollowed - 1];
 		const lastTrending = trending[usedTrending - 1] as TrendingRow | undefined;

@@ -77,6 +77,16 @@ export interface ReelRow extends Record<string, unknown> {
 	liked: boolean;
 }
 
+export interface ReelsQuery {
+	me: string | null;
+	where: SQL;
+	orderBy: SQL;
+	outerOrderBy?: SQL;
+	limit: number;
+	from?: SQL;
+	extra?: SQL;
+}
+
 /**
  * The page is chosen first (an inner query that the planner can serve from
  * one index in order, LIMIT included), then joined with authors and the
@@ -85,19 +95,8 @@ export interface ReelRow extends Record<string, unknown> {
  * `outerOrderBy` (default: the same) to the joined page, where the inner
  * query's columns are `r.<name>`.
  */
-export async function selectReels(
-	q: Db,
-	{
-		me,
-		where,
-		orderBy,
-		outerOrderBy = orderBy,
-		limit,
-		from = sql`reels r`,
-		extra = sql``,
-	}: { me: string | null; where: SQL; orderBy: SQL; outerOrderBy?: SQL; limit: number; from?: SQL; extra?: SQL },
-): Promise<ReelRow[]> {
-	const { rows } = await q.execute<ReelRow>(sql`
+export function reelsQuery({ me, where, orderBy, outerOrderBy = orderBy, limit, from = sql`reels r`, extra = sql`` }: ReelsQuery): SQL {
+	return sql`
 		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked
 		FROM (
 			SELECT ${extra} r.id, r.caption, r.hashtags, r.media_status, r.visibility, r.playback, r.duration_ms, r.video_asset_id,
@@ -109,7 +108,11 @@ export async function selectReels(
 		) r
 		JOIN users u ON u.id = r.author_id
 		LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = ${me}::uuid
-		ORDER BY ${outerOrderBy}`);
+		ORDER BY ${outerOrderBy}`;
+}
+
+export async function selectReels(q: Db, query: ReelsQuery): Promise<ReelRow[]> {
+	const { rows } = await q.execute<ReelRow>(reelsQuery(query));
 	return rows;
 }
 

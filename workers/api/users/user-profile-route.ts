@@ -9,7 +9,7 @@ import { assets } from "../../lib/media-db/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
 import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
-import { profileById, relationTo } from "./user-store";
+import { profileSeenBy } from "./user-store";
 
 const route = apiRoute({
 	method: "get",
@@ -27,23 +27,27 @@ const route = apiRoute({
 
 export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
 	const { id } = c.req.valid("param");
-	const user = await profileById(c.var.db, id);
-	if (!user) throw userNotFound();
 	const me = viewerOf(c);
-	const { avatarAssetId, ...profile } = user;
-	const avatar = avatarAssetId
-		? await mediaDb(c.env).query.assets.findFirst({ where: eq(assets.id, avatarAssetId), columns: { r2Key: true, access: true } })
+	const user = await profileSeenBy(c.var.db, id, me);
+	if (!user) throw userNotFound();
+	const avatar = user.avatar_asset_id
+		? await mediaDb(c.env).query.assets.findFirst({ where: eq(assets.id, user.avatar_asset_id), columns: { r2Key: true, access: true } })
 		: undefined;
+	const self = me === id;
 	return c.json(
 		{
-			...profile,
+			id: user.id,
+			name: user.name,
+			bio: user.bio,
+			role: user.role,
+			followerCount: user.follower_count,
+			followingCount: user.following_count,
+			private: user.private,
 			avatarUrl: avatar?.access === "public" ? cdnUrl(avatar.r2Key) : null,
-			...(me && me !== id
-				? await relationTo(c.var.db, me, id)
-				: me
-					? { following: false, requested: false, blocking: false }
-					: { following: null, requested: null, blocking: null }),
-			createdAt: user.createdAt.toISOString(),
+			following: self ? false : user.following,
+			requested: self ? false : user.requested,
+			blocking: self ? false : user.blocking,
+			createdAt: new Date(user.created_at).toISOString(),
 		},
 		200,
 	);

@@ -8,42 +8,37 @@ import { approveAllRequests } from "../follows/follow-store";
 
 export type UserRow = typeof users.$inferSelect;
 
-/** A public profile by id (a fresh id missed by the replica is asked of the primary). */
-export const profileById = (db: RoutedDatabase, id: string) =>
-	db.readById(id, (q) =>
-		q.query.users.findFirst({
-			where: eq(users.id, id),
-			columns: {
-				id: true,
-				name: true,
-				bio: true,
-				role: true,
-				createdAt: true,
-				followerCount: true,
-				followingCount: true,
-				avatarAssetId: true,
-				private: true,
-			},
-		}),
-	);
-
-export interface Relation {
-	following: boolean;
-	requested: boolean;
-	blocking: boolean;
+export interface ProfileRow extends Record<string, unknown> {
+	id: string;
+	name: string;
+	bio: string;
+	role: UserRow["role"];
+	created_at: Date;
+	follower_count: number;
+	following_count: number;
+	avatar_asset_id: string | null;
+	private: boolean;
+	following: boolean | null;
+	requested: boolean | null;
+	blocking: boolean | null;
 }
 
-/** How `viewer` stands towards `other`: follows, asked to, blocked them. One round trip. */
-export const relationTo = async (db: RoutedDatabase, viewer: string, other: string): Promise<Relation> => {
-	const { rows } = await db.read((q) =>
-		q.execute<{ following: boolean; requested: boolean; blocking: boolean }>(sql`
-			SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = ${viewer}::uuid AND followee_id = ${other}::uuid) AS following,
-			       EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ${viewer}::uuid AND target_id = ${other}::uuid) AS requested,
-			       EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ${viewer}::uuid AND blocked_id = ${other}::uuid) AS blocking`),
-	);
-	const row = rows[0];
-	return { following: !!row?.following, requested: !!row?.requested, blocking: !!row?.blocking };
-};
+/**
+ * A public profile and how `viewer` stands towards it (follows, asked to, blocked), in one
+ * statement; the relation is null when anonymous. A fresh id missed by the replica is asked of the primary.
+ */
+export const profileSeenBy = (db: RoutedDatabase, id: string, viewer: string | null) =>
+	db.readById(id, async (q) => {
+		const relation = viewer
+			? sql`EXISTS (SELECT 1 FROM follows WHERE follower_id = ${viewer}::uuid AND followee_id = u.id) AS following,
+			      EXISTS (SELECT 1 FROM follow_requests WHERE requester_id = ${viewer}::uuid AND target_id = u.id) AS requested,
+			      EXISTS (SELECT 1 FROM blocks WHERE blocker_id = ${viewer}::uuid AND blocked_id = u.id) AS blocking`
+			: sql`NULL::boolean AS following, NULL::boolean AS requested, NULL::boolean AS blocking`;
+		const { rows } = await q.execute<ProfileRow>(sql`
+			SELECT u.id, u.name, u.bio, u.role, u.created_at, u.follower_count, u.following_count, u.avatar_asset_id, u.private, ${relation}
+			FROM users u WHERE u.id = ${id}::uuid`);
+		return rows[0];
+	});
 
 export const accountById = (db: RoutedDatabase, id: string) => db.read((q) => q.query.users.findFirst({ where: eq(users.id, id) }));
 

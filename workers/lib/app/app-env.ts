@@ -1,5 +1,6 @@
 import type { AuthContext } from "../auth/authenticate";
 import type { RoutedDatabase } from "../postgres/routed-database";
+import type { GcraDecision } from "../rate-limit/gcra";
 
 /** Hono's environment for every route: bindings from wrangler.toml, per-request variables. */
 export interface AppEnv {
@@ -9,6 +10,10 @@ export interface AppEnv {
 		db: RoutedDatabase;
 		/** Set by `authenticate()` when a valid access token was presented. */
 		auth?: AuthContext;
+		/** The signed-in user's hourly quota, taken by the same gate call that checked the session (`authenticate({ quota: true })`). */
+		userQuota?: GcraDecision;
+		/** What this request costs beyond its own CPU: Durable Object calls (database round trips are counted by `db`). */
+		cost: { durableObjects: number };
 		/** The problem's code when the response is a problem (for the access log and analytics). */
 		problemCode?: string;
 	};

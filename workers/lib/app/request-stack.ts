@@ -15,7 +15,7 @@ import type { AppEnv } from "./app-env";
  * that depends on it.
  */
 export const requestStack = (tokens: TokenSources = "header"): MiddlewareHandler<AppEnv> =>
-	every(refuseNulInUrl(), burstLimit(), postgres(), authenticate(tokens), hourlyQuota());
+	every(refuseNulInUrl(), burstLimit(), postgres(), authenticate(tokens, { quota: true }), hourlyQuota());
 
 /**
  * The problem statuses any request through `requestStack` can get, whatever

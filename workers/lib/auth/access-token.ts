@@ -20,6 +20,8 @@ export interface AccessClaims {
 	lsn?: string;
 	/** Expiry, seconds since the epoch. */
 	exp: number;
+	/** Issued at, seconds since the epoch (the `jti`, a UUIDv7, has it to the millisecond). */
+	iat: number;
 }
 
 const ClaimsSchema = z.object({
@@ -29,9 +31,13 @@ const ClaimsSchema = z.object({
 	jti: z.string().min(1),
 	lsn: LsnSchema.optional(),
 	exp: z.number().int(),
+	iat: z.number().int(),
 });
 
-export async function signAccessToken(env: Env, claims: Omit<AccessClaims, "jti" | "exp">): Promise<{ token: string; expiresIn: number }> {
+export async function signAccessToken(
+	env: Env,
+	claims: Omit<AccessClaims, "jti" | "exp" | "iat">,
+): Promise<{ token: string; expiresIn: number }> {
 	const config = configOf(env);
 	const { current } = await signingKeys(env);
 	const expiresIn = config.ACCESS_TOKEN_TTL_SECONDS;

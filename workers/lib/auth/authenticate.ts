@@ -1,17 +1,20 @@
-import { and, eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
-import type { RoutedDatabase } from "../postgres/routed-database";
-import { sessions, users } from "../postgres/schema";
 import { HttpProblem } from "../problems/http-problem";
-import { type AccessClaims, invalidToken, verifyAccessToken } from "./access-token";
+import { userQuota } from "../rate-limit/hourly-quota";
+import { invalidToken, verifyAccessToken } from "./access-token";
 import type { Role } from "./roles";
+import { uuidv7Millis } from "./session-gate";
+import { gateOf } from "./user-gate-client";
 
 export interface AuthContext {
 	/** The signed-in user's id. */
 	sub: string;
 	sid: string;
-	/** The user's role now (from the database), not the one frozen in the token. */
+	/**
+	 * The user's role now: the token's, unless it changed since the token was issued, when the
+	 * user's gate has the new one (a role change through the API tells it; user-gate-client.ts).
+	 */
 	role: Role;
 	/** When the access token expires (seconds since the epoch). */
 	exp: number;
@@ -50,13 +53,15 @@ export function presentedToken(req: Request, sources: TokenSources): string | un
 }
 
 /**
- * Reads the access token when one is presented: verifies the JWT, then
- * checks that its session is not revoked (logout, refresh-token reuse) and
- * takes the current role from the database. No token: anonymous. A bad
- * token: 401, never silently anonymous.
+ * Reads the access token when one is presented: verifies the JWT, then asks the
+ * user's gate (one Durable Object call, no database) whether its session may
+ * still act: not ended (logout, refresh-token reuse) and not issued before a
+ * change to the account (role, password). With `quota`, the same call takes the
+ * user's hourly quota (hourly-quota.ts reads the decision). No token: anonymous.
+ * A bad token: 401, never silently anonymous.
  */
 export const authenticate =
-	(sources: TokenSources = "header"): MiddlewareHandler<AppEnv> =>
+	(sources: TokenSources = "header", { quota = false }: { quota?: boolean } = {}): MiddlewareHandler<AppEnv> =>
 	async (c, next) => {
 		const token = presentedToken(c.req.raw, sources);
 		if (token !== undefined) {
@@ -64,32 +69,19 @@ export const authenticate =
 			// The token carries the WAL position of its session's creation, so a replica
 			// that has not replayed it yet is skipped for this request's reads.
 			c.var.db.readAtLeast(claims.lsn);
-			const role = await sessionIsLive(c.var.db, claims);
-			if (!role) throw invalidToken("The session has ended; sign in again.");
-			c.set("auth", { sub: claims.sub, sid: claims.sid, role, exp: claims.exp });
+			const issuedAtMs = Number.isFinite(uuidv7Millis(claims.jti)) ? uuidv7Millis(claims.jti) : claims.iat * 1000;
+			c.var.cost.durableObjects++;
+			const { session, role, decision } = await gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuota(c.env) : null);
+			if (session === "revoked") throw invalidToken("The session has ended; sign in again.");
+			if (session === "stale") throw invalidToken("The token predates a change to your account; refresh it.");
+			c.set("auth", { sub: claims.sub, sid: claims.sid, role: role ?? claims.role, exp: claims.exp });
+			if (decision) c.set("userQuota", decision);
 		}
 		await next();
 	};
 
 const authenticationRequired = () =>
 	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });
-
-/**
- * The user's current role if the token's session is live (not revoked, user still there), else undefined.
- * Read on the primary: a replica may be up to REPLICA_MAX_LAG_SECONDS behind, and a logout or a
- * stolen refresh token must end the session at once, not after the lag (docs/security.md#tokens).
- */
-async function sessionIsLive(db: RoutedDatabase, claims: Pick<AccessClaims, "sid" | "sub">): Promise<Role | undefined> {
-	const [row] = await db.readPreferringPrimary((q) =>
-		q
-			.select({ revokedAt: sessions.revokedAt, role: users.role })
-			.from(sessions)
-			.innerJoin(users, eq(users.id, sessions.userId))
-			.where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub)))
-			.limit(1),
-	);
-	return row && !row.revokedAt ? row.role : undefined;
-}
 
 /** Any request context, signed in or not (hono's Context is invariant in its env, so the shape is named instead). */
 type WithAuth = { var: { auth?: AuthContext } };

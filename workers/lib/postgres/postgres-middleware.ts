@@ -20,6 +20,7 @@ export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 		header === undefined ? "cookie" : "header",
 	);
 	c.set("db", db);
+	c.set("cost", { durableObjects: 0 });
 	try {
 		await next();
 		const token = db.consistencyToken();
@@ -39,6 +40,11 @@ export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 			c.header("x-db-read", "reason" in read ? `${read.source}; reason=${read.reason}` : read.source);
 		}
 	} finally {
+		// What the request cost, refused ones included (the problem response keeps the header).
+		if (configOf(c.env).ENVIRONMENT !== "production") {
+			const trips = db.roundTrips;
+			c.header("x-request-cost", `primary=${trips.primary}, replica=${trips.replica}, do=${c.var.cost.durableObjects}`);
+		}
 		c.executionCtx.waitUntil(db.close());
 	}
 };

@@ -27,6 +27,17 @@ export type ReadDecision =
 
 const PRIMARY_RETRY_AFTER_S = 5;
 
+/** How long one isolate reuses a replica's status (its lag judgement and replay position). */
+export const REPLICA_STATUS_TTL_MS = 1_000;
+const recentStatus = new Map<string, { at: number; status: ReplicaStatus }>();
+
+/** Whether a status read earlier shows the replica has replayed `token` (no token: any will do). */
+function coveredBy(status: ReplicaStatus, token: string | undefined): boolean {
+	if (!status.isStandby) return true;
+	if (!token) return true;
+	return status.replayLsn !== null && compareLsn(status.replayLsn, token) >= 0;
+}
+
 /**
  * Per-request Postgres access with read/write routing: writes on the primary
  * (`HYPERDRIVE`), reads on the replica (`HYPERDRIVE_REPLICA`) unless the
@@ -43,6 +54,8 @@ export class RoutedDatabase {
 	private decision?: Promise<ReadDecision>;
 	private lastWriteLsn?: string;
 	private lastRead?: ReadDecision;
+	/** Statements sent to each server by this request (connection set-up aside): the `x-request-cost` header. */
+	readonly roundTrips = { primary: 0, replica: 0 };
 
 	constructor(
 		private readonly env: Env,
@@ -210,8 +223,23 @@ export class RoutedDatabase {
 		}
 	}
 
+	/**
+	 * The replica's state. A status this isolate read less than REPLICA_STATUS_TTL_MS ago is reused
+	 * (the replica still has to be reachable): a replica's replay position only moves forward, so
+	 * one that had replayed the caller's token then has replayed it now; a token past it is asked
+	 * of the replica again. This saves the status query on most reads: one replica round trip, the read.
+	 */
 	private async replicaState(): Promise<ReplicaStatus> {
-		return queryReplicaStatus(await this.replicaClient(), configOf(this.env).REPLICA_MAX_LAG_SECONDS, this.readAfterLsn);
+		const client = await this.replicaClient();
+		const key = this.env.HYPERDRIVE_REPLICA.connectionString;
+		const now = Date.now();
+		const cached = recentStatus.get(key);
+		if (cached && now - cached.at < REPLICA_STATUS_TTL_MS && coveredBy(cached.status, this.readAfterLsn)) {
+			return { ...cached.status, caughtUp: true };
+		}
+		const status = await queryReplicaStatus(client, configOf(this.env).REPLICA_MAX_LAG_SECONDS, this.readAfterLsn);
+		recentStatus.set(key, { at: now, status });
+		return status;
 	}
 
 	private async readablePrimary(): Promise<pg.Client> {
@@ -226,13 +254,28 @@ export class RoutedDatabase {
 	}
 
 	private primaryClient(): Promise<pg.Client> {
-		this.primary ??= connect(this.env.HYPERDRIVE, "primary", configOf(this.env).PG_CONNECT_TIMEOUT_MS);
+		this.primary ??= connect(this.env.HYPERDRIVE, "primary", configOf(this.env).PG_CONNECT_TIMEOUT_MS).then((c) =>
+			this.counted(c, "primary"),
+		);
 		return this.primary;
 	}
 
 	private replicaClient(): Promise<pg.Client> {
-		this.replica ??= connect(this.env.HYPERDRIVE_REPLICA, "replica", configOf(this.env).PG_CONNECT_TIMEOUT_MS);
+		this.replica ??= connect(this.env.HYPERDRIVE_REPLICA, "replica", configOf(this.env).PG_CONNECT_TIMEOUT_MS).then((c) =>
+			this.counted(c, "replica"),
+		);
 		return this.replica;
+	}
+
+	/** Counts every statement the client sends (drizzle and raw queries alike go through `query`). */
+	private counted(client: pg.Client, server: "primary" | "replica"): pg.Client {
+		const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+		const trips = this.roundTrips;
+		(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+			trips[server]++;
+			return query(...args);
+		};
+		return client;
 	}
 }
 

@@ -14,7 +14,7 @@ function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Qu
 	const config = configOf(c.env);
 	switch (kind) {
 		case "user":
-			return { key: `user:${viewerOf(c)}`, quota: { limit: config.QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S }, policy: "user-hourly" };
+			return { key: `user:${viewerOf(c)}`, quota: userQuota(c.env), policy: "user-hourly" };
 		case "auth":
 			return {
 				key: `ip:${clientBucket(c)}:auth`,
@@ -36,10 +36,16 @@ function setHeaders(c: Context<AppEnv>, policy: string, quota: Quota, d: GcraDec
 	c.header("RateLimit", `"${policy}";r=${d.remaining};t=${d.allowed ? d.resetSeconds : d.retryAfterSeconds}`);
 }
 
+/** The signed-in user's hourly quota: taken by the user's gate, in the call that checks the session (authenticate). */
+export const userQuota = (env: Env): Quota => ({ limit: configOf(env).QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S });
+
 async function take(c: Context<AppEnv>, kind: QuotaKind) {
 	const { key, quota, policy } = quotaFor(c, kind);
-	const limiter = c.env.RATE_LIMITER.getByName(key);
-	const decision = await limiter.take(quota);
+	let decision = kind === "user" ? c.var.userQuota : undefined;
+	if (!decision) {
+		c.var.cost.durableObjects++;
+		decision = await c.env.RATE_LIMITER.getByName(key).take(quota);
+	}
 	if (!decision.allowed) {
 		throw new HttpProblem(
 			429,
