@@ -200,7 +200,7 @@ export class LiveStream extends DurableObject<Env> {
 	override async webSocketClose(ws: WebSocket, code: number, reason: string) {
 		closeQuietly(ws, closeCodeFor(code), reason.slice(0, 120));
 		const att = ws.deserializeAttachment() as Attachment | null;
-		if (att?.role === "viewer") this.viewers.broadcast({ type: "VIEWERS", data: { count: this.viewers.count } });
+		if (att?.role === "viewer") this.viewers.countChanged();
 		if (att?.role !== "publisher") return;
 		// A publisher who says it is done ends the stream now; one that dropped has the grace period to come back.
 		if (code === 1000 && this.s.session === att.session && this.s.publish.generation === att.generation) {

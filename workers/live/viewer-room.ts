@@ -10,6 +10,16 @@ import type { chatLog } from "./live-storage";
 /** Kept on the socket itself, so it survives hibernation. */
 export type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
 
+/**
+ * Count messages go out at most once per COUNT_INTERVAL_MS: a crowd of n arriving would otherwise
+ * send every viewer a message per arrival, n² in all; coalesced it is n a second. A viewer learns
+ * the count on arrival from WELCOME.
+ */
+export const COUNT_INTERVAL_MS = 1_000;
+
+/** How long to wait before the next count message (0: send now), the last one having gone out at `lastAt`. */
+export const countDelay = (lastAt: number, now: number) => Math.max(0, lastAt + COUNT_INTERVAL_MS - now);
+
 /** The close code every socket of an ended session gets, live or notification (docs/events.md). */
 export const SESSION_ENDED_CLOSE = 4003;
 
@@ -19,6 +29,8 @@ export const envelope = (m: LiveSocketMessage) => JSON.stringify({ ...m, seq: 0,
 export class ViewerRoom {
 	private readonly ctx: DurableObjectState;
 	private readonly chat: ReturnType<typeof chatLog>;
+	private lastCountAt = 0;
+	private countTimer: ReturnType<typeof setTimeout> | undefined;
 
 	constructor(ctx: DurableObjectState, chat: ReturnType<typeof chatLog>) {
 		this.ctx = ctx;
@@ -41,7 +53,7 @@ export class ViewerRoom {
 		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
 		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies ViewerAttachment);
 		server.send(envelope({ type: "WELCOME", data: { status, viewers: this.count, chat: this.chat.recent() } }));
-		this.broadcast({ type: "VIEWERS", data: { count: this.count } });
+		this.countChanged();
 		const headers = new Headers();
 		const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
 		if (offered.some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
@@ -72,8 +84,24 @@ export class ViewerRoom {
 			closeQuietly(ws, SESSION_ENDED_CLOSE, "session ended");
 			closed++;
 		}
-		if (closed) this.broadcast({ type: "VIEWERS", data: { count: this.count } });
+		if (closed) this.countChanged();
 		return closed;
+	}
+
+	/** The count changed: told to everyone now, or with the next message a second after the last (coalesced). */
+	countChanged(): void {
+		if (this.countTimer) return; // the message already due will carry the newest count
+		const wait = countDelay(this.lastCountAt, Date.now());
+		if (wait === 0) return this.sendCount();
+		this.countTimer = setTimeout(() => {
+			this.countTimer = undefined;
+			this.sendCount();
+		}, wait);
+	}
+
+	private sendCount(): void {
+		this.lastCountAt = Date.now();
+		this.broadcast({ type: "VIEWERS", data: { count: this.count } });
 	}
 
 	broadcast(message: LiveSocketMessage): void {

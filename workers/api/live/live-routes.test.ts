@@ -187,6 +187,21 @@ describe("live streams: the viewers' socket", () => {
 		a.ws.close(1000);
 	});
 
+	it("coalesces count messages as a crowd arrives: at most one a second, not one per arrival", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const first = openedSocket(await watch(s.id));
+		await until(() => first.received.some((m) => m.type === "WELCOME"), "welcome");
+		const started = Date.now();
+		const crowd = await Promise.all(Array.from({ length: 15 }, async () => openedSocket(await watch(s.id))));
+		await until(() => first.received.some((m) => m.type === "VIEWERS" && (m.data as { count: number }).count === 16), "count 16");
+		const seconds = (Date.now() - started) / 1000;
+		const counts = first.received.filter((m) => m.type === "VIEWERS").length;
+		expect(counts).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+		expect(counts).toBeLessThan(15);
+		for (const v of [first, ...crowd]) v.ws.close(1000);
+	});
+
 	it("lets signed-in viewers chat, tells anonymous ones to sign in, and slows a flood down", async () => {
 		const owner = await registerUser();
 		const s = await createStream(owner.accessToken);
