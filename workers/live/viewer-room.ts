@@ -92,7 +92,10 @@ export class ViewerRoom {
 	countChanged(): void {
 		if (this.countTimer) return; // the message already due will carry the newest count
 		const wait = countDelay(this.lastCountAt, Date.now());
-		if (wait === 0) return this.sendCount();
+		if (wait === 0) {
+			this.sendCount();
+			return;
+		}
 		this.countTimer = setTimeout(() => {
 			this.countTimer = undefined;
 			this.sendCount();
