@@ -17,6 +17,12 @@ async function followerCount(q: Db, id: string): Promise<number> {
 	return row.follower_count;
 }
 
+/** An account's display name, for the events that say who did something ("" when it is gone). */
+async function nameOf(tx: Db, id: string): Promise<string> {
+	const { rows } = await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${id}`);
+	return rows[0]?.name ?? "";
+}
+
 /** Adjusts both users' counters in one statement: +1 or -1 when the edge changed. */
 const adjustCounts = (q: Db, follower: string, followee: string, delta: 1 | -1) =>
 	q.execute(sql`
@@ -51,11 +57,11 @@ async function addFollow(tx: Db, emit: Emit, follower: string, followee: string)
 		ON CONFLICT DO NOTHING RETURNING followee_id`);
 	if (!rows.length) return;
 	await adjustCounts(tx, follower, followee, 1);
-	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${follower}`)).rows;
+	const name = await nameOf(tx, follower);
 	await emit({
 		to: { userIds: [followee] },
 		type: "NEW_FOLLOWER",
-		data: { followerId: follower, followerName: name?.name ?? "" },
+		data: { followerId: follower, followerName: name },
 		dedupeKey: `new-follower:${follower}:${followee}`,
 	});
 }
@@ -85,11 +91,11 @@ export async function follow(tx: Db, emit: Emit, follower: string, followee: str
 		INSERT INTO follow_requests (requester_id, target_id) VALUES (${follower}, ${followee})
 		ON CONFLICT DO NOTHING RETURNING 1`);
 	if (requested.rows.length) {
-		const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${follower}`)).rows;
+		const name = await nameOf(tx, follower);
 		await emit({
 			to: { userIds: [followee] },
 			type: "FOLLOW_REQUESTED",
-			data: { requesterId: follower, requesterName: name?.name ?? "" },
+			data: { requesterId: follower, requesterName: name },
 			dedupeKey: `follow-requested:${follower}:${followee}`,
 		});
 	}
@@ -103,11 +109,11 @@ export async function approveRequest(tx: Db, emit: Emit, target: string, request
 		DELETE FROM follow_requests WHERE requester_id = ${requester} AND target_id = ${target} RETURNING 1`);
 	if (!rows.length) return false;
 	await addFollow(tx, emit, requester, target);
-	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${target}`)).rows;
+	const name = await nameOf(tx, target);
 	await emit({
 		to: { userIds: [requester] },
 		type: "FOLLOW_ACCEPTED",
-		data: { userId: target, userName: name?.name ?? "" },
+		data: { userId: target, userName: name },
 	});
 	return true;
 }
@@ -209,6 +215,6 @@ export async function approveAllRequests(tx: Db, emit: Emit, target: string): Pr
 		RETURNING (SELECT coalesce(array_agg(id), '{}') FROM followers) AS follower_ids`);
 	const ids = (rows[0] as { follower_ids?: string[] } | undefined)?.follower_ids ?? [];
 	if (!ids.length) return;
-	const [name] = (await tx.execute<{ name: string }>(sql`SELECT name FROM users WHERE id = ${target}`)).rows;
-	await emit({ to: { userIds: ids }, type: "FOLLOW_ACCEPTED", data: { userId: target, userName: name?.name ?? "" } });
+	const name = await nameOf(tx, target);
+	await emit({ to: { userIds: ids }, type: "FOLLOW_ACCEPTED", data: { userId: target, userName: name } });
 }
