@@ -1,6 +1,7 @@
 // The Worker's `scheduled()` entry: one job per cron expression in
 // wrangler.toml [triggers]. Each job is idempotent; a missed run is caught up by the next.
 import { refreshTrending } from "./api/feed/trending";
+import { foldCounters } from "./api/reels/counter-shards";
 import { sweepViews } from "./api/reels/sweep-views";
 import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
 import { logger } from "./lib/observability/logger";
@@ -10,7 +11,7 @@ import { drainOutbox } from "./realtime/outbox";
 export const CRONS = {
 	/** Hourly: resumable uploads nobody finished. */
 	hourly: "17 * * * *",
-	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows; the heartbeat writer kept running. */
+	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows; the heartbeat writer kept running; counter shards folded into their reels. */
 	everyMinute: "* * * * *",
 	/** Every five minutes: a new trending ranking. */
 	everyFiveMinutes: "*/5 * * * *",
@@ -22,7 +23,7 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 			await cleanupAbandonedUploads(env);
 			return;
 		case CRONS.everyMinute:
-			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env)]);
+			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);
 			return;
 		case CRONS.everyFiveMinutes:
 			await refreshTrending(env);

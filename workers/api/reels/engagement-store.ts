@@ -1,11 +1,13 @@
 // Likes, views and comments in Postgres. Every counter changes in the same
 // statement as the row that justifies it (a data-modifying CTE), so counts
 // stay exact under any concurrency without read-modify-write, and repeating
-// a like or a view changes nothing.
+// a like or a view changes nothing. Counters change in shard rows, never on
+// the reel's row, so a crowd on one reel does not queue (counter-shards.ts).
 import { sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
+import { bumpCounter, unfolded } from "./counter-shards";
 import { canSee, PLAYABLE } from "./reel-cards";
 import { reelNotFound } from "./reel-store";
 
@@ -14,14 +16,15 @@ export interface LikeState {
 	likeCount: number;
 }
 
-/** Likes a visible reel (idempotent); the author hears of it once per liker. */
+/** Likes a visible reel (idempotent); the author hears of it once per liker. No lock on the reel's row (counter-shards.ts). */
 export async function like(tx: Db, emit: Emit, reelId: string, userId: string): Promise<LikeState> {
 	const { rows } = await tx.execute<{ like_count: number; author_id: string; added: number }>(sql`
-		WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: userId, admin: false })}),
-		     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${userId} FROM target ON CONFLICT DO NOTHING RETURNING reel_id)
-		UPDATE reels SET like_count = like_count + (SELECT count(*) FROM ins)
-		WHERE id = (SELECT id FROM target)
-		RETURNING like_count, author_id, (SELECT count(*) FROM ins)::int AS added`);
+		WITH target AS (SELECT r.id, r.author_id, r.like_count FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: userId, admin: false })}),
+		     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${userId} FROM target ON CONFLICT DO NOTHING RETURNING reel_id),
+		     bump AS (${bumpCounter("likes", userId, 1, sql`SELECT reel_id FROM ins`)})
+		SELECT t.author_id, (SELECT count(*) FROM ins)::int AS added,
+		       (t.like_count + ${unfolded("likes", sql`t.id`)} + (SELECT count(*) FROM bump))::int AS like_count
+		FROM target t`);
 	const row = rows[0];
 	if (!row) throw reelNotFound();
 	if (row.added && row.author_id !== userId) {
@@ -40,9 +43,10 @@ export async function like(tx: Db, emit: Emit, reelId: string, userId: string): 
 export async function unlike(db: RoutedDatabase, reelId: string, userId: string): Promise<LikeState> {
 	const { rows } = await db.write((q) =>
 		q.execute<{ like_count: number }>(sql`
-			WITH del AS (DELETE FROM likes WHERE reel_id = ${reelId} AND user_id = ${userId} RETURNING reel_id)
-			UPDATE reels SET like_count = like_count - (SELECT count(*) FROM del) WHERE id = ${reelId}
-			RETURNING like_count`),
+			WITH del AS (DELETE FROM likes WHERE reel_id = ${reelId} AND user_id = ${userId} RETURNING reel_id),
+			     bump AS (${bumpCounter("likes", userId, -1, sql`SELECT reel_id FROM del`)})
+			SELECT (r.like_count + ${unfolded("likes", sql`r.id`)} - (SELECT count(*) FROM bump))::int AS like_count
+			FROM reels r WHERE r.id = ${reelId}`),
 	);
 	const row = rows[0];
 	if (!row) throw reelNotFound();
@@ -53,12 +57,13 @@ export async function unlike(db: RoutedDatabase, reelId: string, userId: string)
 export async function countView(db: RoutedDatabase, reelId: string, viewer: string): Promise<{ counted: boolean; viewCount: number }> {
 	const { rows } = await db.write((q) =>
 		q.execute<{ view_count: number; counted: number }>(sql`
-			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND r.visibility IN ('public', 'unlisted')),
+			WITH target AS (SELECT r.id, r.view_count FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND r.visibility IN ('public', 'unlisted')),
 			     ins AS (INSERT INTO reel_views (reel_id, viewer, hour) SELECT id, ${viewer}, date_trunc('hour', now()) FROM target
-			             ON CONFLICT DO NOTHING RETURNING 1)
-			UPDATE reels SET view_count = view_count + (SELECT count(*) FROM ins)
-			WHERE id = (SELECT id FROM target)
-			RETURNING view_count, (SELECT count(*) FROM ins)::int AS counted`),
+			             ON CONFLICT DO NOTHING RETURNING reel_id),
+			     bump AS (${bumpCounter("views", viewer, 1, sql`SELECT reel_id FROM ins`)})
+			SELECT (t.view_count + ${unfolded("views", sql`t.id`)} + (SELECT count(*) FROM bump))::int AS view_count,
+			       (SELECT count(*) FROM ins)::int AS counted
+			FROM target t`),
 	);
 	const row = rows[0];
 	if (!row) throw reelNotFound();
@@ -110,7 +115,7 @@ export async function addComment(
 		RETURNING (SELECT author_id FROM reels WHERE id = ${reelId}) AS author_id`);
 	const reelAuthor = inserted.rows[0]?.author_id;
 	if (reelAuthor) {
-		await tx.execute(sql`UPDATE reels SET comment_count = comment_count + 1 WHERE id = ${reelId}`);
+		await tx.execute(bumpCounter("comments", authorId, 1, sql`SELECT ${reelId}::uuid AS reel_id`));
 		if (reelAuthor !== authorId) {
 			await emit({
 				to: { userIds: [reelAuthor] },
@@ -143,7 +148,7 @@ export async function deleteComment(db: RoutedDatabase, commentId: string, by: {
 			}
 			await tx.execute(sql`
 				WITH del AS (DELETE FROM comments WHERE id = ${commentId} RETURNING reel_id)
-				UPDATE reels SET comment_count = comment_count - (SELECT count(*) FROM del) WHERE id = (SELECT reel_id FROM del)`);
+				${bumpCounter("comments", row.author_id, -1, sql`SELECT reel_id FROM del`)}`);
 		}),
 	);
 }

@@ -75,6 +75,10 @@ export interface ReelRow extends Record<string, unknown> {
 	author_id: string;
 	author_name: string;
 	liked: boolean;
+	/** The counts now: the reel's folded columns plus its shard rows (api/reels/counter-shards.ts). */
+	likes_now: number;
+	comments_now: number;
+	views_now: number;
 }
 
 export interface ReelsQuery {
@@ -97,7 +101,10 @@ export interface ReelsQuery {
  */
 export function reelsQuery({ me, where, orderBy, outerOrderBy = orderBy, limit, from = sql`reels r`, extra = sql`` }: ReelsQuery): SQL {
 	return sql`
-		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked
+		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked,
+		       (r.like_count + COALESCE(sh.likes, 0))::int AS likes_now,
+		       (r.comment_count + COALESCE(sh.comments, 0))::int AS comments_now,
+		       (r.view_count + COALESCE(sh.views, 0))::int AS views_now
 		FROM (
 			SELECT ${extra} r.id, r.caption, r.hashtags, r.media_status, r.visibility, r.playback, r.duration_ms, r.video_asset_id,
 			       r.like_count, r.comment_count, r.view_count, r.hidden_at, r.created_at, r.author_id
@@ -108,6 +115,9 @@ export function reelsQuery({ me, where, orderBy, outerOrderBy = orderBy, limit, 
 		) r
 		JOIN users u ON u.id = r.author_id
 		LEFT JOIN likes l ON l.reel_id = r.id AND l.user_id = ${me}::uuid
+		-- The counts' unfolded part (api/reels/counter-shards.ts): at most 16 rows a reel, by primary key.
+		LEFT JOIN LATERAL (SELECT sum(s.likes) AS likes, sum(s.comments) AS comments, sum(s.views) AS views
+		                   FROM reel_counter_shards s WHERE s.reel_id = r.id) sh ON true
 		ORDER BY ${outerOrderBy}`;
 }
 
@@ -133,9 +143,9 @@ export function toReel(r: ReelRow): Reel {
 			storyboard: p.storyboard ?? null,
 			duration: r.duration_ms === null ? null : r.duration_ms / 1000,
 		},
-		likeCount: r.like_count,
-		commentCount: r.comment_count,
-		viewCount: r.view_count,
+		likeCount: r.likes_now,
+		commentCount: r.comments_now,
+		viewCount: r.views_now,
 		liked: r.liked,
 		hidden: r.hidden_at !== null,
 		visibility: r.visibility,

@@ -177,6 +177,26 @@ export const reels = pgTable(
 	],
 );
 
+/**
+ * A reel's engagement counters, spread over COUNTER_SHARDS rows: each like, comment or view adds to
+ * the row its actor hashes to, so a viral reel's crowd does not queue on one row lock. The reel's
+ * own columns hold the folded total; these rows the changes since the last fold
+ * (api/reels/counter-shards.ts). A count is the column plus the rows' sum: exact at once.
+ */
+export const reelCounterShards = pgTable(
+	"reel_counter_shards",
+	{
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		shard: smallint("shard").notNull(),
+		likes: integer("likes").notNull().default(0),
+		comments: integer("comments").notNull().default(0),
+		views: integer("views").notNull().default(0),
+	},
+	(t) => [primaryKey({ columns: [t.reelId, t.shard] }), check("reel_counter_shards_shard", sql`${t.shard} between 0 and 15`)],
+);
+
 export const likes = pgTable(
 	"likes",
 	{
