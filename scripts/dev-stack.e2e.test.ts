@@ -112,14 +112,21 @@ describe("npm run dev", () => {
 			headers: { "content-type": "application/json" },
 			body: JSON.stringify({ email, password: "operator pass 1", name: "Operator" }),
 		});
-		const { accessToken } = (await reg.json()) as { accessToken: string };
+		const { refreshToken } = (await reg.json()) as { refreshToken: string };
 		const run = spawnSync(process.execPath, ["scripts/grant-role.ts", email.toLowerCase(), "admin"], {
 			env: { ...process.env, DATABASE_URL: connectionUrls(stack.cluster).primaryUrl },
 			encoding: "utf8",
 		});
 		expect(run.status, run.stderr).toBe(0);
 		expect(run.stdout).toContain("is now admin");
-		const list = await waitFor("the replica to see the new role", async () => {
+		// The script reaches Postgres only: the role is in the next token, which a refresh (read on the primary) issues.
+		const refreshed = await fetch(`${stack.baseUrl}/api/auth/refresh`, {
+			method: "POST",
+			headers: { "content-type": "application/json" },
+			body: JSON.stringify({ refreshToken }),
+		});
+		const { accessToken } = (await refreshed.json()) as { accessToken: string };
+		const list = await waitFor("the replica to see the new account", async () => {
 			const res = await fetch(`${stack.baseUrl}/api/users?limit=1`, { headers: { authorization: `Bearer ${accessToken}` } });
 			return res.status === 200 ? res : undefined;
 		});

@@ -26,7 +26,11 @@ if (import.meta.main) {
 	}
 	grantRole(process.env.DATABASE_URL || connectionUrls(devCluster()).primaryUrl, email, role as Role).then(
 		(found) => {
-			console.log(found ? `${email} is now ${role}` : `no account with email ${email}`);
+			console.log(
+				found
+					? `${email} is now ${role} (in the tokens issued from now on: at the next sign-in or token refresh, within 15 minutes; an admin's PUT /api/users/:id/role applies at once)`
+					: `no account with email ${email}`,
+			);
 			process.exit(found ? 0 : 1);
 		},
 		(err: Error) => {
