@@ -29,11 +29,13 @@ export class UserGate extends DurableObject<Env> {
 		const [revokedUntil, notBefore, changed] = await Promise.all([
 			this.ctx.storage.get<number>(revokedKey(sid)),
 			this.ctx.storage.get<{ at: number; until: number }>(NOT_BEFORE_KEY),
-			this.ctx.storage.get<{ role: Role; until: number }>(ROLE_KEY),
+			this.ctx.storage.get<{ role: Role; at: number; until: number }>(ROLE_KEY),
 		]);
 		const live = <T extends { until: number }>(v: T | undefined): T | undefined => (v && v.until > now ? v : undefined);
 		const session = sessionVerdict({ revokedUntil, notBefore: live(notBefore)?.at }, issuedAtMs, now);
-		const role = live(changed)?.role ?? null;
+		// Only tokens issued before the change carry the old role; later ones were issued with the new one.
+		const newer = live(changed);
+		const role = newer && issuedAtMs < newer.at ? newer.role : null;
 		if (session !== "live" || !quota) return { session, role, decision: null };
 		const decision = gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), now);
 		if (decision.allowed) {
@@ -43,9 +45,14 @@ export class UserGate extends DurableObject<Env> {
 		return { session, role, decision };
 	}
 
-	/** The user's role changed: it applies to every token at once, until `untilMs` (when tokens issued before the change have expired). */
-	async setRole(role: Role, untilMs: number): Promise<void> {
-		await this.ctx.storage.put(ROLE_KEY, { role, until: untilMs });
+	/**
+	 * The user's role changed at `atMs`: tokens issued before then act with it, until `untilMs` (when
+	 * they have all expired). An older change arriving late is ignored.
+	 */
+	async setRole(role: Role, atMs: number, untilMs: number): Promise<void> {
+		const current = await this.ctx.storage.get<{ at: number }>(ROLE_KEY);
+		if (current && current.at > atMs) return;
+		await this.ctx.storage.put(ROLE_KEY, { role, at: atMs, until: untilMs });
 		await this.wakeBy(untilMs);
 	}
 

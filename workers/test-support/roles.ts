@@ -10,11 +10,12 @@ import { users } from "../lib/postgres/schema";
  * act with it at once); returns the consistency token that makes the change visible to the next request.
  */
 export async function setRole(userId: string, role: Role): Promise<string> {
+	const at = Date.now();
 	const token = await withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
 		return db.consistencyToken() ?? "";
 	});
-	await announceRole(env, userId, role);
+	await announceRole(env, userId, role, at);
 	return token;
 }
 

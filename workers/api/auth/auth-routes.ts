@@ -95,8 +95,9 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		return c.json(pair, 200);
 	})
 	.openapi(logout, async (c) => {
-		await endSession(c.var.db, c.var.auth.sid);
+		// The gate first: if it cannot be told, nothing is revoked yet and the logout can be retried whole.
 		await sessionEnded(c.env, c.var.auth.sub, c.var.auth.sid);
+		await endSession(c.var.db, c.var.auth.sid);
 		deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
 		return c.body(null, 204);
 	});

@@ -125,7 +125,14 @@ export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented
 				.for("update", { of: refreshTokens })
 				.limit(1);
 			if (!row) return { ok: false, problem: refreshRefused("invalid_refresh_token", "The refresh token is not valid.") };
-			if (row.revokedAt) return { ok: false, problem: refreshRefused("session_revoked", "This session has ended; sign in again.") };
+			if (row.revokedAt) {
+				// Told again each time (idempotent): a revocation whose telling failed once is not left half-done.
+				return {
+					ok: false,
+					problem: refreshRefused("session_revoked", "This session has ended; sign in again."),
+					revoked: { userId: row.userId, sessionId: row.sessionId },
+				};
+			}
 			if (row.usedAt) {
 				await tx
 					.update(sessions)

@@ -35,13 +35,19 @@ export const unfolded = (counter: Counter, reelId: SQL) =>
 export async function foldCounters(env: Env): Promise<number> {
 	return withDatabase(env, async (db) => {
 		const { rows } = await db.write((q) =>
-			q.execute<{ n: number }>(sql`
+			q.transaction(async (tx) => {
+				// The reels first, in id order, as a reel's delete does (its cascade reaches the shards after
+				// the reel's row): folding the other way round could deadlock with it.
+				await tx.execute(sql`
+					SELECT id FROM reels WHERE id IN (SELECT DISTINCT reel_id FROM reel_counter_shards) ORDER BY id FOR NO KEY UPDATE`);
+				return tx.execute<{ n: number }>(sql`
 				WITH moved AS (DELETE FROM reel_counter_shards RETURNING reel_id, likes, comments, views),
 				     sums AS (SELECT reel_id, sum(likes)::int AS l, sum(comments)::int AS c, sum(views)::int AS v FROM moved GROUP BY reel_id),
 				     folded AS (
 				       UPDATE reels r SET like_count = r.like_count + s.l, comment_count = r.comment_count + s.c, view_count = r.view_count + s.v
 				       FROM sums s WHERE r.id = s.reel_id RETURNING 1)
-				SELECT count(*)::int AS n FROM folded`),
+				SELECT count(*)::int AS n FROM folded`);
+			}),
 		);
 		return rows[0]?.n ?? 0;
 	});

@@ -57,9 +57,11 @@ export const adminUserRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(setRole, async (c) => {
 		const { id } = c.req.valid("param");
 		const { role } = c.req.valid("json");
+		// Before the write: a token issued in between already carries the new role, and is left as it is.
+		const at = Date.now();
 		const [user] = await c.var.db.write((q) => q.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, id)).returning());
 		if (!user) throw userNotFound();
 		// Tokens carry the role they were issued with; the user's gate makes the new one apply to them at once.
-		await announceRole(c.env, id, role);
+		await announceRole(c.env, id, role, at);
 		return c.json(toPrivateUser(user), 200);
 	});

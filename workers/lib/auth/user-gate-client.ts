@@ -20,7 +20,10 @@ export async function refuseTokensIssuedBefore(env: Env, userId: string, atMs = 
 	await gateOf(env, userId).refuseTokensBefore(atMs, Date.now() + tokenLifetimeMs(env));
 }
 
-/** The user's role changed: every token already out acts with it at once (the next refresh puts it in the token). */
-export async function announceRole(env: Env, userId: string, role: Role): Promise<void> {
-	await gateOf(env, userId).setRole(role, Date.now() + tokenLifetimeMs(env));
+/**
+ * The user's role changed (at `atMs`, taken before the database write): every token issued before
+ * then acts with it at once; tokens issued after carry it already (a refresh reads the primary).
+ */
+export async function announceRole(env: Env, userId: string, role: Role, atMs = Date.now()): Promise<void> {
+	await gateOf(env, userId).setRole(role, atMs, Date.now() + tokenLifetimeMs(env));
 }

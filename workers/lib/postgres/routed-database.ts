@@ -238,6 +238,8 @@ export class RoutedDatabase {
 			return { ...cached.status, caughtUp: true };
 		}
 		const status = await queryReplicaStatus(client, configOf(this.env).REPLICA_MAX_LAG_SECONDS, this.readAfterLsn);
+		// One entry per replica binding; a bound keeps a changing connection string from growing the map.
+		if (recentStatus.size > 16) recentStatus.clear();
 		recentStatus.set(key, { at: now, status });
 		return status;
 	}
