@@ -34,8 +34,10 @@ export class UserGate extends DurableObject<Env> {
 		const live = <T extends { until: number }>(v: T | undefined): T | undefined => (v && v.until > now ? v : undefined);
 		const session = sessionVerdict({ revokedUntil, notBefore: live(notBefore)?.at }, issuedAtMs, now);
 		// Only tokens issued before the change carry the old role; later ones were issued with the new one.
+		// The same millisecond counts as before (the runtime's clock moves only with I/O): for a token
+		// issued after the change in that millisecond, the override is the role it already carries.
 		const newer = live(changed);
-		const role = newer && issuedAtMs < newer.at ? newer.role : null;
+		const role = newer && issuedAtMs <= newer.at ? newer.role : null;
 		if (session !== "live" || !quota) return { session, role, decision: null };
 		const decision = gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), now);
 		if (decision.allowed) {
