@@ -47,6 +47,7 @@ export default defineConfig({
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),
 								SAMPLE_PNG_BASE64: inject("samplePngBase64"),
 								SAMPLE_JPEG_BASE64: inject("sampleJpegBase64"),
+								SAMPLE_LIVE_TS_BASE64: inject("sampleLiveTsBase64"),
 								// Two keys: the first signs, both verify (rotation). Fresh every run.
 								JWT_PRIVATE_KEYS: JSON.stringify([generateSigningKey("test-current"), generateSigningKey("test-previous")]),
 								// Generous quotas so tests do not spend each other's; quota tests set their own.

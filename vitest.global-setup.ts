@@ -26,6 +26,8 @@ declare module "vitest" {
 		samplePngBase64: string;
 		/** A real 1280x720 JPEG made by ffmpeg, base64. */
 		sampleJpegBase64: string;
+		/** A real 6 s 320x180 H.264/AAC MPEG-TS (what a live publisher sends) made by ffmpeg, base64. */
+		sampleLiveTsBase64: string;
 	}
 }
 
@@ -62,10 +64,17 @@ function makeSampleMedia(dir: string) {
 	const jpeg = join(dir, "sample.jpg");
 	ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1", png]);
 	ffmpeg(["-f", "lavfi", "-i", "testsrc=size=1280x720", "-frames:v", "1", "-q:v", "3", jpeg]);
+	const liveTs = join(dir, "live.ts");
+	// Encoded as scripts/live-push.ts does (a keyframe a second), at a size the live ladder keeps as one small rung.
+	ffmpeg([
+		...["-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "6"],
+		...["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "30", "-c:a", "aac", "-f", "mpegts", liveTs],
+	]);
 	return {
 		video: readFileSync(video).toString("base64"),
 		png: readFileSync(png).toString("base64"),
 		jpeg: readFileSync(jpeg).toString("base64"),
+		liveTs: readFileSync(liveTs).toString("base64"),
 	};
 }
 
@@ -119,6 +128,7 @@ export default async function setup(project: TestProject) {
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
 	project.provide("sampleVideoBase64", media.video);
 	project.provide("samplePngBase64", media.png);
+	project.provide("sampleLiveTsBase64", media.liveTs);
 	project.provide("sampleJpegBase64", media.jpeg);
 
 	return stop;

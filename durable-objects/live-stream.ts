@@ -237,8 +237,14 @@ export class LiveStream extends DurableObject<Env> {
 
 	private async forward(ws: WebSocket, att: PublisherAttachment, seq: number, bytes: ArrayBuffer) {
 		const state = this.s;
-		// A closed socket's queued chunks, or one of a generation the encoder lost: nothing to send them to.
-		if (ws.readyState !== WebSocket.OPEN || att.generation !== state.publish.generation || state.ending) return;
+		// Queued chunks go to the encoder unless the stream moved on without them: the encoder lost their
+		// generation, a newer publisher session took over, or the stream is ending for a reason other than
+		// its publisher saying "that is all" (a normal close: what it sent before is the end of the stream,
+		// even when the encoder is behind and its chunks are still queued here). Whether the socket is still
+		// open says nothing: the runtime marks it closing as soon as the close frame arrives, before the
+		// chunks received ahead of it are forwarded (checking it lost the tail of every slow encode).
+		const movedOn = att.generation !== state.publish.generation || att.session !== state.session;
+		if (movedOn || (state.ending !== null && state.ending !== "publisher_finished")) return;
 		const outcome = await this.client()
 			.chunk(att.session, seq, bytes)
 			.catch((err: Error) => err);

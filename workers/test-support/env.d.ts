@@ -7,5 +7,6 @@ declare namespace Cloudflare {
 		SAMPLE_VIDEO_BASE64: string;
 		SAMPLE_PNG_BASE64: string;
 		SAMPLE_JPEG_BASE64: string;
+		SAMPLE_LIVE_TS_BASE64: string;
 	}
 }

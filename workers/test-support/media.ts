@@ -6,6 +6,8 @@ const decode = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt
 export const sampleVideo = () => decode(env.SAMPLE_VIDEO_BASE64);
 export const samplePng = () => decode(env.SAMPLE_PNG_BASE64);
 export const sampleJpeg = () => decode(env.SAMPLE_JPEG_BASE64);
+/** 6 s of MPEG-TS, as a live publisher sends it. */
+export const sampleLiveTs = () => decode(env.SAMPLE_LIVE_TS_BASE64);
 
 /** A PNG whose header declares width x height but carries no pixel data: a decompression bomb's calling card. */
 export function pngHeaderOnly(width: number, height: number): Uint8Array {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
 import { api, GOOD_PASSWORD, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
+import { sampleLiveTs } from "../../test-support/media";
 import { seenAll } from "../../test-support/reels";
 import { openedSocket, until } from "../../test-support/sockets";
 
@@ -157,6 +158,26 @@ describe("live streams: ingest", () => {
 		const pub = openedSocket(await connectPublisher(s));
 		for (let i = 0; i < MAX_INGEST_FRAMES + 10; i++) pub.ws.send(new Uint8Array([0x47]));
 		expect(await closeCodeOf(pub)).toBe(1008);
+	});
+
+	it("keeps every byte a publisher sent before closing normally, even those still queued for a busy encoder", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const pub = openedSocket(await connectPublisher(s));
+		// 6 s of media in 60 frames at once, then the normal close: the frames arrive far faster than the
+		// encoder takes them (each is a request to it), so most are still queued when the close arrives.
+		const ts = sampleLiveTs();
+		const frame = Math.ceil(ts.byteLength / 60 / 188) * 188;
+		for (let at = 0; at < ts.byteLength; at += frame) pub.ws.send(ts.subarray(at, at + frame));
+		pub.ws.close(1000, "done");
+		for (let i = 0; i < 400 && (await getStream(s.id)).status !== "ended"; i++) await new Promise((r) => setTimeout(r, 50));
+		expect(await getStream(s.id)).toMatchObject({ status: "ended", endReason: "publisher_finished" });
+		const video = await api(`/api/videos/${s.videoId}/status`, { token: owner.accessToken });
+		const recorded = (await video.json()) as { status: string; duration: number };
+		expect(recorded.status).toBe("ready");
+		// All six seconds: one segment a second, the last closed by the end.
+		expect(recorded.duration).toBeGreaterThan(5.5);
+		expect(recorded.duration).toBeLessThan(6.5);
 	});
 
 	it("ends a stream whose publisher connects and sends nothing, closing it with 4408 after the grace period", async () => {
