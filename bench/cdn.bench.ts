@@ -4,52 +4,23 @@
 //   (b) resizing a 2700x2200 JPEG to 720 px wide with every cache out of the way
 //       (a fresh key per request, no variant store) vs sharp called directly in Node.
 // Run: npm run bench:cdn
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import sharp from "sharp";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
+import { startBareWorker } from "./support/bare-worker.ts";
 import { expectStatus, measure, report } from "./support/latency.ts";
 
 const DELIVERY_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const RESIZE_ROUNDS = Number(process.env.BENCH_RESIZE_ROUNDS ?? 30);
-const BARE_PORT = 8840;
-const root = resolve(import.meta.dirname, "..");
 
 function largeJpeg(): Buffer {
 	const path = join(mkdtempSync(join(tmpdir(), "cdn-bench-")), "large.jpg");
 	const r = spawnSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=2700x2200", "-frames:v", "1", "-q:v", "3", path]);
 	if (r.status !== 0) throw new Error("ffmpeg is needed to make the test image");
 	return readFileSync(path);
-}
-
-async function startBareWorker(): Promise<ChildProcess> {
-	const child = spawn(
-		resolve(root, "node_modules/.bin/wrangler"),
-		[
-			"dev",
-			"-c",
-			"bench/bare-worker/wrangler.toml",
-			"--ip",
-			"127.0.0.1",
-			"--port",
-			String(BARE_PORT),
-			"--persist-to",
-			".local/wrangler-bare",
-		],
-		{ cwd: root, stdio: "ignore" },
-	);
-	for (let i = 0; i < 240; i++) {
-		const ok = await fetch(`http://127.0.0.1:${BARE_PORT}/bytes/1`).then(
-			(r) => r.ok,
-			() => false,
-		);
-		if (ok) return child;
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	child.kill("SIGTERM");
-	throw new Error("the bare worker did not start");
 }
 
 async function main() {
@@ -80,7 +51,7 @@ async function main() {
 				{
 					name: "bare hono worker",
 					run: async () => {
-						await (await expectStatus(await fetch(`http://127.0.0.1:${BARE_PORT}/bytes/${jpeg.length}`), 200, "bare")).arrayBuffer();
+						await (await expectStatus(await fetch(`${bare.baseUrl}/bytes/${jpeg.length}`), 200, "bare")).arrayBuffer();
 					},
 				},
 				{
@@ -136,7 +107,7 @@ async function main() {
 		];
 		console.log(JSON.stringify({ bench: "cdn", hitVsBare: hit, resizeVsSharp: resized }));
 	} finally {
-		bare.kill("SIGTERM");
+		bare.stop();
 		await stack.stop();
 	}
 }

@@ -134,7 +134,7 @@ async function main() {
 			});
 			await (await expectStatus(res, 202, "broadcast")).arrayBuffer();
 		});
-		if (stopProfile) console.log("runtime CPU, self time by function (% of samples):", await stopProfile());
+		if (stopProfile) console.log("runtime CPU, self time by function (% of busy samples):", (await stopProfile()).top);
 		const edge = { p50: pct(fleet.latencies, 50), p99: pct(fleet.latencies, 99), rate };
 		for (const ws of fleet.sockets) ws.close();
 

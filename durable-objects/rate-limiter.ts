@@ -4,37 +4,77 @@ import { type GcraDecision, gcra, gcraRefund, type Quota } from "../workers/lib/
 const TAT_KEY = "tat";
 
 /**
+ * Backlog (how far the key's timestamp is ahead of now) from which it is written to storage. Below
+ * it the timestamp lives in the object's memory only: the object being evicted (idle for a minute
+ * or more, or a deploy) can forgive at most this much of a quota, i.e. a minute's worth of requests
+ * (QUOTA/60 an hour). Above it every decision is stored, so a heavy user or a password guesser
+ * (whose few tries are each minutes apart) loses nothing to an eviction.
+ *
+ * Why: nearly every key is an anonymous reader's address with a few requests an hour. Storing each
+ * of them cost a write, an alarm and the alarm's deleteAll per address: most of the CPU an
+ * anonymous read cost (bench/cpu.bench.ts, docs/benchmarks.md).
+ */
+export const PERSIST_BACKLOG_MS = 60_000;
+
+/**
  * One quota key (e.g. `user:<id>`, `ip:<addr>:auth`) per object: single-writer,
  * so counts are exact under concurrency. The algorithm is the pure GCRA; the
- * object only stores its timestamp and clears it once it no longer matters.
+ * object keeps its timestamp, in storage only once the backlog matters
+ * (PERSIST_BACKLOG_MS), and clears storage once it no longer does.
  */
 export class RateLimiter extends DurableObject<Env> {
+	/** The timestamp as this instance knows it; `loaded` once storage was read (a new instance reads it first). */
+	private tat: number | undefined;
+	private loaded = false;
+	/** Whether storage holds a timestamp (and an alarm to clear it). */
+	private stored = false;
+
 	async take(quota: Quota): Promise<GcraDecision> {
-		const now = Date.now();
-		const stored = await this.ctx.storage.get<number>(TAT_KEY);
-		const decision = gcra(quota, stored, now);
-		if (decision.allowed) {
-			await this.ctx.storage.put(TAT_KEY, decision.tatMs);
-			// Once the timestamp is in the past the key is as good as new: drop it then.
-			await this.ctx.storage.setAlarm(decision.tatMs);
-		}
+		const decision = gcra(quota, await this.current(), Date.now());
+		if (decision.allowed) await this.remember(decision.tatMs);
 		return decision;
 	}
 
 	/** The decision `take` would make, without spending anything (e.g. "may this account try again?"). */
 	async peek(quota: Quota): Promise<GcraDecision> {
-		return gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), Date.now());
+		return gcra(quota, await this.current(), Date.now());
 	}
 
 	/** Gives back one `take` that turned out not to count (a reservation made before knowing). */
 	async refund(quota: Quota): Promise<void> {
-		const back = gcraRefund(quota, await this.ctx.storage.get<number>(TAT_KEY), Date.now());
+		const back = gcraRefund(quota, await this.current(), Date.now());
+		this.tat = back;
+		// A stored timestamp follows exactly: a refund must not be undone by an eviction, nor stay as a stricter one.
+		if (!this.stored) return;
 		if (back === undefined) await this.ctx.storage.delete(TAT_KEY);
 		else await this.ctx.storage.put(TAT_KEY, back);
 	}
 
 	override async alarm() {
 		const stored = await this.ctx.storage.get<number>(TAT_KEY);
-		if (stored === undefined || stored <= Date.now()) await this.ctx.storage.deleteAll();
+		if (stored === undefined || stored <= Date.now()) {
+			await this.ctx.storage.deleteAll();
+			this.stored = false;
+		} else await this.ctx.storage.setAlarm(stored);
+	}
+
+	private async current(): Promise<number | undefined> {
+		if (!this.loaded) {
+			this.tat = await this.ctx.storage.get<number>(TAT_KEY);
+			this.stored = this.tat !== undefined;
+			this.loaded = true;
+		}
+		return this.tat;
+	}
+
+	private async remember(tat: number) {
+		this.tat = tat;
+		if (tat - Date.now() <= PERSIST_BACKLOG_MS) return;
+		await this.ctx.storage.put(TAT_KEY, tat);
+		if (!this.stored) {
+			// One alarm, moved on by the alarm itself while the backlog lasts: not a write per request.
+			await this.ctx.storage.setAlarm(tat);
+			this.stored = true;
+		}
 	}
 }

@@ -9,8 +9,15 @@ interface ProfileNode {
 	hitCount?: number;
 }
 
-/** Starts profiling; the returned function stops it and resolves with the top `n` functions by self time. */
-export async function startCpuProfile(inspectorPort: number): Promise<(n?: number) => Promise<{ fn: string; share: number }[]>> {
+export interface CpuProfile {
+	/** The functions with the most self time, as a share of the busy samples. */
+	top: { fn: string; share: number }[];
+	/** Milliseconds the isolate was running JavaScript or the runtime's work for it (every sample but idle ones). */
+	busyMs: number;
+}
+
+/** Starts profiling; the returned function stops it and resolves with the top `n` functions by self time and the busy time. */
+export async function startCpuProfile(inspectorPort: number): Promise<(n?: number) => Promise<CpuProfile>> {
 	const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
 		webSocketDebuggerUrl: string;
 		title: string;
@@ -36,20 +43,31 @@ export async function startCpuProfile(inspectorPort: number): Promise<(n?: numbe
 	await call("Profiler.setSamplingInterval", { interval: 100 });
 	await call("Profiler.start");
 	return async (n = 15) => {
-		const { profile } = (await call("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
+		const { profile } = (await call("Profiler.stop")) as {
+			profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] };
+		};
 		ws.close();
+		const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+		const idle = (id: number) => byId.get(id)?.callFrame.functionName === "(idle)";
+		// A sample's time is the delta to the next one; idle samples are the isolate waiting for I/O.
+		const samples = profile.samples ?? [];
+		const deltas = profile.timeDeltas ?? [];
+		let busyUs = 0;
+		for (let i = 0; i < samples.length; i++) if (!idle(samples[i] as number)) busyUs += deltas[i + 1] ?? 0;
 		const bySelf = new Map<string, number>();
 		let total = 0;
 		for (const node of profile.nodes) {
+			if (node.callFrame.functionName === "(idle)") continue;
 			const hits = node.hitCount ?? 0;
 			total += hits;
 			const { functionName, url, lineNumber } = node.callFrame;
 			const name = `${functionName || "(anonymous)"} ${url ? `${url.split("/").pop()}:${lineNumber + 1}` : ""}`.trim();
 			bySelf.set(name, (bySelf.get(name) ?? 0) + hits);
 		}
-		return [...bySelf]
+		const top = [...bySelf]
 			.sort((a, b) => b[1] - a[1])
 			.slice(0, n)
 			.map(([fn, hits]) => ({ fn, share: Math.round((hits / Math.max(total, 1)) * 1000) / 10 }));
+		return { top, busyMs: busyUs / 1000 };
 	};
 }

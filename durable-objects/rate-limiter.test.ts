@@ -1,0 +1,68 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { PERSIST_BACKLOG_MS, type RateLimiter } from "./rate-limiter";
+
+const fresh = () => env.RATE_LIMITER.getByName(`test-${crypto.randomUUID()}`);
+const storedOf = (stub: DurableObjectStub<RateLimiter>) =>
+	runInDurableObject(stub, async (_: RateLimiter, state) => ({
+		tat: await state.storage.get<number>("tat"),
+		alarm: await state.storage.getAlarm(),
+	}));
+
+describe("RateLimiter", () => {
+	it("keeps a light key in memory only: no write, no alarm (an anonymous reader's address costs no storage)", async () => {
+		const limiter = fresh();
+		// 3,600 an hour: each take moves the timestamp 1 s ahead, far below the backlog that is stored.
+		const quota = { limit: 3600, periodSeconds: 3600 };
+		for (let i = 0; i < 5; i++) expect((await limiter.take(quota)).allowed).toBe(true);
+		expect(await storedOf(limiter)).toEqual({ tat: undefined, alarm: null });
+		// Still exact while the instance lives: the sixth take sees the first five.
+		expect((await limiter.take(quota)).remaining).toBe(3600 - 6);
+	});
+
+	it("stores a key once its backlog passes a minute, with one alarm, and stays exact across instances", async () => {
+		const limiter = fresh();
+		// 10 an hour: one take is 6 minutes of backlog.
+		const quota = { limit: 10, periodSeconds: 3600 };
+		const first = await limiter.take(quota);
+		expect(first.tatMs - Date.now()).toBeGreaterThan(PERSIST_BACKLOG_MS);
+		const stored = await storedOf(limiter);
+		expect(stored.tat).toBe(first.tatMs);
+		expect(stored.alarm).toBe(first.tatMs);
+		const second = await limiter.take(quota);
+		// The alarm is not rewritten per request; the alarm moves itself on.
+		expect(await storedOf(limiter)).toEqual({ tat: second.tatMs, alarm: first.tatMs });
+		// A new instance (an eviction, a deploy) starts from what was stored.
+		await runInDurableObject(limiter, (instance: RateLimiter) => {
+			Object.assign(instance, { loaded: false, tat: undefined, stored: false });
+		});
+		// peek answers as a third take would: 7 left after it.
+		expect((await limiter.peek(quota)).remaining).toBe(7);
+	});
+
+	it("writes a refund of a stored key through, and clears storage when nothing is left", async () => {
+		const limiter = fresh();
+		const quota = { limit: 10, periodSeconds: 3600 };
+		await limiter.take(quota);
+		await limiter.take(quota);
+		await limiter.refund(quota);
+		// One take counts: a second would leave 8.
+		expect((await limiter.peek(quota)).remaining).toBe(8);
+		expect((await storedOf(limiter)).tat).toBeGreaterThan(Date.now());
+		await limiter.refund(quota);
+		expect(await storedOf(limiter)).toMatchObject({ tat: undefined });
+		expect((await limiter.peek(quota)).remaining).toBe(9);
+	});
+
+	it("counts exactly under concurrency, stored or not", async () => {
+		for (const quota of [
+			{ limit: 20, periodSeconds: 10 },
+			{ limit: 20, periodSeconds: 3600 },
+		]) {
+			const limiter = fresh();
+			const decisions = await Promise.all(Array.from({ length: 30 }, () => limiter.take(quota)));
+			expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
+		}
+	});
+});
