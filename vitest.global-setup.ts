@@ -10,12 +10,14 @@ import pgClient from "pg";
 import type { TestProject } from "vitest/node";
 import { freePorts } from "./scripts/free-port.ts";
 import { migratePostgres } from "./scripts/migrate.ts";
+import { type PoolInfo, poolDown, poolUp } from "./scripts/pg-pool.ts";
 import { down, runningPorts, testCluster, up } from "./scripts/postgres-cluster.ts";
 import { createTranscoder } from "./transcode-container/src/server.ts";
 import { HEARTBEAT_INTERVAL_MS, writeHeartbeat } from "./workers/lib/postgres/heartbeat-sql.ts";
 
 declare module "vitest" {
 	export interface ProvidedContext {
+		/** The Worker's Hyperdrive bindings: the pool (scripts/pg-pool.ts) in front of each server. */
 		primaryUrl: string;
 		replicaUrl: string;
 		adminUrl: string;
@@ -86,6 +88,14 @@ export default async function setup(project: TestProject) {
 	const [primaryPort, replicaPort] = ports ? [ports.primaryPort, ports.replicaPort] : await freePorts(2);
 	const cluster = testCluster(root, { primaryPort: primaryPort as number, replicaPort: replicaPort as number });
 	const pg = up(cluster);
+	// The Worker reaches both servers through a transaction-mode pool, as through Hyperdrive in production.
+	let pool: PoolInfo;
+	try {
+		pool = poolUp(cluster, (await freePorts(1))[0] as number);
+	} catch (err) {
+		if (pg.started) down(cluster);
+		throw err;
+	}
 	const transcoder = createTranscoder({
 		port: 0,
 		host: "127.0.0.1",
@@ -104,6 +114,7 @@ export default async function setup(project: TestProject) {
 		clearInterval(beating);
 		await beat.end().catch(() => undefined);
 		await transcoder.drain();
+		if (pool.started) poolDown(cluster);
 		if (pg.started) down(cluster);
 	};
 	let port: number;
@@ -122,8 +133,8 @@ export default async function setup(project: TestProject) {
 		throw err;
 	}
 
-	project.provide("primaryUrl", pg.primaryUrl);
-	project.provide("replicaUrl", pg.replicaUrl);
+	project.provide("primaryUrl", pool.primaryUrl);
+	project.provide("replicaUrl", pool.replicaUrl);
 	project.provide("adminUrl", pg.adminUrl);
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
 	project.provide("sampleVideoBase64", media.video);

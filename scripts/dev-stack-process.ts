@@ -23,7 +23,7 @@ export interface DevStackProcess {
 
 /**
  * `name` picks the folders. Every port (Worker, transcoder, inspector, Postgres
- * primary and replica) is one that is free at run time (scripts/free-port.ts),
+ * primary and replica, and the pool in front of them) is one that is free at run time (scripts/free-port.ts),
  * so two stacks, or a stack and anything else on the machine, never collide.
  */
 export async function startDevStack(
@@ -39,13 +39,14 @@ export async function startDevStack(
 		fresh?: boolean;
 	} = {},
 ): Promise<DevStackProcess> {
-	const [worker, transcoder, inspector, primary, replica] = (await freePorts(5)) as [number, number, number, number, number];
+	const [worker, transcoder, inspector, primary, replica, pool] = (await freePorts(6)) as [number, number, number, number, number, number];
 	const ports = {
 		DEV_PORT: String(worker),
 		TRANSCODER_PORT: String(transcoder),
 		INSPECTOR_PORT: String(inspector),
 		PG_PORT: String(primary),
 		PG_REPLICA_PORT: String(replica),
+		PG_POOL_PORT: String(pool),
 	};
 	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: primary, replicaPort: replica };
 	if (fresh) {

@@ -6,6 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import { poolPortOf } from "./pg-pool.ts";
 import { connectionUrls, startReplica, status, stopReplica } from "./postgres-cluster.ts";
 
 let stack: DevStackProcess;
@@ -141,6 +142,7 @@ describe("npm run dev", () => {
 	it("stops everything it started on Ctrl-C", async () => {
 		expect(await stack.stop()).toBe(0);
 		expect(status(stack.cluster)).toEqual({ primary: false, replica: false });
+		expect(poolPortOf(stack.cluster)).toBeUndefined();
 		await expect(fetch(`${stack.baseUrl}/health`)).rejects.toThrow();
 		await expect(fetch(`${stack.transcoderUrl}/health`)).rejects.toThrow();
 	}, 30_000);

@@ -15,6 +15,7 @@ import { resolve } from "node:path";
 import { ASSETS_DIR, buildAssets, buildWebApp } from "./build-assets.ts";
 import { portInUse, processHoldingPort } from "./free-port.ts";
 import { migratePostgres } from "./migrate.ts";
+import { type PoolInfo, poolDown, poolPortOf, poolUp } from "./pg-pool.ts";
 import { APP_PASSWORD, type ClusterOptions, down, runningPorts, up } from "./postgres-cluster.ts";
 import { ensureDevSecrets } from "./signing-keys.ts";
 
@@ -38,6 +39,8 @@ export interface DevStackOptions {
 	/** wrangler's devtools port; undefined leaves wrangler's default. */
 	inspectorPort?: number;
 	cluster: ClusterOptions;
+	/** The transaction-mode pool in front of both servers (scripts/pg-pool.ts): the Worker's Hyperdrive bindings. */
+	poolPort: number;
 	wranglerStateDir: string;
 	transcoderWorkDir: string;
 }
@@ -64,6 +67,7 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		transcoderPort: int("TRANSCODER_PORT", 8790),
 		...(env.INSPECTOR_PORT ? { inspectorPort: int("INSPECTOR_PORT", 9229) } : {}),
 		cluster: { dataDir: resolve(root, env.PG_DATA_DIR ?? ".local/pg"), primaryPort: pgPort, replicaPort },
+		poolPort: int("PG_POOL_PORT", pgPort + 2),
 		wranglerStateDir: resolve(root, env.WRANGLER_STATE_DIR ?? ".wrangler/state"),
 		// Each stack's own: a transcoder that starts clears the job folders it finds (a killed predecessor's).
 		transcoderWorkDir: resolve(root, env.TRANSCODER_WORK_DIR ?? ".local/transcoder"),
@@ -101,6 +105,7 @@ export async function takenPorts(o: DevStackOptions): Promise<string[]> {
 		["wrangler's inspector (INSPECTOR_PORT)", o.inspectorPort],
 		["the Postgres primary (PG_PORT)", running?.primaryPort === o.cluster.primaryPort ? undefined : o.cluster.primaryPort],
 		["the Postgres replica (PG_REPLICA_PORT)", running?.replicaPort === o.cluster.replicaPort ? undefined : o.cluster.replicaPort],
+		["the Postgres pool (PG_POOL_PORT)", poolPortOf(o.cluster) === o.poolPort ? undefined : o.poolPort],
 	];
 	const taken: string[] = [];
 	for (const [what, port] of wanted) {
@@ -123,14 +128,17 @@ async function main() {
 	const taken = await takenPorts(o);
 	if (taken.length) {
 		throw new Error(
-			`cannot start: ${taken.join("; ")}. Stop it, or move this stack with DEV_PORT, TRANSCODER_PORT, PG_PORT, PG_REPLICA_PORT.`,
+			`cannot start: ${taken.join("; ")}. Stop it, or move this stack with DEV_PORT, TRANSCODER_PORT, PG_PORT, PG_REPLICA_PORT, PG_POOL_PORT.`,
 		);
 	}
 	say("starting Postgres primary and replica …");
 	const pg = up(o.cluster);
 	say(`primary ${pg.primaryUrl.replace(APP_PASSWORD, "***")}`);
 	say(`replica ${pg.replicaUrl.replace(APP_PASSWORD, "***")}`);
+	let pool: PoolInfo | undefined;
 	try {
+		pool = poolUp(o.cluster, o.poolPort);
+		say(`pool    127.0.0.1:${pool.port} (PgBouncer, transaction mode: the Worker's Hyperdrive bindings)`);
 		await migratePostgres(pg.primaryUrl);
 		say("Postgres migrations applied");
 		applyD1Migrations(o.wranglerStateDir);
@@ -138,10 +146,12 @@ async function main() {
 		if (ensureDevSecrets(resolve(root, ".dev.vars"))) say("generated local secrets (JWT signing key, image URL key) in .dev.vars");
 	} catch (err) {
 		// Leave nothing running that this run started.
+		if (pool?.started) poolDown(o.cluster);
 		if (pg.started) down(o.cluster);
 		throw err;
 	}
 
+	const pooled = pool;
 	buildAssets();
 	// The web app: built now, and, for a person at a terminal, rebuilt on every change (wrangler dev
 	// serves the new files at once). Stacks started by tests and benchmarks build once.
@@ -204,8 +214,8 @@ async function main() {
 				env: {
 					...process.env,
 					// wrangler's documented override of a Hyperdrive binding's localConnectionString.
-					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.primaryUrl,
-					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE_REPLICA: pg.replicaUrl,
+					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pooled.primaryUrl,
+					CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE_REPLICA: pooled.replicaUrl,
 				},
 			},
 		),
@@ -224,6 +234,7 @@ async function main() {
 		say("stopping …");
 		await Promise.all([...supervised.map((s) => stopChild(s.child)), appWatcher.close()]);
 		// Servers that were already running before this command are left as found.
+		if (pooled.started) poolDown(o.cluster);
 		if (pg.started) down(o.cluster);
 		say("stopped");
 		process.exit(code);

@@ -106,6 +106,54 @@ describe("RoutedDatabase", () => {
 		}
 	});
 
+	// Behind a pool (Hyperdrive; PgBouncer here) a connection opens whatever the server is doing, and a server
+	// that went away fails the query instead: the driver's error, thrown once by the read, stands for it.
+	const lostOnce = <T>(read: (q: Parameters<Parameters<RoutedDatabase["read"]>[0]>[0]) => Promise<T>) => {
+		let lost = false;
+		return (q: Parameters<Parameters<RoutedDatabase["read"]>[0]>[0]) => {
+			if (lost) return read(q);
+			lost = true;
+			return Promise.reject(new Error("Connection terminated unexpectedly"));
+		};
+	};
+
+	it("repeats a read on the primary when the replica is lost mid-read, and stops trusting its cached status", async () => {
+		const { row, token } = await insertUser();
+		await waitForReplay(token);
+		await database().read(findUser(row.id)); // the isolate now holds a fresh status of the replica
+		const db = database();
+		expect(await db.read(lostOnce(findUser(row.id)))).toMatchObject({ id: row.id });
+		expect(db.lastReadDecision()).toEqual({ source: "primary", reason: "replica_unreachable" });
+		// The rest of the request reads on the primary.
+		const replicaTrips = db.roundTrips.replica;
+		await db.read(findUser(row.id));
+		expect(db.roundTrips.replica).toBe(replicaTrips);
+		expect(db.lastReadDecision()).toEqual({ source: "primary", reason: "replica_unreachable" });
+		// The next request asks the replica for its status again before reading there.
+		const next = database();
+		await next.read(findUser(row.id));
+		expect(next.roundTrips.replica).toBe(2);
+	});
+
+	it("serves a stale replica read when the primary is lost mid-read of a read that only preferred it", async () => {
+		const resume = await pauseReplica();
+		try {
+			const { token } = await insertUser();
+			const db = database(env, token);
+			expect(await db.readDecision()).toEqual({ source: "primary", reason: "replica_behind_token" });
+			await db.read(lostOnce((q) => q.select().from(users).limit(1)));
+			expect(db.lastReadDecision()).toEqual({ source: "replica", reason: "primary_unreachable_stale_read" });
+		} finally {
+			await resume();
+		}
+	});
+
+	it("does not repeat a read that failed for any other reason", async () => {
+		const db = database();
+		const broken = () => Promise.reject(new Error("column does not exist"));
+		await expect(db.read(broken)).rejects.toThrow("column does not exist");
+	});
+
 	it("answers 503 database_unavailable when neither server is reachable", async () => {
 		const db = database({ ...env, HYPERDRIVE: env.DEAD_PRIMARY, HYPERDRIVE_REPLICA: env.DEAD_REPLICA });
 		await expect(db.read((q) => q.select().from(users).limit(1))).rejects.toMatchObject({ status: 503, code: "database_unavailable" });

@@ -4,6 +4,7 @@ import { configOf } from "../config/config";
 import { isFreshId } from "../ids/uuidv7";
 import { HttpProblem, unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
+import { isConnectionLost } from "./connection-lost";
 import { CONSISTENCY_HEADER, compareLsn } from "./consistency-token";
 import { restartWriterIfStale } from "./heartbeat";
 import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
@@ -102,7 +103,43 @@ export class RoutedDatabase {
 		const decision = await this.readDecision();
 		this.lastRead = decision;
 		const client = decision.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
-		return fn(drizzle(client, { schema }));
+		try {
+			return await fn(drizzle(client, { schema }));
+		} catch (err) {
+			// Through a pool (Hyperdrive; PgBouncer locally) a connection opens whatever the server behind it is
+			// doing, so a server that went away shows up here, as a lost connection mid-read, not at connect.
+			// A read is safe to repeat: once, on the other server, as the routing would have sent it had it known.
+			const other = isConnectionLost(err) ? this.fallbackFor(decision) : undefined;
+			if (!other) throw err;
+			this.lastRead = other;
+			this.decision = Promise.resolve(other);
+			const retry = other.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
+			return fn(drizzle(retry, { schema }));
+		}
+	}
+
+	/** Where a read goes when its server was lost mid-read: the primary for the replica; a stale replica read for a primary read that was only a preference. */
+	private fallbackFor(decision: ReadDecision): ReadDecision | undefined {
+		if (decision.source === "replica") {
+			if ("reason" in decision) return undefined; // already the last resort: the primary is down too
+			this.forgetReplica();
+			return { source: "primary", reason: "replica_unreachable" };
+		}
+		if (decision.reason === "replica_lagging" || decision.reason === "replica_disconnected" || decision.reason === "replica_behind_token") {
+			const lost = this.primary;
+			this.primary = undefined;
+			void lost?.then(closeQuietly, () => undefined);
+			return { source: "replica", reason: "primary_unreachable_stale_read" };
+		}
+		return undefined;
+	}
+
+	/** The replica was lost: its client is dropped, and no isolate-cached status vouches for it any more. */
+	private forgetReplica() {
+		const lost = this.replica;
+		this.replica = undefined;
+		void lost?.then(closeQuietly, () => undefined);
+		recentStatus.delete(this.env.HYPERDRIVE_REPLICA.connectionString);
 	}
 
 	/**
