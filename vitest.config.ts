@@ -63,6 +63,8 @@ export default defineConfig({
 								// Test files run side by side: the platform's live encoder cap is tested on an object of its own.
 								LIVE_MAX_CONCURRENT: "1000",
 								LIVE_CONCURRENT_PER_ADDRESS: "1000",
+								// A chat budget a test can reach with 41 sockets (slow mode at one message a second).
+								LIVE_CHAT_SENDS_PER_SECOND: "40",
 							},
 						},
 					})),

@@ -99,7 +99,7 @@ export class LiveStream extends DurableObject<Env> {
 		});
 		createLiveTables(this.sql);
 		this.entries = sqlEntryStore(this.sql);
-		this.viewers = new ViewerRoom(ctx, chatLog(this.sql));
+		this.viewers = new ViewerRoom(ctx, chatLog(this.sql), configOf(env).LIVE_CHAT_SENDS_PER_SECOND);
 		ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"PING"}', '{"type":"PONG"}'));
 	}
 

@@ -7,6 +7,8 @@ export class RouteStats {
 	requests = 0;
 	/** Error answers that said when to come back (Retry-After), by status. */
 	readonly retryAfter = new Map<number, number>();
+	/** Latencies and statuses since the last `drainWindow()` (the soak run reports a minute at a time). */
+	private window: { ms: number[]; statuses: Map<number, number> } = { ms: [], statuses: new Map() };
 
 	record(route: string, status: number, ms: number, retryAfter?: string | null) {
 		this.requests++;
@@ -16,6 +18,16 @@ export class RouteStats {
 		xs.push(ms);
 		const key = String(status);
 		this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
+		this.window.ms.push(ms);
+		this.window.statuses.set(status, (this.window.statuses.get(status) ?? 0) + 1);
+	}
+
+	/** The requests since the last call: sorted latencies and statuses. */
+	drainWindow(): { ms: number[]; statuses: Map<number, number> } {
+		const w = this.window;
+		this.window = { ms: [], statuses: new Map() };
+		w.ms.sort((a, b) => a - b);
+		return w;
 	}
 
 	/** Status 0 stands for a request that got no answer (a network error or a timeout). */

@@ -154,7 +154,10 @@ async function postReel(u: User, ledger: WriteLedger, videoId: string, caption: 
 export async function runLoad(
 	baseUrl: string,
 	o: LoadOptions,
-	{ log = console.log, during }: { log?: (msg: string) => void; during?: (live: { videos: VideoRecord[] }) => Promise<void> } = {},
+	{
+		log = console.log,
+		during,
+	}: { log?: (msg: string) => void; during?: (live: { videos: VideoRecord[]; stats: RouteStats }) => Promise<void> } = {},
 ): Promise<LoadRun> {
 	const stats = new RouteStats();
 	const ledger = new WriteLedger();
@@ -305,7 +308,7 @@ export async function runLoad(
 			...browsers.map(browse),
 			...imagers.map(uploadImages),
 			...videographers.map(uploadVideos),
-			...(during ? [during({ videos })] : []),
+			...(during ? [during({ videos, stats })] : []),
 		]);
 		clearInterval(sampler);
 		const elapsedSeconds = (Date.now() - started) / 1000;

@@ -3,6 +3,7 @@
 // `chatFrom` (live-chat.ts), and the limits are the notification socket's.
 import { closeQuietly } from "../realtime/close-code";
 import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../realtime/socket-limits";
+import { gcra } from "../lib/rate-limit/gcra";
 import { chatFrom, type LiveSocketMessage, type ViewerConnect } from "./live-chat";
 import { LIVE_CLOSE } from "./live-close-codes";
 import type { chatLog } from "./live-storage";
@@ -20,6 +21,14 @@ export const COUNT_INTERVAL_MS = 1_000;
 /** How long to wait before the next count message (0: send now), the last one having gone out at `lastAt`. */
 export const countDelay = (lastAt: number, now: number) => Math.max(0, lastAt + COUNT_INTERVAL_MS - now);
 
+/**
+ * Chat messages a second the room takes with `viewers` watching, so that it sends at most
+ * `sendsPerSecond` (LIVE_CHAT_SENDS_PER_SECOND: messages × viewers) but at least one message a
+ * second, however large the crowd. Every message goes to every viewer, so with everyone chatting at
+ * their own rate the sends would grow with the square of the crowd; slow mode keeps them linear.
+ */
+export const roomChatRate = (viewers: number, sendsPerSecond: number) => Math.max(1, Math.floor(sendsPerSecond / Math.max(1, viewers)));
+
 /** The close code every socket of an ended session gets, live or notification (docs/events.md). */
 export const SESSION_ENDED_CLOSE = 4003;
 
@@ -31,8 +40,14 @@ export class ViewerRoom {
 	private readonly chat: ReturnType<typeof chatLog>;
 	private lastCountAt = 0;
 	private countTimer: ReturnType<typeof setTimeout> | undefined;
+	/** The room's chat rate state (GCRA); in memory: an object that hibernated starts the second afresh. */
+	private roomChatTat: number | undefined;
 
-	constructor(ctx: DurableObjectState, chat: ReturnType<typeof chatLog>) {
+	constructor(
+		ctx: DurableObjectState,
+		chat: ReturnType<typeof chatLog>,
+		private readonly chatSendsPerSecond: number,
+	) {
 		this.ctx = ctx;
 		this.chat = chat;
 	}
@@ -70,6 +85,15 @@ export class ViewerRoom {
 		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
 		const outcome = chatFrom(att, typeof message === "string" ? message : "", now);
 		if ("error" in outcome) return ws.send(envelope({ type: "ERROR", data: outcome.error }));
+		const viewers = this.count;
+		const rate = roomChatRate(viewers, this.chatSendsPerSecond);
+		const room = gcra({ limit: rate, periodSeconds: 1 }, this.roomChatTat, now);
+		if (!room.allowed) {
+			// Refused before the sender's own rate is charged: the message was not sent.
+			const busy = `Slow mode: ${viewers} are watching, so the chat takes ${rate} messages a second; try again in a moment.`;
+			return ws.send(envelope({ type: "ERROR", data: { code: "chat_busy", message: busy } }));
+		}
+		this.roomChatTat = room.tatMs;
 		att.chatTat = outcome.chatTat;
 		ws.serializeAttachment(att);
 		this.chat.add(outcome.message);

@@ -252,6 +252,24 @@ describe("live streams: the viewers' socket", () => {
 		for (const x of [anon, signedIn, late]) x.ws.close(1000);
 	});
 
+	it("puts a crowded room's chat in slow mode: its messages times its viewers stay within the budget", async () => {
+		const owner = await registerUser();
+		const s = await createStream(owner.accessToken);
+		const fan = await registerUser("Fan");
+		const chatter = openedSocket(await watch(s.id, fan.accessToken));
+		// The tests' budget is 40 sends a second (vitest.config.ts): with 41 watching the room takes one message a second.
+		const crowd = await Promise.all(Array.from({ length: 40 }, async () => openedSocket(await watch(s.id))));
+		await until(() => chatter.received.some((m) => m.type === "VIEWERS" && (m.data as { count: number }).count === 41), "count 41");
+		chatter.ws.send(JSON.stringify({ type: "CHAT", text: "first" }));
+		chatter.ws.send(JSON.stringify({ type: "CHAT", text: "second" }));
+		await until(() => chatter.received.some((m) => m.type === "ERROR"), "slow mode");
+		expect(chatter.received.find((m) => m.type === "ERROR")).toMatchObject({ data: { code: "chat_busy" } });
+		const watcher = crowd[0] as (typeof crowd)[number];
+		await until(() => watcher.received.some((m) => m.type === "CHAT"), "the first message reaches the crowd");
+		expect(watcher.received.filter((m) => m.type === "CHAT").map((m) => (m.data as { text: string }).text)).toEqual(["first"]);
+		for (const v of [chatter, ...crowd]) v.ws.close(1000);
+	});
+
 	it("closes a session's viewer sockets at once when it signs out (4003), and leaves its other sessions' alone", async () => {
 		const owner = await registerUser();
 		const s = await createStream(owner.accessToken);

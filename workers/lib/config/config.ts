@@ -54,6 +54,8 @@ const ConfigSchema = z.object({
 	TRANSCODE_JOBS_PER_USER: z.coerce.number().int().positive(),
 	/** A live stream whose publisher is gone or silent this long ends; one who comes back sooner continues it. */
 	LIVE_GRACE_SECONDS: z.coerce.number().int().min(1).max(300),
+	/** Chat sends (messages × viewers) one live stream makes per second at most (workers/live/viewer-room.ts). */
+	LIVE_CHAT_SENDS_PER_SECOND: z.coerce.number().int().positive(),
 	/** Live streams (idle or live) one user may have open at once. */
 	/**
 	 * Whether AVIF pictures may be uploaded: Cloudflare Images reads AVIF input only on Enterprise

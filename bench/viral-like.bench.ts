@@ -1,0 +1,108 @@
+// A viral reel: BENCH_LIKERS accounts (1,000) like one reel at the same moment, through the API,
+// each from its own address. Baseline in the same run: the same accounts, at the same moment, each
+// liking a reel of its own (no shared row). Reports what was acknowledged, refused (503 and
+// others), p50/p99, and whether the count is exact afterwards (the API's and Postgres's).
+// Run: npm run bench:viral
+import pg from "pg";
+import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
+import { connectionUrls } from "../scripts/postgres-cluster.ts";
+import { percentile } from "./support/latency.ts";
+
+const LIKERS = Number(process.env.BENCH_LIKERS ?? 1000);
+const REGISTER_CONCURRENCY = 4;
+
+const address = (i: number) => `10.20.${Math.floor(i / 250)}.${i % 250}`;
+
+interface Wave {
+	statuses: Map<number, number>;
+	latencies: number[];
+	seconds: number;
+}
+
+/** Every liker sends its like at once; resolves when all have answered. */
+async function wave(baseUrl: string, tokens: string[], reelOf: (i: number) => string): Promise<Wave> {
+	const statuses = new Map<number, number>();
+	const latencies: number[] = [];
+	const started = performance.now();
+	await Promise.all(
+		tokens.map(async (token, i) => {
+			const sent = performance.now();
+			const res = await fetch(`${baseUrl}/api/reels/${reelOf(i)}/like`, {
+				method: "POST",
+				headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": address(i) },
+			}).catch(() => undefined);
+			await res?.arrayBuffer().catch(() => undefined);
+			latencies.push(performance.now() - sent);
+			const status = res?.status ?? 0;
+			statuses.set(status, (statuses.get(status) ?? 0) + 1);
+		}),
+	);
+	return { statuses, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
+}
+
+function describe(name: string, w: Wave) {
+	const refused = [...w.statuses].filter(([s]) => s !== 200).map(([s, n]) => `${n} × ${s || "no answer"}`);
+	const p50 = percentile(w.latencies, 50);
+	const p99 = percentile(w.latencies, 99);
+	console.log(
+		`${name.padEnd(30)} ${String(w.statuses.get(200) ?? 0).padStart(5)} acknowledged  ${refused.join(", ") || "none refused"}  p50 ${p50.toFixed(0)} ms  p99 ${p99.toFixed(0)} ms  (${w.seconds.toFixed(1)} s)`,
+	);
+	return { p50, p99 };
+}
+
+async function main() {
+	const stack = await startDevStack("viral", {
+		vars: { QUOTA_ANON_PER_HOUR: "10000000", QUOTA_USER_PER_HOUR: "10000000", QUOTA_AUTH_PER_HOUR: "10000000" },
+	});
+	try {
+		const { user: author } = await registerOn(stack.baseUrl, { name: "Viral Author", ip: "10.19.0.1" });
+		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
+		await client.connect();
+		// The hot reel and one reel per liker for the baseline, ready to be liked.
+		const { rows } = await client.query<{ id: string }>(
+			`INSERT INTO reels (id, author_id, video_asset_id, video_key, caption, hashtags, search, media_status, playback, duration_ms)
+			 SELECT gen_random_uuid(), $1, gen_random_uuid(), 'viral/' || n || '.mp4', 'viral ' || n, '{}', to_tsvector('simple', 'viral'),
+			        'ready', '{"hls": "/cdn/viral/hls/master.m3u8"}'::jsonb, 15000
+			 FROM generate_series(0, $2::int) n RETURNING id`,
+			[author.id, LIKERS],
+		);
+		const [hot, ...own] = rows.map((r) => r.id) as [string, ...string[]];
+
+		console.log(`registering ${LIKERS} accounts …`);
+		const tokens: string[] = [];
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: REGISTER_CONCURRENCY }, async () => {
+				while (next < LIKERS) {
+					const i = next++;
+					tokens[i] = (await registerOn(stack.baseUrl, { name: `Liker ${i}`, ip: address(i) })).accessToken;
+				}
+			}),
+		);
+
+		const spread = describe("baseline: each its own reel", await wave(stack.baseUrl, tokens, (i) => own[i] as string));
+		const viral = describe("viral: everyone, one reel", await wave(stack.baseUrl, tokens, () => hot));
+
+		const apiCount = ((await (await fetch(`${stack.baseUrl}/api/reels/${hot}`)).json()) as { likeCount: number }).likeCount;
+		const stored = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM likes WHERE reel_id = $1", [hot]);
+		await client.end();
+		const exact = apiCount === LIKERS && stored.rows[0]?.n === LIKERS;
+		console.log(
+			`count afterwards: API ${apiCount}, likes table ${stored.rows[0]?.n}, expected ${LIKERS}: ${exact ? "exact" : "NOT EXACT"}`,
+		);
+		console.log(
+			JSON.stringify({
+				bench: "viral-like",
+				likers: LIKERS,
+				p50VsBaseline: Math.round((viral.p50 / spread.p50) * 100) / 100,
+				p99VsBaseline: Math.round((viral.p99 / spread.p99) * 100) / 100,
+				exact,
+			}),
+		);
+		if (!exact) process.exitCode = 1;
+	} finally {
+		await stack.stop();
+	}
+}
+
+await main();
