@@ -14,7 +14,7 @@ import { APP_DATABASE, APP_PASSWORD, APP_USER, type ClusterOptions, serverDataDi
 /** The replica's database name on the pool (the same `reels` database on the replica server). */
 export const REPLICA_POOL_DATABASE = `${APP_DATABASE}_replica`;
 /** Server connections per server: what a small Hyperdrive configuration holds (its minimum is 5). */
-export const POOL_SIZE = 20;
+export const POOL_SIZE = 40;
 const START_TIMEOUT_MS = 10_000;
 
 export interface PoolInfo {
