@@ -6,13 +6,14 @@
 // runtime costs any request; every read is a ratio of it. BENCH_TOP=n prints the n functions with
 // the most self time per scenario.
 // Run: npm run bench:cpu
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { startBareWorker } from "./support/bare-worker.ts";
 import { startCpuProfile } from "./support/cpu-profile.ts";
 import { expectStatus } from "./support/latency.ts";
+import { descendants } from "./support/processes.ts";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
@@ -31,24 +32,6 @@ const LOAD = [
 	 FROM (SELECT n, now() - n * interval '1 minute' AS ts FROM generate_series(1, ${REELS}) n) t
 	 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS k FROM users WHERE email LIKE 'cpu%@bench.test') u ON u.k = 1 + t.n % ${CREATORS}`,
 ];
-
-/** The runtime's processes under the stack (wrangler's workerd: the entry proxy and the Worker's). */
-function workerdPids(root: number): number[] {
-	const parent = new Map<number, number>();
-	const names = new Map<number, string>();
-	for (const entry of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-			const close = stat.lastIndexOf(")");
-			parent.set(Number(entry), Number(stat.slice(close + 2).split(" ")[1]));
-			names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
-		} catch {
-			// Gone meanwhile.
-		}
-	}
-	const under = (pid: number): boolean => pid === root || (pid > 1 && under(parent.get(pid) ?? 0));
-	return [...names].filter(([pid, name]) => name === "workerd" && under(pid)).map(([pid]) => pid);
-}
 
 /** CPU seconds (user + system) the processes have used so far. */
 function cpuSeconds(pids: number[]): number {
@@ -140,8 +123,8 @@ async function main() {
 		const bare = await startBareWorker();
 		try {
 			const targets = {
-				bare: { baseUrl: bare.baseUrl, inspectorPort: bare.inspectorPort, pids: workerdPids(bare.child.pid as number) },
-				stack: { baseUrl: stack.baseUrl, inspectorPort: stack.inspectorPort, pids: workerdPids(stack.child.pid as number) },
+				bare: { baseUrl: bare.baseUrl, inspectorPort: bare.inspectorPort, pids: descendants(bare.child.pid as number, "workerd") },
+				stack: { baseUrl: stack.baseUrl, inspectorPort: stack.inspectorPort, pids: descendants(stack.child.pid as number, "workerd") },
 			};
 			if (targets.bare.pids.length === 0 || targets.stack.pids.length === 0) throw new Error("no workerd process found");
 			const scenarios: Scenario[] = [

@@ -2,12 +2,15 @@
 // BENCH_SOAK_MINUTES (30), reporting every minute the runtime's open file descriptors and memory
 // (wrangler's workerd processes), p50/p99 and errors. Fails on any 5xx or unanswered request, or
 // when descriptors or memory keep growing (the last third of the run well above the first).
-// The JSON line gives the last minute against the first. Run: npm run bench:soak
-import { readdirSync, readFileSync } from "node:fs";
+// The JSON line gives the last minute against the first. BENCH_DUMP=<file> writes the stack's whole
+// output there. Run: npm run bench:soak
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { loadOptionsFromEnv, runLoad } from "./load/workload.ts";
 import { percentile } from "./support/latency.ts";
+import { descendants } from "./support/processes.ts";
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 30);
 const options = loadOptionsFromEnv(process.env, {
@@ -18,24 +21,6 @@ const options = loadOptionsFromEnv(process.env, {
 	sockets: 300,
 	thinkMs: 400,
 });
-
-/** The processes under `root` named `name`. */
-function descendants(root: number, name: string): number[] {
-	const parent = new Map<number, number>();
-	const names = new Map<number, string>();
-	for (const entry of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-			const close = stat.lastIndexOf(")");
-			parent.set(Number(entry), Number(stat.slice(close + 2).split(" ")[1]));
-			names.set(Number(entry), stat.slice(stat.indexOf("(") + 1, close));
-		} catch {
-			// Gone meanwhile.
-		}
-	}
-	const under = (pid: number): boolean => pid === root || (pid > 1 && under(parent.get(pid) ?? 0));
-	return [...names].filter(([pid, n]) => n === name && under(pid)).map(([pid]) => pid);
-}
 
 /** Open descriptors and resident memory (MB) of the stack's workerd processes, summed. */
 function runtimeUsage(root: number): { fds: number; rssMb: number } {
@@ -52,6 +37,24 @@ function runtimeUsage(root: number): { fds: number; rssMb: number } {
 	return { fds, rssMb: Math.round(rssKb / 1024) };
 }
 
+/** What the descriptors of the stack's workerd processes are: sockets, pipes, files by folder (a runaway's fingerprint). */
+function descriptorKinds(root: number): Record<string, number> {
+	const kinds: Record<string, number> = {};
+	for (const pid of descendants(root, "workerd")) {
+		for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+			let target = "?";
+			try {
+				target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+			} catch {
+				// Closed meanwhile.
+			}
+			const kind = `${pid} ${target.startsWith("/") ? dirname(target) : target.replace(/\[\d+\]$/, "")}`;
+			kinds[kind] = (kinds[kind] ?? 0) + 1;
+		}
+	}
+	return kinds;
+}
+
 interface Minute {
 	minute: number;
 	fds: number;
@@ -66,6 +69,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 
 const stack = await startDevStack("bench-soak", { fresh: true, vars: LIFTED_QUOTAS });
 const minutes: Minute[] = [];
+let described = false;
 let failed = false;
 try {
 	const root = stack.child.pid as number;
@@ -75,7 +79,8 @@ try {
 			for (let m = 1; m <= MINUTES; m++) {
 				await new Promise((r) => setTimeout(r, 60_000));
 				const w = stats.drainWindow();
-				const errors = [...w.statuses].filter(([s]) => s === 0 || s >= 500).reduce((n, [, c]) => n + c, 0);
+				const failures = [...w.statuses].filter(([s]) => s === 0 || s >= 500);
+				const errors = failures.reduce((n, [, c]) => n + c, 0);
 				const row = {
 					minute: m,
 					...runtimeUsage(root),
@@ -85,8 +90,14 @@ try {
 					errors,
 				};
 				minutes.push(row);
+				// Descriptors well past the first minute's: say what they are, once.
+				if (!described && minutes[0] && row.fds > minutes[0].fds * 2) {
+					described = true;
+					const top = Object.entries(descriptorKinds(root)).sort((a, b) => b[1] - a[1]);
+					console.log(`descriptors by kind: ${JSON.stringify(Object.fromEntries(top.slice(0, 12)))}`);
+				}
 				console.log(
-					`minute ${String(m).padStart(2)}: fds ${row.fds}, rss ${row.rssMb} MB, ${row.requests} requests, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, 5xx or no answer ${errors}`,
+					`minute ${String(m).padStart(2)}: fds ${row.fds}, rss ${row.rssMb} MB, ${row.requests} requests, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, 5xx or no answer ${errors}${errors ? ` (${failures.map(([s, c]) => `${c} × ${s || "none"}`).join(", ")})` : ""}`,
 				);
 			}
 		},
@@ -119,5 +130,6 @@ try {
 	);
 } finally {
 	await stack.stop();
+	if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, stack.output());
 }
 process.exit(failed ? 1 : 0);

@@ -1,9 +1,10 @@
 // The viewers' side of a LiveStream object: their sockets (hibernation API, tagged "viewer"), the
 // count, chat and status broadcasts. Transport only; what a chat frame may say is decided by
 // `chatFrom` (live-chat.ts), and the limits are the notification socket's.
+
+import { gcra } from "../lib/rate-limit/gcra";
 import { closeQuietly } from "../realtime/close-code";
 import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../realtime/socket-limits";
-import { gcra } from "../lib/rate-limit/gcra";
 import { chatFrom, type LiveSocketMessage, type ViewerConnect } from "./live-chat";
 import { LIVE_CLOSE } from "./live-close-codes";
 import type { chatLog } from "./live-storage";

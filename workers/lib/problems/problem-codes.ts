@@ -21,6 +21,7 @@ export const PROBLEM_CODES = [
 	"quota_exceeded",
 	"primary_unavailable",
 	"database_unavailable",
+	"isolate_busy",
 	"internal_error",
 	// Accounts and tokens
 	"authentication_required",
