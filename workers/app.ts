@@ -24,7 +24,6 @@ import { purgeRoutes } from "./cdn/purge-routes";
 import { resizeRoutes } from "./cdn/resize-route";
 import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
-import { isolateAdmission } from "./lib/admission/isolate-admission";
 import type { AppEnv } from "./lib/app/app-env";
 import { declareAppWideProblems } from "./lib/app/app-wide-problems";
 import { requestStack } from "./lib/app/request-stack";
@@ -52,8 +51,6 @@ export function createApp() {
 	app.use(surfaceHeaders());
 	// One request stack (lib/app/request-stack.ts) in front of everything that
 	// reads or writes on behalf of a caller: the API, the socket, uploads and cache purges.
-	// A crowd waits its turn in the isolate instead of every request's every step waiting on all the others'.
-	app.use("/api/*", isolateAdmission());
 	app.use("/api/*", requestStack());
 	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
 	app.use("/ws", requestStack("header-or-websocket"));

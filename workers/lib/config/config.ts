@@ -8,8 +8,6 @@ const ConfigSchema = z.object({
 	TRANSCODER_URL: z.union([z.literal(""), z.url()]),
 	REPLICA_MAX_LAG_SECONDS: z.coerce.number().positive(),
 	PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive(),
-	/** API requests one isolate works on at once; more wait their turn (workers/lib/admission/isolate-gate.ts). */
-	ISOLATE_API_CONCURRENCY: z.coerce.number().int().positive(),
 	JWT_ISSUER: z.string().min(1),
 	JWT_AUDIENCE: z.string().min(1),
 	ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600),

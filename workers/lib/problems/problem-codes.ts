@@ -21,7 +21,6 @@ export const PROBLEM_CODES = [
 	"quota_exceeded",
 	"primary_unavailable",
 	"database_unavailable",
-	"isolate_busy",
 	"internal_error",
 	// Accounts and tokens
 	"authentication_required",
