@@ -9,7 +9,7 @@
 //     ready; uploads per hour this machine transcodes, sustained.
 // Run: npm run bench:capacity (CAPACITY_MAX_SOCKETS, CAPACITY_VIDEOS scale it).
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -20,14 +20,13 @@ import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { makeClip } from "../scripts/test-media.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { percentile } from "./support/latency.ts";
+import { rssKiB } from "./support/processes.ts";
 
 const MAX_SOCKETS = Number(process.env.CAPACITY_MAX_SOCKETS ?? 10_000);
 const STEPS = [1_000, 2_500, 5_000, 7_500, 10_000, 12_500, 15_000].filter((n) => n <= MAX_SOCKETS);
 const BROADCASTS_PER_STEP = 5;
 const RULE_MS = 500;
 const VIDEOS = Number(process.env.CAPACITY_VIDEOS ?? 12);
-
-const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 
 const stack = await startDevStack("bench-capacity", { fresh: true, vars: LIFTED_QUOTAS });
 const result: Record<string, number> = {};

@@ -4,13 +4,13 @@
 // when descriptors or memory keep growing (the last third of the run well above the first).
 // The JSON line gives the last minute against the first. BENCH_DUMP=<file> writes the stack's whole
 // output there. Run: npm run bench:soak
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { loadOptionsFromEnv, runLoad } from "./load/workload.ts";
 import { percentile } from "./support/latency.ts";
-import { descendants } from "./support/processes.ts";
+import { descendants, rssKiB } from "./support/processes.ts";
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 30);
 const options = loadOptionsFromEnv(process.env, {
@@ -29,7 +29,7 @@ function runtimeUsage(root: number): { fds: number; rssMb: number } {
 	for (const pid of descendants(root, "workerd")) {
 		try {
 			fds += readdirSync(`/proc/${pid}/fd`).length;
-			rssKb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+			rssKb += rssKiB(pid);
 		} catch {
 			// Restarted meanwhile.
 		}

@@ -23,19 +23,16 @@ interface Wave {
 	seconds: number;
 }
 
-/** Every liker sends its like at once; resolves when all have answered. */
-async function wave(baseUrl: string, tokens: string[], reelOf: (i: number) => string): Promise<Wave> {
+/** `n` requests sent at once; resolves when all have answered, with what each said (a refusal's problem code). */
+async function simultaneously(n: number, send: (i: number) => Promise<Response>): Promise<Wave> {
 	const statuses = new Map<number, number>();
 	const problems = new Map<string, number>();
 	const latencies: number[] = [];
 	const started = performance.now();
 	await Promise.all(
-		tokens.map(async (token, i) => {
+		Array.from({ length: n }, async (_, i) => {
 			const sent = performance.now();
-			const res = await fetch(`${baseUrl}/api/reels/${reelOf(i)}/like`, {
-				method: "POST",
-				headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": address(i) },
-			}).catch(() => undefined);
+			const res = await send(i).catch(() => undefined);
 			const body = await res?.text().catch(() => "");
 			latencies.push(performance.now() - sent);
 			const status = res?.status ?? 0;
@@ -49,22 +46,14 @@ async function wave(baseUrl: string, tokens: string[], reelOf: (i: number) => st
 	return { problems, statuses, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
 }
 
-/** `n` simultaneous GETs of a bare Worker's smallest answer. */
-async function crowd(baseUrl: string, n: number): Promise<Wave> {
-	const statuses = new Map<number, number>();
-	const latencies: number[] = [];
-	const started = performance.now();
-	await Promise.all(
-		Array.from({ length: n }, async () => {
-			const sent = performance.now();
-			const res = await fetch(`${baseUrl}/bytes/2`).catch(() => undefined);
-			await res?.arrayBuffer().catch(() => undefined);
-			latencies.push(performance.now() - sent);
-			statuses.set(res?.status ?? 0, (statuses.get(res?.status ?? 0) ?? 0) + 1);
+/** Every liker sends its like at once. */
+const wave = (baseUrl: string, tokens: string[], reelOf: (i: number) => string) =>
+	simultaneously(tokens.length, (i) =>
+		fetch(`${baseUrl}/api/reels/${reelOf(i)}/like`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${tokens[i]}`, "cf-connecting-ip": address(i) },
 		}),
 	);
-	return { problems: new Map(), statuses, latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
-}
 
 function describe(name: string, w: Wave) {
 	const refused = [...w.statuses].filter(([s]) => s !== 200).map(([s, n]) => `${n} × ${s || "no answer"}`);
@@ -111,7 +100,7 @@ async function main() {
 		const bare = await startBareWorker();
 		let floor: { p50: number; p99: number };
 		try {
-			floor = describe("floor: bare Worker, same crowd", await crowd(bare.baseUrl, LIKERS));
+			floor = describe("floor: bare Worker, same crowd", await simultaneously(LIKERS, () => fetch(`${bare.baseUrl}/bytes/2`)));
 		} finally {
 			bare.stop();
 		}

@@ -19,3 +19,6 @@ export function descendants(root: number, name: string): number[] {
 	const under = (pid: number): boolean => pid === root || (pid > 1 && under(parent.get(pid) ?? 0));
 	return [...names].filter(([pid, n]) => n === name && under(pid)).map(([pid]) => pid);
 }
+
+/** A process's resident memory in KiB (VmRSS). */
+export const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
