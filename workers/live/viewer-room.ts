@@ -86,7 +86,9 @@ export class ViewerRoom {
 		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
 		const outcome = chatFrom(att, typeof message === "string" ? message : "", now);
 		if ("error" in outcome) return ws.send(envelope({ type: "ERROR", data: outcome.error }));
-		const viewers = this.count;
+		// One list for the rate and the broadcast: with a crowd it is tens of thousands of sockets long.
+		const sockets = this.ctx.getWebSockets("viewer");
+		const viewers = sockets.length;
 		const rate = roomChatRate(viewers, this.chatSendsPerSecond);
 		const room = gcra({ limit: rate, periodSeconds: 1 }, this.roomChatTat, now);
 		if (!room.allowed) {
@@ -98,7 +100,7 @@ export class ViewerRoom {
 		att.chatTat = outcome.chatTat;
 		ws.serializeAttachment(att);
 		this.chat.add(outcome.message);
-		this.broadcast({ type: "CHAT", data: outcome.message });
+		this.broadcast({ type: "CHAT", data: outcome.message }, sockets);
 	}
 
 	/** Closes the viewer sockets of one ended session of `userId` (4003, as the notification sockets); returns how many. */
@@ -129,12 +131,14 @@ export class ViewerRoom {
 
 	private sendCount(): void {
 		this.lastCountAt = Date.now();
-		this.broadcast({ type: "VIEWERS", data: { count: this.count } });
+		const sockets = this.ctx.getWebSockets("viewer");
+		this.broadcast({ type: "VIEWERS", data: { count: sockets.length } }, sockets);
 	}
 
-	broadcast(message: LiveSocketMessage): void {
+	/** Sends `message` to every viewer (`sockets`: the list the caller already read). */
+	broadcast(message: LiveSocketMessage, sockets = this.ctx.getWebSockets("viewer")): void {
 		const text = envelope(message);
-		for (const ws of this.ctx.getWebSockets("viewer")) {
+		for (const ws of sockets) {
 			try {
 				ws.send(text);
 			} catch {
