@@ -9,7 +9,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP_DATABASE, APP_PASSWORD, APP_USER, type ClusterOptions, serverDataDir } from "./postgres-cluster.ts";
+import {
+	APP_DATABASE,
+	APP_PASSWORD,
+	APP_USER,
+	type ClusterOptions,
+	logTail,
+	ownForServer,
+	run,
+	serverDataDir,
+} from "./postgres-cluster.ts";
 
 /** The replica's database name on the pool (the same `reels` database on the replica server). */
 export const REPLICA_POOL_DATABASE = `${APP_DATABASE}_replica`;
@@ -30,9 +39,6 @@ export const poolUrls = (port: number) => ({
 	primaryUrl: poolUrl(port, APP_DATABASE),
 	replicaUrl: poolUrl(port, REPLICA_POOL_DATABASE),
 });
-
-const asRoot = process.getuid?.() === 0;
-const SERVER_USER = "postgres";
 
 function files(cluster: ClusterOptions) {
 	const dir = join(serverDataDir(cluster).dataDir, "pgbouncer");
@@ -117,13 +123,14 @@ export function poolUp(cluster: ClusterOptions, port: number): PoolInfo {
 	writeFileSync(f.ini, wanted);
 	writeFileSync(f.users, `"${APP_USER}" "${APP_PASSWORD}"\n`, { mode: 0o600 });
 	rmSync(f.log, { force: true });
-	if (asRoot) spawnSync("chown", ["-R", `${SERVER_USER}:`, f.dir]);
-	// PgBouncer refuses to run as root; it needs a descriptor per client, so the soft limit goes to the hard one.
-	const command = `ulimit -n "$(ulimit -Hn)"; exec ${bin} -d -q ${f.ini}`;
-	const r = asRoot
-		? spawnSync("runuser", ["-u", SERVER_USER, "--", "sh", "-c", command], { cwd: "/", encoding: "utf8" })
-		: spawnSync("sh", ["-c", command], { encoding: "utf8" });
-	if (r.status !== 0) throw new Error(`pgbouncer did not start (${r.status}): ${r.stderr || r.stdout}\n${tail(f.log)}`);
+	// The server user's (PgBouncer, like Postgres, refuses to run as root), files included.
+	ownForServer(f.dir);
+	// It needs a descriptor per client, so the soft limit goes to the hard one.
+	try {
+		run("sh", ["-c", `ulimit -n "$(ulimit -Hn)"; exec ${bin} -d -q ${f.ini}`]);
+	} catch (err) {
+		throw new Error(`pgbouncer did not start: ${(err as Error).message}\n${tail(f.log)}`);
+	}
 	const deadline = Date.now() + START_TIMEOUT_MS;
 	while (!runningPid(f.pid) || listenPortOf(f.ini) !== port || !listening(port)) {
 		if (Date.now() > deadline) throw new Error(`pgbouncer did not listen on ${port} within ${START_TIMEOUT_MS / 1000} s\n${tail(f.log)}`);
@@ -137,13 +144,7 @@ function listening(port: number): boolean {
 	return spawnSync("bash", ["-c", `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: "ignore" }).status === 0;
 }
 
-function tail(file: string): string {
-	try {
-		return `--- pgbouncer.log (tail) ---\n${readFileSync(file, "utf8").trimEnd().split("\n").slice(-10).join("\n")}`;
-	} catch {
-		return "(no pgbouncer log)";
-	}
-}
+const tail = (file: string) => `--- pgbouncer.log (tail) ---\n${logTail(file, 10)}`;
 
 /** Stops the pool, if it runs; waits until it has gone. */
 export function poolDown(cluster: ClusterOptions): void {

@@ -77,7 +77,8 @@ export function findPgBin(env: NodeJS.ProcessEnv = process.env, base = "/usr/lib
 // the `postgres` system user, which then must own the data folders.
 const asRoot = process.getuid?.() === 0;
 
-function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allowFail?: boolean } = {}) {
+/** Runs a server command, as the `postgres` user when we are root (scripts/pg-pool.ts starts PgBouncer with it too). */
+export function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allowFail?: boolean } = {}) {
 	const cmd = asRoot ? "runuser" : bin;
 	const argv = asRoot ? ["-u", ADMIN_USER, "--", bin, ...args] : args;
 	const r = spawnSync(cmd, argv, {
@@ -93,7 +94,8 @@ function run(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allow
 	return r;
 }
 
-function ownForServer(dir: string) {
+/** Makes `dir` the server user's (when we are root), 0700, and checks that user can reach it. */
+export function ownForServer(dir: string) {
 	mkdirSync(dir, { recursive: true });
 	if (asRoot) {
 		spawnSync("chown", ["-R", `${ADMIN_USER}:`, dir]);
@@ -270,7 +272,7 @@ export function serverDataDir(o: ClusterOptions): ClusterOptions {
 }
 
 /** The last lines of a server log, for error messages: why a start failed is usually there. */
-function logTail(file: string, lines = 15): string {
+export function logTail(file: string, lines = 15): string {
 	try {
 		return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 	} catch {

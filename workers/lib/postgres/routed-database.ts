@@ -126,9 +126,7 @@ export class RoutedDatabase {
 			return { source: "primary", reason: "replica_unreachable" };
 		}
 		if (decision.reason === "replica_lagging" || decision.reason === "replica_disconnected" || decision.reason === "replica_behind_token") {
-			const lost = this.primary;
-			this.primary = undefined;
-			void lost?.then(closeQuietly, () => undefined);
+			this.dropClient("primary");
 			return { source: "replica", reason: "primary_unreachable_stale_read" };
 		}
 		return undefined;
@@ -136,10 +134,15 @@ export class RoutedDatabase {
 
 	/** The replica was lost: its client is dropped, and no isolate-cached status vouches for it any more. */
 	private forgetReplica() {
-		const lost = this.replica;
-		this.replica = undefined;
-		void lost?.then(closeQuietly, () => undefined);
+		this.dropClient("replica");
 		recentStatus.delete(this.env.HYPERDRIVE_REPLICA.connectionString);
+	}
+
+	/** A server lost mid-read: its client is closed in the background, and the next use connects afresh. */
+	private dropClient(server: "primary" | "replica") {
+		const lost = this[server];
+		this[server] = undefined;
+		void lost?.then(closeQuietly, () => undefined);
 	}
 
 	/**
