@@ -69,7 +69,8 @@ export const authenticate =
 			// The token carries the WAL position of its session's creation, so a replica
 			// that has not replayed it yet is skipped for this request's reads.
 			c.var.db.readAtLeast(claims.lsn);
-			const issuedAtMs = Number.isFinite(uuidv7Millis(claims.jti)) ? uuidv7Millis(claims.jti) : claims.iat * 1000;
+			const fromJti = uuidv7Millis(claims.jti);
+			const issuedAtMs = Number.isFinite(fromJti) ? fromJti : claims.iat * 1000;
 			c.var.cost.durableObjects++;
 			const { session, role, decision } = await gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuota(c.env) : null);
 			if (session === "revoked") throw invalidToken("The session has ended; sign in again.");
