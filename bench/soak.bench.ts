@@ -4,7 +4,7 @@
 // when descriptors or memory keep growing (the last third of the run well above the first).
 // The JSON line gives the last minute against the first. BENCH_DUMP=<file> writes the stack's whole
 // output there. Run: npm run bench:soak
-import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
@@ -37,9 +37,50 @@ function runtimeUsage(root: number): { fds: number; rssMb: number } {
 	return { fds, rssMb: Math.round(rssKb / 1024) };
 }
 
-/** What the descriptors of the stack's workerd processes are: sockets, pipes, files by folder (a runaway's fingerprint). */
+const TCP_STATES: Record<string, string> = { "01": "ESTABLISHED", "02": "SYN_SENT", "06": "TIME_WAIT", "08": "CLOSE_WAIT", "0A": "LISTEN" };
+
+/** Every TCP socket of this network namespace by inode: its state and ports (/proc/net/tcp{,6}). */
+function tcpSockets(): Map<string, { state: string; local: number; remote: number }> {
+	const sockets = new Map<string, { state: string; local: number; remote: number }>();
+	for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+		for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+			const f = line.trim().split(/\s+/);
+			if (f.length < 10) continue;
+			const port = (address: string) => Number.parseInt(address.split(":")[1] ?? "0", 16);
+			sockets.set(f[9] as string, {
+				state: TCP_STATES[f[3] as string] ?? (f[3] as string),
+				local: port(f[1] as string),
+				remote: port(f[2] as string),
+			});
+		}
+	}
+	return sockets;
+}
+
+/** Which process listens on each TCP port (name and pid), to say whom a socket talks to. */
+function listeners(sockets: ReturnType<typeof tcpSockets>): Map<number, string> {
+	const byInode = new Map([...sockets].filter(([, s]) => s.state === "LISTEN").map(([inode, s]) => [inode, s.local]));
+	const owners = new Map<number, string>();
+	for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+		try {
+			const name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+			for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+				const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+				const port = inode && byInode.get(inode);
+				if (port) owners.set(port, `${name}:${pid}`);
+			}
+		} catch {
+			// Gone meanwhile.
+		}
+	}
+	return owners;
+}
+
+/** What the descriptors of the stack's workerd processes are: TCP sockets by state and peer, pipes, files by folder (a runaway's fingerprint). */
 function descriptorKinds(root: number): Record<string, number> {
 	const kinds: Record<string, number> = {};
+	const sockets = tcpSockets();
+	const owners = listeners(sockets);
 	for (const pid of descendants(root, "workerd")) {
 		for (const fd of readdirSync(`/proc/${pid}/fd`)) {
 			let target = "?";
@@ -48,7 +89,15 @@ function descriptorKinds(root: number): Record<string, number> {
 			} catch {
 				// Closed meanwhile.
 			}
-			const kind = `${pid} ${target.startsWith("/") ? dirname(target) : target.replace(/\[\d+\]$/, "")}`;
+			const tcp = sockets.get(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? "");
+			const what = tcp
+				? tcp.state === "LISTEN"
+					? `listen :${tcp.local}`
+					: `tcp ${tcp.state} ${owners.has(tcp.local) ? `from :${tcp.local} (own listener)` : `to ${owners.get(tcp.remote) ?? "?"} :${tcp.remote}`}`
+				: target.startsWith("/")
+					? dirname(target)
+					: target.replace(/\[\d+\]$/, "");
+			const kind = `${pid} ${what}`;
 			kinds[kind] = (kinds[kind] ?? 0) + 1;
 		}
 	}
@@ -77,7 +126,16 @@ try {
 		during: async ({ stats }) => {
 			stats.drainWindow();
 			for (let m = 1; m <= MINUTES; m++) {
-				await new Promise((r) => setTimeout(r, 60_000));
+				// Look every 5 s: a runaway has filled the limit within a minute before.
+				for (let tick = 0; tick < 12; tick++) {
+					await new Promise((r) => setTimeout(r, 5_000));
+					const { fds } = runtimeUsage(root);
+					if (!described && minutes[0] && fds > minutes[0].fds * 1.5) {
+						described = true;
+						const top = Object.entries(descriptorKinds(root)).sort((a, b) => b[1] - a[1]);
+						console.log(`descriptors by kind at ${fds}: ${JSON.stringify(Object.fromEntries(top.slice(0, 16)))}`);
+					}
+				}
 				const w = stats.drainWindow();
 				const failures = [...w.statuses].filter(([s]) => s === 0 || s >= 500);
 				const errors = failures.reduce((n, [, c]) => n + c, 0);
@@ -90,12 +148,6 @@ try {
 					errors,
 				};
 				minutes.push(row);
-				// Descriptors well past the first minute's: say what they are, once.
-				if (!described && minutes[0] && row.fds > minutes[0].fds * 2) {
-					described = true;
-					const top = Object.entries(descriptorKinds(root)).sort((a, b) => b[1] - a[1]);
-					console.log(`descriptors by kind: ${JSON.stringify(Object.fromEntries(top.slice(0, 12)))}`);
-				}
 				console.log(
 					`minute ${String(m).padStart(2)}: fds ${row.fds}, rss ${row.rssMb} MB, ${row.requests} requests, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, 5xx or no answer ${errors}${errors ? ` (${failures.map(([s, c]) => `${c} × ${s || "none"}`).join(", ")})` : ""}`,
 				);
