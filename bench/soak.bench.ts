@@ -1,6 +1,6 @@
 // The stack stays up: the mixed load (bench/load/) at a rate this machine sustains, for
 // BENCH_SOAK_MINUTES (30), reporting every minute the runtime's open file descriptors and memory
-// (wrangler's workerd processes), p50/p99 and errors. Fails on any 5xx or unanswered request, or
+// (wrangler's workerd processes), p50/p99 and errors. Fails on any 5xx, 401 or unanswered request, or
 // when descriptors or memory keep growing (the last third of the run well above the first).
 // The JSON line gives the last minute against the first. BENCH_DUMP=<file> writes the stack's whole
 // output there. Run: npm run bench:soak
@@ -137,7 +137,8 @@ try {
 					}
 				}
 				const w = stats.drainWindow();
-				const failures = [...w.statuses].filter(([s]) => s === 0 || s >= 500);
+				// 401: the load's own tokens stopped working (none should: clients renew them), which would hide the rest.
+				const failures = [...w.statuses].filter(([s]) => s === 0 || s === 401 || s >= 500);
 				const errors = failures.reduce((n, [, c]) => n + c, 0);
 				const row = {
 					minute: m,
@@ -149,7 +150,7 @@ try {
 				};
 				minutes.push(row);
 				console.log(
-					`minute ${String(m).padStart(2)}: fds ${row.fds}, rss ${row.rssMb} MB, ${row.requests} requests, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, 5xx or no answer ${errors}${errors ? ` (${failures.map(([s, c]) => `${c} × ${s || "none"}`).join(", ")})` : ""}`,
+					`minute ${String(m).padStart(2)}: fds ${row.fds}, rss ${row.rssMb} MB, ${row.requests} requests, p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, 5xx, 401 or no answer ${errors}${errors ? ` (${failures.map(([s, c]) => `${c} × ${s || "none"}`).join(", ")})` : ""}`,
 				);
 			}
 		},

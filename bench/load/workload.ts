@@ -83,8 +83,9 @@ async function register(baseUrl: string, stats: RouteStats, name: string): Promi
 			json: { email: `load-${crypto.randomUUID()}@example.test`, password: "load test pass 1", name },
 		});
 		if (res.status === 201) {
-			const body = res.body as { accessToken: string; user: { id: string } };
+			const body = res.body as { accessToken: string; refreshToken: string; user: { id: string } };
 			client.token = body.accessToken;
+			client.refreshToken = body.refreshToken;
 			return { id: body.user.id, client };
 		}
 	}
@@ -174,7 +175,8 @@ export async function runLoad(
 		const listenersNeeded = Math.max(0, Math.ceil(o.sockets / SOCKETS_PER_PERSON) - browsers.length - o.videoUploaders);
 		const listeners = await inBatches(listenersNeeded, 8, (i) => register(baseUrl, stats, `Listener ${i}`));
 		const people = [...browsers, ...videographers, ...listeners];
-		const tokenOf = new Map([...people, ...imagers].map((u) => [u.id, u.client.token as string]));
+		// The current token of each: clients renew theirs (http-client.ts), so read it when needed.
+		const clientOf = new Map([...people, ...imagers].map((u) => [u.id, u.client]));
 
 		log(`posting ${o.seedReels} reels to browse`);
 		const videos: VideoRecord[] = [];
@@ -207,6 +209,11 @@ export async function runLoad(
 		const running = () => Date.now() < end;
 		const backlog: number[] = [];
 		const sampler = setInterval(() => backlog.push(videos.filter((v) => v.endedAt === undefined).length), 1_000);
+		// Tokens last 15 minutes: renew everyone's every 10 (listeners make no calls that would), so a
+		// socket closed at its token's expiry (4001) comes back with a fresh one.
+		const renewer = setInterval(() => {
+			for (const client of clientOf.values()) void client.renew();
+		}, 600_000);
 		log(`load: ${o.browsers} browsing, ${o.imageUploaders} uploading images, ${o.videoUploaders} uploading videos, ${o.seconds} s`);
 
 		const browse = async (u: User) => {
@@ -311,6 +318,7 @@ export async function runLoad(
 			...(during ? [during({ videos, stats })] : []),
 		]);
 		clearInterval(sampler);
+		clearInterval(renewer);
 		const elapsedSeconds = (Date.now() - started) / 1000;
 		return {
 			stats,
@@ -322,7 +330,7 @@ export async function runLoad(
 			users: [...people, ...imagers],
 			reader: new Client(baseUrl, nextIp(), stats),
 			elapsedSeconds,
-			tokenOf: (id: string) => tokenOf.get(id) ?? "",
+			tokenOf: (id: string) => clientOf.get(id)?.token ?? "",
 		};
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
