@@ -9,6 +9,7 @@ import { api, registerUser } from "../test-support/api";
 import { seedAsset } from "../test-support/assets";
 import { inboxOf } from "../test-support/inbox";
 import { sampleVideo } from "../test-support/media";
+import { openedSocket, until } from "../test-support/sockets";
 import { CopyHandedBack } from "../transcoder/publish-outputs";
 import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
 import { transcoderClient } from "../transcoder/transcoder-client";
@@ -33,7 +34,7 @@ async function deliver(
 async function uploadedVideo(bytes: Uint8Array = sampleVideo()) {
 	const owner = await registerUser("Uploader");
 	const { id, key } = await seedAsset({ bytes, kind: "video", status: "queued", ownerId: owner.user.id });
-	return { id, key, ownerId: owner.user.id, job: { kind: "transcode", assetId: id, sourceKey: key } };
+	return { id, key, ownerId: owner.user.id, token: owner.accessToken, job: { kind: "transcode", assetId: id, sourceKey: key } };
 }
 
 async function derivedObjects(sourceKey: string) {
@@ -200,13 +201,16 @@ describe("transcode-jobs consumer", () => {
 		expect((await assetRow(v.id))?.status).toBe("ready");
 	});
 
-	it("re-tells PLAYABLE, once, when an earlier attempt marked the video playable and died before telling", async () => {
+	it("re-tells PLAYABLE (on the socket: progress is kept out of the inbox) when an earlier attempt marked the video playable and died before telling, and READY once", async () => {
 		const v = await uploadedVideo();
+		const socket = openedSocket(await api(`/ws?token=${v.token}`, { headers: { upgrade: "websocket" } }));
 		await mediaDb(env).update(assets).set({ playableAt: new Date().toISOString() }).where(eq(assets.id, v.id));
 		expect(await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 2, "m"))).toBe("done");
 		await runTranscodeJob(env, v.job as TranscodeJob, leaseOwnerOf(v.id, 3, "m")); // a duplicate: already ready
-		expect(await inboxOf(v.ownerId, "TRANSCODE_PLAYABLE")).toHaveLength(1);
+		await until(() => socket.received.some((m) => m.type === "TRANSCODE_PLAYABLE"), "PLAYABLE on the socket");
+		expect(await inboxOf(v.ownerId, "TRANSCODE_PLAYABLE")).toEqual([]);
 		expect(await inboxOf(v.ownerId, "TRANSCODE_READY")).toHaveLength(1);
+		socket.ws.close(1000);
 	});
 
 	it("leaves nothing behind when the video is deleted while its outputs are being copied", async () => {

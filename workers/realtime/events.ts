@@ -8,6 +8,7 @@ export const USER_EVENT_TYPES = [
 	"FOLLOW_REQUESTED",
 	"FOLLOW_ACCEPTED",
 	"NEW_COMMENT",
+	"MENTIONED",
 	"TRANSCODE_PROGRESS",
 	"TRANSCODE_PLAYABLE",
 	"TRANSCODE_READY",
@@ -15,6 +16,12 @@ export const USER_EVENT_TYPES = [
 	"LIVE_STARTED",
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
+
+/**
+ * Events that only say how something is going: sent to the user's sockets (and replayed on
+ * reconnect) but kept out of the inbox, which holds what a person wants to read later.
+ */
+export const TRANSIENT_EVENT_TYPES: ReadonlySet<UserEventType> = new Set(["TRANSCODE_PROGRESS", "TRANSCODE_PLAYABLE"]);
 
 /** Broadcast to a topic: not per user, so neither sequenced nor kept for recovery. */
 export const BROADCAST_EVENT_TYPES = ["ANNOUNCEMENT"] as const;

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
 import type { RoutedDatabase } from "../lib/postgres/routed-database";
-import type { UserEventType } from "./events";
+import { TRANSIENT_EVENT_TYPES, type UserEventType } from "./events";
 import { ringFor } from "./ring-config";
 import { shardName } from "./shard-ring";
 
@@ -24,9 +24,34 @@ export interface PublishResult {
 }
 
 /**
+ * Writes the event to each recipient's inbox and returns who got it. Recipients who no longer
+ * exist are skipped rather than failing everyone's event on the foreign key; with a dedupe key,
+ * those who already have it are skipped too.
+ */
+async function storeInInboxes(
+	db: RoutedDatabase,
+	userIds: string[],
+	type: UserEventType,
+	data: unknown,
+	dedupeKey: string | undefined,
+): Promise<string[]> {
+	const inserted = await db.write((q) =>
+		q.execute<{ user_id: string }>(sql`
+			INSERT INTO notifications (id, user_id, type, data, dedupe_key)
+			SELECT r.id, r.user_id, ${type}, ${JSON.stringify(data ?? null)}::jsonb, ${dedupeKey ?? null}
+			FROM unnest(${sql.param(userIds.map(() => uuidv7()))}::uuid[], ${sql.param(userIds)}::uuid[]) AS r (id, user_id)
+			WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
+			ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+			RETURNING user_id`),
+	);
+	return inserted.rows.map((r) => r.user_id);
+}
+
+/**
  * The one way any feature sends an event. To users: the event is written to
  * each recipient's inbox (Postgres) first, so nobody offline misses it, then
- * handed to their shards, one batched RPC per shard. To a topic: broadcast to
+ * handed to their shards, one batched RPC per shard; a transient event
+ * (TRANSIENT_EVENT_TYPES: progress) skips the inbox. To a topic: broadcast to
  * every shard, nothing stored. A shard that cannot be reached is logged, not
  * thrown: the inbox already holds the event.
  *
@@ -57,18 +82,7 @@ export async function publish(
 	const unique = [...new Set(target.userIds)];
 	if (unique.length === 0) return { stored: 0, delivered: 0 };
 	const type = event.type as UserEventType;
-	// Recipients who no longer exist are skipped rather than failing everyone's event
-	// on the foreign key; with a dedupe key, those who already have it are skipped too.
-	const inserted = await db.write((q) =>
-		q.execute<{ user_id: string }>(sql`
-			INSERT INTO notifications (id, user_id, type, data, dedupe_key)
-			SELECT r.id, r.user_id, ${type}, ${JSON.stringify(event.data ?? null)}::jsonb, ${options.dedupeKey ?? null}
-			FROM unnest(${sql.param(unique.map(() => uuidv7()))}::uuid[], ${sql.param(unique)}::uuid[]) AS r (id, user_id)
-			WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
-			ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-			RETURNING user_id`),
-	);
-	const recipients = inserted.rows.map((r) => r.user_id);
+	const recipients = TRANSIENT_EVENT_TYPES.has(type) ? unique : await storeInInboxes(db, unique, type, event.data, options.dedupeKey);
 
 	const byShard = new Map<number, string[]>();
 	for (const userId of recipients) {
@@ -88,5 +102,5 @@ export async function publish(
 			}
 		}),
 	);
-	return { stored: recipients.length, delivered: delivered.reduce((a, b) => a + b, 0) };
+	return { stored: TRANSIENT_EVENT_TYPES.has(type) ? 0 : recipients.length, delivered: delivered.reduce((a, b) => a + b, 0) };
 }

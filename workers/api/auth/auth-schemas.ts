@@ -41,6 +41,11 @@ export const PrivateUserSchema = z
 		id: z.uuid(),
 		email: z.string(),
 		name: z.string(),
+		handle: z.string().openapi({ description: "Your @handle (without the @); your profile is at /@handle" }),
+		nextHandleChangeAt: z
+			.string()
+			.nullable()
+			.openapi({ format: "date-time", description: "When you may change your handle again; null: now" }),
 		bio: z.string(),
 		role: z.enum(ROLES),
 		avatarAssetId: z.uuid().nullable(),

@@ -9,6 +9,7 @@ import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
 import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
+import { handleFromName, nextHandleChange } from "../users/handle";
 import type { PrivateUser } from "./auth-schemas";
 import { sessionEnded } from "./session-ended";
 
@@ -21,6 +22,8 @@ export function toPrivateUser(u: UserRow): PrivateUser {
 		id: u.id,
 		email: u.email,
 		name: u.name,
+		handle: u.handle,
+		nextHandleChangeAt: nextHandleChange(u.handleChangedAt)?.toISOString() ?? null,
 		bio: u.bio,
 		role: u.role,
 		avatarAssetId: u.avatarAssetId,
@@ -29,9 +32,11 @@ export function toPrivateUser(u: UserRow): PrivateUser {
 	};
 }
 
-const isUniqueViolation = (err: unknown): boolean => {
-	const e = err as { code?: string; cause?: { code?: string } };
-	return e?.code === UNIQUE_VIOLATION || e?.cause?.code === UNIQUE_VIOLATION;
+/** The unique constraint `err` violated ("" when unnamed), or undefined when it is no unique violation. */
+const violated = (err: unknown): string | undefined => {
+	const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+	const pg = e?.code === UNIQUE_VIOLATION ? e : e?.cause?.code === UNIQUE_VIOLATION ? e.cause : undefined;
+	return pg ? (pg.constraint ?? "") : undefined;
 };
 
 const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
@@ -45,19 +50,31 @@ const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(40
  */
 export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
-	try {
-		return await db.write(async (q) => {
-			const [row] = await q
-				.insert(users)
-				.values({ id: uuidv7(), email: input.email, name: input.name, passwordHash, role: "user" })
-				.returning();
-			if (!row) throw new Error("insert returned no row");
-			return row;
-		});
-	} catch (err) {
-		if (isUniqueViolation(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
-		throw err;
+	// The handle is the name's with 4 random digits; taken (rare), it is tried again with 8.
+	for (const digits of [4, 8, 8]) {
+		try {
+			return await db.write(async (q) => {
+				const [row] = await q
+					.insert(users)
+					.values({
+						id: uuidv7(),
+						email: input.email,
+						name: input.name,
+						handle: handleFromName(input.name, digits),
+						passwordHash,
+						role: "user",
+					})
+					.returning();
+				if (!row) throw new Error("insert returned no row");
+				return row;
+			});
+		} catch (err) {
+			if (violated(err) === "users_handle_key") continue;
+			if (violated(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
+			throw err;
+		}
 	}
+	throw new HttpProblem(503, "database_unavailable", "Could not pick a free handle; try again.");
 }
 
 /**

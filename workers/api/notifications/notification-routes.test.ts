@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { publish } from "../../realtime/publish";
 import { api, registerUser } from "../../test-support/api";
+import { inboxOf } from "../../test-support/inbox";
+import { json, postReel, seenAll } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
+import { openedSocket, until } from "../../test-support/sockets";
 
 type Page = {
 	items: { id: string; type: string; data: { n: number }; readAt: string | null }[];
@@ -74,6 +77,57 @@ describe("/api/notifications (the offline inbox)", () => {
 		for (const json of [{}, { ids: [] }, { ids: ["x"] }, { all: false }, { all: true, ids: [crypto.randomUUID()] }]) {
 			expect((await api("/api/notifications/read", { method: "POST", token: s.accessToken, json })).status, JSON.stringify(json)).toBe(400);
 		}
+	});
+});
+
+type Item = {
+	type: string;
+	data: Record<string, unknown>;
+	actor: { id: string; name: string; handle: string; avatarUrl: string | null } | null;
+	link: string | null;
+};
+const inbox = async (token: string) =>
+	(await json<{ items: Item[] }>(await api("/api/notifications", { token, headers: await seenAll() }))).items;
+
+describe("what an inbox item says", () => {
+	it("names who did it as they are now (name, handle, avatar) and links where it happened", async () => {
+		const author = await registerUser();
+		const fan = await registerUser("Fan Before");
+		const reel = await postReel(author);
+		await api(`/api/reels/${reel.id}/like`, { method: "POST", token: fan.accessToken });
+		await api(`/api/users/${author.user.id}/follow`, { method: "POST", token: fan.accessToken });
+		await api("/api/users/me", { method: "PATCH", token: fan.accessToken, json: { name: "Fan After" } });
+		const fanHandle = (await json<{ handle: string }>(await api("/api/users/me", { token: fan.accessToken }))).handle;
+		const items = await inbox(author.accessToken);
+		const liked = items.find((i) => i.type === "REEL_LIKED");
+		expect(liked).toMatchObject({
+			actor: { id: fan.user.id, name: "Fan After", handle: fanHandle, avatarUrl: null },
+			link: `/reel/${reel.id}`,
+		});
+		expect(items.find((i) => i.type === "NEW_FOLLOWER")).toMatchObject({ actor: { id: fan.user.id }, link: `/@${fanHandle}` });
+	});
+
+	it("leaves out what an account you blocked did", async () => {
+		const author = await registerUser();
+		const pest = await registerUser();
+		const reel = await postReel(author);
+		await api(`/api/reels/${reel.id}/like`, { method: "POST", token: pest.accessToken });
+		expect((await inbox(author.accessToken)).map((i) => i.type)).toContain("REEL_LIKED");
+		expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: author.accessToken })).status).toBe(200);
+		expect((await inbox(author.accessToken)).map((i) => i.type)).not.toContain("REEL_LIKED");
+	});
+
+	it("keeps progress off the inbox but sends it to the uploader's sockets", async () => {
+		const s = await registerUser();
+		const socket = openedSocket(await api(`/ws?token=${s.accessToken}`, { headers: { upgrade: "websocket" } }));
+		const sent = await withDatabase(env, (db) =>
+			publish(env, db, { userIds: [s.user.id] }, { type: "TRANSCODE_PROGRESS", data: { assetId: crypto.randomUUID(), progress: 0.4 } }),
+		);
+		expect(sent).toEqual({ stored: 0, delivered: 1 });
+		await until(() => socket.received.some((m) => m.type === "TRANSCODE_PROGRESS"), "progress on the socket");
+		expect(await inboxOf(s.user.id, "TRANSCODE_PROGRESS")).toEqual([]);
+		expect((await json<{ unread: number }>(await api("/api/notifications", { token: s.accessToken }))).unread).toBe(0);
+		socket.ws.close(1000);
 	});
 });
 

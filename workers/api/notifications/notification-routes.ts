@@ -6,13 +6,26 @@ import { jsonContent } from "../../lib/http/json-content";
 import { idCursor, limitParam, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { publicImageUrls } from "../users/avatar-urls";
 import { inboxPage, markRead } from "./notification-store";
+import { linkOf } from "./notification-view";
+
+const ActorSchema = z
+	.object({
+		id: z.uuid(),
+		name: z.string(),
+		handle: z.string(),
+		avatarUrl: z.string().nullable().openapi({ description: "A /cdn path of the avatar image, or null" }),
+	})
+	.openapi("NotificationActor");
 
 const NotificationSchema = z
 	.object({
 		id: z.uuid(),
 		type: z.string(),
 		data: z.unknown(),
+		actor: ActorSchema.nullable().openapi({ description: "Who caused it, as they are now; null for events of your own uploads" }),
+		link: z.string().nullable().openapi({ description: "The web app's page for it: the reel, the live stream or the actor's profile" }),
 		createdAt: z.string().openapi({ format: "date-time" }),
 		readAt: z.string().nullable().openapi({ format: "date-time" }),
 	})
@@ -33,7 +46,8 @@ const list = apiRoute({
 	path: "/api/notifications",
 	tags: ["notifications"],
 	summary: "Your inbox, newest first",
-	description: "Every event published to you, whether or not you were connected.",
+	description:
+		"What happened that you may want to read later, whether or not you were connected: likes, comments, mentions, follows, new reels and live streams of those you follow, your videos ready or failed. Progress is sent on the WebSocket only. Events from accounts you blocked are left out.",
 	...signedIn(),
 	request: { query: ListQuerySchema },
 	responses: {
@@ -68,13 +82,24 @@ export const notificationRoutes = new OpenAPIHono<AppEnv>()
 			limit,
 			unreadOnly: unread === "true",
 		});
-		const { items, nextCursor } = pageOf(rows, limit, (n) => idCursor.encode(n.id));
+		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.notification.id));
+		const avatars = await publicImageUrls(
+			c.env,
+			items.map((r) => r.actor?.avatarAssetId),
+		);
 		return c.json(
 			{
-				items: items.map((n) => ({
+				items: items.map(({ notification: n, actor }) => ({
 					id: n.id,
 					type: n.type,
 					data: n.data,
+					actor: actor && {
+						id: actor.id,
+						name: actor.name,
+						handle: actor.handle,
+						avatarUrl: (actor.avatarAssetId && avatars.get(actor.avatarAssetId)) ?? null,
+					},
+					link: linkOf((n.data ?? {}) as Record<string, unknown>, actor?.handle ?? null),
 					createdAt: n.createdAt.toISOString(),
 					readAt: n.readAt?.toISOString() ?? null,
 				})),

@@ -1,23 +1,35 @@
 // The inbox in Postgres: every event publish() stored for a user.
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
-import { notifications } from "../../lib/postgres/schema";
+import { notifications, users } from "../../lib/postgres/schema";
+import { actorIdOf } from "./notification-view";
 
-/** One page (`limit + 1` rows) of a user's inbox, newest first, and how many are unread. */
+/**
+ * One page (`limit + 1` rows) of a user's inbox, newest first, each with its actor (null when the
+ * event has none or the account is gone), and how many are unread. Events from accounts the user
+ * blocked are left out, as everything else of theirs is.
+ */
 export async function inboxPage(
 	db: RoutedDatabase,
 	{ userId, beforeId, limit, unreadOnly }: { userId: string; beforeId: string | null; limit: number; unreadOnly: boolean },
 ) {
+	const actor = alias(users, "actor");
 	const [rows, counts] = await db.read((q) =>
 		Promise.all([
 			q
-				.select()
+				.select({
+					notification: notifications,
+					actor: { id: actor.id, name: actor.name, handle: actor.handle, avatarAssetId: actor.avatarAssetId },
+				})
 				.from(notifications)
+				.leftJoin(actor, eq(actor.id, actorIdOf))
 				.where(
 					and(
 						eq(notifications.userId, userId),
 						beforeId ? lt(notifications.id, beforeId) : undefined,
 						unreadOnly ? isNull(notifications.readAt) : undefined,
+						sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId}::uuid AND b.blocked_id = ${actor.id})`,
 					),
 				)
 				.orderBy(desc(notifications.id))

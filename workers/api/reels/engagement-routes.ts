@@ -101,7 +101,7 @@ const toComment = (r: CommentRow) => ({
 	id: r.id,
 	reelId: r.reel_id,
 	text: r.text,
-	author: { id: r.author_id, name: r.author_name },
+	author: { id: r.author_id, name: r.author_name, handle: r.author_handle },
 	createdAt: new Date(r.created_at).toISOString(),
 });
 

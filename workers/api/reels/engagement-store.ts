@@ -3,11 +3,13 @@
 // stay exact under any concurrency without read-modify-write, and repeating
 // a like or a view changes nothing. Counters change in shard rows, never on
 // the reel's row, so a crowd on one reel does not queue (counter-shards.ts).
+
 import { sql } from "drizzle-orm";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
 import { bumpCounter, unfolded } from "./counter-shards";
+import { emitMentions } from "./mentions";
 import { canSee, PLAYABLE } from "./reel-cards";
 import { reelNotFound } from "./reel-store";
 
@@ -77,9 +79,10 @@ export interface CommentRow extends Record<string, unknown> {
 	created_at: Date;
 	author_id: string;
 	author_name: string;
+	author_handle: string;
 }
 
-const COMMENT_COLUMNS = sql`cm.id, cm.reel_id, cm.text, cm.created_at, u.id AS author_id, u.name AS author_name`;
+const COMMENT_COLUMNS = sql`cm.id, cm.reel_id, cm.text, cm.created_at, u.id AS author_id, u.name AS author_name, u.handle AS author_handle`;
 
 /** A reel's comments, newest first, `limit + 1` of them from before `beforeId`. */
 export async function commentsOf(db: RoutedDatabase, reelId: string, beforeId: string | null, limit: number): Promise<CommentRow[]> {
@@ -124,6 +127,7 @@ export async function addComment(
 				dedupeKey: `new-comment:${id}`,
 			});
 		}
+		await emitMentions(tx, emit, { text, authorId, reelId, commentId: id });
 	}
 	const found = await tx.execute<CommentRow>(sql`
 		SELECT ${COMMENT_COLUMNS}

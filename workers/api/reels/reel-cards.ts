@@ -17,7 +17,7 @@ export interface Viewer {
 }
 
 /** Reels whose author has not blocked `viewerId` (none are hidden from anonymous viewers: they see public reels anyway). */
-export function notBlockedBy(viewerId: string | null): SQL {
+export function notBlockedBy(viewerId: string | SQL | null): SQL {
 	if (!viewerId) return sql`true`;
 	return sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = r.author_id AND b.blocked_id = ${viewerId}::uuid)`;
 }
@@ -27,16 +27,17 @@ export function notBlockedBy(viewerId: string | null): SQL {
  * account anyone may follow at once, so there "followers" would protect nothing: such reels
  * (posted before the account went public) are seen by their author alone until it is private again.
  */
-const seenAsFollower = (viewerId: string) => sql`(r.visibility = 'followers' AND EXISTS (
+const seenAsFollower = (viewerId: string | SQL) => sql`(r.visibility = 'followers' AND EXISTS (
 	SELECT 1 FROM follows f JOIN users a ON a.id = f.followee_id
 	WHERE f.follower_id = ${viewerId}::uuid AND f.followee_id = r.author_id AND a.private))`;
 
 /**
  * Who may open one reel: anyone for public and unlisted reels (unlisted: whoever has the link),
  * approved followers of a private account for followers-only ones, nobody the author blocked,
- * its author whatever its state (hidden, private, not ready), and admins always.
+ * its author whatever its state (hidden, private, not ready), and admins always. The viewer's id
+ * may be a column (`sql\`u.id\``) to ask it of many accounts at once (mentions.ts).
  */
-export function canSee(viewer: Viewer): SQL {
+export function canSee(viewer: { id: string | SQL | null; admin: boolean }): SQL {
 	if (viewer.admin) return sql`true`;
 	if (!viewer.id) return sql`(${PLAYABLE} AND r.visibility IN ('public', 'unlisted'))`;
 	return sql`((${PLAYABLE} AND ${notBlockedBy(viewer.id)} AND (r.visibility IN ('public', 'unlisted') OR ${seenAsFollower(viewer.id)}))
@@ -74,6 +75,7 @@ export interface ReelRow extends Record<string, unknown> {
 	created_at: Date;
 	author_id: string;
 	author_name: string;
+	author_handle: string;
 	liked: boolean;
 	/** The counts now: the reel's folded columns plus its shard rows (api/reels/counter-shards.ts). */
 	likes_now: number;
@@ -101,7 +103,7 @@ export interface ReelsQuery {
  */
 export function reelsQuery({ me, where, orderBy, outerOrderBy = orderBy, limit, from = sql`reels r`, extra = sql`` }: ReelsQuery): SQL {
 	return sql`
-		SELECT r.*, u.name AS author_name, (l.user_id IS NOT NULL) AS liked,
+		SELECT r.*, u.name AS author_name, u.handle AS author_handle, (l.user_id IS NOT NULL) AS liked,
 		       (r.like_count + COALESCE(sh.likes, 0))::int AS likes_now,
 		       (r.comment_count + COALESCE(sh.comments, 0))::int AS comments_now,
 		       (r.view_count + COALESCE(sh.views, 0))::int AS views_now
@@ -132,7 +134,7 @@ export function toReel(r: ReelRow): Reel {
 		id: r.id,
 		caption: r.caption,
 		hashtags: r.hashtags,
-		author: { id: r.author_id, name: r.author_name },
+		author: { id: r.author_id, name: r.author_name, handle: r.author_handle },
 		video: {
 			id: r.video_asset_id,
 			status: r.media_status,

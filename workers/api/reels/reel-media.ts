@@ -1,6 +1,7 @@
 // The link between a reel (Postgres) and its video (a D1 asset). A reel copies
 // the video's state and playback URLs when it is created, and the transcode
 // pipeline calls syncReelMedia when the video ends, so lists never read D1.
+
 import { and, eq, sql } from "drizzle-orm";
 import { cdnKeyFrom } from "../../cdn/cdn-key";
 import { SIGNED_PREFIX } from "../../cdn/media-url-signature";
@@ -11,6 +12,7 @@ import { isWatchable, type VideoStatus, videoStatusOf } from "../../lib/media-db
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { writeWithEvents } from "../../realtime/outbox";
+import { emitMentions } from "./mentions";
 
 export interface LinkedVideo {
 	assetId: string;
@@ -84,13 +86,16 @@ export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 	const playback = isWatchable(status) ? playbackJson(await videoPlayback(media, assetId)) : null;
 	await withDatabase(env, (db) =>
 		writeWithEvents({ db, env }, async (tx, emit) => {
-			const { rows } = await tx.execute<{ id: string; author_id: string; visible: boolean }>(sql`
+			const { rows } = await tx.execute<{ id: string; author_id: string; caption: string; announce: boolean }>(sql`
 				UPDATE reels SET media_status = ${status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
 					duration_ms = ${asset.durationMs}, updated_at = now()
 				WHERE video_asset_id = ${assetId} AND media_status <> ${status}
-				RETURNING id, author_id, (hidden_at IS NULL) AS visible`);
+				RETURNING id, author_id, caption, (hidden_at IS NULL AND visibility = 'public') AS announce`);
+			if (!isWatchable(status)) return;
 			for (const reel of rows) {
-				if (isWatchable(status) && reel.visible) await emit(newReelEvent(reel.id, reel.author_id));
+				// Followers hear of public reels only, as when a reel is posted watchable (reel-store.ts).
+				if (reel.announce) await emit(newReelEvent(reel.id, reel.author_id));
+				await emitMentions(tx, emit, { text: reel.caption, authorId: reel.author_id, reelId: reel.id });
 			}
 		}),
 	);

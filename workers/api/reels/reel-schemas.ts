@@ -22,7 +22,7 @@ export const ReelSchema = z
 		id: z.uuid(),
 		caption: z.string(),
 		hashtags: z.array(z.string()),
-		author: z.object({ id: z.uuid(), name: z.string() }),
+		author: z.object({ id: z.uuid(), name: z.string(), handle: z.string() }),
 		video: z.object({
 			id: z.uuid(),
 			status: z.enum(REEL_MEDIA_STATUSES).openapi({
@@ -75,7 +75,7 @@ export const CommentSchema = z
 		id: z.uuid(),
 		reelId: z.uuid(),
 		text: z.string(),
-		author: z.object({ id: z.uuid(), name: z.string() }),
+		author: z.object({ id: z.uuid(), name: z.string(), handle: z.string() }),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})
 	.openapi("Comment");

@@ -1,11 +1,13 @@
 // Reels in Postgres: who may see which, reading one or a page, and writing
 // them. Routes call these; no route holds SQL of its own.
+
 import { eq, sql } from "drizzle-orm";
 import { isWatchable } from "../../lib/media-db/video-status";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { moderatedVideos, type REEL_VISIBILITIES, reelSearchVector, reels } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
+import { emitMentions } from "./mentions";
 import { canList, canSee, notBlockedBy, type ReelRow, selectReels, VISIBLE, type Viewer } from "./reel-cards";
 import type { LinkedVideo } from "./reel-media";
 import { newReelEvent, playbackJson } from "./reel-media";
@@ -99,6 +101,7 @@ export async function insertReel(
 	}
 	// Followers hear of public reels only: the others are not theirs to discover.
 	if (isWatchable(video.status) && visibility === "public") await emit(newReelEvent(row.id, authorId));
+	if (isWatchable(video.status)) await emitMentions(tx, emit, { text: caption, authorId, reelId: row.id });
 	return { id: row.id, created: true };
 }
 

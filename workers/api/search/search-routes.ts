@@ -19,7 +19,7 @@ const SearchQuerySchema = z.object({
 const SearchResultSchema = z
 	.object({
 		reels: z.array(ReelSchema.extend({ rank: z.number() })),
-		users: z.array(z.object({ id: z.uuid(), name: z.string(), followerCount: z.number().int(), rank: z.number() })),
+		users: z.array(z.object({ id: z.uuid(), name: z.string(), handle: z.string(), followerCount: z.number().int(), rank: z.number() })),
 	})
 	.openapi("SearchResult");
 
@@ -40,7 +40,7 @@ export const searchRoutes = new OpenAPIHono<AppEnv>().openapi(search, async (c) 
 	return c.json(
 		{
 			reels: result.reels.map((r) => ({ ...toReel(r), rank: Number(r.rank) })),
-			users: result.users.map((u) => ({ id: u.id, name: u.name, followerCount: u.follower_count, rank: Number(u.rank) })),
+			users: result.users.map((u) => ({ id: u.id, name: u.name, handle: u.handle, followerCount: u.follower_count, rank: Number(u.rank) })),
 		},
 		200,
 	);

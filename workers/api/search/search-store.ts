@@ -1,5 +1,5 @@
 // Search queries: Postgres full-text search over captions and hashtags
-// (reels.search, GIN) and creator names (users, GIN on the same expression),
+// (reels.search, GIN), creator names (users, GIN on the same expression) and handles (by prefix),
 // ranked with ts_rank. The query string goes to websearch_to_tsquery as a
 // bound parameter: quotes, OR, -, & and any SQL are just text to it.
 import { sql } from "drizzle-orm";
@@ -9,6 +9,7 @@ import { notBlockedBy, type ReelRow, selectReels, VISIBLE } from "../reels/reel-
 export interface CreatorMatch extends Record<string, unknown> {
 	id: string;
 	name: string;
+	handle: string;
 	follower_count: number;
 	rank: number;
 }
@@ -20,6 +21,9 @@ export function searchAll(
 ): Promise<{ reels: (ReelRow & { rank: number })[]; users: CreatorMatch[] }> {
 	// Stemmed (caption) or exact (hashtags, names): a reel matches either form of the query.
 	const query = sql`(websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('simple', ${q}))`;
+	// "@ada", "ada" or "ada_l" also finds handles starting so (users_handle_prefix_idx); `_` is literal, not LIKE's wildcard.
+	const handle = /^@?[a-z0-9_.]{1,24}$/i.test(q.trim()) ? q.trim().replace(/^@/, "").toLowerCase() : null;
+	const handlePrefix = handle ? sql`u.handle LIKE ${`${handle.replaceAll("_", "\\_")}%`}` : sql`false`;
 	return db.read(async (tx) => ({
 		reels:
 			type === "users"
@@ -37,8 +41,10 @@ export function searchAll(
 				? []
 				: (
 						await tx.execute<CreatorMatch>(sql`
-							SELECT u.id, u.name, u.follower_count, ts_rank(to_tsvector('simple', u.name), websearch_to_tsquery('simple', ${q})) AS rank
-							FROM users u WHERE to_tsvector('simple', u.name) @@ websearch_to_tsquery('simple', ${q})
+							SELECT u.id, u.name, u.handle, u.follower_count,
+							       ts_rank(to_tsvector('simple', u.name), websearch_to_tsquery('simple', ${q}))
+							       + CASE WHEN u.handle = ${handle ?? ""} THEN 2 WHEN ${handlePrefix} THEN 1 ELSE 0 END AS rank
+							FROM users u WHERE to_tsvector('simple', u.name) @@ websearch_to_tsquery('simple', ${q}) OR ${handlePrefix}
 							ORDER BY rank DESC, u.follower_count DESC, u.id LIMIT ${limit}`)
 					).rows,
 	}));

@@ -13,11 +13,13 @@ import { writeWithEvents } from "../../realtime/outbox";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
 import { requestEvents } from "../request-events";
+import { HandleSchema } from "./handle";
 import { accountById, updateAccount } from "./user-store";
 
 const UpdateMeSchema = z
 	.strictObject({
 		name: DisplayNameSchema.optional(),
+		handle: HandleSchema.optional(),
 		bio: z.string().trim().max(300).optional(),
 		avatarAssetId: z.uuid().nullable().optional().openapi({ description: "An image asset you uploaded, or null to remove" }),
 		private: z
@@ -41,10 +43,10 @@ const patchMe = apiRoute({
 	method: "patch",
 	path: "/api/users/me",
 	tags: ["users"],
-	summary: "Change your name, bio, avatar or privacy",
+	summary: "Change your name, handle, bio, avatar or privacy",
 	...signedIn(jsonBody()),
 	request: { body: { ...jsonContent(UpdateMeSchema), required: true } },
-	responses: { 200: { description: "Updated", ...jsonContent(PrivateUserSchema) }, ...problemResponses(400, 401, 413, 415, 429) },
+	responses: { 200: { description: "Updated", ...jsonContent(PrivateUserSchema) }, ...problemResponses(400, 401, 409, 413, 415, 429) },
 });
 
 /** The avatar must be an image asset of the caller's that did not fail processing (media plane, by id). */

@@ -1,17 +1,16 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { cdnUrl } from "../../cdn/cdn-key";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
-import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
-import { PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
-import { profileSeenBy } from "./user-store";
+import { publicImageUrls } from "./avatar-urls";
+import { HandleSchema } from "./handle";
+import { type PublicProfile, PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
+import { type ProfileRow, profileByHandle, profileSeenBy } from "./user-store";
 
-const route = apiRoute({
+const byId = apiRoute({
 	method: "get",
 	path: "/api/users/{id}",
 	tags: ["users"],
@@ -25,30 +24,47 @@ const route = apiRoute({
 	},
 });
 
-export const userProfileRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
-	const { id } = c.req.valid("param");
-	const me = viewerOf(c);
-	const user = await profileSeenBy(c.var.db, id, me);
-	if (!user) throw userNotFound();
-	const avatar = user.avatar_asset_id
-		? await mediaDb(c.env).query.assets.findFirst({ where: eq(assets.id, user.avatar_asset_id), columns: { r2Key: true, access: true } })
-		: undefined;
-	const self = me === id;
-	return c.json(
-		{
-			id: user.id,
-			name: user.name,
-			bio: user.bio,
-			role: user.role,
-			followerCount: user.follower_count,
-			followingCount: user.following_count,
-			private: user.private,
-			avatarUrl: avatar?.access === "public" ? cdnUrl(avatar.r2Key) : null,
-			following: self ? false : user.following,
-			requested: self ? false : user.requested,
-			blocking: self ? false : user.blocking,
-			createdAt: new Date(user.created_at).toISOString(),
-		},
-		200,
-	);
+const byHandle = apiRoute({
+	method: "get",
+	path: "/api/users/by-handle/{handle}",
+	tags: ["users"],
+	summary: "A user's public profile by @handle",
+	description: "Case-insensitive, with or without the `@`. The web app's `/@handle` pages read this.",
+	request: { params: z.object({ handle: HandleSchema.openapi({ param: { name: "handle", in: "path" } }) }) },
+	responses: {
+		200: { description: "The profile", content: { "application/json": { schema: PublicProfileSchema } } },
+		...problemResponses(400, 404, 429),
+	},
 });
+
+/** The profile as the API shows it: the avatar's /cdn path, relations false for oneself. */
+async function toPublicProfile(c: Context<AppEnv>, user: ProfileRow | undefined, me: string | null): Promise<PublicProfile> {
+	if (!user) throw userNotFound();
+	const avatars = await publicImageUrls(c.env, [user.avatar_asset_id]);
+	const self = me === user.id;
+	return {
+		id: user.id,
+		name: user.name,
+		handle: user.handle,
+		bio: user.bio,
+		role: user.role,
+		followerCount: user.follower_count,
+		followingCount: user.following_count,
+		private: user.private,
+		avatarUrl: (user.avatar_asset_id && avatars.get(user.avatar_asset_id)) ?? null,
+		following: self ? false : user.following,
+		requested: self ? false : user.requested,
+		blocking: self ? false : user.blocking,
+		createdAt: new Date(user.created_at).toISOString(),
+	};
+}
+
+export const userProfileRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(byHandle, async (c) => {
+		const me = viewerOf(c);
+		return c.json(await toPublicProfile(c, await profileByHandle(c.var.db, c.req.valid("param").handle, me), me), 200);
+	})
+	.openapi(byId, async (c) => {
+		const me = viewerOf(c);
+		return c.json(await toPublicProfile(c, await profileSeenBy(c.var.db, c.req.valid("param").id, me), me), 200);
+	});

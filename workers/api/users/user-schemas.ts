@@ -9,6 +9,7 @@ export const PublicProfileSchema = z
 	.object({
 		id: z.uuid(),
 		name: z.string(),
+		handle: z.string().openapi({ description: "The @handle, without the @" }),
 		bio: z.string(),
 		role: z.enum(ROLES),
 		followerCount: z.number().int(),

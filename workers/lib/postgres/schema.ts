@@ -30,6 +30,11 @@ export const users = pgTable(
 		id: uuid("id").primaryKey(),
 		email: text("email").notNull(),
 		name: text("name").notNull(),
+		// The public @handle (api/users/handle.ts): lowercase, unique. Registration derives one from
+		// the name; the default only covers rows inserted without one (tests, old accounts).
+		handle: text("handle").notNull().default(sql`('u' || substr(md5(random()::text), 1, 11))`),
+		// When the owner last chose it (null: never): changes are rate-limited by HANDLE_CHANGE_COOLDOWN_DAYS.
+		handleChangedAt: timestamp("handle_changed_at", { withTimezone: true }),
 		bio: text("bio").notNull().default(""),
 		role: userRole("role").notNull().default("user"),
 		// pbkdf2-sha256$iterations$salt$hash (workers/lib/auth/password-hash.ts)
@@ -51,6 +56,10 @@ export const users = pgTable(
 		uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`),
 		index("users_created_at_idx").on(t.createdAt),
 		check("users_name_length", sql`char_length(${t.name}) between 1 and 80`),
+		uniqueIndex("users_handle_key").on(t.handle),
+		check("users_handle_format", sql`${t.handle} ~ '^[a-z0-9_.]{3,24}$'`),
+		// Handle search by prefix (api/search).
+		index("users_handle_prefix_idx").using("btree", sql`${t.handle} text_pattern_ops`),
 		check("users_counts_nonnegative", sql`${t.followerCount} >= 0 and ${t.followingCount} >= 0`),
 		// Creator-name search (api/search): the same expression the query uses.
 		index("users_name_search_idx").using("gin", sql`to_tsvector('simple', ${t.name})`),

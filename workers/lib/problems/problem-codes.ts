@@ -29,6 +29,8 @@ export const PROBLEM_CODES = [
 	"invalid_credentials",
 	"too_many_failed_logins",
 	"email_taken",
+	"handle_taken",
+	"handle_change_too_soon",
 	"invalid_refresh_token",
 	"session_revoked",
 	"refresh_token_reused",

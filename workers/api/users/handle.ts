@@ -1,0 +1,72 @@
+// The public @handle: what it may be, the one registration derives, and how often it may change.
+import { z } from "@hono/zod-openapi";
+
+/**
+ * Words a handle may not be: the web app's own paths (a profile lives at /@handle, but a person
+ * reading "@admin" or "@support" would trust it) and names that pass for the platform.
+ */
+const RESERVED = new Set([
+	"admin",
+	"administrator",
+	"api",
+	"about",
+	"cdn",
+	"docs",
+	"edge",
+	"help",
+	"live",
+	"me",
+	"mod",
+	"moderator",
+	"official",
+	"reels",
+	"reelsedge",
+	"reels_edge",
+	"root",
+	"search",
+	"security",
+	"settings",
+	"signin",
+	"signup",
+	"staff",
+	"support",
+	"system",
+	"upload",
+	"www",
+]);
+
+/** One change per this many days, as the big platforms do, so a handle cannot be flipped to impersonate in a thread. */
+export const HANDLE_CHANGE_COOLDOWN_DAYS = 14;
+
+/** 3 to 24 of a-z, 0-9, `_` and `.`; not starting or ending with `.`, no `..`; compared and kept lowercase. */
+export const HandleSchema = z
+	.string()
+	.trim()
+	.transform((s) => s.replace(/^@/, "").toLowerCase())
+	.pipe(
+		z
+			.string()
+			.regex(/^[a-z0-9_](?:[a-z0-9_.]{1,22})[a-z0-9_]$/, "A handle is 3 to 24 letters, digits, _ or . (not first or last).")
+			.refine((h) => !h.includes(".."), "A handle has no two dots in a row.")
+			.refine((h) => !RESERVED.has(h.replaceAll(".", "")), "That handle is reserved."),
+	)
+	.openapi({ example: "ada.codes", description: "Your @handle without the @; case-insensitive" });
+
+/** A handle registration can offer: the name's letters and digits, and digits that make it likely unique. */
+export function handleFromName(name: string, digits = 4): string {
+	const stem = name
+		.normalize("NFKD")
+		.toLowerCase()
+		.replace(/[^a-z0-9_]/g, "")
+		.slice(0, 24 - digits - 1);
+	const base = stem.length >= 2 && !RESERVED.has(stem) ? stem : "user";
+	const n = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+	return `${base}_${String(n % 10 ** digits).padStart(digits, "0")}`;
+}
+
+/** When the owner may choose again, or null when now. */
+export function nextHandleChange(changedAt: Date | null, now = new Date()): Date | null {
+	if (!changedAt) return null;
+	const next = new Date(changedAt.getTime() + HANDLE_CHANGE_COOLDOWN_DAYS * 86_400_000);
+	return next > now ? next : null;
+}
