@@ -92,6 +92,8 @@ export default defineConfig({
 						"scripts/**/*.test.ts",
 						"workers/**/*.node.test.ts",
 						"durable-objects/**/*.node.test.ts",
+						// The web app's pure modules (no DOM): what its pages render from.
+						"web/**/*.test.ts",
 					],
 					exclude: ["**/*.e2e.test.ts"],
 				},

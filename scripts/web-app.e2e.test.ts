@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import { makeClip } from "./test-media.ts";
@@ -31,11 +31,22 @@ let browser: Browser;
 const people: { ctx: BrowserContext; page: Page; id: string; email: string }[] = [];
 let reelId = "";
 const measured: { firstPlayJsGzipBytes?: number; firstFrameMs?: number; jsFiles?: string[] } = {};
+/** Every console error, uncaught exception and failed request of every page: a person sees none. */
+const consoleErrors: string[] = [];
+
+/** Records what `page` logs as an error (a 4xx/5xx answer logs one in Chromium), with the page's URL. */
+function watchConsole(page: Page): Page {
+	page.on("console", (m) => {
+		if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
+	});
+	page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
+	return page;
+}
 
 async function signUp(name: string) {
 	// bypassCSP lets the test inject axe-core; the app itself runs under its CSP everywhere else.
 	const ctx = await browser.newContext({ viewport: { width: 430, height: 860 }, bypassCSP: true });
-	const page = await ctx.newPage();
+	const page = watchConsole(await ctx.newPage());
 	const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 	await page.goto(`${stack.baseUrl}/signup`);
 	await page.getByLabel("Name").fill(name);
@@ -44,8 +55,9 @@ async function signUp(name: string) {
 	await page.getByRole("button", { name: "Sign up" }).click();
 	await page.getByRole("link", { name: "Your profile" }).waitFor();
 	await page.getByRole("link", { name: "Your profile" }).click();
-	await page.waitForURL(/\/u\/[0-9a-f-]{36}$/);
-	const id = page.url().split("/u/")[1] as string;
+	// Profiles live at /@handle; registration derived this one from the name.
+	await page.waitForURL(new RegExp(`/@${name.toLowerCase()}_\\d{4}$`));
+	const id = (await page.locator("[data-user-id]").getAttribute("data-user-id")) as string;
 	return { ctx, page, id, email };
 }
 
@@ -183,7 +195,7 @@ describe("the web app in Chromium", () => {
 		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
 		// A first visit, with an empty cache: the JavaScript it needs before the first reel plays, and how long that takes.
 		const visitor = await browser.newContext({ viewport: { width: 430, height: 860 } });
-		const first = await visitor.newPage();
+		const first = watchConsole(await visitor.newPage());
 		const js: { url: string; bytes: number }[] = [];
 		first.on("response", async (r) => {
 			if (r.url().endsWith(".js")) js.push({ url: r.url(), bytes: gzipSync(await r.body().catch(() => Buffer.alloc(0))).length });
@@ -212,7 +224,8 @@ describe("the web app in Chromium", () => {
 		await expect.poll(() => card.locator("[data-like-count]").textContent(), POLL).toBe("1");
 		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), { timeout: 15_000 }).toBeGreaterThan(before);
 		await bell.click();
-		await a.page.getByText("Someone liked your reel.").waitFor();
+		// Who liked it, by name, not "Someone": the inbox carries the actor.
+		await a.page.getByRole("link", { name: /^Ben liked your reel\./ }).waitFor({ timeout: 15_000 });
 		await shot(a.page, "notifications");
 		await a.page.keyboard.press("Escape");
 	});
@@ -240,6 +253,11 @@ describe("the web app in Chromium", () => {
 
 	it("resumes an upload after a reload instead of starting over", { timeout: 90_000 }, async () => {
 		const a = people[0] as (typeof people)[0];
+		// This test cuts the network on purpose: the requests that fail meanwhile are its own doing.
+		const ownErrors = consoleErrors.length;
+		onTestFinished(() => {
+			consoleErrors.splice(ownErrors);
+		});
 		// 12 MiB: a real clip's header (the server decides the type from the first bytes) then padding.
 		const head = makeClip(media, { size: "180x320", seconds: 1, name: "web-head.mp4" }).bytes;
 		const big = resolve(media, "web-big.mp4");
@@ -284,10 +302,62 @@ describe("the web app in Chromium", () => {
 
 	it("has no serious accessibility violations on the sign-in page", async () => {
 		const ctx = await browser.newContext({ bypassCSP: true });
-		const page = await ctx.newPage();
+		const page = watchConsole(await ctx.newPage());
 		await page.goto(`${stack.baseUrl}/signin`);
 		await page.getByRole("heading", { name: "Sign in" }).waitFor();
 		expect(await axeViolations(page)).toEqual([]);
 		await ctx.close();
+	});
+
+	it("lays out the main pages at a phone's, a tablet's and a desk's size (screenshots in the artifacts)", {
+		timeout: 120_000,
+	}, async () => {
+		const a = people[0] as (typeof people)[0];
+		const page = a.page;
+		await page.goto(`${stack.baseUrl}/u/${a.id}`);
+		const profilePath = new URL(
+			(await page
+				.getByRole("link", { name: /Your profile/i })
+				.first()
+				.getAttribute("href")) ?? "/",
+			stack.baseUrl,
+		).pathname;
+		const pages = [
+			["feed", "/", () => page.getByRole("feed").waitFor()],
+			["reel", `/reel/${reelId}`, () => page.locator("article video").waitFor()],
+			["profile", profilePath, () => page.locator("[data-user-id]").waitFor()],
+			["search", "/search?q=%23hello", () => page.getByRole("heading", { name: "Reels" }).waitFor()],
+			["live", "/live", () => page.getByRole("heading", { name: "Live now" }).waitFor()],
+			["upload", "/upload", () => page.getByRole("heading", { name: "Upload a reel" }).waitFor()],
+		] as const;
+		for (const [width, height, size] of [
+			[390, 844, "phone"],
+			[768, 1024, "tablet"],
+			[1440, 900, "desktop"],
+		] as const) {
+			await page.setViewportSize({ width, height });
+			for (const [name, path, ready] of pages) {
+				await page.goto(`${stack.baseUrl}${path}`);
+				await ready().catch(async (e: Error) => {
+					await shot(page, `${name}-${size}-not-ready`);
+					throw new Error(`${name} at ${size} (${page.url()}): ${e.message}`);
+				});
+				// Shot as a person sees it: signed in again (the silent refresh) and the pictures in.
+				await page
+					.getByRole("link", { name: /Your profile/i })
+					.first()
+					.waitFor();
+				await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete));
+				// Nothing wider than the screen: a header or a name that overflows makes the page scroll sideways.
+				expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${size}`).toBeLessThanOrEqual(width);
+				await shot(page, `${name}-${size}`);
+			}
+			expect(await axeViolations(page), `upload at ${size}`).toEqual([]);
+		}
+		await page.setViewportSize({ width: 430, height: 860 });
+	});
+
+	it("left the console empty on every page it opened, signed in or not", () => {
+		expect(consoleErrors).toEqual([]);
 	});
 });

@@ -5,7 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import { Bell } from "./components/Bell";
 import { Icon } from "./components/Icon";
 import { Avatar, Empty, Loading } from "./components/ui";
-import { resumeSession, session, signOut } from "./lib/api";
+import { profilePath, resumeSession, session } from "./lib/api";
+import { imgSrc } from "./lib/media";
 import { startRealtime } from "./lib/realtime";
 import { match, navigate, useRoute } from "./lib/router";
 import { useStore } from "./lib/store";
@@ -18,8 +19,10 @@ import { SignIn } from "./pages/SignIn";
 import { UploadPage } from "./pages/Upload";
 import "./styles.css";
 
+/** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
 	const me = useStore(session);
+	const avatar = imgSrc(me?.user.avatarUrl, 160);
 	return (
 		<nav
 			aria-label="Main"
@@ -28,35 +31,84 @@ function Nav() {
 			<a href="/" class="mr-auto text-lg font-black tracking-tight">
 				reels<span class="text-yellow-400">edge</span>
 			</a>
-			<a href="/live" class="rounded-full px-2 py-1 text-sm font-semibold">
+			<a href="/live" class="hidden rounded-full px-2 py-1 text-sm font-semibold md:inline">
 				Live
 			</a>
-			<a href="/search" class="rounded-full p-2" aria-label="Search">
+			<a href="/search" class="hidden rounded-full p-2 md:inline" aria-label="Search">
 				<Icon name="search" size={22} />
 			</a>
 			{me ? (
 				<>
-					<a href="/upload" class="rounded-full bg-yellow-400 px-3 py-1 text-sm font-semibold text-black">
+					<a href="/upload" class="hidden rounded-full bg-yellow-400 px-3 py-1 text-sm font-semibold text-black md:inline">
 						Upload
 					</a>
 					<Bell />
 					{me.user.role === "admin" ? (
-						<a href="/admin" class="text-sm">
+						<a href="/admin" class="hidden text-sm md:inline">
 							Admin
 						</a>
 					) : null}
-					<a href={`/u/${me.user.id}`} aria-label="Your profile">
-						<Avatar name={me.user.name} size={32} />
+					<a href={profilePath(me.user)} class="hidden md:inline">
+						<Avatar name={me.user.name} url={avatar} size={32} />
+						<span class="sr-only">Your profile</span>
 					</a>
-					<button type="button" class="text-sm whitespace-nowrap text-white/70" onClick={() => void signOut().then(() => navigate("/"))}>
-						Sign out
-					</button>
 				</>
 			) : me === null ? (
 				<a href="/signin" class="rounded-full bg-white/10 px-3 py-1 text-sm">
 					Sign in
 				</a>
 			) : null}
+		</nav>
+	);
+}
+
+/** A phone's bottom tab bar: Home, Search, +, Live, Profile, as the apps people know have it. */
+function TabBar() {
+	const me = useStore(session);
+	const avatar = imgSrc(me?.user.avatarUrl, 160);
+	const { path } = useRoute();
+	const mine = me ? profilePath(me.user) : "/signin";
+	// The visible label is the link's name (no aria-label to drift from it); "Your" is for screen readers.
+	const tab = (href: string, label: preact.JSX.Element | string, icon: preact.JSX.Element, active: boolean) => (
+		<a
+			href={href}
+			aria-current={active ? "page" : undefined}
+			class={`flex flex-1 flex-col items-center gap-0.5 py-1.5 text-[11px] ${active ? "text-white" : "text-white/60"}`}
+		>
+			{icon}
+			<span>{label}</span>
+		</a>
+	);
+	return (
+		<nav
+			aria-label="Tabs"
+			class="fixed inset-x-0 bottom-0 z-10 flex items-stretch border-t border-white/10 bg-black pb-[env(safe-area-inset-bottom)] md:hidden"
+		>
+			{tab("/", "Home", <Icon name="home" size={24} />, path === "/")}
+			{tab("/search", "Search", <Icon name="search" size={24} />, path === "/search")}
+			<a
+				href={me ? "/upload" : "/signin"}
+				aria-label="Upload"
+				aria-current={path === "/upload" ? "page" : undefined}
+				class="flex flex-1 items-center justify-center"
+			>
+				<span class="rounded-lg bg-yellow-400 px-3 py-1 text-black">
+					<Icon name="plus" size={22} />
+				</span>
+			</a>
+			{tab("/live", "Live", <Icon name="live" size={24} />, path.startsWith("/live"))}
+			{tab(
+				mine,
+				me ? (
+					<>
+						<span class="sr-only">Your </span>Profile
+					</>
+				) : (
+					"Sign in"
+				),
+				me && avatar ? <Avatar name={me.user.name} url={avatar} size={24} /> : <Icon name="user" size={24} />,
+				path === mine,
+			)}
 		</nav>
 	);
 }
@@ -98,6 +150,9 @@ function Routes() {
 	if (reel?.id) return <ReelPage id={reel.id} />;
 	const user = match("/u/:id", path);
 	if (user?.id) return <ProfilePage id={user.id} />;
+	// Profiles by @handle: /@ada (or /%40ada, as some clients encode the @).
+	const profile = /^\/(?:@|%40)([^/]+)$/i.exec(path);
+	if (profile?.[1]) return <ProfilePage handle={decodeURIComponent(profile[1])} />;
 	return (
 		<div class="pt-16">
 			<Empty>This page does not exist. Go back to the feed.</Empty>
@@ -109,9 +164,10 @@ function App() {
 	return (
 		<>
 			<Nav />
-			<main id="main" class="h-full">
+			<main id="main" class="h-full pb-[calc(3.25rem+env(safe-area-inset-bottom))] md:pb-0">
 				<Routes />
 			</main>
+			<TabBar />
 			<Offline />
 		</>
 	);

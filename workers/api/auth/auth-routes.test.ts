@@ -171,6 +171,10 @@ describe("the refresh token in an httpOnly cookie (the web app's way)", () => {
 		const reg = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name: "Web" } });
 		const cookie = reg.headers.getSetCookie().find((c) => c.startsWith("reels_rt=")) ?? "";
 		expect(cookie).toMatch(/^reels_rt=[^;]+; Max-Age=2592000; Path=\/api\/auth; HttpOnly; Secure; SameSite=Strict$/);
+		// Beside it, a script-readable hint without any secret: the web app asks to refresh only when it is there.
+		expect(reg.headers.getSetCookie().find((c) => c.startsWith("reels_signed_in="))).toMatch(
+			/^reels_signed_in=1; Max-Age=2592000; Path=\/; Secure; SameSite=Lax$/,
+		);
 		const first = cookie.split(";")[0] as string;
 		const refreshed = await api("/api/auth/refresh", { method: "POST", json: {}, headers: { cookie: first } });
 		expect(refreshed.status).toBe(200);
@@ -184,7 +188,10 @@ describe("the refresh token in an httpOnly cookie (the web app's way)", () => {
 		const { accessToken } = (await fresh.json()) as { accessToken: string };
 		const out = await api("/api/auth/logout", { method: "POST", token: accessToken });
 		expect(out.headers.getSetCookie()).toEqual(
-			expect.arrayContaining([expect.stringMatching(/^reels_rt=; Max-Age=0; Path=\/api\/auth; Secure/)]),
+			expect.arrayContaining([
+				expect.stringMatching(/^reels_rt=; Max-Age=0; Path=\/api\/auth; Secure/),
+				expect.stringMatching(/^reels_signed_in=; Max-Age=0; Path=\/; Secure/),
+			]),
 		);
 	});
 });

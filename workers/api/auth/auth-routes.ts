@@ -9,6 +9,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
+import { publicImageUrl } from "../users/avatar-urls";
 import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
 import { sessionEnded } from "./session-ended";
@@ -61,15 +62,17 @@ const logout = apiRoute({
  * other sites from spending it. API clients keep using the body.
  */
 const REFRESH_COOKIE = "reels_rt";
+/**
+ * A script-readable hint, holding no secret, that a refresh cookie was set: the web app asks
+ * /api/auth/refresh on load only when it is there, so a visitor who never signed in causes no
+ * 401 (a console error in every browser) on every page.
+ */
+const SIGNED_IN_COOKIE = "reels_signed_in";
 
 function keepRefreshCookie(c: Context<AppEnv>, refreshToken: string) {
-	setCookie(c, REFRESH_COOKIE, refreshToken, {
-		httpOnly: true,
-		secure: true,
-		sameSite: "Strict",
-		path: "/api/auth",
-		maxAge: configOf(c.env).REFRESH_TOKEN_TTL_SECONDS,
-	});
+	const maxAge = configOf(c.env).REFRESH_TOKEN_TTL_SECONDS;
+	setCookie(c, REFRESH_COOKIE, refreshToken, { httpOnly: true, secure: true, sameSite: "Strict", path: "/api/auth", maxAge });
+	setCookie(c, SIGNED_IN_COOKIE, "1", { secure: true, sameSite: "Lax", path: "/", maxAge });
 }
 
 export const authRoutes = new OpenAPIHono<AppEnv>()
@@ -85,7 +88,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		const user = await checkCredentials(c.var.db, c.env, email, password);
 		const tokens = await startSession(c.var.db, c.env, user);
 		keepRefreshCookie(c, tokens.refreshToken);
-		return c.json({ ...tokens, user: toPrivateUser(user) }, 200);
+		return c.json({ ...tokens, user: toPrivateUser(user, await publicImageUrl(c.env, user.avatarAssetId)) }, 200);
 	})
 	.openapi(refresh, async (c) => {
 		const refreshToken = c.req.valid("json").refreshToken ?? getCookie(c, REFRESH_COOKIE);
@@ -99,5 +102,6 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		await sessionEnded(c.env, c.var.auth.sub, c.var.auth.sid);
 		await endSession(c.var.db, c.var.auth.sid);
 		deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
+		deleteCookie(c, SIGNED_IN_COOKIE, { path: "/", secure: true });
 		return c.body(null, 204);
 	});

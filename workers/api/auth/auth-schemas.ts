@@ -49,6 +49,10 @@ export const PrivateUserSchema = z
 		bio: z.string(),
 		role: z.enum(ROLES),
 		avatarAssetId: z.uuid().nullable(),
+		avatarUrl: z
+			.string()
+			.nullable()
+			.openapi({ description: "A /cdn path of the avatar image (null without one; always null in the admin list)" }),
 		private: z.boolean(),
 		createdAt: z.string().openapi({ format: "date-time" }),
 	})

@@ -17,7 +17,8 @@ type UserRow = typeof users.$inferSelect;
 
 const UNIQUE_VIOLATION = "23505";
 
-export function toPrivateUser(u: UserRow): PrivateUser {
+/** The account as its owner sees it; `avatarUrl` is read from the media plane by the caller (avatar-urls.ts), null when not asked. */
+export function toPrivateUser(u: UserRow, avatarUrl: string | null = null): PrivateUser {
 	return {
 		id: u.id,
 		email: u.email,
@@ -27,6 +28,7 @@ export function toPrivateUser(u: UserRow): PrivateUser {
 		bio: u.bio,
 		role: u.role,
 		avatarAssetId: u.avatarAssetId,
+		avatarUrl,
 		private: u.private,
 		createdAt: u.createdAt.toISOString(),
 	};

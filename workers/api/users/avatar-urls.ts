@@ -14,3 +14,8 @@ export async function publicImageUrls(env: Env, ids: (string | null | undefined)
 	});
 	return new Map(rows.filter((a) => a.access === "public").map((a) => [a.id, cdnUrl(a.r2Key)]));
 }
+
+/** The /cdn path of one public image, or null (no id, or not public): one query when there is an id. */
+export async function publicImageUrl(env: Env, id: string | null): Promise<string | null> {
+	return (id && (await publicImageUrls(env, [id])).get(id)) || null;
+}

@@ -13,6 +13,7 @@ import { writeWithEvents } from "../../realtime/outbox";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
 import { requestEvents } from "../request-events";
+import { publicImageUrl } from "./avatar-urls";
 import { HandleSchema } from "./handle";
 import { accountById, updateAccount } from "./user-store";
 
@@ -84,12 +85,12 @@ export const meRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(getMe, async (c) => {
 		const user = await accountById(c.var.db, c.var.auth.sub);
 		if (!user) throw accountGone();
-		return c.json(toPrivateUser(user), 200);
+		return c.json(toPrivateUser(user, await publicImageUrl(c.env, user.avatarAssetId)), 200);
 	})
 	.openapi(patchMe, async (c) => {
 		const changes = c.req.valid("json");
 		if (changes.avatarAssetId) await assertOwnImage(c.env, c.var.auth.sub, changes.avatarAssetId);
 		const user = await writeWithEvents(requestEvents(c), (tx, emit) => updateAccount(tx, emit, c.var.auth.sub, changes));
 		if (!user) throw accountGone();
-		return c.json(toPrivateUser(user), 200);
+		return c.json(toPrivateUser(user, await publicImageUrl(c.env, user.avatarAssetId)), 200);
 	});

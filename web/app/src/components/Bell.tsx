@@ -1,33 +1,15 @@
 // The bell: the unread count, fed by the WebSocket, and on open the follow
-// requests waiting for an answer (a private account's) and the inbox.
+// requests waiting for an answer (a private account's) and the inbox, grouped
+// and in sentences (lib/notifications.ts).
 import { useState } from "preact/hooks";
 import { api } from "../lib/api";
+import { imgSrc } from "../lib/media";
+import { eventKey, groupNotifications, type Notification, type NotificationGroup, relativeTime, sentence } from "../lib/notifications";
 import type { ApiError } from "../lib/problems";
 import { live, refreshUnread, unread } from "../lib/realtime";
 import { useStore } from "../lib/store";
 import { Icon } from "./Icon";
-import { Button, Dialog, Empty, ErrorText, Loading } from "./ui";
-
-interface Notification {
-	id: string;
-	type: string;
-	data: Record<string, unknown>;
-	readAt: string | null;
-	createdAt: string;
-}
-
-const SENTENCES: Record<string, (d: Record<string, unknown>) => string> = {
-	NEW_REEL: () => "Someone you follow posted a reel.",
-	REEL_LIKED: () => "Someone liked your reel.",
-	NEW_FOLLOWER: (d) => `${String(d.followerName || "Someone")} followed you.`,
-	FOLLOW_REQUESTED: (d) => `${String(d.requesterName || "Someone")} asked to follow you.`,
-	FOLLOW_ACCEPTED: (d) => `${String(d.userName || "Someone")} accepted your follow request.`,
-	NEW_COMMENT: () => "Someone commented on your reel.",
-	TRANSCODE_PLAYABLE: () => "Your video can be watched and posted; the rest is still being processed.",
-	TRANSCODE_READY: () => "Your video is ready to post.",
-	LIVE_STARTED: (d) => `Someone you follow is live now${d.title ? `: ${String(d.title)}` : ""}.`,
-	TRANSCODE_FAILED: (d) => `Your video could not be processed: ${String(d.error ?? "unknown reason")}`,
-};
+import { Avatar, Button, Dialog, Empty, ErrorText, Loading } from "./ui";
 
 interface FollowRequest {
 	id: string;
@@ -53,6 +35,8 @@ export function Bell() {
 		}
 	};
 
+	const groups = items === null ? [] : groupNotifications(merge(arrived, items));
+
 	const show = async () => {
 		setOpen(true);
 		setError(null);
@@ -65,6 +49,14 @@ export function Bell() {
 			setRequests(pending.items);
 			await api("/api/notifications/read", { method: "POST", json: { all: true } });
 			unread.set(0);
+			// Something came on the socket that the inbox (read from a replica) did not have yet: it is
+			// shown as "Someone…" until the replica catches up, so ask once more a moment later for who.
+			if (merge(arrived, page.items).length > page.items.length) {
+				await new Promise((r) => setTimeout(r, 1500));
+				const again = await api<{ items: Notification[] }>("/api/notifications?limit=30");
+				setItems(again.items);
+				await api("/api/notifications/read", { method: "POST", json: { all: true } });
+			}
 		} catch (e) {
 			setError((e as ApiError).message);
 			void refreshUnread();
@@ -97,7 +89,7 @@ export function Bell() {
 						<ul class="flex flex-col gap-2">
 							{requests.map((r) => (
 								<li key={r.id} class="flex items-center gap-2 rounded-lg bg-white/5 p-2 text-sm">
-									<a href={`/u/${r.id}`} class="flex-1 font-semibold">
+									<a href={`/u/${r.id}`} class="min-w-0 flex-1 truncate font-semibold">
 										{r.name}
 									</a>
 									<Button onClick={() => void answer(r, true)} aria-label={`Approve ${r.name}`}>
@@ -112,16 +104,12 @@ export function Bell() {
 					</section>
 				) : null}
 				{items === null && !error ? <Loading label="Loading notifications" /> : null}
-				{items !== null && merge(arrived, items).length === 0 && requests.length === 0 ? <Empty>Nothing yet.</Empty> : null}
-				<ul class="flex flex-col gap-2">
-					{merge(arrived, items ?? []).map((n) => (
-						<li key={n.id} class={`rounded-lg p-2 text-sm ${n.readAt ? "text-white/60" : "bg-white/5"}`}>
-							{n.data.reelId ? (
-								<a href={`/reel/${String(n.data.reelId)}`}>{SENTENCES[n.type]?.(n.data) ?? n.type}</a>
-							) : (
-								(SENTENCES[n.type]?.(n.data) ?? n.type)
-							)}
-						</li>
+				{items !== null && groups.length === 0 && requests.length === 0 ? (
+					<Empty>No notifications yet. Likes, comments, mentions and new followers will show up here.</Empty>
+				) : null}
+				<ul class="flex flex-col gap-1" aria-label="Notifications">
+					{groups.map((g) => (
+						<Row key={g.key} group={g} onOpen={() => setOpen(false)} />
 					))}
 				</ul>
 			</Dialog>
@@ -131,10 +119,44 @@ export function Bell() {
 
 /** The socket's events first (the inbox may not have them yet), then the inbox, each notification once. */
 function merge(arrived: { type: string; at: string; data: Record<string, unknown> }[], inbox: Notification[]): Notification[] {
-	const key = (type: string, data: Record<string, unknown>) => `${type}:${JSON.stringify(data)}`;
-	const known = new Set(inbox.map((n) => key(n.type, n.data)));
+	const known = new Set(inbox.map((n) => eventKey(n.type, n.data)));
 	const fresh = arrived
-		.filter((e) => !known.has(key(e.type, e.data)))
-		.map((e) => ({ id: `live-${e.type}-${e.at}`, type: e.type, data: e.data, readAt: new Date().toISOString(), createdAt: e.at }));
+		.filter((e) => !known.has(eventKey(e.type, e.data)))
+		// Arrived on the socket before the replica had it: no actor yet ("Someone"), unread.
+		.map((e) => ({ id: `live-${e.type}-${e.at}`, type: e.type, data: e.data, actor: null, link: null, readAt: null, createdAt: e.at }));
 	return [...fresh, ...inbox];
+}
+
+/** One group: the newest actor's avatar, the sentence, how long ago; the whole row leads to its link. */
+function Row({ group: g, onOpen }: { group: NotificationGroup; onOpen: () => void }) {
+	const { who, what } = sentence(g);
+	const actor = g.actors[0];
+	const body = (
+		<>
+			{actor ? (
+				<Avatar name={actor.name} url={imgSrc(actor.avatarUrl, 160)} size={40} />
+			) : (
+				// Your own upload's news: a film frame, not a person.
+				<span class="inline-flex size-10 shrink-0 items-center justify-center rounded-full bg-white/10">
+					<Icon name="film" size={20} />
+				</span>
+			)}
+			<span class="min-w-0 flex-1 break-words">
+				{who ? <strong>{who}</strong> : null} {what} <span class="whitespace-nowrap text-white/60">{relativeTime(g.latest.createdAt)}</span>
+			</span>
+			{g.unread ? <span class="size-2 shrink-0 rounded-full bg-sky-400" role="img" aria-label="Unread" /> : null}
+		</>
+	);
+	const cls = `flex items-center gap-3 rounded-lg p-2 text-sm ${g.unread ? "bg-white/5" : ""}`;
+	return (
+		<li>
+			{g.link ? (
+				<a href={g.link} class={`${cls} hover:bg-white/10`} onClick={onOpen}>
+					{body}
+				</a>
+			) : (
+				<div class={cls}>{body}</div>
+			)}
+		</li>
+	);
 }

@@ -2,12 +2,13 @@ import { useEffect, useState } from "preact/hooks";
 import { api, session } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { useStore } from "../lib/store";
+import { RichText } from "./RichText";
 import { Button, Empty, ErrorText, Loading } from "./ui";
 
 interface Comment {
 	id: string;
 	text: string;
-	author: { id: string; name: string };
+	author: { id: string; name: string; handle: string };
 	createdAt: string;
 }
 
@@ -75,10 +76,12 @@ export function Comments({ reelId, onAdded }: { reelId: string; onAdded: () => v
 			<ul class="flex flex-col gap-3">
 				{items?.map((c) => (
 					<li key={c.id} class="text-sm">
-						<a href={`/u/${c.author.id}`} class="font-semibold">
+						<a href={`/@${c.author.handle}`} class="font-semibold">
 							{c.author.name}
 						</a>{" "}
-						<span class="text-white/90">{c.text}</span>
+						<span class="break-words text-white/90">
+							<RichText text={c.text} />
+						</span>
 					</li>
 				))}
 			</ul>

@@ -10,6 +10,13 @@ const PATHS = {
 	search: "M10 3a7 7 0 015.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1110 3zm0 2a5 5 0 100 10 5 5 0 000-10z",
 	mute: "M3 9v6h4l5 5V4L7 9H3zm13.6 3l2.7-2.7-1.4-1.4-2.7 2.7-2.7-2.7-1.4 1.4 2.7 2.7-2.7 2.7 1.4 1.4 2.7-2.7 2.7 2.7 1.4-1.4-2.7-2.7z",
 	sound: "M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0014 8v8a4.5 4.5 0 002.5-4zM14 3.2v2.1a7 7 0 010 13.4v2.1a9 9 0 000-17.6z",
+	home: "M12 3l9 8h-3v9h-5v-6h-2v6H6v-9H3l9-8z",
+	plus: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6V5z",
+	live: "M12 9a3 3 0 110 6 3 3 0 010-6zM6.3 6.3l1.4 1.4a6 6 0 000 8.6l-1.4 1.4a8 8 0 010-11.4zm11.4 0a8 8 0 010 11.4l-1.4-1.4a6 6 0 000-8.6l1.4-1.4z",
+	user: "M12 12a4.5 4.5 0 100-9 4.5 4.5 0 000 9zm0 2c-4.4 0-8 2.2-8 5v2h16v-2c0-2.8-3.6-5-8-5z",
+	film: "M4 4h16v16H4V4zm2 2v2h2V6H6zm0 4v4h2v-4H6zm0 6v2h2v-2H6zm10-10v2h2V6h-2zm0 4v4h2v-4h-2zm0 6v2h2v-2h-2zM10 6v12h4V6h-4z",
+	up: "M12 6l7 7-1.4 1.4L12 8.8l-5.6 5.6L5 13l7-7z",
+	down: "M12 18l-7-7 1.4-1.4 5.6 5.6 5.6-5.6L19 11l-7 7z",
 } as const;
 
 export function Icon({ name, filled = true, size = 28 }: { name: keyof typeof PATHS; filled?: boolean; size?: number }) {

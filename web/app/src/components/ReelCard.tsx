@@ -1,6 +1,7 @@
 // One reel, full height: the video, its caption and author, and the actions
 // (like with an optimistic count rolled back on error, comments, share, and a
 // menu to report the reel or block its author).
+
 import { useCallback, useState } from "preact/hooks";
 import { api, session } from "../lib/api";
 import { muted } from "../lib/playback";
@@ -11,6 +12,7 @@ import type { Reel } from "../lib/types";
 import { Comments } from "./Comments";
 import { Icon } from "./Icon";
 import { ReelPlayer } from "./ReelPlayer";
+import { RichText } from "./RichText";
 import { Button, Dialog, ErrorText } from "./ui";
 
 const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "copyright", "other"] as const;
@@ -21,7 +23,8 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	const [liked, setLiked] = useState(reel.liked);
 	const [likes, setLikes] = useState(reel.likeCount);
 	const [comments, setComments] = useState(reel.commentCount);
-	const [panel, setPanel] = useState<"comments" | "report" | null>(null);
+	// A notification's link to a comment (/reel/:id#comments) opens the reel with its comments.
+	const [panel, setPanel] = useState<"comments" | "report" | null>(position === 1 && location.hash === "#comments" ? "comments" : null);
 	const [notice, setNotice] = useState<string | null>(null);
 	const [error, setError] = useState<string | null>(null);
 
@@ -79,7 +82,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 
 	return (
 		<article
-			class="snap-reel relative flex h-full w-full items-center justify-center bg-black"
+			class="snap-reel relative flex h-full w-full items-center justify-center bg-black md:gap-5 md:py-4"
 			aria-label={`Reel by ${reel.author.name}`}
 			aria-posinset={position}
 			aria-setsize={-1}
@@ -87,37 +90,44 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			tabIndex={0}
 			data-reel-id={reel.id}
 		>
-			<ReelPlayer
-				src={reel.video.hls}
-				poster={reel.video.poster}
-				active={active}
-				preload={preload}
-				label={`${reel.caption || "Reel"} by ${reel.author.name}`}
-				onFirstPlay={countView}
-			/>
-			{active && isMuted ? (
-				<button
-					type="button"
-					class="absolute top-16 left-1/2 -translate-x-1/2 rounded-full bg-black/60 px-4 py-2 text-sm"
-					onClick={() => muted.set(false)}
-				>
-					Tap to unmute
-				</button>
-			) : null}
-			<div class="pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/80 to-transparent p-4 pr-20">
-				<a href={`/u/${reel.author.id}`} class="pointer-events-auto font-semibold">
-					@{reel.author.name}
-				</a>
-				<p class="mt-1 text-sm text-white/90">{reel.caption}</p>
-				{reel.visibility !== "public" ? <p class="mt-1 text-xs text-yellow-300">{reel.visibility}</p> : null}
-				<ErrorText error={error} />
-				{notice ? (
-					<p role="status" class="mt-1 text-xs text-white/80">
-						{notice}
-					</p>
+			{/* The video's frame: the whole screen on a phone (cropped to fill, as TikTok does), a 9:16 column on a desk. */}
+			<div class="relative h-full w-full overflow-hidden md:aspect-[9/16] md:w-auto md:rounded-xl md:bg-neutral-900">
+				<ReelPlayer
+					src={reel.video.hls}
+					poster={reel.video.poster}
+					active={active}
+					preload={preload}
+					label={`${reel.caption || "Reel"} by ${reel.author.name}`}
+					onFirstPlay={countView}
+				/>
+				{active && isMuted ? (
+					<button
+						type="button"
+						class="absolute top-16 left-3 flex items-center gap-1.5 rounded-full bg-black/60 px-3 py-1.5 text-sm md:top-3"
+						onClick={() => muted.set(false)}
+					>
+						<Icon name="mute" size={18} />
+						Unmute
+					</button>
 				) : null}
+				<div class="pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/80 via-black/40 to-transparent p-4 pt-16 pr-20 md:pr-4">
+					<a href={`/@${reel.author.handle}`} class="pointer-events-auto block truncate font-semibold">
+						{reel.author.name} <span class="font-normal text-white/70">@{reel.author.handle}</span>
+					</a>
+					<p class="pointer-events-auto mt-1 line-clamp-3 break-words text-sm text-white/90">
+						<RichText text={reel.caption} />
+					</p>
+					{reel.visibility !== "public" ? <p class="mt-1 text-xs text-yellow-300">{reel.visibility}</p> : null}
+					<ErrorText error={error} />
+					{notice ? (
+						<p role="status" class="mt-1 text-xs text-white/80">
+							{notice}
+						</p>
+					) : null}
+				</div>
 			</div>
-			<div class="absolute right-3 bottom-24 flex flex-col items-center gap-4">
+			{/* The actions: over the video's right edge on a phone, beside it on a desk. */}
+			<div class="absolute right-3 bottom-28 flex flex-col items-center gap-4 md:static md:mb-6 md:self-end">
 				<button
 					type="button"
 					class="flex flex-col items-center"

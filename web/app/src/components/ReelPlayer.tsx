@@ -17,6 +17,7 @@ export function ReelPlayer({
 	label,
 	onFirstPlay,
 	preferHlsJs = false,
+	fill = true,
 }: {
 	src: string | null;
 	poster: string | null;
@@ -26,6 +27,8 @@ export function ReelPlayer({
 	onFirstPlay?: () => void;
 	/** Use hls.js wherever Media Source Extensions exist (live streams), native HLS only elsewhere. */
 	preferHlsJs?: boolean;
+	/** Crop to fill the frame on a phone (a reel); false letterboxes (a live preview, any shape). */
+	fill?: boolean;
 }) {
 	const video = useRef<HTMLVideoElement>(null);
 	const isMuted = useStore(muted);
@@ -86,7 +89,7 @@ export function ReelPlayer({
 	return (
 		<video
 			ref={video}
-			class="h-full w-full object-contain"
+			class={`h-full w-full ${fill ? "object-cover md:object-contain" : "object-contain"}`}
 			poster={poster ?? undefined}
 			muted={isMuted}
 			loop

@@ -26,14 +26,17 @@ export function Button({ variant = "primary", class: cls, type = "button", ...pr
 
 export function Field({
 	label,
+	hint,
 	...input
-}: { label: string } & JSX.HTMLAttributes<HTMLInputElement> & {
+}: { label: string; hint?: string } & JSX.HTMLAttributes<HTMLInputElement> & {
 		name: string;
 		type?: string;
 		required?: boolean;
 		autocomplete?: string;
 		minLength?: number;
 		maxLength?: number;
+		pattern?: string;
+		disabled?: boolean;
 		value?: string;
 	}) {
 	const id = `field-${input.name}`;
@@ -42,7 +45,17 @@ export function Field({
 			<label for={id} class="text-sm text-white/80">
 				{label}
 			</label>
-			<input id={id} class="rounded-lg border border-white/20 bg-white/5 px-3 py-2 text-white placeholder:text-white/40" {...input} />
+			<input
+				id={id}
+				class="rounded-lg border border-white/20 bg-white/5 px-3 py-2 text-white placeholder:text-white/40 disabled:opacity-60"
+				aria-describedby={hint ? `${id}-hint` : undefined}
+				{...input}
+			/>
+			{hint ? (
+				<p id={`${id}-hint`} class="text-xs text-white/60">
+					{hint}
+				</p>
+			) : null}
 		</div>
 	);
 }

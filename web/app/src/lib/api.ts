@@ -1,6 +1,7 @@
 // Every call to the API. The access token lives in memory only; the refresh
 // token is an httpOnly cookie the browser sends to /api/auth (the script never
 // sees it), so a reload signs in again silently and an XSS cannot take it.
+
 import { ApiError, offlineMessage, problemOf } from "./problems";
 import { store } from "./store";
 
@@ -8,6 +9,8 @@ export interface User {
 	id: string;
 	email?: string;
 	name: string;
+	handle: string;
+	nextHandleChangeAt?: string | null;
 	bio?: string;
 	role?: string;
 	followerCount?: number;
@@ -23,6 +26,16 @@ export interface Session {
 /** null: signed out; undefined: not known yet (the silent refresh is running). */
 export const session = store<Session | null | undefined>(undefined);
 
+/** Where a profile lives: /@handle. */
+export const profilePath = (u: { handle: string }) => `/@${u.handle}`;
+
+/** Set by the server next to the refresh cookie (which script cannot read): whether a silent sign-in can work. */
+const SIGNED_IN_HINT = "reels_signed_in=1";
+const forgetSignedIn = () => {
+	// biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser we serve, and this string is a constant.
+	document.cookie = "reels_signed_in=; Max-Age=0; path=/; secure; samesite=lax";
+};
+
 let refreshing: Promise<string | null> | undefined;
 
 /** A new access token from the refresh cookie, or null when there is no live session. */
@@ -35,7 +48,11 @@ export function refreshAccess(): Promise<string | null> {
 				headers: { "content-type": "application/json" },
 				body: "{}",
 			});
-			if (!res.ok) return null;
+			if (!res.ok) {
+				// Refused (signed out, revoked, expired): no silent sign-in until the next one. A 5xx keeps the hint.
+				if (res.status === 401) forgetSignedIn();
+				return null;
+			}
 			const { accessToken } = (await res.json()) as { accessToken: string };
 			return accessToken;
 		} catch {
@@ -84,6 +101,8 @@ export async function api<T = unknown>(path: string, opts: CallOptions = {}): Pr
 
 /** Starts the app's session from the refresh cookie, if there is one. */
 export async function resumeSession(): Promise<void> {
+	// Never signed in on this browser (or signed out): nothing to resume, and no 401 to log.
+	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) return session.set(null);
 	const token = await refreshAccess();
 	if (!token) return session.set(null);
 	try {
@@ -92,6 +111,13 @@ export async function resumeSession(): Promise<void> {
 	} catch {
 		session.set(null);
 	}
+}
+
+/** Reads the signed-in account again (after a profile edit), so the header shows its new name, handle and avatar at once. */
+export async function refreshMe(): Promise<void> {
+	const user = await api<User>("/api/users/me");
+	const now = session.get();
+	if (now?.user.id === user.id) session.set({ ...now, user });
 }
 
 export async function signIn(kind: "login" | "register", body: { email: string; password: string; name?: string }) {
@@ -103,6 +129,7 @@ export async function signOut(): Promise<void> {
 	try {
 		await api("/api/auth/logout", { method: "POST" });
 	} finally {
+		forgetSignedIn();
 		session.set(null);
 	}
 }

@@ -2,7 +2,7 @@
 // path that is not an API, media or asset path: wrangler.toml [assets]).
 import { store, useStore } from "./store";
 
-export const path = store(location.pathname + location.search);
+export const path = store(location.pathname + location.search + location.hash);
 
 export function navigate(to: string, replace = false): void {
 	if (to === path.get()) return;
@@ -12,10 +12,11 @@ export function navigate(to: string, replace = false): void {
 	window.scrollTo(0, 0);
 }
 
-window.addEventListener("popstate", () => path.set(location.pathname + location.search));
+window.addEventListener("popstate", () => path.set(location.pathname + location.search + location.hash));
 
 export function useRoute(): { path: string; query: URLSearchParams } {
-	const p = useStore(path);
+	// A fragment (/reel/x#comments) is the page's business, not the route's.
+	const p = useStore(path).split("#")[0] ?? "/";
 	const [pathname = "/", search = ""] = p.split("?");
 	return { path: pathname, query: new URLSearchParams(search) };
 }

@@ -2,7 +2,7 @@ export interface Reel {
 	id: string;
 	caption: string;
 	hashtags: string[];
-	author: { id: string; name: string };
+	author: { id: string; name: string; handle: string };
 	video: {
 		id: string;
 		status: string;

@@ -1,7 +1,9 @@
-// The feed: vertical, full height, snapping reel to reel. Scroll or swipe, or
-// the keyboard (↓/j next, ↑/k previous, m mute, l like). The reel in view
+// The feed: vertical, full height, snapping reel to reel. Scroll or swipe, the
+// up and down buttons on a desk, or the keyboard wherever focus is (↓/j next,
+// ↑/k previous, space pause, m mute, l like). The reel in view
 // plays, the next one is attached in advance, the others rest as posters.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
 import { Empty, ErrorText, Loading } from "../components/ui";
 import { api } from "../lib/api";
@@ -39,35 +41,93 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 		target?.scrollIntoView({ behavior: "smooth", block: "start" });
 	};
 
-	const onKey = (e: KeyboardEvent) => {
-		if ((e.target as HTMLElement).closest("input, textarea, dialog")) return;
-		if (e.key === "ArrowDown" || e.key === "j" || e.key === "PageDown") {
-			e.preventDefault();
-			go(active + 1);
-		} else if (e.key === "ArrowUp" || e.key === "k" || e.key === "PageUp") {
-			e.preventDefault();
-			go(active - 1);
-		} else if (e.key === "m") muted.set(!muted.get());
-		else if (e.key === "l")
-			(list.current?.querySelector(`[data-index="${active}"] [data-action="like"]`) as HTMLButtonElement | null)?.click();
-	};
+	// The keys work wherever focus is (not only inside a reel), except where typing or in a dialog.
+	useEffect(() => {
+		const onKey = (e: KeyboardEvent) => {
+			const target = e.target as HTMLElement;
+			if (e.altKey || e.ctrlKey || e.metaKey || target.closest("input, textarea, select, dialog, [contenteditable]")) return;
+			if (e.key === "ArrowDown" || e.key === "j" || e.key === "PageDown") {
+				e.preventDefault();
+				go(active + 1);
+			} else if (e.key === "ArrowUp" || e.key === "k" || e.key === "PageUp") {
+				e.preventDefault();
+				go(active - 1);
+			} else if (e.key === " " && !target.closest("button, a")) {
+				// Space pauses and resumes, as in every video player (not the browser's page-down).
+				e.preventDefault();
+				const video = list.current?.querySelector<HTMLVideoElement>(`[data-index="${active}"] video`);
+				if (video) void (video.paused ? video.play().catch(() => undefined) : video.pause());
+			} else if (e.key === "m") muted.set(!muted.get());
+			else if (e.key === "l")
+				(list.current?.querySelector(`[data-index="${active}"] [data-action="like"]`) as HTMLButtonElement | null)?.click();
+		};
+		document.addEventListener("keydown", onKey);
+		return () => document.removeEventListener("keydown", onKey);
+	}, [active, reels.length]);
 
 	return (
-		<div
-			ref={list}
-			class="snap-feed h-full overflow-y-scroll"
-			role="feed"
-			aria-label={label}
-			aria-busy={false}
-			onKeyDown={onKey}
-			data-active-index={active}
-		>
-			{reels.map((r, i) => (
-				<div key={r.id} data-index={i} class="h-full">
-					<ReelCard reel={r} active={i === active} preload={i === active + 1} position={i + 1} />
+		<>
+			<div
+				ref={list}
+				class="snap-feed h-full overflow-y-scroll"
+				role="feed"
+				aria-label={label}
+				aria-busy={false}
+				data-active-index={active}
+			>
+				{reels.map((r, i) => (
+					<div key={r.id} data-index={i} class="h-full">
+						<ReelCard reel={r} active={i === active} preload={i === active + 1} position={i + 1} />
+					</div>
+				))}
+			</div>
+			{reels.length > 1 ? (
+				// On a desk, TikTok's up and down buttons at the window's right edge.
+				<div class="fixed top-1/2 right-6 z-10 hidden -translate-y-1/2 flex-col gap-3 md:flex">
+					<button
+						type="button"
+						class="rounded-full bg-white/10 p-2 hover:bg-white/20 disabled:opacity-30"
+						aria-label="Previous reel"
+						disabled={active === 0}
+						onClick={() => go(active - 1)}
+					>
+						<Icon name="up" size={24} />
+					</button>
+					<button
+						type="button"
+						class="rounded-full bg-white/10 p-2 hover:bg-white/20 disabled:opacity-30"
+						aria-label="Next reel"
+						disabled={active >= reels.length - 1}
+						onClick={() => go(active + 1)}
+					>
+						<Icon name="down" size={24} />
+					</button>
 				</div>
-			))}
-		</div>
+			) : null}
+			{reels.length > 1 ? <SwipeHint moved={active > 0} /> : null}
+		</>
+	);
+}
+
+const HINT_SEEN = "reels-edge:swipe-hint-seen";
+
+/** Tells a first visitor how to move on (swipe, scroll or the arrow keys), until they have once. */
+function SwipeHint({ moved }: { moved: boolean }) {
+	const [show, setShow] = useState(() => !localStorage.getItem(HINT_SEEN));
+	useEffect(() => {
+		if (!moved || !show) return;
+		localStorage.setItem(HINT_SEEN, "1");
+		setShow(false);
+	}, [moved]);
+	if (!show) return null;
+	return (
+		<p
+			role="status"
+			class="pointer-events-none fixed inset-x-0 top-1/3 z-10 mx-auto w-fit animate-bounce rounded-full bg-black/70 px-4 py-2 text-sm"
+		>
+			<span class="md:hidden">Swipe up for the next reel</span>
+			<span class="hidden md:inline">Scroll or press ↓ for the next reel</span>
+		</p>
 	);
 }
 

@@ -149,7 +149,15 @@ function Watch({ stream }: { stream: LiveStream }) {
 				{live.status === "idle" ? (
 					<p class="p-4 text-sm text-white/70">The stream starts as soon as its first seconds arrive.</p>
 				) : (
-					<ReelPlayer src={stream.playback.hls} poster={null} active preload={false} preferHlsJs label={stream.title ?? "Live stream"} />
+					<ReelPlayer
+						src={stream.playback.hls}
+						poster={null}
+						active
+						preload={false}
+						preferHlsJs
+						fill={false}
+						label={stream.title ?? "Live stream"}
+					/>
 				)}
 			</div>
 			<Chat messages={live.chat} error={live.error} onSay={live.say} />

@@ -1,11 +1,12 @@
 // A profile: the creator's reels as a grid of thumbnails (through /img with a
 // srcset), follower and following counts, a follow button (a request, for a
 // private account), block, and, on your own profile, editing your name, bio,
-// avatar and whether the account is private.
+// handle, avatar and whether the account is private, and signing out. Reached at /@handle (and
+// the older /u/:id).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, session } from "../lib/api";
+import { api, refreshMe, session, signOut } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
@@ -15,6 +16,7 @@ import type { Page, Reel } from "../lib/types";
 interface Profile {
 	id: string;
 	name: string;
+	handle: string;
 	bio: string;
 	followerCount: number;
 	followingCount: number;
@@ -31,9 +33,10 @@ interface FollowState {
 	followerCount: number;
 }
 
-export function ProfilePage({ id }: { id: string }) {
+export function ProfilePage(which: { id: string } | { handle: string }) {
 	const me = useStore(session);
 	const [profile, setProfile] = useState<Profile | null>(null);
+	const id = "id" in which ? which.id : profile?.id;
 	const [reels, setReels] = useState<Reel[] | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	const [editing, setEditing] = useState(false);
@@ -41,19 +44,19 @@ export function ProfilePage({ id }: { id: string }) {
 	// A follow made while the profile was loading must not be undone by the older answer.
 	const changes = useRef(0);
 
+	const key = "id" in which ? which.id : which.handle;
 	const load = () => {
 		setError(null);
 		const at = changes.current;
-		api<Profile>(`/api/users/${id}`)
+		api<Profile>("id" in which ? `/api/users/${which.id}` : `/api/users/by-handle/${encodeURIComponent(which.handle)}`)
 			.then((p) => {
 				if (changes.current === at) setProfile(p);
+				return api<Page<Reel>>(`/api/users/${p.id}/reels?limit=50`);
 			})
-			.catch((e: ApiError) => setError(e.message));
-		api<Page<Reel>>(`/api/users/${id}/reels?limit=50`)
 			.then((p) => setReels(p.items))
 			.catch((e: ApiError) => setError(e.message));
 	};
-	useEffect(load, [id, me?.user.id]);
+	useEffect(load, [key, me?.user.id]);
 
 	const toggleFollow = async () => {
 		if (!me) return navigate("/signin");
@@ -83,16 +86,26 @@ export function ProfilePage({ id }: { id: string }) {
 		}
 	};
 
-	if (error && !profile) return <ErrorText error={error} />;
+	if (error && !profile)
+		return (
+			<div class="pt-16">
+				<ErrorText error={error} />
+			</div>
+		);
 	if (!profile) return <Loading label="Loading the profile" />;
 	return (
-		<section class="mx-auto flex max-w-3xl flex-col gap-6 p-6 pt-20" aria-labelledby="profile-name">
-			<header class="flex items-center gap-4">
+		<section
+			class="mx-auto flex max-w-3xl flex-col gap-6 p-4 pt-16 sm:p-6 sm:pt-20"
+			aria-labelledby="profile-name"
+			data-user-id={profile.id}
+		>
+			<header class="flex flex-wrap items-center gap-4">
 				<Avatar name={profile.name} url={imgSrc(profile.avatarUrl, 160)} size={80} />
-				<div class="flex flex-1 flex-col gap-1">
-					<h1 id="profile-name" class="text-2xl font-bold">
+				<div class="flex min-w-0 flex-1 basis-48 flex-col gap-1">
+					<h1 id="profile-name" class="line-clamp-2 break-words text-2xl font-bold">
 						{profile.name}
 					</h1>
+					<p class="text-sm text-white/70">@{profile.handle}</p>
 					{profile.private ? <p class="text-xs font-semibold text-yellow-300">Private account</p> : null}
 					<p class="text-white/80">{profile.bio}</p>
 					<p class="text-sm text-white/70">
@@ -100,9 +113,14 @@ export function ProfilePage({ id }: { id: string }) {
 					</p>
 				</div>
 				{mine ? (
-					<Button variant="ghost" onClick={() => setEditing(!editing)}>
-						Edit profile
-					</Button>
+					<div class="flex gap-2">
+						<Button variant="ghost" onClick={() => setEditing(!editing)} aria-expanded={editing}>
+							Edit profile
+						</Button>
+						<Button variant="ghost" onClick={() => void signOut().then(() => navigate("/"))}>
+							Sign out
+						</Button>
+					</div>
 				) : (
 					<div class="flex flex-col items-end gap-2">
 						{profile.blocking ? null : (
@@ -128,9 +146,12 @@ export function ProfilePage({ id }: { id: string }) {
 			{mine && editing ? (
 				<EditProfile
 					profile={profile}
-					onSaved={() => {
+					nextHandleChangeAt={me?.user.nextHandleChangeAt ?? null}
+					onSaved={(handle) => {
 						setEditing(false);
-						load();
+						void refreshMe().catch(() => undefined);
+						if ("handle" in which && handle !== which.handle) navigate(`/@${handle}`, true);
+						else load();
 					}}
 				/>
 			) : null}
@@ -141,7 +162,15 @@ export function ProfilePage({ id }: { id: string }) {
 	);
 }
 
-function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => void }) {
+function EditProfile({
+	profile,
+	nextHandleChangeAt,
+	onSaved,
+}: {
+	profile: Profile;
+	nextHandleChangeAt: string | null;
+	onSaved: (handle: string) => void;
+}) {
 	const [error, setError] = useState<string | null>(null);
 	const [busy, setBusy] = useState(false);
 	const save = async (e: Event) => {
@@ -157,16 +186,21 @@ function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => vo
 				body.append("file", avatar);
 				avatarAssetId = (await api<{ id: string }>("/cdn/upload", { method: "POST", body })).id;
 			}
+			const handle = String(form.get("handle") ?? profile.handle)
+				.trim()
+				.replace(/^@/, "")
+				.toLowerCase();
 			await api("/api/users/me", {
 				method: "PATCH",
 				json: {
 					name: String(form.get("name")),
+					...(handle !== profile.handle ? { handle } : {}),
 					bio: String(form.get("bio")),
 					private: form.get("private") === "on",
 					...(avatarAssetId ? { avatarAssetId } : {}),
 				},
 			});
-			onSaved();
+			onSaved(handle);
 		} catch (err) {
 			setError((err as ApiError).message);
 		} finally {
@@ -176,6 +210,21 @@ function EditProfile({ profile, onSaved }: { profile: Profile; onSaved: () => vo
 	return (
 		<form class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" onSubmit={save} aria-label="Edit profile">
 			<Field label="Name" name="name" value={profile.name} required maxLength={80} />
+			<Field
+				label="Handle"
+				name="handle"
+				value={profile.handle}
+				required
+				minLength={3}
+				maxLength={24}
+				pattern="@?[A-Za-z0-9_.]{3,24}"
+				disabled={!!nextHandleChangeAt}
+				hint={
+					nextHandleChangeAt
+						? `You can change it again on ${new Date(nextHandleChangeAt).toLocaleDateString()}.`
+						: "Letters, digits, _ and . Your profile is at /@handle. You can change it once every 14 days."
+				}
+			/>
 			<label class="flex flex-col gap-1">
 				<span class="text-sm text-white/80">Bio</span>
 				<textarea name="bio" maxLength={500} rows={2} class="rounded-lg border border-white/20 bg-white/5 px-3 py-2">

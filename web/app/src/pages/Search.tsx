@@ -9,7 +9,7 @@ import type { Reel } from "../lib/types";
 
 interface Results {
 	reels: Reel[];
-	users: { id: string; name: string; followerCount: number }[];
+	users: { id: string; name: string; handle: string; followerCount: number }[];
 }
 
 export function SearchPage() {
@@ -64,9 +64,12 @@ export function SearchPage() {
 					<ul class="flex flex-col gap-2">
 						{results.users.map((u) => (
 							<li key={u.id}>
-								<a href={`/u/${u.id}`} class="flex items-center gap-3">
+								<a href={`/@${u.handle}`} class="flex items-center gap-3">
 									<Avatar name={u.name} size={32} />
-									<span>{u.name}</span>
+									<span class="flex min-w-0 flex-col">
+										<span class="truncate">{u.name}</span>
+										<span class="truncate text-sm text-white/60">@{u.handle}</span>
+									</span>
 									<span class="text-sm text-white/60">{u.followerCount} followers</span>
 								</a>
 							</li>
