@@ -249,6 +249,15 @@ describe("the web app in Chromium", () => {
 		await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe("1");
 		await b.page.keyboard.press("ArrowUp");
 		await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe("0");
+		// Focus anywhere (nothing focused at all): ↓ still moves on, and Space pauses instead of scrolling.
+		await b.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+		await b.page.keyboard.press("ArrowDown");
+		await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe("1");
+		const playing = feed.locator('[data-index="1"] video');
+		await expect.poll(() => playing.evaluate((v: HTMLVideoElement) => !v.paused && v.currentTime > 0), POLL).toBe(true);
+		await b.page.keyboard.press(" ");
+		await expect.poll(() => playing.evaluate((v: HTMLVideoElement) => v.paused), POLL).toBe(true);
+		expect(await feed.getAttribute("data-active-index")).toBe("1");
 	});
 
 	it("resumes an upload after a reload instead of starting over", { timeout: 90_000 }, async () => {
