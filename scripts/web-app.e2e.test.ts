@@ -318,6 +318,27 @@ describe("the web app in Chromium", () => {
 		await ctx.close();
 	});
 
+	it("asks a visitor to sign in to like, in a sheet, then comes back to the reel and likes it", { timeout: 60_000 }, async () => {
+		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const page = watchConsole(await ctx.newPage());
+		await page.goto(`${stack.baseUrl}/reel/${reelId}`);
+		const like = page.locator(`article[data-reel-id="${reelId}"]`).getByRole("button", { name: /^Like, likes: \d+$/ });
+		const before = Number(await like.locator("[data-like-count]").textContent());
+		await like.click();
+		const sheet = page.getByRole("dialog", { name: "Sign in to continue" });
+		await sheet.getByText("Sign in to like Ada's reel.").waitFor();
+		await sheet.getByRole("link", { name: "Create an account" }).click();
+		await page.getByLabel("Name").fill("Dee");
+		await page.getByLabel("Email").fill(`dee-${crypto.randomUUID().slice(0, 8)}@example.test`);
+		await page.getByLabel("Password").fill(PASSWORD);
+		await page.getByRole("button", { name: "Sign up" }).click();
+		await page.waitForURL(new RegExp(`/reel/${reelId}$`));
+		const liked = page.locator(`article[data-reel-id="${reelId}"]`).getByRole("button", { name: /^Unlike, likes: \d+$/ });
+		await expect.poll(() => liked.getAttribute("aria-pressed"), POLL).toBe("true");
+		expect(Number(await liked.locator("[data-like-count]").textContent())).toBe(before + 1);
+		await ctx.close();
+	});
+
 	it("lays out the main pages at a phone's, a tablet's and a desk's size (screenshots in the artifacts)", {
 		timeout: 120_000,
 	}, async () => {

@@ -4,6 +4,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Bell } from "./components/Bell";
 import { Icon } from "./components/Icon";
+import { SignInSheet } from "./components/SignInSheet";
 import { Avatar, Empty, Loading } from "./components/ui";
 import { profilePath, resumeSession, session } from "./lib/api";
 import { imgSrc } from "./lib/media";
@@ -168,6 +169,7 @@ function App() {
 				<Routes />
 			</main>
 			<TabBar />
+			<SignInSheet />
 			<Offline />
 		</>
 	);

@@ -12,7 +12,7 @@ interface Comment {
 	createdAt: string;
 }
 
-export function Comments({ reelId, onAdded }: { reelId: string; onAdded: () => void }) {
+export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdded: () => void; onSignIn: () => void }) {
 	const me = useStore(session);
 	const [items, setItems] = useState<Comment[] | null>(null);
 	const [error, setError] = useState<string | null>(null);
@@ -68,7 +68,12 @@ export function Comments({ reelId, onAdded }: { reelId: string; onAdded: () => v
 					</Button>
 				</form>
 			) : (
-				<p class="text-sm text-white/60">Sign in to comment.</p>
+				<p class="text-sm text-white/60">
+					<button type="button" class="font-semibold text-yellow-300 underline" onClick={onSignIn}>
+						Sign in
+					</button>{" "}
+					to comment.
+				</p>
 			)}
 			<ErrorText error={error} />
 			{items === null && !error ? <Loading label="Loading comments" /> : null}

@@ -2,11 +2,11 @@
 // (like with an optimistic count rolled back on error, comments, share, and a
 // menu to report the reel or block its author).
 
-import { useCallback, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, session } from "../lib/api";
 import { muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
-import { navigate } from "../lib/router";
+import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
 import type { Reel } from "../lib/types";
 import { Comments } from "./Comments";
@@ -29,11 +29,12 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	const [error, setError] = useState<string | null>(null);
 
 	const countView = useCallback(() => {
-		void api(`/api/reels/${reel.id}/views`, { method: "POST" }).catch(() => undefined);
+		// keepalive: a swipe away (or leaving the page) right after the first frame does not cancel it.
+		void api(`/api/reels/${reel.id}/views`, { method: "POST", keepalive: true }).catch(() => undefined);
 	}, [reel.id]);
 
 	const toggleLike = async () => {
-		if (!me) return navigate("/signin");
+		if (!me) return askToSignIn(`Sign in to like ${reel.author.name}'s reel.`, { kind: "like", reelId: reel.id });
 		const next = !liked;
 		// Optimistic: the heart changes at once and goes back if the API says no.
 		setLiked(next);
@@ -49,6 +50,14 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			setError((e as ApiError).message);
 		}
 	};
+
+	// Back from the sign-in sheet: do what was asked on this reel.
+	useEffect(() => {
+		if (!me) return;
+		const pending = takePendingAction((a) => a.kind !== "follow" && a.reelId === reel.id);
+		if (pending?.kind === "like" && !liked) void toggleLike();
+		if (pending?.kind === "comment") setPanel("comments");
+	}, [me?.user.id]);
 
 	const share = async () => {
 		const url = `${location.origin}/reel/${reel.id}`;
@@ -164,7 +173,14 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				</button>
 			</div>
 			<Dialog open={panel === "comments"} title="Comments" onClose={() => setPanel(null)}>
-				<Comments reelId={reel.id} onAdded={() => setComments((n) => n + 1)} />
+				<Comments
+					reelId={reel.id}
+					onAdded={() => setComments((n) => n + 1)}
+					onSignIn={() => {
+						setPanel(null);
+						askToSignIn(`Sign in to comment on ${reel.author.name}'s reel.`, { kind: "comment", reelId: reel.id });
+					}}
+				/>
 			</Dialog>
 			<Dialog open={panel === "report"} title="Report or block" onClose={() => setPanel(null)}>
 				<p class="mb-2 text-sm text-white/80">Report this reel:</p>

@@ -21,7 +21,10 @@ export function AdminPage() {
 			.then(setStats)
 			.catch(() => undefined);
 	};
-	useEffect(load, []);
+	// Only an admin's page asks: a normal account would be refused (403, an error in the console).
+	useEffect(() => {
+		if (me?.user.role === "admin") load();
+	}, [me?.user.role]);
 
 	const act = async (what: () => Promise<unknown>, done: string) => {
 		setError(null);

@@ -61,6 +61,7 @@ function Chat({ messages, error, onSay }: { messages: ChatMessage[]; error: stri
 				>
 					<input
 						aria-label="Say something"
+						placeholder="Say something…"
 						maxLength={300}
 						value={text}
 						onInput={(e) => setText((e.target as HTMLInputElement).value)}

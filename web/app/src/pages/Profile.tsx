@@ -3,6 +3,7 @@
 // private account), block, and, on your own profile, editing your name, bio,
 // handle, avatar and whether the account is private, and signing out. Reached at /@handle (and
 // the older /u/:id).
+
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
@@ -10,6 +11,7 @@ import { api, refreshMe, session, signOut } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
+import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
 import type { Page, Reel } from "../lib/types";
 
@@ -59,7 +61,7 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 	useEffect(load, [key, me?.user.id]);
 
 	const toggleFollow = async () => {
-		if (!me) return navigate("/signin");
+		if (!me) return askToSignIn(`Sign in to follow ${profile?.name ?? "them"}.`, { kind: "follow", userId: profile?.id ?? "" });
 		if (!profile) return;
 		// Following or asked already: the same button takes it back.
 		const undo = !!(profile.following || profile.requested);
@@ -72,6 +74,12 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 			setError((e as ApiError).message);
 		}
 	};
+
+	// Back from the sign-in sheet: follow as asked (once the profile and who is signed in are known).
+	useEffect(() => {
+		if (!me || !profile || profile.following || profile.requested) return;
+		if (takePendingAction((a) => a.kind === "follow" && a.userId === profile.id)) void toggleFollow();
+	}, [me?.user.id, profile?.id]);
 
 	const toggleBlock = async () => {
 		if (!profile) return;

@@ -3,6 +3,7 @@ import { Button, ErrorText, Field } from "../components/ui";
 import { signIn } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
+import { pathAfterSignIn } from "../lib/sign-in-first";
 
 export function SignIn({ mode }: { mode: "login" | "register" }) {
 	const [error, setError] = useState<string | null>(null);
@@ -18,7 +19,8 @@ export function SignIn({ mode }: { mode: "login" | "register" }) {
 				password: String(form.get("password")),
 				...(mode === "register" ? { name: String(form.get("name")) } : {}),
 			});
-			navigate("/", true);
+			// Back where the sign-in sheet was opened (a reel, a profile), or the feed.
+			navigate(pathAfterSignIn(), true);
 		} catch (err) {
 			setError((err as ApiError).message);
 		} finally {
