@@ -162,10 +162,17 @@ function Routes() {
 }
 
 function App() {
+	const { path } = useRoute();
+	// The feed and a reel fill the screen above the tab bar exactly (they snap); other pages grow and
+	// scroll, with room at the end so the tab bar never covers their last button.
+	const screen = path === "/" || path.startsWith("/reel/");
 	return (
 		<>
 			<Nav />
-			<main id="main" class="h-full pb-[calc(3.25rem+env(safe-area-inset-bottom))] md:pb-0">
+			<main
+				id="main"
+				class={`${screen ? "h-full pb-[calc(3.25rem+env(safe-area-inset-bottom))]" : "min-h-full pb-[calc(5rem+env(safe-area-inset-bottom))]"} md:pb-0`}
+			>
 				<Routes />
 			</main>
 			<TabBar />

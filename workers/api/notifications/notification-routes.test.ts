@@ -115,6 +115,9 @@ describe("what an inbox item says", () => {
 		expect((await inbox(author.accessToken)).map((i) => i.type)).toContain("REEL_LIKED");
 		expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: author.accessToken })).status).toBe(200);
 		expect((await inbox(author.accessToken)).map((i) => i.type)).not.toContain("REEL_LIKED");
+		// Nor counted as unread.
+		const page = await json<{ unread: number }>(await api("/api/notifications", { token: author.accessToken, headers: await seenAll() }));
+		expect(page.unread).toBe(0);
 	});
 
 	it("keeps progress off the inbox but sends it to the uploader's sockets", async () => {

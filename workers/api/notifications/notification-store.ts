@@ -15,6 +15,8 @@ export async function inboxPage(
 	{ userId, beforeId, limit, unreadOnly }: { userId: string; beforeId: string | null; limit: number; unreadOnly: boolean },
 ) {
 	const actor = alias(users, "actor");
+	// What an account the user blocked did is neither listed nor counted as unread.
+	const notBlocked = sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId}::uuid AND b.blocked_id = ${actor.id})`;
 	const [rows, counts] = await db.read((q) =>
 		Promise.all([
 			q
@@ -29,7 +31,7 @@ export async function inboxPage(
 						eq(notifications.userId, userId),
 						beforeId ? lt(notifications.id, beforeId) : undefined,
 						unreadOnly ? isNull(notifications.readAt) : undefined,
-						sql`NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ${userId}::uuid AND b.blocked_id = ${actor.id})`,
+						notBlocked,
 					),
 				)
 				.orderBy(desc(notifications.id))
@@ -37,7 +39,8 @@ export async function inboxPage(
 			q
 				.select({ n: sql<number>`count(*)::int` })
 				.from(notifications)
-				.where(and(eq(notifications.userId, userId), isNull(notifications.readAt))),
+				.leftJoin(actor, eq(actor.id, actorIdOf))
+				.where(and(eq(notifications.userId, userId), isNull(notifications.readAt), notBlocked)),
 		]),
 	);
 	return { rows, unread: counts[0]?.n ?? 0 };

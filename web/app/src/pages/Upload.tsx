@@ -2,14 +2,16 @@
 // progress bar and resumes after a reload (pick the same file again: tus finds
 // the upload by the file's fingerprint and asks the server where it stopped).
 // Then the transcode's progress arrives over the WebSocket until the reel is
-// playable, then a caption, then post.
+// playable. The caption and who can see it can be written the whole time; the
+// file shows its name, size and a preview, and can be cancelled or replaced.
+// Posting ends on a confirmation with the reel's link and the profile.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
 import { Button, ErrorText } from "../components/ui";
-import { accessToken, api } from "../lib/api";
+import { accessToken, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
-import { navigate } from "../lib/router";
+import { useStore } from "../lib/store";
 
 /** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
 const CHUNK_BYTES = 5 * 1024 * 1024;
@@ -20,7 +22,8 @@ type Stage =
 	| { kind: "processing"; assetId: string; progress: number }
 	/** `final` false: playable (the first seconds are out, the rest is being processed); it can be posted already. */
 	| { kind: "ready"; assetId: string; poster: string | null; final: boolean }
-	| { kind: "failed"; message: string };
+	| { kind: "failed"; message: string }
+	| { kind: "posted"; reelId: string };
 
 const percent = (n: number, of: number) => (of ? Math.floor((n / of) * 100) : 0);
 
@@ -51,7 +54,13 @@ export function UploadPage() {
 	const [visibility, setVisibility] = useState("public");
 	const [error, setError] = useState<string | null>(null);
 	const [dragging, setDragging] = useState(false);
+	const [file, setFile] = useState<{ name: string; size: number; preview: string } | null>(null);
+	const [copied, setCopied] = useState(false);
+	const me = useStore(session);
 	const upload = useRef<TusUpload>();
+
+	// The local preview is a blob URL: let it go when the file changes or the page closes.
+	useEffect(() => () => void (file && URL.revokeObjectURL(file.preview)), [file?.preview]);
 
 	// Transcode progress and the end, for the video this page uploaded.
 	useEffect(
@@ -88,6 +97,7 @@ export function UploadPage() {
 
 	const start = async (file: File) => {
 		setError(null);
+		setFile({ name: file.name, size: file.size, preview: URL.createObjectURL(file) });
 		// Loaded when needed: the feed, which most visits are, never pays for it.
 		const { Upload: Tus } = await import("tus-js-client");
 		const up = new Tus(file, {
@@ -133,10 +143,24 @@ export function UploadPage() {
 		if (stage.kind !== "ready") return;
 		try {
 			const reel = await api<{ id: string }>("/api/reels", { method: "POST", json: { video_id: stage.assetId, caption, visibility } });
-			navigate(`/reel/${reel.id}`);
+			setStage({ kind: "posted", reelId: reel.id });
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
+	};
+
+	/** Gives the upload up (the server deletes what it stored: tus termination) and goes back to choosing. */
+	const cancel = async () => {
+		const up = upload.current;
+		upload.current = undefined;
+		setStage({ kind: "pick" });
+		setFile(null);
+		if (up) await up.abort(true).catch(() => undefined);
+	};
+
+	const copyLink = async (reelId: string) => {
+		await navigator.clipboard.writeText(`${location.origin}/reel/${reelId}`).catch(() => undefined);
+		setCopied(true);
 	};
 
 	const onFiles = (files: FileList | null | undefined) => {
@@ -175,6 +199,29 @@ export function UploadPage() {
 				</label>
 			) : null}
 			{stage.kind === "failed" ? <ErrorText error={stage.message} /> : null}
+			{file && stage.kind !== "pick" && stage.kind !== "posted" ? (
+				<div class="flex items-center gap-3 rounded-2xl bg-white/5 p-3">
+					<video
+						src={file.preview}
+						muted
+						playsInline
+						preload="metadata"
+						class="h-24 w-14 shrink-0 rounded-lg bg-black object-cover"
+						aria-label="Preview of the chosen video"
+					/>
+					<div class="min-w-0 flex-1">
+						<p class="truncate font-semibold" title={file.name}>
+							{file.name}
+						</p>
+						<p class="text-sm text-white/60">{(file.size / 1024 / 1024).toFixed(1)} MB</p>
+					</div>
+					{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "failed" ? (
+						<Button variant="ghost" onClick={() => void cancel()}>
+							{stage.kind === "failed" ? "Choose another" : "Cancel"}
+						</Button>
+					) : null}
+				</div>
+			) : null}
 			{stage.kind === "uploading" ? (
 				<div class="flex flex-col gap-2" data-saved-bytes={stage.saved}>
 					<Bar value={percent(stage.sent, stage.total)} label="Uploading" />
@@ -184,7 +231,7 @@ export function UploadPage() {
 				</div>
 			) : null}
 			{stage.kind === "processing" ? <Bar value={stage.progress} label="Processing" /> : null}
-			{stage.kind === "ready" ? (
+			{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "ready" ? (
 				<form
 					class="flex flex-col gap-4"
 					onSubmit={(e) => {
@@ -192,12 +239,16 @@ export function UploadPage() {
 						void post();
 					}}
 				>
-					<p role="status" class="text-green-300">
-						{stage.final ? "Your video is ready." : "Your video can be watched already; the rest is still being processed."}
-					</p>
-					{stage.poster ? <img src={stage.poster} alt="The video's poster" class="max-h-64 self-start rounded-lg" /> : null}
+					{stage.kind === "ready" ? (
+						<p role="status" class="text-green-300">
+							{stage.final ? "Your video is ready." : "Your video can be watched already; the rest is still being processed."}
+						</p>
+					) : null}
+					{stage.kind === "ready" && stage.poster && !file ? (
+						<img src={stage.poster} alt="The video's poster" class="max-h-64 self-start rounded-lg" />
+					) : null}
 					<label class="flex flex-col gap-1">
-						<span class="text-sm text-white/80">Caption (#hashtags welcome)</span>
+						<span class="text-sm text-white/80">Caption (#hashtags and @mentions welcome)</span>
 						<textarea
 							name="caption"
 							maxLength={2200}
@@ -221,8 +272,41 @@ export function UploadPage() {
 							<option value="private">Only me</option>
 						</select>
 					</label>
-					<Button type="submit">Post</Button>
+					{/* Written while the file goes up; posted once the video can be watched. */}
+					<Button type="submit" disabled={stage.kind !== "ready"}>
+						{stage.kind === "ready" ? "Post" : "Post when ready"}
+					</Button>
 				</form>
+			) : null}
+			{stage.kind === "posted" ? (
+				<div class="flex flex-col gap-3" role="status">
+					<p class="text-lg font-semibold text-green-300">Posted.</p>
+					<div class="flex flex-wrap gap-2">
+						<a href={`/reel/${stage.reelId}`} class="rounded-full bg-yellow-400 px-4 py-2 font-semibold text-black">
+							See your reel
+						</a>
+						<Button variant="ghost" onClick={() => void copyLink(stage.reelId)}>
+							{copied ? "Link copied" : "Copy the link"}
+						</Button>
+						{me ? (
+							<a href={profilePath(me.user)} class="rounded-full bg-white/10 px-4 py-2 font-semibold">
+								Your profile
+							</a>
+						) : null}
+					</div>
+					<Button
+						variant="ghost"
+						class="self-start"
+						onClick={() => {
+							setStage({ kind: "pick" });
+							setFile(null);
+							setCaption("");
+							setCopied(false);
+						}}
+					>
+						Upload another
+					</Button>
+				</div>
 			) : null}
 			<ErrorText error={error} />
 		</section>
