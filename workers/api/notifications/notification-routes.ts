@@ -53,7 +53,11 @@ const list = apiRoute({
 	responses: {
 		200: {
 			description: "A page",
-			...jsonContent(pageSchema(NotificationSchema, "NotificationPage").extend({ unread: z.number().int() })),
+			...jsonContent(
+				pageSchema(NotificationSchema, "NotificationPage").extend({
+					unread: z.number().int().openapi({ description: "Unread notifications, counted up to 1,000" }),
+				}),
+			),
 		},
 		...problemResponses(400, 401, 429),
 	},

@@ -15,6 +15,8 @@ describe("mentionedHandles", () => {
 	it("finds @handles once each, lowercase, without a sentence's final dot, and not inside an email address", () => {
 		expect(mentionedHandles("Hi @Ada_L and @ada_l. Ask @bob.smith, not me@example.com or @x")).toEqual(["ada_l", "bob.smith"]);
 		expect(mentionedHandles(Array.from({ length: 15 }, (_, i) => `@user${i}`).join(" "))).toHaveLength(MAX_MENTIONS);
+		// Longer than any handle: nobody, not the owner of its first 24 characters.
+		expect(mentionedHandles(`@${"a".repeat(30)}`)).toEqual([]);
 	});
 });
 
@@ -45,6 +47,10 @@ describe("mentions", () => {
 		expect((await api(`/api/users/${author.user.id}/block`, { method: "POST", token: blocker.accessToken })).status).toBe(200);
 		const open = await postReel(author);
 		await comment(open.id, author, `hey @${await handleOf(blocker)}`);
+		expect(await mentionsOf(blocker)).toEqual([]);
+		// Nor through a third person's comment on the blocked author's reel.
+		const third = await registerUser();
+		expect((await comment(open.id, third, `hey @${await handleOf(blocker)}`)).status).toBe(201);
 		expect(await mentionsOf(blocker)).toEqual([]);
 
 		// A followers-only reel of a private account: a stranger named in it is not told.

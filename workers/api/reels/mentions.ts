@@ -9,7 +9,8 @@ export const MAX_MENTIONS = 10;
 
 /** The handles `text` mentions (lowercase, each once, at most MAX_MENTIONS); an email address is no mention. */
 export function mentionedHandles(text: string): string[] {
-	const handles = [...text.matchAll(/(?:^|[^\p{L}\p{N}_.@])@([a-z0-9_.]{3,24})/giu)].map((m) =>
+	// A run longer than a handle is no mention (not the handle of its first 24 characters).
+	const handles = [...text.matchAll(/(?:^|[^\p{L}\p{N}_.@])@([a-z0-9_.]{3,24})(?![a-z0-9_.])/giu)].map((m) =>
 		(m[1] as string).toLowerCase().replace(/\.+$/, ""),
 	);
 	return [...new Set(handles.filter((h) => h.length >= 3))].slice(0, MAX_MENTIONS);
@@ -17,8 +18,9 @@ export function mentionedHandles(text: string): string[] {
 
 /**
  * Tells each account `text` mentions, once per reel or comment: not the author, not anyone who
- * blocked the author or whom the author blocked, and only those who may open the reel (a mention
- * in a followers-only reel does not reach past its followers).
+ * blocked the author or whom the author blocked, not anyone who blocked the reel's author (a third
+ * person's comment there), and only those who may open the reel (a mention in a followers-only
+ * reel does not reach past its followers).
  */
 export async function emitMentions(
 	tx: Db,
@@ -32,7 +34,8 @@ export async function emitMentions(
 		WHERE u.handle = ANY(${sql.param(handles)}::text[]) AND u.id <> ${authorId}::uuid
 		  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = ${authorId}::uuid)
 		                                          OR (b.blocker_id = ${authorId}::uuid AND b.blocked_id = u.id))
-		  AND EXISTS (SELECT 1 FROM reels r WHERE r.id = ${reelId}::uuid AND ${canSee({ id: sql`u.id`, admin: false })})`);
+		  AND EXISTS (SELECT 1 FROM reels r WHERE r.id = ${reelId}::uuid AND ${canSee({ id: sql`u.id`, admin: false })}
+		              AND NOT EXISTS (SELECT 1 FROM blocks rb WHERE rb.blocker_id = u.id AND rb.blocked_id = r.author_id))`);
 	for (const { id } of rows) {
 		await emit({
 			to: { userIds: [id] },

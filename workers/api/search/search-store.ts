@@ -23,7 +23,12 @@ export function searchAll(
 	const query = sql`(websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('simple', ${q}))`;
 	// "@ada", "ada" or "ada_l" also finds handles starting so (users_handle_prefix_idx); `_` is literal, not LIKE's wildcard.
 	const handle = /^@?[a-z0-9_.]{1,24}$/i.test(q.trim()) ? q.trim().replace(/^@/, "").toLowerCase() : null;
-	const handlePrefix = handle ? sql`u.handle LIKE ${`${handle.replaceAll("_", "\\_")}%`}` : sql`false`;
+	// A prefix of 1–2 characters would match (and rank) a large share of all accounts: those match exactly.
+	const handlePrefix = !handle
+		? sql`false`
+		: handle.length < 3
+			? sql`u.handle = ${handle}`
+			: sql`u.handle LIKE ${`${handle.replaceAll("_", "\\_")}%`}`;
 	return db.read(async (tx) => ({
 		reels:
 			type === "users"

@@ -35,6 +35,19 @@ const RESERVED = new Set([
 	"www",
 ]);
 
+/**
+ * Words a handle may not even start with (after dropping `_` and `.`): `admin_`, `staff1` or
+ * `support.team` pass for the platform as well as the word itself. Shorter reserved words above
+ * are refused only whole, or `liveoak` and `helper` would be too.
+ */
+const RESERVED_PREFIXES = ["admin", "moderator", "official", "reelsedge", "security", "staff", "support", "system"];
+
+/** Whether `handle` (lowercase) is reserved, whole or by its start. */
+export function isReservedHandle(handle: string): boolean {
+	const bare = handle.replace(/[_.]/g, "");
+	return RESERVED.has(bare) || RESERVED_PREFIXES.some((p) => bare.startsWith(p));
+}
+
 /** One change per this many days, as the big platforms do, so a handle cannot be flipped to impersonate in a thread. */
 export const HANDLE_CHANGE_COOLDOWN_DAYS = 14;
 
@@ -48,7 +61,7 @@ export const HandleSchema = z
 			.string()
 			.regex(/^[a-z0-9_](?:[a-z0-9_.]{1,22})[a-z0-9_]$/, "A handle is 3 to 24 letters, digits, _ or . (not first or last).")
 			.refine((h) => !h.includes(".."), "A handle has no two dots in a row.")
-			.refine((h) => !RESERVED.has(h.replaceAll(".", "")), "That handle is reserved."),
+			.refine((h) => !isReservedHandle(h), "That handle is reserved."),
 	)
 	.openapi({ example: "ada.codes", description: "Your @handle without the @; case-insensitive" });
 
@@ -59,7 +72,7 @@ export function handleFromName(name: string, digits = 4): string {
 		.toLowerCase()
 		.replace(/[^a-z0-9_]/g, "")
 		.slice(0, 24 - digits - 1);
-	const base = stem.length >= 2 && !RESERVED.has(stem) ? stem : "user";
+	const base = stem.length >= 2 && !isReservedHandle(stem) ? stem : "user";
 	const n = crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
 	return `${base}_${String(n % 10 ** digits).padStart(digits, "0")}`;
 }

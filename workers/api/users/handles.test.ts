@@ -81,6 +81,10 @@ describe("handles", () => {
 			"admin",
 			"Support",
 			"a.d.m.i.n",
+			"admin_",
+			"_support",
+			"staff1",
+			"support.team",
 			"",
 			"é_ada",
 		]) {
@@ -116,6 +120,9 @@ describe("handleFromName", () => {
 		expect(handleFromName("Zoë O'Brien-Smith")).toMatch(/^zoeobriensmith_\d{4}$/);
 		expect(handleFromName("李小龙")).toMatch(/^user_\d{4}$/);
 		expect(handleFromName("Admin")).toMatch(/^user_\d{4}$/);
+		expect(handleFromName("Support Team")).toMatch(/^user_\d{4}$/);
+		// Reserved by its start only where the word passes for the platform: "Liveoak" and "Helper" keep theirs.
+		expect(handleFromName("Liveoak")).toMatch(/^liveoak_\d{4}$/);
 		expect(handleFromName("x".repeat(80), 8)).toHaveLength(24);
 		for (const name of ["Zoë", "李", "Admin", "x".repeat(80), "__", "A B"]) {
 			expect(HandleSchema.safeParse(handleFromName(name)).success, name).toBe(true);
