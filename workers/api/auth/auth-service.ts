@@ -6,6 +6,7 @@ import { configOf } from "../../lib/config/config";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
+import { violatedConstraint } from "../../lib/postgres/unique-violation";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
 import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
@@ -14,8 +15,6 @@ import type { PrivateUser } from "./auth-schemas";
 import { sessionEnded } from "./session-ended";
 
 type UserRow = typeof users.$inferSelect;
-
-const UNIQUE_VIOLATION = "23505";
 
 /** The account as its owner sees it; `avatarUrl` is read from the media plane by the caller (avatar-urls.ts), null when not asked. */
 export function toPrivateUser(u: UserRow, avatarUrl: string | null = null): PrivateUser {
@@ -33,13 +32,6 @@ export function toPrivateUser(u: UserRow, avatarUrl: string | null = null): Priv
 		createdAt: u.createdAt.toISOString(),
 	};
 }
-
-/** The unique constraint `err` violated ("" when unnamed), or undefined when it is no unique violation. */
-const violated = (err: unknown): string | undefined => {
-	const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-	const pg = e?.code === UNIQUE_VIOLATION ? e : e?.cause?.code === UNIQUE_VIOLATION ? e.cause : undefined;
-	return pg ? (pg.constraint ?? "") : undefined;
-};
 
 const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
 const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
@@ -71,8 +63,8 @@ export async function registerUser(db: RoutedDatabase, input: { email: string; n
 				return row;
 			});
 		} catch (err) {
-			if (violated(err) === "users_handle_key") continue;
-			if (violated(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
+			if (violatedConstraint(err) === "users_handle_key") continue;
+			if (violatedConstraint(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
 			throw err;
 		}
 	}

@@ -5,7 +5,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
-import { publicImageUrls } from "./avatar-urls";
+import { publicImageUrl } from "./avatar-urls";
 import { HandleSchema } from "./handle";
 import { type PublicProfile, PublicProfileSchema, UserIdParamSchema } from "./user-schemas";
 import { type ProfileRow, profileByHandle, profileSeenBy } from "./user-store";
@@ -40,7 +40,7 @@ const byHandle = apiRoute({
 /** The profile as the API shows it: the avatar's /cdn path, relations false for oneself. */
 async function toPublicProfile(c: Context<AppEnv>, user: ProfileRow | undefined, me: string | null): Promise<PublicProfile> {
 	if (!user) throw userNotFound();
-	const avatars = await publicImageUrls(c.env, [user.avatar_asset_id]);
+	const avatarUrl = await publicImageUrl(c.env, user.avatar_asset_id);
 	const self = me === user.id;
 	return {
 		id: user.id,
@@ -51,7 +51,7 @@ async function toPublicProfile(c: Context<AppEnv>, user: ProfileRow | undefined,
 		followerCount: user.follower_count,
 		followingCount: user.following_count,
 		private: user.private,
-		avatarUrl: (user.avatar_asset_id && avatars.get(user.avatar_asset_id)) ?? null,
+		avatarUrl,
 		following: self ? false : user.following,
 		requested: self ? false : user.requested,
 		blocking: self ? false : user.blocking,

@@ -3,6 +3,7 @@ import { desc, eq, type SQL, sql } from "drizzle-orm";
 import { CURSOR_TIME_FORMAT } from "../../lib/pagination/cursor-codec";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
+import { violatedConstraint } from "../../lib/postgres/unique-violation";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
 import { approveAllRequests } from "../follows/follow-store";
@@ -70,8 +71,7 @@ export async function updateAccount(
 		if (user && changes.private === false) await approveAllRequests(tx, emit, id);
 		return user;
 	} catch (err) {
-		const e = err as { constraint?: string; cause?: { constraint?: string } };
-		if ((e.constraint ?? e.cause?.constraint) === "users_handle_key") {
+		if (violatedConstraint(err) === "users_handle_key") {
 			throw new HttpProblem(409, "handle_taken", `@${handle} is taken; try another.`);
 		}
 		throw err;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, session } from "../lib/api";
+import { api, profilePath, session } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { useStore } from "../lib/store";
 import { RichText } from "./RichText";
@@ -81,7 +81,7 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 			<ul class="flex flex-col gap-3">
 				{items?.map((c) => (
 					<li key={c.id} class="text-sm">
-						<a href={`/@${c.author.handle}`} class="font-semibold">
+						<a href={profilePath(c.author)} class="font-semibold">
 							{c.author.name}
 						</a>{" "}
 						<span class="break-words text-white/90">

@@ -3,7 +3,7 @@
 // menu to report the reel or block its author).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, session } from "../lib/api";
+import { api, profilePath, session } from "../lib/api";
 import { muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
@@ -54,7 +54,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	// Back from the sign-in sheet: do what was asked on this reel.
 	useEffect(() => {
 		if (!me) return;
-		const pending = takePendingAction((a) => a.kind !== "follow" && a.reelId === reel.id);
+		const pending = takePendingAction((a) => (a.kind === "like" || a.kind === "comment") && a.reelId === reel.id);
 		if (pending?.kind === "like" && !liked) void toggleLike();
 		if (pending?.kind === "comment") setPanel("comments");
 	}, [me?.user.id]);
@@ -120,7 +120,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					</button>
 				) : null}
 				<div class="pointer-events-none absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/80 via-black/40 to-transparent p-4 pt-16 pr-20 md:pr-4">
-					<a href={`/@${reel.author.handle}`} class="pointer-events-auto block truncate font-semibold">
+					<a href={profilePath(reel.author)} class="pointer-events-auto block truncate font-semibold">
 						{reel.author.name} <span class="font-normal text-white/70">@{reel.author.handle}</span>
 					</a>
 					<p class="pointer-events-auto mt-1 line-clamp-3 break-words text-sm text-white/90">

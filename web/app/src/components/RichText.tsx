@@ -1,6 +1,7 @@
 // A caption or comment with its @mentions linked to profiles and its #hashtags to search, the
 // rest as plain text (never HTML: what people type is not markup).
 import type { ComponentChildren } from "preact";
+import { profilePath } from "../lib/api";
 
 // The server's rules (workers/api/reels/mentions.ts, reel-schemas.ts hashtagsOf): a mention or tag starts a word.
 const TOKEN = /(^|[^\p{L}\p{N}_.@&])([@#])([\p{L}\p{N}_.]{1,50})/gu;
@@ -19,7 +20,7 @@ export function RichText({ text }: { text: string }) {
 			<a
 				key={start}
 				class="font-semibold text-sky-300"
-				href={sigil === "@" ? `/@${word.toLowerCase()}` : `/search?q=${encodeURIComponent(`#${word}`)}`}
+				href={sigil === "@" ? profilePath({ handle: word.toLowerCase() }) : `/search?q=${encodeURIComponent(`#${word}`)}`}
 			>
 				{sigil}
 				{word}

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, refreshMe, session, signOut } from "../lib/api";
+import { api, profilePath, refreshMe, session, signOut } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
@@ -158,7 +158,7 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 					onSaved={(handle) => {
 						setEditing(false);
 						void refreshMe().catch(() => undefined);
-						if ("handle" in which && handle !== which.handle) navigate(`/@${handle}`, true);
+						if ("handle" in which && handle !== which.handle) navigate(profilePath({ handle }), true);
 						else load();
 					}}
 				/>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Empty, ErrorText, Loading } from "../components/ui";
-import { api } from "../lib/api";
+import { api, profilePath } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { navigate, useRoute } from "../lib/router";
 import type { Reel } from "../lib/types";
@@ -64,7 +64,7 @@ export function SearchPage() {
 					<ul class="flex flex-col gap-2">
 						{results.users.map((u) => (
 							<li key={u.id}>
-								<a href={`/@${u.handle}`} class="flex items-center gap-3">
+								<a href={profilePath(u)} class="flex items-center gap-3">
 									<Avatar name={u.name} size={32} />
 									<span class="flex min-w-0 flex-col">
 										<span class="truncate">{u.name}</span>
