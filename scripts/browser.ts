@@ -59,3 +59,68 @@ export async function playWithHlsJs(page: Page, src: string): Promise<void> {
 		void video.play();
 	}, src);
 }
+
+/**
+ * Starts reading the frame code (test-media.ts `makeFrameCodeY4m`) of each frame `selector`'s video
+ * presents, with the wall-clock time it was presented: `window.frameCodes` collects `[code, epochMs]`.
+ * Two pages of one browser share a clock, so a code's time on a viewer's page minus its time in the
+ * camera preview is the camera-to-viewer latency.
+ */
+export async function readFrameCodes(page: Page, selector: string, bits: number): Promise<void> {
+	await page.evaluate(
+		({ selector, bits }) => {
+			type Sink = { frameCodes: [number, number][] };
+			const w = window as unknown as Sink;
+			w.frameCodes = [];
+			const canvas = document.createElement("canvas");
+			const ctx = canvas.getContext("2d", { willReadFrequently: true });
+			const read = () => {
+				const video = document.querySelector<HTMLVideoElement>(selector);
+				if (!video || !ctx || video.videoWidth === 0) return;
+				canvas.width = video.videoWidth;
+				canvas.height = video.videoHeight;
+				ctx.drawImage(video, 0, 0);
+				// One row through the middle of the code's band; each bit sampled at its column's centre.
+				const row = ctx.getImageData(0, Math.floor(canvas.height / 8), canvas.width, 1).data;
+				let code = 0;
+				for (let b = 0; b < bits; b++) {
+					const x = Math.floor(((b + 0.5) * canvas.width) / bits);
+					if ((row[x * 4] ?? 0) > 128) code |= 1 << b;
+				}
+				const last = w.frameCodes[w.frameCodes.length - 1];
+				if (last?.[0] !== code) w.frameCodes.push([code, Date.now()]);
+			};
+			// Every animation frame, looking the element up each time: a re-render may replace it.
+			const loop = () => {
+				read();
+				requestAnimationFrame(loop);
+			};
+			loop();
+		},
+		{ selector, bits },
+	);
+}
+
+/**
+ * Camera-to-viewer latencies: for each code the viewer showed, its time there minus the last time
+ * the camera preview showed the same code before it (the fake camera loops, so codes repeat).
+ */
+export function frameLatencies(camera: [number, number][], viewer: [number, number][]): number[] {
+	const out: number[] = [];
+	for (const [code, at] of viewer) {
+		let seen: number | undefined;
+		for (const [c, t] of camera) if (c === code && t <= at) seen = t;
+		if (seen !== undefined) out.push(at - seen);
+	}
+	return out;
+}
+
+/** What `page` logs as an error from now on (a 4xx/5xx answer logs one in Chromium) and its uncaught exceptions. */
+export function consoleOf(page: Page): string[] {
+	const errors: string[] = [];
+	page.on("console", (m) => {
+		if (m.type() === "error") errors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
+	});
+	page.on("pageerror", (e) => errors.push(`${page.url()}: uncaught ${e.message}`));
+	return errors;
+}

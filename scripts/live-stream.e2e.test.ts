@@ -8,11 +8,11 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, playWithHlsJs } from "./browser.ts";
+import { consoleOf, frameLatencies, launchBrowser, playWithHlsJs, readFrameCodes } from "./browser.ts";
 import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { liveFfmpegsIn, liveFoldersIn } from "./leftovers.ts";
-import { ffprobeVideo, makeClip } from "./test-media.ts";
+import { FRAME_CODE_BITS, ffprobeVideo, makeClip, makeFrameCodeY4m } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/e2e-live");
@@ -363,15 +363,20 @@ describe("live streaming", () => {
 		for (const name of segmentsIn(playlist)) expect((await fetch(new URL(name, low.playlist), { method: "HEAD" })).status).toBe(200);
 	});
 
-	it("goes live from the web app's camera (MediaRecorder WebM), with a viewer watching and chatting, then posts the recording", {
-		timeout: 150_000,
+	it("goes live from the web app's camera (MediaRecorder WebM) while a viewer plays it, signs in from the sheet and chats, then posts the recording", {
+		timeout: 180_000,
 	}, async () => {
-		// Chromium's fake camera and microphone, granted without a prompt.
-		const browser = await launchBrowser({ args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"] });
+		// Chromium's fake camera plays a portrait clip whose frames carry their number, and the microphone
+		// is its fake tone, both granted without a prompt.
+		const camera = makeFrameCodeY4m(scratch);
+		const browser = await launchBrowser({
+			args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
+		});
 		try {
-			const streamerCtx = await browser.newContext({ viewport: { width: 430, height: 860 } });
+			const streamerCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
 			await streamerCtx.grantPermissions(["camera", "microphone"], { origin: stack.baseUrl });
 			const streamer = await streamerCtx.newPage();
+			const streamerConsole = consoleOf(streamer);
 			await streamer.goto(url("/signup"));
 			await streamer.getByLabel("Name").fill("Camera person");
 			await streamer.getByLabel("Email").fill(`camera-${crypto.randomUUID().slice(0, 8)}@example.test`);
@@ -382,22 +387,31 @@ describe("live streaming", () => {
 			await streamer.getByRole("link", { name: "Live", exact: true }).click();
 			await streamer.getByRole("link", { name: "Go live" }).click();
 			await streamer.getByRole("button", { name: "Turn on camera and microphone" }).click();
+			// The preview is portrait, as viewers will see it, and the frames it shows are timed from now on.
+			const preview = streamer.getByLabel("Camera preview");
+			await streamer.waitForFunction(() => (document.querySelector<HTMLVideoElement>("video")?.videoWidth ?? 0) > 0);
+			const shape = await preview.evaluate((v: HTMLVideoElement) => ({ w: v.videoWidth, h: v.videoHeight }));
+			expect(shape.h).toBeGreaterThan(shape.w);
+			await readFrameCodes(streamer, 'video[aria-label="Camera preview"]', FRAME_CODE_BITS);
 			await streamer.getByLabel("Title").fill("From the browser");
 			await streamer.getByRole("button", { name: "Start streaming" }).click();
+			// Until its first seconds are in, the broadcaster's chip and sentence agree: connecting, not live.
+			await streamer.getByText("Connecting", { exact: true }).or(streamer.getByText("You are live.")).waitFor();
 			await streamer.getByText("You are live.").waitFor({ timeout: 30_000 });
+			await expect.poll(() => streamer.getByText("LIVE", { exact: true }).count()).toBe(1);
 			const pageLink = await streamer.getByRole("link", { name: "Your stream's page" }).getAttribute("href");
 			const id = pageLink?.split("/live/")[1] as string;
 			expect((await getStream(id)).status).toBe("live");
 
-			// An anonymous viewer: the player plays, the count includes them, the streamer's chat reaches them.
-			const viewer = await (await browser.newContext()).newPage();
-			const consoleLines: string[] = [];
-			viewer.on("console", (m) => consoleLines.push(m.text()));
-			viewer.on("pageerror", (e) => consoleLines.push(String(e)));
+			// A visitor at a desk's size opens the stream: time to the first frame, then camera-to-viewer latency.
+			const viewerCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+			const viewer = await viewerCtx.newPage();
+			const viewerConsole = consoleOf(viewer);
+			const arrived = Date.now();
 			await viewer.goto(url(`/live/${id}`));
-			await viewer.getByText("From the browser").waitFor();
+			await viewer.getByRole("heading", { name: "From the browser" }).waitFor();
 			await viewer
-				.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 })
+				.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 0, null, { timeout: 30_000, polling: 20 })
 				.catch(async (err) => {
 					await viewer.screenshot({ path: resolve(root, ".local/artifacts/live-viewer-failure.png") });
 					const state = await viewer.evaluate(() => {
@@ -405,13 +419,41 @@ describe("live streaming", () => {
 						const loaded = performance.getEntriesByType("resource").map((e) => e.name.split("/").slice(-2).join("/"));
 						return { readyState: v?.readyState, paused: v?.paused, error: v?.error?.message, src: v?.currentSrc, loaded };
 					});
-					throw new Error(`${err}\n${JSON.stringify(state)}\n${consoleLines.join("\n")}`);
+					throw new Error(`${err}\n${JSON.stringify(state)}\n${viewerConsole.join("\n")}`);
 				});
+			const firstFrameMs = Date.now() - arrived;
+			await readFrameCodes(viewer, "video", FRAME_CODE_BITS);
+			// Three seconds of distinct frames (the camera sends 15 a second).
+			await viewer.waitForFunction(() => (window as unknown as { frameCodes: unknown[] }).frameCodes.length >= 45, null, {
+				timeout: 30_000,
+			});
+			const codes = (page: typeof viewer) => page.evaluate(() => (window as unknown as { frameCodes: [number, number][] }).frameCodes);
+			const latencies = frameLatencies(await codes(streamer), await codes(viewer)).sort((a, b) => a - b);
+			// Most frames the viewer showed were matched to the camera's (a few may be read mid-decode).
+			expect(latencies.length).toBeGreaterThanOrEqual(30);
+			const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))];
+			console.log(
+				JSON.stringify({ liveInBrowser: { viewerFirstFrameMs: firstFrameMs, cameraToViewerP50Ms: at(0.5), cameraToViewerP90Ms: at(0.9) } }),
+			);
+			await viewer.screenshot({ path: resolve(root, ".local/artifacts/live-viewer-desktop.png") });
+
+			// Signed out, the chat asks to sign in in a sheet and comes back to the stream, ready to type.
+			await viewer.getByRole("button", { name: "Sign in" }).click();
+			await viewer.getByRole("dialog").getByRole("link", { name: "Create an account" }).click();
+			await viewer.getByLabel("Name").fill("Stream viewer");
+			await viewer.getByLabel("Email").fill(`viewer-${crypto.randomUUID().slice(0, 8)}@example.test`);
+			await viewer.getByLabel("Password").fill("dev stack pass 1");
+			await viewer.getByRole("button", { name: "Sign up" }).click();
+			await viewer.waitForURL(url(`/live/${id}`));
+			await expect.poll(() => viewer.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Say something");
+			await viewer.keyboard.type("hello from a viewer");
+			await viewer.keyboard.press("Enter");
+			await streamer.getByText("hello from a viewer").waitFor();
 			await streamer.getByText(/[12] watching/).waitFor();
 			await streamer.getByLabel("Say something").fill("hello from the stream");
 			await streamer.getByRole("button", { name: "Send" }).click();
 			await viewer.getByText("hello from the stream").waitFor();
-			await viewer.getByText("Sign in").first().waitFor();
+			await streamer.screenshot({ path: resolve(root, ".local/artifacts/live-broadcaster-phone.png") });
 
 			await streamer.getByRole("button", { name: "End stream" }).click();
 			await streamer.getByText("You ended the stream.").waitFor();
@@ -424,6 +466,9 @@ describe("live streaming", () => {
 			// The reel plays in Chromium: its own HLS fails on MPEG-TS, and hls.js takes over.
 			await streamer.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 });
 			await streamer.screenshot({ path: resolve(root, ".local/artifacts/live-go-live.png") });
+			// Neither page logged an error on the way.
+			expect(streamerConsole).toEqual([]);
+			expect(viewerConsole).toEqual([]);
 		} finally {
 			await browser.close();
 		}

@@ -61,3 +61,30 @@ export function ffprobeVideo(bytes: Buffer, dir: string): { width: number; heigh
 	if (!s) throw new Error(`ffprobe decoded no video: ${r.stderr}`);
 	return { width: s.width, height: s.height, frames: Number(s.nb_read_frames) };
 }
+
+/** Bits of the frame code: 1,024 distinct frames before it repeats. */
+export const FRAME_CODE_BITS = 10;
+
+/**
+ * A raw Y4M video for Chromium's fake camera (`--use-file-for-fake-video-capture`), which loops it:
+ * the top quarter of each frame is the frame number as FRAME_CODE_BITS black or white columns (bit 0
+ * on the left), coarse enough to survive H.264 at any rung, so a page can read back which frame it
+ * shows (`readFrameCodes` in browser.ts). Y4M is uncompressed, so keep it small and short.
+ */
+export function makeFrameCodeY4m(dir: string, { width = 270, height = 480, rate = 15, seconds = 20 } = {}): string {
+	mkdirSync(dir, { recursive: true });
+	const path = join(dir, `frame-code-${width}x${height}-${rate}fps-${seconds}s.y4m`);
+	const bit = `255*mod(floor(N/pow(2,floor(X*${FRAME_CODE_BITS}/W))),2)`;
+	// Below the code: a moving gradient, so the encoder has real motion to code.
+	const lum = `if(lt(Y,H/4),${bit},if(lt(Y,H/3),128,mod(X+Y+N*6,256)))`;
+	const r = spawnSync(
+		"ffmpeg",
+		[
+			...["-v", "error", "-y", "-f", "lavfi", "-i", `color=c=gray:s=${width}x${height}:r=${rate}`, "-t", String(seconds)],
+			...["-vf", `geq=lum='${lum}':cb=128:cr=128`, "-pix_fmt", "yuv420p", path],
+		],
+		{ encoding: "utf8" },
+	);
+	if (r.error || r.status !== 0) throw new Error(`ffmpeg could not make the frame-code video (${r.error?.message ?? r.stderr})`);
+	return path;
+}

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
-import { makeClip } from "./test-media.ts";
+import { makeClip, makeTestJpeg } from "./test-media.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const artifacts = resolve(root, ".local/artifacts/web-app");
@@ -30,7 +30,14 @@ let stack: DevStackProcess;
 let browser: Browser;
 const people: { ctx: BrowserContext; page: Page; id: string; email: string }[] = [];
 let reelId = "";
-const measured: { firstPlayJsGzipBytes?: number; firstFrameMs?: number; jsFiles?: string[] } = {};
+const measured: {
+	firstPlayJsGzipBytes?: number;
+	firstFrameMs?: number;
+	jsFiles?: string[];
+	/** From each move (wheel, button, key, touch swipe) to the next reel's first frame playing. */
+	moveToFirstFrameMs?: Record<string, number>;
+} = {};
+const DESK = { width: 1440, height: 900 };
 /** Every console error, uncaught exception and failed request of every page: a person sees none. */
 const consoleErrors: string[] = [];
 
@@ -43,9 +50,9 @@ function watchConsole(page: Page): Page {
 	return page;
 }
 
-async function signUp(name: string) {
+async function signUp(name: string, viewport = { width: 430, height: 860 }) {
 	// bypassCSP lets the test inject axe-core; the app itself runs under its CSP everywhere else.
-	const ctx = await browser.newContext({ viewport: { width: 430, height: 860 }, bypassCSP: true });
+	const ctx = await browser.newContext({ viewport, bypassCSP: true });
 	const page = watchConsole(await ctx.newPage());
 	const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 	await page.goto(`${stack.baseUrl}/signup`);
@@ -53,8 +60,9 @@ async function signUp(name: string) {
 	await page.getByLabel("Email").fill(email);
 	await page.getByLabel("Password").fill(PASSWORD);
 	await page.getByRole("button", { name: "Sign up" }).click();
-	await page.getByRole("link", { name: "Your profile" }).waitFor();
-	await page.getByRole("link", { name: "Your profile" }).click();
+	const profile = page.getByRole("link", { name: "Your profile" }).first();
+	await profile.waitFor();
+	await profile.click();
 	// Profiles live at /@handle; registration derived this one from the name.
 	await page.waitForURL(new RegExp(`/@${name.toLowerCase()}_\\d{4}$`));
 	const id = (await page.locator("[data-user-id]").getAttribute("data-user-id")) as string;
@@ -70,6 +78,34 @@ async function axeViolations(page: Page): Promise<string[]> {
 	return result.violations
 		.filter((v) => v.impact === "serious" || v.impact === "critical")
 		.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/**
+ * Moves the feed with `move` to reel `to`, and records in `into[how]` the milliseconds from the move
+ * to that reel's video playing a frame (measured in the page, frame by frame: printed, not asserted).
+ */
+async function timedMove(page: Page, how: string, to: number, move: () => Promise<unknown>, into: Record<string, number>) {
+	const feed = page.getByRole("feed", { name: "Reels" });
+	await page.evaluate((to) => {
+		const w = window as unknown as { moved?: number; firstFrame?: number };
+		w.moved = performance.now();
+		w.firstFrame = undefined;
+		const at = performance.now();
+		const watch = () => {
+			const v = document.querySelector<HTMLVideoElement>(`[data-index="${to}"] video`);
+			const list = document.querySelector('[role="feed"]');
+			if (v && list?.getAttribute("data-active-index") === String(to) && !v.paused && v.currentTime > 0) w.firstFrame = performance.now();
+			else if (performance.now() - at < 30_000) requestAnimationFrame(watch);
+		};
+		requestAnimationFrame(watch);
+	}, to);
+	await move();
+	await expect.poll(() => feed.getAttribute("data-active-index"), POLL).toBe(String(to));
+	await page.waitForFunction(() => (window as unknown as { firstFrame?: number }).firstFrame !== undefined, null, { timeout: 30_000 });
+	into[how] = await page.evaluate(() => {
+		const w = window as unknown as { moved: number; firstFrame: number };
+		return Math.round(w.firstFrame - w.moved);
+	});
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(artifacts, `${name}.png`) });
@@ -266,6 +302,98 @@ describe("the web app in Chromium", () => {
 		await b.page.keyboard.press(" ");
 		await expect.poll(() => playing.evaluate((v: HTMLVideoElement) => v.paused), POLL).toBe(true);
 		expect(await feed.getAttribute("data-active-index")).toBe("1");
+	});
+
+	it("at a desk's size: edits the profile and the header shows the new avatar at once; moves with the buttons, the wheel and the keys", {
+		timeout: 90_000,
+	}, async () => {
+		const d = await signUp("Dee", DESK);
+		const header = d.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Your profile" });
+		expect(await header.locator("img").count()).toBe(0);
+		await d.page.getByRole("button", { name: "Edit profile" }).click();
+		await d.page.getByLabel("Name").fill("Dee Desk");
+		await d.page.setInputFiles('input[name="avatar"]', { name: "me.jpg", mimeType: "image/jpeg", buffer: makeTestJpeg(media, "320x320") });
+		await d.page.getByRole("button", { name: "Save" }).click();
+		await d.page.getByRole("heading", { name: "Dee Desk" }).waitFor();
+		// The header's avatar is the new image, without a reload.
+		await expect.poll(() => header.locator("img").getAttribute("src"), POLL).toMatch(/^\/img\/width=\d+/);
+		await expect.poll(() => header.locator("img").evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), POLL).toBe(true);
+		await shot(d.page, "profile-edited-desk");
+
+		// Upload and post at a desk's size, and see the confirmation.
+		await d.page.getByRole("link", { name: "Upload" }).click();
+		await d.page.setInputFiles("input[type=file]", makeClip(media, { size: "360x640", seconds: 2, name: "web-desk.mp4" }).path);
+		await d.page.getByLabel("Caption").fill("Made at a desk #deskjourney");
+		await d.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		await d.page.getByRole("button", { name: "Post", exact: true }).click();
+		await d.page.getByText("Posted.").waitFor();
+		await d.page.getByRole("link", { name: "See your reel" }).click();
+		await d.page.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+		const deskReel = d.page.url().split("/reel/")[1] as string;
+
+		// Found by its hashtag (search reads a replica: asked again until it is there, as a person would).
+		await d.page.getByRole("link", { name: "Search" }).click();
+		await expect
+			.poll(async () => {
+				await d.page.goto(`${stack.baseUrl}/search?q=${encodeURIComponent("#deskjourney")}`);
+				await d.page.getByRole("heading", { name: "Reels" }).waitFor();
+				return d.page.locator(`a[href="/reel/${deskReel}"]`).count();
+			}, POLL)
+			.toBe(1);
+
+		// Ben, on his phone, likes it; the bell at the desk says so without a reload.
+		const b = people[1] as (typeof people)[0];
+		const bell = d.page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+		const before = Number(await bell.getAttribute("data-unread"));
+		await b.page.goto(`${stack.baseUrl}/reel/${deskReel}`);
+		await b.page.getByRole("button", { name: /^Like, likes: 0$/ }).click();
+		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), POLL).toBeGreaterThan(before);
+		await bell.click();
+		await d.page
+			.getByRole("link", { name: /^Ben liked your reel\./ })
+			.waitFor({ timeout: 15_000 })
+			.catch(async (e: Error) => {
+				await shot(d.page, "notifications-desk-failure");
+				throw new Error(`${e.message}\nthe bell: ${await d.page.getByRole("dialog").innerText().catch(() => "(none)")}`);
+			});
+		await shot(d.page, "notifications-desk");
+		await d.page.keyboard.press("Escape");
+
+		await openFeedUntil(d.page, async (p) => (await p.locator("article").count()) >= 2);
+		const moves: Record<string, number> = {};
+		await timedMove(d.page, "button", 1, () => d.page.getByRole("button", { name: "Next reel" }).click(), moves);
+		await timedMove(d.page, "key", 0, () => d.page.keyboard.press("ArrowUp"), moves);
+		await d.page.mouse.move(DESK.width / 2, DESK.height / 2);
+		await timedMove(d.page, "wheel", 1, () => d.page.mouse.wheel(0, 600), moves);
+		await timedMove(d.page, "previousButton", 0, () => d.page.getByRole("button", { name: "Previous reel" }).click(), moves);
+		measured.moveToFirstFrameMs = { ...measured.moveToFirstFrameMs, ...moves };
+		await d.ctx.close();
+	});
+
+	it("on a phone's touch screen: a visitor swipes up to the next reel and back down", { timeout: 60_000 }, async () => {
+		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+		const page = watchConsole(await ctx.newPage());
+		await openFeedUntil(page, async (p) => (await p.locator("article").count()) >= 2);
+		const cdp = await ctx.newCDPSession(page);
+		// A finger dragged most of the way up the screen (or down), held a moment and lifted, as touch
+		// events through Chromium's input pipeline (its synthetic scroll gesture does not scroll when
+		// headless). Without a fling, past half the height is what snaps to the next reel.
+		const swipe = async (dy: number) => {
+			const from = dy < 0 ? 740 : 140;
+			const at = (y: number) => [{ x: 195, y }];
+			await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: at(from) });
+			for (let moved = 0; Math.abs(moved) < Math.abs(dy); moved += Math.sign(dy) * 30) {
+				await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: at(from + moved) });
+				await page.evaluate(() => new Promise(requestAnimationFrame));
+			}
+			await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+			await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+		};
+		const moves: Record<string, number> = {};
+		await timedMove(page, "touchSwipe", 1, () => swipe(-600), moves);
+		await timedMove(page, "touchSwipeBack", 0, () => swipe(600), moves);
+		measured.moveToFirstFrameMs = { ...measured.moveToFirstFrameMs, ...moves };
+		await ctx.close();
 	});
 
 	it("resumes an upload after a reload instead of starting over", { timeout: 90_000 }, async () => {

@@ -7,18 +7,23 @@ import { Icon } from "./components/Icon";
 import { SignInSheet } from "./components/SignInSheet";
 import { Avatar, Empty, Loading } from "./components/ui";
 import { profilePath, resumeSession, session } from "./lib/api";
+import { lazyPage } from "./lib/lazy-page";
 import { imgSrc } from "./lib/media";
 import { startRealtime } from "./lib/realtime";
 import { match, navigate, useRoute } from "./lib/router";
 import { useStore } from "./lib/store";
-import { AdminPage } from "./pages/Admin";
 import { Feed, ReelPage } from "./pages/Feed";
-import { GoLivePage, LiveListPage, LivePage } from "./pages/Live";
 import { ProfilePage } from "./pages/Profile";
 import { SearchPage } from "./pages/Search";
 import { SignIn } from "./pages/SignIn";
-import { UploadPage } from "./pages/Upload";
 import "./styles.css";
+
+// Loaded on first use: most visits only watch.
+const AdminPage = lazyPage(() => import("./pages/Admin").then((m) => m.AdminPage));
+const UploadPage = lazyPage(() => import("./pages/Upload").then((m) => m.UploadPage));
+const LiveListPage = lazyPage(() => import("./pages/Live").then((m) => m.LiveListPage));
+const LivePage = lazyPage(() => import("./pages/Live").then((m) => m.LivePage));
+const GoLivePage = lazyPage(() => import("./pages/Live").then((m) => m.GoLivePage));
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {

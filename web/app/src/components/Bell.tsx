@@ -50,11 +50,12 @@ export function Bell() {
 			await api("/api/notifications/read", { method: "POST", json: { all: true } });
 			unread.set(0);
 			// Something came on the socket that the inbox (read from a replica) did not have yet: it is
-			// shown as "Someone…" until the replica catches up, so ask once more a moment later for who.
-			if (merge(arrived, page.items).length > page.items.length) {
-				await new Promise((r) => setTimeout(r, 1500));
-				const again = await api<{ items: Notification[] }>("/api/notifications?limit=30");
-				setItems(again.items);
+			// shown as "Someone…" until the replica catches up, so ask again, less often each time, for who.
+			let inbox = page.items;
+			for (let wait = 1_000; wait <= 4_000 && merge(live.get(), inbox).length > inbox.length; wait += 1_000) {
+				await new Promise((r) => setTimeout(r, wait));
+				inbox = (await api<{ items: Notification[] }>("/api/notifications?limit=30")).items;
+				setItems(inbox);
 				await api("/api/notifications/read", { method: "POST", json: { all: true } });
 			}
 		} catch (e) {

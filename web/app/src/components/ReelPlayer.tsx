@@ -43,8 +43,15 @@ export function ReelPlayer({
 			hlsModule ??= import("hls.js/light");
 			void hlsModule.then(({ default: HlsClass }) => {
 				if (cancelled || !HlsClass.isSupported()) return;
-				// Start at a mid rung and let ABR move; a preloaded reel buffers only a little.
-				hls = new HlsClass({ capLevelToPlayerSize: true, maxBufferLength: active ? 30 : 4, startLevel: -1 });
+				// Start at a mid rung and let ABR move; a preloaded reel buffers only a little. A live stream
+				// plays two of its one-second segments behind the edge rather than hls.js's default three:
+				// about a second less from camera to viewer (docs/benchmarks.md, "Live in the browser").
+				hls = new HlsClass({
+					capLevelToPlayerSize: true,
+					maxBufferLength: active ? 30 : 4,
+					startLevel: -1,
+					...(preferHlsJs ? { liveSyncDurationCount: 2 } : {}),
+				});
 				hls.loadSource(src);
 				hls.attachMedia(el);
 				// A play() asked for before hls.js had loaded found no source and was refused: ask again now.

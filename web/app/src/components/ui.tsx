@@ -38,6 +38,8 @@ export function Field({
 		pattern?: string;
 		disabled?: boolean;
 		value?: string;
+		/** For forms read on submit: the starting value, which a re-render does not put back. */
+		defaultValue?: string;
 	}) {
 	const id = `field-${input.name}`;
 	return (

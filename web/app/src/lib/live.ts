@@ -74,14 +74,21 @@ export interface LiveEvents {
 	error(message: string): void;
 }
 
+/** Chat typed while the socket is still opening (or reopening) waits for it, up to this many messages. */
+const CHAT_WAITING_MAX = 10;
+
 /** The stream's own socket; signed-in viewers may chat. Reconnects until `close()`. */
 export function watchLive(id: string, on: LiveEvents) {
 	let closed = false;
 	let socket: WebSocket | undefined;
+	const waiting: string[] = [];
 	const connect = async () => {
 		const token = await accessToken();
 		const ws = new WebSocket(socketUrl(`/api/live/${id}/ws`), token ? ["bearer", token] : []);
 		socket = ws;
+		ws.onopen = () => {
+			for (const m of waiting.splice(0)) ws.send(m);
+		};
 		ws.onmessage = (e) => {
 			const m = JSON.parse(String(e.data)) as { type: string; data: Record<string, unknown> };
 			if (m.type === "WELCOME") {
@@ -100,7 +107,10 @@ export function watchLive(id: string, on: LiveEvents) {
 	void connect();
 	return {
 		say(text: string) {
-			socket?.send(JSON.stringify({ type: "CHAT", text }));
+			const message = JSON.stringify({ type: "CHAT", text });
+			if (socket?.readyState === WebSocket.OPEN) socket.send(message);
+			else if (waiting.length < CHAT_WAITING_MAX) waiting.push(message);
+			else on.error("Not connected to the chat yet; try again in a moment.");
 		},
 		close() {
 			closed = true;

@@ -1,8 +1,11 @@
 // Signed out, a like, comment or follow asks to sign in first, in a sheet that says why; after
-// signing in the app comes back to the same page and does what was asked (ReelCard, Profile).
+// signing in the app comes back to the same page and does what was asked (ReelCard, Profile, Live).
 import { store } from "./store";
 
-export type PendingAction = { kind: "like" | "comment"; reelId: string } | { kind: "follow"; userId: string };
+export type PendingAction =
+	| { kind: "like" | "comment"; reelId: string }
+	| { kind: "follow"; userId: string }
+	| { kind: "chat"; streamId: string };
 
 /** What the sheet asks, or null when it is closed. */
 export const signInPrompt = store<{ why: string; action: PendingAction } | null>(null);

@@ -7,12 +7,14 @@ import { api, session } from "../lib/api";
 import { createLive, getLive, listLive, publishCamera, watchLive } from "../lib/live";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
+import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
 import type { ChatMessage, LiveStream } from "../lib/types";
 
-function StatusBadge({ status }: { status: LiveStream["status"] }) {
+/** The stream's state; on the broadcaster's own page a stream not yet receiving video is "Connecting". */
+function StatusBadge({ status, own = false }: { status: LiveStream["status"]; own?: boolean }) {
 	const look = { live: "bg-red-600", idle: "bg-white/20", ended: "bg-white/10 text-white/70" }[status];
-	const text = { live: "LIVE", idle: "Starting soon", ended: "Ended" }[status];
+	const text = { live: "LIVE", idle: own ? "Connecting" : "Starting soon", ended: "Ended" }[status];
 	return <span class={`rounded px-2 py-0.5 text-xs font-bold ${look}`}>{text}</span>;
 }
 
@@ -37,12 +39,27 @@ function useLiveSocket(id: string, initial: LiveStream["status"]) {
 	return { status, viewers, chat, error, say: (text: string) => socket.current?.say(text) };
 }
 
-function Chat({ messages, error, onSay }: { messages: ChatMessage[]; error: string | null; onSay: (text: string) => void }) {
+function Chat({
+	streamId,
+	messages,
+	error,
+	onSay,
+}: {
+	streamId: string;
+	messages: ChatMessage[];
+	error: string | null;
+	onSay: (text: string) => void;
+}) {
 	const me = useStore(session);
 	const [text, setText] = useState("");
+	const input = useRef<HTMLInputElement>(null);
+	// Back from the sign-in sheet: the box is ready to type in.
+	useEffect(() => {
+		if (me && takePendingAction((a) => a.kind === "chat" && a.streamId === streamId)) input.current?.focus();
+	}, [me, streamId]);
 	return (
 		<section aria-label="Chat" class="flex min-h-0 flex-1 flex-col gap-2">
-			<ol class="flex max-h-64 flex-col gap-1 overflow-y-auto text-sm" aria-live="polite">
+			<ol class="flex max-h-64 flex-col gap-1 overflow-y-auto text-sm md:max-h-none md:flex-1" aria-live="polite">
 				{messages.map((m) => (
 					<li key={m.id}>
 						<span class="font-semibold text-yellow-300">{m.name ?? "someone"}</span> {m.text}
@@ -60,6 +77,7 @@ function Chat({ messages, error, onSay }: { messages: ChatMessage[]; error: stri
 					}}
 				>
 					<input
+						ref={input}
 						aria-label="Say something"
 						placeholder="Say something…"
 						maxLength={300}
@@ -71,9 +89,13 @@ function Chat({ messages, error, onSay }: { messages: ChatMessage[]; error: stri
 				</form>
 			) : (
 				<p class="text-sm text-white/60">
-					<a href="/signin" class="underline">
+					<button
+						type="button"
+						class="underline"
+						onClick={() => askToSignIn("Sign in to chat with the stream.", { kind: "chat", streamId })}
+					>
 						Sign in
-					</a>{" "}
+					</button>{" "}
 					to chat.
 				</p>
 			)}
@@ -135,18 +157,23 @@ export function LivePage({ id }: { id: string }) {
 	return <Watch stream={stream} />;
 }
 
+/**
+ * A portrait frame, as tall as the window allows: live streams from phones and from Go Live are
+ * 9:16; a landscape stream (an encoder, a desk camera) is letterboxed inside it.
+ */
+const PORTRAIT_FRAME = "mx-auto aspect-[9/16] h-[62vh] max-w-full overflow-hidden rounded-lg bg-black md:h-[78vh]";
+
 function Watch({ stream }: { stream: LiveStream }) {
 	const live = useLiveSocket(stream.id, stream.status);
+	// One column on a phone (title, video, chat); on a desk the video on the left, title and chat beside it.
 	return (
-		<div class="mx-auto flex h-full max-w-lg flex-col gap-3 px-4 pt-16 pb-4">
-			<div class="flex items-center gap-2">
+		<div class="mx-auto grid min-h-full max-w-4xl gap-3 px-4 pt-16 pb-24 md:grid-cols-[auto_minmax(0,1fr)] md:grid-rows-[auto_1fr] md:gap-x-6 md:pb-6">
+			<div class="flex items-center gap-2 md:col-start-2 md:row-start-1">
 				<StatusBadge status={live.status} />
-				<h1 class="flex-1 truncate font-bold">{stream.title ?? "Untitled stream"}</h1>
-				<span class="text-sm text-white/70" data-testid="viewers">
-					{live.viewers} watching
-				</span>
+				<h1 class="flex-1 truncate font-bold md:text-lg">{stream.title ?? "Untitled stream"}</h1>
+				<span class="text-sm text-white/70">{live.viewers} watching</span>
 			</div>
-			<div class="aspect-video overflow-hidden rounded-lg bg-black">
+			<div class={`${PORTRAIT_FRAME} md:col-start-1 md:row-span-2 md:row-start-1`}>
 				{live.status === "idle" ? (
 					<p class="p-4 text-sm text-white/70">The stream starts as soon as its first seconds arrive.</p>
 				) : (
@@ -161,7 +188,9 @@ function Watch({ stream }: { stream: LiveStream }) {
 					/>
 				)}
 			</div>
-			<Chat messages={live.chat} error={live.error} onSay={live.say} />
+			<div class="flex min-h-0 flex-col md:col-start-2 md:row-start-2">
+				<Chat streamId={stream.id} messages={live.chat} error={live.error} onSay={live.say} />
+			</div>
 		</div>
 	);
 }
@@ -190,7 +219,13 @@ export function GoLivePage() {
 	const startCamera = async () => {
 		setError(null);
 		try {
-			setMedia(await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true }));
+			// Portrait, as viewers watch it: a landscape camera (a laptop's) is cropped to 9:16 by the browser.
+			setMedia(
+				await navigator.mediaDevices.getUserMedia({
+					video: { width: { ideal: 720 }, height: { ideal: 1280 }, aspectRatio: { ideal: 9 / 16 } },
+					audio: true,
+				}),
+			);
 		} catch (e) {
 			setError(`The camera could not be opened: ${(e as Error).message}`);
 		}
@@ -223,31 +258,39 @@ export function GoLivePage() {
 	};
 
 	return (
-		<div class="mx-auto flex max-w-lg flex-col gap-3 px-4 pt-16 pb-4">
-			<h1 class="text-xl font-bold">Go live</h1>
-			<div class="aspect-video overflow-hidden rounded-lg bg-black">
+		<div class="mx-auto flex min-h-full max-w-4xl flex-col gap-3 px-4 pt-16 pb-24 md:flex-row md:items-start md:gap-6 md:pb-6">
+			<div class={PORTRAIT_FRAME}>
 				<video ref={preview} muted autoplay playsInline class="h-full w-full object-cover" aria-label="Camera preview" />
 			</div>
-			<ErrorText error={error} />
-			{stage.kind === "setup" ? (
-				<>
-					<Field label="Title" name="title" maxLength={120} value={title} onInput={(e) => setTitle((e.target as HTMLInputElement).value)} />
-					{media ? (
-						<Button variant="danger" onClick={() => void goLive()}>
-							Start streaming
-						</Button>
-					) : (
-						<Button onClick={() => void startCamera()}>Turn on camera and microphone</Button>
-					)}
-				</>
-			) : null}
-			{stage.kind === "publishing" ? <Publishing stream={stage.stream} onEnd={() => publisher.current?.stop()} /> : null}
-			{stage.kind === "ended" ? (
-				<>
-					<p role="status">{stage.reason} The recording is being finished.</p>
-					<Button onClick={() => void post()}>Post the recording as a reel</Button>
-				</>
-			) : null}
+			<div class="flex min-w-0 flex-1 flex-col gap-3">
+				<h1 class="text-xl font-bold">Go live</h1>
+				<ErrorText error={error} />
+				{stage.kind === "setup" ? (
+					<>
+						<Field
+							label="Title"
+							name="title"
+							maxLength={120}
+							value={title}
+							onInput={(e) => setTitle((e.target as HTMLInputElement).value)}
+						/>
+						{media ? (
+							<Button variant="danger" onClick={() => void goLive()}>
+								Start streaming
+							</Button>
+						) : (
+							<Button onClick={() => void startCamera()}>Turn on camera and microphone</Button>
+						)}
+					</>
+				) : null}
+				{stage.kind === "publishing" ? <Publishing stream={stage.stream} onEnd={() => publisher.current?.stop()} /> : null}
+				{stage.kind === "ended" ? (
+					<>
+						<p role="status">{stage.reason} The recording is being finished.</p>
+						<Button onClick={() => void post()}>Post the recording as a reel</Button>
+					</>
+				) : null}
+			</div>
 		</div>
 	);
 }
@@ -257,8 +300,8 @@ function Publishing({ stream, onEnd }: { stream: LiveStream; onEnd: () => void }
 	return (
 		<>
 			<div class="flex items-center gap-2" role="status">
-				<StatusBadge status={live.status} />
-				<span class="flex-1 text-sm">{live.status === "live" ? "You are live." : "Connecting…"}</span>
+				<StatusBadge status={live.status} own />
+				<span class="flex-1 text-sm">{live.status === "live" ? "You are live." : "Sending your first seconds…"}</span>
 				<span class="text-sm text-white/70">{live.viewers} watching</span>
 			</div>
 			<a href={`/live/${stream.id}`} class="text-sm underline" target="_blank" rel="noreferrer">
@@ -267,7 +310,7 @@ function Publishing({ stream, onEnd }: { stream: LiveStream; onEnd: () => void }
 			<Button variant="danger" onClick={onEnd}>
 				End stream
 			</Button>
-			<Chat messages={live.chat} error={live.error} onSay={live.say} />
+			<Chat streamId={stream.id} messages={live.chat} error={live.error} onSay={live.say} />
 		</>
 	);
 }

@@ -181,6 +181,8 @@ function EditProfile({
 }) {
 	const [error, setError] = useState<string | null>(null);
 	const [busy, setBusy] = useState(false);
+	// An uncontrolled form (default values, read with FormData on submit): a re-render while someone
+	// types (a token refresh updates the session) must not put the saved values back.
 	const save = async (e: Event) => {
 		e.preventDefault();
 		const form = new FormData(e.target as HTMLFormElement);
@@ -217,11 +219,11 @@ function EditProfile({
 	};
 	return (
 		<form class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" onSubmit={save} aria-label="Edit profile">
-			<Field label="Name" name="name" value={profile.name} required maxLength={80} />
+			<Field label="Name" name="name" defaultValue={profile.name} required maxLength={80} />
 			<Field
 				label="Handle"
 				name="handle"
-				value={profile.handle}
+				defaultValue={profile.handle}
 				required
 				minLength={3}
 				maxLength={24}
@@ -235,16 +237,20 @@ function EditProfile({
 			/>
 			<label class="flex flex-col gap-1">
 				<span class="text-sm text-white/80">Bio</span>
-				<textarea name="bio" maxLength={500} rows={2} class="rounded-lg border border-white/20 bg-white/5 px-3 py-2">
-					{profile.bio}
-				</textarea>
+				<textarea
+					name="bio"
+					maxLength={500}
+					rows={2}
+					defaultValue={profile.bio}
+					class="rounded-lg border border-white/20 bg-white/5 px-3 py-2"
+				/>
 			</label>
 			<label class="flex flex-col gap-1">
 				<span class="text-sm text-white/80">Avatar</span>
 				<input type="file" name="avatar" accept="image/jpeg,image/png,image/webp,image/gif" />
 			</label>
 			<label class="flex items-start gap-2">
-				<input type="checkbox" name="private" checked={profile.private} class="mt-1" />
+				<input type="checkbox" name="private" defaultChecked={profile.private} class="mt-1" />
 				<span class="text-sm">
 					Private account
 					<span class="block text-white/70">You approve each follower; followers-only reels need it.</span>
