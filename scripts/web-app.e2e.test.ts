@@ -273,6 +273,51 @@ describe("the web app in Chromium", () => {
 		await a.page.keyboard.press("Escape");
 	});
 
+	it("opens comments as a bottom sheet on a phone; A replies to B's comment in its thread, and B's bell says so", {
+		timeout: 60_000,
+	}, async () => {
+		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+		await b.page.goto(`${stack.baseUrl}/reel/${reelId}`);
+		await b.page.getByRole("button", { name: /^Comments: \d+$/ }).click();
+		const sheet = b.page.getByRole("dialog", { name: "Comments" });
+		// A sheet from the bottom edge, the screen's full width: where a thumb is.
+		const box = await sheet.boundingBox();
+		const view = b.page.viewportSize();
+		expect(box && view && Math.round(box.y + box.height)).toBe(view?.height);
+		expect(box?.width).toBe(view?.width);
+		await sheet.getByLabel("Add a comment").fill("Where was this filmed?");
+		await sheet.getByRole("button", { name: "Post" }).click();
+		await sheet.getByText("Where was this filmed?").waitFor();
+		expect(await axeViolations(b.page), "comments sheet").toEqual([]);
+		await b.page.keyboard.press("Escape");
+
+		const bell = b.page.getByRole("button", { name: /^Notifications, \d+ unread$/ });
+		const before = Number(await bell.getAttribute("data-unread"));
+		await a.page.goto(`${stack.baseUrl}/reel/${reelId}`);
+		await a.page.getByRole("button", { name: /^Comments: \d+$/ }).click();
+		const mine = a.page.getByRole("dialog", { name: "Comments" });
+		await mine.getByRole("button", { name: "Reply to Ben" }).click();
+		await mine.getByText("Replying to Ben").waitFor();
+		// The box is ready to type in.
+		await a.page.keyboard.type("At the harbour");
+		await mine.getByRole("button", { name: "Post" }).click();
+		const thread = mine.getByRole("list", { name: "Replies to Ben" });
+		await thread.getByText("At the harbour").waitFor();
+		await shot(a.page, "comments-sheet");
+		await a.page.keyboard.press("Escape");
+
+		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), POLL).toBeGreaterThan(before);
+		await bell.click();
+		await b.page.getByRole("link", { name: /^Ada replied to your comment: “At the harbour”/ }).waitFor({ timeout: 15_000 });
+		await b.page.keyboard.press("Escape");
+		// Someone arriving later sees the thread folded, with its count.
+		await b.page.goto(`${stack.baseUrl}/reel/${reelId}`);
+		await b.page.getByRole("button", { name: /^Comments: \d+$/ }).click();
+		await b.page.getByRole("dialog", { name: "Comments" }).getByRole("button", { name: "View 1 reply" }).click();
+		await b.page.getByRole("list", { name: "Replies to Ben" }).getByText("At the harbour").waitFor();
+		await b.page.keyboard.press("Escape");
+	});
+
 	it("moves through the feed with the keyboard alone", { timeout: 90_000 }, async () => {
 		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
 		// A second reel of A's, through the same UI.
@@ -354,7 +399,12 @@ describe("the web app in Chromium", () => {
 			.waitFor({ timeout: 15_000 })
 			.catch(async (e: Error) => {
 				await shot(d.page, "notifications-desk-failure");
-				throw new Error(`${e.message}\nthe bell: ${await d.page.getByRole("dialog").innerText().catch(() => "(none)")}`);
+				throw new Error(
+					`${e.message}\nthe bell: ${await d.page
+						.getByRole("dialog")
+						.textContent()
+						.catch(() => "(none)")}`,
+				);
 			});
 		await shot(d.page, "notifications-desk");
 		await d.page.keyboard.press("Escape");

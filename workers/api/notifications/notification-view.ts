@@ -13,6 +13,7 @@ export const ACTOR_FIELD: Partial<Record<UserEventType, string>> = {
 	FOLLOW_REQUESTED: "requesterId",
 	FOLLOW_ACCEPTED: "userId",
 	NEW_COMMENT: "authorId",
+	COMMENT_REPLY: "authorId",
 	MENTIONED: "authorId",
 	LIVE_STARTED: "ownerId",
 };

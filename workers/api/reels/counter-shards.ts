@@ -17,10 +17,11 @@ export type Counter = "likes" | "comments" | "views";
 const shardOf = (actor: string) => sql`(hashtext(${actor}) & ${COUNTER_SHARDS - 1})::smallint`;
 
 /**
- * A statement (a CTE body) adding `delta` to `counter` of each reel `reels` returns (a query
- * whose first column is `reel_id`), in `actor`'s shard.
+ * A statement (a CTE body) adding `delta` (an integer: -1 - n when a comment goes with its n
+ * replies) to `counter` of each reel `reels` returns (a query whose first column is `reel_id`), in
+ * `actor`'s shard.
  */
-export function bumpCounter(counter: Counter, actor: string, delta: 1 | -1, reels: SQL): SQL {
+export function bumpCounter(counter: Counter, actor: string, delta: number, reels: SQL): SQL {
 	return sql`INSERT INTO reel_counter_shards (reel_id, shard, ${sql.raw(counter)})
 		SELECT reel_id, ${shardOf(actor)}, ${delta}::int FROM (${reels}) AS changed
 		ON CONFLICT (reel_id, shard) DO UPDATE SET ${sql.raw(counter)} = reel_counter_shards.${sql.raw(counter)} + ${delta}::int

@@ -162,4 +162,117 @@ describe("comments", () => {
 		expect((await del(await comment(), admin)).status).toBe(204);
 		expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
 	});
+
+	describe("replies", () => {
+		type Comment = { id: string; parentId: string | null; replyCount: number; text: string };
+		const post = async (reelId: string, who: Session, text: string, replyTo?: string) =>
+			api(`/api/reels/${reelId}/comments`, { method: "POST", token: who.accessToken, json: replyTo ? { text, replyTo } : { text } });
+		const posted = async (reelId: string, who: Session, text: string, replyTo?: string) => {
+			const res = await post(reelId, who, text, replyTo);
+			expect(res.status).toBe(201);
+			return json<Comment>(res);
+		};
+		const replies = async (commentId: string, who?: Session) =>
+			api(`/api/comments/${commentId}/replies`, { token: who?.accessToken, headers: await seenAll() });
+
+		it("threads replies one level deep, lists them oldest first and counts them, and tells the person answered", async () => {
+			const author = await registerUser();
+			const ada = await registerUser("Ada");
+			const bo = await registerUser("Bo");
+			const reel = await postReel(author);
+			const top = await posted(reel.id, ada, "first");
+			const r1 = await posted(reel.id, bo, "a reply", top.id);
+			// A reply to a reply joins the thread of its top-level comment.
+			const r2 = await posted(reel.id, ada, "a reply to the reply", r1.id);
+			expect([r1.parentId, r2.parentId]).toEqual([top.id, top.id]);
+
+			const list = await json<{ items: Comment[] }>(await api(`/api/reels/${reel.id}/comments`, { headers: await seenAll() }));
+			expect(list.items.map((c) => [c.text, c.replyCount])).toEqual([["first", 2]]);
+			const thread = await json<{ items: Comment[] }>(await replies(top.id));
+			expect(thread.items.map((c) => c.text)).toEqual(["a reply", "a reply to the reply"]);
+			// The reel counts every comment, replies too.
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(3);
+
+			// Ada hears of Bo's reply; Bo of Ada's; nobody of their own. The reel's author hears of each once.
+			expect((await inboxOf(ada.user.id, "COMMENT_REPLY")).map((n) => n.data)).toEqual([
+				{ reelId: reel.id, commentId: r1.id, replyTo: top.id, threadId: top.id, authorId: bo.user.id, text: "a reply" },
+			]);
+			expect((await inboxOf(bo.user.id, "COMMENT_REPLY")).map((n) => (n.data as { commentId: string }).commentId)).toEqual([r2.id]);
+			expect(await inboxOf(author.user.id, "NEW_COMMENT")).toHaveLength(3);
+			// A reply to the reel author's own comment tells them once (a reply), not twice.
+			const own = await posted(reel.id, author, "thanks all");
+			await posted(reel.id, bo, "welcome", own.id);
+			expect(await inboxOf(author.user.id, "COMMENT_REPLY")).toHaveLength(1);
+			expect(await inboxOf(author.user.id, "NEW_COMMENT")).toHaveLength(3);
+		});
+
+		it("refuses a reply to a comment that is not on the reel, and reads no thread of a reel the caller may not see", async () => {
+			const author = await registerUser();
+			const fan = await registerUser();
+			const reel = await postReel(author);
+			const other = await postReel(author);
+			const elsewhere = await posted(other.id, fan, "on the other reel");
+			const wrongReel = await post(reel.id, fan, "hi", elsewhere.id);
+			expect(wrongReel.status).toBe(404);
+			expect((await json<{ code: string }>(wrongReel)).code).toBe("comment_not_found");
+			expect((await post(reel.id, fan, "hi", crypto.randomUUID())).status).toBe(404);
+			expect((await post(reel.id, fan, "hi", "not-a-uuid")).status).toBe(400);
+			expect((await replies(crypto.randomUUID())).status).toBe(404);
+
+			// A private reel's thread is a 404 to anyone but its author, as the reel is.
+			const top = await posted(reel.id, author, "mine");
+			await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { visibility: "private" } });
+			expect((await replies(top.id, fan)).status).toBe(404);
+			expect((await replies(top.id)).status).toBe(404);
+			expect((await replies(top.id, author)).status).toBe(200);
+		});
+
+		it("does not tell someone of a reply when either of them blocked the other", async () => {
+			const author = await registerUser();
+			const ada = await registerUser();
+			const pest = await registerUser();
+			const reel = await postReel(author);
+			const top = await posted(reel.id, ada, "hello");
+			expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: ada.accessToken })).status).toBe(200);
+			await posted(reel.id, pest, "ignore the block", top.id);
+			expect(await inboxOf(ada.user.id, "COMMENT_REPLY")).toEqual([]);
+		});
+
+		it("deletes a comment with its replies, and the reel's count drops by all of them", async () => {
+			const author = await registerUser();
+			const fan = await registerUser();
+			const reel = await postReel(author);
+			const top = await posted(reel.id, fan, "top");
+			const r1 = await posted(reel.id, author, "reply 1", top.id);
+			await posted(reel.id, fan, "reply 2", top.id);
+			await posted(reel.id, fan, "another top");
+			// A reply deleted alone takes one from the count.
+			expect((await api(`/api/comments/${r1.id}`, { method: "DELETE", token: author.accessToken })).status).toBe(204);
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(3);
+			expect((await api(`/api/comments/${top.id}`, { method: "DELETE", token: fan.accessToken })).status).toBe(204);
+			expect((await replies(top.id)).status).toBe(404);
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(1);
+			await foldCounters(env);
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(1);
+		});
+
+		it("never leaves a reply to a deleted comment when both race: each reply is in the count or refused with 404", async () => {
+			const author = await registerUser();
+			const fans: Session[] = [];
+			for (let i = 0; i < 8; i++) fans.push(await registerUser());
+			const reel = await postReel(author);
+			const top = await posted(reel.id, author, "going away");
+			const [deleted, ...answers] = await Promise.all([
+				api(`/api/comments/${top.id}`, { method: "DELETE", token: author.accessToken }),
+				...fans.map((f) => post(reel.id, f, "quick", top.id)),
+			]);
+			expect(deleted?.status).toBe(204);
+			for (const a of answers) expect([201, 404]).toContain(a.status);
+			const orphans = await withDatabase(env, (db) =>
+				db.readFromPrimary((q) => q.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM comments WHERE reel_id = ${reel.id}`)),
+			);
+			expect(orphans.rows[0]?.n).toBe(0);
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
+		});
+	});
 });

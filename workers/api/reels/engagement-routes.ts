@@ -11,11 +11,22 @@ import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
+import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { clientIp } from "../../lib/rate-limit/client-ip";
 import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
-import { addComment, type CommentRow, commentsOf, countView, deleteComment, like, unlike } from "./engagement-store";
+import {
+	addComment,
+	type CommentRow,
+	commentsOf,
+	countView,
+	deleteComment,
+	like,
+	reelOfComment,
+	repliesOf,
+	unlike,
+} from "./engagement-store";
 import { viewer } from "./reel-routes";
 import { CommentSchema, CreateCommentSchema, LikeStateSchema, ReelIdParamSchema } from "./reel-schemas";
 import { reelById } from "./reel-store";
@@ -61,7 +72,20 @@ const listCommentsRoute = apiRoute({
 	path: "/api/reels/{id}/comments",
 	tags: ["engagement"],
 	summary: "A reel's comments, newest first",
+	description: "Top-level comments only, each with its `replyCount`; a thread's replies are read with `GET /api/comments/{id}/replies`.",
 	request: { params: ReelIdParamSchema, query: PageQuerySchema },
+	responses: { 200: { description: "A page", ...jsonContent(CommentPageSchema) }, ...problemResponses(400, 404, 429) },
+});
+
+const CommentIdParamSchema = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+
+const listRepliesRoute = apiRoute({
+	method: "get",
+	path: "/api/comments/{id}/replies",
+	tags: ["engagement"],
+	summary: "A comment's replies, oldest first",
+	description: "404 when there is no such comment or its reel is not one the caller may see.",
+	request: { params: CommentIdParamSchema, query: PageQuerySchema },
 	responses: { 200: { description: "A page", ...jsonContent(CommentPageSchema) }, ...problemResponses(400, 404, 429) },
 });
 
@@ -77,7 +101,7 @@ const addCommentRoute = apiRoute({
 	method: "post",
 	path: "/api/reels/{id}/comments",
 	tags: ["engagement"],
-	summary: "Comment on a reel",
+	summary: "Comment on a reel, or reply to one of its comments (`replyTo`)",
 	...signedIn(jsonBody()),
 	request: { params: ReelIdParamSchema, headers: IdempotencyHeaderSchema, body: { ...jsonContent(CreateCommentSchema), required: true } },
 	responses: {
@@ -93,13 +117,16 @@ const deleteCommentRoute = apiRoute({
 	tags: ["engagement"],
 	summary: "Delete a comment (its author, the reel's author, or an admin)",
 	...signedIn(),
-	request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
+	description: "A top-level comment goes with its replies.",
+	request: { params: CommentIdParamSchema },
 	responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 403, 404, 429) },
 });
 
 const toComment = (r: CommentRow) => ({
 	id: r.id,
 	reelId: r.reel_id,
+	parentId: r.parent_id,
+	replyCount: r.reply_count,
 	text: r.text,
 	author: { id: r.author_id, name: r.author_name, handle: r.author_handle },
 	createdAt: new Date(r.created_at).toISOString(),
@@ -132,12 +159,24 @@ export const engagementRoutes = new OpenAPIHono<AppEnv>()
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toComment), nextCursor }, 200);
 	})
+	.openapi(listRepliesRoute, async (c) => {
+		const { id } = c.req.valid("param");
+		const { cursor, limit } = c.req.valid("query");
+		const after = cursor ? idCursor.decode(cursor) : null;
+		const reelId = await reelOfComment(c.var.db, id);
+		if (!reelId) throw new HttpProblem(404, "comment_not_found", "No comment with that id.");
+		// Who may read a thread is who may read the reel: the same 404 otherwise.
+		await reelById(c.var.db, viewer(c), reelId);
+		const rows = await repliesOf(c.var.db, id, after, limit);
+		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
+		return c.json({ items: items.map(toComment), nextCursor }, 200);
+	})
 	.openapi(addCommentRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		const { text } = c.req.valid("json");
+		const { text, replyTo } = c.req.valid("json");
 		const idempotencyKey = c.req.valid("header")["idempotency-key"] ?? null;
 		const { comment, created } = await writeWithEvents(requestEvents(c), (tx, emit) =>
-			addComment(tx, emit, { id: uuidv7(), reelId: id, authorId: c.var.auth.sub, text, idempotencyKey }),
+			addComment(tx, emit, { id: uuidv7(), reelId: id, authorId: c.var.auth.sub, text, idempotencyKey, replyTo: replyTo ?? null }),
 		);
 		return c.json(toComment(comment), created ? 201 : 200);
 	})

@@ -75,6 +75,9 @@ export async function countView(db: RoutedDatabase, reelId: string, viewer: stri
 export interface CommentRow extends Record<string, unknown> {
 	id: string;
 	reel_id: string;
+	/** The thread's top-level comment, for a reply. */
+	parent_id: string | null;
+	reply_count: number;
 	text: string;
 	created_at: Date;
 	author_id: string;
@@ -82,18 +85,72 @@ export interface CommentRow extends Record<string, unknown> {
 	author_handle: string;
 }
 
-const COMMENT_COLUMNS = sql`cm.id, cm.reel_id, cm.text, cm.created_at, u.id AS author_id, u.name AS author_name, u.handle AS author_handle`;
+// A thread's replies are counted when read (comments_parent_idx), not kept in a column of the
+// comment: a popular comment's replies would otherwise all queue on its row.
+const COMMENT_COLUMNS = sql`cm.id, cm.reel_id, cm.parent_id, cm.text, cm.created_at,
+	u.id AS author_id, u.name AS author_name, u.handle AS author_handle,
+	CASE WHEN cm.parent_id IS NULL THEN (SELECT count(*)::int FROM comments rp WHERE rp.parent_id = cm.id) ELSE 0 END AS reply_count`;
 
-/** A reel's comments, newest first, `limit + 1` of them from before `beforeId`. */
+/** A reel's top-level comments, newest first, `limit + 1` of them from before `beforeId`. */
 export async function commentsOf(db: RoutedDatabase, reelId: string, beforeId: string | null, limit: number): Promise<CommentRow[]> {
 	const { rows } = await db.read((q) =>
 		q.execute<CommentRow>(sql`
 			SELECT ${COMMENT_COLUMNS}
 			FROM comments cm JOIN users u ON u.id = cm.author_id
-			WHERE cm.reel_id = ${reelId} ${beforeId ? sql`AND cm.id < ${beforeId}::uuid` : sql``}
+			WHERE cm.reel_id = ${reelId} AND cm.parent_id IS NULL ${beforeId ? sql`AND cm.id < ${beforeId}::uuid` : sql``}
 			ORDER BY cm.id DESC LIMIT ${limit + 1}`),
 	);
 	return rows;
+}
+
+/** The reel a comment is on (to check who may read its thread), or undefined when there is no such comment. */
+export async function reelOfComment(db: RoutedDatabase, commentId: string): Promise<string | undefined> {
+	const { rows } = await db.read((q) => q.execute<{ reel_id: string }>(sql`SELECT reel_id FROM comments WHERE id = ${commentId}`));
+	return rows[0]?.reel_id;
+}
+
+/** A thread's replies, oldest first (a conversation reads down), `limit + 1` of them after `afterId`. */
+export async function repliesOf(db: RoutedDatabase, commentId: string, afterId: string | null, limit: number): Promise<CommentRow[]> {
+	const { rows } = await db.read((q) =>
+		q.execute<CommentRow>(sql`
+			SELECT ${COMMENT_COLUMNS}
+			FROM comments cm JOIN users u ON u.id = cm.author_id
+			WHERE cm.parent_id = ${commentId} ${afterId ? sql`AND cm.id > ${afterId}::uuid` : sql``}
+			ORDER BY cm.id ASC LIMIT ${limit + 1}`),
+	);
+	return rows;
+}
+
+const commentNotFound = () => new HttpProblem(404, "comment_not_found", "No comment with that id on this reel.");
+
+/**
+ * The comment a reply answers, locked against deletion until the reply commits (FOR KEY SHARE: a
+ * racing delete waits, so the reply never points at a comment that is gone); 404 when it is not on
+ * `reelId`. The reply joins the thread of the comment's top-level comment.
+ */
+async function repliedTo(tx: Db, replyTo: string, reelId: string): Promise<{ threadId: string; authorId: string }> {
+	const { rows } = await tx.execute<{ id: string; parent_id: string | null; author_id: string }>(sql`
+		SELECT id, parent_id, author_id FROM comments WHERE id = ${replyTo} AND reel_id = ${reelId} FOR KEY SHARE`);
+	const row = rows[0];
+	if (!row) throw commentNotFound();
+	if (row.parent_id) {
+		// A reply to a reply: the thread's top comment must stay too.
+		await tx.execute(sql`SELECT 1 FROM comments WHERE id = ${row.parent_id} FOR KEY SHARE`);
+	}
+	return { threadId: row.parent_id ?? row.id, authorId: row.author_id };
+}
+
+/**
+ * Whether `recipientId` should hear that `actorId` replied on `reelId`: neither blocked the other,
+ * and they may still open the reel (one who lost a followers-only reel's access is not told).
+ */
+async function mayTell(tx: Db, recipientId: string, actorId: string, reelId: string): Promise<boolean> {
+	const { rows } = await tx.execute(sql`
+		SELECT 1 FROM reels r
+		WHERE r.id = ${reelId} AND ${canSee({ id: sql`${recipientId}::uuid`, admin: false })}
+		  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${recipientId}::uuid AND b.blocked_id = ${actorId}::uuid)
+		                                          OR (b.blocker_id = ${actorId}::uuid AND b.blocked_id = ${recipientId}::uuid))`);
+	return rows.length > 0;
 }
 
 /**
@@ -109,17 +166,32 @@ export async function addComment(
 		authorId,
 		text,
 		idempotencyKey,
-	}: { id: string; reelId: string; authorId: string; text: string; idempotencyKey: string | null },
+		replyTo = null,
+	}: { id: string; reelId: string; authorId: string; text: string; idempotencyKey: string | null; replyTo?: string | null },
 ): Promise<{ comment: CommentRow; created: boolean }> {
+	// Whether the reel may be seen is checked by the insert itself; a reply's comment, first.
+	const answered = replyTo ? await repliedTo(tx, replyTo, reelId) : null;
 	const inserted = await tx.execute<{ author_id: string }>(sql`
-		INSERT INTO comments (id, reel_id, author_id, text, idempotency_key)
-		SELECT ${id}, r.id, ${authorId}, ${text}, ${idempotencyKey} FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: authorId, admin: false })}
+		INSERT INTO comments (id, reel_id, author_id, text, idempotency_key, parent_id)
+		SELECT ${id}, r.id, ${authorId}, ${text}, ${idempotencyKey}, ${answered?.threadId ?? null}::uuid
+		FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: authorId, admin: false })}
 		ON CONFLICT (author_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING (SELECT author_id FROM reels WHERE id = ${reelId}) AS author_id`);
 	const reelAuthor = inserted.rows[0]?.author_id;
 	if (reelAuthor) {
 		await tx.execute(bumpCounter("comments", authorId, 1, sql`SELECT ${reelId}::uuid AS reel_id`));
-		if (reelAuthor !== authorId) {
+		// The person answered hears of the reply; the reel's author of every other comment (once, not twice
+		// when the answer is to their own comment).
+		const answeredAuthor = answered && answered.authorId !== authorId ? answered.authorId : null;
+		if (answeredAuthor && answered && (await mayTell(tx, answeredAuthor, authorId, reelId))) {
+			await emit({
+				to: { userIds: [answeredAuthor] },
+				type: "COMMENT_REPLY",
+				data: { reelId, commentId: id, replyTo, threadId: answered.threadId, authorId, text: text.slice(0, 200) },
+				dedupeKey: `comment-reply:${id}`,
+			});
+		}
+		if (reelAuthor !== authorId && reelAuthor !== answeredAuthor) {
 			await emit({
 				to: { userIds: [reelAuthor] },
 				type: "NEW_COMMENT",
@@ -138,7 +210,7 @@ export async function addComment(
 	return { comment, created: Boolean(reelAuthor) };
 }
 
-/** Deletes a comment: its author, the reel's author or an admin may. */
+/** Deletes a comment and, for a top-level one, its replies: its author, the reel's author or an admin may. */
 export async function deleteComment(db: RoutedDatabase, commentId: string, by: { userId: string; admin: boolean }): Promise<void> {
 	await db.write((q) =>
 		q.transaction(async (tx) => {
@@ -150,9 +222,14 @@ export async function deleteComment(db: RoutedDatabase, commentId: string, by: {
 			if (!by.admin && row.author_id !== by.userId && row.reel_author !== by.userId) {
 				throw new HttpProblem(403, "not_your_comment", "Only the comment's author, the reel's author or an admin may delete it.");
 			}
+			// Counted once the lock is held, in a statement of its own (a fresh snapshot): replies being added
+			// hold FOR KEY SHARE on the comment, so the lock waited for them and they are all counted; the
+			// delete takes them with it (ON DELETE CASCADE).
+			const counted = await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM comments WHERE parent_id = ${commentId}`);
+			const replies = counted.rows[0]?.n ?? 0;
 			await tx.execute(sql`
 				WITH del AS (DELETE FROM comments WHERE id = ${commentId} RETURNING reel_id)
-				${bumpCounter("comments", row.author_id, -1, sql`SELECT reel_id FROM del`)}`);
+				${bumpCounter("comments", row.author_id, -(1 + replies), sql`SELECT reel_id FROM del`)}`);
 		}),
 	);
 }

@@ -74,6 +74,8 @@ export const CommentSchema = z
 	.object({
 		id: z.uuid(),
 		reelId: z.uuid(),
+		parentId: z.uuid().nullable().openapi({ description: "For a reply: the thread's top-level comment" }),
+		replyCount: z.number().int().openapi({ description: "Replies in this comment's thread (0 for a reply)" }),
 		text: z.string(),
 		author: z.object({ id: z.uuid(), name: z.string(), handle: z.string() }),
 		createdAt: z.string().openapi({ format: "date-time" }),
@@ -83,6 +85,7 @@ export const CommentSchema = z
 export const CreateCommentSchema = z
 	.strictObject({
 		text: z.string().trim().min(1, "a comment needs text").max(COMMENT_MAX, `comments are at most ${COMMENT_MAX} characters`),
+		replyTo: z.uuid().optional().openapi({ description: "A comment on the same reel this answers; a reply to a reply joins that thread" }),
 	})
 	.openapi("CreateComment");
 

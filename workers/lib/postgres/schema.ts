@@ -2,6 +2,7 @@
 // changes here into a new SQL migration under migrations/postgres/.
 import { sql } from "drizzle-orm";
 import {
+	type AnyPgColumn,
 	bigint,
 	boolean,
 	check,
@@ -245,12 +246,19 @@ export const comments = pgTable(
 			.notNull()
 			.references(() => users.id, { onDelete: "cascade" }),
 		text: text("text").notNull(),
+		/**
+		 * A reply's thread: the top-level comment it answers (a reply to a reply joins the same thread,
+		 * one level deep, as TikTok and Instagram have it). Deleting the comment deletes its replies.
+		 */
+		parentId: uuid("parent_id").references((): AnyPgColumn => comments.id, { onDelete: "cascade" }),
 		/** The client's Idempotency-Key: a retried POST finds its comment instead of adding a second. */
 		idempotencyKey: text("idempotency_key"),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 	},
 	(t) => [
 		index("comments_reel_idx").on(t.reelId, t.id.desc()),
+		// A thread's replies in order, and counting them for each listed comment.
+		index("comments_parent_idx").on(t.parentId, t.id).where(sql`parent_id IS NOT NULL`),
 		uniqueIndex("comments_idempotency_key").on(t.authorId, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
 		check("comments_text_length", sql`char_length(${t.text}) between 1 and 1000`),
 	],

@@ -17,6 +17,7 @@ const PATHS = {
 	film: "M4 4h16v16H4V4zm2 2v2h2V6H6zm0 4v4h2v-4H6zm0 6v2h2v-2H6zm10-10v2h2V6h-2zm0 4v4h2v-4h-2zm0 6v2h2v-2h-2zM10 6v12h4V6h-4z",
 	up: "M12 6l7 7-1.4 1.4L12 8.8l-5.6 5.6L5 13l7-7z",
 	down: "M12 18l-7-7 1.4-1.4 5.6 5.6 5.6-5.6L19 11l-7 7z",
+	play: "M8 5v14l11-7L8 5z",
 } as const;
 
 export function Icon({ name, filled = true, size = 28 }: { name: keyof typeof PATHS; filled?: boolean; size?: number }) {

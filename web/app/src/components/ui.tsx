@@ -85,7 +85,11 @@ export function Empty({ children }: { children: ComponentChildren }) {
 	return <p class="p-8 text-center text-white/60">{children}</p>;
 }
 
-/** A modal on the native <dialog>: focus moves in, Escape closes, the page behind is inert. */
+/**
+ * A modal on the native <dialog>: focus moves in, Escape closes, the page behind is inert. On a
+ * phone it is a sheet from the bottom edge (where a thumb is), as the big apps have it; on a desk a
+ * centred box.
+ */
 export function Dialog({
 	open,
 	title,
@@ -109,7 +113,7 @@ export function Dialog({
 			ref={ref}
 			aria-label={title}
 			onClose={onClose}
-			class="m-auto w-[min(32rem,92vw)] rounded-2xl bg-neutral-900 p-0 text-white backdrop:bg-black/70"
+			class="mx-0 mt-auto mb-0 w-full max-w-full rounded-t-2xl bg-neutral-900 p-0 pb-[env(safe-area-inset-bottom)] text-white backdrop:bg-black/70 md:m-auto md:w-[min(32rem,92vw)] md:rounded-2xl md:pb-0"
 		>
 			<div class="flex items-center justify-between border-b border-white/10 px-4 py-3">
 				<h2 class="font-semibold">{title}</h2>

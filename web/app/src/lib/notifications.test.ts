@@ -49,11 +49,13 @@ describe("groupNotifications", () => {
 	});
 
 	it("says who, and quotes what they said, shortened", () => {
-		const [comment, follow, mention] = groupNotifications([
+		const [comment, follow, mention, reply] = groupNotifications([
 			event("NEW_COMMENT", "Ada", { reelId: "r1", text: "x".repeat(100) }),
 			event("NEW_FOLLOWER", "Bo"),
 			event("MENTIONED", "Cy", { reelId: "r1", commentId: "c", text: "hi @me" }),
+			event("COMMENT_REPLY", "Di", { reelId: "r2", commentId: "d", replyTo: "c", text: "agreed" }),
 		]);
+		expect(reply && sentence(reply)).toEqual({ who: "Di", what: "replied to your comment: “agreed”" });
 		expect(comment && sentence(comment).what).toBe(`commented: “${"x".repeat(79)}…”`);
 		expect(follow && actorNames(follow)).toBe("Bo");
 		expect(mention && sentence(mention)).toEqual({ who: "Cy", what: "mentioned you in a comment: “hi @me”" });

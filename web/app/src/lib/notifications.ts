@@ -84,6 +84,8 @@ export function sentence(g: NotificationGroup): { who: string | null; what: stri
 			return { who, what: "liked your reel." };
 		case "NEW_COMMENT":
 			return g.count > 1 ? { who, what: "commented on your reel." } : { who, what: `commented${quoted(d.text)}` };
+		case "COMMENT_REPLY":
+			return g.count > 1 ? { who, what: "replied to your comments." } : { who, what: `replied to your comment${quoted(d.text)}` };
 		case "MENTIONED":
 			return { who, what: d.commentId ? `mentioned you in a comment${quoted(d.text)}` : "mentioned you in a reel." };
 		case "NEW_FOLLOWER":

@@ -80,7 +80,7 @@ export function SearchPage() {
 			{results?.reels.length ? (
 				<div>
 					<h2 class="mb-2 font-semibold">Reels</h2>
-					<ReelGrid reels={results.reels} label="Reels found" />
+					<ReelGrid reels={results.reels} label="Reels found" withDetails />
 				</div>
 			) : null}
 		</section>
