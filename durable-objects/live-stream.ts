@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { growAsset } from "../workers/cdn/upload/storage-quota";
 import { configOf } from "../workers/lib/config/config";
+import { answerSubprotocol } from "../workers/lib/http/websocket-subprotocols";
 import { mediaDb } from "../workers/lib/media-db/media-db";
 import { logger } from "../workers/lib/observability/logger";
 import { deletePrefix } from "../workers/lib/r2/delete-prefix";
@@ -14,6 +15,7 @@ import { type LiveIdentity, markEnded, markLive, recordedLadder, streamExists } 
 import { releaseLiveSlot } from "../workers/live/take-live-slot";
 import { type ViewerAttachment, ViewerRoom } from "../workers/live/viewer-room";
 import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
+import { FrameWindows } from "../workers/realtime/frame-window";
 import { type LiveTranscoderClient, type LiveView, liveTranscoderClient } from "../workers/transcoder/live-transcoder-client";
 
 /** A Worker takes WebSocket messages up to 1 MiB (developers.cloudflare.com/durable-objects/platform/limits/). */
@@ -82,8 +84,8 @@ export class LiveStream extends DurableObject<Env> {
 	/** Chunks go to the transcoder one after another, in the order they arrived. */
 	private forwarding: Promise<void> = Promise.resolve();
 	private pendingBytes = 0;
-	/** Per publisher socket: when its current frame window started and the frames in it (in memory: it is never idle while sending). */
-	private readonly frameWindows = new WeakMap<WebSocket, { start: number; frames: number }>();
+	/** Frames per publisher socket in the current window (it is never idle while sending, so never forgotten). */
+	private readonly ingestFrames = new FrameWindows(MAX_INGEST_FRAMES, INGEST_WINDOW_MS);
 	/** Loaded once, then changed only here and written through: every handler sees the same object, so no update is lost. */
 	private s: StreamState = initialState();
 	private who: LiveIdentity | undefined;
@@ -141,13 +143,7 @@ export class LiveStream extends DurableObject<Env> {
 		}
 		const state = this.s;
 		const { 0: client, 1: server } = new WebSocketPair();
-		const headers = new Headers();
-		const keyProtocol = request.headers
-			.get("sec-websocket-protocol")
-			?.split(",")
-			.map((p) => p.trim())
-			.find((p) => p.startsWith("key."));
-		if (keyProtocol) headers.set("sec-websocket-protocol", keyProtocol);
+		const headers = answerSubprotocol(request, (p) => p.startsWith("key."));
 		const refusal = this.publisherRefusal();
 		if (refusal) {
 			// An ended stream holds no encoder: the slot the Worker took for this connection goes back at once.
@@ -214,10 +210,7 @@ export class LiveStream extends DurableObject<Env> {
 	private async ingest(ws: WebSocket, att: PublisherAttachment, message: string | ArrayBuffer) {
 		if (typeof message === "string") return closeQuietly(ws, LIVE_CLOSE.binaryOnly, "send the stream as binary frames");
 		if (message.byteLength > MAX_INGEST_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "frames are at most 1 MiB");
-		const now = Date.now();
-		const counted = this.frameWindows.get(ws);
-		if (!counted || now - counted.start > INGEST_WINDOW_MS) this.frameWindows.set(ws, { start: now, frames: 1 });
-		else if (++counted.frames > MAX_INGEST_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many frames: send fewer, larger ones");
+		if (this.ingestFrames.over(ws)) return closeQuietly(ws, LIVE_CLOSE.policy, "too many frames: send fewer, larger ones");
 		if (this.pendingBytes + message.byteLength > MAX_PENDING_BYTES) {
 			return closeQuietly(ws, LIVE_CLOSE.tryAgainLater, "the stream arrives faster than it can be encoded");
 		}

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { configOf } from "../workers/lib/config/config";
+import { answerSubprotocol } from "../workers/lib/http/websocket-subprotocols";
 import { record } from "../workers/lib/observability/analytics";
 import { closeCodeFor, closeQuietly } from "../workers/realtime/close-code";
 import {
@@ -10,6 +11,7 @@ import {
 	ShardConnectSchema,
 	type UserEvent,
 } from "../workers/realtime/events";
+import { FrameWindows } from "../workers/realtime/frame-window";
 import { ringFor } from "../workers/realtime/ring-config";
 import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../workers/realtime/socket-limits";
 
@@ -83,10 +85,7 @@ export class NotificationShard extends DurableObject<Env> {
 		if (meta.since !== undefined) this.replay(server, meta);
 		await this.ensureSweep();
 		record(this.env, "socket", ["connect", String(meta.shardIndex), ""], [this.ctx.getWebSockets().length]);
-		const headers = new Headers();
-		const protocol = request.headers.get("sec-websocket-protocol");
-		if (protocol?.split(",").some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
-		return new Response(null, { status: 101, webSocket: client, headers });
+		return new Response(null, { status: 101, webSocket: client, headers: answerSubprotocol(request, (p) => p === "bearer") });
 	}
 
 	/** Numbers, stores and delivers events to users of this shard; one RPC per publish per shard. */
@@ -163,7 +162,7 @@ export class NotificationShard extends DurableObject<Env> {
 		if (this.closeIfExpired(ws)) return;
 		const size = typeof message === "string" ? message.length : message.byteLength;
 		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, CLOSE_TOO_BIG, "message too big");
-		if (this.inboundFlood(ws)) return closeQuietly(ws, CLOSE_POLICY, "too many messages");
+		if (this.inbound.over(ws)) return closeQuietly(ws, CLOSE_POLICY, "too many messages");
 		// Clients only ping (answered by the auto-response); anything else is answered, not trusted.
 		const text = typeof message === "string" ? message : "";
 		ws.send(JSON.stringify(control("ERROR", { code: "unsupported_message", received: text.slice(0, 64) })));
@@ -231,17 +230,8 @@ export class NotificationShard extends DurableObject<Env> {
 		return sent;
 	}
 
-	/** Frames per socket in the current window, in memory: hibernation forgets them, which only resets a window. */
-	private readonly inbound = new WeakMap<WebSocket, { since: number; count: number }>();
-
-	private inboundFlood(ws: WebSocket): boolean {
-		const now = Date.now();
-		const seen = this.inbound.get(ws);
-		const window = seen && now - seen.since < INBOUND_WINDOW_MS ? seen : { since: now, count: 0 };
-		window.count++;
-		this.inbound.set(ws, window);
-		return window.count > MAX_INBOUND_FRAMES;
-	}
+	/** Frames per socket in the current window. */
+	private readonly inbound = new FrameWindows(MAX_INBOUND_FRAMES, INBOUND_WINDOW_MS);
 
 	/**
 	 * Each socket's token expiry (ms), read from its attachment once per wake instead of on every

@@ -2,15 +2,17 @@
 // count, chat and status broadcasts. Transport only; what a chat frame may say is decided by
 // `chatFrom` (live-chat.ts), and the limits are the notification socket's.
 
+import { answerSubprotocol } from "../lib/http/websocket-subprotocols";
 import { gcra } from "../lib/rate-limit/gcra";
 import { closeQuietly } from "../realtime/close-code";
+import { FrameWindows } from "../realtime/frame-window";
 import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOCKETS_PER_USER } from "../realtime/socket-limits";
 import { chatFrom, type LiveSocketMessage, type ViewerConnect } from "./live-chat";
 import { LIVE_CLOSE } from "./live-close-codes";
 import type { chatLog } from "./live-storage";
 
 /** Kept on the socket itself, so it survives hibernation. */
-export type ViewerAttachment = { role: "viewer"; chatTat: number; frames: number[] } & ViewerConnect;
+export type ViewerAttachment = { role: "viewer"; chatTat: number } & ViewerConnect;
 
 /**
  * Count messages go out at most once per COUNT_INTERVAL_MS: a crowd of n arriving would otherwise
@@ -43,6 +45,8 @@ export class ViewerRoom {
 	private countTimer: ReturnType<typeof setTimeout> | undefined;
 	/** The room's chat rate state (GCRA); in memory: an object that hibernated starts the second afresh. */
 	private roomChatTat: number | undefined;
+	/** Frames per viewer socket in the current window. */
+	private readonly inbound = new FrameWindows(MAX_INBOUND_FRAMES, INBOUND_WINDOW_MS);
 
 	constructor(
 		ctx: DurableObjectState,
@@ -67,13 +71,10 @@ export class ViewerRoom {
 		}
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, ["viewer", ...(viewer.userId ? [userTag(viewer.userId)] : [])]);
-		server.serializeAttachment({ role: "viewer", chatTat: 0, frames: [], ...viewer } satisfies ViewerAttachment);
+		server.serializeAttachment({ role: "viewer", chatTat: 0, ...viewer } satisfies ViewerAttachment);
 		server.send(envelope({ type: "WELCOME", data: { status, viewers: this.count, chat: this.chat.recent() } }));
 		this.countChanged();
-		const headers = new Headers();
-		const offered = request.headers.get("sec-websocket-protocol")?.split(",") ?? [];
-		if (offered.some((p) => p.trim() === "bearer")) headers.set("sec-websocket-protocol", "bearer");
-		return new Response(null, { status: 101, webSocket: client, headers });
+		return new Response(null, { status: 101, webSocket: client, headers: answerSubprotocol(request, (p) => p === "bearer") });
 	}
 
 	/** A viewer's frame: closed past the size or rate limits, else a chat message or an error answered to it. */
@@ -81,9 +82,7 @@ export class ViewerRoom {
 		const size = typeof message === "string" ? message.length : message.byteLength;
 		if (size > MAX_INBOUND_FRAME_BYTES) return closeQuietly(ws, LIVE_CLOSE.tooBig, "message too big");
 		const now = Date.now();
-		att.frames = [...att.frames.filter((t) => t > now - INBOUND_WINDOW_MS), now];
-		ws.serializeAttachment(att);
-		if (att.frames.length > MAX_INBOUND_FRAMES) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
+		if (this.inbound.over(ws, now)) return closeQuietly(ws, LIVE_CLOSE.policy, "too many messages");
 		const outcome = chatFrom(att, typeof message === "string" ? message : "", now);
 		if ("error" in outcome) return ws.send(envelope({ type: "ERROR", data: outcome.error }));
 		// One list for the rate and the broadcast: with a crowd it is tens of thousands of sockets long.

@@ -12,6 +12,7 @@ import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { requireUpgrade } from "../../lib/http/require-upgrade";
+import { upgradeForObject } from "../../lib/http/websocket-subprotocols";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { LiveStreamRow } from "../../lib/media-db/schema";
 import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
@@ -192,11 +193,7 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		}
 		if (row.status === "ended") throw new HttpProblem(409, "stream_ended", "This stream has ended; create a new one.");
 		await takeLiveSlot(c.env, { streamId: row.id, ownerId: row.ownerId, address: clientBucket(c) });
-		// Only the headers the object needs: never the client's own x-reels-* headers.
-		const headers = new Headers({ upgrade: "websocket", [PUBLISHER_CONNECT_HEADER]: JSON.stringify(identityOf(row)) });
-		const protocol = c.req.header("sec-websocket-protocol");
-		if (protocol) headers.set("sec-websocket-protocol", protocol);
-		return toDurableObject(c.env, row, headers);
+		return toDurableObject(c.env, row, upgradeForObject(c.req.raw, PUBLISHER_CONNECT_HEADER, identityOf(row)));
 	})
 	.openapi(watch, async (c) => {
 		const row = await found(c.env, c.req.valid("param").id);
@@ -212,8 +209,5 @@ export const liveRoutes = new OpenAPIHono<AppEnv>()
 		};
 		// The session's sockets must all close when it ends: its user's shard remembers this one's stream.
 		if (auth) await trackLiveSocket(c.env, auth.sub, auth.sid, row.id, auth.exp);
-		const headers = new Headers({ upgrade: "websocket", [VIEWER_CONNECT_HEADER]: JSON.stringify(viewer) });
-		const protocol = c.req.header("sec-websocket-protocol");
-		if (protocol) headers.set("sec-websocket-protocol", protocol);
-		return toDurableObject(c.env, row, headers);
+		return toDurableObject(c.env, row, upgradeForObject(c.req.raw, VIEWER_CONNECT_HEADER, viewer));
 	});

@@ -3,6 +3,7 @@
 // leak usable keys (the key itself stays in its stream's Durable Object, which
 // shows it to the owner); rotating one makes the old one useless at once.
 import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
+import { offeredSubprotocols } from "../../lib/http/websocket-subprotocols";
 
 const PREFIX = "sk_";
 
@@ -14,11 +15,7 @@ export const hashStreamKey = hashOpaqueToken;
  * WebSocket clients can set one) or `?key=` (it ends up in URLs, so the subprotocol is preferred).
  */
 export function presentedStreamKey(req: Request): string | undefined {
-	const fromProtocol = req.headers
-		.get("sec-websocket-protocol")
-		?.split(",")
-		.map((p) => p.trim())
-		.find((p) => p.startsWith("key."));
+	const fromProtocol = offeredSubprotocols(req).find((p) => p.startsWith("key."));
 	const key = fromProtocol ? fromProtocol.slice("key.".length) : new URL(req.url).searchParams.get("key");
 	return key?.startsWith(PREFIX) ? key : undefined;
 }

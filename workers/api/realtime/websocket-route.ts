@@ -3,6 +3,7 @@ import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { requireAuth } from "../../lib/auth/authenticate";
 import { requireUpgrade } from "../../lib/http/require-upgrade";
+import { upgradeForObject } from "../../lib/http/websocket-subprotocols";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { MAX_TOPICS_PER_SOCKET, SHARD_CONNECT_HEADER, type ShardConnect, TopicSchema } from "../../realtime/events";
 import { ringFor } from "../../realtime/ring-config";
@@ -61,9 +62,6 @@ export const websocketRoutes = new OpenAPIHono<AppEnv>().openapi(connect, async 
 		topics,
 		...(since !== undefined ? { since } : {}),
 	};
-	// Only the headers the shard needs: never forward the client's own x-reels-* headers.
-	const headers = new Headers({ upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(meta) });
-	const protocol = c.req.header("sec-websocket-protocol");
-	if (protocol) headers.set("sec-websocket-protocol", protocol);
+	const headers = upgradeForObject(c.req.raw, SHARD_CONNECT_HEADER, meta);
 	return c.env.NOTIFICATION_SHARD.getByName(shardName(shardIndex)).fetch(new Request("https://shard.internal/connect", { headers }));
 });

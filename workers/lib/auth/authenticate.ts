@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
+import { offeredSubprotocols } from "../http/websocket-subprotocols";
 import { HttpProblem } from "../problems/http-problem";
 import { userQuota } from "../rate-limit/hourly-quota";
 import { invalidToken, verifyAccessToken } from "./access-token";
@@ -44,11 +45,8 @@ export function presentedToken(req: Request, sources: TokenSources): string | un
 	}
 	// Any WebSocket upgrade may: browsers cannot set headers on one (the live viewers' socket is under /api).
 	if (sources === "header" && req.headers.get("upgrade")?.toLowerCase() !== "websocket") return undefined;
-	const protocols = req.headers
-		.get("sec-websocket-protocol")
-		?.split(",")
-		.map((p) => p.trim());
-	if (protocols?.[0] === "bearer" && protocols[1]) return protocols[1];
+	const [first, token] = offeredSubprotocols(req);
+	if (first === "bearer" && token) return token;
 	return new URL(req.url).searchParams.get("token") ?? undefined;
 }
 
