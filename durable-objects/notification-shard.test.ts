@@ -83,8 +83,10 @@ describe("NotificationShard", () => {
 	it("closes a socket whose token has expired instead of delivering to it", async () => {
 		const stub = shard();
 		const user = crypto.randomUUID();
-		const s = await connect(stub, { userId: user, tokenExpiresAt: Math.floor(Date.now() / 1000) + 1 });
-		await new Promise((r) => setTimeout(r, 1100));
+		const expiresAt = Math.floor(Date.now() / 1000) + 1;
+		const s = await connect(stub, { userId: user, tokenExpiresAt: expiresAt });
+		// Until the token has expired (the clock passes its second), not a fixed wait.
+		await until(() => Date.now() >= expiresAt * 1000, "the token's expiry");
 		const [result] = await stub.deliver([{ userId: user, type: "NEW_REEL", data: {} }]);
 		expect(result?.sockets).toBe(0);
 		await until(() => s.closes.length > 0, "close");

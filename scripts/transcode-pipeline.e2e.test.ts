@@ -197,7 +197,11 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		expect(running.status).toBe("processing");
 		transcoder.kill("SIGKILL");
 		await once(transcoder, "exit");
-		await new Promise((r) => setTimeout(r, 1_000));
+		// The job noticed (its attempt failed and went back to the queue) before the transcoder returns.
+		for (const deadline = Date.now() + 60_000; !/transcode_job_retry/.test(stack.output()); ) {
+			if (Date.now() > deadline) throw new Error("the job never noticed that the transcoder was gone");
+			await new Promise((r) => setTimeout(r, 100));
+		}
 		transcoder = await startTranscoder();
 		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 120_000);
 		expect(s).toMatchObject({ status: "ready", error: null });

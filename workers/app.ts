@@ -27,6 +27,7 @@ import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import type { AppEnv } from "./lib/app/app-env";
 import { declareAppWideProblems } from "./lib/app/app-wide-problems";
 import { requestStack } from "./lib/app/request-stack";
+import type { TokenSources } from "./lib/auth/authenticate";
 import { surfaceHeaders } from "./lib/http/media-headers";
 import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
@@ -41,6 +42,19 @@ export const validationHook = (result: { success: boolean; error?: { issues: { p
 	}
 };
 
+/**
+ * Where the one request stack (lib/app/request-stack.ts) runs: in front of everything that reads or
+ * writes on behalf of a caller (the API, the socket, uploads and cache purges). The OpenAPI test
+ * reads this list to check that each of those operations declares the problems the stack answers.
+ */
+export const REQUEST_STACK_AT: readonly { method: "*" | "POST"; path: string; tokens?: TokenSources }[] = [
+	{ method: "*", path: "/api/*" },
+	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
+	{ method: "*", path: "/ws", tokens: "header-or-websocket" },
+	{ method: "POST", path: "/cdn/upload" },
+	{ method: "POST", path: "/cdn/cache/purge" },
+];
+
 export function createApp() {
 	const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -49,12 +63,11 @@ export function createApp() {
 	app.use(refuseLongUrl());
 	// Security headers and CORS per surface: the API's allow-list, or public media embeddable anywhere.
 	app.use(surfaceHeaders());
-	// One request stack (lib/app/request-stack.ts) in front of everything that
-	// reads or writes on behalf of a caller: the API, the socket, uploads and cache purges.
-	app.use("/api/*", requestStack());
-	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
-	app.use("/ws", requestStack("header-or-websocket"));
-	app.on("POST", ["/cdn/upload", "/cdn/cache/purge"], requestStack());
+	for (const at of REQUEST_STACK_AT) {
+		const stack = requestStack(at.tokens);
+		if (at.method === "*") app.use(at.path, stack);
+		else app.on(at.method, at.path, stack);
+	}
 
 	app.route("/", healthRoutes);
 	app.route("/", jwksRoutes);

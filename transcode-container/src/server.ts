@@ -44,11 +44,6 @@ function readdirSafe(dir: string): string[] {
 	}
 }
 
-/**
- * Answers before the request body has been read: the client may still be
- * sending it, so the connection closes after the answer instead of staying
- * half-read (which also kept drain() waiting on it).
- */
 /** How long a refused upload may take to finish arriving before its connection is cut. */
 const DISCARD_TIMEOUT_MS = 60_000;
 

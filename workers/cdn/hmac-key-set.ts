@@ -32,10 +32,10 @@ export async function hmacSign(secret: string, message: string): Promise<string>
 	return `${entry[0]}.${toBase64url(mac)}`;
 }
 
-/** Constant-time check of a `<kid>.<mac>` signature against the key its kid names. */
 /** A base64url HMAC-SHA-256 in its one canonical spelling (the last character's two spare bits zero). */
 const CANONICAL_MAC = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
+/** Constant-time check of a `<kid>.<mac>` signature against the key its kid names. */
 export async function hmacVerify(secret: string, message: string, signature: string): Promise<boolean> {
 	const [kid, mac, extra] = signature.split(".");
 	const key = kid ? (await keysOf(secret)).get(kid) : undefined;

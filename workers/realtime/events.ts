@@ -25,7 +25,7 @@ export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 export const TRANSIENT_EVENT_TYPES: ReadonlySet<UserEventType> = new Set(["TRANSCODE_PROGRESS", "TRANSCODE_PLAYABLE"]);
 
 /** Broadcast to a topic: not per user, so neither sequenced nor kept for recovery. */
-export const BROADCAST_EVENT_TYPES = ["ANNOUNCEMENT"] as const;
+export type BroadcastEventType = "ANNOUNCEMENT";
 
 /** Control messages the server sends on a socket. */
 export type ControlType = "PONG" | "RECOVERED" | "RECONNECT" | "SESSION_ENDED" | "ERROR";

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
 import type { RoutedDatabase } from "../lib/postgres/routed-database";
-import { TRANSIENT_EVENT_TYPES, type UserEventType } from "./events";
+import { type BroadcastEventType, TRANSIENT_EVENT_TYPES, type UserEventType } from "./events";
 import { ringFor } from "./ring-config";
 import { shardName } from "./shard-ring";
 
@@ -61,7 +61,7 @@ export async function publish(
 	env: Env,
 	db: RoutedDatabase,
 	target: PublishTarget,
-	event: { type: UserEventType | "ANNOUNCEMENT"; data: unknown },
+	event: { type: UserEventType | BroadcastEventType; data: unknown },
 	options: PublishOptions = {},
 ): Promise<PublishResult> {
 	const ring = ringFor(env);

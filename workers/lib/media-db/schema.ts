@@ -86,7 +86,6 @@ export const renditions = sqliteTable(
 );
 
 export const liveStatuses = ["idle", "live", "ended"] as const;
-export type LiveStatus = (typeof liveStatuses)[number];
 
 /** Live streams (migrations/d1/0009_live_streams.sql); the LiveStream Durable Object writes `status`. */
 export const liveStreams = sqliteTable("live_streams", {
