@@ -145,7 +145,15 @@ export function LivePage({ id }: { id: string }) {
 	const [stream, setStream] = useState<LiveStream | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	useEffect(() => {
-		getLive(id).then(setStream, (e: ApiError) => setError(e.message));
+		// Another stream opened meanwhile: this answer is not for the page any more.
+		let current = true;
+		getLive(id).then(
+			(s) => current && setStream(s),
+			(e: ApiError) => current && setError(e.message),
+		);
+		return () => {
+			current = false;
+		};
 	}, [id]);
 	if (error)
 		return (

@@ -47,18 +47,27 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 	const changes = useRef(0);
 
 	const key = "id" in which ? which.id : which.handle;
-	const load = () => {
+	/** Reads the profile and its reels; an answer for a page left (`signal` aborted) never lands. */
+	const load = (signal?: AbortSignal) => {
 		setError(null);
 		const at = changes.current;
-		api<Profile>("id" in which ? `/api/users/${which.id}` : `/api/users/by-handle/${encodeURIComponent(which.handle)}`)
+		api<Profile>("id" in which ? `/api/users/${which.id}` : `/api/users/by-handle/${encodeURIComponent(which.handle)}`, { signal })
 			.then((p) => {
+				if (signal?.aborted) return;
 				if (changes.current === at) setProfile(p);
-				return api<Page<Reel>>(`/api/users/${p.id}/reels?limit=50`);
+				return api<Page<Reel>>(`/api/users/${p.id}/reels?limit=50`, { signal }).then((page) => {
+					if (!signal?.aborted) setReels(page.items);
+				});
 			})
-			.then((p) => setReels(p.items))
-			.catch((e: ApiError) => setError(e.message));
+			.catch((e: ApiError) => {
+				if (!signal?.aborted) setError(e.message);
+			});
 	};
-	useEffect(load, [key, me?.user.id]);
+	useEffect(() => {
+		const leaving = new AbortController();
+		load(leaving.signal);
+		return () => leaving.abort();
+	}, [key, me?.user.id]);
 
 	const toggleFollow = async () => {
 		if (!me) return askToSignIn(`Sign in to follow ${profile?.name ?? "them"}.`, { kind: "follow", userId: profile?.id ?? "" });

@@ -21,14 +21,21 @@ export function SearchPage() {
 		setResults(null);
 		setError(null);
 		if (!q.trim()) return;
+		// A slow answer to an older query must not replace the newer one's: it is aborted, and ignored.
+		const superseded = new AbortController();
+		const { signal } = superseded;
 		const tag = q.trim().match(/^#([\p{L}][\p{L}\p{N}_]*)$/u)?.[1];
 		const request = tag
-			? api<{ items: Reel[] }>(`/api/hashtags/${encodeURIComponent(tag.toLowerCase())}/reels?limit=30`).then((p) => ({
+			? api<{ items: Reel[] }>(`/api/hashtags/${encodeURIComponent(tag.toLowerCase())}/reels?limit=30`, { signal }).then((p) => ({
 					reels: p.items,
 					users: [],
 				}))
-			: api<Results>(`/api/search?q=${encodeURIComponent(q)}&limit=20`);
-		request.then(setResults).catch((e: ApiError) => setError(e.message));
+			: api<Results>(`/api/search?q=${encodeURIComponent(q)}&limit=20`, { signal });
+		request.then(
+			(r) => signal.aborted || setResults(r),
+			(e: ApiError) => signal.aborted || setError(e.message),
+		);
+		return () => superseded.abort();
 	}, [q]);
 	return (
 		<section class="mx-auto flex max-w-3xl flex-col gap-6 p-6 pt-20" aria-labelledby="search-title">
@@ -46,11 +53,13 @@ export function SearchPage() {
 				<label class="sr-only" for="search-q">
 					Search reels, #hashtags and creators
 				</label>
+				{/* Uncontrolled (read on submit), so a render while someone types keeps what they typed; a new query remounts it. */}
 				<input
+					key={q}
 					id="search-q"
 					name="q"
 					type="search"
-					value={q}
+					defaultValue={q}
 					placeholder="Search reels, #hashtags, creators"
 					class="w-full rounded-full border border-white/20 bg-white/5 px-4 py-2"
 				/>
