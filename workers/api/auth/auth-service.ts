@@ -11,6 +11,7 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
 import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
 import { handleFromName, nextHandleChange } from "../users/handle";
+import { heldUntil, lockHandles } from "../users/held-handles";
 import type { PrivateUser } from "./auth-schemas";
 import { sessionEnded } from "./session-ended";
 
@@ -33,6 +34,9 @@ export function toPrivateUser(u: UserRow, avatarUrl: string | null = null): Priv
 	};
 }
 
+/** The derived handle is held for the account that gave it up: registration draws another. */
+class HandleHeld extends Error {}
+
 const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The email or password is wrong.");
 const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
 
@@ -44,26 +48,25 @@ const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(40
  */
 export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);
-	// The handle is the name's with 4 random digits; taken (rare), it is tried again with 8.
+	// The handle is the name's with 4 random digits; taken or held for its last owner (rare), it is
+	// tried again with 8.
 	for (const digits of [4, 8, 8]) {
+		const handle = handleFromName(input.name, digits);
 		try {
-			return await db.write(async (q) => {
-				const [row] = await q
-					.insert(users)
-					.values({
-						id: uuidv7(),
-						email: input.email,
-						name: input.name,
-						handle: handleFromName(input.name, digits),
-						passwordHash,
-						role: "user",
-					})
-					.returning();
-				if (!row) throw new Error("insert returned no row");
-				return row;
-			});
+			return await db.write((q) =>
+				q.transaction(async (tx) => {
+					await lockHandles(tx, [handle]);
+					if (await heldUntil(tx, handle, null)) throw new HandleHeld();
+					const [row] = await tx
+						.insert(users)
+						.values({ id: uuidv7(), email: input.email, name: input.name, handle, passwordHash, role: "user" })
+						.returning();
+					if (!row) throw new Error("insert returned no row");
+					return row;
+				}),
+			);
 		} catch (err) {
-			if (violatedConstraint(err) === "users_handle_key") continue;
+			if (err instanceof HandleHeld || violatedConstraint(err) === "users_handle_key") continue;
 			if (violatedConstraint(err)) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
 			throw err;
 		}

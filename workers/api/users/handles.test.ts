@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { api, registerUser } from "../../test-support/api";
 import { json, seenAll } from "../../test-support/reels";
-import { HANDLE_CHANGE_COOLDOWN_DAYS, HandleSchema, handleFromName } from "./handle";
+import { HANDLE_CHANGE_COOLDOWN_DAYS, HANDLE_HOLD_DAYS, HandleSchema, handleFromName } from "./handle";
 
 type Me = { id: string; handle: string; nextHandleChangeAt: string | null };
 const unique = () => `h${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
@@ -92,6 +92,79 @@ describe("handles", () => {
 			expect(res.status, handle).toBe(400);
 		}
 		expect((await api("/api/users/by-handle/a%20b")).status).toBe(400);
+	});
+});
+
+describe("a handle given up", () => {
+	const holdsOf = (handle: string) =>
+		withDatabase(env, (db) =>
+			db.readFromPrimary((q) => q.execute<{ user_id: string }>(sql`SELECT user_id FROM held_handles WHERE handle = ${handle}`)),
+		).then((r) => r.rows.map((x) => x.user_id));
+	/** Moves a hold's start back past HANDLE_HOLD_DAYS. */
+	const expireHold = (handle: string) =>
+		withDatabase(env, (db) =>
+			db.write((q) =>
+				q.execute(
+					sql`UPDATE held_handles SET released_at = now() - make_interval(days => ${HANDLE_HOLD_DAYS + 1}) WHERE handle = ${handle}`,
+				),
+			),
+		);
+
+	it("is held for its owner: nobody else may take it until the hold ends, and the owner may take it back", async () => {
+		const owner = await registerUser();
+		const other = await registerUser();
+		const old = unique();
+		expect((await setHandle(owner.accessToken, old)).status).toBe(200);
+		await forgetLastChange(owner.user.id);
+		expect((await setHandle(owner.accessToken, unique())).status).toBe(200);
+		expect(await holdsOf(old)).toEqual([owner.user.id]);
+		// Free by the users table, held all the same: the same 409 as a taken handle.
+		expect((await api(`/api/users/by-handle/${old}`, { headers: await seenAll() })).status).toBe(404);
+		const grab = await setHandle(other.accessToken, old);
+		expect(grab.status).toBe(409);
+		expect(await grab.json()).toMatchObject({ code: "handle_taken" });
+		// Its owner may have it back (after their own cooldown), and the hold ends.
+		await forgetLastChange(owner.user.id);
+		expect((await setHandle(owner.accessToken, old)).status).toBe(200);
+		expect(await holdsOf(old)).toEqual([]);
+		// Once a hold has run out, anyone may take the handle.
+		await forgetLastChange(owner.user.id);
+		expect((await setHandle(owner.accessToken, unique())).status).toBe(200);
+		await expireHold(old);
+		expect((await setHandle(other.accessToken, old)).status).toBe(200);
+	});
+
+	it("is never taken by someone claiming it while its owner gives it up", async () => {
+		const owner = await registerUser();
+		const old = unique();
+		expect((await setHandle(owner.accessToken, old)).status).toBe(200);
+		await forgetLastChange(owner.user.id);
+		const rivals = await Promise.all(Array.from({ length: 5 }, () => registerUser()));
+		const [release, ...claims] = await Promise.all([
+			setHandle(owner.accessToken, unique()),
+			...rivals.map((r) => setHandle(r.accessToken, old)),
+		]);
+		expect(release?.status).toBe(200);
+		// Before the release, the handle was the owner's; after it, held for them: 409 either way.
+		expect(claims.map((c) => c.status)).toEqual(rivals.map(() => 409));
+	});
+
+	it("is not what registration derives for someone else", async () => {
+		// Every 4-digit handle of this name is held for someone: registration goes on to 8 digits.
+		const stem = `hold${crypto
+			.randomUUID()
+			.replaceAll(/[^a-f]/g, "")
+			.slice(0, 8)}`;
+		await withDatabase(env, (db) =>
+			db.write((q) =>
+				q.execute(sql`
+					INSERT INTO held_handles (handle, user_id)
+					SELECT ${stem} || '_' || lpad(n::text, 4, '0'), gen_random_uuid() FROM generate_series(0, 9999) AS n`),
+			),
+		);
+		const s = await registerUser(stem);
+		const me = await json<Me>(await api("/api/users/me", { token: s.accessToken }));
+		expect(me.handle).toMatch(new RegExp(`^${stem}_\\d{8}$`));
 	});
 });
 

@@ -8,6 +8,7 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import type { Emit } from "../../realtime/outbox";
 import { approveAllRequests } from "../follows/follow-store";
 import { HANDLE_CHANGE_COOLDOWN_DAYS, nextHandleChange } from "./handle";
+import { heldUntil, lockHandles, moveHold } from "./held-handles";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -93,6 +94,13 @@ async function checkHandleChange(tx: Db, id: string, handle: string): Promise<{ 
 			`A handle can change once every ${HANDLE_CHANGE_COOLDOWN_DAYS} days; next on ${next.toISOString().slice(0, 10)}.`,
 		);
 	}
+	await lockHandles(tx, [current.handle, handle]);
+	const held = await heldUntil(tx, handle, id);
+	if (held) {
+		// Said like any taken handle: whose it was is not the asker's business.
+		throw new HttpProblem(409, "handle_taken", `@${handle} is taken; try another.`);
+	}
+	await moveHold(tx, id, current.handle, handle);
 	return { handle, handleChangedAt: new Date() };
 }
 

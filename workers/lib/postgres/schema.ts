@@ -324,6 +324,18 @@ export const blocks = pgTable(
 	],
 );
 
+/**
+ * A handle its account gave up, held for that account for HANDLE_HOLD_DAYS (api/users/handle.ts):
+ * nobody else may take it meanwhile, so links and @mentions of the old handle cannot be picked up
+ * by someone passing for its owner. The row outlives the account (no foreign key): a deleted
+ * account's handle is held too.
+ */
+export const heldHandles = pgTable("held_handles", {
+	handle: text("handle").primaryKey(),
+	userId: uuid("user_id").notNull(),
+	releasedAt: timestamp("released_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const reports = pgTable(
 	"reports",
 	{
