@@ -84,4 +84,39 @@ describe("mentions", () => {
 		// An unlisted reel is reached by its link alone: its author's followers are not told of it.
 		expect((await inboxOf(follower.user.id, "NEW_REEL")).filter((n) => (n.data as { reelId: string }).reelId === reel.id)).toEqual([]);
 	});
+
+	it("tells the people an edited caption newly mentions, once each, and nobody while the reel cannot be watched", async () => {
+		const author = await registerUser();
+		const old = await registerUser();
+		const added = await registerUser();
+		const reel = await postReel(author, `with @${await handleOf(old)}`);
+		expect(await mentionsOf(old)).toHaveLength(1);
+		const edit = (caption: string) => api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption } });
+		expect((await edit(`with @${await handleOf(old)} and @${await handleOf(added)}`)).status).toBe(200);
+		expect(await mentionsOf(added)).toEqual([{ reelId: reel.id, authorId: author.user.id }]);
+		// Told once per reel: the same names again (or in another edit) tell nobody twice.
+		expect((await edit(`@${await handleOf(added)} @${await handleOf(old)} again`)).status).toBe(200);
+		expect(await mentionsOf(added)).toHaveLength(1);
+		expect(await mentionsOf(old)).toHaveLength(1);
+
+		// A reel still processing mentions nobody when edited; they are told once it can be watched.
+		const later = await registerUser();
+		const video = await videoOf(author, "queued");
+		const pending = await json<Reel>(
+			await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id, caption: "soon" } }),
+		);
+		expect(
+			(
+				await api(`/api/reels/${pending.id}`, {
+					method: "PATCH",
+					token: author.accessToken,
+					json: { caption: `@${await handleOf(later)}` },
+				})
+			).status,
+		).toBe(200);
+		expect(await mentionsOf(later)).toEqual([]);
+		await setVideoStatus(video.id, "ready");
+		await syncReelMedia(env, video.id);
+		expect(await mentionsOf(later)).toEqual([{ reelId: pending.id, authorId: author.user.id }]);
+	});
 });

@@ -140,7 +140,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const row = await ownReel(c, id);
 		const change = c.req.valid("json");
-		await updateReel(c.var.db, id, row.author_id, change);
+		await writeWithEvents(requestEvents(c), (tx, emit) => updateReel(tx, emit, id, row.author_id, change));
 		if (change.visibility !== undefined) await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), id, { primary: true }))), 200);
 	})

@@ -120,18 +120,32 @@ export async function assertPrivateAccount(q: Db, authorId: string): Promise<voi
 	}
 }
 
-export const updateReel = (db: RoutedDatabase, id: string, authorId: string, change: { caption?: string; visibility?: ReelVisibility }) =>
-	db.write(async (q) => {
-		if (change.visibility === "followers") await assertPrivateAccount(q, authorId);
-		return q
-			.update(reels)
-			.set({
-				...(change.caption !== undefined ? captionColumns(change.caption) : {}),
-				...(change.visibility !== undefined ? { visibility: change.visibility } : {}),
-				updatedAt: new Date(),
-			})
-			.where(eq(reels.id, id));
-	});
+/**
+ * Changes a reel's caption or visibility. A new caption of a watchable reel tells the people it
+ * newly mentions (those its old caption named were told already: the inbox's dedupe key is per reel
+ * and person, so they are not told twice).
+ */
+export async function updateReel(
+	tx: Db,
+	emit: Emit,
+	id: string,
+	authorId: string,
+	change: { caption?: string; visibility?: ReelVisibility },
+): Promise<void> {
+	if (change.visibility === "followers") await assertPrivateAccount(tx, authorId);
+	const [row] = await tx
+		.update(reels)
+		.set({
+			...(change.caption !== undefined ? captionColumns(change.caption) : {}),
+			...(change.visibility !== undefined ? { visibility: change.visibility } : {}),
+			updatedAt: new Date(),
+		})
+		.where(eq(reels.id, id))
+		.returning({ mediaStatus: reels.mediaStatus });
+	if (row && change.caption !== undefined && isWatchable(row.mediaStatus)) {
+		await emitMentions(tx, emit, { text: change.caption, authorId, reelId: id });
+	}
+}
 
 /**
  * Deletes a reel. A moderator's delete, or the author's delete of a reel that is
