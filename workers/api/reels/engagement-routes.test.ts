@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
 import { api, registerUser, type Session } from "../../test-support/api";
 import { inboxOf } from "../../test-support/inbox";
-import { json, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
+import { json, playableVideoOf, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
 import { backdateAccount, setRole } from "../../test-support/roles";
 import { foldCounters } from "./counter-shards";
 
@@ -90,6 +90,30 @@ describe("views", () => {
 		const bad = await api("/api/reels/not-a-uuid/views", { method: "POST" });
 		expect(bad.status).toBe(400);
 		expect(bad.headers.get("content-type")).toMatch(/problem\+json/);
+	});
+
+	it("counts a view only of a reel the viewer may see: a follower's of a followers-only reel, never a blocked account's", async () => {
+		const author = await registerUser();
+		const follower = await registerUser();
+		const stranger = await registerUser();
+		const blocked = await registerUser();
+		await api("/api/users/me", { method: "PATCH", token: author.accessToken, json: { private: true } });
+		await api(`/api/users/${author.user.id}/follow`, { method: "POST", token: follower.accessToken });
+		await api(`/api/users/me/follow-requests/${follower.user.id}`, { method: "POST", token: author.accessToken, json: { approve: true } });
+		const video = await playableVideoOf(author);
+		const forFans = await json<Reel>(
+			await api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: video.id, visibility: "followers" } }),
+		);
+		const view = async (reelId: string, who?: Session) =>
+			api(`/api/reels/${reelId}/views`, { method: "POST", token: who?.accessToken, headers: await seenAll() });
+		expect(await json(await view(forFans.id, follower))).toEqual({ counted: true, viewCount: 1 });
+		expect((await view(forFans.id, stranger)).status).toBe(404);
+		expect((await view(forFans.id)).status).toBe(404);
+
+		const open = await postReel(author);
+		expect((await api(`/api/users/${blocked.user.id}/block`, { method: "POST", token: author.accessToken })).status).toBe(200);
+		expect((await view(open.id, blocked)).status).toBe(404);
+		expect(await json(await view(open.id, stranger))).toEqual({ counted: true, viewCount: 1 });
 	});
 });
 

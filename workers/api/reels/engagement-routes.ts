@@ -57,7 +57,7 @@ const viewRoute = apiRoute({
 	tags: ["engagement"],
 	summary: "Count a view",
 	description:
-		"Counted once per viewer per reel per clock hour: the signed-in user, or else a hash of the hour, the reel and the client address (never the address itself).",
+		"Counted once per viewer per reel per clock hour: the signed-in user, or else a hash of the hour, the reel and the client address (never the address itself). Only of a reel the caller may see (404 otherwise): a follower's view of a followers-only reel counts, a blocked account's view does not.",
 	request: { params: ReelIdParamSchema },
 	responses: {
 		200: { description: "Whether this view counted", ...jsonContent(z.object({ counted: z.boolean(), viewCount: z.number().int() })) },
@@ -148,7 +148,7 @@ export const engagementRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(unlikeRoute, async (c) => c.json(await unlike(c.var.db, c.req.valid("param").id, c.var.auth.sub), 200))
 	.openapi(viewRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		return c.json(await countView(c.var.db, id, await viewerKey(c, id)), 200);
+		return c.json(await countView(c.var.db, id, await viewerKey(c, id), viewerOf(c) ?? null), 200);
 	})
 	.openapi(listCommentsRoute, async (c) => {
 		const { id } = c.req.valid("param");

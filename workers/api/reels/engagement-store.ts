@@ -55,11 +55,21 @@ export async function unlike(db: RoutedDatabase, reelId: string, userId: string)
 	return { liked: false, likeCount: row.like_count };
 }
 
-/** Counts a view once per `viewer` per reel per clock hour. */
-export async function countView(db: RoutedDatabase, reelId: string, viewer: string): Promise<{ counted: boolean; viewCount: number }> {
+/**
+ * Counts a view once per `viewer` (a key: the user, or a hash of the hour and address) per reel per
+ * clock hour, of a reel `userId` may see (the same 404 otherwise: a follower's view of a
+ * followers-only reel counts, a blocked account's does not).
+ */
+export async function countView(
+	db: RoutedDatabase,
+	reelId: string,
+	viewer: string,
+	userId: string | null,
+): Promise<{ counted: boolean; viewCount: number }> {
 	const { rows } = await db.write((q) =>
 		q.execute<{ view_count: number; counted: number }>(sql`
-			WITH target AS (SELECT r.id, r.view_count FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND r.visibility IN ('public', 'unlisted')),
+			WITH target AS (SELECT r.id, r.view_count FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE}
+			                AND ${canSee({ id: userId, admin: false })}),
 			     ins AS (INSERT INTO reel_views (reel_id, viewer, hour) SELECT id, ${viewer}, date_trunc('hour', now()) FROM target
 			             ON CONFLICT DO NOTHING RETURNING reel_id),
 			     bump AS (${bumpCounter("views", viewer, 1, sql`SELECT reel_id FROM ins`)})
