@@ -2,6 +2,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { isAdmin, viewerOf } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
 import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
@@ -53,14 +54,16 @@ const listRoute = (which: "followers" | "following") =>
 		tags: ["follows"],
 		summary: which === "followers" ? "Who follows this user, most recent first" : "Whom this user follows, most recent first",
 		request: { params: UserIdParamSchema, query: PageQuerySchema },
-		responses: { 200: { description: "A page", ...jsonContent(FollowPageSchema) }, ...problemResponses(400, 404, 429) },
+		description: "A private account's lists are for its approved followers (and itself): 403 `private_account` to others.",
+		responses: { 200: { description: "A page", ...jsonContent(FollowPageSchema) }, ...problemResponses(400, 403, 404, 429) },
 	});
 
 function listFollows(which: "followers" | "following") {
 	return new OpenAPIHono<AppEnv>().openapi(listRoute(which), async (c) => {
 		const { id } = c.req.valid("param");
 		const { cursor, limit } = c.req.valid("query");
-		const rows = await followsOf(c.var.db, which, id, cursor ? timeIdCursor.decode(cursor) : null, limit);
+		const viewer = { id: viewerOf(c) ?? null, admin: isAdmin(c) };
+		const rows = await followsOf(c.var.db, viewer, which, id, cursor ? timeIdCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => timeIdCursor.encode({ t: r.cursor_at, i: r.id }));
 		return c.json(
 			{ items: items.map((r) => ({ id: r.id, name: r.name, followedAt: new Date(r.created_at).toISOString() })), nextCursor },

@@ -154,8 +154,14 @@ export interface FollowRow extends Record<string, unknown> {
  * One page (`limit + 1` rows) of a user's followers or followings, most recent
  * first, after the (created_at, id) of the previous page's last row; 404 for an unknown user.
  */
+/**
+ * Who follows `userId`, or whom they follow, for `viewer`. A private account's lists are its own,
+ * its approved followers' and admins' to read (403 `private_account` to anyone else, as its reels
+ * are); to an account it blocked, the account is not there (404).
+ */
 export async function followsOf(
 	db: RoutedDatabase,
+	viewer: { id: string | null; admin: boolean },
 	which: "followers" | "following",
 	userId: string,
 	after: { t: string; i: string } | null,
@@ -164,15 +170,23 @@ export async function followsOf(
 	// followers: edges into the user, listing their follower; following: edges out of it, listing their followee.
 	const [match, other] = which === "followers" ? ["followee_id", "follower_id"] : ["follower_id", "followee_id"];
 	const { rows, exists } = await db.read(async (q) => {
+		const gate = await q.execute<{ private: boolean; follows: boolean; blocked: boolean }>(sql`
+			SELECT u.private,
+			       EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = u.id AND f.follower_id = ${viewer.id}::uuid) AS follows,
+			       EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = ${viewer.id}::uuid) AS blocked
+			FROM users u WHERE u.id = ${userId}`);
+		const account = gate.rows[0];
+		if (!account || (account.blocked && !viewer.admin)) return { rows: [], exists: false };
+		if (account.private && !viewer.admin && viewer.id !== userId && !account.follows) {
+			throw new HttpProblem(403, "private_account", "This account is private: only its followers see who follows it and whom it follows.");
+		}
 		const page = await q.execute<FollowRow>(sql`
 			SELECT u.id, u.name, f.created_at, to_char(f.created_at AT TIME ZONE 'UTC', ${CURSOR_TIME_FORMAT}) AS cursor_at
 			FROM follows f JOIN users u ON u.id = f.${sql.raw(other)}
 			WHERE f.${sql.raw(match)} = ${userId}
 			${after ? sql`AND (f.created_at, f.${sql.raw(other)}) < (${after.t}::timestamptz, ${after.i}::uuid)` : sql``}
 			ORDER BY f.created_at DESC, f.${sql.raw(other)} DESC LIMIT ${limit + 1}`);
-		// An empty page needs telling apart from an unknown user.
-		const found = page.rows.length > 0 || (await q.execute(sql`SELECT 1 FROM users WHERE id = ${userId}`)).rows.length > 0;
-		return { rows: page.rows, exists: found };
+		return { rows: page.rows, exists: true };
 	});
 	if (!exists) throw userNotFound();
 	return rows;

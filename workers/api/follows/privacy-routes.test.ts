@@ -153,3 +153,35 @@ describe("blocking", () => {
 		expect((await api(`/api/users/${me.user.id}/block`, { method: "POST" })).status).toBe(401);
 	});
 });
+
+describe("a private account's follower lists", () => {
+	it("are its own, its approved followers' and admins' to read: 403 to a stranger or a visitor, 404 to an account it blocked", async () => {
+		const owner = await registerUser();
+		const fan = await registerUser();
+		const stranger = await registerUser();
+		const pest = await registerUser();
+		await followUser(owner.user.id, fan);
+		await goPrivate(owner);
+		const list = async (which: "followers" | "following", viewer?: Session) =>
+			api(`/api/users/${owner.user.id}/${which}`, { ...(viewer ? { token: viewer.accessToken } : {}), headers: await seenAll() });
+		for (const which of ["followers", "following"] as const) {
+			for (const viewer of [stranger, undefined]) {
+				const res = await list(which, viewer);
+				expect(res.status, `${which} to ${viewer ? "a stranger" : "a visitor"}`).toBe(403);
+				expect(await res.json()).toMatchObject({ code: "private_account" });
+			}
+			expect((await list(which, owner)).status).toBe(200);
+			expect((await list(which, fan)).status).toBe(200);
+		}
+		expect((await json<{ items: { id: string }[] }>(await list("followers", fan))).items.map((u) => u.id)).toEqual([fan.user.id]);
+		// Asking to follow opens nothing; blocking makes the account not there at all.
+		await followUser(owner.user.id, stranger);
+		expect((await list("followers", stranger)).status).toBe(403);
+		expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: owner.accessToken })).status).toBe(200);
+		expect((await list("followers", pest)).status).toBe(404);
+		// A public account's lists are anyone's.
+		await goPrivate(owner, false);
+		expect((await list("followers", stranger)).status).toBe(200);
+		expect((await list("followers")).status).toBe(200);
+	});
+});

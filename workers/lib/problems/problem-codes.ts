@@ -42,6 +42,7 @@ export const PROBLEM_CODES = [
 	"blocked",
 	"follow_request_not_found",
 	"followers_need_private_account",
+	"private_account",
 	// Reels and engagement
 	"reel_not_found",
 	"not_your_reel",
