@@ -115,12 +115,19 @@ export function frameLatencies(camera: [number, number][], viewer: [number, numb
 	return out;
 }
 
-/** What `page` logs as an error from now on (a 4xx/5xx answer logs one in Chromium) and its uncaught exceptions. */
+/**
+ * What `page` logs as an error from now on (a 4xx/5xx answer logs one in Chromium), its uncaught
+ * exceptions and its requests that failed at the network level (not those it cancelled itself).
+ */
 export function consoleOf(page: Page): string[] {
 	const errors: string[] = [];
 	page.on("console", (m) => {
 		if (m.type() === "error") errors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
 	});
 	page.on("pageerror", (e) => errors.push(`${page.url()}: uncaught ${e.message}`));
+	page.on("requestfailed", (r) => {
+		const why = r.failure()?.errorText ?? "unknown";
+		if (why !== "net::ERR_ABORTED") errors.push(`${page.url()}: ${r.method()} ${r.url()} failed: ${why}`);
+	});
 	return errors;
 }

@@ -41,12 +41,20 @@ const DESK = { width: 1440, height: 900 };
 /** Every console error, uncaught exception and failed request of every page: a person sees none. */
 const consoleErrors: string[] = [];
 
-/** Records what `page` logs as an error (a 4xx/5xx answer logs one in Chromium), with the page's URL. */
+/**
+ * Records what `page` logs as an error (a 4xx/5xx answer logs one in Chromium) and every request
+ * that failed at the network level, with the page's URL. A request the page itself cancelled
+ * (ERR_ABORTED: a video's range request left behind by a swipe, a search superseded) is no failure.
+ */
 function watchConsole(page: Page): Page {
 	page.on("console", (m) => {
 		if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
 	});
 	page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
+	page.on("requestfailed", (r) => {
+		const why = r.failure()?.errorText ?? "unknown";
+		if (why !== "net::ERR_ABORTED") consoleErrors.push(`${page.url()}: ${r.method()} ${r.url()} failed: ${why}`);
+	});
 	return page;
 }
 

@@ -45,7 +45,10 @@ export async function foldCounters(env: Env): Promise<number> {
 				WITH moved AS (DELETE FROM reel_counter_shards RETURNING reel_id, likes, comments, views),
 				     sums AS (SELECT reel_id, sum(likes)::int AS l, sum(comments)::int AS c, sum(views)::int AS v FROM moved GROUP BY reel_id),
 				     folded AS (
-				       UPDATE reels r SET like_count = r.like_count + s.l, comment_count = r.comment_count + s.c, view_count = r.view_count + s.v
+				       -- Never below zero: a count gone wrong on one reel must not fail the fold of every other (the
+				       -- columns' CHECKs would refuse the whole statement, every minute).
+				       UPDATE reels r SET like_count = GREATEST(0, r.like_count + s.l), comment_count = GREATEST(0, r.comment_count + s.c),
+				                          view_count = GREATEST(0, r.view_count + s.v)
 				       FROM sums s WHERE r.id = s.reel_id RETURNING 1)
 				SELECT count(*)::int AS n FROM folded`);
 			}),

@@ -246,7 +246,10 @@ describe("comments", () => {
 			// A private reel's thread is a 404 to anyone but its author, as the reel is.
 			const top = await posted(reel.id, author, "mine");
 			await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { visibility: "private" } });
-			expect((await replies(top.id, fan)).status).toBe(404);
+			// The same problem as an unknown comment: a hidden reel's comment ids say nothing.
+			const hidden = await replies(top.id, fan);
+			expect(hidden.status).toBe(404);
+			expect(await hidden.json()).toMatchObject({ code: "comment_not_found" });
 			expect((await replies(top.id)).status).toBe(404);
 			expect((await replies(top.id, author)).status).toBe(200);
 		});
@@ -286,9 +289,11 @@ describe("comments", () => {
 			for (let i = 0; i < 8; i++) fans.push(await registerUser());
 			const reel = await postReel(author);
 			const top = await posted(reel.id, author, "going away");
+			// Replies to the comment and to a reply of it (which once locked in the opposite order to the delete).
+			const inThread = await posted(reel.id, author, "a reply in the thread", top.id);
 			const [deleted, ...answers] = await Promise.all([
 				api(`/api/comments/${top.id}`, { method: "DELETE", token: author.accessToken }),
-				...fans.map((f) => post(reel.id, f, "quick", top.id)),
+				...fans.map((f, i) => post(reel.id, f, "quick", i % 2 ? top.id : inThread.id)),
 			]);
 			expect(deleted?.status).toBe(204);
 			for (const a of answers) expect([201, 404]).toContain(a.status);
@@ -297,6 +302,53 @@ describe("comments", () => {
 			);
 			expect(orphans.rows[0]?.n).toBe(0);
 			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
+		});
+
+		it("counts each comment off once when a thread and one of its replies are deleted at the same moment", async () => {
+			const author = await registerUser();
+			const fan = await registerUser();
+			const reel = await postReel(author);
+			for (let round = 0; round < 5; round++) {
+				const top = await posted(reel.id, fan, `top ${round}`);
+				const reply = await posted(reel.id, author, `reply ${round}`, top.id);
+				const [a, b] = await Promise.all([
+					api(`/api/comments/${top.id}`, { method: "DELETE", token: fan.accessToken }),
+					api(`/api/comments/${reply.id}`, { method: "DELETE", token: author.accessToken }),
+				]);
+				expect(a.status).toBe(204);
+				expect([204, 404]).toContain(b.status);
+			}
+			// Not -1 and the like: and the every-minute fold, which a negative count would stop for every reel, goes through.
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
+			await foldCounters(env);
+			expect((await json<Reel>(await api(`/api/reels/${reel.id}`, { headers: await seenAll() }))).commentCount).toBe(0);
+		});
+
+		it("answers a retry with the comment it made, whatever its replyTo says now; mentions the person answered only as a reply", async () => {
+			const author = await registerUser();
+			const ada = await registerUser("Ada");
+			const reel = await postReel(author);
+			const top = await posted(reel.id, ada, "first");
+			const answered = await posted(reel.id, ada, "and more", top.id);
+			const key = crypto.randomUUID();
+			const { handle } = await json<{ handle: string }>(await api("/api/users/me", { token: ada.accessToken }));
+			const send = (replyTo: string) =>
+				api(`/api/reels/${reel.id}/comments`, {
+					method: "POST",
+					token: author.accessToken,
+					json: { text: `thanks @${handle}`, replyTo },
+					headers: { "idempotency-key": key },
+				});
+			const first = await send(answered.id);
+			expect(first.status).toBe(201);
+			const made = await json<Comment>(first);
+			// The comment answered goes (the reply stays, in its thread); the retry still finds the reply it made.
+			expect((await api(`/api/comments/${answered.id}`, { method: "DELETE", token: ada.accessToken })).status).toBe(204);
+			const again = await send(answered.id);
+			expect(again.status).toBe(200);
+			expect((await json<Comment>(again)).id).toBe(made.id);
+			expect(await inboxOf(ada.user.id, "COMMENT_REPLY")).toHaveLength(1);
+			expect(await inboxOf(ada.user.id, "MENTIONED")).toEqual([]);
 		});
 	});
 });

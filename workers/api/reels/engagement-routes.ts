@@ -163,10 +163,14 @@ export const engagementRoutes = new OpenAPIHono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const { cursor, limit } = c.req.valid("query");
 		const after = cursor ? idCursor.decode(cursor) : null;
+		const noSuchComment = () => new HttpProblem(404, "comment_not_found", "No comment with that id.");
 		const reelId = await reelOfComment(c.var.db, id);
-		if (!reelId) throw new HttpProblem(404, "comment_not_found", "No comment with that id.");
-		// Who may read a thread is who may read the reel: the same 404 otherwise.
-		await reelById(c.var.db, viewer(c), reelId);
+		if (!reelId) throw noSuchComment();
+		// Who may read a thread is who may read the reel, and to anyone else the comment is not there
+		// (the same problem as an unknown id: a hidden reel's comment ids say nothing).
+		await reelById(c.var.db, viewer(c), reelId).catch((e: unknown) => {
+			throw e instanceof HttpProblem && e.status === 404 ? noSuchComment() : e;
+		});
 		const rows = await repliesOf(c.var.db, id, after, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
 		return c.json({ items: items.map(toComment), nextCursor }, 200);

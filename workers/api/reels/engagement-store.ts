@@ -134,20 +134,21 @@ export async function repliesOf(db: RoutedDatabase, commentId: string, afterId: 
 const commentNotFound = () => new HttpProblem(404, "comment_not_found", "No comment with that id on this reel.");
 
 /**
- * The comment a reply answers, locked against deletion until the reply commits (FOR KEY SHARE: a
- * racing delete waits, so the reply never points at a comment that is gone); 404 when it is not on
- * `reelId`. The reply joins the thread of the comment's top-level comment.
+ * The comment a reply answers and the thread it joins (the comment's top-level comment); 404 when
+ * it is not on `reelId`. Only the thread's top comment is locked (FOR KEY SHARE, the one row the
+ * reply's foreign key names): a racing delete of the thread waits for the reply, or the reply finds
+ * the thread gone (404). Locking the answered reply as well would take two locks in the opposite
+ * order to a thread's delete (the top comment, then its replies) and could deadlock with it.
  */
 async function repliedTo(tx: Db, replyTo: string, reelId: string): Promise<{ threadId: string; authorId: string }> {
-	const { rows } = await tx.execute<{ id: string; parent_id: string | null; author_id: string }>(sql`
-		SELECT id, parent_id, author_id FROM comments WHERE id = ${replyTo} AND reel_id = ${reelId} FOR KEY SHARE`);
+	const { rows } = await tx.execute<{ parent_id: string | null; author_id: string }>(sql`
+		SELECT parent_id, author_id FROM comments WHERE id = ${replyTo} AND reel_id = ${reelId}`);
 	const row = rows[0];
 	if (!row) throw commentNotFound();
-	if (row.parent_id) {
-		// A reply to a reply: the thread's top comment must stay too.
-		await tx.execute(sql`SELECT 1 FROM comments WHERE id = ${row.parent_id} FOR KEY SHARE`);
-	}
-	return { threadId: row.parent_id ?? row.id, authorId: row.author_id };
+	const threadId = row.parent_id ?? replyTo;
+	const thread = await tx.execute(sql`SELECT 1 FROM comments WHERE id = ${threadId} FOR KEY SHARE`);
+	if (thread.rows.length === 0) throw commentNotFound();
+	return { threadId, authorId: row.author_id };
 }
 
 /**
@@ -179,7 +180,19 @@ export async function addComment(
 		replyTo = null,
 	}: { id: string; reelId: string; authorId: string; text: string; idempotencyKey: string | null; replyTo?: string | null },
 ): Promise<{ comment: CommentRow; created: boolean }> {
-	// Whether the reel may be seen is checked by the insert itself; a reply's comment, first.
+	// A retry (the same Idempotency-Key) answers with the comment it made, whatever its body says now.
+	if (idempotencyKey) {
+		const before = await tx.execute<CommentRow>(sql`
+			SELECT ${COMMENT_COLUMNS} FROM comments cm JOIN users u ON u.id = cm.author_id
+			WHERE cm.author_id = ${authorId} AND cm.idempotency_key = ${idempotencyKey} AND cm.reel_id = ${reelId}`);
+		if (before.rows[0]) return { comment: before.rows[0], created: false };
+	}
+	if (replyTo) {
+		// The reel first: a comment id of a reel the caller may not see says nothing about that comment.
+		const visible = await tx.execute(sql`SELECT 1 FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: authorId, admin: false })}`);
+		if (visible.rows.length === 0) throw reelNotFound();
+	}
+	// Whether the reel may be seen is also checked by the insert itself.
 	const answered = replyTo ? await repliedTo(tx, replyTo, reelId) : null;
 	const inserted = await tx.execute<{ author_id: string }>(sql`
 		INSERT INTO comments (id, reel_id, author_id, text, idempotency_key, parent_id)
@@ -209,7 +222,8 @@ export async function addComment(
 				dedupeKey: `new-comment:${id}`,
 			});
 		}
-		await emitMentions(tx, emit, { text, authorId, reelId, commentId: id });
+		// The person answered was told of the reply: an @mention of them in it tells them nothing more.
+		await emitMentions(tx, emit, { text, authorId, reelId, commentId: id, except: answeredAuthor ? [answeredAuthor] : [] });
 	}
 	const found = await tx.execute<CommentRow>(sql`
 		SELECT ${COMMENT_COLUMNS}
@@ -232,10 +246,12 @@ export async function deleteComment(db: RoutedDatabase, commentId: string, by: {
 			if (!by.admin && row.author_id !== by.userId && row.reel_author !== by.userId) {
 				throw new HttpProblem(403, "not_your_comment", "Only the comment's author, the reel's author or an admin may delete it.");
 			}
-			// Counted once the lock is held, in a statement of its own (a fresh snapshot): replies being added
-			// hold FOR KEY SHARE on the comment, so the lock waited for them and they are all counted; the
-			// delete takes them with it (ON DELETE CASCADE).
-			const counted = await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM comments WHERE parent_id = ${commentId}`);
+			// The replies, locked and counted once the comment's lock is held: replies being added hold FOR
+			// KEY SHARE on the comment, so that lock waited for them; a reply being deleted on its own holds
+			// its row, so this waits for it and then skips it (gone, and already counted off by its delete).
+			// The delete then takes exactly these with it (ON DELETE CASCADE): none is counted off twice.
+			const counted = await tx.execute<{ n: number }>(sql`
+				SELECT count(*)::int AS n FROM (SELECT id FROM comments WHERE parent_id = ${commentId} FOR UPDATE) AS replies`);
 			const replies = counted.rows[0]?.n ?? 0;
 			await tx.execute(sql`
 				WITH del AS (DELETE FROM comments WHERE id = ${commentId} RETURNING reel_id)

@@ -25,13 +25,20 @@ export function mentionedHandles(text: string): string[] {
 export async function emitMentions(
 	tx: Db,
 	emit: Emit,
-	{ text, authorId, reelId, commentId }: { text: string; authorId: string; reelId: string; commentId?: string },
+	{
+		text,
+		authorId,
+		reelId,
+		commentId,
+		except = [],
+	}: { text: string; authorId: string; reelId: string; commentId?: string; except?: string[] },
 ): Promise<number> {
 	const handles = mentionedHandles(text);
 	if (!handles.length) return 0;
 	const { rows } = await tx.execute<{ id: string }>(sql`
 		SELECT u.id FROM users u
 		WHERE u.handle = ANY(${sql.param(handles)}::text[]) AND u.id <> ${authorId}::uuid
+		  AND NOT (u.id = ANY(${sql.param(except)}::uuid[]))
 		  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = ${authorId}::uuid)
 		                                          OR (b.blocker_id = ${authorId}::uuid AND b.blocked_id = u.id))
 		  AND EXISTS (SELECT 1 FROM reels r WHERE r.id = ${reelId}::uuid AND ${canSee({ id: sql`u.id`, admin: false })}

@@ -51,8 +51,12 @@ export function isReservedHandle(handle: string): boolean {
 /** One change per this many days, as the big platforms do, so a handle cannot be flipped to impersonate in a thread. */
 export const HANDLE_CHANGE_COOLDOWN_DAYS = 14;
 
-/** How long a handle given up stays its old owner's (held_handles): as long as the owner must wait to change again. */
-export const HANDLE_HOLD_DAYS = 14;
+/**
+ * How long a handle given up stays its old owner's (held_handles): longer than the change cooldown,
+ * so the owner can take it back before anyone else may (equal, both would be free at the same
+ * instant and a script would win it).
+ */
+export const HANDLE_HOLD_DAYS = 30;
 
 /** 3 to 24 of a-z, 0-9, `_` and `.`; not starting or ending with `.`, no `..`; compared and kept lowercase. */
 export const HandleSchema = z

@@ -327,8 +327,8 @@ export const blocks = pgTable(
 /**
  * A handle its account gave up, held for that account for HANDLE_HOLD_DAYS (api/users/handle.ts):
  * nobody else may take it meanwhile, so links and @mentions of the old handle cannot be picked up
- * by someone passing for its owner. The row outlives the account (no foreign key): a deleted
- * account's handle is held too.
+ * by someone passing for its owner. No foreign key to the account: a hold outlives it, so account
+ * deletion can hold the handle of the account it removes.
  */
 export const heldHandles = pgTable("held_handles", {
 	handle: text("handle").primaryKey(),

@@ -1,7 +1,7 @@
 // The bell: the unread count, fed by the WebSocket, and on open the follow
 // requests waiting for an answer (a private account's) and the inbox, grouped
 // and in sentences (lib/notifications.ts).
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { api } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import { eventKey, groupNotifications, type Notification, type NotificationGroup, relativeTime, sentence } from "../lib/notifications";
@@ -37,7 +37,12 @@ export function Bell() {
 
 	const groups = items === null ? [] : groupNotifications(merge(arrived, items));
 
+	// Read by the retries after an await: the list may have been closed meanwhile.
+	const isOpen = useRef(false);
+	isOpen.current = open;
+
 	const show = async () => {
+		isOpen.current = true;
 		setOpen(true);
 		setError(null);
 		try {
@@ -50,10 +55,17 @@ export function Bell() {
 			await api("/api/notifications/read", { method: "POST", json: { all: true } });
 			unread.set(0);
 			// Something came on the socket that the inbox (read from a replica) did not have yet: it is
-			// shown as "Someone…" until the replica catches up, so ask again, less often each time, for who.
+			// shown as "Someone…" until the replica catches up, so ask again, less often each time, for who,
+			// while the list is open. Only events newer than the page's oldest can be missing from it.
 			let inbox = page.items;
-			for (let wait = 1_000; wait <= 4_000 && merge(live.get(), inbox).length > inbox.length; wait += 1_000) {
+			const missing = () => {
+				const oldest = inbox.at(-1)?.createdAt ?? "";
+				const recent = live.get().filter((e) => e.at >= oldest);
+				return merge(recent, inbox).length > inbox.length;
+			};
+			for (let wait = 1_000; wait <= 4_000 && missing(); wait += 1_000) {
 				await new Promise((r) => setTimeout(r, wait));
+				if (!isOpen.current) return;
 				inbox = (await api<{ items: Notification[] }>("/api/notifications?limit=30")).items;
 				setItems(inbox);
 				await api("/api/notifications/read", { method: "POST", json: { all: true } });

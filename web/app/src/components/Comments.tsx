@@ -21,8 +21,8 @@ interface Comment {
 export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdded: () => void; onSignIn: () => void }) {
 	const me = useStore(session);
 	const [items, setItems] = useState<Comment[] | null>(null);
-	/** Each opened thread's replies, by its top-level comment's id. */
-	const [threads, setThreads] = useState<Record<string, Comment[]>>({});
+	/** Each opened thread's replies so far, and the cursor to the rest, by its top-level comment's id. */
+	const [threads, setThreads] = useState<Record<string, { replies: Comment[]; more: string | null }>>({});
 	const [replyingTo, setReplyingTo] = useState<Comment | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	const [text, setText] = useState("");
@@ -35,10 +35,18 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 			.catch((e: ApiError) => setError(e.message));
 	}, [reelId]);
 
-	const openThread = async (top: Comment) => {
+	/** Opens a thread, or reads its next replies; `posted` (a reply just made) is in it even if the replica is behind. */
+	const openThread = async (topId: string, posted?: Comment) => {
+		const cursor = threads[topId]?.more;
 		try {
-			const page = await api<{ items: Comment[] }>(`/api/comments/${top.id}/replies?limit=50`);
-			setThreads((t) => ({ ...t, [top.id]: page.items }));
+			const page = await api<{ items: Comment[]; nextCursor: string | null }>(
+				`/api/comments/${topId}/replies?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+			);
+			setThreads((t) => {
+				const replies = [...(cursor ? (t[topId]?.replies ?? []) : []), ...page.items];
+				if (posted && !replies.some((r) => r.id === posted.id)) replies.push(posted);
+				return { ...t, [topId]: { replies, more: page.nextCursor } };
+			});
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
@@ -66,11 +74,9 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 			if (thread) {
 				// The reply shows at the end of its thread, opened if it was not.
 				setItems((prev) => prev?.map((t) => (t.id === thread ? { ...t, replyCount: t.replyCount + 1 } : t)) ?? prev);
-				if (threads[thread]) setThreads((t) => ({ ...t, [thread]: [...(t[thread] ?? []), c] }));
-				else {
-					const top = items?.find((t) => t.id === thread);
-					if (top) await openThread(top);
-				}
+				const open = threads[thread];
+				if (open) setThreads((t) => ({ ...t, [thread]: { replies: [...open.replies, c], more: open.more } }));
+				else await openThread(thread, c);
 			} else setItems((prev) => [c, ...(prev ?? [])]);
 			setText("");
 			setReplyingTo(null);
@@ -89,20 +95,27 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 			{items?.length === 0 ? <Empty>No comments yet.</Empty> : null}
 			<ul class="flex flex-col gap-4">
 				{items?.map((c) => {
-					const replies = threads[c.id];
+					const thread = threads[c.id];
 					return (
 						<li key={c.id} class="text-sm">
 							<CommentBody comment={c} onReply={() => reply(c)} />
-							{replies ? (
-								<ul class="mt-3 flex flex-col gap-3 border-l border-white/10 pl-3" aria-label={`Replies to ${c.author.name}`}>
-									{replies.map((r) => (
-										<li key={r.id}>
-											<CommentBody comment={r} onReply={() => reply(r)} />
-										</li>
-									))}
-								</ul>
+							{thread ? (
+								<>
+									<ul class="mt-3 flex flex-col gap-3 border-l border-white/10 pl-3" aria-label={`Replies to ${c.author.name}`}>
+										{thread.replies.map((r) => (
+											<li key={r.id}>
+												<CommentBody comment={r} onReply={() => reply(r)} />
+											</li>
+										))}
+									</ul>
+									{thread.more ? (
+										<button type="button" class="mt-2 pl-3 text-xs font-semibold text-white/60" onClick={() => void openThread(c.id)}>
+											View more replies
+										</button>
+									) : null}
+								</>
 							) : c.replyCount > 0 ? (
-								<button type="button" class="mt-2 text-xs font-semibold text-white/60" onClick={() => void openThread(c)}>
+								<button type="button" class="mt-2 text-xs font-semibold text-white/60" onClick={() => void openThread(c.id)}>
 									View {c.replyCount === 1 ? "1 reply" : `${c.replyCount} replies`}
 								</button>
 							) : null}

@@ -18,14 +18,26 @@ function StatusBadge({ status, own = false }: { status: LiveStream["status"]; ow
 	return <span class={`rounded px-2 py-0.5 text-xs font-bold ${look}`}>{text}</span>;
 }
 
-/** Status, viewer count and chat of one stream, from its socket. */
+/**
+ * Status, viewer count and chat of one stream, from its socket: opened again when the stream or
+ * the person changes (a session resumed after the page opened chats as that person, not as a
+ * visitor), each stream's chat its own.
+ */
 function useLiveSocket(id: string, initial: LiveStream["status"]) {
+	const me = useStore(session);
 	const [status, setStatus] = useState(initial);
 	const [viewers, setViewers] = useState(0);
 	const [chat, setChat] = useState<ChatMessage[]>([]);
 	const [error, setError] = useState<string | null>(null);
 	const socket = useRef<ReturnType<typeof watchLive>>();
+	const shown = useRef(id);
 	useEffect(() => {
+		if (shown.current !== id) {
+			shown.current = id;
+			setChat([]);
+			setStatus(initial);
+		}
+		setError(null);
 		const s = watchLive(id, {
 			status: setStatus,
 			viewers: setViewers,
@@ -35,7 +47,7 @@ function useLiveSocket(id: string, initial: LiveStream["status"]) {
 		});
 		socket.current = s;
 		return () => s.close();
-	}, [id]);
+	}, [id, me?.user.id]);
 	return { status, viewers, chat, error, say: (text: string) => socket.current?.say(text) };
 }
 
