@@ -343,3 +343,11 @@ describe("roles", () => {
 		expect((await api("/api/users?limit=101", { token: s.accessToken, headers })).status).toBe(400);
 	});
 });
+
+describe("the Authorization header", () => {
+	it("accepts the bearer scheme in any case", async () => {
+		const me = await registerUser("Case");
+		const res = await api("/api/users/me", { headers: { authorization: `bearer ${me.accessToken}` } });
+		expect(res.status).toBe(200);
+	});
+});
