@@ -94,6 +94,8 @@ export default defineConfig({
 						"durable-objects/**/*.node.test.ts",
 						// The web app's pure modules (no DOM): what its pages render from.
 						"web/**/*.test.ts",
+						// Its hooks and components with logic, in a DOM (happy-dom, chosen per file).
+						"web/**/*.test.tsx",
 					],
 					exclude: ["**/*.e2e.test.ts"],
 				},
