@@ -119,8 +119,7 @@ export function frameLatencies(camera: [number, number][], viewer: [number, numb
  * What `page` logs as an error from now on (a 4xx/5xx answer logs one in Chromium), its uncaught
  * exceptions and its requests that failed at the network level (not those it cancelled itself).
  */
-export function consoleOf(page: Page): string[] {
-	const errors: string[] = [];
+export function consoleOf(page: Page, errors: string[] = []): string[] {
 	page.on("console", (m) => {
 		if (m.type() === "error") errors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
 	});

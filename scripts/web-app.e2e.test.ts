@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
-import { launchBrowser } from "./browser.ts";
+import { consoleOf, launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import { makeClip, makeTestJpeg } from "./test-media.ts";
 
@@ -42,19 +42,12 @@ const DESK = { width: 1440, height: 900 };
 const consoleErrors: string[] = [];
 
 /**
- * Records what `page` logs as an error (a 4xx/5xx answer logs one in Chromium) and every request
- * that failed at the network level, with the page's URL. A request the page itself cancelled
- * (ERR_ABORTED: a video's range request left behind by a swipe, a search superseded) is no failure.
+ * Records in `consoleErrors` what `page` logs as an error and every request that failed at the
+ * network level (browser.ts `consoleOf`). A request the page itself cancelled (ERR_ABORTED: a
+ * video's range request left behind by a swipe, a search superseded) is no failure.
  */
 function watchConsole(page: Page): Page {
-	page.on("console", (m) => {
-		if (m.type() === "error") consoleErrors.push(`${page.url()}: ${m.text()} ${m.location().url}`);
-	});
-	page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`));
-	page.on("requestfailed", (r) => {
-		const why = r.failure()?.errorText ?? "unknown";
-		if (why !== "net::ERR_ABORTED") consoleErrors.push(`${page.url()}: ${r.method()} ${r.url()} failed: ${why}`);
-	});
+	consoleOf(page, consoleErrors);
 	return page;
 }
 
