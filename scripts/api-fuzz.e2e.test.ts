@@ -17,6 +17,7 @@ import { encode, type FuzzRequest, type Identities, type Operation, operationsOf
 import { type Answer, violations } from "./fuzz/response-properties.ts";
 import type { FuzzContext } from "./fuzz/schema-arbitrary.ts";
 import { makeClip, makeTestJpeg } from "./test-media.ts";
+import { waitFor } from "./wait-for.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const RUNS_PER_OPERATION = Number(process.env.FUZZ_RUNS ?? 40);
@@ -59,13 +60,16 @@ async function postReel(token: string): Promise<{ videoId: string; reelId: strin
 		const up = await fetch(`${stack.baseUrl}/api/videos/upload`, { method: "POST", headers: auth, body: form });
 		expect(up.status).toBe(202);
 		const { id: videoId } = (await up.json()) as { id: string };
-		let status = "";
-		for (let i = 0; i < 240 && status !== "ready"; i++) {
-			status = ((await (await fetch(`${stack.baseUrl}/api/videos/${videoId}/status`, { headers: auth })).json()) as { status: string })
-				.status;
-			if (status === "failed") throw new Error("the fuzz clip failed to transcode");
-			if (status !== "ready") await new Promise((r) => setTimeout(r, 250)); // polling the condition itself
-		}
+		const status = await waitFor(
+			"the fuzz clip to transcode",
+			async () => {
+				const res = await fetch(`${stack.baseUrl}/api/videos/${videoId}/status`, { headers: auth });
+				const now = ((await res.json()) as { status: string }).status;
+				if (now === "failed") throw new Error("the fuzz clip failed to transcode");
+				return now === "ready" ? now : undefined;
+			},
+			{ timeoutMs: 60_000, everyMs: 250 },
+		);
 		expect(status).toBe("ready");
 		const reel = await fetch(`${stack.baseUrl}/api/reels`, {
 			method: "POST",

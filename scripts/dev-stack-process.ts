@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { freePorts } from "./free-port.ts";
 import { type ClusterOptions, down, serverDataDir } from "./postgres-cluster.ts";
+import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -83,17 +84,20 @@ export async function startDevStack(
 		const [code] = await once(child, "exit");
 		return code as number | null;
 	};
-	const deadline = Date.now() + readyTimeoutMs;
-	for (;;) {
-		const healthy = await fetch(`${baseUrl}/health`)
-			.then(async (r) => ((await r.json()) as { status: string }).status === "ok")
-			.catch(() => false);
-		if (healthy) break;
-		if (child.exitCode !== null || Date.now() > deadline) {
-			await stop();
-			throw new Error(`the dev stack did not become healthy\n--- output ---\n${output.slice(-4000)}`);
-		}
-		await new Promise((r) => setTimeout(r, 250));
+	try {
+		await waitFor(
+			"the dev stack to become healthy",
+			async () => {
+				if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}`);
+				return fetch(`${baseUrl}/health`)
+					.then(async (r) => ((await r.json()) as { status: string }).status === "ok")
+					.catch(() => false);
+			},
+			{ timeoutMs: readyTimeoutMs, everyMs: 250 },
+		);
+	} catch (err) {
+		await stop();
+		throw new Error(`the dev stack did not become healthy (${(err as Error).message})\n--- output ---\n${output.slice(-4000)}`);
 	}
 	return {
 		baseUrl,

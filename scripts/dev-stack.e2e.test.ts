@@ -8,18 +8,13 @@ import { launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import { poolPortOf } from "./pg-pool.ts";
 import { connectionUrls, startReplica, status, stopReplica } from "./postgres-cluster.ts";
+import { waitFor as waitForCondition } from "./wait-for.ts";
 
 let stack: DevStackProcess;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 30_000): Promise<T> {
-	const until = Date.now() + deadlineMs;
-	while (Date.now() < until) {
-		const value = await probe().catch(() => undefined);
-		if (value !== undefined) return value;
-		await new Promise((r) => setTimeout(r, 250));
-	}
-	throw new Error(`timed out waiting for ${what}\n--- dev output ---\n${stack.output().slice(-4000)}`);
-}
+/** Until `probe` answers (its errors: not yet), with the stack's output when it never does. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) =>
+	waitForCondition(what, probe, { everyMs: 250, ignoreErrors: true, explain: () => `--- dev output ---\n${stack.output().slice(-4000)}` });
 
 type Health = { status: string; checks: Record<string, { status: string; lagSeconds?: number }> };
 const health = async () => (await fetch(`${stack.baseUrl}/health`)).json() as Promise<Health>;

@@ -13,6 +13,7 @@ import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { liveFfmpegsIn, liveFoldersIn } from "./leftovers.ts";
 import { FRAME_CODE_BITS, ffprobeVideo, makeClip, makeFrameCodeY4m } from "./test-media.ts";
+import { waitFor as waitForCondition } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/e2e-live");
@@ -52,15 +53,8 @@ async function createStream(title?: string): Promise<Stream> {
 
 const getStream = async (id: string) => (await (await fetch(url(`/api/live/${id}`))).json()) as Stream;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const v = await fn();
-		if (v) return v;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, everyMs));
-	}
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 100) =>
+	waitForCondition(what, fn, { timeoutMs, everyMs });
 
 /** The stream once it has ended (it ends a beat or two after its publisher went). */
 const endOf = (id: string, timeoutMs = 20_000) =>

@@ -11,6 +11,7 @@ import { queryReplicaStatus, type ReplicaStatus } from "../workers/lib/postgres/
 import { freePorts } from "./free-port.ts";
 import { migratePostgres } from "./migrate.ts";
 import { type ClusterOptions, connectionUrls, down, serverDataDir, up } from "./postgres-cluster.ts";
+import { waitFor } from "./wait-for.ts";
 
 const MAX_LAG_S = 2;
 const cluster: ClusterOptions = { dataDir: resolve(import.meta.dirname, "../.local/pg-freshness"), primaryPort: 0, replicaPort: 0 };
@@ -21,17 +22,18 @@ let app: pg.Client;
 
 const status = () => queryReplicaStatus(app, MAX_LAG_S);
 
-/** Polls (bounded) until the replica's status satisfies `ok`; returns that status. */
-async function until(what: string, ok: (s: ReplicaStatus) => boolean, timeoutMs = 20_000): Promise<ReplicaStatus> {
-	const deadline = Date.now() + timeoutMs;
+/** Until the replica's status satisfies `ok`; returns that status. */
+function until(what: string, ok: (s: ReplicaStatus) => boolean, timeoutMs = 20_000): Promise<ReplicaStatus> {
 	let last: ReplicaStatus | undefined;
-	while (Date.now() < deadline) {
-		// Right after the migration the replica may not have replayed the heartbeat table yet.
-		last = await status().catch(() => undefined);
-		if (last && ok(last)) return last;
-		await new Promise((r) => setTimeout(r, 100));
-	}
-	throw new Error(`timed out waiting for ${what}; last status ${JSON.stringify(last)}`);
+	return waitFor(
+		what,
+		async () => {
+			// Right after the migration the replica may not have replayed the heartbeat table yet.
+			last = await status();
+			return ok(last) ? last : undefined;
+		},
+		{ timeoutMs, ignoreErrors: true, explain: () => `last status ${JSON.stringify(last)}` },
+	);
 }
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { launchBrowser, playWithHlsJs } from "./browser.ts";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { freePort } from "./free-port.ts";
 import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
+import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = resolve(root, ".local/e2e-transcode");
@@ -30,18 +31,16 @@ async function startTranscoder(): Promise<ChildProcess> {
 		env: { ...process.env, PORT: String(transcoderPort), HOST: "127.0.0.1", TRANSCODER_WORK_DIR: join(scratch, "work") },
 		stdio: "ignore",
 	});
-	for (let i = 0; i < 100; i++) {
-		if (
-			await fetch(`${transcoderUrl()}/health`).then(
-				(r) => r.ok,
-				() => false,
-			)
-		)
-			return child;
-		await new Promise((r) => setTimeout(r, 100));
+	try {
+		await waitFor("the transcoder to start", async () => (await fetch(`${transcoderUrl()}/health`)).ok, {
+			timeoutMs: 10_000,
+			ignoreErrors: true,
+		});
+		return child;
+	} catch (err) {
+		child.kill("SIGKILL");
+		throw err;
 	}
-	child.kill("SIGKILL");
-	throw new Error("the transcoder did not start");
 }
 
 async function uploadClip(bytes = clip): Promise<string> {
@@ -91,13 +90,21 @@ async function status(id: string): Promise<Status> {
 	return (await res.json()) as Status;
 }
 
-async function waitFor(id: string, done: (s: Status) => boolean, timeoutMs: number): Promise<Status> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const s = await status(id);
-		if (done(s) || Date.now() > deadline) return s;
-		await new Promise((r) => setTimeout(r, 200));
-	}
+/** The video's status once `done` holds, or as it is when the time is up (the caller's expect then says what was wrong). */
+async function statusWhen(id: string, done: (s: Status) => boolean, timeoutMs: number): Promise<Status> {
+	let last: Status | undefined;
+	const seen = await waitFor(
+		`video ${id}`,
+		async () => {
+			last = await status(id);
+			return done(last) ? last : undefined;
+		},
+		{ timeoutMs, everyMs: 200 },
+	).catch((err: Error) => {
+		if (!last) throw err;
+		return last;
+	});
+	return seen;
 }
 
 const cdn = async (path: string) => {
@@ -134,7 +141,7 @@ afterAll(async () => {
 describe("upload → queue → transcoder → R2 → /cdn", () => {
 	it("turns a 10 s portrait clip into an HLS + DASH ladder whose segments decode at the advertised sizes", async () => {
 		const id = await uploadClip();
-		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
+		const s = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
 		expect(s).toMatchObject({ status: "ready", progress: 1, duration: 10, error: null });
 		expect(s.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
 
@@ -193,17 +200,16 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 
 	it("retries a job whose transcoder was killed mid-job, and the asset still ends ready", async () => {
 		const id = await uploadClip();
-		const running = await waitFor(id, (x) => x.status === "processing" && x.progress > 0, 60_000);
+		const running = await statusWhen(id, (x) => x.status === "processing" && x.progress > 0, 60_000);
 		expect(running.status).toBe("processing");
 		transcoder.kill("SIGKILL");
 		await once(transcoder, "exit");
 		// The job noticed (its attempt failed and went back to the queue) before the transcoder returns.
-		for (const deadline = Date.now() + 60_000; !/transcode_job_retry/.test(stack.output()); ) {
-			if (Date.now() > deadline) throw new Error("the job never noticed that the transcoder was gone");
-			await new Promise((r) => setTimeout(r, 100));
-		}
+		await waitFor("the job to notice that its transcoder was gone", () => /transcode_job_retry/.test(stack.output()), {
+			timeoutMs: 60_000,
+		});
 		transcoder = await startTranscoder();
-		const s = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 120_000);
+		const s = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 120_000);
 		expect(s).toMatchObject({ status: "ready", error: null });
 		expect(s.renditions).toHaveLength(3);
 		expect(stack.output()).toMatch(/transcode_job_retry/);
@@ -211,7 +217,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 
 	it("plays a 60 s video in Chromium (hls.js) before its ladder is finished, and on to its end", { timeout: 240_000 }, async () => {
 		const id = await uploadClip(makePortraitClip(scratch, 60).bytes);
-		const early = await waitFor(id, (x) => !["uploaded", "queued", "processing"].includes(x.status), 90_000);
+		const early = await statusWhen(id, (x) => !["uploaded", "queued", "processing"].includes(x.status), 90_000);
 		// Watchable while the pass still runs: HLS only, the rest comes with ready.
 		expect(early).toMatchObject({ status: "playable", dash: null });
 		expect(early.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
@@ -254,7 +260,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		} finally {
 			await browser.close();
 		}
-		const done = await waitFor(id, (x) => x.status === "ready" || x.status === "failed", 60_000);
+		const done = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 60_000);
 		expect(done.status).toBe("ready");
 		const vod = await (await cdn(new URL(done.renditions[2]?.playlist as string, stack.baseUrl).pathname)).text();
 		expect(vod).toContain("#EXT-X-ENDLIST");
