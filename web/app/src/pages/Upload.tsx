@@ -5,25 +5,17 @@
 // playable. The caption and who can see it can be written the whole time; the
 // file shows its name, size and a preview, and can be cancelled or replaced.
 // Posting ends on a confirmation with the reel's link and the profile.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
 import { Button, ErrorText } from "../components/ui";
 import { accessToken, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import { useStore } from "../lib/store";
+import { newsFromEvent, newsFromStatus, uploadReducer } from "../lib/upload-stage";
 
 /** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
 const CHUNK_BYTES = 5 * 1024 * 1024;
-
-type Stage =
-	| { kind: "pick" }
-	| { kind: "uploading"; sent: number; saved: number; total: number; resumedAt: number }
-	| { kind: "processing"; assetId: string; progress: number }
-	/** `final` false: playable (the first seconds are out, the rest is being processed); it can be posted already. */
-	| { kind: "ready"; assetId: string; poster: string | null; final: boolean }
-	| { kind: "failed"; message: string }
-	| { kind: "posted"; reelId: string };
 
 const percent = (n: number, of: number) => (of ? Math.floor((n / of) * 100) : 0);
 
@@ -49,7 +41,7 @@ function Bar({ value, label }: { value: number; label: string }) {
 }
 
 export function UploadPage() {
-	const [stage, setStage] = useState<Stage>({ kind: "pick" });
+	const [stage, dispatch] = useReducer(uploadReducer, { kind: "pick" });
 	const [caption, setCaption] = useState("");
 	const [visibility, setVisibility] = useState("public");
 	const [error, setError] = useState<string | null>(null);
@@ -62,36 +54,27 @@ export function UploadPage() {
 	// The local preview is a blob URL: let it go when the file changes or the page closes.
 	useEffect(() => () => void (file && URL.revokeObjectURL(file.preview)), [file?.preview]);
 
-	// Transcode progress and the end, for the video this page uploaded.
+	// Transcode progress and the end, from the socket: the reducer keeps only this video's news.
 	useEffect(
 		() =>
 			onEvent((e) => {
-				const waiting = stage.kind === "processing" || (stage.kind === "ready" && !stage.final);
-				if (!waiting || e.data.assetId !== stage.assetId) return;
-				if (e.type === "TRANSCODE_PROGRESS" && stage.kind === "processing")
-					setStage({ ...stage, progress: Math.round(Number(e.data.progress) * 100) });
-				if (e.type === "TRANSCODE_PLAYABLE" && stage.kind === "processing")
-					setStage({ kind: "ready", assetId: stage.assetId, poster: null, final: false });
-				if (e.type === "TRANSCODE_READY")
-					setStage({ kind: "ready", assetId: stage.assetId, poster: (e.data.poster as string) ?? null, final: true });
-				if (e.type === "TRANSCODE_FAILED") setStage({ kind: "failed", message: String(e.data.error ?? "Processing failed.") });
+				const news = newsFromEvent(e);
+				if (news) dispatch({ type: "transcode", news });
 			}),
-		[stage],
+		[],
 	);
 
-	// The socket may have said PLAYABLE or READY before this page listened: ask once.
+	// The socket may have spoken before this page listened: ask the video's status once it is processing.
+	const processingId = stage.kind === "processing" ? stage.assetId : null;
 	useEffect(() => {
-		if (stage.kind !== "processing") return;
-		api<{ status: string; progress: number; poster: string | null; error: { message: string } | null }>(
-			`/api/videos/${stage.assetId}/status`,
-		)
+		if (!processingId) return;
+		api<{ status: string; poster: string | null; error: { message: string } | null }>(`/api/videos/${processingId}/status`)
 			.then((s) => {
-				if (s.status === "ready") setStage({ kind: "ready", assetId: stage.assetId, poster: s.poster, final: true });
-				else if (s.status === "playable") setStage({ kind: "ready", assetId: stage.assetId, poster: null, final: false });
-				else if (s.status === "failed") setStage({ kind: "failed", message: s.error?.message ?? "Processing failed." });
+				const news = newsFromStatus(processingId, s);
+				if (news) dispatch({ type: "transcode", news });
 			})
 			.catch(() => undefined);
-	}, [stage.kind]);
+	}, [processingId]);
 
 	useEffect(() => () => void upload.current?.abort(), []);
 
@@ -111,12 +94,9 @@ export function UploadPage() {
 				const token = await accessToken();
 				if (token) req.setHeader("Authorization", `Bearer ${token}`);
 			},
-			onProgress: (sent, total) => setStage((s) => (s.kind === "uploading" ? { ...s, sent, total } : s)),
-			onChunkComplete: (_chunk, accepted, total) => setStage((s) => (s.kind === "uploading" ? { ...s, saved: accepted, total } : s)),
-			onSuccess: () => {
-				const assetId = up.url?.split("/").pop() ?? "";
-				setStage({ kind: "processing", assetId, progress: 0 });
-			},
+			onProgress: (sent, total) => dispatch({ type: "sent", sent, total }),
+			onChunkComplete: (_chunk, saved, total) => dispatch({ type: "saved", saved, total }),
+			onSuccess: () => dispatch({ type: "uploaded", assetId: up.url?.split("/").pop() ?? "" }),
 			onError: (err) => {
 				const body = (err as { originalResponse?: { getBody(): string; getStatus(): number } }).originalResponse;
 				let message = err.message;
@@ -128,14 +108,14 @@ export function UploadPage() {
 						// keep tus's own message
 					}
 				}
-				setStage({ kind: "failed", message });
+				dispatch({ type: "upload-failed", message });
 			},
 		});
 		upload.current = up;
 		const previous = await up.findPreviousUploads();
 		const resumed = previous[0];
 		if (resumed) up.resumeFromPreviousUpload(resumed);
-		setStage({ kind: "uploading", sent: 0, saved: 0, total: file.size, resumedAt: resumed ? -1 : 0 });
+		dispatch({ type: "started", total: file.size });
 		up.start();
 	};
 
@@ -143,7 +123,7 @@ export function UploadPage() {
 		if (stage.kind !== "ready") return;
 		try {
 			const reel = await api<{ id: string }>("/api/reels", { method: "POST", json: { video_id: stage.assetId, caption, visibility } });
-			setStage({ kind: "posted", reelId: reel.id });
+			dispatch({ type: "posted", reelId: reel.id });
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
@@ -153,7 +133,7 @@ export function UploadPage() {
 	const cancel = async () => {
 		const up = upload.current;
 		upload.current = undefined;
-		setStage({ kind: "pick" });
+		dispatch({ type: "reset" });
 		setFile(null);
 		if (up) await up.abort(true).catch(() => undefined);
 	};
@@ -298,7 +278,7 @@ export function UploadPage() {
 						variant="ghost"
 						class="self-start"
 						onClick={() => {
-							setStage({ kind: "pick" });
+							dispatch({ type: "reset" });
 							setFile(null);
 							setCaption("");
 							setCopied(false);
