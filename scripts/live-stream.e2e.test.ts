@@ -458,7 +458,24 @@ describe("live streaming", () => {
 			const reel = await (await fetch(url(`/api/reels/${reelId}`))).json();
 			expect(reel).toMatchObject({ video: { status: "ready" } });
 			// The reel plays in Chromium: its own HLS fails on MPEG-TS, and hls.js takes over.
-			await streamer.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 });
+			await streamer
+				.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 1, null, { timeout: 30_000 })
+				.catch(async (err) => {
+					await streamer.screenshot({ path: resolve(root, ".local/artifacts/live-recording-failure.png") });
+					const state = await streamer.evaluate(() => {
+						const v = document.querySelector("video");
+						const loaded = performance.getEntriesByType("resource").map((e) => e.name.split("/").slice(-3).join("/"));
+						return {
+							readyState: v?.readyState,
+							paused: v?.paused,
+							error: v?.error?.message,
+							src: v?.currentSrc,
+							t: v?.currentTime,
+							loaded,
+						};
+					});
+					throw new Error(`${err}\n${JSON.stringify(state)}\n${streamerConsole.join("\n")}`);
+				});
 			await streamer.screenshot({ path: resolve(root, ".local/artifacts/live-go-live.png") });
 			// Neither page logged an error on the way.
 			expect(streamerConsole).toEqual([]);

@@ -84,6 +84,8 @@ export function watchLive(id: string, on: LiveEvents) {
 	const waiting: string[] = [];
 	const connect = async () => {
 		const token = await accessToken();
+		// Closed while the token was being read (the page left, or the person changed): open nothing.
+		if (closed) return;
 		const ws = new WebSocket(socketUrl(`/api/live/${id}/ws`), token ? ["bearer", token] : []);
 		socket = ws;
 		ws.onopen = () => {
