@@ -348,14 +348,6 @@ describe("the web app in Chromium", () => {
 		await b.page.keyboard.press(" ");
 		await expect.poll(() => playing.evaluate((v: HTMLVideoElement) => v.paused), POLL).toBe(true);
 		expect(await feed.getAttribute("data-active-index")).toBe("1");
-		// l likes the reel on screen (and only it); again, and the like is taken back.
-		const likes = (i: number) => feed.locator(`[data-index="${i}"] [data-like-count]`).textContent().then(Number);
-		const [onScreen, other] = [await likes(1), await likes(0)];
-		await b.page.keyboard.press("l");
-		await expect.poll(() => likes(1), POLL).not.toBe(onScreen);
-		expect(await likes(0)).toBe(other);
-		await b.page.keyboard.press("l");
-		await expect.poll(() => likes(1), POLL).toBe(onScreen);
 	});
 
 	it("at a desk's size: edits the profile and the header shows the new avatar at once; moves with the buttons, the wheel and the keys", {

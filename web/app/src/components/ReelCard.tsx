@@ -2,9 +2,9 @@
 // (like with an optimistic count rolled back on error, comments, share, and a
 // menu to report the reel or block its author).
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, profilePath, session } from "../lib/api";
-import { likeRequest, muted } from "../lib/playback";
+import { muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
@@ -50,15 +50,6 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			setError((e as ApiError).message);
 		}
 	};
-
-	// The `l` key, for this reel: presses made before it mounted are not its to answer.
-	const likeAsked = useStore(likeRequest);
-	const answeredLike = useRef(likeAsked?.seq ?? 0);
-	useEffect(() => {
-		if (!likeAsked || likeAsked.reelId !== reel.id || likeAsked.seq <= answeredLike.current) return;
-		answeredLike.current = likeAsked.seq;
-		void toggleLike();
-	}, [likeAsked?.seq]);
 
 	// Back from the sign-in sheet: do what was asked on this reel.
 	useEffect(() => {
@@ -151,6 +142,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					class="flex flex-col items-center"
 					aria-pressed={liked}
 					onClick={toggleLike}
+					data-action="like"
 					// Not yet known whether anyone is signed in (the silent refresh after a reload): wait.
 					disabled={me === undefined}
 				>

@@ -7,7 +7,7 @@ import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
 import { Empty, ErrorText, Loading } from "../components/ui";
 import { api } from "../lib/api";
-import { muted, requestLike } from "../lib/playback";
+import { muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import type { Page, Reel } from "../lib/types";
 
@@ -58,10 +58,8 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 				const video = list.current?.querySelector<HTMLVideoElement>(`[data-index="${active}"] video`);
 				if (video) void (video.paused ? video.play().catch(() => undefined) : video.pause());
 			} else if (e.key === "m") muted.set(!muted.get());
-			else if (e.key === "l") {
-				const reel = reels[active];
-				if (reel) requestLike(reel.id);
-			}
+			else if (e.key === "l")
+				(list.current?.querySelector(`[data-index="${active}"] [data-action="like"]`) as HTMLButtonElement | null)?.click();
 		};
 		document.addEventListener("keydown", onKey);
 		return () => document.removeEventListener("keydown", onKey);
