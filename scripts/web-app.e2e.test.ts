@@ -414,6 +414,8 @@ describe("the web app in Chromium", () => {
 		const moves: Record<string, number> = {};
 		await timedMove(d.page, "button", 1, () => d.page.getByRole("button", { name: "Next reel" }).click(), moves);
 		await timedMove(d.page, "key", 0, () => d.page.keyboard.press("ArrowUp"), moves);
+		// The key's smooth scroll must have settled: a wheel turned while it still runs can be swallowed by it.
+		await d.page.waitForFunction(() => document.querySelector('[role="feed"]')?.scrollTop === 0);
 		await d.page.mouse.move(DESK.width / 2, DESK.height / 2);
 		await timedMove(d.page, "wheel", 1, () => d.page.mouse.wheel(0, 600), moves);
 		await timedMove(d.page, "previousButton", 0, () => d.page.getByRole("button", { name: "Previous reel" }).click(), moves);
