@@ -34,7 +34,8 @@ async function main() {
 		const get = (name: string, path: string, tag: number, token?: string) => ({
 			name,
 			run: async (round: number) => {
-				const headers: Record<string, string> = { "cf-connecting-ip": ip(tag, round) };
+				// no-cache: the anonymous baseline reads the database too, not the isolate's shared answers.
+				const headers: Record<string, string> = { "cf-connecting-ip": ip(tag, round), "cache-control": "no-cache" };
 				if (token) headers.authorization = `Bearer ${token}`;
 				const res = await fetch(`${stack.baseUrl}${path}`, { headers });
 				await (await expectStatus(res, 200, name)).arrayBuffer();

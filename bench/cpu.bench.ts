@@ -3,7 +3,9 @@
 // processes per request (from /proc, the parsing, TLS-less HTTP and bindings around the isolate
 // included), and the statements and object calls the response's x-request-cost counts. The
 // baseline is a bare hono Worker under the same `wrangler dev` (bench/bare-worker): what the local
-// runtime costs any request; every read is a ratio of it. BENCH_TOP=n prints the n functions with
+// runtime costs any request; every read is a ratio of it. Anonymous reads are measured twice: as a
+// crowd makes them (most answered from the isolate's shared reads, lib/http/shared-reads.ts) and
+// "fresh" (Cache-Control: no-cache), each going to the database. BENCH_TOP=n prints the n functions with
 // the most self time per scenario.
 // Run: npm run bench:cpu
 import { readFileSync } from "node:fs";
@@ -11,6 +13,7 @@ import pg from "pg";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { startBareWorker } from "./support/bare-worker.ts";
+import { seedBenchReels } from "./support/bench-reels.ts";
 import { startCpuProfile } from "./support/cpu-profile.ts";
 import { expectStatus } from "./support/latency.ts";
 import { descendants } from "./support/processes.ts";
@@ -18,21 +21,6 @@ import { descendants } from "./support/processes.ts";
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const TOP = Number(process.env.BENCH_TOP ?? 0);
-const REELS = 200;
-const CREATORS = 20;
-
-const LOAD = [
-	`INSERT INTO users (id, email, name)
-	 SELECT gen_random_uuid(), 'cpu' || n || '@bench.test', 'CPU Creator ' || n FROM generate_series(1, ${CREATORS}) n
-	 ON CONFLICT DO NOTHING`,
-	`INSERT INTO reels (id, author_id, video_asset_id, video_key, caption, hashtags, search, media_status, playback, duration_ms, created_at)
-	 SELECT (lpad(to_hex((extract(epoch FROM t.ts) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid,
-	        u.id, gen_random_uuid(), 'cpu/' || t.n || '.mp4', 'reel number ' || t.n || ' #cpu', ARRAY['cpu'],
-	        to_tsvector('simple', 'cpu'), 'ready', '{"hls": "/cdn/cpu/hls/master.m3u8"}'::jsonb, 15000, t.ts
-	 FROM (SELECT n, now() - n * interval '1 minute' AS ts FROM generate_series(1, ${REELS}) n) t
-	 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS k FROM users WHERE email LIKE 'cpu%@bench.test') u ON u.k = 1 + t.n % ${CREATORS}`,
-];
-
 /** CPU seconds (user + system) the processes have used so far. */
 function cpuSeconds(pids: number[]): number {
 	const hz = 100;
@@ -55,6 +43,8 @@ interface Scenario {
 	target: "bare" | "stack";
 	path: string;
 	signedIn: boolean;
+	/** `Cache-Control: no-cache`: the anonymous read past the isolate's shared answers, to the database (lib/http/shared-reads.ts). */
+	fresh?: boolean;
 }
 
 /** Requests `scenario.path` REQUESTS times, CONCURRENCY at a time, profiling the isolate and reading the processes' CPU around it. */
@@ -69,11 +59,12 @@ async function run(
 			headers: {
 				"cf-connecting-ip": `10.8.${1 + (i % 200)}.${i % 250}`,
 				...(scenario.signedIn ? { authorization: `Bearer ${accessToken}` } : {}),
+				...(scenario.fresh ? { "cache-control": "no-cache" } : {}),
 			},
 		});
 		await expectStatus(res, 200, scenario.name);
 		await res.arrayBuffer();
-		cost = res.headers.get("x-request-cost") ?? "";
+		cost = `${res.headers.get("x-request-cost") ?? ""}${res.headers.get("x-shared-read") === "hit" ? " (shared)" : ""}`;
 	};
 	// Warm: the isolate compiles, pools connect, caches fill.
 	for (let i = 0; i < 30; i++) await one(i);
@@ -106,8 +97,7 @@ async function main() {
 	try {
 		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });
 		await client.connect();
-		const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM reels WHERE video_key LIKE 'cpu/%'");
-		if ((rows[0]?.n ?? 0) < REELS) for (const statement of LOAD) await client.query(statement);
+		await seedBenchReels(client);
 		const { accessToken, user } = await registerOn(stack.baseUrl, { name: "Viewer", ip: "10.8.0.1" });
 		await client.query(
 			"INSERT INTO follows (follower_id, followee_id) SELECT $1, id FROM users WHERE email LIKE 'cpu%@bench.test' ON CONFLICT DO NOTHING",
@@ -133,6 +123,9 @@ async function main() {
 				{ name: "reels, newest", target: "stack", path: "/api/reels?limit=10", signedIn: false },
 				{ name: "reel by id", target: "stack", path: `/api/reels/${reel.id}`, signedIn: false },
 				{ name: "profile", target: "stack", path: `/api/users/${reel.author_id}`, signedIn: false },
+				{ name: "reels, newest, fresh", target: "stack", path: "/api/reels?limit=10", signedIn: false, fresh: true },
+				{ name: "reel by id, fresh", target: "stack", path: `/api/reels/${reel.id}`, signedIn: false, fresh: true },
+				{ name: "profile, fresh", target: "stack", path: `/api/users/${reel.author_id}`, signedIn: false, fresh: true },
 				{ name: "feed, signed in", target: "stack", path: "/api/feed?limit=10", signedIn: true },
 				{ name: "reels, signed in", target: "stack", path: "/api/reels?limit=10", signedIn: true },
 			];

@@ -54,7 +54,9 @@ async function recovery(stack: DevStackProcess, since: number): Promise<number> 
 	const deadline = Date.now() + 180_000;
 	while (Date.now() < deadline) {
 		const health = await fetch(`${stack.baseUrl}/health`).catch(() => undefined);
-		const feed = await fetch(`${stack.baseUrl}/api/feed?limit=1`, { headers: { "cf-connecting-ip": "10.99.0.1" } }).catch(() => undefined);
+		const feed = await fetch(`${stack.baseUrl}/api/feed?limit=1`, {
+			headers: { "cf-connecting-ip": "10.99.0.1", "cache-control": "no-cache" },
+		}).catch(() => undefined);
 		const write = await fetch(`${stack.baseUrl}/api/auth/register`, {
 			method: "POST",
 			headers: { "content-type": "application/json", "cf-connecting-ip": "10.99.0.2" },

@@ -29,6 +29,7 @@ import { declareAppWideProblems } from "./lib/app/app-wide-problems";
 import { requestStack } from "./lib/app/request-stack";
 import type { TokenSources } from "./lib/auth/authenticate";
 import { surfaceHeaders } from "./lib/http/media-headers";
+import { SharedReads } from "./lib/http/shared-reads";
 import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
 import { HttpProblem } from "./lib/problems/http-problem";
@@ -63,8 +64,10 @@ export function createApp() {
 	app.use(refuseLongUrl());
 	// Security headers and CORS per surface: the API's allow-list, or public media embeddable anywhere.
 	app.use(surfaceHeaders());
+	// One per app, so per isolate in production (index.ts); a test's own app starts with none.
+	const sharedReads = new SharedReads();
 	for (const at of REQUEST_STACK_AT) {
-		const stack = requestStack(at.tokens);
+		const stack = requestStack(at.tokens ?? "header", sharedReads);
 		if (at.method === "*") app.use(at.path, stack);
 		else app.on(at.method, at.path, stack);
 	}

@@ -4,6 +4,7 @@ import { apiRoute, signedIn, withRole } from "../lib/app/api-route";
 import type { AppEnv } from "../lib/app/app-env";
 import { jsonBody } from "../lib/http/json-body";
 import { jsonContent } from "../lib/http/json-content";
+import { forgetSharedReads } from "../lib/http/shared-reads";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, imageVariants } from "../lib/media-db/schema";
@@ -113,6 +114,8 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		await c.env.MEDIA.delete(key);
 		const purged = await purgeAssetCaches(c.env, c.req.url, { id: asset.id, r2Key: key }, derived);
 		const variants = await deleteVariants(c.env, purged);
+		// A reel or an avatar that showed it is told differently from now on.
+		forgetSharedReads(c);
 		await deleteDerivedRows(db, asset.id);
 		await db.delete(assets).where(eq(assets.id, asset.id));
 		return c.json({ key, derivedDeleted: derived.length, variantsPurged: variants }, 200);

@@ -4,19 +4,26 @@ import { createApp } from "../app";
 
 const rnd = () => Math.floor(Math.random() * 256);
 
-/** Calls the real app (all middleware) with optional binding overrides. */
-export async function api(path: string, init: RequestInit & { json?: unknown; token?: string } = {}, overrides: Partial<Env> = {}) {
-	const headers = new Headers(init.headers);
-	if (init.json !== undefined) headers.set("content-type", "application/json");
-	if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-	// Each call is its own client unless the test says otherwise: the per-IP burst limit is tested on its own.
-	if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `10.${rnd()}.${rnd()}.${rnd()}`);
-	const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-	const ctx = createExecutionContext();
-	const res = await createApp().fetch(new Request(`http://x${path}`, { ...init, headers, body }), { ...env, ...overrides }, ctx);
-	await waitOnExecutionContext(ctx);
-	return res;
-}
+type ApiInit = RequestInit & { json?: unknown; token?: string };
+
+/** Calls the real app (all middleware) with optional binding overrides; each call is a fresh app, as a fresh isolate. */
+export const api = (path: string, init: ApiInit = {}, overrides: Partial<Env> = {}) => apiOf(createApp())(path, init, overrides);
+
+/** Calls one app instance, as requests to one isolate do: what the isolate keeps in memory lasts between calls. */
+export const apiOf =
+	(app: ReturnType<typeof createApp>) =>
+	async (path: string, init: ApiInit = {}, overrides: Partial<Env> = {}) => {
+		const headers = new Headers(init.headers);
+		if (init.json !== undefined) headers.set("content-type", "application/json");
+		if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+		// Each call is its own client unless the test says otherwise: the per-IP burst limit is tested on its own.
+		if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `10.${rnd()}.${rnd()}.${rnd()}`);
+		const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+		const ctx = createExecutionContext();
+		const res = await app.fetch(new Request(`http://x${path}`, { ...init, headers, body }), { ...env, ...overrides }, ctx);
+		await waitOnExecutionContext(ctx);
+		return res;
+	};
 
 export const uniqueEmail = (tag = "user") => `${tag}-${crypto.randomUUID()}@example.test`;
 export const GOOD_PASSWORD = "correct horse 9";

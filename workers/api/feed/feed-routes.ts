@@ -11,6 +11,7 @@ import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
 import { jsonContent } from "../../lib/http/json-content";
+import { shareWithAnonymous } from "../../lib/http/shared-reads";
 import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -79,6 +80,7 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 		at.e = streams.epoch ?? at.e;
 		const { followed, trending } = streams;
 		const { out, usedFollowed, usedTrending } = interleave(followed, trending, limit);
+		shareWithAnonymous(c);
 		const lastFollowed = followed[usedFollowed - 1];
 		const lastTrending = trending[usedTrending - 1] as TrendingRow | undefined;
 		const next: FeedCursor = {
@@ -99,5 +101,6 @@ export const feedRoutes = new OpenAPIHono<AppEnv>()
 		const { cursor, limit } = c.req.valid("query");
 		const rows = await reelsTagged(c.var.db, viewerOf(c), tag, cursor ? idCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
+		shareWithAnonymous(c);
 		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	});

@@ -9,6 +9,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { forgetSharedReads } from "../../lib/http/shared-reads";
 import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
@@ -68,7 +69,8 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 				maxDismissed: configOf(c.env).REPORTER_MAX_DISMISSED,
 			},
 		});
-		// A report that hid the reel withdraws its media from the edge at once.
+		// A report that hid the reel withdraws its media from the edge at once, and its card from this isolate's shared reads.
+		forgetSharedReads(c);
 		await syncVideoAccess(c.env, c.var.db, videoAssetId, c.req.url);
 		return c.json({ reported: true as const }, 202);
 	})
@@ -84,6 +86,7 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(restore, async (c) => {
 		const { id } = c.req.valid("param");
 		await restoreReel(c.var.db, id);
+		forgetSharedReads(c);
 		const row = await reelById(c.var.db, viewer(c), id, { primary: true });
 		await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.json(await withMediaUrls(c.env, toReel(row)), 200);

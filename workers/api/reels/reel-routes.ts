@@ -5,6 +5,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { isAdmin, type SignedInEnv, viewerOf } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { forgetSharedReads, shareWithAnonymous } from "../../lib/http/shared-reads";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { idCursor, PageQuerySchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
@@ -125,22 +126,27 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		const { cursor, limit } = c.req.valid("query");
 		const rows = await publicReels(c.var.db, viewer(c), cursor ? idCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
+		shareWithAnonymous(c);
 		return c.json({ items: items.map(toReel), nextCursor }, 200);
 	})
 	.openapi(byAuthor, async (c) => {
 		const { cursor, limit } = c.req.valid("query");
 		const rows = await reelsByAuthor(c.var.db, viewer(c), c.req.valid("param").id, cursor ? idCursor.decode(cursor) : null, limit);
 		const { items, nextCursor } = pageOf(rows, limit, (r) => idCursor.encode(r.id));
+		shareWithAnonymous(c);
 		return c.json({ items: await Promise.all(items.map((r) => withMediaUrls(c.env, toReel(r)))), nextCursor }, 200);
 	})
-	.openapi(getOne, async (c) =>
-		c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), c.req.valid("param").id))), 200),
-	)
+	.openapi(getOne, async (c) => {
+		const reel = await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), c.req.valid("param").id)));
+		shareWithAnonymous(c);
+		return c.json(reel, 200);
+	})
 	.openapi(update, async (c) => {
 		const { id } = c.req.valid("param");
 		const row = await ownReel(c, id);
 		const change = c.req.valid("json");
 		await writeWithEvents(requestEvents(c), (tx, emit) => updateReel(tx, emit, id, row.author_id, change));
+		forgetSharedReads(c);
 		if (change.visibility !== undefined) await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.json(await withMediaUrls(c.env, toReel(await reelById(c.var.db, viewer(c), id, { primary: true }))), 200);
 	})
@@ -148,6 +154,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const row = await ownReel(c, id);
 		await deleteReel(c.var.db, id, { byModerator: row.author_id !== c.var.auth.sub });
+		forgetSharedReads(c);
 		await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.body(null, 204);
 	});

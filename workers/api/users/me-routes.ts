@@ -5,6 +5,7 @@ import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { forgetSharedReads } from "../../lib/http/shared-reads";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
@@ -92,5 +93,6 @@ export const meRoutes = new OpenAPIHono<AppEnv>()
 		if (changes.avatarAssetId) await assertOwnImage(c.env, c.var.auth.sub, changes.avatarAssetId);
 		const user = await writeWithEvents(requestEvents(c), (tx, emit) => updateAccount(tx, emit, c.var.auth.sub, changes));
 		if (!user) throw accountGone();
+		forgetSharedReads(c);
 		return c.json(toPrivateUser(user, await publicImageUrl(c.env, user.avatarAssetId)), 200);
 	});

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { apiRoute } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
+import { shareWithAnonymous } from "../../lib/http/shared-reads";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { userNotFound } from "../follows/follow-store";
 import { publicImageUrl } from "./avatar-urls";
@@ -62,9 +63,13 @@ async function toPublicProfile(c: Context<AppEnv>, user: ProfileRow | undefined,
 export const userProfileRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(byHandle, async (c) => {
 		const me = viewerOf(c);
-		return c.json(await toPublicProfile(c, await profileByHandle(c.var.db, c.req.valid("param").handle, me), me), 200);
+		const profile = await toPublicProfile(c, await profileByHandle(c.var.db, c.req.valid("param").handle, me), me);
+		shareWithAnonymous(c);
+		return c.json(profile, 200);
 	})
 	.openapi(byId, async (c) => {
 		const me = viewerOf(c);
-		return c.json(await toPublicProfile(c, await profileSeenBy(c.var.db, c.req.valid("param").id, me), me), 200);
+		const profile = await toPublicProfile(c, await profileSeenBy(c.var.db, c.req.valid("param").id, me), me);
+		shareWithAnonymous(c);
+		return c.json(profile, 200);
 	});

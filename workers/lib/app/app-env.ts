@@ -1,4 +1,5 @@
 import type { AuthContext } from "../auth/authenticate";
+import type { SharedReads } from "../http/shared-reads";
 import type { RoutedDatabase } from "../postgres/routed-database";
 import type { GcraDecision } from "../rate-limit/gcra";
 
@@ -14,6 +15,10 @@ export interface AppEnv {
 		userQuota?: GcraDecision;
 		/** What this request costs beyond its own CPU: Durable Object calls (database round trips are counted by `db`). */
 		cost: { durableObjects: number };
+		/** This isolate's answers to anonymous reads (lib/http/shared-reads.ts), for a change that must forget them. */
+		sharedReads?: SharedReads;
+		/** Set by `shareWithAnonymous(c)`: this response is the same for every anonymous caller. */
+		shareable?: boolean;
 		/** The problem's code when the response is a problem (for the access log and analytics). */
 		problemCode?: string;
 	};

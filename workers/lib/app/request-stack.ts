@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import { authenticate, type TokenSources } from "../auth/authenticate";
 import { refuseNulInUrl } from "../http/refuse-nul";
+import { type SharedReads, sharedReadCache } from "../http/shared-reads";
 import { postgres } from "../postgres/postgres-middleware";
 import { problemResponses } from "../problems/problem-schema";
 import { burstLimit } from "../rate-limit/burst-limit";
@@ -11,11 +12,12 @@ import type { AppEnv } from "./app-env";
 /**
  * The middleware in front of every API request (`/api/*`, `/ws`, uploads and
  * deletes under `/cdn`), built here once. Order matters: the cheap edge limit
- * first, then the database handle, then who the caller is, then the quota
- * that depends on it.
+ * first, then an anonymous read the isolate already answered (no database, no
+ * quota: lib/http/shared-reads.ts), then the database handle, then who the
+ * caller is, then the quota that depends on it.
  */
-export const requestStack = (tokens: TokenSources = "header"): MiddlewareHandler<AppEnv> =>
-	every(refuseNulInUrl(), burstLimit(), postgres(), authenticate(tokens, { quota: true }), hourlyQuota());
+export const requestStack = (tokens: TokenSources, reads: SharedReads): MiddlewareHandler<AppEnv> =>
+	every(refuseNulInUrl(), burstLimit(), sharedReadCache(reads), postgres(), authenticate(tokens, { quota: true }), hourlyQuota());
 
 /**
  * The problem statuses any request through `requestStack` can get, whatever

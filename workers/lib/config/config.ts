@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
 				.filter(Boolean),
 		)
 		.pipe(z.array(z.url())),
+	/** How long an anonymous read of public data is shared by every anonymous caller of one isolate (lib/http/shared-reads.ts); 0: never. */
+	SHARED_READ_SECONDS: z.coerce.number().min(0).max(10),
 	QUOTA_ANON_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_USER_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_AUTH_PER_HOUR: z.coerce.number().int().positive(),
