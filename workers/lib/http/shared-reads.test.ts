@@ -181,27 +181,63 @@ describe("SharedReads", () => {
 		expect(reads.size).toBe(0);
 	});
 
-	it("keeps within its byte budget by evicting the oldest, and keeps no oversized answer", () => {
-		const reads = new SharedReads(100, () => 0);
+	// What one entry of `bytes` under a one-letter key costs against the budget (body, key, bookkeeping).
+	const cost = (bytes: number) => bytes + 2 + 256;
+
+	it("keeps within its byte budget, keys and bookkeeping counted, by evicting the oldest; keeps no oversized answer", () => {
+		const reads = new SharedReads(3 * cost(40) - 1, () => 0);
 		reads.put("a", body(40), "application/json", 10_000);
 		reads.put("b", body(40), "application/json", 10_000);
 		reads.put("c", body(40), "application/json", 10_000);
 		expect(reads.get("a")).toBeUndefined();
 		expect(reads.get("b")).toBeDefined();
 		expect(reads.get("c")).toBeDefined();
-		reads.put("huge", body(101), "application/json", 10_000);
-		expect(reads.get("huge")).toBeUndefined();
+		expect(reads.put("huge", body(3 * cost(40)), "application/json", 10_000)).toBe(false);
 		const roomy = new SharedReads(10 * SHARED_READ_MAX_ENTRY_BYTES, () => 0);
-		roomy.put("page", body(SHARED_READ_MAX_ENTRY_BYTES + 1), "application/json", 10_000);
-		expect(roomy.get("page")).toBeUndefined();
+		expect(roomy.put("page", body(SHARED_READ_MAX_ENTRY_BYTES + 1), "application/json", 10_000)).toBe(false);
+		// A long key costs what it weighs: padded URLs cannot hide in tiny bodies.
+		const keyed = new SharedReads(2 * cost(10) + 2 * 5_000, () => 0);
+		keyed.put(`a${"x".repeat(4_999)}`, body(10), "application/json", 10_000);
+		keyed.put(`b${"x".repeat(4_999)}`, body(10), "application/json", 10_000);
+		expect(keyed.size).toBe(1);
+	});
+
+	it("holds at most its entry cap, and sheds expired answers as new ones come", () => {
+		let now = 0;
+		const reads = new SharedReads(1024 * 1024, () => now, 3);
+		for (const k of ["a", "b", "c", "d"]) reads.put(k, body(1), "application/json", 10_000);
+		expect(reads.size).toBe(3);
+		expect(reads.get("a")).toBeUndefined();
+		now = 20_000;
+		reads.put("e", body(1), "application/json", 10_000);
+		expect(reads.size).toBe(1);
 	});
 
 	it("replaces an entry under the same key without counting it twice", () => {
-		const reads = new SharedReads(100, () => 0);
+		const reads = new SharedReads(cost(60) + cost(40), () => 0);
 		reads.put("a", body(60), "application/json", 10_000);
 		reads.put("a", body(60), "application/json", 10_000);
 		reads.put("b", body(40), "application/json", 10_000);
 		expect(reads.get("a")).toBeDefined();
 		expect(reads.get("b")).toBeDefined();
+	});
+
+	it("keeps nothing read before a change it was told of (a refresh that started before a takedown)", () => {
+		const reads = new SharedReads(1024 * 1024, () => 0);
+		const readAt = reads.generation;
+		reads.clear();
+		expect(reads.put("a", body(10), "application/json", 10_000, readAt)).toBe(false);
+		expect(reads.get("a")).toBeUndefined();
+	});
+
+	it("lets the next asker refresh when a refresh was abandoned", () => {
+		let now = 0;
+		const reads = new SharedReads(1024 * 1024, () => now);
+		reads.put("a", body(10), "application/json", 2_000);
+		now = 1_500;
+		expect(reads.get("a")).toBeUndefined();
+		expect(reads.get("a")).toBeDefined();
+		reads.abandonRefresh("a");
+		expect(reads.get("a")).toBeUndefined();
 	});
 });

@@ -24,6 +24,8 @@ import { CONSISTENCY_COOKIE, CONSISTENCY_HEADER } from "../postgres/consistency-
 interface SharedRead {
 	body: ArrayBuffer;
 	contentType: string;
+	/** What it counts against the byte budget: body, key and overhead. */
+	cost: number;
 	storedAt: number;
 	/** Until then it is answered as it is; after, one request at a time asks the database again. */
 	freshUntil: number;
@@ -33,8 +35,12 @@ interface SharedRead {
 	refreshingSince?: number;
 }
 
-/** The most one isolate keeps (its memory limit is 128 MB); the oldest answers go first. */
+/** The most one isolate keeps (its memory limit is 128 MB), keys and bookkeeping counted; the oldest answers go first. */
 export const SHARED_READS_MAX_BYTES = 8 * 1024 * 1024;
+/** Answers kept at most, however small: a stranger's padded URLs cannot pin memory in tiny entries. */
+export const SHARED_READS_MAX_ENTRIES = 4096;
+/** What an entry costs beyond its body and key (the Map slot, the record, the content type). */
+const ENTRY_OVERHEAD_BYTES = 256;
 /** A larger answer is not kept: a page of reels is a few kilobytes. */
 export const SHARED_READ_MAX_ENTRY_BYTES = 256 * 1024;
 
@@ -49,14 +55,21 @@ export const SHARED_READ_MAX_ENTRY_BYTES = 256 * 1024;
 export class SharedReads {
 	private readonly entries = new Map<string, SharedRead>();
 	private bytes = 0;
+	/** Moves on at every `clear()`: an answer read before a change must not be kept after it. */
+	private generationCount = 0;
 
 	constructor(
 		private readonly maxBytes = SHARED_READS_MAX_BYTES,
 		private readonly now: () => number = Date.now,
+		private readonly maxEntries = SHARED_READS_MAX_ENTRIES,
 	) {}
 
 	get size(): number {
 		return this.entries.size;
+	}
+
+	get generation(): number {
+		return this.generationCount;
 	}
 
 	/** The answer to give, or undefined when this request is to ask the database (and, if shareable, `put` what it got). */
@@ -79,27 +92,39 @@ export class SharedReads {
 		if (entry) this.remove(key, entry);
 	}
 
-	put(key: string, body: ArrayBuffer, contentType: string, ttlMs: number): void {
-		if (body.byteLength > SHARED_READ_MAX_ENTRY_BYTES || body.byteLength > this.maxBytes) return;
+	/** A refresh that did not finish (its request failed further on): the next asker refreshes instead. */
+	abandonRefresh(key: string): void {
+		const entry = this.entries.get(key);
+		if (entry) entry.refreshingSince = undefined;
+	}
+
+	/** Keeps an answer read while the generation was `readAt` (none, if a change came in between). */
+	put(key: string, body: ArrayBuffer, contentType: string, ttlMs: number, readAt = this.generationCount): boolean {
+		if (readAt !== this.generationCount) return false;
+		const cost = body.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES;
+		if (body.byteLength > SHARED_READ_MAX_ENTRY_BYTES || cost > this.maxBytes) return false;
 		const old = this.entries.get(key);
 		if (old) this.remove(key, old);
 		const now = this.now();
-		this.entries.set(key, { body, contentType, storedAt: now, freshUntil: now + ttlMs / 2, expiresAt: now + ttlMs });
-		this.bytes += body.byteLength;
+		this.entries.set(key, { body, contentType, cost, storedAt: now, freshUntil: now + ttlMs / 2, expiresAt: now + ttlMs });
+		this.bytes += cost;
+		// Oldest first: expired ones, then whatever the budget needs (insertion order is expiry order, one TTL for all).
 		for (const [oldest, entry] of this.entries) {
-			if (this.bytes <= this.maxBytes) break;
+			if (this.bytes <= this.maxBytes && this.entries.size <= this.maxEntries && entry.expiresAt > now) break;
 			this.remove(oldest, entry);
 		}
+		return true;
 	}
 
 	clear(): void {
 		this.entries.clear();
 		this.bytes = 0;
+		this.generationCount++;
 	}
 
 	private remove(key: string, entry: SharedRead) {
 		this.entries.delete(key);
-		this.bytes -= entry.body.byteLength;
+		this.bytes -= entry.cost;
 	}
 }
 
@@ -135,14 +160,27 @@ export const sharedReadCache =
 			if (configOf(c.env).ENVIRONMENT !== "production") headers["x-request-cost"] = "primary=0, replica=0, do=0";
 			return c.body(hit.body, 200, headers);
 		}
-		await next();
+		const readAt = reads.generation;
+		try {
+			await next();
+		} catch (err) {
+			// Refused further on (a quota, a bad token): this request refreshes nothing.
+			reads.abandonRefresh(key);
+			throw err;
+		}
 		const res = c.res;
 		if (!c.var.shareable || res.status !== 200 || res.headers.has("set-cookie")) {
 			reads.delete(key);
 			return;
 		}
-		reads.put(key, await res.clone().arrayBuffer(), res.headers.get("content-type") ?? "application/json", seconds * 1000);
-		c.header("x-shared-read", "miss");
+		const kept = reads.put(
+			key,
+			await res.clone().arrayBuffer(),
+			res.headers.get("content-type") ?? "application/json",
+			seconds * 1000,
+			readAt,
+		);
+		if (kept) c.header("x-shared-read", "miss");
 	};
 
 /** Marks this response as the same for every anonymous caller (a no-op for a signed-in one): the shared reads may keep it. */
