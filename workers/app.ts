@@ -5,6 +5,7 @@ import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
 import { privacyRoutes } from "./api/follows/privacy-routes";
 import { healthRoutes } from "./api/health/health-route";
+import { keyRoutes } from "./api/keys/key-routes";
 import { liveRoutes } from "./api/live/live-routes";
 import { notificationRoutes } from "./api/notifications/notification-routes";
 import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
@@ -24,6 +25,7 @@ import { purgeRoutes } from "./cdn/purge-routes";
 import { resizeRoutes } from "./cdn/resize-route";
 import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
+import { declareApiKeyScopes } from "./lib/app/api-key-security";
 import type { AppEnv } from "./lib/app/app-env";
 import { declareAppWideProblems } from "./lib/app/app-wide-problems";
 import { requestStack } from "./lib/app/request-stack";
@@ -79,6 +81,7 @@ export function createApp() {
 	app.route("/", meRoutes);
 	app.route("/", privacyRoutes);
 	app.route("/", adminUserRoutes);
+	app.route("/", keyRoutes);
 	app.route("/", userProfileRoutes);
 	app.route("/", followRoutes);
 	app.route("/", reelRoutes);
@@ -99,15 +102,23 @@ export function createApp() {
 	app.route("/", deliveryRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+	app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+		type: "http",
+		scheme: "bearer",
+		bearerFormat: "rk_…",
+		description: "An API key (POST /api/keys): acts as its owner within its scopes; an operation that takes one lists it.",
+	});
 	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs]) app.openAPIRegistry.registerPath(doc);
 	// Generated once per isolate, with the statuses app-wide middleware can answer added to every operation.
 	let openApiDocument: object | undefined;
 	app.get("/openapi.json", (c) => {
-		openApiDocument ??= declareAppWideProblems(
-			app.getOpenAPI31Document({
-				openapi: "3.1.0",
-				info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
-			}),
+		openApiDocument ??= declareApiKeyScopes(
+			declareAppWideProblems(
+				app.getOpenAPI31Document({
+					openapi: "3.1.0",
+					info: { title: "reels-edge API", version: "0.1.0", description: "Edge-native short-video platform" },
+				}),
+			),
 		);
 		return c.json(openApiDocument);
 	});

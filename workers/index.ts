@@ -16,6 +16,7 @@ export default {
 	},
 } satisfies ExportedHandler<Env>;
 
+export { ApiKeyGate } from "../durable-objects/api-key-gate";
 export { LiveSlots } from "../durable-objects/live-slots";
 export { LiveStream } from "../durable-objects/live-stream";
 export { NotificationShard } from "../durable-objects/notification-shard";

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
@@ -10,8 +10,9 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
 import { publicImageUrl } from "../users/avatar-urls";
-import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
+import { LoginBodySchema, PasswordSchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
+import { changePassword } from "./password-change";
 import { sessionEnded } from "./session-ended";
 
 const register = apiRoute({
@@ -56,6 +57,41 @@ const logout = apiRoute({
 	responses: { 204: { description: "Signed out" }, ...problemResponses(401, 429) },
 });
 
+const ChangePasswordSchema = z
+	.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: PasswordSchema })
+	.refine((b) => b.currentPassword !== b.newPassword, {
+		message: "The new password must differ from the current one.",
+		path: ["newPassword"],
+	})
+	.openapi("ChangePasswordRequest");
+
+const changePasswordRoute = apiRoute({
+	method: "post",
+	path: "/api/auth/password",
+	tags: ["auth"],
+	summary: "Change your password (the current one first); every other session ends",
+	description:
+		"Every other session of the account ends at once: its access tokens are refused, its sockets closed, its refresh tokens dead. This session goes on with the access token in the answer. Wrong current passwords count against the same throttle as sign-ins.",
+	...signedIn(jsonBody()),
+	request: { body: { ...jsonContent(ChangePasswordSchema), required: true } },
+	responses: {
+		200: {
+			description: "Changed",
+			...jsonContent(
+				z
+					.object({
+						accessToken: z.string(),
+						tokenType: z.literal("Bearer"),
+						expiresIn: z.number().int(),
+						endedSessions: z.number().int().openapi({ description: "Other sessions ended" }),
+					})
+					.openapi("PasswordChanged"),
+			),
+		},
+		...problemResponses(400, 401, 403, 404, 413, 415, 429),
+	},
+});
+
 /**
  * Browsers get the refresh token as an httpOnly cookie too, scoped to /api/auth: the web app
  * never holds it in script-readable storage (an XSS cannot take it), and SameSite=Strict keeps
@@ -96,6 +132,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		const pair = await rotateRefreshToken(c.var.db, c.env, refreshToken);
 		keepRefreshCookie(c, pair.refreshToken);
 		return c.json(pair, 200);
+	})
+	.openapi(changePasswordRoute, async (c) => {
+		const { currentPassword, newPassword } = c.req.valid("json");
+		const changed = await changePassword(
+			c.var.db,
+			c.env,
+			{ userId: c.var.auth.sub, sessionId: c.var.auth.sid },
+			{ current: currentPassword, next: newPassword },
+		);
+		return c.json(changed, 200);
 	})
 	.openapi(logout, async (c) => {
 		// The gate first: if it cannot be told, nothing is revoked yet and the logout can be retried whole.

@@ -21,12 +21,13 @@ export const requestStack = (tokens: TokenSources, reads: SharedReads): Middlewa
 
 /**
  * The problem statuses any request through `requestStack` can get, whatever
- * its route: 400 (a malformed consistency token), 401 (a bad access token),
- * 429 (burst limit or hourly quota) and 503 (no database reachable). Every
+ * its route: 400 (a malformed consistency token), 401 (a bad access token or
+ * API key), 403 (an API key without the scope the operation needs), 429
+ * (burst limit or hourly quota) and 503 (no database reachable). Every
  * operation behind the stack declares them, so the OpenAPI document follows
  * from the middleware rather than from memory.
  */
-export const STACK_STATUSES = [400, 401, 429, 503] as const;
+export const STACK_STATUSES = [400, 401, 403, 429, 503] as const;
 
 /** Adds the stack's problem statuses to a route's declared responses (the route's own entries win). */
 export function withStackProblems<R extends { responses: object }>(route: R): R {

@@ -4,6 +4,9 @@ import { offeredSubprotocols } from "../http/websocket-subprotocols";
 import { HttpProblem } from "../problems/http-problem";
 import { userQuota } from "../rate-limit/hourly-quota";
 import { invalidToken, verifyAccessToken } from "./access-token";
+import { admitApiKey } from "./api-key-admission";
+import type { ApiScope } from "./api-keys";
+import { isApiKey } from "./api-keys";
 import type { Role } from "./roles";
 import { uuidv7Millis } from "./session-gate";
 import { gateOf } from "./user-gate-client";
@@ -17,8 +20,10 @@ export interface AuthContext {
 	 * user's gate has the new one (a role change through the API tells it; user-gate-client.ts).
 	 */
 	role: Role;
-	/** When the access token expires (seconds since the epoch). */
+	/** When the access token (or the API key) expires (seconds since the epoch). */
 	exp: number;
+	/** Set when the caller presented an API key: the key's id and what it may do (api-keys.ts). */
+	apiKey?: { id: string; scopes: readonly ApiScope[] };
 }
 
 /** The environment of a handler behind `requireAuth()` / `requireRole()`: `c.var.auth` is always there. */
@@ -55,14 +60,17 @@ export function presentedToken(req: Request, sources: TokenSources): string | un
  * user's gate (one Durable Object call, no database) whether its session may
  * still act: not ended (logout, refresh-token reuse) and not issued before a
  * change to the account (role, password). With `quota`, the same call takes the
- * user's hourly quota (hourly-quota.ts reads the decision). No token: anonymous.
+ * user's hourly quota (hourly-quota.ts reads the decision). An API key (`rk_…`)
+ * is asked of its own gate instead (api-key-admission.ts). No token: anonymous.
  * A bad token: 401, never silently anonymous.
  */
 export const authenticate =
 	(sources: TokenSources = "header", { quota = false }: { quota?: boolean } = {}): MiddlewareHandler<AppEnv> =>
 	async (c, next) => {
 		const token = presentedToken(c.req.raw, sources);
-		if (token !== undefined) {
+		if (token !== undefined && isApiKey(token)) {
+			await admitApiKey(c, token, quota);
+		} else if (token !== undefined) {
 			const claims = await verifyAccessToken(c.env, token);
 			// The token carries the WAL position of its session's creation, so a replica
 			// that has not replayed it yet is skipped for this request's reads.

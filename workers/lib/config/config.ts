@@ -26,6 +26,8 @@ const ConfigSchema = z.object({
 	QUOTA_ANON_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_USER_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_AUTH_PER_HOUR: z.coerce.number().int().positive(),
+	/** Requests one API key may make an hour, apart from its owner's own quota. */
+	QUOTA_API_KEY_PER_HOUR: z.coerce.number().int().positive(),
 	/** Wrong passwords one account takes in 15 minutes, from any address, before each further try waits its turn. */
 	LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive(),
 	REALTIME_SHARDS: z.coerce.number().int().min(1).max(4096),

@@ -325,6 +325,28 @@ export const blocks = pgTable(
 );
 
 /**
+ * API keys, for their owner's list: the key itself is never stored, only its SHA-256, and what
+ * admits a request is the owner's key gate (durable-objects/api-key-gate.ts): deleting a row alone
+ * does not revoke, so a user cannot be deleted while keys remain (RESTRICT), and whatever deletes
+ * an account revokes its keys at their gate first.
+ */
+export const apiKeys = pgTable(
+	"api_keys",
+	{
+		id: uuid("id").primaryKey(),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "restrict" }),
+		name: text("name").notNull(),
+		keyHash: text("key_hash").notNull(),
+		scopes: text("scopes").array().notNull(),
+		expiresAt: timestamp("expires_at", { withTimezone: true }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [index("api_keys_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
  * A handle its account gave up, held for that account for HANDLE_HOLD_DAYS (api/users/handle.ts):
  * nobody else may take it meanwhile, so links and @mentions of the old handle cannot be picked up
  * by someone passing for its owner. No foreign key to the account: a hold outlives it, so account

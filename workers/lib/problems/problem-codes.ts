@@ -25,8 +25,12 @@ export const PROBLEM_CODES = [
 	// Accounts and tokens
 	"authentication_required",
 	"invalid_token",
+	"insufficient_scope",
+	"too_many_api_keys",
+	"api_key_not_found",
 	"forbidden",
 	"invalid_credentials",
+	"wrong_password",
 	"too_many_failed_logins",
 	"email_taken",
 	"handle_taken",

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
+import { apiKeyQuota } from "../auth/api-key-admission";
 import { viewerOf } from "../auth/authenticate";
 import { configOf } from "../config/config";
 import { HttpProblem } from "../problems/http-problem";
@@ -14,6 +15,8 @@ function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Qu
 	const config = configOf(c.env);
 	switch (kind) {
 		case "user":
+			// An API key's request took its account's keys' quota in the key gate (api-key-admission.ts).
+			if (c.var.auth?.apiKey) return { key: `keys:${viewerOf(c)}`, quota: apiKeyQuota(c.env), policy: "api-key-hourly" };
 			return { key: `user:${viewerOf(c)}`, quota: userQuota(c.env), policy: "user-hourly" };
 		case "auth":
 			return {
