@@ -587,6 +587,58 @@ describe("the web app in Chromium", () => {
 		await page.waitForURL(new RegExp(`/(@|%40)${handle}$`));
 	});
 
+	it("creates and revokes an API key and changes the password in Settings, at a phone's and a desk's size", {
+		timeout: 60_000,
+	}, async () => {
+		const kit = await signUp("Kit");
+		const page = kit.page;
+		await page.getByRole("link", { name: "Settings" }).click();
+		await page.waitForURL(/\/settings$/);
+		await page.getByText("No API keys yet.").waitFor();
+		const create = page.getByRole("form", { name: "Create an API key" });
+		await create.getByLabel("Name").fill("Storage watcher");
+		await create.getByLabel(/read your uploads' status and storage/).check();
+		await create.getByLabel("Your password").fill(PASSWORD);
+		await create.getByRole("button", { name: "Create key" }).click();
+		const key = await page.getByLabel("The new API key").inputValue();
+		expect(key).toMatch(/^rk_[0-9a-f]{64}_/);
+		await page.getByRole("list", { name: "Your API keys" }).getByText("Storage watcher").waitFor();
+		// The key works from outside, for what it was given and nothing else.
+		const withKey = (path: string) => fetch(`${stack.baseUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
+		expect((await withKey("/api/users/me/storage")).status).toBe(200);
+		expect((await withKey("/api/users/me")).status).toBe(403);
+		for (const [size, viewport] of [
+			["phone", { width: 430, height: 860 }],
+			["desktop", DESK],
+		] as const) {
+			await page.setViewportSize(viewport);
+			expect(await page.evaluate(() => document.documentElement.scrollWidth), size).toBeLessThanOrEqual(viewport.width);
+			await shot(page, `settings-${size}`);
+		}
+		expect(await axeViolations(page)).toEqual([]);
+		await page.getByRole("button", { name: "Revoke Storage watcher" }).click();
+		await page.getByText("No API keys yet.").waitFor();
+		expect((await withKey("/api/users/me/storage")).status).toBe(401);
+
+		await page.getByLabel("Current password").fill(PASSWORD);
+		await page.getByLabel("New password").fill("a new web pass 2");
+		await page.getByRole("button", { name: "Change password" }).click();
+		await page.getByText("Password changed. 0 other sessions were signed out.").waitFor();
+		const login = (password: string) =>
+			fetch(`${stack.baseUrl}/api/auth/login`, {
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ email: kit.email, password }),
+			});
+		expect((await login(PASSWORD)).status).toBe(401);
+		expect((await login("a new web pass 2")).status).toBe(200);
+		// This session goes on: the page still acts as Kit with the fresh token.
+		await page.reload();
+		await page.getByRole("heading", { name: "Settings" }).waitFor();
+		await page.getByText("No API keys yet.").waitFor();
+		await kit.ctx.close();
+	});
+
 	it("left the console empty on every page it opened, signed in or not", () => {
 		expect(consoleErrors).toEqual([]);
 	});

@@ -24,6 +24,7 @@ const UploadPage = lazyPage(() => import("./pages/Upload").then((m) => m.UploadP
 const LiveListPage = lazyPage(() => import("./pages/Live").then((m) => m.LiveListPage));
 const LivePage = lazyPage(() => import("./pages/Live").then((m) => m.LivePage));
 const GoLivePage = lazyPage(() => import("./pages/Live").then((m) => m.GoLivePage));
+const SettingsPage = lazyPage(() => import("./pages/Settings").then((m) => m.SettingsPage));
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
@@ -148,6 +149,7 @@ function Routes() {
 	if (path === "/upload") return needsSignIn(<UploadPage />);
 	if (path === "/search") return <SearchPage />;
 	if (path === "/admin") return needsSignIn(<AdminPage />);
+	if (path === "/settings") return needsSignIn(<SettingsPage />);
 	if (path === "/live") return <LiveListPage />;
 	if (path === "/live/new") return needsSignIn(<GoLivePage />);
 	const liveStream = match("/live/:id", path);

@@ -130,10 +130,13 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 					</p>
 				</div>
 				{mine ? (
-					<div class="flex gap-2">
+					<div class="flex flex-wrap gap-2">
 						<Button variant="ghost" onClick={() => setEditing(!editing)} aria-expanded={editing}>
 							Edit profile
 						</Button>
+						<a href="/settings" class="inline-flex items-center rounded-full bg-white/10 px-4 py-2 text-sm font-semibold hover:bg-white/20">
+							Settings
+						</a>
 						<Button variant="ghost" onClick={() => void signOut().then(() => navigate("/"))}>
 							Sign out
 						</Button>

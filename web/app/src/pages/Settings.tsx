@@ -1,0 +1,204 @@
+// Account settings: the password (every other session signs out), and API keys for a team's
+// server (created with the password again, shown once, revoked at once).
+import { useEffect, useState } from "preact/hooks";
+import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
+import { api, session } from "../lib/api";
+import type { ApiError } from "../lib/problems";
+import { useStore } from "../lib/store";
+
+/** What a key may do, as the API names it, with what it means to a person. */
+const SCOPES: [scope: string, means: string][] = [
+	["videos:read", "read your uploads' status and storage"],
+	["videos:write", "upload and delete videos and images"],
+	["reels:read", "read reels, profiles and search as you"],
+	["reels:write", "post, edit and delete your reels"],
+	["live:write", "create live streams and their keys"],
+];
+
+interface ApiKey {
+	id: string;
+	name: string;
+	prefix: string;
+	scopes: string[];
+	expiresAt: string | null;
+	createdAt: string;
+	lastUsedAt: string | null;
+}
+
+const when = (iso: string | null, never: string) => (iso ? new Date(iso).toLocaleString() : never);
+
+function PasswordForm() {
+	const [error, setError] = useState<string | null>(null);
+	const [done, setDone] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		const form = e.currentTarget as HTMLFormElement;
+		const data = new FormData(form);
+		setError(null);
+		setDone(null);
+		setBusy(true);
+		try {
+			const out = await api<{ accessToken: string; endedSessions: number }>("/api/auth/password", {
+				method: "POST",
+				json: { currentPassword: String(data.get("currentPassword")), newPassword: String(data.get("newPassword")) },
+			});
+			// This session goes on with the fresh token (the old one is refused from now on).
+			const s = session.get();
+			if (s) session.set({ ...s, accessToken: out.accessToken });
+			form.reset();
+			const others = out.endedSessions === 1 ? "1 other session was" : `${out.endedSessions} other sessions were`;
+			setDone(`Password changed. ${others} signed out.`);
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	return (
+		<form class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" onSubmit={submit} aria-labelledby="password-title">
+			<h2 id="password-title" class="font-semibold">
+				Password
+			</h2>
+			<Field label="Current password" name="currentPassword" type="password" autocomplete="current-password" required />
+			<Field
+				label="New password"
+				name="newPassword"
+				type="password"
+				autocomplete="new-password"
+				required
+				minLength={10}
+				maxLength={128}
+				hint="10 or more characters, with a letter and a digit or symbol. Your other sessions will be signed out."
+			/>
+			<ErrorText error={error} />
+			{done ? <p role="status">{done}</p> : null}
+			<Button type="submit" disabled={busy}>
+				Change password
+			</Button>
+		</form>
+	);
+}
+
+function ApiKeys() {
+	const [keys, setKeys] = useState<ApiKey[] | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
+	const [busy, setBusy] = useState(false);
+	const load = () =>
+		api<{ items: ApiKey[] }>("/api/keys")
+			.then((p) => setKeys(p.items))
+			.catch((e: ApiError) => setError(e.message));
+	useEffect(() => {
+		void load();
+	}, []);
+
+	const create = async (e: Event) => {
+		e.preventDefault();
+		const form = e.currentTarget as HTMLFormElement;
+		const data = new FormData(form);
+		const scopes = data.getAll("scope").map(String);
+		setError(null);
+		setShown(null);
+		if (scopes.length === 0) return setError("Choose at least one thing the key may do.");
+		setBusy(true);
+		try {
+			const out = await api<ApiKey & { key: string }>("/api/keys", {
+				method: "POST",
+				json: { password: String(data.get("keyPassword")), name: String(data.get("keyName")), scopes },
+			});
+			setShown({ name: out.name, key: out.key });
+			form.reset();
+			await load();
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	const revoke = async (key: ApiKey) => {
+		setError(null);
+		try {
+			await api(`/api/keys/${key.id}`, { method: "DELETE" });
+			setKeys((ks) => ks?.filter((k) => k.id !== key.id) ?? null);
+		} catch (err) {
+			setError((err as ApiError).message);
+		}
+	};
+
+	return (
+		<section class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" aria-labelledby="keys-title">
+			<h2 id="keys-title" class="font-semibold">
+				API keys
+			</h2>
+			<p class="text-sm text-white/70">
+				For your own servers: <code>Authorization: Bearer rk_…</code> acts as you, only for what the key may do, never on this account.
+			</p>
+			{shown ? (
+				<div role="status" class="flex flex-col gap-2 rounded-xl bg-yellow-400/10 p-3">
+					<p class="text-sm">
+						<strong>{shown.name}</strong>: copy it now, it is shown only once.
+					</p>
+					<input
+						readOnly
+						value={shown.key}
+						aria-label="The new API key"
+						class="w-full rounded-lg bg-black/40 px-2 py-1 font-mono text-xs"
+						onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
+					/>
+				</div>
+			) : null}
+			{keys === null ? <Loading label="Loading your keys" /> : null}
+			{keys?.length === 0 ? <Empty>No API keys yet.</Empty> : null}
+			<ul class="flex flex-col gap-2" aria-label="Your API keys">
+				{keys?.map((k) => (
+					<li key={k.id} class="flex flex-wrap items-center gap-3 rounded-xl bg-black/30 p-3">
+						<div class="min-w-0 flex-1">
+							<p class="font-semibold">{k.name}</p>
+							<p class="text-xs text-white/70">
+								<code>{k.prefix}…</code> · {k.scopes.join(", ")} · last used {when(k.lastUsedAt, "never")}
+								{k.expiresAt ? ` · expires ${when(k.expiresAt, "")}` : ""}
+							</p>
+						</div>
+						<Button variant="danger" onClick={() => void revoke(k)} aria-label={`Revoke ${k.name}`}>
+							Revoke
+						</Button>
+					</li>
+				))}
+			</ul>
+			<form class="flex flex-col gap-3 border-t border-white/10 pt-3" onSubmit={create} aria-label="Create an API key">
+				<Field label="Name" name="keyName" required maxLength={64} hint="What it is for, e.g. “CI uploader”." />
+				<fieldset class="flex flex-col gap-1">
+					<legend class="mb-1 text-sm text-white/80">It may</legend>
+					{SCOPES.map(([scope, means]) => (
+						<label key={scope} class="flex items-start gap-2 text-sm">
+							<input type="checkbox" name="scope" value={scope} class="mt-1" />
+							<span>
+								{means} <code class="text-white/60">{scope}</code>
+							</span>
+						</label>
+					))}
+				</fieldset>
+				<Field label="Your password" name="keyPassword" type="password" autocomplete="current-password" required />
+				<ErrorText error={error} />
+				<Button type="submit" disabled={busy}>
+					Create key
+				</Button>
+			</form>
+		</section>
+	);
+}
+
+export function SettingsPage() {
+	const me = useStore(session);
+	if (!me) return null;
+	return (
+		<section class="mx-auto flex max-w-2xl flex-col gap-6 p-4 pt-20" aria-labelledby="settings-title">
+			<h1 id="settings-title" class="text-2xl font-bold">
+				Settings
+			</h1>
+			<PasswordForm />
+			<ApiKeys />
+		</section>
+	);
+}
