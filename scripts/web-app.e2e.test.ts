@@ -393,6 +393,11 @@ describe("the web app in Chromium", () => {
 		const before = Number(await bell.getAttribute("data-unread"));
 		await b.page.goto(`${stack.baseUrl}/reel/${deskReel}`);
 		await b.page.getByRole("button", { name: /^Like, likes: 0$/ }).click();
+		// The like done first: a count that rose for another reason (the video becoming ready) must not open the bell early.
+		await b.page
+			.locator(`article[data-reel-id="${deskReel}"]`)
+			.getByRole("button", { name: /^Unlike, likes: 1$/ })
+			.waitFor();
 		await expect.poll(async () => Number(await bell.getAttribute("data-unread")), POLL).toBeGreaterThan(before);
 		await bell.click();
 		await d.page

@@ -40,8 +40,8 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 		status,
 		durationMs,
 		userId: c.get("auth")?.sub,
-		// Which API key acted, for the owner's audit (never the key itself).
-		apiKeyId: c.get("auth")?.apiKey?.id,
+		// Which API key acted, for the owner's audit (its id, never the key; a field named *apiKey* would be redacted).
+		keyId: c.get("auth")?.apiKey?.id,
 		problem: problemCode,
 		colo,
 	});

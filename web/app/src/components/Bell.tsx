@@ -54,18 +54,20 @@ export function Bell() {
 			setRequests(pending.items);
 			await api("/api/notifications/read", { method: "POST", json: { all: true } });
 			unread.set(0);
-			// Something came on the socket that the inbox (read from a replica) did not have yet: it is
-			// shown as "Someone…" until the replica catches up, so ask again, less often each time, for who,
-			// while the list is open. Only events newer than the page's oldest can be missing from it.
+			// Something came on the socket that the inbox (read from a replica) did not have yet, before the
+			// list opened or while it is open: it is shown as "Someone…" until the replica catches up, so
+			// look again, less often each time, while the list is open, and ask for who when something is
+			// missing. Only events newer than the page's oldest can be missing from it.
 			let inbox = page.items;
 			const missing = () => {
 				const oldest = inbox.at(-1)?.createdAt ?? "";
 				const recent = live.get().filter((e) => e.at >= oldest);
 				return merge(recent, inbox).length > inbox.length;
 			};
-			for (let wait = 1_000; wait <= 4_000 && missing(); wait += 1_000) {
+			for (let wait = 1_000; wait <= 4_000; wait += 1_000) {
 				await new Promise((r) => setTimeout(r, wait));
 				if (!isOpen.current) return;
+				if (!missing()) continue;
 				inbox = (await api<{ items: Notification[] }>("/api/notifications?limit=30")).items;
 				setItems(inbox);
 				await api("/api/notifications/read", { method: "POST", json: { all: true } });
