@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { signAccessToken } from "../../lib/auth/access-token";
 import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
-import { decoyHash, hashPassword, verifyPassword } from "../../lib/auth/password-hash";
+import { hashPassword } from "../../lib/auth/password-hash";
 import { configOf } from "../../lib/config/config";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
@@ -9,10 +9,10 @@ import { refreshTokens, sessions, users } from "../../lib/postgres/schema";
 import { violatedConstraint } from "../../lib/postgres/unique-violation";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import type { ProblemCode } from "../../lib/problems/problem-codes";
-import { refundPasswordTry, reservePasswordTry } from "../../lib/rate-limit/login-throttle";
 import { handleFromName, nextHandleChange } from "../users/handle";
 import { heldUntil, lockHandles } from "../users/held-handles";
 import type { PrivateUser } from "./auth-schemas";
+import { passwordTryMatches } from "./password-try";
 import { sessionEnded } from "./session-ended";
 
 type UserRow = typeof users.$inferSelect;
@@ -80,11 +80,12 @@ export async function registerUser(db: RoutedDatabase, input: { email: string; n
  * moment ago, a password changed a moment ago), and sign-ins are rare enough.
  */
 export async function checkCredentials(db: RoutedDatabase, env: Env, email: string, password: string): Promise<UserRow> {
-	await reservePasswordTry(env, email);
-	const [user] = await db.readFromPrimary((q) => q.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1));
-	const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+	let user: UserRow | undefined;
+	const ok = await passwordTryMatches(env, email, password, async () => {
+		[user] = await db.readFromPrimary((q) => q.select().from(users).where(sql`lower(${users.email}) = ${email}`).limit(1));
+		return user?.passwordHash;
+	});
 	if (!user || !ok) throw badCredentials();
-	await refundPasswordTry(env, email);
 	return user;
 }
 

@@ -5,7 +5,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ApiKeyGate } from "../../../durable-objects/api-key-gate";
-import { hashApiKey, mintApiKey } from "../../lib/auth/api-keys";
+import { API_SCOPES, hashApiKey, mintApiKey } from "../../lib/auth/api-keys";
 import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { json, person, postReel, videoOf } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
@@ -90,15 +90,7 @@ describe("API keys", () => {
 	it("never acts on the account: its profile, sessions, follows or keys, whatever its scopes", async () => {
 		const owner = await person("Account Owner");
 		const other = await person("Someone");
-		const created = await createKey(owner, [
-			"videos:read",
-			"videos:write",
-			"reels:read",
-			"reels:write",
-			"live:write",
-			"analytics:read",
-			"webhooks:write",
-		]);
+		const created = await createKey(owner, [...API_SCOPES]);
 		const attempts: [string, string, unknown?][] = [
 			["GET", "/api/users/me"],
 			["PATCH", "/api/users/me", { name: "Taken over" }],

@@ -147,7 +147,8 @@ export const sharedReadCache =
 	(reads: SharedReads): MiddlewareHandler<AppEnv> =>
 	async (c, next) => {
 		c.set("sharedReads", reads);
-		const seconds = configOf(c.env).SHARED_READ_SECONDS;
+		const config = configOf(c.env);
+		const seconds = config.SHARED_READ_SECONDS;
 		const key = seconds > 0 ? sharedKey(c) : undefined;
 		if (key === undefined) return next();
 		const hit = reads.get(key);
@@ -157,7 +158,7 @@ export const sharedReadCache =
 				age: String(Math.floor((Date.now() - hit.storedAt) / 1000)),
 				"x-shared-read": "hit",
 			};
-			if (configOf(c.env).ENVIRONMENT !== "production") headers["x-request-cost"] = "primary=0, replica=0, do=0";
+			if (config.ENVIRONMENT !== "production") headers["x-request-cost"] = "primary=0, replica=0, do=0";
 			return c.body(hit.body, 200, headers);
 		}
 		const readAt = reads.generation;
