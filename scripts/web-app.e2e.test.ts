@@ -7,10 +7,12 @@
 // needed before the first reel plays and the time to that first frame
 // (printed, recorded in docs/benchmarks.md; only the size is a budget).
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
 import { consoleOf, launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
@@ -642,6 +644,45 @@ describe("the web app in Chromium", () => {
 		await page.getByRole("heading", { name: "Settings" }).waitFor();
 		await page.getByText("No API keys yet.").waitFor();
 		await kit.ctx.close();
+	});
+
+	it("plays A's reel framed by another site (another origin) from the iframe its oEmbed gives", { timeout: 60_000 }, async () => {
+		const pageUrl = `${stack.baseUrl}/reel/${reelId}`;
+		// A site that unfurls links finds oEmbed on the reel's page, and asks it for an iframe of its width.
+		const shell = await (await fetch(pageUrl)).text();
+		const discovered = /<link rel="alternate" type="application\/json\+oembed" href="([^"]+)"/.exec(shell)?.[1]?.replaceAll("&amp;", "&");
+		expect(discovered).toBeDefined();
+		const res = await fetch(`${discovered}&maxwidth=270`);
+		expect(res.status).toBe(200);
+		const oembed = (await res.json()) as { html: string; width: number; height: number };
+		expect(oembed.width).toBe(270);
+		// The other site: this machine by another name (localhost, not 127.0.0.1), on a port of its own.
+		const iframe = oembed.html.replace(/src="([^"]+)"/, (_m, src: string) => `src="${src}?autoplay=1"`);
+		const site = createServer((_req, out) => {
+			out.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+			out.end(
+				`<!doctype html><html lang="en"><head><title>A blog</title></head><body><h1>A blog post with a reel</h1>${iframe}</body></html>`,
+			);
+		});
+		await new Promise<void>((done) => site.listen(0, "127.0.0.1", done));
+		onTestFinished(() => new Promise<void>((done) => site.close(() => done())));
+		const ctx = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		onTestFinished(() => ctx.close());
+		const page = watchConsole(await ctx.newPage());
+		await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+		await expect.poll(() => page.frames().some((f) => f.url().includes(`/embed/${reelId}`)), POLL).toBe(true);
+		const embed = page.frames().find((f) => f.url().includes(`/embed/${reelId}`)) as Frame;
+		// Playing: frames are moving in the other origin's page.
+		await embed.waitForFunction(
+			() => {
+				const v = document.querySelector("video");
+				return v !== null && !v.paused && v.currentTime > 0.2;
+			},
+			null,
+			{ timeout: 30_000 },
+		);
+		expect(await embed.locator("a#watch").getAttribute("href")).toBe(pageUrl);
+		await shot(page, "embed-in-another-site");
 	});
 
 	it("left the console empty on every page it opened, signed in or not", () => {

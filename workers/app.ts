@@ -36,6 +36,9 @@ import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
+import { embedRoutes } from "./pages/embed-route";
+import { oembedRoutes } from "./pages/oembed-route";
+import { reelPageRoutes, shellWhenRefused } from "./pages/reel-page-route";
 
 /** Every route validates with zod; a failed validation is one 400 problem listing each issue. */
 export const validationHook = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
@@ -50,12 +53,16 @@ export const validationHook = (result: { success: boolean; error?: { issues: { p
  * writes on behalf of a caller (the API, the socket, uploads and cache purges). The OpenAPI test
  * reads this list to check that each of those operations declares the problems the stack answers.
  */
-export const REQUEST_STACK_AT: readonly { method: "*" | "POST"; path: string; tokens?: TokenSources }[] = [
+export const REQUEST_STACK_AT: readonly { method: "*" | "GET" | "POST"; path: string; tokens?: TokenSources }[] = [
 	{ method: "*", path: "/api/*" },
 	// Browsers cannot set headers on a WebSocket, so its token may also come as a subprotocol or in the URL.
 	{ method: "*", path: "/ws", tokens: "header-or-websocket" },
 	{ method: "POST", path: "/cdn/upload" },
 	{ method: "POST", path: "/cdn/cache/purge" },
+	// The pages the Worker renders around a reel (pages/): they read Postgres for strangers.
+	{ method: "GET", path: "/embed/*" },
+	{ method: "GET", path: "/oembed" },
+	{ method: "GET", path: "/reel/*" },
 ];
 
 export function createApp() {
@@ -68,10 +75,13 @@ export function createApp() {
 	app.use(surfaceHeaders());
 	// One per app, so per isolate in production (index.ts); a test's own app starts with none.
 	const sharedReads = new SharedReads();
+	// Outside the stack, so a refusal inside it still gets the reader the web app.
+	app.use("/reel/*", shellWhenRefused());
 	for (const at of REQUEST_STACK_AT) {
 		const stack = requestStack(at.tokens ?? "header", sharedReads);
-		if (at.method === "*") app.use(at.path, stack);
-		else app.on(at.method, at.path, stack);
+		// Middleware, not a route of its own (HEAD is a GET without its body).
+		const applies = (method: string) => at.method === "*" || method === at.method || (at.method === "GET" && method === "HEAD");
+		app.use(at.path, (c, next) => (applies(c.req.method) ? stack(c, next) : next()));
 	}
 
 	app.route("/", healthRoutes);
@@ -100,6 +110,9 @@ export function createApp() {
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
 	app.route("/", deliveryRoutes);
+	app.route("/", embedRoutes);
+	app.route("/", oembedRoutes);
+	app.route("/", reelPageRoutes);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
 	app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {

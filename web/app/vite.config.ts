@@ -14,5 +14,9 @@ export default defineConfig({
 		target: "es2022",
 		sourcemap: true,
 		assetsDir: "app",
+		// Two pages: the web app, and the embed player's template (served only by the Worker, at /embed/:id).
+		rollupOptions: {
+			input: { app: `${import.meta.dirname}/index.html`, embed: `${import.meta.dirname}/embed/index.html` },
+		},
 	},
 });

@@ -31,7 +31,7 @@ export const GOOD_PASSWORD = "correct horse 9";
 export interface Session {
 	accessToken: string;
 	refreshToken: string;
-	user: { id: string; email: string; role: string };
+	user: { id: string; email: string; role: string; name: string; handle: string };
 }
 
 export async function registerUser(name = "Test User"): Promise<Session & { email: string }> {

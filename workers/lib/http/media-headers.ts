@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../app/app-env";
 import { corsFromConfig } from "./cors";
+import { APP_PAGE_CSP, EMBED_PAGE_CSP } from "./page-policies";
 
 export const STRICT_TRANSPORT = "max-age=63072000; includeSubDomains";
 /** Response headers a cross-origin player may read from public media. */
@@ -18,6 +19,32 @@ export function isPublicMediaRequest(method: string, path: string): boolean {
 	return path.startsWith("/img/") || (path.startsWith("/cdn/") && path !== "/cdn/upload");
 }
 
+export type Surface = "api" | "media" | "oembed" | "embed-page" | "app-page";
+
+/** Which surface a request is on: the pages the Worker renders (pages/) each have their own. */
+export function surfaceOf(method: string, path: string): Surface {
+	if (isPublicMediaRequest(method, path)) return "media";
+	if (path === "/oembed") return "oembed";
+	if (path.startsWith("/embed/")) return "embed-page";
+	if (path.startsWith("/reel/")) return "app-page";
+	return "api";
+}
+
+/** A page's headers: secureHeaders' set, then its own CSP (after the route, so a shared answer gets it too). */
+function pageHeaders(csp: string, framable: boolean): MiddlewareHandler<AppEnv> {
+	const base = secureHeaders({
+		strictTransportSecurity: STRICT_TRANSPORT,
+		xFrameOptions: framable ? false : "DENY",
+		referrerPolicy: framable ? "no-referrer" : "same-origin",
+		crossOriginResourcePolicy: framable ? "cross-origin" : "same-origin",
+		crossOriginOpenerPolicy: !framable,
+	});
+	return async (c, next) => {
+		await base(c, next);
+		c.header("content-security-policy", csp);
+	};
+}
+
 /**
  * Security headers and CORS for each surface, decided once per request:
  *   - the API: `frame-ancestors 'none'`, same-origin resources, and CORS for
@@ -25,7 +52,10 @@ export function isPublicMediaRequest(method: string, path: string): boolean {
  *   - public media: embeddable anywhere, like any video CDN: CORS `*` without
  *     credentials, `Range` and the conditional headers allowed in preflights,
  *     `Cross-Origin-Resource-Policy: cross-origin`, and the media routes' own
- *     CSP (`default-src 'none'; sandbox`) left as they set it, not overwritten.
+ *     CSP (`default-src 'none'; sandbox`) left as they set it, not overwritten;
+ *   - oEmbed: the API's headers, readable from any origin without credentials;
+ *   - the pages the Worker renders (pages/): the embed player framable anywhere,
+ *     the web app's shell with its link preview under the app's own CSP (page-policies.ts).
  */
 export function surfaceHeaders(): MiddlewareHandler<AppEnv> {
 	const api = secureHeaders({
@@ -49,7 +79,13 @@ export function surfaceHeaders(): MiddlewareHandler<AppEnv> {
 		exposeHeaders: MEDIA_EXPOSED_HEADERS,
 		maxAge: 86400,
 	});
-	const forApi = every(api, corsFromConfig());
-	const forMedia = every(media, mediaCors);
-	return (c, next) => (isPublicMediaRequest(c.req.method, c.req.path) ? forMedia(c, next) : forApi(c, next));
+	const bySurface: Record<Surface, MiddlewareHandler<AppEnv>> = {
+		api: every(api, corsFromConfig()),
+		media: every(media, mediaCors),
+		// oEmbed is read by other sites' pages as well as their servers: public JSON, like media.
+		oembed: every(api, mediaCors),
+		"embed-page": pageHeaders(EMBED_PAGE_CSP, true),
+		"app-page": pageHeaders(APP_PAGE_CSP, false),
+	};
+	return (c, next) => bySurface[surfaceOf(c.req.method, c.req.path)](c, next);
 }

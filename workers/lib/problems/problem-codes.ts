@@ -99,6 +99,9 @@ export const PROBLEM_CODES = [
 	"too_many_live_streams",
 	"images_unavailable",
 	"avif_input_unavailable",
+	// Pages around the web app (pages/): embeds, oEmbed, link previews
+	"oembed_format_unsupported",
+	"page_assets_missing",
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];

@@ -29,6 +29,7 @@ const DESCRIPTIONS: Record<number, string> = {
 	422: "Understood, but cannot be processed",
 	426: "Not a WebSocket upgrade",
 	429: "Rate limited or over quota (see Retry-After)",
+	501: "Not implemented: a format this server does not produce",
 	503: "A dependency is down (see Retry-After)",
 };
 
