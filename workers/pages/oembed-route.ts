@@ -67,7 +67,7 @@ const notEmbeddable = () => new HttpProblem(404, "reel_not_found", "No reel a st
 
 export const oembedRoutes = new OpenAPIHono<AppEnv>().openapi(oembedRoute, async (c) => {
 	const q = c.req.valid("query");
-	if (q.format !== undefined && q.format !== "json") {
+	if (q.format && q.format !== "json") {
 		throw new HttpProblem(501, "oembed_format_unsupported", "Only format=json is produced.");
 	}
 	const id = reelIdOfUrl(c.req.url, q.url);
