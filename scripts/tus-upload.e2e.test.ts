@@ -1,8 +1,15 @@
 // A real tus-js-client upload against `npm run dev`'s stack (scripts/dev.ts on
-// ports of its own), cut off in the middle of a chunk and resumed.
+// ports of its own), cut off in the middle of a chunk and resumed; and a direct
+// creator upload: a one-time URL an API key asks for, used by tus-js-client with
+// no credential, once, for a real clip the transcoder then takes or refuses by length.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tus from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
+import { makeClip } from "./test-media.ts";
+import { waitFor } from "./wait-for.ts";
 
 const MiB = 1024 * 1024;
 const CHUNK = 5 * MiB;
@@ -88,5 +95,72 @@ describe("tus-js-client against /api/uploads/tus", () => {
 		const status = await fetch(`${stack.baseUrl}/api/videos/${id}/status`, { headers: { Authorization: `Bearer ${token}` } });
 		expect(status.status).toBe(200);
 		expect(await status.json()).toMatchObject({ id, status: expect.stringMatching(/queued|processing|failed/) });
+	}, 90_000);
+});
+
+describe("a direct creator upload with tus-js-client", () => {
+	const scratch = mkdtempSync(join(tmpdir(), "direct-upload-"));
+	afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+	/** The team's server: an API key of the account that will own the videos. */
+	async function teamKey(): Promise<string> {
+		const res = await fetch(`${stack.baseUrl}/api/keys`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ password: "dev stack pass 1", name: "team server", scopes: ["videos:write"] }),
+		});
+		expect(res.status).toBe(201);
+		return ((await res.json()) as { key: string }).key;
+	}
+
+	async function directUploadUrl(key: string, maxDurationSeconds: number) {
+		const res = await fetch(`${stack.baseUrl}/api/videos/direct-upload`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+			body: JSON.stringify({ maxDurationSeconds }),
+		});
+		expect(res.status).toBe(201);
+		return (await res.json()) as { videoId: string; uploadUrl: string };
+	}
+
+	/** The creator's side: tus-js-client with the URL alone, no header of ours. */
+	const upload = (file: Buffer, endpoint: string) =>
+		new Promise<void>((resolve, reject) => {
+			new tus.Upload(file, {
+				endpoint,
+				chunkSize: CHUNK,
+				retryDelays: [],
+				metadata: { filename: "from-a-creator.mp4", filetype: "video/mp4" },
+				onError: reject,
+				onSuccess: () => resolve(),
+			}).start();
+		});
+
+	const statusOf = async (videoId: string) =>
+		(await (await fetch(`${stack.baseUrl}/api/videos/${videoId}/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+			status: string;
+			error: { code: string } | null;
+		};
+
+	it("uploads a creator's clip once with the URL alone; a second use is refused", async () => {
+		const made = await directUploadUrl(await teamKey(), 10);
+		expect((await statusOf(made.videoId)).status).toBe("pending_upload");
+		const clip = makeClip(scratch, { size: "360x640", seconds: 2 }).bytes;
+		await upload(clip, made.uploadUrl);
+		await waitFor("the direct upload to be transcoded", async () => ["playable", "ready"].includes((await statusOf(made.videoId)).status), {
+			timeoutMs: 60_000,
+		});
+		const again = await upload(clip, made.uploadUrl).then(
+			() => "accepted",
+			(err: Error) => err.message,
+		);
+		expect(again).toMatch(/response code: 409/);
+	}, 90_000);
+
+	it("fails a clip longer than the URL's maxDurationSeconds as too_long", async () => {
+		const made = await directUploadUrl(await teamKey(), 1);
+		await upload(makeClip(scratch, { size: "360x640", seconds: 3 }).bytes, made.uploadUrl);
+		await waitFor("the long clip to be refused", async () => (await statusOf(made.videoId)).status === "failed", { timeoutMs: 60_000 });
+		expect((await statusOf(made.videoId)).error?.code).toBe("too_long");
 	}, 90_000);
 });

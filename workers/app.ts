@@ -17,12 +17,14 @@ import { searchRoutes } from "./api/search/search-routes";
 import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
+import { directUploadRoutes } from "./api/videos/direct-upload-route";
 import { videoStatusRoutes } from "./api/videos/video-status-route";
 import { jwksRoutes } from "./api/well-known/jwks-route";
 import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
 import { purgeRoutes } from "./cdn/purge-routes";
 import { resizeRoutes } from "./cdn/resize-route";
+import { directUploadPathDocs, directUploadTusRoutes } from "./cdn/tus/direct-upload-routes";
 import { tusPathDocs, tusRoutes } from "./cdn/tus/tus-routes";
 import { uploadPathDocs, uploadRoutes } from "./cdn/upload/upload-routes";
 import { declareApiKeyScopes } from "./lib/app/api-key-security";
@@ -105,7 +107,9 @@ export function createApp() {
 	app.route("/", liveRoutes);
 	app.route("/", uploadRoutes);
 	app.route("/", videoStatusRoutes);
+	app.route("/", directUploadRoutes);
 	app.route("/", tusRoutes);
+	app.route("/", directUploadTusRoutes);
 	// Before delivery: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
@@ -121,7 +125,7 @@ export function createApp() {
 		bearerFormat: "rk_…",
 		description: "An API key (POST /api/keys): acts as its owner within its scopes; an operation that takes one lists it.",
 	});
-	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs]) app.openAPIRegistry.registerPath(doc);
+	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs, ...directUploadPathDocs]) app.openAPIRegistry.registerPath(doc);
 	// Generated once per isolate, with the statuses app-wide middleware can answer added to every operation.
 	let openApiDocument: object | undefined;
 	app.get("/openapi.json", (c) => {

@@ -4,6 +4,7 @@ import { refreshTrending } from "./api/feed/trending";
 import { foldCounters } from "./api/reels/counter-shards";
 import { sweepViews } from "./api/reels/sweep-views";
 import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
+import { sweepDirectUploads } from "./cdn/tus/direct-uploads";
 import { logger } from "./lib/observability/logger";
 import { startHeartbeatWriter } from "./lib/postgres/heartbeat";
 import { drainOutbox } from "./realtime/outbox";
@@ -20,7 +21,7 @@ export const CRONS = {
 export async function runScheduled(cron: string, env: Env): Promise<void> {
 	switch (cron) {
 		case CRONS.hourly:
-			await cleanupAbandonedUploads(env);
+			await Promise.all([cleanupAbandonedUploads(env), sweepDirectUploads(env)]);
 			return;
 		case CRONS.everyMinute:
 			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);

@@ -88,9 +88,10 @@ export class JobStore {
 	/**
 	 * Spools and probes the source, then starts FFmpeg without waiting for it.
 	 * Takes a job slot (metrics.running) until FFmpeg ends. Throws
-	 * UnsupportedSource / SourceTooLarge for sources to refuse.
+	 * UnsupportedSource / SourceTooLarge for sources to refuse; `maxSeconds`, at most
+	 * MAX_SOURCE_SECONDS, is the longest source this job takes.
 	 */
-	async start(id: string, source: IncomingMessage): Promise<Job> {
+	async start(id: string, source: IncomingMessage, maxSeconds = this.config.maxSourceSeconds): Promise<Job> {
 		await mkdir(this.config.workDir, { recursive: true });
 		const dir = await mkdtemp(join(this.config.workDir, `job-${id}-`));
 		const started = performance.now();
@@ -100,7 +101,7 @@ export class JobStore {
 			await spoolToFile(source, sourcePath, this.config.maxSourceBytes);
 			const demuxer = await demuxerOfFile(sourcePath);
 			if (!demuxer) throw new UnsupportedSource("unreadable_media", "the source is not MP4, MOV, WebM or MPEG-TS");
-			const probe = await probeFile(sourcePath, this.config.maxSourceSeconds, demuxer);
+			const probe = await probeFile(sourcePath, maxSeconds, demuxer);
 			const plan = planTranscode(probe);
 			const job: Job = {
 				id,

@@ -268,6 +268,25 @@ describe("transcoder service", () => {
 		}
 	});
 
+	it("refuses a source longer than the job's own maxSeconds, which can lower the limit but never raise it", async () => {
+		const refused = await fetch(`${main.url}/jobs/short-limit?maxSeconds=2`, { method: "PUT", body: clip });
+		expect(refused.status).toBe(422);
+		expect(await refused.json()).toMatchObject({ code: "too_long", message: "the source is longer than 2s" });
+		// Asking for more than MAX_SOURCE_SECONDS gets MAX_SOURCE_SECONDS.
+		const strict = await start({ maxSourceSeconds: 1, workDir: join(scratch, "strict-job") });
+		try {
+			const res = await fetch(`${strict.url}/jobs/raised?maxSeconds=3600`, { method: "PUT", body: clip });
+			expect(res.status).toBe(422);
+			expect(await res.json()).toMatchObject({ code: "too_long", message: "the source is longer than 1s" });
+		} finally {
+			await strict.t.drain();
+		}
+		// Within the limit, the same clip is taken.
+		const taken = await fetch(`${main.url}/jobs/long-enough?maxSeconds=4`, { method: "PUT", body: clip });
+		expect(taken.status).toBe(202);
+		expect((await finished(main.url, "long-enough")).state).toBe("done");
+	});
+
 	it("describes the same renditions in DASH and HLS, with square pixels, for a 9:16 source", { timeout: 60_000 }, async () => {
 		const portrait = makeClip(scratch, { size: "720x1280", seconds: 2, name: "portrait-720.mp4" }).bytes;
 		expect((await fetch(`${main.url}/jobs/square`, { method: "PUT", body: portrait })).status).toBe(202);

@@ -2,7 +2,8 @@
 // transcoder client (workers/transcoder/) reaches it through a Cloudflare
 // Container in production and through TRANSCODER_URL locally.
 //
-//   PUT    /jobs/:id              body = the source; starts the job (or returns the one already running)
+//   PUT    /jobs/:id[?maxSeconds=N] body = the source; starts the job (or returns the one already running);
+//                                  maxSeconds lowers MAX_SOURCE_SECONDS for this source (a direct upload's limit)
 //   GET    /jobs/:id[?waitMs=&after=] state, progress, renditions, output files; with waitMs, a long
 //                                  poll that answers once progress passes `after` or the job ends
 //   GET    /jobs/:id/files/<path> one output file, streamed
@@ -98,7 +99,7 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 	const jobs = new JobStore(config, metrics);
 	const live = new LiveStore(config);
 
-	async function startJob(id: string, req: IncomingMessage, res: ServerResponse) {
+	async function startJob(id: string, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
 		const existing = jobs.get(id);
 		if (existing && existing.state !== "failed") return answerUnread(req, res, 200, jobs.view(existing));
 		if (existing) await jobs.remove(id);
@@ -111,7 +112,9 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 			return answerUnread(req, res, 413, { code: "source_too_large", message: `sources are limited to ${config.maxSourceBytes} bytes` });
 		}
 		try {
-			sendJson(res, 202, jobs.view(await jobs.start(id, req)));
+			const asked = Number(query.get("maxSeconds"));
+			const maxSeconds = Number.isInteger(asked) && asked > 0 ? Math.min(asked, config.maxSourceSeconds) : config.maxSourceSeconds;
+			sendJson(res, 202, jobs.view(await jobs.start(id, req, maxSeconds)));
 		} catch (err) {
 			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
 			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });
@@ -165,7 +168,7 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 		if (id && JOB_ID.test(id)) {
 			const file = match?.[2];
 			if (file && req.method === "GET") return sendFile(id, decodeURIComponent(file), res);
-			if (!file && req.method === "PUT") return startJob(id, req, res);
+			if (!file && req.method === "PUT") return startJob(id, req, res, url.searchParams);
 			if (!file && req.method === "GET") return sendStatus(id, url.searchParams, res);
 			if (!file && req.method === "DELETE") {
 				const removed = await jobs.remove(id);

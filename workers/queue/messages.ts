@@ -12,6 +12,8 @@ export const TranscodeJobSchema = z.discriminatedUnion("kind", [
 		 * Waiting is not failing, so it does not use up the message's retries; this bounds it instead.
 		 */
 		deferrals: z.number().int().min(0).max(10_000).optional(),
+		/** The longest the video may be (a direct upload's maxDurationSeconds); the transcoder refuses a longer one as `too_long`. */
+		maxSeconds: z.number().int().min(1).max(86_400).optional(),
 	}),
 ]);
 export type TranscodeJob = z.infer<typeof TranscodeJobSchema>;

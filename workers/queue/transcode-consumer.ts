@@ -207,7 +207,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			const source = await env.MEDIA.get(job.sourceKey);
 			if (!source) return await fail("source_missing");
 			try {
-				view = await client.start(source.body, source.size);
+				view = await client.start(source.body, source.size, job.maxSeconds);
 			} catch (err) {
 				// Every slot busy (the transcoder said when to come back): wait a turn without using up a retry.
 				if (err instanceof TranscoderUnavailable && err.retryAfterSeconds > 0) {

@@ -147,9 +147,10 @@ export function transcoderClient(env: Env, jobId = "health") {
 		/**
 		 * Streams `source` (an R2 body, never buffered) to the transcoder and
 		 * starts the job; if the instance already has this job, returns it as it is.
+		 * `maxSeconds` lowers the transcoder's own duration limit for this source.
 		 */
-		async start(source: ReadableStream, bytes: number): Promise<TranscodeJobView> {
-			const res = await send(jobPath, {
+		async start(source: ReadableStream, bytes: number, maxSeconds?: number): Promise<TranscodeJobView> {
+			const res = await send(maxSeconds ? `${jobPath}?maxSeconds=${maxSeconds}` : jobPath, {
 				method: "PUT",
 				body: source,
 				headers: { "content-type": "application/octet-stream", "content-length": String(bytes) },

@@ -7,8 +7,13 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
+import { assets, directUploads } from "../../lib/media-db/schema";
 import { isWatchable, videoStatuses, videoStatusOf } from "../../lib/media-db/video-status";
+
+/** What the API shows: a stored video's status, or `pending_upload` for a direct upload URL that has not started its upload. */
+const apiVideoStatuses = ["pending_upload", ...videoStatuses] as const;
+type ApiVideoStatus = (typeof apiVideoStatuses)[number];
+
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
@@ -17,9 +22,9 @@ const cdnPath = z.string().openapi({ example: "/cdn/2026/11/22/0190f1c4-6f1a-7c3
 const VideoStatusSchema = z
 	.object({
 		id: z.uuid(),
-		status: z.enum(videoStatuses).openapi({
+		status: z.enum(apiVideoStatuses).openapi({
 			description:
-				"`playable`: the first seconds are published as HLS (an EVENT playlist that grows) while the rest is encoded; `dash`, pictures and storyboard come with `ready`",
+				"`pending_upload`: a direct upload URL waits for its upload; `playable`: the first seconds are published as HLS (an EVENT playlist that grows) while the rest is encoded; `dash`, pictures and storyboard come with `ready`",
 		}),
 		progress: z.number().min(0).max(1).openapi({ description: "Share of the source transcoded so far (1 once ready)" }),
 		renditions: z
@@ -65,13 +70,38 @@ const videoStatus = apiRoute({
 	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
 });
 
+/** A video that is only a direct upload URL so far: waiting for its upload, uploading, or never started. */
+async function beforeItsBytes(env: Env, id: string, ownerId: string) {
+	const upload = await mediaDb(env).query.directUploads.findFirst({
+		where: and(eq(directUploads.id, id), eq(directUploads.ownerId, ownerId)),
+	});
+	if (!upload) return undefined;
+	const expired = upload.status === "expired" || (upload.status === "pending_upload" && upload.expiresAt <= new Date().toISOString());
+	const status: ApiVideoStatus = expired ? "failed" : upload.status === "used" ? "uploading" : "pending_upload";
+	return {
+		id,
+		status,
+		progress: 0,
+		...NO_PLAYBACK,
+		source: null,
+		width: null,
+		height: null,
+		duration: null,
+		error: expired ? { code: "direct_upload_expired", message: "The upload URL expired before an upload started." } : null,
+	};
+}
+
 export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, async (c) => {
 	const { id } = c.req.valid("param");
 	const db = mediaDb(c.env);
 	const asset = await db.query.assets.findFirst({
 		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth.sub)),
 	});
-	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
+	if (!asset) {
+		const pending = await beforeItsBytes(c.env, id, c.var.auth.sub);
+		if (pending) return c.json(pending, 200);
+		throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
+	}
 	// Signed: the owner may watch a video that no public reel shows yet (and its source, which is never public).
 	const status = videoStatusOf(asset);
 	const playback = isWatchable(status) ? await signedPlayback(c.env, await videoPlayback(db, asset.id)) : NO_PLAYBACK;

@@ -27,16 +27,19 @@ import {
 
 const BASE = "/api/uploads/tus";
 const now = () => new Date().toISOString();
-const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
+export const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
 
 /** The caller's own session, or 404 (someone else's upload is not revealed); 410 once it is over. */
 async function sessionOf(c: Context<SignedInEnv>, allowFinished = false): Promise<UploadSession> {
 	requireTusResumable(c.req.header("tus-resumable"));
 	const id = c.req.param("id") ?? "";
-	const session = /^[0-9a-f-]{36}$/.test(id)
-		? await mediaDb(c.env).query.uploadSessions.findFirst({
-				where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, c.var.auth.sub)),
-			})
+	return sessionById(c.env, /^[0-9a-f-]{36}$/.test(id) ? id : undefined, c.var.auth.sub, allowFinished);
+}
+
+/** Session `id` of `ownerId`, or 404; 410 once it is over (unless `allowFinished`). */
+export async function sessionById(env: Env, id: string | undefined, ownerId: string, allowFinished = false): Promise<UploadSession> {
+	const session = id
+		? await mediaDb(env).query.uploadSessions.findFirst({ where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, ownerId)) })
 		: undefined;
 	if (!session) throw new HttpProblem(404, "upload_not_found", "No upload of yours at that URL.");
 	if (!allowFinished && session.status !== "uploading") throw new HttpProblem(410, "upload_gone", `This upload is ${session.status}.`);
@@ -81,6 +84,124 @@ async function startStorage(
 }
 
 /**
+ * tus creation for `ownerId`: checks the declared length against the video limit, the owner's open
+ * uploads and storage quota (the session holds Upload-Length of it from now on), and records the
+ * session. `id` and `maxDurationS` come from a direct upload; a signed-in creation gets a new id.
+ */
+export async function openSession<E extends AppEnv>(
+	c: Context<E>,
+	ownerId: string,
+	{ id = uuidv7(), maxDurationS = null }: { id?: string; maxDurationS?: number | null } = {},
+): Promise<string> {
+	requireTusResumable(c.req.header("tus-resumable"));
+	const length = integerHeader("Upload-Length", c.req.header("upload-length"));
+	const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
+	if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
+	if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
+	const rawMetadata = c.req.header("upload-metadata") ?? "";
+	const metadata = parseUploadMetadata(rawMetadata);
+	const open = await mediaDb(c.env)
+		.select({ n: count() })
+		.from(uploadSessions)
+		.where(and(eq(uploadSessions.ownerId, ownerId), eq(uploadSessions.status, "uploading")));
+	const cap = configOf(c.env).TUS_MAX_OPEN_UPLOADS;
+	if ((open[0]?.n ?? 0) >= cap) {
+		throw new HttpProblem(
+			429,
+			"too_many_open_uploads",
+			`At most ${cap} resumable uploads may be open at once; finish or DELETE one.`,
+			{},
+			{
+				"Retry-After": "60",
+			},
+		);
+	}
+	// Upload-Length is binding (a PATCH past it is refused): the session holds that much of the quota from now on.
+	await reserveUploadSession(c.env, {
+		id,
+		ownerId,
+		uploadLength: length,
+		metadata: rawMetadata,
+		filename: metadata.filename?.slice(0, 255) ?? null,
+		maxDurationS,
+	});
+	return id;
+}
+
+/** tus HEAD: how much of the upload is stored. */
+export function describeSession<E extends AppEnv>(c: Context<E>, s: UploadSession): Response {
+	if (s.status === "terminated" || s.status === "abandoned") throw new HttpProblem(410, "upload_gone", `This upload is ${s.status}.`);
+	const headers: Record<string, string> = { "Upload-Offset": String(s.uploadOffset), "Upload-Length": String(s.uploadLength) };
+	if (s.metadata) headers["Upload-Metadata"] = s.metadata;
+	return c.body(null, 200, tusHeaders(headers));
+}
+
+/** tus PATCH: stores the next chunk as one R2 part; the last one completes the file and queues its transcode. */
+export async function appendChunk<E extends AppEnv>(c: Context<E>, s: UploadSession): Promise<Response> {
+	if (c.req.header("content-type") !== "application/offset+octet-stream") {
+		throw new HttpProblem(415, "unsupported_media_type", "PATCH bodies are application/offset+octet-stream.");
+	}
+	const offset = integerHeader("Upload-Offset", c.req.header("upload-offset"));
+	if (offset !== s.uploadOffset) {
+		throw new HttpProblem(
+			409,
+			"offset_mismatch",
+			`The upload is at ${s.uploadOffset}, not ${offset}; HEAD it and resume from there.`,
+			{},
+			tusHeaders({ "Upload-Offset": String(s.uploadOffset) }),
+		);
+	}
+	const declared = integerHeader("Content-Length", c.req.header("content-length"));
+	checkChunkSize(declared, offset, s.uploadLength);
+	// One part: at most TUS_CHUNK_BYTES in memory, whatever the file's size.
+	let bytes: Uint8Array;
+	try {
+		bytes = new Uint8Array(await c.req.arrayBuffer());
+	} catch {
+		// The connection was cut mid-chunk: nothing of this chunk is kept; the client resumes.
+		throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
+	}
+	if (bytes.length !== declared) throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
+
+	const storage = s.r2Key && s.r2UploadId ? { key: s.r2Key, uploadId: s.r2UploadId, created: false } : await startStorage(c.env, s, bytes);
+	const upload = c.env.MEDIA.resumeMultipartUpload(storage.key, storage.uploadId);
+	const part = await upload.uploadPart(offset / TUS_CHUNK_BYTES + 1, bytes);
+	const newOffset = offset + bytes.length;
+	const parts = [...s.parts, part];
+	// Compare-and-set on the offset: of two racing PATCHes only one advances the upload.
+	const advanced = await mediaDb(c.env)
+		.update(uploadSessions)
+		.set({ uploadOffset: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId, updatedAt: now() })
+		.where(and(eq(uploadSessions.id, s.id), eq(uploadSessions.uploadOffset, offset), eq(uploadSessions.status, "uploading")))
+		.returning({ id: uploadSessions.id });
+	if (advanced.length === 0) {
+		// Lost the race: a multipart upload this request opened would otherwise linger, unreferenced.
+		if (storage.created) await upload.abort().catch(() => undefined);
+		throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
+	}
+
+	if (newOffset === s.uploadLength) {
+		await upload.complete(parts);
+		await mediaDb(c.env).update(uploadSessions).set({ status: "complete", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
+		await mediaDb(c.env).update(assets).set({ status: "queued", updatedAt: now() }).where(eq(assets.id, s.id));
+		await enqueueTranscode(c.env, { assetId: s.id, sourceKey: storage.key, ...(s.maxDurationS ? { maxSeconds: s.maxDurationS } : {}) });
+	}
+	return c.body(null, 204, tusHeaders({ "Upload-Offset": String(newOffset) }));
+}
+
+/** tus termination: aborts the R2 upload, so the session holds no room. */
+export async function terminateSession<E extends AppEnv>(c: Context<E>, s: UploadSession): Promise<Response> {
+	if (s.r2Key && s.r2UploadId) await c.env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId).abort();
+	await mediaDb(c.env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
+	// Nothing of it is stored (the multipart upload is aborted), so it holds no room.
+	await mediaDb(c.env)
+		.update(assets)
+		.set({ status: "failed", error: "upload_terminated", bytes: 0, updatedAt: now() })
+		.where(eq(assets.id, s.id));
+	return c.body(null, 204, tusHeaders());
+}
+
+/**
  * tus 1.0 at /api/uploads/tus (core, creation, termination), stored as R2
  * multipart uploads with progress in D1. Every PATCH is one R2 part, so its
  * size is fixed (TUS_CHUNK_BYTES) except the last; an interrupted PATCH stores
@@ -99,112 +220,13 @@ export const tusRoutes = new Hono<AppEnv>()
 		),
 	)
 	.post(BASE, requireAuth(), async (c) => {
-		requireTusResumable(c.req.header("tus-resumable"));
-		const length = integerHeader("Upload-Length", c.req.header("upload-length"));
-		const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
-		if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
-		if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
-		const rawMetadata = c.req.header("upload-metadata") ?? "";
-		const metadata = parseUploadMetadata(rawMetadata);
-		const open = await mediaDb(c.env)
-			.select({ n: count() })
-			.from(uploadSessions)
-			.where(and(eq(uploadSessions.ownerId, c.var.auth.sub), eq(uploadSessions.status, "uploading")));
-		const cap = configOf(c.env).TUS_MAX_OPEN_UPLOADS;
-		if ((open[0]?.n ?? 0) >= cap) {
-			throw new HttpProblem(
-				429,
-				"too_many_open_uploads",
-				`At most ${cap} resumable uploads may be open at once; finish or DELETE one.`,
-				{},
-				{
-					"Retry-After": "60",
-				},
-			);
-		}
-		const id = uuidv7();
-		// Upload-Length is binding (a PATCH past it is refused): the session holds that much of the quota from now on.
-		await reserveUploadSession(c.env, {
-			id,
-			ownerId: c.var.auth.sub,
-			uploadLength: length,
-			metadata: rawMetadata,
-			filename: metadata.filename?.slice(0, 255) ?? null,
-		});
+		const id = await openSession(c, c.var.auth.sub);
 		return c.body(null, 201, tusHeaders({ Location: `${BASE}/${id}`, "Upload-Offset": "0" }));
 	})
 	// hono answers HEAD with the GET handler minus the body, which is what tus HEAD wants.
-	.get(`${BASE}/:id`, requireAuth(), async (c) => {
-		const s = await sessionOf(c, true);
-		if (s.status === "terminated" || s.status === "abandoned") throw new HttpProblem(410, "upload_gone", `This upload is ${s.status}.`);
-		const headers: Record<string, string> = { "Upload-Offset": String(s.uploadOffset), "Upload-Length": String(s.uploadLength) };
-		if (s.metadata) headers["Upload-Metadata"] = s.metadata;
-		return c.body(null, 200, tusHeaders(headers));
-	})
-	.patch(`${BASE}/:id`, requireAuth(), async (c) => {
-		const s = await sessionOf(c);
-		if (c.req.header("content-type") !== "application/offset+octet-stream") {
-			throw new HttpProblem(415, "unsupported_media_type", "PATCH bodies are application/offset+octet-stream.");
-		}
-		const offset = integerHeader("Upload-Offset", c.req.header("upload-offset"));
-		if (offset !== s.uploadOffset) {
-			throw new HttpProblem(
-				409,
-				"offset_mismatch",
-				`The upload is at ${s.uploadOffset}, not ${offset}; HEAD it and resume from there.`,
-				{},
-				tusHeaders({ "Upload-Offset": String(s.uploadOffset) }),
-			);
-		}
-		const declared = integerHeader("Content-Length", c.req.header("content-length"));
-		checkChunkSize(declared, offset, s.uploadLength);
-		// One part: at most TUS_CHUNK_BYTES in memory, whatever the file's size.
-		let bytes: Uint8Array;
-		try {
-			bytes = new Uint8Array(await c.req.arrayBuffer());
-		} catch {
-			// The connection was cut mid-chunk: nothing of this chunk is kept; the client resumes.
-			throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
-		}
-		if (bytes.length !== declared) throw new HttpProblem(400, "incomplete_chunk", "The chunk ended early; resume from the last offset.");
-
-		const storage =
-			s.r2Key && s.r2UploadId ? { key: s.r2Key, uploadId: s.r2UploadId, created: false } : await startStorage(c.env, s, bytes);
-		const upload = c.env.MEDIA.resumeMultipartUpload(storage.key, storage.uploadId);
-		const part = await upload.uploadPart(offset / TUS_CHUNK_BYTES + 1, bytes);
-		const newOffset = offset + bytes.length;
-		const parts = [...s.parts, part];
-		// Compare-and-set on the offset: of two racing PATCHes only one advances the upload.
-		const advanced = await mediaDb(c.env)
-			.update(uploadSessions)
-			.set({ uploadOffset: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId, updatedAt: now() })
-			.where(and(eq(uploadSessions.id, s.id), eq(uploadSessions.uploadOffset, offset), eq(uploadSessions.status, "uploading")))
-			.returning({ id: uploadSessions.id });
-		if (advanced.length === 0) {
-			// Lost the race: a multipart upload this request opened would otherwise linger, unreferenced.
-			if (storage.created) await upload.abort().catch(() => undefined);
-			throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
-		}
-
-		if (newOffset === s.uploadLength) {
-			await upload.complete(parts);
-			await mediaDb(c.env).update(uploadSessions).set({ status: "complete", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
-			await mediaDb(c.env).update(assets).set({ status: "queued", updatedAt: now() }).where(eq(assets.id, s.id));
-			await enqueueTranscode(c.env, { assetId: s.id, sourceKey: storage.key });
-		}
-		return c.body(null, 204, tusHeaders({ "Upload-Offset": String(newOffset) }));
-	})
-	.delete(`${BASE}/:id`, requireAuth(), async (c) => {
-		const s = await sessionOf(c);
-		if (s.r2Key && s.r2UploadId) await c.env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId).abort();
-		await mediaDb(c.env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
-		// Nothing of it is stored (the multipart upload is aborted), so it holds no room.
-		await mediaDb(c.env)
-			.update(assets)
-			.set({ status: "failed", error: "upload_terminated", bytes: 0, updatedAt: now() })
-			.where(eq(assets.id, s.id));
-		return c.body(null, 204, tusHeaders());
-	});
+	.get(`${BASE}/:id`, requireAuth(), async (c) => describeSession(c, await sessionOf(c, true)))
+	.patch(`${BASE}/:id`, requireAuth(), async (c) => appendChunk(c, await sessionOf(c)))
+	.delete(`${BASE}/:id`, requireAuth(), async (c) => terminateSession(c, await sessionOf(c)));
 
 const idParam = { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) };
 const tusHeaderDoc = "Send `Tus-Resumable: 1.0.0`. Chunks: exactly 5 MiB each, except the last.";

@@ -79,15 +79,15 @@ export async function reserveAsset(env: Env, r: AssetReservation): Promise<void>
  */
 export async function reserveUploadSession(
 	env: Env,
-	s: { id: string; ownerId: string; uploadLength: number; metadata: string; filename: string | null },
+	s: { id: string; ownerId: string; uploadLength: number; metadata: string; filename: string | null; maxDurationS?: number | null },
 ): Promise<void> {
 	const quota = configOf(env).STORAGE_QUOTA_BYTES_PER_USER;
 	const t = new Date().toISOString();
 	const result = await env.MEDIA_DB.prepare(
-		`INSERT INTO upload_sessions (id, owner_id, upload_length, upload_offset, metadata, filename, parts, status, created_at, updated_at)
-		 SELECT ?2, ?1, ?3, 0, ?4, ?5, '[]', 'uploading', ?6, ?6 WHERE ${USAGE_SQL} + ?3 <= ?7`,
+		`INSERT INTO upload_sessions (id, owner_id, upload_length, upload_offset, metadata, filename, parts, status, created_at, updated_at, max_duration_s)
+		 SELECT ?2, ?1, ?3, 0, ?4, ?5, '[]', 'uploading', ?6, ?6, ?8 WHERE ${USAGE_SQL} + ?3 <= ?7`,
 	)
-		.bind(s.ownerId, s.id, s.uploadLength, s.metadata, s.filename, t, quota)
+		.bind(s.ownerId, s.id, s.uploadLength, s.metadata, s.filename, t, quota, s.maxDurationS ?? null)
 		.run();
 	if (!result.meta.changes) throw storageQuotaExceeded(quota);
 }

@@ -66,6 +66,7 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["GET"], path: new RegExp(`^/api/videos/${ID}/status$`), scope: "videos:read" },
 	{ methods: ["GET"], path: /^\/api\/users\/me\/storage$/, scope: "videos:read" },
 	{ methods: ["POST"], path: /^\/api\/videos\/upload$/, scope: "videos:write" },
+	{ methods: ["POST"], path: /^\/api\/videos\/direct-upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/cdn\/upload$/, scope: "videos:write" },
 	{ methods: ["POST", "HEAD", "PATCH", "DELETE"], path: new RegExp(`^/api/uploads/tus(/${ID})?$`), scope: "videos:write" },
 	{ methods: ["DELETE"], path: new RegExp(`^/api/assets/${ID}$`), scope: "videos:write" },

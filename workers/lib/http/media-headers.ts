@@ -19,12 +19,13 @@ export function isPublicMediaRequest(method: string, path: string): boolean {
 	return path.startsWith("/img/") || (path.startsWith("/cdn/") && path !== "/cdn/upload");
 }
 
-export type Surface = "api" | "media" | "oembed" | "embed-page" | "app-page";
+export type Surface = "api" | "media" | "oembed" | "direct-upload" | "embed-page" | "app-page";
 
 /** Which surface a request is on: the pages the Worker renders (pages/) each have their own. */
 export function surfaceOf(method: string, path: string): Surface {
 	if (isPublicMediaRequest(method, path)) return "media";
 	if (path === "/oembed") return "oembed";
+	if (path.startsWith("/api/uploads/direct/")) return "direct-upload";
 	if (path.startsWith("/embed/")) return "embed-page";
 	if (path.startsWith("/reel/")) return "app-page";
 	return "api";
@@ -54,6 +55,7 @@ function pageHeaders(csp: string, framable: boolean): MiddlewareHandler<AppEnv> 
  *     `Cross-Origin-Resource-Policy: cross-origin`, and the media routes' own
  *     CSP (`default-src 'none'; sandbox`) left as they set it, not overwritten;
  *   - oEmbed: the API's headers, readable from any origin without credentials;
+ *   - a direct upload URL: the API's headers, and tus from any origin without credentials;
  *   - the pages the Worker renders (pages/): the embed player framable anywhere,
  *     the web app's shell with its link preview under the app's own CSP (page-policies.ts).
  */
@@ -79,11 +81,30 @@ export function surfaceHeaders(): MiddlewareHandler<AppEnv> {
 		exposeHeaders: MEDIA_EXPOSED_HEADERS,
 		maxAge: 86400,
 	});
+	// A direct upload URL is used by a creator's browser on the team's own site, whatever its origin:
+	// the URL is the credential, so no cookie or token is ever sent with it.
+	const tusCors = cors({
+		origin: "*",
+		allowMethods: ["POST", "HEAD", "PATCH", "DELETE", "OPTIONS"],
+		allowHeaders: ["Tus-Resumable", "Upload-Length", "Upload-Metadata", "Upload-Offset", "Content-Type", "X-Requested-With"],
+		exposeHeaders: [
+			"Location",
+			"Upload-Offset",
+			"Upload-Length",
+			"Upload-Metadata",
+			"Tus-Resumable",
+			"Tus-Version",
+			"Tus-Extension",
+			"Tus-Max-Size",
+		],
+		maxAge: 86400,
+	});
 	const bySurface: Record<Surface, MiddlewareHandler<AppEnv>> = {
 		api: every(api, corsFromConfig()),
 		media: every(media, mediaCors),
 		// oEmbed is read by other sites' pages as well as their servers: public JSON, like media.
 		oembed: every(api, mediaCors),
+		"direct-upload": every(api, tusCors),
 		"embed-page": pageHeaders(EMBED_PAGE_CSP, true),
 		"app-page": pageHeaders(APP_PAGE_CSP, false),
 	};

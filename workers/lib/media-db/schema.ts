@@ -60,8 +60,24 @@ export const uploadSessions = sqliteTable("upload_sessions", {
 	status: text("status", { enum: ["uploading", "complete", "terminated", "abandoned"] }).notNull(),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
+	/** The longest the video may be (a direct upload's limit), or null for the transcoder's own (migrations/d1/0010_direct_uploads.sql). */
+	maxDurationS: integer("max_duration_s"),
 });
 export type UploadSession = typeof uploadSessions.$inferSelect;
+
+/** One-time upload URLs for a creator's browser (migrations/d1/0010_direct_uploads.sql, cdn/tus/direct-uploads.ts). */
+export const directUploads = sqliteTable("direct_uploads", {
+	id: text("id").primaryKey(),
+	ownerId: text("owner_id").notNull(),
+	secretHash: text("secret_hash").notNull(),
+	maxDurationS: integer("max_duration_s").notNull(),
+	meta: text("meta", { mode: "json" }).$type<Record<string, string>>().notNull(),
+	status: text("status", { enum: ["pending_upload", "used", "expired"] }).notNull(),
+	expiresAt: text("expires_at").notNull(),
+	createdAt: text("created_at").notNull(),
+	usedAt: text("used_at"),
+});
+export type DirectUpload = typeof directUploads.$inferSelect;
 
 export const derivedFiles = sqliteTable("derived_files", {
 	r2Key: text("r2_key").primaryKey(),

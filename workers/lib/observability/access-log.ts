@@ -14,10 +14,12 @@ const LIMITERS: Record<string, string> = {
 };
 
 /**
- * A signed media URL carries its token in the path (/cdn/s/<token>/…): logs keep the path
- * but never the token, which would let anyone who reads them replay the URL.
+ * A signed media URL carries its token in the path (/cdn/s/<token>/…), and a direct upload URL
+ * its secret (/api/uploads/direct/<videoId>.<secret>): logs keep the path but never those, which
+ * would let anyone who reads them replay the URL.
  */
-export const loggablePath = (path: string) => path.replace(/^\/cdn\/s\/[^/]+\//, "/cdn/s/:token/");
+export const loggablePath = (path: string) =>
+	path.replace(/^\/cdn\/s\/[^/]+\//, "/cdn/s/:token/").replace(/^(\/api\/uploads\/direct\/[^/.]*)\.[^/]*/, "$1.:secret");
 
 /**
  * One structured line per request: route, status, latency, request id and user id, never a

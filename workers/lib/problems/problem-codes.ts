@@ -81,6 +81,9 @@ export const PROBLEM_CODES = [
 	"malformed_multipart",
 	"content_mismatch",
 	// Resumable uploads (tus)
+	"too_many_direct_uploads",
+	"direct_upload_expired",
+	"direct_upload_used",
 	"tus_version_unsupported",
 	"invalid_header",
 	"invalid_upload_metadata",
