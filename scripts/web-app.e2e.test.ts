@@ -648,6 +648,15 @@ describe("the web app in Chromium", () => {
 
 	it("plays A's reel framed by another site (another origin) from the iframe its oEmbed gives", { timeout: 60_000 }, async () => {
 		const pageUrl = `${stack.baseUrl}/reel/${reelId}`;
+		// A person copies the embed code from the reel's Share sheet.
+		const viewer = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		onTestFinished(() => viewer.close());
+		const reelPage = watchConsole(await viewer.newPage());
+		await reelPage.goto(pageUrl);
+		await reelPage.locator(`[data-reel-id="${reelId}"]`).getByRole("button", { name: "Share" }).click();
+		const code = await reelPage.getByLabel("Embed on your site").inputValue();
+		expect(code).toContain(`src="${stack.baseUrl}/embed/${reelId}"`);
+		await shot(reelPage, "share-sheet-phone");
 		// A site that unfurls links finds oEmbed on the reel's page, and asks it for an iframe of its width.
 		const shell = await (await fetch(pageUrl)).text();
 		const discovered = /<link rel="alternate" type="application\/json\+oembed" href="([^"]+)"/.exec(shell)?.[1]?.replaceAll("&amp;", "&");

@@ -8,6 +8,7 @@ CREATE TABLE direct_uploads (
   owner_id       TEXT NOT NULL,
   secret_hash    TEXT NOT NULL,
   max_duration_s INTEGER NOT NULL CHECK (max_duration_s > 0),
+  max_bytes      INTEGER NOT NULL CHECK (max_bytes > 0),   -- the largest Upload-Length its upload may declare
   meta           TEXT NOT NULL DEFAULT '{}',   -- the creator's key/value metadata, JSON
   status         TEXT NOT NULL CHECK (status IN ('pending_upload', 'used', 'expired')),
   expires_at     TEXT NOT NULL,

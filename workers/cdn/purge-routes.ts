@@ -7,7 +7,7 @@ import { jsonContent } from "../lib/http/json-content";
 import { forgetSharedReads } from "../lib/http/shared-reads";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets, imageVariants } from "../lib/media-db/schema";
+import { assets, directUploads, imageVariants } from "../lib/media-db/schema";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { problemResponses } from "../lib/problems/problem-schema";
 import { deletePrefix } from "../lib/r2/delete-prefix";
@@ -118,5 +118,7 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		forgetSharedReads(c);
 		await deleteDerivedRows(db, asset.id);
 		await db.delete(assets).where(eq(assets.id, asset.id));
+		// A direct upload's video is gone too, not "uploading" again on its status.
+		await db.delete(directUploads).where(eq(directUploads.id, asset.id));
 		return c.json({ key, derivedDeleted: derived.length, variantsPurged: variants }, 200);
 	});

@@ -9,11 +9,24 @@ export const APP_SHELL = "/";
 /** The embed player's page (web/app/embed/index.html): only the Worker serves it, at /embed/:id. */
 export const EMBED_PAGE = "/embed/";
 
-export async function builtPage(env: Env, requestUrl: string, path: string): Promise<Response> {
+/** What only the embed template holds: without it, the assets answered with something else. */
+export const EMBED_PAGE_MARK = 'id="unavailable"';
+
+/**
+ * The built page at `path`. With `mark`, the page must contain it: the assets answer a missing file
+ * with the app's shell (single-page-application), which must never go out as the embed page (framable
+ * anywhere). Such a page is small (about 1 KB), so it is read whole to check.
+ */
+export async function builtPage(env: Env, requestUrl: string, path: string, mark?: string): Promise<Response> {
 	const res = await env.ASSETS.fetch(new URL(path, requestUrl));
+	const missing = () =>
+		new HttpProblem(503, "page_assets_missing", `The static assets have no ${path}: build them (scripts/build-assets.ts).`);
 	if (res.status !== 200) {
 		await res.body?.cancel();
-		throw new HttpProblem(503, "page_assets_missing", `The static assets have no ${path}: build them (scripts/build-assets.ts).`);
+		throw missing();
 	}
-	return res;
+	if (!mark) return res;
+	const text = await res.text();
+	if (!text.includes(mark)) throw missing();
+	return new Response(text, { headers: res.headers });
 }

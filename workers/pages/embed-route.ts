@@ -10,12 +10,16 @@ import type { Reel } from "../api/reels/reel-schemas";
 import type { AppEnv } from "../lib/app/app-env";
 import { withStackProblems } from "../lib/app/request-stack";
 import { shareWithAnonymous } from "../lib/http/shared-reads";
-import { builtPage, EMBED_PAGE } from "./built-page";
+import { builtPage, EMBED_PAGE, EMBED_PAGE_MARK } from "./built-page";
 import { escapeHtml, titleOf } from "./html-text";
 import { oembedUrlOf, reelPageUrl } from "./page-urls";
 import { reelForStrangers } from "./stranger-reel";
 
-const flag = z.enum(["0", "1"]).optional();
+// "1"/"0" as documented; "true"/"false" as people also write them.
+const flag = z
+	.enum(["0", "1", "true", "false"])
+	.transform((v) => (v === "true" ? "1" : v === "false" ? "0" : v))
+	.optional();
 
 export const EmbedQuerySchema = z.object({
 	autoplay: flag.openapi({ description: "1: start playing at once, muted (browsers allow no other autoplay)" }),
@@ -82,7 +86,7 @@ function embedRewriter(requestUrl: string, reel: Reel | undefined, options: Embe
 
 export const embedRoutes = new OpenAPIHono<AppEnv>().openapi(embedRoute, async (c) => {
 	const reel = await reelForStrangers(c.env, c.var.db, c.req.valid("param").id);
-	const page = await builtPage(c.env, c.req.url, EMBED_PAGE);
+	const page = await builtPage(c.env, c.req.url, EMBED_PAGE, EMBED_PAGE_MARK);
 	// Who may see it is decided per request, so no cache may keep the page longer than the shared reads do.
 	const headers = { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" };
 	const body = embedRewriter(c.req.url, reel, c.req.valid("query")).transform(page).body ?? "";

@@ -8,6 +8,7 @@ import { mediaDb } from "../lib/media-db/media-db";
 import { renditions } from "../lib/media-db/schema";
 import { api, apiOf, type Session } from "../test-support/api";
 import { json, person, playableVideoOf } from "../test-support/reels";
+import { APP_SHELL, builtPage, EMBED_PAGE, EMBED_PAGE_MARK } from "./built-page";
 
 type Visibility = "public" | "unlisted" | "followers" | "private";
 
@@ -67,6 +68,8 @@ describe("GET /embed/:id", () => {
 		expect(autoplaying).toContain("muted");
 		expect(autoplaying).not.toContain("loop");
 		expect(autoplaying).not.toContain("controls");
+		expect(await video("?autoplay=true&loop=false")).toMatch(/autoplay.*muted/);
+		expect(await video("?autoplay=true&loop=false")).not.toContain("loop");
 		const bad = await api(`/embed/${reel.id}?autoplay=yes`, { headers: reel.seen });
 		expect(bad.status).toBe(400);
 		expect((await json<{ code: string }>(bad)).code).toBe("validation_failed");
@@ -121,6 +124,16 @@ describe("GET /embed/:id", () => {
 		expect(second.headers.get("x-shared-read")).toBe("hit");
 		expect(second.headers.get("content-security-policy")).toContain("frame-ancestors *");
 		expect(await second.text()).toBe(await first.text());
+	});
+});
+
+describe("the built pages", () => {
+	it("refuses to serve as the embed page anything that is not its template (the assets answer a missing file with the app)", async () => {
+		await expect(builtPage(env, "http://x/", APP_SHELL, EMBED_PAGE_MARK)).rejects.toMatchObject({
+			status: 503,
+			code: "page_assets_missing",
+		});
+		expect((await builtPage(env, "http://x/", EMBED_PAGE, EMBED_PAGE_MARK)).status).toBe(200);
 	});
 });
 
@@ -196,6 +209,32 @@ describe("GET /reel/:id (the web app with a link preview)", () => {
 		expect(html).toContain('<meta name="description" content="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" />');
 	});
 
+	it("asks search engines not to list an unlisted reel, and lists a public one", async () => {
+		const owner = await person("Unlisted Preview");
+		const unlisted = await reelOf(owner, { visibility: "unlisted" });
+		const listed = await reelOf(owner);
+		expect(await (await api(`/reel/${unlisted.id}`, { headers: unlisted.seen })).text()).toContain(
+			'<meta name="robots" content="noindex">',
+		);
+		const page = await (await api(`/reel/${listed.id}`, { headers: listed.seen })).text();
+		expect(page).toContain("og:title");
+		expect(page).not.toContain("noindex");
+	});
+
+	it("serves the plain app when a limit refuses the preview, without the refusal's headers", async () => {
+		const one = { QUOTA_ANON_PER_HOUR: "1" } as Partial<Env>;
+		const from = { headers: { "cf-connecting-ip": `10.77.${Math.floor(Math.random() * 250)}.9` } };
+		const first = await api(`/reel/${crypto.randomUUID()}`, from, one);
+		expect(first.status).toBe(200);
+		// The hour's one request is spent: the next is refused before the route, and still gets the app.
+		expect(first.headers.get("ratelimit")).toMatch(/r=0/);
+		const res = await api(`/reel/${crypto.randomUUID()}`, from, one);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("retry-after")).toBeNull();
+		expect(res.headers.get("ratelimit")).toBeNull();
+		expect(await res.text()).toContain('<div id="app"');
+	});
+
 	it("carries Open Graph tags and oEmbed discovery for a reel strangers may see, under the app's own CSP", async () => {
 		const owner = await person("Preview Owner");
 		const reel = await reelOf(owner, { caption: "tide pools at dawn #ocean" });
@@ -225,6 +264,7 @@ describe("GET /reel/:id (the web app with a link preview)", () => {
 		] as const) {
 			const res = await api(path, { headers: closed.seen }, overrides);
 			expect(res.status, path).toBe(200);
+			expect(res.headers.get("retry-after"), path).toBeNull();
 			expect(res.headers.get("content-security-policy"), path).toContain("frame-ancestors 'none'");
 			const html = await res.text();
 			expect(html, path).toContain('<div id="app"');

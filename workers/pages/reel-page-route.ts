@@ -57,6 +57,8 @@ function previewTags(requestUrl: string, reel: Reel, picture: FrameSize): string
 		meta("og:video:type", "text/html"),
 		meta("og:video:width", player.width),
 		meta("og:video:height", player.height),
+		// Unlisted: anyone with the link may watch it, but no search engine should list it.
+		...(reel.visibility === "public" ? [] : ['<meta name="robots" content="noindex">']),
 		`<meta name="twitter:card" content="summary_large_image">`,
 	].join("");
 }
@@ -67,9 +69,11 @@ function previewTags(requestUrl: string, reel: Reel, picture: FrameSize): string
  */
 export const shellWhenRefused = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 	await next();
-	if (c.req.method !== "GET" || c.res.status === 200) return;
+	if ((c.req.method !== "GET" && c.req.method !== "HEAD") || c.res.status === 200) return;
 	const shell = await builtPage(c.env, c.req.url, APP_SHELL);
-	c.res = new Response(shell.body, { status: 200, headers: PAGE_HEADERS });
+	c.res = new Response(c.req.method === "HEAD" ? null : shell.body, { status: 200, headers: PAGE_HEADERS });
+	// hono carries headers set during the request over to a replaced response: a refusal's must not reach the page.
+	for (const name of ["retry-after", "ratelimit", "ratelimit-policy"]) c.res.headers.delete(name);
 };
 
 export const reelPageRoutes = new OpenAPIHono<AppEnv>().openapi(reelPageRoute, async (c) => {

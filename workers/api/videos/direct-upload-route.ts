@@ -6,8 +6,10 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { createDirectUpload, MAX_PENDING_DIRECT_UPLOADS } from "../../cdn/tus/direct-uploads";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
+import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
 /** Stream's bounds: at least a minute to start, at most six hours. */
@@ -27,6 +29,9 @@ export const DirectUploadRequestSchema = z
 			.openapi({
 				description: `The longest the video may be, in seconds (at most ${MAX_DURATION_S}, and never more than the transcoder takes): a longer one fails as \`too_long\``,
 			}),
+		maxSizeBytes: z.number().int().min(1).optional().openapi({
+			description: "The largest file the uploader may send (default and at most the platform's video limit, UPLOAD_MAX_VIDEO_BYTES)",
+		}),
 		expiresInSeconds: z
 			.number()
 			.int()
@@ -69,9 +74,16 @@ const directUpload = apiRoute({
 
 export const directUploadRoutes = new OpenAPIHono<AppEnv>().openapi(directUpload, async (c) => {
 	const body = c.req.valid("json");
+	const videoLimit = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
+	if (body.maxSizeBytes !== undefined && body.maxSizeBytes > videoLimit) {
+		throw new HttpProblem(400, "validation_failed", "The request did not pass validation.", {
+			errors: [{ path: "maxSizeBytes", message: `at most ${videoLimit} (the platform's video limit)` }],
+		});
+	}
 	const created = await createDirectUpload(c.env, c.req.url, {
 		ownerId: c.var.auth.sub,
 		maxDurationS: body.maxDurationSeconds,
+		maxBytes: body.maxSizeBytes ?? videoLimit,
 		expiresInS: body.expiresInSeconds ?? EXPIRES_DEFAULT_S,
 		meta: body.meta ?? {},
 	});

@@ -53,6 +53,7 @@ describe("GET /api/videos/:id/status", () => {
 			height: 320,
 			duration: 1,
 			error: null,
+			meta: null,
 		});
 		// Unsigned, the same files are not served; the original only to its owner's signed URL.
 		expect((await api(`/cdn/${prefix}/hls/master.m3u8`)).status).toBe(404);

@@ -1,13 +1,14 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { signedMediaUrl } from "../../cdn/media-url-signature";
+import { findSession } from "../../cdn/tus/upload-session-store";
 import { signedPlayback, type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets, directUploads } from "../../lib/media-db/schema";
+import { assets, type DirectUpload, directUploads } from "../../lib/media-db/schema";
 import { isWatchable, videoStatuses, videoStatusOf } from "../../lib/media-db/video-status";
 
 /** What the API shows: a stored video's status, or `pending_upload` for a direct upload URL that has not started its upload. */
@@ -53,6 +54,10 @@ const VideoStatusSchema = z
 			.object({ code: z.string(), message: z.string() })
 			.nullable()
 			.openapi({ description: "Why processing failed, for people and for code" }),
+		meta: z
+			.record(z.string(), z.string())
+			.nullable()
+			.openapi({ description: "The key/value pairs given when its direct upload URL was made; null for other uploads" }),
 	})
 	.openapi("VideoStatus");
 
@@ -70,16 +75,24 @@ const videoStatus = apiRoute({
 	responses: { 200: { description: "Status", ...jsonContent(VideoStatusSchema) }, ...problemResponses(400, 401, 404) },
 });
 
-/** A video that is only a direct upload URL so far: waiting for its upload, uploading, or never started. */
-async function beforeItsBytes(env: Env, id: string, ownerId: string) {
-	const upload = await mediaDb(env).query.directUploads.findFirst({
-		where: and(eq(directUploads.id, id), eq(directUploads.ownerId, ownerId)),
-	});
-	if (!upload) return undefined;
+const ENDED_BEFORE_BYTES: Record<string, { code: string; message: string }> = {
+	expired: { code: "direct_upload_expired", message: "The upload URL expired before an upload started." },
+	terminated: { code: "upload_terminated", message: "The upload was given up, or its first bytes were not a video." },
+	abandoned: { code: "upload_abandoned", message: "The upload stopped before any of it arrived." },
+};
+
+/** A video that is only a direct upload URL so far: waiting for its upload, started, or ended before any bytes were kept. */
+async function beforeItsBytes(env: Env, upload: DirectUpload) {
 	const expired = upload.status === "expired" || (upload.status === "pending_upload" && upload.expiresAt <= new Date().toISOString());
-	const status: ApiVideoStatus = expired ? "failed" : upload.status === "used" ? "uploading" : "pending_upload";
+	const session = upload.status === "used" ? await findSession(env, upload.id, upload.ownerId) : undefined;
+	const ended = expired
+		? ENDED_BEFORE_BYTES.expired
+		: session && session.status !== "uploading"
+			? ENDED_BEFORE_BYTES[session.status]
+			: undefined;
+	const status: ApiVideoStatus = ended ? "failed" : upload.status === "used" ? "uploading" : "pending_upload";
 	return {
-		id,
+		id: upload.id,
 		status,
 		progress: 0,
 		...NO_PLAYBACK,
@@ -87,19 +100,20 @@ async function beforeItsBytes(env: Env, id: string, ownerId: string) {
 		width: null,
 		height: null,
 		duration: null,
-		error: expired ? { code: "direct_upload_expired", message: "The upload URL expired before an upload started." } : null,
+		error: ended ?? null,
+		meta: upload.meta,
 	};
 }
 
 export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, async (c) => {
 	const { id } = c.req.valid("param");
 	const db = mediaDb(c.env);
-	const asset = await db.query.assets.findFirst({
-		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth.sub)),
-	});
+	const [asset, upload] = await Promise.all([
+		db.query.assets.findFirst({ where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, c.var.auth.sub)) }),
+		db.query.directUploads.findFirst({ where: and(eq(directUploads.id, id), eq(directUploads.ownerId, c.var.auth.sub)) }),
+	]);
 	if (!asset) {
-		const pending = await beforeItsBytes(c.env, id, c.var.auth.sub);
-		if (pending) return c.json(pending, 200);
+		if (upload) return c.json(await beforeItsBytes(c.env, upload), 200);
 		throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
 	}
 	// Signed: the owner may watch a video that no public reel shows yet (and its source, which is never public).
@@ -117,6 +131,7 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 			height: asset.height,
 			duration: asset.durationMs === null ? null : asset.durationMs / 1000,
 			error: asset.status === "failed" ? { code: asset.errorCode ?? "failed", message: asset.error ?? "Processing failed." } : null,
+			meta: upload?.meta ?? null,
 		},
 		200,
 	);

@@ -1,7 +1,7 @@
-import { and, eq, lt, notExists } from "drizzle-orm";
+import { and, eq, exists, lt, notExists, or } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets, uploadSessions } from "../../lib/media-db/schema";
+import { assets, directUploads, uploadSessions } from "../../lib/media-db/schema";
 import { logger } from "../../lib/observability/logger";
 
 const BATCH = 100;
@@ -12,6 +12,12 @@ const BATCH = 100;
  * (https://developers.cloudflare.com/workers/platform/limits/#subrequests).
  */
 const MAX_BATCHES = 10;
+/**
+ * A direct upload's session is abandoned after an hour idle, not UPLOAD_ABANDON_HOURS: it holds
+ * part of its owner's storage quota, and whoever holds its URL (a stranger to the owner) could
+ * otherwise keep that room reserved for a day by starting uploads and sending nothing.
+ */
+export const DIRECT_UPLOAD_IDLE_HOURS = 1;
 
 /**
  * The scheduled cleanup: resumable uploads untouched for UPLOAD_ABANDON_HOURS
@@ -58,10 +64,17 @@ async function cleanInterruptedUploads(env: Env, nowMs: number): Promise<number>
 async function cleanBatch(env: Env, nowMs: number): Promise<number> {
 	const db = mediaDb(env);
 	const cutoff = new Date(nowMs - configOf(env).UPLOAD_ABANDON_HOURS * 3_600_000).toISOString();
+	const directCutoff = new Date(nowMs - DIRECT_UPLOAD_IDLE_HOURS * 3_600_000).toISOString();
+	const isDirect = exists(db.select({ id: directUploads.id }).from(directUploads).where(eq(directUploads.id, uploadSessions.id)));
 	const stale = await db
 		.select()
 		.from(uploadSessions)
-		.where(and(eq(uploadSessions.status, "uploading"), lt(uploadSessions.updatedAt, cutoff)))
+		.where(
+			and(
+				eq(uploadSessions.status, "uploading"),
+				or(lt(uploadSessions.updatedAt, cutoff), and(lt(uploadSessions.updatedAt, directCutoff), isDirect)),
+			),
+		)
 		.limit(BATCH);
 	for (const s of stale) {
 		if (s.r2Key && s.r2UploadId) {

@@ -14,6 +14,7 @@ import { problemResponses } from "../../lib/problems/problem-schema";
 import { assertStartable, DIRECT_UPLOAD_BASE, directUploadOf, markUsed } from "./direct-uploads";
 import { TUS_EXTENSIONS, TUS_VERSION } from "./tus-protocol";
 import { appendChunk, describeSession, openSession, sessionById, terminateSession, tusHeaders } from "./tus-routes";
+import { findSession } from "./upload-session-store";
 
 const PATH = `${DIRECT_UPLOAD_BASE}/:token`;
 const used = () => new HttpProblem(409, "direct_upload_used", "This upload URL was used already: it opens one upload.");
@@ -38,19 +39,32 @@ export const directUploadTusRoutes = new Hono<AppEnv>()
 	)
 	.post(PATH, async (c) => {
 		const upload = await directUploadOf(c.env, c.req.param("token"));
-		if (upload.status === "used") throw used();
+		const created = () => c.body(null, 201, tusHeaders({ Location: new URL(c.req.path, c.req.url).href, "Upload-Offset": "0" }));
+		if (upload.status === "used") {
+			// The same creation again (its 201 was lost on the way): the same answer, while nothing is sent yet.
+			const session = await findSession(c.env, upload.id, upload.ownerId);
+			const repeat =
+				session?.status === "uploading" && session.uploadOffset === 0 && String(session.uploadLength) === c.req.header("upload-length");
+			if (repeat) return created();
+			throw used();
+		}
 		// Checked before the session is made, and claimed after: a refused creation (no room in the
 		// owner's quota, a bad header) leaves the URL unused, to try again. The session's key is the
 		// video id, so of two racing creations only one can make it.
 		assertStartable(upload);
 		try {
-			await openSession(c, upload.ownerId, { id: upload.id, maxDurationS: upload.maxDurationS });
+			await openSession(c, upload.ownerId, {
+				id: upload.id,
+				maxDurationS: upload.maxDurationS,
+				maxBytes: upload.maxBytes,
+				countsAsOpen: false,
+			});
 		} catch (err) {
 			if (err instanceof Error && /UNIQUE constraint failed/i.test(err.message)) throw used();
 			throw err;
 		}
 		await markUsed(c.env, upload);
-		return c.body(null, 201, tusHeaders({ Location: new URL(c.req.path, c.req.url).href, "Upload-Offset": "0" }));
+		return created();
 	})
 	.get(PATH, async (c) => describeSession(c, await sessionOfUrl(c, true)))
 	.patch(PATH, async (c) => appendChunk(c, await sessionOfUrl(c)))

@@ -9,6 +9,7 @@ import { assets, directUploads } from "../../lib/media-db/schema";
 import { loggablePath } from "../../lib/observability/access-log";
 import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { json } from "../../test-support/reels";
+import { cleanupAbandonedUploads } from "./cleanup-abandoned-uploads";
 import { sweepDirectUploads } from "./direct-uploads";
 import { TUS_CHUNK_BYTES } from "./tus-protocol";
 
@@ -74,7 +75,7 @@ describe("POST /api/videos/direct-upload", () => {
 		const expires = Date.parse(made.expiresAt) - before;
 		expect(expires).toBeGreaterThan(1790_000);
 		expect(expires).toBeLessThan(1810_000);
-		expect(await statusOf(owner, made.videoId)).toMatchObject({ status: "pending_upload", error: null });
+		expect(await statusOf(owner, made.videoId)).toMatchObject({ status: "pending_upload", error: null, meta: { creator: "c-42" } });
 		// Only the secret's hash is kept.
 		const row = await mediaDb(env).query.directUploads.findFirst({ where: eq(directUploads.id, made.videoId) });
 		expect(row).toMatchObject({ ownerId: owner.user.id, maxDurationS: 30, meta: { creator: "c-42" }, status: "pending_upload" });
@@ -113,6 +114,7 @@ describe("POST /api/videos/direct-upload", () => {
 			ownerId: owner.user.id,
 			secretHash: "x",
 			maxDurationS: 60,
+			maxBytes: 1,
 			meta: {},
 			status: "pending_upload" as const,
 			expiresAt: later,
@@ -201,6 +203,74 @@ describe("a direct upload URL", () => {
 		await sweepDirectUploads(env, new Date(Date.now() + 8 * 86_400_000));
 		expect(await mediaDb(env).query.directUploads.findFirst({ where: eq(directUploads.id, made.videoId) })).toBeUndefined();
 		expect((await api(`/api/videos/${made.videoId}/status`, { token: owner.accessToken })).status).toBe(404);
+	});
+
+	it("answers a repeated creation (its 201 lost on the way) the same, until a byte arrives", async () => {
+		const made = await directUpload((await registerUser()).accessToken);
+		expect((await start(made.uploadUrl, 5000)).status).toBe(201);
+		const again = await start(made.uploadUrl, 5000);
+		expect(again.status).toBe(201);
+		expect(again.headers.get("location")).toBe(made.uploadUrl);
+		// Another length is another upload: refused.
+		expect((await start(made.uploadUrl, 6000)).status).toBe(409);
+		expect((await send(made.uploadUrl, 0, mp4Bytes(5000))).status).toBe(204);
+		expect((await start(made.uploadUrl, 5000)).status).toBe(409);
+	});
+
+	it("holds the uploader to the URL's size, not the owner's open-upload slots or the address's hourly quota", async () => {
+		const owner = await registerUser();
+		const made = await directUpload(owner.accessToken, { maxDurationSeconds: 60, maxSizeBytes: 4000 });
+		const tooBig = await start(made.uploadUrl, 4001);
+		expect(tooBig.status).toBe(413);
+		expect((await json<{ code: string }>(tooBig)).code).toBe("file_too_large");
+		// The owner's one open upload slot is taken; a stranger's address has one request an hour left.
+		const tight = { TUS_MAX_OPEN_UPLOADS: "1", QUOTA_ANON_PER_HOUR: "1" } as Partial<Env>;
+		const own = await api(
+			"/api/uploads/tus",
+			{ method: "POST", token: owner.accessToken, headers: { ...TUS, "upload-length": "100" } },
+			tight,
+		);
+		expect(own.status).toBe(201);
+		const ip = { "cf-connecting-ip": "10.9.8.7" };
+		const path = pathOf(made.uploadUrl);
+		expect((await api(path, { method: "POST", headers: { ...TUS, ...ip, "upload-length": "4000" } }, tight)).status).toBe(201);
+		expect((await api(path, { method: "HEAD", headers: { ...TUS, ...ip } }, tight)).status).toBe(200);
+		expect((await api(path, { method: "HEAD", headers: { ...TUS, ...ip } }, tight)).status).toBe(200);
+		// The owner's own next upload is refused by its slots, as before.
+		expect(
+			(await api("/api/uploads/tus", { method: "POST", token: owner.accessToken, headers: { ...TUS, "upload-length": "100" } }, tight))
+				.status,
+		).toBe(429);
+		expect(
+			(
+				await api("/api/videos/direct-upload", {
+					method: "POST",
+					token: owner.accessToken,
+					json: { maxDurationSeconds: 60, maxSizeBytes: 1e15 },
+				})
+			).status,
+		).toBe(400);
+	});
+
+	it("says what became of a video whose upload ended before any bytes were kept, and forgets a deleted one", async () => {
+		const owner = await registerUser();
+		const given = await directUpload(owner.accessToken);
+		expect((await start(given.uploadUrl, 5000)).status).toBe(201);
+		expect((await api(pathOf(given.uploadUrl), { method: "DELETE", headers: TUS })).status).toBe(204);
+		expect(await statusOf(owner, given.videoId)).toMatchObject({ status: "failed", error: { code: "upload_terminated" } });
+
+		// Idle for an hour: abandoned (a URL's holder cannot keep the owner's room for a day).
+		const idle = await directUpload(owner.accessToken);
+		expect((await start(idle.uploadUrl, 5000)).status).toBe(201);
+		await cleanupAbandonedUploads(env, Date.now() + 61 * 60_000);
+		expect(await statusOf(owner, idle.videoId)).toMatchObject({ status: "failed", error: { code: "upload_abandoned" } });
+
+		const sent = await directUpload(owner.accessToken);
+		const file = mp4Bytes(5000);
+		expect((await start(sent.uploadUrl, file.length)).status).toBe(201);
+		expect((await send(sent.uploadUrl, 0, file)).status).toBe(204);
+		expect((await api(`/api/assets/${sent.videoId}`, { method: "DELETE", token: owner.accessToken })).status).toBe(200);
+		expect((await api(`/api/videos/${sent.videoId}/status`, { token: owner.accessToken })).status).toBe(404);
 	});
 
 	it("counts against the owner's storage quota, and a refused start leaves the URL to try again", async () => {

@@ -5,7 +5,7 @@
 // one upload (its tus creation request: the upload session takes the video's id as its key, so
 // there can be only one) before it expires; that upload's chunks then go to the same URL. Until bytes arrive the video exists
 // only here (`pending_upload`); the hourly sweep marks unused ones `expired` and forgets them a week on.
-import { and, count, eq, lt } from "drizzle-orm";
+import { and, count, eq, gt, lt } from "drizzle-orm";
 import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
@@ -30,13 +30,21 @@ export interface NewDirectUpload {
 export async function createDirectUpload(
 	env: Env,
 	requestUrl: string,
-	o: { ownerId: string; maxDurationS: number; expiresInS: number; meta: Record<string, string> },
+	o: { ownerId: string; maxDurationS: number; maxBytes: number; expiresInS: number; meta: Record<string, string> },
 ): Promise<NewDirectUpload> {
 	const db = mediaDb(env);
+	// Unused and unexpired (an expired one the hourly sweep has not reached yet holds nothing). Read,
+	// then inserted: requests racing past the cap by a few rows cost a few rows, which is all it guards.
 	const [pending] = await db
 		.select({ n: count() })
 		.from(directUploads)
-		.where(and(eq(directUploads.ownerId, o.ownerId), eq(directUploads.status, "pending_upload")));
+		.where(
+			and(
+				eq(directUploads.ownerId, o.ownerId),
+				eq(directUploads.status, "pending_upload"),
+				gt(directUploads.expiresAt, new Date().toISOString()),
+			),
+		);
 	if ((pending?.n ?? 0) >= MAX_PENDING_DIRECT_UPLOADS) {
 		throw new HttpProblem(
 			429,
@@ -55,6 +63,7 @@ export async function createDirectUpload(
 		ownerId: o.ownerId,
 		secretHash: await hashOpaqueToken(secret),
 		maxDurationS: o.maxDurationS,
+		maxBytes: o.maxBytes,
 		meta: o.meta,
 		status: "pending_upload",
 		expiresAt,

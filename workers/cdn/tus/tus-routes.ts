@@ -1,14 +1,12 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import { and, count, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
 import { withStackProblems } from "../../lib/app/request-stack";
 import { requireAuth, type SignedInEnv } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { uuidv7 } from "../../lib/ids/uuidv7";
-import { mediaDb } from "../../lib/media-db/media-db";
-import { assets, type UploadSession, uploadSessions } from "../../lib/media-db/schema";
+import type { UploadSession } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
@@ -24,9 +22,16 @@ import {
 	TUS_EXTENSIONS,
 	TUS_VERSION,
 } from "./tus-protocol";
+import {
+	advanceOffset,
+	completeSession,
+	findSession,
+	openSessionCount,
+	recordUploadingAsset,
+	terminateSessionRows,
+} from "./upload-session-store";
 
 const BASE = "/api/uploads/tus";
-const now = () => new Date().toISOString();
 export const tusHeaders = (extra: Record<string, string> = {}) => ({ "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", ...extra });
 
 /** The caller's own session, or 404 (someone else's upload is not revealed); 410 once it is over. */
@@ -38,9 +43,7 @@ async function sessionOf(c: Context<SignedInEnv>, allowFinished = false): Promis
 
 /** Session `id` of `ownerId`, or 404; 410 once it is over (unless `allowFinished`). */
 export async function sessionById(env: Env, id: string | undefined, ownerId: string, allowFinished = false): Promise<UploadSession> {
-	const session = id
-		? await mediaDb(env).query.uploadSessions.findFirst({ where: and(eq(uploadSessions.id, id), eq(uploadSessions.ownerId, ownerId)) })
-		: undefined;
+	const session = id ? await findSession(env, id, ownerId) : undefined;
 	if (!session) throw new HttpProblem(404, "upload_not_found", "No upload of yours at that URL.");
 	if (!allowFinished && session.status !== "uploading") throw new HttpProblem(410, "upload_gone", `This upload is ${session.status}.`);
 	return session;
@@ -54,58 +57,42 @@ async function startStorage(
 ): Promise<{ key: string; uploadId: string; created: boolean }> {
 	const type = sniffMediaType(firstBytes);
 	if (type?.kind !== "video" || !extensionAgrees(session.filename ?? undefined, type)) {
-		await mediaDb(env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, session.id));
+		// Nothing of it is stored yet (no asset, no R2 upload): the session ends here.
+		await terminateSessionRows(env, session.id, "unsupported_media_type");
 		throw new HttpProblem(415, "unsupported_media_type", "Resumable uploads take MP4, MOV or WebM videos (decided from the bytes).");
 	}
 	const key = originalKeyFor(session.id, type.ext);
 	const upload = await env.MEDIA.createMultipartUpload(key, { httpMetadata: { contentType: type.mimetype } });
-	const t = now();
-	// Two racing first chunks both get here; the session's compare-and-set picks one and the other
-	// aborts its multipart upload, so the asset row is written once and a repeat is not an error.
-	await mediaDb(env)
-		.insert(assets)
-		.values({
-			id: session.id,
-			ownerId: session.ownerId,
-			kind: "video",
-			status: "uploading",
-			// A video is seen through signed URLs until it is in a public reel (cdn/media-access.ts).
-			access: "signed",
-			r2Key: key,
-			contentType: type.mimetype,
-			bytes: session.uploadLength,
-			title: null,
-			caption: null,
-			createdAt: t,
-			updatedAt: t,
-		})
-		.onConflictDoNothing();
+	await recordUploadingAsset(env, session, { key, contentType: type.mimetype });
 	return { key, uploadId: upload.uploadId, created: true };
 }
 
 /**
  * tus creation for `ownerId`: checks the declared length against the video limit, the owner's open
  * uploads and storage quota (the session holds Upload-Length of it from now on), and records the
- * session. `id` and `maxDurationS` come from a direct upload; a signed-in creation gets a new id.
+ * session. A direct upload brings its own id and limits, and does not take one of the owner's open
+ * upload slots (its URL was the budget: strangers holding URLs must not lock the owner out); a
+ * signed-in creation gets a new id.
  */
 export async function openSession<E extends AppEnv>(
 	c: Context<E>,
 	ownerId: string,
-	{ id = uuidv7(), maxDurationS = null }: { id?: string; maxDurationS?: number | null } = {},
+	{
+		id = uuidv7(),
+		maxDurationS = null,
+		maxBytes = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES,
+		countsAsOpen = true,
+	}: { id?: string; maxDurationS?: number | null; maxBytes?: number; countsAsOpen?: boolean } = {},
 ): Promise<string> {
 	requireTusResumable(c.req.header("tus-resumable"));
 	const length = integerHeader("Upload-Length", c.req.header("upload-length"));
-	const max = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
+	const max = Math.min(maxBytes, configOf(c.env).UPLOAD_MAX_VIDEO_BYTES);
 	if (length === 0) throw new HttpProblem(400, "empty_file", "Upload-Length must be at least 1.");
-	if (length > max) throw new HttpProblem(413, "file_too_large", `Videos are limited to ${max} bytes.`);
+	if (length > max) throw new HttpProblem(413, "file_too_large", `This upload is limited to ${max} bytes.`);
 	const rawMetadata = c.req.header("upload-metadata") ?? "";
 	const metadata = parseUploadMetadata(rawMetadata);
-	const open = await mediaDb(c.env)
-		.select({ n: count() })
-		.from(uploadSessions)
-		.where(and(eq(uploadSessions.ownerId, ownerId), eq(uploadSessions.status, "uploading")));
 	const cap = configOf(c.env).TUS_MAX_OPEN_UPLOADS;
-	if ((open[0]?.n ?? 0) >= cap) {
+	if (countsAsOpen && (await openSessionCount(c.env, ownerId)) >= cap) {
 		throw new HttpProblem(
 			429,
 			"too_many_open_uploads",
@@ -169,12 +156,8 @@ export async function appendChunk<E extends AppEnv>(c: Context<E>, s: UploadSess
 	const newOffset = offset + bytes.length;
 	const parts = [...s.parts, part];
 	// Compare-and-set on the offset: of two racing PATCHes only one advances the upload.
-	const advanced = await mediaDb(c.env)
-		.update(uploadSessions)
-		.set({ uploadOffset: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId, updatedAt: now() })
-		.where(and(eq(uploadSessions.id, s.id), eq(uploadSessions.uploadOffset, offset), eq(uploadSessions.status, "uploading")))
-		.returning({ id: uploadSessions.id });
-	if (advanced.length === 0) {
+	const advanced = await advanceOffset(c.env, s, offset, { to: newOffset, parts, r2Key: storage.key, r2UploadId: storage.uploadId });
+	if (!advanced) {
 		// Lost the race: a multipart upload this request opened would otherwise linger, unreferenced.
 		if (storage.created) await upload.abort().catch(() => undefined);
 		throw new HttpProblem(409, "offset_mismatch", "Another request moved this upload on; HEAD it and resume.");
@@ -182,8 +165,7 @@ export async function appendChunk<E extends AppEnv>(c: Context<E>, s: UploadSess
 
 	if (newOffset === s.uploadLength) {
 		await upload.complete(parts);
-		await mediaDb(c.env).update(uploadSessions).set({ status: "complete", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
-		await mediaDb(c.env).update(assets).set({ status: "queued", updatedAt: now() }).where(eq(assets.id, s.id));
+		await completeSession(c.env, s.id);
 		await enqueueTranscode(c.env, { assetId: s.id, sourceKey: storage.key, ...(s.maxDurationS ? { maxSeconds: s.maxDurationS } : {}) });
 	}
 	return c.body(null, 204, tusHeaders({ "Upload-Offset": String(newOffset) }));
@@ -192,12 +174,8 @@ export async function appendChunk<E extends AppEnv>(c: Context<E>, s: UploadSess
 /** tus termination: aborts the R2 upload, so the session holds no room. */
 export async function terminateSession<E extends AppEnv>(c: Context<E>, s: UploadSession): Promise<Response> {
 	if (s.r2Key && s.r2UploadId) await c.env.MEDIA.resumeMultipartUpload(s.r2Key, s.r2UploadId).abort();
-	await mediaDb(c.env).update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, s.id));
 	// Nothing of it is stored (the multipart upload is aborted), so it holds no room.
-	await mediaDb(c.env)
-		.update(assets)
-		.set({ status: "failed", error: "upload_terminated", bytes: 0, updatedAt: now() })
-		.where(eq(assets.id, s.id));
+	await terminateSessionRows(c.env, s.id);
 	return c.body(null, 204, tusHeaders());
 }
 

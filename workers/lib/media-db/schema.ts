@@ -71,6 +71,7 @@ export const directUploads = sqliteTable("direct_uploads", {
 	ownerId: text("owner_id").notNull(),
 	secretHash: text("secret_hash").notNull(),
 	maxDurationS: integer("max_duration_s").notNull(),
+	maxBytes: integer("max_bytes").notNull(),
 	meta: text("meta", { mode: "json" }).$type<Record<string, string>>().notNull(),
 	status: text("status", { enum: ["pending_upload", "used", "expired"] }).notNull(),
 	expiresAt: text("expires_at").notNull(),

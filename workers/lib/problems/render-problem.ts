@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { loggablePath } from "../observability/access-log";
 import { logger } from "../observability/logger";
 import { CONNECTION_LOST_RETRY_AFTER_S, isConnectionLost } from "../postgres/connection-lost";
 import { HttpProblem, unavailable } from "./http-problem";
@@ -61,7 +62,11 @@ export function renderProblem(err: Error, c: Context): Response {
 		return problemResponse(c, new HttpProblem(status, HTTP_EXCEPTION_CODES[status] ?? "malformed_request", err.message || undefined));
 	}
 	if (isConnectionLost(err)) {
-		logger.warn("database_connection_lost", { requestId: c.get("requestId"), path: c.req.path, error: err.message.slice(0, 200) });
+		logger.warn("database_connection_lost", {
+			requestId: c.get("requestId"),
+			path: loggablePath(c.req.path),
+			error: err.message.slice(0, 200),
+		});
 		return problemResponse(
 			c,
 			unavailable("database_unavailable", "The database went away mid-request; try again.", CONNECTION_LOST_RETRY_AFTER_S),
@@ -69,7 +74,7 @@ export function renderProblem(err: Error, c: Context): Response {
 	}
 	logger.error("unhandled_error", {
 		requestId: c.get("requestId"),
-		path: c.req.path,
+		path: loggablePath(c.req.path),
 		error: err.message,
 		stack: err.stack,
 	});

@@ -67,9 +67,19 @@ async function take(c: Context<AppEnv>, kind: QuotaKind) {
 
 /** Hourly quota per user when signed in, per IP otherwise. Runs after authentication. */
 export const hourlyQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+	if (!c.var.auth && isDirectUploadPath(c.req.path)) return next();
 	await take(c, c.var.auth ? "user" : "anonymous");
 	await next();
 };
+
+/**
+ * A direct upload URL (cdn/tus/direct-uploads.ts) is used by a creator's browser without a
+ * credential: a 500 MiB video is a hundred 5 MiB PATCHes, which the address's anonymous quota
+ * (shared with everyone behind the same NAT, and with the person's own browsing) would cut off
+ * half way. What one URL may cost is bounded by the URL itself (one upload, its size limit, the
+ * owner's storage quota), and the burst limit still counts every request.
+ */
+const isDirectUploadPath = (path: string) => path.startsWith("/api/uploads/direct/");
 
 /** The stricter per-IP quota for credential endpoints (login, register), on top of the general one. */
 export const credentialQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {

@@ -1,5 +1,5 @@
 // One reel, full height: the video, its caption and author, and the actions
-// (like with an optimistic count rolled back on error, comments, share, and a
+// (like with an optimistic count rolled back on error, comments, share (the link, or an embed code), and a
 // menu to report the reel or block its author).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
@@ -24,7 +24,9 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	const [likes, setLikes] = useState(reel.likeCount);
 	const [comments, setComments] = useState(reel.commentCount);
 	// A notification's link to a comment (/reel/:id#comments) opens the reel with its comments.
-	const [panel, setPanel] = useState<"comments" | "report" | null>(position === 1 && location.hash === "#comments" ? "comments" : null);
+	const [panel, setPanel] = useState<"comments" | "report" | "share" | null>(
+		position === 1 && location.hash === "#comments" ? "comments" : null,
+	);
 	const [notice, setNotice] = useState<string | null>(null);
 	const [error, setError] = useState<string | null>(null);
 
@@ -59,14 +61,18 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		if (pending?.kind === "comment") setPanel("comments");
 	}, [me?.user.id]);
 
-	const share = async () => {
-		const url = `${location.origin}/reel/${reel.id}`;
+	const link = `${location.origin}/reel/${reel.id}`;
+	// Strangers can open (and so embed) public and unlisted reels only: the others' embed is a 404 page.
+	const embeddable = reel.visibility === "public" || reel.visibility === "unlisted";
+	const embedCode = `<iframe src="${location.origin}/embed/${reel.id}" width="360" height="640" frameborder="0" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>`;
+	const copy = async (text: string, done: string) => {
 		try {
-			await navigator.clipboard.writeText(url);
-			setNotice("Link copied.");
+			await navigator.clipboard.writeText(text);
+			setNotice(done);
 		} catch {
-			setNotice(url);
+			setNotice(text);
 		}
+		setPanel(null);
 	};
 
 	const blockAuthor = async () => {
@@ -160,7 +166,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					<span class="sr-only">Comments:</span>
 					<span class="text-xs">{comments}</span>
 				</button>
-				<button type="button" aria-label="Share (copy link)" onClick={share}>
+				<button type="button" aria-label="Share" onClick={() => setPanel("share")}>
 					<Icon name="share" />
 				</button>
 				{me ? (
@@ -181,6 +187,30 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 						askToSignIn(`Sign in to comment on ${reel.author.name}'s reel.`, { kind: "comment", reelId: reel.id });
 					}}
 				/>
+			</Dialog>
+			<Dialog open={panel === "share"} title="Share" onClose={() => setPanel(null)}>
+				<div class="flex flex-col gap-3">
+					<Button onClick={() => void copy(link, "Link copied.")}>Copy link</Button>
+					{embeddable ? (
+						<>
+							<label class="flex flex-col gap-1 text-sm text-white/80">
+								Embed on your site
+								<textarea
+									readOnly
+									rows={3}
+									class="w-full resize-none rounded-lg bg-neutral-800 p-2 font-mono text-xs text-white"
+									value={embedCode}
+									onFocus={(e) => e.currentTarget.select()}
+								/>
+							</label>
+							<Button variant="ghost" onClick={() => void copy(embedCode, "Embed code copied.")}>
+								Copy embed code
+							</Button>
+						</>
+					) : (
+						<p class="text-sm text-white/70">Only its viewers can open this reel, so it cannot be embedded.</p>
+					)}
+				</div>
 			</Dialog>
 			<Dialog open={panel === "report"} title="Report or block" onClose={() => setPanel(null)}>
 				<p class="mb-2 text-sm text-white/80">Report this reel:</p>
