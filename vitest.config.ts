@@ -42,6 +42,7 @@ export default defineConfig({
 							bindings: {
 								ENVIRONMENT: "test",
 								TRANSCODER_URL: inject("transcoderUrl"),
+								WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
 								PG_CONNECT_TIMEOUT_MS: "1500",
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),

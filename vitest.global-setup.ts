@@ -12,6 +12,7 @@ import { freePorts } from "./scripts/free-port.ts";
 import { migratePostgres } from "./scripts/migrate.ts";
 import { type PoolInfo, poolDown, poolUp } from "./scripts/pg-pool.ts";
 import { down, runningPorts, testCluster, up } from "./scripts/postgres-cluster.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./scripts/webhook-receiver.ts";
 import { createTranscoder } from "./transcode-container/src/server.ts";
 import { HEARTBEAT_INTERVAL_MS, writeHeartbeat } from "./workers/lib/postgres/heartbeat-sql.ts";
 
@@ -22,6 +23,8 @@ declare module "vitest" {
 		replicaUrl: string;
 		adminUrl: string;
 		transcoderUrl: string;
+		/** A webhook receiver (scripts/webhook-receiver.ts): POST /hooks/<name>, GET /received/<name>. */
+		webhookReceiverUrl: string;
 		/** A real 1 s portrait H.264/AAC MP4 made by ffmpeg, base64. */
 		sampleVideoBase64: string;
 		/** A real 64x48 PNG made by ffmpeg, base64. */
@@ -109,11 +112,13 @@ export default async function setup(project: TestProject) {
 	// file runs in its own runtime, so the suite's cluster gets the same beat from Node.
 	const beat = new pgClient.Client({ connectionString: pg.primaryUrl });
 	let beating: NodeJS.Timeout | undefined;
+	let receiver: WebhookReceiver | undefined;
 	// Leave a cluster running that somebody else started (e.g. a watch session).
 	const stop = async () => {
 		clearInterval(beating);
 		await beat.end().catch(() => undefined);
 		await transcoder.drain();
+		await receiver?.close();
 		if (pool.started) poolDown(cluster);
 		if (pg.started) down(cluster);
 	};
@@ -127,6 +132,7 @@ export default async function setup(project: TestProject) {
 		transcoder.server.listen(0, "127.0.0.1");
 		await once(transcoder.server, "listening");
 		port = (transcoder.server.address() as AddressInfo).port;
+		receiver = await startWebhookReceiver();
 	} catch (err) {
 		// A failed start leaves nothing running.
 		await stop();
@@ -137,6 +143,7 @@ export default async function setup(project: TestProject) {
 	project.provide("replicaUrl", pool.replicaUrl);
 	project.provide("adminUrl", pg.adminUrl);
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
+	project.provide("webhookReceiverUrl", receiver.url);
 	project.provide("sampleVideoBase64", media.video);
 	project.provide("samplePngBase64", media.png);
 	project.provide("sampleLiveTsBase64", media.liveTs);

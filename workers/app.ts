@@ -19,6 +19,7 @@ import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
 import { directUploadRoutes } from "./api/videos/direct-upload-route";
 import { videoStatusRoutes } from "./api/videos/video-status-route";
+import { webhookRoutes } from "./api/webhooks/webhook-routes";
 import { jwksRoutes } from "./api/well-known/jwks-route";
 import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery-route";
@@ -94,6 +95,7 @@ export function createApp() {
 	app.route("/", privacyRoutes);
 	app.route("/", adminUserRoutes);
 	app.route("/", keyRoutes);
+	app.route("/", webhookRoutes);
 	app.route("/", userProfileRoutes);
 	app.route("/", followRoutes);
 	app.route("/", reelRoutes);

@@ -15,6 +15,7 @@ export const USER_EVENT_TYPES = [
 	"TRANSCODE_READY",
 	"TRANSCODE_FAILED",
 	"LIVE_STARTED",
+	"WEBHOOK_DISABLED",
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 // The transactional outbox for events a write promises to send (NEW_REEL,
-// REEL_LIKED, NEW_FOLLOWER, NEW_COMMENT). The row is inserted in the same
+// REEL_LIKED, NEW_FOLLOWER, NEW_COMMENT to people; reel.created and the like to
+// webhook endpoints). The row is inserted in the same
 // transaction as the write, so a committed like always has its event; it is
 // delivered right after the response (waitUntil) and, should that be cut
 // short, by the every-minute cron. publish()'s dedupe key (the outbox id,
@@ -9,10 +10,11 @@ import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
 import { type Db, type RoutedDatabase, withDatabase } from "../lib/postgres/routed-database";
 import { outbox } from "../lib/postgres/schema";
+import { announceToWebhooks, type WebhookAnnouncement } from "../webhooks/webhook-events";
 import type { UserEventType } from "./events";
 import { publish } from "./publish";
 
-export interface OutboxMessage {
+export interface UserMessage {
 	/** Explicit recipients, or every follower of a user (resolved when delivered). */
 	to: { userIds: string[] } | { followersOf: string };
 	type: UserEventType;
@@ -20,6 +22,13 @@ export interface OutboxMessage {
 	/** At most one delivery per recipient per key; defaults to the outbox row id. */
 	dedupeKey?: string;
 }
+
+/** An event for the owner's webhook endpoints (webhooks/webhook-events.ts), fanned out when drained. */
+export interface WebhookMessage {
+	webhook: WebhookAnnouncement;
+}
+
+export type OutboxMessage = UserMessage | WebhookMessage;
 
 /** A claimed row stays claimed this long; a drain that dies leaves it for the next one. */
 const CLAIM_SECONDS = 60;
@@ -71,7 +80,7 @@ export async function enqueueEvent(tx: Pick<Db, "insert">, message: OutboxMessag
 	return id;
 }
 
-async function recipients(db: RoutedDatabase, to: OutboxMessage["to"]): Promise<string[]> {
+async function recipients(db: RoutedDatabase, to: UserMessage["to"]): Promise<string[]> {
 	if ("userIds" in to) return to.userIds;
 	// The primary: a follow made a moment ago must not miss the reel it was made for.
 	const ids: string[] = [];
@@ -128,8 +137,12 @@ async function drainBatchCounted(env: Env, ids?: string[]): Promise<{ claimed: n
 			for (const row of claimed.rows) {
 				try {
 					const m = row.payload;
-					const to = { userIds: await recipients(db, m.to) };
-					await publish(env, db, to, { type: m.type, data: m.data }, { dedupeKey: m.dedupeKey ?? row.id });
+					if ("webhook" in m) {
+						await announceToWebhooks(env, db, m.webhook);
+					} else {
+						const to = { userIds: await recipients(db, m.to) };
+						await publish(env, db, to, { type: m.type, data: m.data }, { dedupeKey: m.dedupeKey ?? row.id });
+					}
 					await db.write((q) => q.execute(sql`DELETE FROM outbox WHERE id = ${row.id}`));
 					delivered++;
 				} catch (err) {

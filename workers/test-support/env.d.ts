@@ -8,5 +8,7 @@ declare namespace Cloudflare {
 		SAMPLE_PNG_BASE64: string;
 		SAMPLE_JPEG_BASE64: string;
 		SAMPLE_LIVE_TS_BASE64: string;
+		/** scripts/webhook-receiver.ts, started by vitest.global-setup.ts. */
+		WEBHOOK_RECEIVER_URL: string;
 	}
 }

@@ -12,6 +12,7 @@ import { assets } from "../lib/media-db/schema";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { deletePrefix } from "../lib/r2/delete-prefix";
 import { publish } from "../realtime/publish";
+import { announceToWebhooks, type WebhookEventType } from "../webhooks/webhook-events";
 import { recordOutputs } from "./publish-outputs";
 import type { ProgressiveOutputs } from "./transcoder-client";
 
@@ -37,8 +38,21 @@ export function failureReason(code: string, transcoderMessage?: string): string 
 	);
 }
 
-async function tellUploader(env: Env, ownerId: string, event: Parameters<typeof publish>[3], dedupeKey?: string) {
-	await withDatabase(env, (pg) => publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey }));
+/**
+ * The uploader's socket, and with `webhook` the owner's webhook endpoints: both deduplicated (the
+ * event's key, the webhook event's id), so a retried job that re-tells an end reaches neither twice.
+ */
+async function tellUploader(
+	env: Env,
+	ownerId: string,
+	event: Parameters<typeof publish>[3],
+	dedupeKey?: string,
+	webhook?: { type: WebhookEventType; subjectId: string; data: unknown },
+) {
+	await withDatabase(env, async (pg) => {
+		await publish(env, pg, { userIds: [ownerId] }, event, { dedupeKey });
+		if (webhook) await announceToWebhooks(env, pg, { ownerId, ...webhook });
+	});
 }
 
 /**
@@ -74,6 +88,7 @@ export async function announcePlayable(env: Env, db: MediaDb, asset: { id: strin
 		asset.ownerId,
 		{ type: "TRANSCODE_PLAYABLE", data: { assetId: asset.id, hls: playback.hls } },
 		`transcode-playable:${asset.id}`,
+		{ type: "video.playable", subjectId: asset.id, data: { id: asset.id, status: "playable", hls: playback.hls } },
 	);
 }
 
@@ -94,21 +109,23 @@ export async function announceReady(env: Env, db: MediaDb, asset: { id: string; 
 	await syncReelMedia(env, asset.id);
 	// Signed for the uploader: until a public reel shows it, the video is not public.
 	const playback = await signedPlayback(env, await videoPlayback(db, asset.id));
+	const ready = {
+		hls: playback.hls,
+		dash: playback.dash,
+		thumbnail: playback.thumbnail,
+		poster: playback.poster,
+		duration: row.durationMs === null ? null : row.durationMs / 1000,
+	};
 	await tellUploader(
 		env,
 		asset.ownerId,
-		{
-			type: "TRANSCODE_READY",
-			data: {
-				assetId: asset.id,
-				hls: playback.hls,
-				dash: playback.dash,
-				thumbnail: playback.thumbnail,
-				poster: playback.poster,
-				duration: row.durationMs === null ? null : row.durationMs / 1000,
-			},
-		},
+		{ type: "TRANSCODE_READY", data: { assetId: asset.id, ...ready } },
 		`transcode-ready:${asset.id}`,
+		{
+			type: "video.ready",
+			subjectId: asset.id,
+			data: { id: asset.id, status: "ready", ...ready },
+		},
 	);
 }
 
@@ -152,6 +169,11 @@ export async function announceFailed(env: Env, db: MediaDb, asset: { id: string;
 		asset.ownerId,
 		{ type: "TRANSCODE_FAILED", data: { assetId: asset.id, code: row.errorCode, error: row.error } },
 		`transcode-failed:${asset.id}`,
+		{
+			type: "video.failed",
+			subjectId: asset.id,
+			data: { id: asset.id, status: "failed", error: { code: row.errorCode ?? "failed", message: row.error ?? "Processing failed." } },
+		},
 	);
 }
 

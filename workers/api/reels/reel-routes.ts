@@ -19,6 +19,7 @@ import { linkVideo, syncReelMedia } from "./reel-media";
 import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { CreateReelSchema, ReelIdParamSchema, ReelPageSchema, ReelSchema, UpdateReelSchema } from "./reel-schemas";
 import { deleteReel, insertReel, publicReels, reelById, reelsByAuthor, updateReel, type Viewer } from "./reel-store";
+import { reelWebhook } from "./reel-webhooks";
 
 /** Who is asking, for the visibility rules in reel-store. */
 export const viewer = (c: Parameters<typeof viewerOf>[0]): Viewer => ({ id: viewerOf(c), admin: isAdmin(c) });
@@ -107,15 +108,18 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 			throw new HttpProblem(403, "user_mismatch", "user_id must be you (or left out): reels are posted as the signed-in user.");
 		}
 		const video = await linkVideo(c.env, author, "video_id" in body ? { id: body.video_id } : { url: body.video_url });
-		const { id, created } = await writeWithEvents(requestEvents(c), (tx, emit) =>
-			insertReel(tx, emit, {
+		const { id, created } = await writeWithEvents(requestEvents(c), async (tx, emit) => {
+			const inserted = await insertReel(tx, emit, {
 				id: uuidv7(),
 				authorId: author,
 				video,
 				caption: body.caption ?? "",
 				visibility: body.visibility ?? "public",
-			}),
-		);
+			});
+			// In the same transaction: a reel that exists has told its owner's webhooks, and only such a reel has.
+			if (inserted.created) await emit(await reelWebhook(c.env, tx, "reel.created", author, inserted.id));
+			return inserted;
+		});
 		// The video may have moved on (playable, ready) between reading it and inserting the reel; catch that up now.
 		if (video.status !== "ready") await syncReelMedia(c.env, video.assetId);
 		await syncVideoAccess(c.env, c.var.db, video.assetId, c.req.url);
@@ -153,7 +157,11 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(remove, async (c) => {
 		const { id } = c.req.valid("param");
 		const row = await ownReel(c, id);
-		await deleteReel(c.var.db, id, { byModerator: row.author_id !== c.var.auth.sub });
+		await writeWithEvents(requestEvents(c), async (tx, emit) => {
+			const last = await reelWebhook(c.env, tx, "reel.deleted", row.author_id, id);
+			await deleteReel(tx, id, { byModerator: row.author_id !== c.var.auth.sub });
+			await emit(last);
+		});
 		forgetSharedReads(c);
 		await syncVideoAccess(c.env, c.var.db, row.video_asset_id, c.req.url);
 		return c.body(null, 204);

@@ -152,15 +152,13 @@ export async function updateReel(
  * hidden, takes its video down for good (moderated_videos): posting it again is
  * refused, so deleting a hidden reel cannot launder it back to public.
  */
-export const deleteReel = (db: RoutedDatabase, id: string, { byModerator }: { byModerator: boolean }) =>
-	db.write((q) =>
-		q.execute(sql`
-			WITH gone AS (DELETE FROM reels WHERE id = ${id} RETURNING video_asset_id, author_id, hidden_at)
-			INSERT INTO moderated_videos (video_asset_id, author_id, reason)
-			SELECT video_asset_id, author_id, CASE WHEN ${byModerator} THEN 'removed_by_moderator' ELSE 'deleted_while_hidden' END
-			FROM gone WHERE ${byModerator} OR hidden_at IS NOT NULL
-			ON CONFLICT DO NOTHING`),
-	);
+export const deleteReel = (tx: Db, id: string, { byModerator }: { byModerator: boolean }) =>
+	tx.execute(sql`
+		WITH gone AS (DELETE FROM reels WHERE id = ${id} RETURNING video_asset_id, author_id, hidden_at)
+		INSERT INTO moderated_videos (video_asset_id, author_id, reason)
+		SELECT video_asset_id, author_id, CASE WHEN ${byModerator} THEN 'removed_by_moderator' ELSE 'deleted_while_hidden' END
+		FROM gone WHERE ${byModerator} OR hidden_at IS NOT NULL
+		ON CONFLICT DO NOTHING`);
 
 /** 403 when `videoAssetId` was taken down by moderation (see deleteReel). */
 export async function refuseModeratedVideo(tx: Db, videoAssetId: string): Promise<void> {

@@ -80,6 +80,11 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["POST"], path: /^\/api\/reels$/, scope: "reels:write" },
 	{ methods: ["PATCH", "DELETE"], path: new RegExp(`^/api/reels/${ID}$`), scope: "reels:write" },
 	{ methods: ["POST", "GET"], path: /^\/api\/live$/, scope: "live:write" },
+	{ methods: ["POST", "GET"], path: /^\/api\/webhooks$/, scope: "webhooks:write" },
+	{ methods: ["GET", "PATCH", "DELETE"], path: new RegExp(`^/api/webhooks/${ID}$`), scope: "webhooks:write" },
+	{ methods: ["POST"], path: new RegExp(`^/api/webhooks/${ID}/secret$`), scope: "webhooks:write" },
+	{ methods: ["GET"], path: new RegExp(`^/api/webhooks/${ID}/deliveries$`), scope: "webhooks:write" },
+	{ methods: ["POST"], path: new RegExp(`^/api/webhooks/${ID}/deliveries/${ID}/retry$`), scope: "webhooks:write" },
 	{ methods: ["GET"], path: new RegExp(`^/api/live/${ID}$`), scope: "live:write" },
 	{ methods: ["POST"], path: new RegExp(`^/api/live/${ID}/key$`), scope: "live:write" },
 ];

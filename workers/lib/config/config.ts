@@ -69,6 +69,14 @@ const ConfigSchema = z.object({
 		.enum(["true", "false"])
 		.default("false")
 		.transform((v) => v === "true"),
+	/**
+	 * Whether webhook endpoints may be loopback or private addresses, or plain HTTP: true in the local
+	 * stack and the tests (a receiver beside them), false in production (webhooks/endpoint-policy.ts).
+	 */
+	WEBHOOK_ALLOW_PRIVATE_URLS: z
+		.enum(["true", "false"])
+		.default("false")
+		.transform((v) => v === "true"),
 	LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100),
 	/** Live encoders taken at once by the platform, one account, one address (workers/live/live-slots.ts). */
 	LIVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000),

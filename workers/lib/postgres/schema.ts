@@ -405,6 +405,61 @@ export const outbox = pgTable(
 	(t) => [index("outbox_created_idx").on(t.createdAt)],
 );
 
+/**
+ * Where an account's events are sent (api/webhooks/): an endpoint of the account, or, with no
+ * user, a platform-wide one an admin made (it hears every account's events). The secret signs
+ * (Standard Webhooks), so it is kept as it is, like any signing key; a rotated-out secret keeps
+ * signing beside the new one until `previous_secret_until`.
+ */
+export const webhookEndpoints = pgTable(
+	"webhook_endpoints",
+	{
+		id: uuid("id").primaryKey(),
+		userId: uuid("user_id").references(() => users.id, { onDelete: "restrict" }),
+		url: text("url").notNull(),
+		description: text("description").notNull().default(""),
+		events: text("events").array().notNull(),
+		secret: text("secret").notNull(),
+		previousSecret: text("previous_secret"),
+		previousSecretUntil: timestamp("previous_secret_until", { withTimezone: true }),
+		/** Since when every delivery has failed (null while it answers); days of it disable the endpoint. */
+		failingSince: timestamp("failing_since", { withTimezone: true }),
+		disabledAt: timestamp("disabled_at", { withTimezone: true }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [index("webhook_endpoints_user_idx").on(t.userId, t.createdAt)],
+);
+
+/**
+ * One event for one endpoint, and every attempt to deliver it. `event_id` is the `webhook-id`
+ * every attempt and replay carries, so a receiver can drop duplicates; (endpoint, event) is unique,
+ * so an event told twice is delivered once.
+ */
+export const webhookDeliveries = pgTable(
+	"webhook_deliveries",
+	{
+		id: uuid("id").primaryKey(),
+		endpointId: uuid("endpoint_id")
+			.notNull()
+			.references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+		eventId: uuid("event_id").notNull(),
+		eventType: text("event_type").notNull(),
+		/** The body sent, byte for byte the same on every attempt: `{id, type, createdAt, data}`. */
+		payload: text("payload").notNull(),
+		status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+		attempts: integer("attempts").notNull().default(0),
+		/** `[{at, status, latencyMs, error}]`, newest last, the last 20 kept. */
+		attemptLog: jsonb("attempt_log").notNull().default(sql`'[]'::jsonb`),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [
+		uniqueIndex("webhook_deliveries_event_uq").on(t.endpointId, t.eventId),
+		index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+	],
+);
+
 /** A computed ranking of trending reels; feeds page through one epoch so pages never overlap. */
 export const trendingEpochs = pgTable("trending_epochs", {
 	id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),

@@ -102,6 +102,12 @@ export const PROBLEM_CODES = [
 	"too_many_live_streams",
 	"images_unavailable",
 	"avif_input_unavailable",
+	// Webhooks (api/webhooks/)
+	"webhook_not_found",
+	"webhook_delivery_not_found",
+	"webhook_url_refused",
+	"webhook_disabled",
+	"too_many_webhooks",
 	// Pages around the web app (pages/): embeds, oEmbed, link previews
 	"oembed_format_unsupported",
 	"page_assets_missing",

@@ -102,6 +102,11 @@ export function sentence(g: NotificationGroup): { who: string | null; what: stri
 			return { who: null, what: "Your video is ready to post." };
 		case "TRANSCODE_FAILED":
 			return { who: null, what: `Your video could not be processed${quoted(d.error, 160)}` };
+		case "WEBHOOK_DISABLED":
+			return {
+				who: null,
+				what: `Your webhook to ${typeof d.url === "string" ? d.url : "an endpoint"} failed for ${String(d.failingForDays ?? "several")} days and was turned off.`,
+			};
 		default:
 			return { who: null, what: "Something new happened." };
 	}

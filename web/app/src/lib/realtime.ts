@@ -33,6 +33,7 @@ const NOTIFYING = new Set([
 	"LIVE_STARTED",
 	"TRANSCODE_READY",
 	"TRANSCODE_FAILED",
+	"WEBHOOK_DISABLED",
 ]);
 
 let socket: WebSocket | undefined;

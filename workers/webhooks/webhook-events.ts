@@ -1,0 +1,62 @@
+// The webhook event contract and how an event reaches endpoints. An event is `{id, type,
+// createdAt, data}`, `data` being the object as the API (or the socket event) shows it; `id` is
+// the `webhook-id` of every attempt, derived from what happened (the type and its subject), so an
+// event told twice (a retried transcode, a re-drained outbox row) is one delivery per endpoint.
+//
+// Where events come from: changes in Postgres (reels) emit them into the outbox in the write's
+// own transaction (realtime/outbox.ts), so a committed change always has its event and a rolled
+// back one never; changes in D1 (a transcode's end) announce them after their compare-and-set,
+// and the job's retry re-tells a crash in between, deduplicated by the event id.
+import { sql } from "drizzle-orm";
+import { toHex } from "../lib/encoding/bytes";
+import type { Db, RoutedDatabase } from "../lib/postgres/routed-database";
+
+export const WEBHOOK_EVENT_TYPES = ["video.playable", "video.ready", "video.failed", "reel.created", "reel.deleted"] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface WebhookAnnouncement {
+	/** Whose event it is: that account's endpoints, and every platform-wide one, hear it. */
+	ownerId: string;
+	type: WebhookEventType;
+	/** What it happened to (a video's or a reel's id): with the type, it names the event. */
+	subjectId: string;
+	data: unknown;
+}
+
+/** The queue message for one delivery. */
+export interface WebhookDeliveryJob {
+	deliveryId: string;
+}
+
+/** A stable uuid for (type, subject): SHA-256, shaped as a version-8 uuid (RFC 9562's custom version). */
+export async function eventIdFor(type: string, subjectId: string): Promise<string> {
+	const hex = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${type}:${subjectId}`)))).slice(0, 32);
+	const variant = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Records one delivery per endpoint that wants the event (the owner's and the platform-wide ones,
+ * enabled, subscribed to its type) and queues them. Idempotent: an endpoint already holding the
+ * event gets nothing new. Reads and writes the primary: an endpoint made a moment ago counts.
+ */
+export async function announceToWebhooks(env: Env, db: RoutedDatabase, event: WebhookAnnouncement): Promise<number> {
+	const id = await eventIdFor(event.type, event.subjectId);
+	const body = JSON.stringify({ id, type: event.type, createdAt: new Date().toISOString(), data: event.data });
+	const created = await db.write((q: Db) =>
+		q.execute<{ id: string }>(sql`
+			INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, status)
+			SELECT gen_random_uuid(), e.id, ${id}::uuid, ${event.type}, ${body}, 'pending'
+			FROM webhook_endpoints e
+			WHERE e.disabled_at IS NULL AND ${event.type} = ANY(e.events)
+			  AND (e.user_id = ${event.ownerId}::uuid OR e.user_id IS NULL)
+			ON CONFLICT (endpoint_id, event_id) DO NOTHING
+			RETURNING id`),
+	);
+	if (created.rows.length > 0) {
+		await env.WEBHOOK_DELIVERIES.sendBatch(
+			created.rows.map((r) => ({ body: { deliveryId: r.id } satisfies WebhookDeliveryJob, contentType: "json" as const })),
+		);
+	}
+	return created.rows.length;
+}
