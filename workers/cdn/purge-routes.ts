@@ -11,6 +11,7 @@ import { assets, directUploads, imageVariants } from "../lib/media-db/schema";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { problemResponses } from "../lib/problems/problem-schema";
 import { deletePrefix } from "../lib/r2/delete-prefix";
+import { announceOrLog } from "../webhooks/webhook-events";
 import { purgeAssetCaches, purgeKeysAndVariants, variantsOf } from "./asset-cache-purge";
 import { cdnKeyFrom, derivedPrefix, mediaNotFound } from "./cdn-key";
 
@@ -100,7 +101,7 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		const db = mediaDb(c.env);
 		const asset = await db.query.assets.findFirst({
 			where: eq(assets.id, c.req.valid("param").id),
-			columns: { id: true, ownerId: true, r2Key: true },
+			columns: { id: true, ownerId: true, r2Key: true, kind: true },
 		});
 		if (!asset) throw mediaNotFound();
 		const auth = c.var.auth;
@@ -120,5 +121,13 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		await db.delete(assets).where(eq(assets.id, asset.id));
 		// A direct upload's video is gone too, not "uploading" again on its status.
 		await db.delete(directUploads).where(eq(directUploads.id, asset.id));
+		if (asset.kind === "video") {
+			await announceOrLog(c.env, {
+				ownerId: asset.ownerId,
+				type: "video.deleted",
+				subjectId: asset.id,
+				data: { id: asset.id, status: "deleted" },
+			});
+		}
 		return c.json({ key, derivedDeleted: derived.length, variantsPurged: variants }, 200);
 	});

@@ -9,6 +9,7 @@ import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets, type LiveStreamRow, liveStreams, renditions } from "../lib/media-db/schema";
 import { recordOutputs } from "../transcoder/publish-outputs";
 import type { OutputFile, Rendition } from "../transcoder/transcoder-client";
+import { announceOrLog } from "../webhooks/webhook-events";
 
 /** What the Durable Object needs to know about its stream; it is handed this on the first connection. */
 export interface LiveIdentity {
@@ -168,6 +169,19 @@ export async function markEnded(
 	]);
 	// A reel posted on the recording (even while it was live) now shows the finished video.
 	await syncReelMedia(env, who.assetId);
+	await announceOrLog(env, {
+		ownerId: who.ownerId,
+		type: "live.ended",
+		subjectId: who.streamId,
+		data: {
+			id: who.streamId,
+			status: "ended",
+			reason: end.reason,
+			videoId: who.assetId,
+			duration: end.recording ? end.recording.durationMs / 1000 : 0,
+			recorded: end.recording !== null,
+		},
+	});
 }
 
 /** Whether the stream still exists: deleting its recording asset deletes it (ON DELETE CASCADE). */

@@ -9,9 +9,21 @@
 // and the job's retry re-tells a crash in between, deduplicated by the event id.
 import { sql } from "drizzle-orm";
 import { toHex } from "../lib/encoding/bytes";
-import type { Db, RoutedDatabase } from "../lib/postgres/routed-database";
+import { logger } from "../lib/observability/logger";
+import { type Db, type RoutedDatabase, withDatabase } from "../lib/postgres/routed-database";
 
-export const WEBHOOK_EVENT_TYPES = ["video.playable", "video.ready", "video.failed", "reel.created", "reel.deleted"] as const;
+export const WEBHOOK_EVENT_TYPES = [
+	"video.created",
+	"video.playable",
+	"video.ready",
+	"video.failed",
+	"video.deleted",
+	"reel.created",
+	"reel.deleted",
+	"reel.hidden",
+	"live.started",
+	"live.ended",
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface WebhookAnnouncement {
@@ -22,6 +34,32 @@ export interface WebhookAnnouncement {
 	subjectId: string;
 	data: unknown;
 }
+
+/** Announces an event from outside a Postgres write (a D1 change, a Durable Object): its own connection. */
+export const announce = (env: Env, event: WebhookAnnouncement) => withDatabase(env, (db) => announceToWebhooks(env, db, event));
+
+/**
+ * An event told after a change that has no retry behind it (an upload that arrived, an asset
+ * deleted, a stream ended): if Postgres cannot be reached just then, the event is logged as lost
+ * rather than failing what already happened. (A transcode's end is told with `announce`: its job's
+ * retry tells it again.)
+ */
+export async function announceOrLog(env: Env, event: WebhookAnnouncement): Promise<void> {
+	try {
+		await announce(env, event);
+	} catch (err) {
+		logger.error("webhook_event_lost", { type: event.type, subjectId: event.subjectId, error: (err as Error).message });
+	}
+}
+
+/** `video.created`: a video's bytes are all stored and it waits for the transcoder. */
+export const announceVideoCreated = (env: Env, video: { id: string; ownerId: string; bytes: number; title?: string | null }) =>
+	announceOrLog(env, {
+		ownerId: video.ownerId,
+		type: "video.created",
+		subjectId: video.id,
+		data: { id: video.id, status: "queued", bytes: video.bytes, title: video.title ?? null },
+	});
 
 /** The queue message for one delivery. */
 export interface WebhookDeliveryJob {

@@ -13,12 +13,15 @@ import { forgetSharedReads } from "../../lib/http/shared-reads";
 import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
 import { problemResponses } from "../../lib/problems/problem-schema";
+import { writeWithEvents } from "../../realtime/outbox";
+import { requestEvents } from "../request-events";
 import { reportedReels, reportReel, restoreReel } from "./moderation-store";
 import { toReel } from "./reel-cards";
 import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { viewer } from "./reel-routes";
 import { ReelIdParamSchema, ReelSchema, ReportSchema } from "./reel-schemas";
 import { reelById } from "./reel-store";
+import { reelWebhook } from "./reel-webhooks";
 
 const report = apiRoute({
 	method: "post",
@@ -59,15 +62,20 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(report, async (c) => {
 		const { reason, detail } = c.req.valid("json");
 		const reelId = c.req.valid("param").id;
-		const videoAssetId = await reportReel(c.var.db, {
-			reelId,
-			reporterId: c.var.auth.sub,
-			reason: detail ? `${reason}: ${detail}` : reason,
-			weighing: {
-				hideAfter: configOf(c.env).REEL_HIDE_AFTER_REPORTS,
-				minAccountAgeHours: configOf(c.env).REPORT_MIN_ACCOUNT_AGE_HOURS,
-				maxDismissed: configOf(c.env).REPORTER_MAX_DISMISSED,
-			},
+		const videoAssetId = await writeWithEvents(requestEvents(c), async (tx, emit) => {
+			const reported = await reportReel(tx, {
+				reelId,
+				reporterId: c.var.auth.sub,
+				reason: detail ? `${reason}: ${detail}` : reason,
+				weighing: {
+					hideAfter: configOf(c.env).REEL_HIDE_AFTER_REPORTS,
+					minAccountAgeHours: configOf(c.env).REPORT_MIN_ACCOUNT_AGE_HOURS,
+					maxDismissed: configOf(c.env).REPORTER_MAX_DISMISSED,
+				},
+			});
+			// The report that crossed the line tells the author's webhooks, in the same transaction.
+			if (reported.newlyHidden) await emit(await reelWebhook(c.env, tx, "reel.hidden", reported.authorId, reelId));
+			return reported.videoAssetId;
 		});
 		// A report that hid the reel withdraws its media from the edge at once, and its card from this isolate's shared reads.
 		forgetSharedReads(c);

@@ -1,6 +1,6 @@
 // Reports and their review in Postgres.
 import { sql } from "drizzle-orm";
-import type { RoutedDatabase } from "../../lib/postgres/routed-database";
+import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { canSee, PLAYABLE, type ReelRow, selectReels } from "./reel-cards";
 import { reelNotFound } from "./reel-store";
 
@@ -22,12 +22,11 @@ export interface ReportWeighing {
  * Returns the reel's video asset id.
  */
 export async function reportReel(
-	db: RoutedDatabase,
+	tx: Db,
 	{ reelId, reporterId, reason, weighing }: { reelId: string; reporterId: string; reason: string; weighing: ReportWeighing },
-): Promise<string> {
+): Promise<{ videoAssetId: string; authorId: string; newlyHidden: boolean }> {
 	const { hideAfter, minAccountAgeHours, maxDismissed } = weighing;
-	const { rows } = await db.write((q) =>
-		q.execute(sql`
+	const { rows } = await tx.execute(sql`
 			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND ${canSee({ id: reporterId, admin: false })}),
 			     reporter AS (
 			       SELECT CASE WHEN u.role = 'admin' THEN ${hideAfter}::int
@@ -41,11 +40,11 @@ export async function reportReel(
 			     added AS (SELECT count(*)::int AS n, COALESCE(sum(weight), 0)::int AS w FROM ins)
 			UPDATE reels SET report_count = report_count + added.n, report_weight = report_weight + added.w,
 				hidden_at = CASE WHEN report_weight + added.w >= ${hideAfter} THEN COALESCE(hidden_at, now()) ELSE hidden_at END
-			FROM added WHERE id = (SELECT id FROM target) RETURNING video_asset_id`),
-	);
-	const row = rows[0] as { video_asset_id: string } | undefined;
+			FROM added WHERE id = (SELECT id FROM target)
+			RETURNING video_asset_id, author_id, (report_weight >= ${hideAfter} AND report_weight - (SELECT w FROM added) < ${hideAfter}) AS newly_hidden`);
+	const row = rows[0] as { video_asset_id: string; author_id: string; newly_hidden: boolean } | undefined;
 	if (!row) throw reelNotFound();
-	return row.video_asset_id;
+	return { videoAssetId: row.video_asset_id, authorId: row.author_id, newlyHidden: row.newly_hidden };
 }
 
 /** Reels with reports, hidden or not, newest first, `limit + 1` of them. */

@@ -5,6 +5,8 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { announceLiveStarted } from "../../live/live-started";
+import { findLiveStream, identityOf, markEnded } from "../../live/live-store";
 import { leaseOwnerOf, runTranscodeJob } from "../../queue/transcode-consumer";
 import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
@@ -270,6 +272,57 @@ describe("webhook deliveries", () => {
 		expect((await api(`/api/reels/${reel.id}`, { method: "DELETE", token: owner.accessToken })).status).toBe(204);
 		const [got] = await waitFor(name, 1);
 		expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ type: "reel.deleted", data: { id: reel.id, caption: "for the hooks" } });
+	});
+
+	it("sends video.created when an upload's bytes are stored and video.deleted when it is deleted", async () => {
+		const owner = await registerUser();
+		const name = unique("video-life");
+		await register(owner, { url: hook(name), events: ["video.created", "video.deleted"] });
+		const form = new FormData();
+		form.set("file", new File([sampleVideo()], "clip.mp4", { type: "video/mp4" }));
+		const upload = await api("/api/videos/upload", { method: "POST", token: owner.accessToken, body: form });
+		expect(upload.status).toBe(202);
+		const { id } = await json<{ id: string }>(upload);
+		const [created] = await waitFor(name, 1);
+		expect(JSON.parse(created?.body ?? "{}")).toMatchObject({ type: "video.created", data: { id, status: "queued" } });
+		expect((await api(`/api/assets/${id}`, { method: "DELETE", token: owner.accessToken })).status).toBe(200);
+		const both = await waitFor(name, 2);
+		expect(JSON.parse(both[1]?.body ?? "{}")).toMatchObject({ type: "video.deleted", data: { id, status: "deleted" } });
+	});
+
+	it("sends reel.hidden when a report hides a reel", async () => {
+		const owner = await registerUser();
+		const name = unique("hidden");
+		await register(owner, { url: hook(name), events: ["reel.hidden"] });
+		const reel = await postReel(owner);
+		// An admin's report hides at once.
+		const admin = await registerUser();
+		await setRole(admin.user.id, "admin");
+		const report = await api(`/api/reels/${reel.id}/report`, { method: "POST", token: admin.accessToken, json: { reason: "spam" } });
+		expect(report.status).toBeLessThan(300);
+		const [got] = await waitFor(name, 1);
+		expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ type: "reel.hidden", data: { id: reel.id, hidden: true } });
+	});
+
+	it("sends live.started and live.ended for a stream", async () => {
+		const owner = await registerUser();
+		const name = unique("live");
+		await register(owner, { url: hook(name), events: ["live.started", "live.ended"] });
+		const made = await api("/api/live", { method: "POST", token: owner.accessToken, json: { title: "hooks live" } });
+		expect(made.status).toBe(201);
+		const row = await findLiveStream(env, (await json<{ id: string }>(made)).id);
+		if (!row) throw new Error("no stream row");
+		const who = identityOf(row);
+		await announceLiveStarted(env, who);
+		await markEnded(env, who, { reason: "publisher_left", recording: null });
+		const both = await waitFor(name, 2);
+		const types = both.map((r) => JSON.parse(r.body) as { type: string; data: { id: string; title?: string } });
+		expect(types).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ type: "live.started", data: expect.objectContaining({ id: who.streamId, title: "hooks live" }) }),
+				expect.objectContaining({ type: "live.ended", data: expect.objectContaining({ id: who.streamId, status: "ended" }) }),
+			]),
+		);
 	});
 
 	it("signs with the old secret too for a day after a rotation", async () => {

@@ -10,6 +10,7 @@ import type { UploadSession } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { announceVideoCreated } from "../../webhooks/webhook-events";
 import { originalKeyFor } from "../cdn-key";
 import { extensionAgrees, sniffMediaType } from "../upload/sniff-media-type";
 import { reserveUploadSession } from "../upload/storage-quota";
@@ -166,6 +167,8 @@ export async function appendChunk<E extends AppEnv>(c: Context<E>, s: UploadSess
 	if (newOffset === s.uploadLength) {
 		await upload.complete(parts);
 		await completeSession(c.env, s.id);
+		// Told before the transcode is queued, so video.created is never behind the events that follow it.
+		await announceVideoCreated(c.env, { id: s.id, ownerId: s.ownerId, bytes: s.uploadLength });
 		await enqueueTranscode(c.env, { assetId: s.id, sourceKey: storage.key, ...(s.maxDurationS ? { maxSeconds: s.maxDurationS } : {}) });
 	}
 	return c.body(null, 204, tusHeaders({ "Upload-Offset": String(newOffset) }));

@@ -7,6 +7,7 @@ import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { announceVideoCreated } from "../../webhooks/webhook-events";
 import { derivedPrefix, originalKeyFor } from "../cdn-key";
 import { declaredSize } from "../image-header";
 import { assertStoredImageWithinCap } from "../image-limits";
@@ -266,6 +267,10 @@ export async function receiveUpload(
 			.insert(derivedFiles)
 			.values({ r2Key: thumbnailKey, assetId: id, role: "thumbnail", contentType: "image/jpeg", bytes: thumbBytes, createdAt: now });
 	}
-	if (type.kind === "video") await enqueueTranscode(env, { assetId: id, sourceKey: key });
+	if (type.kind === "video") {
+		// Told before the transcode is queued, so video.created is never behind the events that follow it.
+		await announceVideoCreated(env, { id, ownerId, bytes: writer.bytes, title: fields.title });
+		await enqueueTranscode(env, { assetId: id, sourceKey: key });
+	}
 	return { id, key, filename: filename || `${id}.${type.ext}`, size: writer.bytes, type, thumbnailKey, fields };
 }
