@@ -71,7 +71,7 @@ describe("webhooks on the local stack", () => {
 		}
 		// Down at first (500), then taken when the queue brings the message back (5 s later).
 		const tries = await waitFor("the retry", () => receiver.received(down).length >= 2 && receiver.received(down), { timeoutMs: 60_000 });
-		expect(tries.map((t) => t.status)).toEqual([500, 200]);
+		expect(tries.slice(0, 2).map((t) => t.status)).toEqual([500, 200]);
 		expect(tries[1]?.headers["webhook-id"]).toBe(tries[0]?.headers["webhook-id"]);
 		expect(new Webhook(endpoints[down]?.secret ?? "").verify(tries[1]?.body ?? "", tries[1]?.headers ?? {})).toBeTruthy();
 
@@ -79,9 +79,12 @@ describe("webhooks on the local stack", () => {
 			items: { id: string; status: string; attempts: number; attemptLog: { status: number }[] }[];
 		};
 		expect(listed.items[0]).toMatchObject({ status: "succeeded", attempts: 2, attemptLog: [{ status: 500 }, { status: 200 }] });
+		const before = receiver.received(down).length;
 		const replay = await call(`/api/webhooks/${endpoints[down]?.id}/deliveries/${listed.items[0]?.id}/retry`, { method: "POST" });
 		expect(replay.status).toBe(202);
-		const all = await waitFor("the replay", () => receiver.received(down).length >= 3 && receiver.received(down), { timeoutMs: 30_000 });
-		expect(all[2]?.headers["webhook-id"]).toBe(tries[0]?.headers["webhook-id"]);
+		const all = await waitFor("the replay", () => receiver.received(down).length > before && receiver.received(down), {
+			timeoutMs: 30_000,
+		});
+		expect(all.at(-1)?.headers["webhook-id"]).toBe(tries[0]?.headers["webhook-id"]);
 	}, 120_000);
 });

@@ -1,7 +1,9 @@
 // The `webhook-deliveries` queue's consumer: sends one delivery, signed by the Standard Webhooks
 // specification with its well-kept library (`standardwebhooks`), records the attempt, and on
 // anything but a 2xx within 10 s asks the queue to bring it back later, on a schedule that spans
-// more than a day. Each attempt carries the same `webhook-id`, so receivers can drop repeats.
+// more than a day. Each attempt carries the same `webhook-id`, so receivers can drop repeats. One
+// subject's events reach an endpoint in the order they happened: a later one waits while an earlier
+// one is still pending.
 // An endpoint that has failed every delivery for WEBHOOK_DISABLE_AFTER_DAYS is disabled, and its
 // owner told (a WEBHOOK_DISABLED event, on the socket and in the inbox).
 import { sql } from "drizzle-orm";
@@ -27,7 +29,7 @@ const ATTEMPTS_KEPT = 20;
 const ERROR_CHARS = 200;
 
 interface Loaded {
-	delivery: { id: string; event_id: string; payload: string; status: string; attempts: number };
+	delivery: { id: string; event_id: string; payload: string; status: string; attempts: number; waits_behind: boolean };
 	endpoint: {
 		id: string;
 		user_id: string | null;
@@ -44,6 +46,9 @@ async function load(db: RoutedDatabase, deliveryId: string): Promise<Loaded | un
 	const { rows } = await db.readFromPrimary((q) =>
 		q.execute<Loaded["delivery"] & Omit<Loaded["endpoint"], "id"> & { endpoint_id: string }>(sql`
 			SELECT d.id, d.event_id, d.payload, d.status, d.attempts, e.id AS endpoint_id, e.user_id, e.url, e.secret,
+			       EXISTS (SELECT 1 FROM webhook_deliveries o
+			               WHERE o.endpoint_id = d.endpoint_id AND o.subject_id = d.subject_id AND o.status = 'pending'
+			                 AND (o.created_at, o.id) < (d.created_at, d.id)) AS waits_behind,
 			       e.previous_secret, coalesce(e.previous_secret_until > now(), false) AS previous_live,
 			       e.disabled_at IS NOT NULL AS disabled, e.failing_since::text AS failing_since
 			FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -52,7 +57,7 @@ async function load(db: RoutedDatabase, deliveryId: string): Promise<Loaded | un
 	const r = rows[0];
 	if (!r) return undefined;
 	return {
-		delivery: { id: r.id, event_id: r.event_id, payload: r.payload, status: r.status, attempts: r.attempts },
+		delivery: { id: r.id, event_id: r.event_id, payload: r.payload, status: r.status, attempts: r.attempts, waits_behind: r.waits_behind },
 		endpoint: {
 			id: r.endpoint_id,
 			user_id: r.user_id,
@@ -120,13 +125,16 @@ async function attempt(env: Env, l: Loaded): Promise<Attempt> {
 	}
 }
 
-type Outcome = "succeeded" | "retry" | "failed" | "skipped";
+type Outcome = "succeeded" | "retry" | "failed" | "skipped" | "waiting";
 
 /** Sends delivery `deliveryId` once and records it; what the queue should do next. */
 export async function deliverOnce(env: Env, deliveryId: string): Promise<{ outcome: Outcome; attempts: number }> {
 	return withDatabase(env, async (db) => {
 		const l = await load(db, deliveryId);
 		if (!l || l.endpoint.disabled || l.delivery.status === "succeeded") return { outcome: "skipped", attempts: l?.delivery.attempts ?? 0 };
+		// In order where it matters: an earlier event about the same video, reel or stream still on its
+		// way to this endpoint goes first (video.created before video.ready, reel.created before reel.deleted).
+		if (l.delivery.waits_behind) return { outcome: "waiting", attempts: l.delivery.attempts };
 		const a = await attempt(env, l);
 		const ok = a.status !== null && a.status >= 200 && a.status < 300;
 		const attempts = l.delivery.attempts + 1;
@@ -185,6 +193,8 @@ export async function consumeWebhookDeliveries(batch: MessageBatch<unknown>, env
 		try {
 			const { outcome, attempts } = await deliverOnce(env, job.deliveryId);
 			if (outcome === "retry") message.retry({ delaySeconds: RETRY_SCHEDULE_S[attempts - 1] ?? RETRY_SCHEDULE_S.at(-1) });
+			// Behind an earlier event: asked again later and later (30 s doubling to an hour), no attempt counted.
+			else if (outcome === "waiting") message.retry({ delaySeconds: Math.min(3600, 30 * 2 ** Math.min(message.attempts, 7)) });
 			else message.ack();
 		} catch (err) {
 			// Our own trouble (the database), not the receiver's: try again soon, without counting an attempt.

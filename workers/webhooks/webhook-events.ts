@@ -83,8 +83,8 @@ export async function announceToWebhooks(env: Env, db: RoutedDatabase, event: We
 	const body = JSON.stringify({ id, type: event.type, createdAt: new Date().toISOString(), data: event.data });
 	const created = await db.write((q: Db) =>
 		q.execute<{ id: string }>(sql`
-			INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, status)
-			SELECT gen_random_uuid(), e.id, ${id}::uuid, ${event.type}, ${body}, 'pending'
+			INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, subject_id, payload, status)
+			SELECT gen_random_uuid(), e.id, ${id}::uuid, ${event.type}, ${event.subjectId}::uuid, ${body}, 'pending'
 			FROM webhook_endpoints e
 			WHERE e.disabled_at IS NULL AND ${event.type} = ANY(e.events)
 			  AND (e.user_id = ${event.ownerId}::uuid OR e.user_id IS NULL)

@@ -445,6 +445,8 @@ export const webhookDeliveries = pgTable(
 			.references(() => webhookEndpoints.id, { onDelete: "cascade" }),
 		eventId: uuid("event_id").notNull(),
 		eventType: text("event_type").notNull(),
+		/** What the event is about (a video, a reel, a stream): one subject's events reach an endpoint in order. */
+		subjectId: uuid("subject_id").notNull(),
 		/** The body sent, byte for byte the same on every attempt: `{id, type, createdAt, data}`. */
 		payload: text("payload").notNull(),
 		status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
@@ -457,6 +459,7 @@ export const webhookDeliveries = pgTable(
 	(t) => [
 		uniqueIndex("webhook_deliveries_event_uq").on(t.endpointId, t.eventId),
 		index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+		index("webhook_deliveries_subject_idx").on(t.endpointId, t.subjectId, t.createdAt),
 	],
 );
 
