@@ -75,9 +75,12 @@ describe("webhooks on the local stack", () => {
 		expect(tries[1]?.headers["webhook-id"]).toBe(tries[0]?.headers["webhook-id"]);
 		expect(new Webhook(endpoints[down]?.secret ?? "").verify(tries[1]?.body ?? "", tries[1]?.headers ?? {})).toBeTruthy();
 
-		const listed = (await (await call(`/api/webhooks/${endpoints[down]?.id}/deliveries`)).json()) as {
-			items: { id: string; status: string; attempts: number; attemptLog: { status: number }[] }[];
-		};
+		type Listed = { items: { id: string; status: string; attempts: number; attemptLog: { status: number }[] }[] };
+		// The record follows the receiver's answer by a moment.
+		const listed = await waitFor("the delivery recorded as succeeded", async () => {
+			const l = (await (await call(`/api/webhooks/${endpoints[down]?.id}/deliveries`)).json()) as Listed;
+			return l.items[0]?.status === "succeeded" && l;
+		});
 		expect(listed.items[0]).toMatchObject({ status: "succeeded", attempts: 2, attemptLog: [{ status: 500 }, { status: 200 }] });
 		const before = receiver.received(down).length;
 		const replay = await call(`/api/webhooks/${endpoints[down]?.id}/deliveries/${listed.items[0]?.id}/retry`, { method: "POST" });

@@ -8,6 +8,7 @@ import { sweepDirectUploads } from "./cdn/tus/direct-uploads";
 import { logger } from "./lib/observability/logger";
 import { startHeartbeatWriter } from "./lib/postgres/heartbeat";
 import { drainOutbox } from "./realtime/outbox";
+import { sweepWebhookDeliveries } from "./webhooks/webhook-events";
 
 export const CRONS = {
 	/** Hourly: resumable uploads nobody finished. */
@@ -27,7 +28,7 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);
 			return;
 		case CRONS.everyFiveMinutes:
-			await refreshTrending(env);
+			await Promise.all([refreshTrending(env), sweepWebhookDeliveries(env)]);
 			return;
 		default:
 			logger.error("unknown_cron", { cron });

@@ -106,8 +106,8 @@ async function attempt(env: Env, l: Loaded): Promise<Attempt> {
 				"webhook-signature": signatureHeader(secrets, l.delivery.event_id, at, l.delivery.payload),
 			},
 		});
-		const text = res.ok ? "" : (await res.text().catch(() => "")).slice(0, ERROR_CHARS);
-		if (res.ok) await res.body?.cancel();
+		const text = res.ok ? "" : await firstChars(res, ERROR_CHARS);
+		await res.body?.cancel().catch(() => undefined);
 		return {
 			at: at.toISOString(),
 			status: res.status,
@@ -125,16 +125,52 @@ async function attempt(env: Env, l: Loaded): Promise<Attempt> {
 	}
 }
 
+/** At most `n` characters of a body, reading no more of it than that: a receiver's error page may be huge. */
+async function firstChars(res: Response, n: number): Promise<string> {
+	const reader = res.body?.getReader();
+	if (!reader) return "";
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	while (size < n * 4) {
+		const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+		if (done || !value) break;
+		chunks.push(value);
+		size += value.byteLength;
+	}
+	await reader.cancel().catch(() => undefined);
+	const bytes = new Uint8Array(size);
+	let at = 0;
+	for (const c of chunks) {
+		bytes.set(c, at);
+		at += c.byteLength;
+	}
+	return new TextDecoder().decode(bytes).slice(0, n);
+}
+
 type Outcome = "succeeded" | "retry" | "failed" | "skipped" | "waiting";
 
 /** Sends delivery `deliveryId` once and records it; what the queue should do next. */
 export async function deliverOnce(env: Env, deliveryId: string): Promise<{ outcome: Outcome; attempts: number }> {
 	return withDatabase(env, async (db) => {
 		const l = await load(db, deliveryId);
-		if (!l || l.endpoint.disabled || l.delivery.status === "succeeded") return { outcome: "skipped", attempts: l?.delivery.attempts ?? 0 };
+		if (l?.delivery.status !== "pending") return { outcome: "skipped", attempts: l?.delivery.attempts ?? 0 };
+		if (l.endpoint.disabled) {
+			// Over, not left pending: it would hold back the subject's later events. A replay sends it once the endpoint is on again.
+			await db.write((q) =>
+				q.execute(sql`UPDATE webhook_deliveries SET status = 'failed', updated_at = now(),
+					attempt_log = attempt_log || ${JSON.stringify([{ at: new Date().toISOString(), status: null, latencyMs: 0, error: "endpoint disabled" }])}::jsonb
+					WHERE id = ${deliveryId}::uuid AND status = 'pending'`),
+			);
+			return { outcome: "skipped", attempts: l.delivery.attempts };
+		}
 		// In order where it matters: an earlier event about the same video, reel or stream still on its
 		// way to this endpoint goes first (video.created before video.ready, reel.created before reel.deleted).
-		if (l.delivery.waits_behind) return { outcome: "waiting", attempts: l.delivery.attempts };
+		if (l.delivery.waits_behind) {
+			await db.write((q) =>
+				q.execute(sql`UPDATE webhook_deliveries SET next_attempt_at = now() + interval '1 hour' WHERE id = ${deliveryId}::uuid`),
+			);
+			return { outcome: "waiting", attempts: l.delivery.attempts };
+		}
 		const a = await attempt(env, l);
 		const ok = a.status !== null && a.status >= 200 && a.status < 300;
 		const attempts = l.delivery.attempts + 1;
@@ -143,6 +179,7 @@ export async function deliverOnce(env: Env, deliveryId: string): Promise<{ outco
 			q.execute(sql`
 				UPDATE webhook_deliveries SET
 					status = ${outcome === "retry" ? "pending" : outcome}, attempts = ${attempts}, updated_at = now(),
+					next_attempt_at = now() + make_interval(secs => ${outcome === "retry" ? (RETRY_SCHEDULE_S[attempts - 1] ?? 0) : 0}),
 					attempt_log = (SELECT coalesce(jsonb_agg(x ORDER BY n), '[]'::jsonb) FROM (
 						SELECT x, n FROM jsonb_array_elements(attempt_log || ${JSON.stringify([a])}::jsonb) WITH ORDINALITY AS t(x, n)
 						ORDER BY n DESC LIMIT ${ATTEMPTS_KEPT}) newest)
@@ -181,20 +218,25 @@ async function noteFailure(env: Env, db: RoutedDatabase, endpoint: Loaded["endpo
 	}
 }
 
-/** The queue's consumer: one delivery per message, retried on the schedule above. */
+/** The queue's consumer: one delivery per message, retried on the schedule above; a batch's deliveries at once, so one slow receiver holds no other back. */
 export async function consumeWebhookDeliveries(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-	for (const message of batch.messages) {
+	await Promise.allSettled(batch.messages.map((message) => consumeOne(message, env)));
+}
+
+async function consumeOne(message: Message<unknown>, env: Env): Promise<void> {
+	{
 		const job = message.body as Partial<WebhookDeliveryJob>;
 		if (typeof job?.deliveryId !== "string" || !/^[0-9a-f-]{36}$/.test(job.deliveryId)) {
 			logger.error("webhook_delivery_malformed", { body: JSON.stringify(message.body).slice(0, 200) });
 			message.ack();
-			continue;
+			return;
 		}
 		try {
 			const { outcome, attempts } = await deliverOnce(env, job.deliveryId);
 			if (outcome === "retry") message.retry({ delaySeconds: RETRY_SCHEDULE_S[attempts - 1] ?? RETRY_SCHEDULE_S.at(-1) });
-			// Behind an earlier event: asked again later and later (30 s doubling to an hour), no attempt counted.
-			else if (outcome === "waiting") message.retry({ delaySeconds: Math.min(3600, 30 * 2 ** Math.min(message.attempts, 7)) });
+			// Behind an earlier event (often in the same batch): asked again soon, then later and later
+			// (2 s doubling to an hour, far past the earlier one's 27 hours within the queue's 100 retries), no attempt counted.
+			else if (outcome === "waiting") message.retry({ delaySeconds: Math.min(3600, 2 ** Math.min(message.attempts, 12)) });
 			else message.ack();
 		} catch (err) {
 			// Our own trouble (the database), not the receiver's: try again soon, without counting an attempt.

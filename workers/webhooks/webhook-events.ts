@@ -32,6 +32,8 @@ export interface WebhookAnnouncement {
 	type: WebhookEventType;
 	/** What it happened to (a video's or a reel's id): with the type, it names the event. */
 	subjectId: string;
+	/** For an event that can happen to its subject more than once (a reel hidden, restored, hidden again): which time. */
+	occurrence?: string;
 	data: unknown;
 }
 
@@ -61,6 +63,38 @@ export const announceVideoCreated = (env: Env, video: { id: string; ownerId: str
 		data: { id: video.id, status: "queued", bytes: video.bytes, title: video.title ?? null },
 	});
 
+/** How many lost deliveries one sweep queues again. */
+const SWEEP_BATCH = 200;
+
+/**
+ * Every five minutes: a pending delivery whose queue message should have come back 10 minutes ago
+ * or more lost it (a send that failed after the row was written, a message past the queue's retry
+ * limit): it is queued again. And hourly-cheap upkeep: finished deliveries are kept 30 days.
+ */
+export async function sweepWebhookDeliveries(env: Env): Promise<{ requeued: number; forgotten: number }> {
+	return withDatabase(env, async (db) => {
+		const lost = await db.write((q) =>
+			q.execute<{ id: string }>(sql`
+				UPDATE webhook_deliveries SET next_attempt_at = now() + interval '10 minutes'
+				WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at < now() - interval '10 minutes'
+				             ORDER BY next_attempt_at LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
+				RETURNING id`),
+		);
+		if (lost.rows.length > 0) {
+			await env.WEBHOOK_DELIVERIES.sendBatch(
+				lost.rows.map((r) => ({ body: { deliveryId: r.id } satisfies WebhookDeliveryJob, contentType: "json" as const })),
+			);
+		}
+		const old = await db.write((q) =>
+			q.execute<{ id: string }>(sql`
+				DELETE FROM webhook_deliveries WHERE id IN (
+					SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < now() - interval '30 days' LIMIT 1000)
+				RETURNING id`),
+		);
+		return { requeued: lost.rows.length, forgotten: old.rows.length };
+	});
+}
+
 /** The queue message for one delivery. */
 export interface WebhookDeliveryJob {
 	deliveryId: string;
@@ -76,10 +110,11 @@ export async function eventIdFor(type: string, subjectId: string): Promise<strin
 /**
  * Records one delivery per endpoint that wants the event (the owner's and the platform-wide ones,
  * enabled, subscribed to its type) and queues them. Idempotent: an endpoint already holding the
- * event gets nothing new. Reads and writes the primary: an endpoint made a moment ago counts.
+ * event gets no second delivery, but one not yet attempted is queued again (its first message may
+ * never have been sent). Reads and writes the primary: an endpoint made a moment ago counts.
  */
 export async function announceToWebhooks(env: Env, db: RoutedDatabase, event: WebhookAnnouncement): Promise<number> {
-	const id = await eventIdFor(event.type, event.subjectId);
+	const id = await eventIdFor(event.type, event.occurrence ? `${event.subjectId}:${event.occurrence}` : event.subjectId);
 	const body = JSON.stringify({ id, type: event.type, createdAt: new Date().toISOString(), data: event.data });
 	const created = await db.write((q: Db) =>
 		q.execute<{ id: string }>(sql`
@@ -88,7 +123,8 @@ export async function announceToWebhooks(env: Env, db: RoutedDatabase, event: We
 			FROM webhook_endpoints e
 			WHERE e.disabled_at IS NULL AND ${event.type} = ANY(e.events)
 			  AND (e.user_id = ${event.ownerId}::uuid OR e.user_id IS NULL)
-			ON CONFLICT (endpoint_id, event_id) DO NOTHING
+			ON CONFLICT (endpoint_id, event_id) DO UPDATE SET next_attempt_at = now()
+				WHERE webhook_deliveries.status = 'pending' AND webhook_deliveries.attempts = 0
 			RETURNING id`),
 	);
 	if (created.rows.length > 0) {

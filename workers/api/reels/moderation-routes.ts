@@ -74,7 +74,8 @@ export const moderationRoutes = new OpenAPIHono<AppEnv>()
 				},
 			});
 			// The report that crossed the line tells the author's webhooks, in the same transaction.
-			if (reported.newlyHidden) await emit(await reelWebhook(c.env, tx, "reel.hidden", reported.authorId, reelId));
+			if (reported.newlyHidden)
+				await emit(await reelWebhook(c.env, tx, "reel.hidden", reported.authorId, reelId, reported.hiddenAt ?? undefined));
 			return reported.videoAssetId;
 		});
 		// A report that hid the reel withdraws its media from the edge at once, and its card from this isolate's shared reads.

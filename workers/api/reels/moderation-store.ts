@@ -24,7 +24,7 @@ export interface ReportWeighing {
 export async function reportReel(
 	tx: Db,
 	{ reelId, reporterId, reason, weighing }: { reelId: string; reporterId: string; reason: string; weighing: ReportWeighing },
-): Promise<{ videoAssetId: string; authorId: string; newlyHidden: boolean }> {
+): Promise<{ videoAssetId: string; authorId: string; newlyHidden: boolean; hiddenAt: string | null }> {
 	const { hideAfter, minAccountAgeHours, maxDismissed } = weighing;
 	const { rows } = await tx.execute(sql`
 			WITH target AS (SELECT r.id FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND ${canSee({ id: reporterId, admin: false })}),
@@ -41,10 +41,11 @@ export async function reportReel(
 			UPDATE reels SET report_count = report_count + added.n, report_weight = report_weight + added.w,
 				hidden_at = CASE WHEN report_weight + added.w >= ${hideAfter} THEN COALESCE(hidden_at, now()) ELSE hidden_at END
 			FROM added WHERE id = (SELECT id FROM target)
-			RETURNING video_asset_id, author_id, (report_weight >= ${hideAfter} AND report_weight - (SELECT w FROM added) < ${hideAfter}) AS newly_hidden`);
-	const row = rows[0] as { video_asset_id: string; author_id: string; newly_hidden: boolean } | undefined;
+			RETURNING video_asset_id, author_id, hidden_at = now() AS newly_hidden, hidden_at::text AS hidden_at`);
+	const row = rows[0] as { video_asset_id: string; author_id: string; newly_hidden: boolean | null; hidden_at: string | null } | undefined;
 	if (!row) throw reelNotFound();
-	return { videoAssetId: row.video_asset_id, authorId: row.author_id, newlyHidden: row.newly_hidden };
+	// now() is the transaction's start: equal only when this statement set hidden_at.
+	return { videoAssetId: row.video_asset_id, authorId: row.author_id, newlyHidden: row.newly_hidden === true, hiddenAt: row.hidden_at };
 }
 
 /** Reels with reports, hidden or not, newest first, `limit + 1` of them. */

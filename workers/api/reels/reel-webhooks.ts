@@ -9,8 +9,16 @@ import type { WebhookEventType } from "../../webhooks/webhook-events";
 import { selectReels, toReel } from "./reel-cards";
 import { withMediaUrls } from "./reel-media-access";
 
-export async function reelWebhook(env: Env, tx: Db, type: WebhookEventType, authorId: string, reelId: string): Promise<WebhookMessage> {
+/** `occurrence` tells apart events that can happen to a reel more than once (hidden, restored, hidden again). */
+export async function reelWebhook(
+	env: Env,
+	tx: Db,
+	type: WebhookEventType,
+	authorId: string,
+	reelId: string,
+	occurrence?: string,
+): Promise<WebhookMessage> {
 	const [row] = await selectReels(tx, { me: authorId, where: sql`r.id = ${reelId}`, orderBy: sql`r.id`, limit: 1 });
 	const data = row ? await withMediaUrls(env, toReel(row)) : { id: reelId };
-	return { webhook: { ownerId: authorId, type, subjectId: reelId, data } };
+	return { webhook: { ownerId: authorId, type, subjectId: reelId, data, ...(occurrence ? { occurrence } : {}) } };
 }

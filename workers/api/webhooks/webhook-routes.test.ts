@@ -17,6 +17,7 @@ import { json, playableVideoOf } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 import { deliverOnce } from "../../webhooks/deliver-webhooks";
 import { refusedAtDelivery, refusedUrl } from "../../webhooks/endpoint-policy";
+import { sweepWebhookDeliveries } from "../../webhooks/webhook-events";
 
 interface Endpoint {
 	id: string;
@@ -134,6 +135,14 @@ describe("webhook endpoints", () => {
 			"https://[fd00::1]/hook",
 			"https://metadata.google.internal/hook",
 			"https://user:pass@example.com/hook",
+			// IPv4 inside IPv6, which the URL parser writes in hex words.
+			"https://[::ffff:127.0.0.1]/hook",
+			"https://[::ffff:a9fe:a9fe]/latest/meta-data",
+			"https://[64:ff9b::a9fe:a9fe]/hook",
+			"https://[2002:7f00:1::1]/hook",
+			"https://[fec0::1]/hook",
+			"https://localhost./hook",
+			"https://example.com:8443/hook",
 		]) {
 			const res = await api(
 				"/api/webhooks",
@@ -199,6 +208,8 @@ describe("webhook deliveries", () => {
 			expect(() => new Webhook(`whsec_${btoa("x".repeat(24))}`).verify(got.body, got.headers)).toThrow();
 		}
 		await waitFor(platform, 1);
+		// Platform-wide endpoints hear every account: this one goes, so later tests' events do not reach it.
+		expect((await api(`/api/webhooks/${wide.id}`, { method: "DELETE", token: admin.accessToken })).status).toBe(204);
 		expect(await received(other)).toEqual([]);
 		// Every attempt is on record.
 		const log = await json<{ items: { type: string; status: string; attempts: number; attemptLog: { status: number }[] }[] }>(
@@ -222,8 +233,14 @@ describe("webhook deliveries", () => {
 			).items;
 		const [delivery] = await poll(deliveries, (d) => (d[0]?.attempts ?? 0) >= 1, "the first attempt recorded");
 		expect(delivery).toMatchObject({ status: "pending", attempts: 1, attemptLog: [{ status: 500 }] });
-		// The retry, sent here rather than waited for (the queue brings it back 5 s later, and then finds it done): the same event, now taken.
-		expect(await deliverOnce(env, delivery?.id ?? "")).toMatchObject({ outcome: "succeeded", attempts: 2 });
+		// A replay while it is still on its way would send it twice as often: refused.
+		const early = await api(`/api/webhooks/${endpoint.id}/deliveries/${delivery?.id}/retry`, { method: "POST", token: owner.accessToken });
+		expect(early.status).toBe(409);
+		expect((await json<{ code: string }>(early)).code).toBe("webhook_delivery_pending");
+		// The retry, sent here rather than waited for (the queue brings it back 5 s later and finds it done; on a
+		// slow machine the queue's may come first, and this one finds it done): the same event, now taken.
+		expect(["succeeded", "skipped"]).toContain((await deliverOnce(env, delivery?.id ?? "")).outcome);
+		await poll(deliveries, (d) => d[0]?.status === "succeeded", "the delivery to succeed");
 		const tries = await received(name);
 		// (The queue's own retry, 5 s on, finds it delivered and sends nothing; on a slow machine it may race this one: two 200s.)
 		expect(tries.slice(0, 2).map((t) => t.status)).toEqual([500, 200]);
@@ -307,7 +324,7 @@ describe("webhook deliveries", () => {
 		expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ type: "reel.hidden", data: { id: reel.id, hidden: true } });
 	});
 
-	it("sends live.started and live.ended for a stream", async () => {
+	it("sends live.started and live.ended for a stream, in that order", { timeout: 30_000 }, async () => {
 		const owner = await registerUser();
 		const name = unique("live");
 		await register(owner, { url: hook(name), events: ["live.started", "live.ended"] });
@@ -319,13 +336,10 @@ describe("webhook deliveries", () => {
 		await announceLiveStarted(env, who);
 		await markEnded(env, who, { reason: "publisher_left", recording: null });
 		const both = await waitFor(name, 2);
-		const types = both.map((r) => JSON.parse(r.body) as { type: string; data: { id: string; title?: string } });
-		expect(types).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({ type: "live.started", data: expect.objectContaining({ id: who.streamId, title: "hooks live" }) }),
-				expect.objectContaining({ type: "live.ended", data: expect.objectContaining({ id: who.streamId, status: "ended" }) }),
-			]),
-		);
+		const events = both.map((r) => JSON.parse(r.body) as { type: string; data: { id: string; title?: string; status?: string } });
+		expect(events.map((e) => e.type)).toEqual(["live.started", "live.ended"]);
+		expect(events[0]?.data).toMatchObject({ id: who.streamId, title: "hooks live" });
+		expect(events[1]?.data).toMatchObject({ id: who.streamId, status: "ended" });
 	});
 
 	it("keeps one subject's events in order: a later one waits while an earlier one is still being retried", async () => {
@@ -352,6 +366,38 @@ describe("webhook deliveries", () => {
 		expect(await deliverOnce(env, second)).toMatchObject({ outcome: "succeeded", attempts: 2 });
 		const got = (await received(name)).map((r) => `${(JSON.parse(r.body) as { type: string }).type} ${r.status}`);
 		expect(got).toEqual(["reel.created 500", "reel.created 200", "reel.deleted 500", "reel.deleted 200"]);
+	});
+
+	it("sends again a delivery whose queue message was lost, and ends one whose endpoint is off instead of leaving it pending", async () => {
+		const owner = await registerUser();
+		const name = unique("lost");
+		const endpoint = await register(owner, { url: hook(name), events: ["reel.created"] });
+		const [lost, off] = [crypto.randomUUID(), crypto.randomUUID()];
+		await withDatabase(env, (db) =>
+			db.write((q) =>
+				q.execute(sql`
+					INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, subject_id, payload, status, next_attempt_at)
+					VALUES (${lost}::uuid, ${endpoint.id}::uuid, gen_random_uuid(), 'reel.created', gen_random_uuid(), '{"type":"reel.created","lost":true}', 'pending', now() - interval '1 hour')`),
+			),
+		);
+		const swept = await sweepWebhookDeliveries(env);
+		expect(swept.requeued).toBeGreaterThanOrEqual(1);
+		const [got] = await waitFor(name, 1);
+		expect(JSON.parse(got?.body ?? "{}")).toMatchObject({ lost: true });
+
+		await api(`/api/webhooks/${endpoint.id}`, { method: "PATCH", token: owner.accessToken, json: { enabled: false } });
+		await withDatabase(env, (db) =>
+			db.write((q) =>
+				q.execute(sql`
+					INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, subject_id, payload, status)
+					VALUES (${off}::uuid, ${endpoint.id}::uuid, gen_random_uuid(), 'reel.created', gen_random_uuid(), '{}', 'pending')`),
+			),
+		);
+		expect(await deliverOnce(env, off)).toMatchObject({ outcome: "skipped" });
+		const items = await json<{ items: { id: string; status: string; attemptLog: { error: string | null }[] }[] }>(
+			await api(`/api/webhooks/${endpoint.id}/deliveries`, { token: owner.accessToken }),
+		);
+		expect(items.items.find((d) => d.id === off)).toMatchObject({ status: "failed", attemptLog: [{ error: "endpoint disabled" }] });
 	});
 
 	it("signs with the old secret too for a day after a rotation", async () => {

@@ -1,7 +1,7 @@
 // Webhook endpoints and their deliveries in Postgres. An endpoint is its account's, or with no
 // account a platform-wide one, which only admins see and change. Written and read on the primary:
 // an endpoint is managed right after it is made, and delivery state moves under the queue.
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { webhookDeliveries, webhookEndpoints } from "../../lib/postgres/schema";
@@ -117,15 +117,30 @@ export async function deliveriesOf(db: RoutedDatabase, endpointId: string, limit
 	);
 }
 
-/** A replay: the same event (same `webhook-id`, same body) sent again, with a fresh retry schedule. */
+/**
+ * A replay: the same event (same `webhook-id`, same body) sent again, with a fresh retry schedule.
+ * Only of a delivery that is over (succeeded or failed): one still pending is already on its way,
+ * and a second chain of attempts beside it would send it twice as often (409).
+ */
 export async function replayDelivery(db: RoutedDatabase, endpointId: string, deliveryId: string): Promise<DeliveryRow> {
 	const [row] = await db.write((q) =>
 		q
 			.update(webhookDeliveries)
-			.set({ status: "pending", attempts: 0, updatedAt: sql`now()` })
-			.where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+			.set({ status: "pending", attempts: 0, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+			.where(
+				and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId), ne(webhookDeliveries.status, "pending")),
+			)
 			.returning(),
 	);
-	if (!row) throw new HttpProblem(404, "webhook_delivery_not_found", "No delivery with that id for this endpoint.");
-	return row;
+	if (row) return row;
+	const [pending] = await db.readFromPrimary((q) =>
+		q
+			.select({ id: webhookDeliveries.id })
+			.from(webhookDeliveries)
+			.where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))
+			.limit(1),
+	);
+	if (pending)
+		throw new HttpProblem(409, "webhook_delivery_pending", "This delivery is still being sent; replay it once it has succeeded or failed.");
+	throw new HttpProblem(404, "webhook_delivery_not_found", "No delivery with that id for this endpoint.");
 }

@@ -9,8 +9,8 @@ import { hashOpaqueToken } from "./opaque-token";
 
 /**
  * What a key may do. `reels:read` reads as its owner (their own unlisted and private reels
- * included). `analytics:read` and `webhooks:write` are issued already, for integrations to ask for
- * ahead of the routes they will open (issues 29 and 31); today they open nothing.
+ * included). `webhooks:write` manages the owner's webhook endpoints. `analytics:read` is issued
+ * already, for integrations to ask for ahead of the analytics routes; today it opens nothing.
  */
 export const API_SCOPES = [
 	"videos:read",

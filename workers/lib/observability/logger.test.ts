@@ -15,6 +15,13 @@ describe("redact", () => {
 		});
 	});
 
+	it("hides webhook secrets and API keys quoted in free text (a failed query's parameters)", () => {
+		const key = `rk_${"a".repeat(64)}_${"S".repeat(43)}`;
+		expect(redact({ error: `Failed query: insert … params: 01a2,https://x/hook,whsec_AbC+/12==,${key}` })).toEqual({
+			error: "Failed query: insert … params: 01a2,https://x/hook,whsec_[redacted],rk_aaaaaaaa[redacted]",
+		});
+	});
+
 	it("leaves ordinary values alone", () => {
 		expect(redact({ path: "/api/reels", status: 200, tags: ["a", "b"] })).toEqual({ path: "/api/reels", status: 200, tags: ["a", "b"] });
 	});

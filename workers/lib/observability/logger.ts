@@ -8,8 +8,16 @@ const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|connection_?st
 // user:password@ inside any URL-like string, e.g. a connection string quoted in an error message.
 const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi;
 
+// Credentials this platform mints, wherever they appear in text (a failed query's parameters quoted
+// in its error message): webhook signing secrets and API keys.
+const MINTED_SECRETS = /\b(whsec_)[A-Za-z0-9+/=]+|\b(rk_[0-9a-f]{8})[0-9a-f]{56}_[A-Za-z0-9_-]+/g;
+
 export function redact(value: unknown, depth = 0): unknown {
-	if (typeof value === "string") return value.replace(URL_CREDENTIALS, "$1[redacted]@");
+	if (typeof value === "string") {
+		return value
+			.replace(URL_CREDENTIALS, "$1[redacted]@")
+			.replace(MINTED_SECRETS, (_m, wh?: string, rk?: string) => `${wh ?? rk}[redacted]`);
+	}
 	if (depth > 5 || value === null || typeof value !== "object") return value;
 	if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
 	const out: Fields = {};

@@ -451,6 +451,8 @@ export const webhookDeliveries = pgTable(
 		payload: text("payload").notNull(),
 		status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
 		attempts: integer("attempts").notNull().default(0),
+		/** When its queue message should come back; a pending delivery long past it lost its message and is sent again (the sweep). */
+		nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
 		/** `[{at, status, latencyMs, error}]`, newest last, the last 20 kept. */
 		attemptLog: jsonb("attempt_log").notNull().default(sql`'[]'::jsonb`),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -460,6 +462,7 @@ export const webhookDeliveries = pgTable(
 		uniqueIndex("webhook_deliveries_event_uq").on(t.endpointId, t.eventId),
 		index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
 		index("webhook_deliveries_subject_idx").on(t.endpointId, t.subjectId, t.createdAt),
+		index("webhook_deliveries_pending_idx").on(t.status, t.nextAttemptAt),
 	],
 );
 

@@ -105,6 +105,7 @@ export const PROBLEM_CODES = [
 	// Webhooks (api/webhooks/)
 	"webhook_not_found",
 	"webhook_delivery_not_found",
+	"webhook_delivery_pending",
 	"webhook_url_refused",
 	"webhook_disabled",
 	"too_many_webhooks",
