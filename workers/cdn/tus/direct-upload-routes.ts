@@ -8,12 +8,10 @@ import { z } from "@hono/zod-openapi";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
 import { withStackProblems } from "../../lib/app/request-stack";
-import { configOf } from "../../lib/config/config";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { assertStartable, DIRECT_UPLOAD_BASE, directUploadOf, markUsed } from "./direct-uploads";
-import { TUS_EXTENSIONS, TUS_VERSION } from "./tus-protocol";
-import { appendChunk, describeSession, openSession, sessionById, terminateSession, tusHeaders } from "./tus-routes";
+import { appendChunk, describeServer, describeSession, openSession, sessionById, terminateSession, tusHeaders } from "./tus-routes";
 import { findSession } from "./upload-session-store";
 
 const PATH = `${DIRECT_UPLOAD_BASE}/:token`;
@@ -26,17 +24,7 @@ async function sessionOfUrl(c: Context<AppEnv>, allowFinished = false) {
 }
 
 export const directUploadTusRoutes = new Hono<AppEnv>()
-	.options(PATH, (c) =>
-		c.body(
-			null,
-			204,
-			tusHeaders({
-				"Tus-Version": TUS_VERSION,
-				"Tus-Extension": TUS_EXTENSIONS,
-				"Tus-Max-Size": String(configOf(c.env).UPLOAD_MAX_VIDEO_BYTES),
-			}),
-		),
-	)
+	.options(PATH, describeServer)
 	.post(PATH, async (c) => {
 		const upload = await directUploadOf(c.env, c.req.param("token"));
 		const created = () => c.body(null, 201, tusHeaders({ Location: new URL(c.req.path, c.req.url).href, "Upload-Offset": "0" }));

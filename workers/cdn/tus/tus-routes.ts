@@ -116,6 +116,19 @@ export async function openSession<E extends AppEnv>(
 	return id;
 }
 
+/** tus OPTIONS: the protocol's version, extensions and the largest upload, for every tus URL. */
+export function describeServer<E extends AppEnv>(c: Context<E>): Response {
+	return c.body(
+		null,
+		204,
+		tusHeaders({
+			"Tus-Version": TUS_VERSION,
+			"Tus-Extension": TUS_EXTENSIONS,
+			"Tus-Max-Size": String(configOf(c.env).UPLOAD_MAX_VIDEO_BYTES),
+		}),
+	);
+}
+
 /** tus HEAD: how much of the upload is stored. */
 export function describeSession<E extends AppEnv>(c: Context<E>, s: UploadSession): Response {
 	if (s.status === "terminated" || s.status === "abandoned") throw new HttpProblem(410, "upload_gone", `This upload is ${s.status}.`);
@@ -189,17 +202,7 @@ export async function terminateSession<E extends AppEnv>(c: Context<E>, s: Uploa
  * nothing and the client resumes from the last whole chunk (HEAD).
  */
 export const tusRoutes = new Hono<AppEnv>()
-	.options(BASE, (c) =>
-		c.body(
-			null,
-			204,
-			tusHeaders({
-				"Tus-Version": TUS_VERSION,
-				"Tus-Extension": TUS_EXTENSIONS,
-				"Tus-Max-Size": String(configOf(c.env).UPLOAD_MAX_VIDEO_BYTES),
-			}),
-		),
-	)
+	.options(BASE, describeServer)
 	.post(BASE, requireAuth(), async (c) => {
 		const id = await openSession(c, c.var.auth.sub);
 		return c.body(null, 201, tusHeaders({ Location: `${BASE}/${id}`, "Upload-Offset": "0" }));
