@@ -43,6 +43,8 @@ export default defineConfig({
 								ENVIRONMENT: "test",
 								TRANSCODER_URL: inject("transcoderUrl"),
 								WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
+								SMTP_URL: inject("smtpUrl"),
+								MAIL_CATCHER_URL: inject("mailCatcherUrl"),
 								PG_CONNECT_TIMEOUT_MS: "1500",
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),

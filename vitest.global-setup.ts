@@ -3,12 +3,13 @@
 // the transcoder as a Node process. Values reach vitest.config.ts via inject().
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import pgClient from "pg";
 import type { TestProject } from "vitest/node";
 import { freePorts } from "./scripts/free-port.ts";
+import { type MailCatcher, startMailCatcher } from "./scripts/mail-catcher.ts";
 import { migratePostgres } from "./scripts/migrate.ts";
 import { type PoolInfo, poolDown, poolUp } from "./scripts/pg-pool.ts";
 import { down, runningPorts, testCluster, up } from "./scripts/postgres-cluster.ts";
@@ -25,6 +26,9 @@ declare module "vitest" {
 		transcoderUrl: string;
 		/** A webhook receiver (scripts/webhook-receiver.ts): POST /hooks/<name>, GET /received/<name>. */
 		webhookReceiverUrl: string;
+		/** The mail catcher (scripts/mail-catcher.ts): the Worker's SMTP_URL, and its listing (GET /messages?to=). */
+		smtpUrl: string;
+		mailCatcherUrl: string;
 		/** A real 1 s portrait H.264/AAC MP4 made by ffmpeg, base64. */
 		sampleVideoBase64: string;
 		/** A real 64x48 PNG made by ffmpeg, base64. */
@@ -113,12 +117,14 @@ export default async function setup(project: TestProject) {
 	const beat = new pgClient.Client({ connectionString: pg.primaryUrl });
 	let beating: NodeJS.Timeout | undefined;
 	let receiver: WebhookReceiver | undefined;
+	let mail: MailCatcher | undefined;
 	// Leave a cluster running that somebody else started (e.g. a watch session).
 	const stop = async () => {
 		clearInterval(beating);
 		await beat.end().catch(() => undefined);
 		await transcoder.drain();
 		await receiver?.close();
+		await mail?.close();
 		if (pool.started) poolDown(cluster);
 		if (pg.started) down(cluster);
 	};
@@ -133,6 +139,10 @@ export default async function setup(project: TestProject) {
 		await once(transcoder.server, "listening");
 		port = (transcoder.server.address() as AddressInfo).port;
 		receiver = await startWebhookReceiver();
+		// Each run's mail on its own: the listing parses every file it keeps.
+		const mailDir = resolve(import.meta.dirname, ".local/mail-test");
+		rmSync(mailDir, { recursive: true, force: true });
+		mail = await startMailCatcher({ dir: mailDir });
 	} catch (err) {
 		// A failed start leaves nothing running.
 		await stop();
@@ -144,6 +154,8 @@ export default async function setup(project: TestProject) {
 	project.provide("adminUrl", pg.adminUrl);
 	project.provide("transcoderUrl", `http://127.0.0.1:${port}`);
 	project.provide("webhookReceiverUrl", receiver.url);
+	project.provide("smtpUrl", (mail as MailCatcher).smtpUrl);
+	project.provide("mailCatcherUrl", (mail as MailCatcher).webUrl);
 	project.provide("sampleVideoBase64", media.video);
 	project.provide("samplePngBase64", media.png);
 	project.provide("sampleLiveTsBase64", media.liveTs);

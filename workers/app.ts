@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { authRoutes } from "./api/auth/auth-routes";
+import { emailRoutes } from "./api/auth/email-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
 import { privacyRoutes } from "./api/follows/privacy-routes";
@@ -90,6 +91,7 @@ export function createApp() {
 	app.route("/", healthRoutes);
 	app.route("/", jwksRoutes);
 	app.route("/", authRoutes);
+	app.route("/", emailRoutes);
 	// /api/users/me before /api/users/{id}: the first matching route answers.
 	app.route("/", meRoutes);
 	app.route("/", privacyRoutes);

@@ -9,9 +9,10 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Reel } from "../api/reels/reel-schemas";
 import type { AppEnv } from "../lib/app/app-env";
 import { withStackProblems } from "../lib/app/request-stack";
+import { escapeHtml } from "../lib/encoding/escape-html";
 import { shareWithAnonymous } from "../lib/http/shared-reads";
 import { builtPage, EMBED_PAGE, EMBED_PAGE_MARK } from "./built-page";
-import { escapeHtml, titleOf } from "./html-text";
+import { titleOf } from "./html-text";
 import { oembedUrlOf, reelPageUrl } from "./page-urls";
 import { reelForStrangers } from "./stranger-reel";
 

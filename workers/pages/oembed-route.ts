@@ -7,11 +7,12 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/app/app-env";
 import { withStackProblems } from "../lib/app/request-stack";
 import { configOf } from "../lib/config/config";
+import { escapeHtml } from "../lib/encoding/escape-html";
 import { jsonContent } from "../lib/http/json-content";
 import { shareWithAnonymous } from "../lib/http/shared-reads";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { problemResponses } from "../lib/problems/problem-schema";
-import { escapeHtml, titleOf } from "./html-text";
+import { titleOf } from "./html-text";
 import { absolute, embedUrl, reelIdOfUrl } from "./page-urls";
 import { fitFrame, PORTRAIT, pictureSize, reelForStrangers } from "./stranger-reel";
 

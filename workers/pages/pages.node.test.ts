@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { headersFor } from "../../scripts/static-headers";
+import { escapeHtml } from "../lib/encoding/escape-html";
 import { APP_PAGE_CSP } from "../lib/http/page-policies";
-import { escapeHtml, titleOf } from "./html-text";
+import { titleOf } from "./html-text";
 import { reelIdOfUrl } from "./page-urls";
 import { fitFrame, PORTRAIT } from "./stranger-reel";
 

@@ -9,9 +9,10 @@ import type { MiddlewareHandler } from "hono";
 import type { Reel } from "../api/reels/reel-schemas";
 import type { AppEnv } from "../lib/app/app-env";
 import { withStackProblems } from "../lib/app/request-stack";
+import { escapeHtml } from "../lib/encoding/escape-html";
 import { shareWithAnonymous } from "../lib/http/shared-reads";
 import { APP_SHELL, builtPage } from "./built-page";
-import { escapeHtml, titleOf } from "./html-text";
+import { titleOf } from "./html-text";
 import { absolute, embedUrl, isUuid, oembedUrlOf, reelPageUrl } from "./page-urls";
 import { type FrameSize, fitFrame, PORTRAIT, pictureSize, reelForStrangers } from "./stranger-reel";
 

@@ -10,5 +10,7 @@ declare namespace Cloudflare {
 		SAMPLE_LIVE_TS_BASE64: string;
 		/** scripts/webhook-receiver.ts, started by vitest.global-setup.ts. */
 		WEBHOOK_RECEIVER_URL: string;
+		/** scripts/mail-catcher.ts's listing (GET /messages?to=), started by vitest.global-setup.ts. */
+		MAIL_CATCHER_URL: string;
 	}
 }

@@ -9,6 +9,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { credentialQuota } from "../../lib/rate-limit/hourly-quota";
+import { mailLaterOrLog } from "../../mail/mail-jobs";
 import { publicImageUrl } from "../users/avatar-urls";
 import { LoginBodySchema, PasswordSchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from "./auth-schemas";
 import { checkCredentials, endSession, registerUser, rotateRefreshToken, startSession, toPrivateUser } from "./auth-service";
@@ -20,7 +21,8 @@ const register = apiRoute({
 	path: "/api/auth/register",
 	tags: ["auth"],
 	summary: "Create an account and sign in",
-	description: "Every account starts as `user`; other roles come from an operator (`npm run role:grant`), never from registering.",
+	description:
+		"Every account starts as `user`, its email unverified: a link to verify it is mailed at once. Other roles come from an operator (`npm run role:grant`) or from verifying an address listed in `ADMIN_EMAILS`, never from registering.",
 	middleware: [credentialQuota(), jsonBody()] as const,
 	request: { body: { ...jsonContent(RegisterBodySchema), required: true } },
 	responses: { 201: { description: "Signed in", ...jsonContent(SessionSchema) }, ...problemResponses(400, 409, 413, 415, 429) },
@@ -115,6 +117,8 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
 		const user = await registerUser(c.var.db, body);
+		// The account exists whatever happens to this mail; a lost one can be sent again (verify/resend).
+		await mailLaterOrLog(c.env, { kind: "verify_email", userId: user.id });
 		const tokens = await startSession(c.var.db, c.env, user);
 		keepRefreshCookie(c, tokens.refreshToken);
 		return c.json({ ...tokens, user: toPrivateUser(user) }, 201);

@@ -40,6 +40,9 @@ export const PrivateUserSchema = z
 	.object({
 		id: z.uuid(),
 		email: z.string(),
+		emailVerified: z.boolean().openapi({
+			description: "Whether the owner followed the link mailed to `email`. Until then: a few reels at most, no live streams.",
+		}),
 		name: z.string(),
 		handle: z.string().openapi({ description: "Your @handle (without the @); your profile is at /@handle" }),
 		nextHandleChangeAt: z

@@ -22,6 +22,7 @@ export function toPrivateUser(u: UserRow, avatarUrl: string | null = null): Priv
 	return {
 		id: u.id,
 		email: u.email,
+		emailVerified: u.emailVerifiedAt !== null,
 		name: u.name,
 		handle: u.handle,
 		nextHandleChangeAt: nextHandleChange(u.handleChangedAt)?.toISOString() ?? null,
@@ -41,10 +42,10 @@ const badCredentials = () => new HttpProblem(401, "invalid_credentials", "The em
 const refreshRefused = (code: ProblemCode, detail: string) => new HttpProblem(401, code, detail);
 
 /**
- * Creates the account (role `user`); 409 when the email is taken. Registering never makes an
- * admin: not by being first (which raced every fresh deployment), and not by an email address
- * on a list, since nothing proves the registrant owns that address until email verification
- * exists. Admins come from `npm run role:grant` alone.
+ * Creates the account (role `user`, email unverified); 409 when the email is taken. Registering
+ * never makes an admin: not by being first (which raced every fresh deployment), and not by an
+ * address on ADMIN_EMAILS, since registering proves nothing about owning it: following the mailed
+ * link does (email-verification.ts). Otherwise admins come from `npm run role:grant`.
  */
 export async function registerUser(db: RoutedDatabase, input: { email: string; name: string; password: string }): Promise<UserRow> {
 	const passwordHash = await hashPassword(input.password);

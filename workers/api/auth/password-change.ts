@@ -9,6 +9,7 @@ import { hashPassword } from "../../lib/auth/password-hash";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { sessions, users } from "../../lib/postgres/schema";
+import { mailLaterOrLog } from "../../mail/mail-jobs";
 import { closeSessionSockets } from "../../realtime/end-session";
 import { checkCurrentPassword } from "./current-password";
 
@@ -36,6 +37,7 @@ export async function changePassword(
 	// Their sockets close now; their access tokens are already refused by the gate above, and their
 	// refresh tokens die with the sessions.
 	await mapLimit(ended, 4, (s) => closeSessionSockets(env, caller.userId, s.id));
+	await mailLaterOrLog(env, { kind: "password_changed", userId: caller.userId, how: "changed" });
 	const access = await signAccessToken(env, { sub: caller.userId, role: user.role, sid: caller.sessionId, lsn: db.consistencyToken() });
 	return { accessToken: access.token, tokenType: "Bearer", expiresIn: access.expiresIn, endedSessions: ended.length };
 }

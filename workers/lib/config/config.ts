@@ -90,6 +90,29 @@ const ConfigSchema = z.object({
 		.int()
 		.min(60)
 		.max(7 * 24 * 3600),
+	/** Where the web app lives: the links in mail (verify, reset) point here. */
+	APP_ORIGIN: z.url(),
+	/** How mail leaves (workers/mail/transport.ts): SMTP to the local catcher, or the Email Service binding in production. */
+	MAIL_TRANSPORT: z.enum(["smtp", "email-service"]),
+	/** smtp://host:port of the local mail catcher (scripts/mail-catcher.ts); unused with email-service. */
+	SMTP_URL: z.string().default(""),
+	MAIL_FROM_ADDRESS: z.email(),
+	MAIL_FROM_NAME: z.string().min(1).max(80),
+	/**
+	 * Addresses that become admin when, and only when, their owner verifies them (comma-separated,
+	 * compared case-insensitively). Registering with one proves nothing; following its link does.
+	 */
+	ADMIN_EMAILS: z
+		.string()
+		.default("")
+		.transform((s) =>
+			s
+				.split(",")
+				.map((a) => a.trim().toLowerCase())
+				.filter(Boolean),
+		),
+	/** Reels an account may post before its email is verified (docs/security.md says why a few, and why no live). */
+	UNVERIFIED_MAX_REELS: z.coerce.number().int().min(0).max(1000),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),
 	/** Reports by accounts younger than this count for nothing towards hiding a reel. */
 	REPORT_MIN_ACCOUNT_AGE_HOURS: z.coerce

@@ -49,6 +49,9 @@ export const users = pgTable(
 		dismissedReports: integer("dismissed_reports").notNull().default(0),
 		// A private account approves each follower (follow_requests); only then do followers-only reels open to them.
 		private: boolean("private").notNull().default(false),
+		// When the owner followed a link mailed to `email` (null: not yet). Cleared when the email changes
+		// by any road other than such a link; ADMIN_EMAILS grants admin only at this moment.
+		emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 	},
@@ -68,6 +71,29 @@ export const users = pgTable(
 );
 
 /** A sign-in: the family of refresh tokens it rotates through. Logout or reuse revokes it. */
+export const emailTokenPurpose = pgEnum("email_token_purpose", ["verify_email", "change_email", "reset_password"]);
+
+/**
+ * A link mailed to an address (api/auth/email-tokens.ts): only the token's SHA-256 is kept, each
+ * works once and until `expires_at`. `email` is the address the link was sent to: the one it
+ * verifies, or the new address a change moves to.
+ */
+export const emailTokens = pgTable(
+	"email_tokens",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		purpose: emailTokenPurpose("purpose").notNull(),
+		email: text("email").notNull(),
+		expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+		usedAt: timestamp("used_at", { withTimezone: true }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [index("email_tokens_user_idx").on(t.userId, t.purpose, t.createdAt)],
+);
+
 export const sessions = pgTable(
 	"sessions",
 	{

@@ -39,6 +39,13 @@ export const PROBLEM_CODES = [
 	"session_revoked",
 	"refresh_token_reused",
 	"refresh_token_expired",
+	// Links mailed to an address (verify, change email, reset password)
+	"link_invalid",
+	"link_used",
+	"link_expired",
+	"email_already_verified",
+	"email_unchanged",
+	"email_unverified",
 	"user_not_found",
 	"invalid_avatar_asset",
 	"cannot_follow_self",
