@@ -13,6 +13,8 @@ const root = resolve(import.meta.dirname, "..");
 export interface DevStackProcess {
 	baseUrl: string;
 	transcoderUrl: string;
+	/** The stack's mail catcher listing (scripts/mail-catcher.ts): GET /messages?to=<address>. */
+	mailUrl: string;
 	/** wrangler's DevTools inspector (bench/support/cpu-profile.ts). */
 	inspectorPort: number;
 	cluster: ClusterOptions;
@@ -40,7 +42,16 @@ export async function startDevStack(
 		fresh?: boolean;
 	} = {},
 ): Promise<DevStackProcess> {
-	const [worker, transcoder, inspector, primary, replica, pool] = (await freePorts(6)) as [number, number, number, number, number, number];
+	const [worker, transcoder, inspector, primary, replica, pool, mail, mailWeb] = (await freePorts(8)) as [
+		number,
+		number,
+		number,
+		number,
+		number,
+		number,
+		number,
+		number,
+	];
 	const ports = {
 		DEV_PORT: String(worker),
 		TRANSCODER_PORT: String(transcoder),
@@ -48,11 +59,18 @@ export async function startDevStack(
 		PG_PORT: String(primary),
 		PG_REPLICA_PORT: String(replica),
 		PG_POOL_PORT: String(pool),
+		MAIL_PORT: String(mail),
+		MAIL_WEB_PORT: String(mailWeb),
 	};
 	const cluster = { dataDir: resolve(root, `.local/pg-${name}`), primaryPort: primary, replicaPort: replica };
 	if (fresh) {
 		down(cluster);
-		for (const dir of [serverDataDir(cluster).dataDir, cluster.dataDir, resolve(root, `.local/wrangler-${name}`)]) {
+		for (const dir of [
+			serverDataDir(cluster).dataDir,
+			cluster.dataDir,
+			resolve(root, `.local/wrangler-${name}`),
+			resolve(root, `.local/mail-${name}`),
+		]) {
 			rmSync(dir, { recursive: true, force: true });
 		}
 	}
@@ -65,6 +83,7 @@ export async function startDevStack(
 			PG_DATA_DIR: `.local/pg-${name}`,
 			WRANGLER_STATE_DIR: `.local/wrangler-${name}`,
 			TRANSCODER_WORK_DIR: `.local/transcoder-${name}`,
+			MAIL_DIR: `.local/mail-${name}`,
 			DEV_VARS: Object.entries(vars)
 				.map(([k, v]) => `${k}=${v}`)
 				.join(","),
@@ -102,6 +121,7 @@ export async function startDevStack(
 	return {
 		baseUrl,
 		transcoderUrl: `http://127.0.0.1:${ports.TRANSCODER_PORT}`,
+		mailUrl: `http://127.0.0.1:${ports.MAIL_WEB_PORT}`,
 		inspectorPort: inspector,
 		cluster,
 		child,

@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { ASSETS_DIR, buildAssets, buildWebApp } from "./build-assets.ts";
 import { portInUse, processHoldingPort } from "./free-port.ts";
+import { type MailCatcher, startMailCatcher } from "./mail-catcher.ts";
 import { migratePostgres } from "./migrate.ts";
 import { type PoolInfo, poolDown, poolPortOf, poolUp } from "./pg-pool.ts";
 import { APP_PASSWORD, type ClusterOptions, down, runningPorts, up } from "./postgres-cluster.ts";
@@ -43,6 +44,10 @@ export interface DevStackOptions {
 	poolPort: number;
 	wranglerStateDir: string;
 	transcoderWorkDir: string;
+	/** The mail catcher: SMTP for the Worker, a web page listing what it caught, and where it keeps the .eml files. */
+	mailPort: number;
+	mailWebPort: number;
+	mailDir: string;
 }
 
 export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackOptions {
@@ -71,6 +76,9 @@ export function devStackOptions(env: NodeJS.ProcessEnv = process.env): DevStackO
 		wranglerStateDir: resolve(root, env.WRANGLER_STATE_DIR ?? ".wrangler/state"),
 		// Each stack's own: a transcoder that starts clears the job folders it finds (a killed predecessor's).
 		transcoderWorkDir: resolve(root, env.TRANSCODER_WORK_DIR ?? ".local/transcoder"),
+		mailPort: int("MAIL_PORT", 8025),
+		mailWebPort: int("MAIL_WEB_PORT", 8026),
+		mailDir: resolve(root, env.MAIL_DIR ?? ".local/mail"),
 	};
 }
 
@@ -102,6 +110,8 @@ export async function takenPorts(o: DevStackOptions): Promise<string[]> {
 	const wanted: [string, number | undefined][] = [
 		["the Worker (DEV_PORT)", o.workerPort],
 		["the transcoder (TRANSCODER_PORT)", o.transcoderPort],
+		["the mail catcher's SMTP (MAIL_PORT)", o.mailPort],
+		["the mail catcher's page (MAIL_WEB_PORT)", o.mailWebPort],
 		["wrangler's inspector (INSPECTOR_PORT)", o.inspectorPort],
 		["the Postgres primary (PG_PORT)", running?.primaryPort === o.cluster.primaryPort ? undefined : o.cluster.primaryPort],
 		["the Postgres replica (PG_REPLICA_PORT)", running?.replicaPort === o.cluster.replicaPort ? undefined : o.cluster.replicaPort],
@@ -159,6 +169,16 @@ async function main() {
 	say(`static assets built (the web app at /, the API reference at /docs)${process.stdout.isTTY ? "; the app rebuilds on change" : ""}`);
 	const hint = ffmpegHint();
 	if (hint) say(hint);
+	// The mail catcher runs in this process: what the Worker mails is kept, never delivered.
+	let mail: MailCatcher;
+	try {
+		mail = await startMailCatcher({ dir: o.mailDir, smtpPort: o.mailPort, webPort: o.mailWebPort });
+	} catch (err) {
+		await appWatcher.close();
+		if (pooled.started) poolDown(o.cluster);
+		if (pg.started) down(o.cluster);
+		throw err;
+	}
 	const workDir = o.transcoderWorkDir;
 	mkdirSync(workDir, { recursive: true });
 	const transcoderUrl = `http://127.0.0.1:${o.transcoderPort}`;
@@ -206,6 +226,10 @@ async function main() {
 				"--test-scheduled",
 				"--var",
 				`TRANSCODER_URL:${transcoderUrl}`,
+				"--var",
+				`SMTP_URL:${mail.smtpUrl}`,
+				"--var",
+				`APP_ORIGIN:http://localhost:${o.workerPort}`,
 				...o.varOverrides.flatMap((v) => ["--var", v]),
 			],
 			{
@@ -226,13 +250,14 @@ async function main() {
 	say(`health     http://127.0.0.1:${o.workerPort}/health`);
 	say(`OpenAPI    http://127.0.0.1:${o.workerPort}/openapi.json`);
 	say(`transcoder ${transcoderUrl}/health`);
+	say(`mail       ${mail.webUrl}/ (caught, never delivered; .eml files in ${o.mailDir}; \`npm run mail\` lists them)`);
 	say("Ctrl-C stops everything");
 
 	const stop = async (code: number) => {
 		if (stopping) return;
 		stopping = true;
 		say("stopping …");
-		await Promise.all([...supervised.map((s) => stopChild(s.child)), appWatcher.close()]);
+		await Promise.all([...supervised.map((s) => stopChild(s.child)), appWatcher.close(), mail.close()]);
 		// Servers that were already running before this command are left as found.
 		if (pooled.started) poolDown(o.cluster);
 		if (pg.started) down(o.cluster);

@@ -1,6 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { createApp } from "../app";
+import { withDatabase } from "../lib/postgres/routed-database";
+import { users } from "../lib/postgres/schema";
 
 const rnd = () => Math.floor(Math.random() * 256);
 
@@ -39,4 +42,15 @@ export async function registerUser(name = "Test User"): Promise<Session & { emai
 	const res = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name } });
 	if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
 	return { ...((await res.json()) as Session), email };
+}
+
+/**
+ * A new account whose email counts as verified (set in the database: what following the mailed
+ * link does is proven in api/auth/email-routes.test.ts), for tests of what only verified accounts
+ * may do (go live, post more than UNVERIFIED_MAX_REELS reels).
+ */
+export async function verifiedUser(name = "Verified User"): Promise<Session & { email: string }> {
+	const u = await registerUser(name);
+	await withDatabase(env, (db) => db.write((q) => q.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, u.user.id))));
+	return u;
 }

@@ -1,7 +1,7 @@
 // The live API and its two sockets, against the real LiveStream object, D1, R2 and the test transcoder.
 import { describe, expect, it } from "vitest";
 import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
-import { api, GOOD_PASSWORD, registerUser } from "../../test-support/api";
+import { api, GOOD_PASSWORD, registerUser, verifiedUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleLiveTs } from "../../test-support/media";
 import { seenAll } from "../../test-support/reels";
@@ -37,7 +37,7 @@ async function closeCodeOf(socket: ReturnType<typeof openedSocket>, timeoutMs = 
 
 describe("live streams: the API", () => {
 	it("creates an idle stream whose key only its owner sees, with where to publish and where to watch", async () => {
-		const owner = await registerUser("Streamer");
+		const owner = await verifiedUser("Streamer");
 		const s = await createStream(owner.accessToken, { title: "Evening swim" });
 		expect(s).toMatchObject({ status: "idle", ownerId: owner.user.id, viewers: 0, ingest: { websocket: `/api/live/${s.id}/ingest` } });
 		expect(s.streamKey).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
@@ -45,7 +45,7 @@ describe("live streams: the API", () => {
 		expect(s.playback.hls).toContain(s.videoId);
 		expect((await getStream(s.id)).streamKey).toBeUndefined();
 		expect((await getStream(s.id, owner.accessToken)).streamKey).toBe(s.streamKey);
-		const other = await registerUser("Viewer");
+		const other = await verifiedUser("Viewer");
 		expect((await getStream(s.id, other.accessToken)).streamKey).toBeUndefined();
 		// No body at all is fine too.
 		expect((await createStream(other.accessToken)).status).toBe("idle");
@@ -53,7 +53,7 @@ describe("live streams: the API", () => {
 
 	it("refuses anonymous creation, a bad body, and more open streams than the per-user limit", async () => {
 		expect((await api("/api/live", { method: "POST" })).status).toBe(401);
-		const user = await registerUser();
+		const user = await verifiedUser();
 		const bad = await api("/api/live", { method: "POST", token: user.accessToken, json: { title: "x".repeat(500) } });
 		expect(bad.status).toBe(400);
 		expect(bad.headers.get("content-type")).toContain("application/problem+json");
@@ -64,13 +64,20 @@ describe("live streams: the API", () => {
 		expect(await third.json()).toMatchObject({ code: "too_many_streams" });
 	});
 
+	it("refuses an account whose email is not verified", async () => {
+		const fresh = await registerUser("Unverified");
+		const res = await api("/api/live", { method: "POST", token: fresh.accessToken });
+		expect(res.status).toBe(403);
+		expect(await res.json()).toMatchObject({ code: "email_unverified" });
+	});
+
 	it("answers 404 problems for unknown and malformed ids", async () => {
 		expect((await api(`/api/live/${crypto.randomUUID()}`)).status).toBe(404);
 		expect((await api("/api/live/not-an-id")).status).toBe(400);
 	});
 
 	it("rotates the key for the owner only; the old key is refused before the upgrade", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const stranger = await registerUser();
 		expect((await api(`/api/live/${s.id}/key`, { method: "POST", token: stranger.accessToken })).status).toBe(403);
@@ -89,7 +96,7 @@ describe("live streams: the API", () => {
 
 describe("live streams: encoder slots", () => {
 	it("lets one account hold as many live encoders as its share, answering 429 with Retry-After past it", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const first = await createStream(owner.accessToken);
 		const second = await createStream(owner.accessToken);
 		const vars = { LIVE_CONCURRENT_PER_USER: "1" };
@@ -106,7 +113,7 @@ describe("live streams: encoder slots", () => {
 	});
 
 	it("refuses a stream when its owner has no storage room left", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		await seedAsset({ bytes: new Uint8Array(10), kind: "video", ownerId: owner.user.id });
 		const res = await api("/api/live", { method: "POST", token: owner.accessToken }, { STORAGE_QUOTA_BYTES_PER_USER: "10" });
 		expect(res.status).toBe(413);
@@ -116,7 +123,7 @@ describe("live streams: encoder slots", () => {
 
 describe("live streams: ingest", () => {
 	it("refuses a plain GET, a missing key and a wrong key before any upgrade", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		expect((await api(s.ingest.websocket)).status).toBe(426);
 		expect((await api(s.ingest.websocket, { headers: { upgrade: "websocket" } })).status).toBe(401);
@@ -128,7 +135,7 @@ describe("live streams: ingest", () => {
 	});
 
 	it("closes a publisher that sends bytes that are not media with 4415, and the stream ends with that reason", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pub = openedSocket(await connectPublisher(s));
 		pub.ws.send(new TextEncoder().encode("<html>".repeat(100)));
@@ -145,7 +152,7 @@ describe("live streams: ingest", () => {
 	});
 
 	it("closes a text frame with 4400", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pub = openedSocket(await connectPublisher(s));
 		pub.ws.send("hello");
@@ -153,7 +160,7 @@ describe("live streams: ingest", () => {
 	});
 
 	it("closes a publisher that floods tiny frames with 1008 (each frame costs a request to the encoder)", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pub = openedSocket(await connectPublisher(s));
 		for (let i = 0; i < MAX_INGEST_FRAMES + 10; i++) pub.ws.send(new Uint8Array([0x47]));
@@ -161,7 +168,7 @@ describe("live streams: ingest", () => {
 	});
 
 	it("keeps every byte a publisher sent before closing normally, even those still queued for a busy encoder", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pub = openedSocket(await connectPublisher(s));
 		// 6 s of media in 60 frames at once, then the normal close: the frames arrive far faster than the
@@ -181,7 +188,7 @@ describe("live streams: ingest", () => {
 	});
 
 	it("ends a stream whose publisher connects and sends nothing, closing it with 4408 after the grace period", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pub = openedSocket(await connectPublisher(s));
 		expect(await closeCodeOf(pub, 10_000)).toBe(4408);
@@ -195,7 +202,7 @@ describe("live streams: the viewers' socket", () => {
 		api(`/api/live/${id}/ws`, { headers: { upgrade: "websocket", ...(token ? { "sec-websocket-protocol": `bearer, ${token}` } : {}) } });
 
 	it("welcomes viewers with the status and count, and tells everyone when the count changes", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const a = openedSocket(await watch(s.id));
 		await until(() => a.received.some((m) => m.type === "WELCOME"), "welcome");
@@ -209,7 +216,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("coalesces count messages as a crowd arrives: at most one a second, not one per arrival", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const first = openedSocket(await watch(s.id));
 		await until(() => first.received.some((m) => m.type === "WELCOME"), "welcome");
@@ -224,7 +231,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("lets signed-in viewers chat, tells anonymous ones to sign in, and slows a flood down", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const fan = await registerUser("Fan");
 		const anon = openedSocket(await watch(s.id));
@@ -253,7 +260,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("puts a crowded room's chat in slow mode: its messages times its viewers stay within the budget", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const fan = await registerUser("Fan");
 		const chatter = openedSocket(await watch(s.id, fan.accessToken));
@@ -271,7 +278,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("closes a session's viewer sockets at once when it signs out (4003), and leaves its other sessions' alone", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const fan = await registerUser("Fan");
 		const login = await api("/api/auth/login", { method: "POST", json: { email: fan.email, password: GOOD_PASSWORD } });
@@ -288,7 +295,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("keeps someone the streamer blocked out of the stream (404), as from the streamer's reels", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const pest = await registerUser();
 		expect((await api(`/api/users/${pest.user.id}/block`, { method: "POST", token: owner.accessToken })).status).toBe(200);
@@ -301,7 +308,7 @@ describe("live streams: the viewers' socket", () => {
 	});
 
 	it("closes a viewer that sends a frame over 1 KiB (1009) or floods (1008)", async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const s = await createStream(owner.accessToken);
 		const big = openedSocket(await watch(s.id));
 		big.ws.send("x".repeat(2048));

@@ -2,7 +2,9 @@
 // (ingest for the publisher, the viewers' socket for count and chat). The
 // stream's status and both sockets belong to its LiveStream Durable Object;
 // D1 (workers/live/live-store.ts) is where streams are found and listed.
+
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { remainingStorage } from "../../cdn/upload/storage-quota";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
@@ -17,6 +19,7 @@ import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { LiveStreamRow } from "../../lib/media-db/schema";
 import { PageQuerySchema, pageSchema, timeIdCursor } from "../../lib/pagination/cursor-codec";
 import { pageOf } from "../../lib/pagination/page";
+import { users } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { clientBucket } from "../../lib/rate-limit/client-ip";
@@ -144,6 +147,18 @@ const toDurableObject = (env: Env, row: LiveStreamRow, headers: Headers) =>
 export const liveRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(create, async (c) => {
 		const owner = c.var.auth.sub;
+		// Live cannot be reviewed before it reaches people, so it needs a verified address (docs/security.md);
+		// read on the primary, so an address verified a moment ago counts.
+		const [me] = await c.var.db.readFromPrimary((q) =>
+			q.select({ verifiedAt: users.emailVerifiedAt }).from(users).where(eq(users.id, owner)).limit(1),
+		);
+		if (!me?.verifiedAt) {
+			throw new HttpProblem(
+				403,
+				"email_unverified",
+				"Verify your email to go live: follow the link we mailed you (Settings can send another).",
+			);
+		}
 		const limit = configOf(c.env).LIVE_STREAMS_PER_USER;
 		if ((await openStreamsOf(c.env, owner)) >= limit) {
 			throw new HttpProblem(409, "too_many_streams", `You already have ${limit} streams that have not ended; use or end one of them.`);

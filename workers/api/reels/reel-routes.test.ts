@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
+import { withDatabase } from "../../lib/postgres/routed-database";
+import { users } from "../../lib/postgres/schema";
 import { api, registerUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { inboxOf } from "../../test-support/inbox";
@@ -14,6 +16,32 @@ import { setRole } from "../../test-support/roles";
 import { syncReelMedia } from "./reel-media";
 
 describe("POST /api/reels", () => {
+	it("lets an unverified account post UNVERIFIED_MAX_REELS reels, at once too, then asks it to verify", async () => {
+		const author = await registerUser("Newcomer");
+		const videos = await Promise.all([1, 2, 3, 4].map(() => videoOf(author)));
+		const post = (id: string) =>
+			api("/api/reels", { method: "POST", token: author.accessToken, json: { video_id: id } }, { UNVERIFIED_MAX_REELS: "2" });
+		// Four at once: the row lock counts them one after another.
+		const statuses = (await Promise.all(videos.map((v) => post(v.id)))).map((r) => r.status).sort();
+		expect(statuses).toEqual([201, 201, 403, 403]);
+		const listed = await json<{ items: { video: { id: string } }[] }>(
+			await api(`/api/users/${author.user.id}/reels`, { token: author.accessToken, headers: await seenAll() }),
+		);
+		const posted = listed.items.map((r) => r.video.id);
+		const unposted = videos.map((v) => v.id).filter((id) => !posted.includes(id));
+		expect(posted).toHaveLength(2);
+		// Posting one of the first two again stays idempotent (200), not refused.
+		expect((await post(posted[0] as string)).status).toBe(200);
+		const refused = await post(unposted[0] as string);
+		expect(refused.status).toBe(403);
+		expect(await refused.json()).toMatchObject({ code: "email_unverified" });
+		// Verified, the limit is gone.
+		await withDatabase(env, (db) =>
+			db.write((q) => q.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, author.user.id))),
+		);
+		expect((await post(unposted[0] as string)).status).toBe(201);
+	});
+
 	it("posts a reel from your ready video, with hashtags from the caption", async () => {
 		const author = await registerUser("Author");
 		const video = await videoOf(author);

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { isAdmin, type SignedInEnv, viewerOf } from "../../lib/auth/authenticate";
+import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { forgetSharedReads, shareWithAnonymous } from "../../lib/http/shared-reads";
@@ -18,7 +19,7 @@ import { toReel } from "./reel-cards";
 import { linkVideo, syncReelMedia } from "./reel-media";
 import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
 import { CreateReelSchema, ReelIdParamSchema, ReelPageSchema, ReelSchema, UpdateReelSchema } from "./reel-schemas";
-import { deleteReel, insertReel, publicReels, reelById, reelsByAuthor, updateReel, type Viewer } from "./reel-store";
+import { assertMayPost, deleteReel, insertReel, publicReels, reelById, reelsByAuthor, updateReel, type Viewer } from "./reel-store";
 import { reelWebhook } from "./reel-webhooks";
 
 /** Who is asking, for the visibility rules in reel-store. */
@@ -109,6 +110,7 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		}
 		const video = await linkVideo(c.env, author, "video_id" in body ? { id: body.video_id } : { url: body.video_url });
 		const { id, created } = await writeWithEvents(requestEvents(c), async (tx, emit) => {
+			await assertMayPost(tx, author, video.assetId, configOf(c.env).UNVERIFIED_MAX_REELS);
 			const inserted = await insertReel(tx, emit, {
 				id: uuidv7(),
 				authorId: author,

@@ -106,6 +106,30 @@ export async function insertReel(
 }
 
 /**
+ * An account whose email is not verified may have `max` reels (this video's aside, so posting it
+ * again stays idempotent), then 403 `email_unverified`. A throwaway account costs nothing to make
+ * and a verified address is what ties an account to a person; a few reels let a newcomer post
+ * before opening their mail. The row lock makes parallel posts count one after another.
+ */
+export async function assertMayPost(q: Db, authorId: string, videoAssetId: string, max: number): Promise<void> {
+	const first = await q.execute<{ verified: boolean }>(
+		sql`SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE id = ${authorId}`,
+	);
+	if (first.rows[0]?.verified) return;
+	await q.execute(sql`SELECT 1 FROM users WHERE id = ${authorId} FOR UPDATE`);
+	const { rows } = await q.execute<{ n: number }>(
+		sql`SELECT count(*)::int AS n FROM reels WHERE author_id = ${authorId} AND video_asset_id <> ${videoAssetId}`,
+	);
+	if ((rows[0]?.n ?? 0) >= max) {
+		throw new HttpProblem(
+			403,
+			"email_unverified",
+			`Verify your email to post more than ${max} reels: follow the link we mailed you (Settings can send another).`,
+		);
+	}
+}
+
+/**
  * "Followers only" needs a private account: on a public one anyone may follow at once, so it
  * would protect nothing (reel-cards.ts). 400 otherwise.
  */

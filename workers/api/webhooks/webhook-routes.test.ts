@@ -10,7 +10,7 @@ import { withDatabase } from "../../lib/postgres/routed-database";
 import { announceLiveStarted } from "../../live/live-started";
 import { findLiveStream, identityOf, markEnded } from "../../live/live-store";
 import { leaseOwnerOf, runTranscodeJob } from "../../queue/transcode-consumer";
-import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
+import { api, GOOD_PASSWORD, registerUser, type Session, verifiedUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleVideo } from "../../test-support/media";
 import { json, playableVideoOf } from "../../test-support/reels";
@@ -325,7 +325,7 @@ describe("webhook deliveries", () => {
 	});
 
 	it("sends live.started and live.ended for a stream, in that order", { timeout: 30_000 }, async () => {
-		const owner = await registerUser();
+		const owner = await verifiedUser();
 		const name = unique("live");
 		await register(owner, { url: hook(name), events: ["live.started", "live.ended"] });
 		const made = await api("/api/live", { method: "POST", token: owner.accessToken, json: { title: "hooks live" } });

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, derivedFiles } from "../../lib/media-db/schema";
-import { api, registerUser } from "../../test-support/api";
+import { api, registerUser, verifiedUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg, sampleVideo } from "../../test-support/media";
 import { finishFailed } from "../../transcoder/transcode-outcome";
@@ -29,7 +29,7 @@ describe("the storage quota's invariant: what an account can store and read back
 	});
 
 	it("counts what was derived from an upload (a near-still source can make a large ladder), but a live recording's segments once", async () => {
-		const s = await registerUser();
+		const s = await verifiedUser();
 		const video = await seedAsset({ bytes: sampleVideo(), kind: "video", ownerId: s.user.id });
 		const at = "2026-12-01T00:00:00Z";
 		await mediaDb(env)
