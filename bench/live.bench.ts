@@ -161,7 +161,7 @@ async function oneStream(token: string) {
 
 let result: Record<string, number> = {};
 try {
-	const owner = await registerOn(stack.baseUrl, { name: "Bench streamer" });
+	const owner = await registerOn(stack.baseUrl, { name: "Bench streamer", verifyVia: stack.mailUrl });
 	// Warm-up: the first stream compiles the code paths and opens the first connections.
 	await oneStream(owner.accessToken);
 	const alone = await ffmpegAlone();

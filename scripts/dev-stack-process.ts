@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { freePorts } from "./free-port.ts";
 import { type ClusterOptions, down, serverDataDir } from "./postgres-cluster.ts";
+import { followVerificationMail } from "./verify-email.ts";
 import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -132,19 +133,25 @@ export async function startDevStack(
 
 export interface RegisteredUser {
 	accessToken: string;
-	user: { id: string };
+	user: { id: string; email: string };
 }
 
-/** Registers a fresh user over HTTP (the way a client would) and returns its session; throws unless 201. */
+/**
+ * Registers a fresh user over HTTP (the way a client would) and returns its session; throws unless
+ * 201. With `verifyVia` (the stack's `mailUrl`) it also follows the verification link it was mailed.
+ */
 export async function registerOn(
 	baseUrl: string,
-	{ name = "Test User", ip }: { name?: string; ip?: string } = {},
+	{ name = "Test User", ip, verifyVia }: { name?: string; ip?: string; verifyVia?: string } = {},
 ): Promise<RegisteredUser> {
+	const email = `user-${crypto.randomUUID()}@example.test`;
 	const res = await fetch(`${baseUrl}/api/auth/register`, {
 		method: "POST",
 		headers: { "content-type": "application/json", ...(ip ? { "cf-connecting-ip": ip } : {}) },
-		body: JSON.stringify({ email: `user-${crypto.randomUUID()}@example.test`, password: "dev stack pass 1", name }),
+		body: JSON.stringify({ email, password: "dev stack pass 1", name }),
 	});
 	if (res.status !== 201) throw new Error(`register: expected 201, got ${res.status}: ${await res.text()}`);
-	return (await res.json()) as RegisteredUser;
+	const user = (await res.json()) as RegisteredUser;
+	if (verifyVia) await followVerificationMail(baseUrl, verifyVia, email);
+	return user;
 }

@@ -13,6 +13,7 @@ import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { liveFfmpegsIn, liveFoldersIn } from "./leftovers.ts";
 import { FRAME_CODE_BITS, ffprobeVideo, makeClip, makeFrameCodeY4m } from "./test-media.ts";
+import { followVerificationMail } from "./verify-email.ts";
 import { waitFor as waitForCondition } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -174,7 +175,7 @@ beforeAll(async () => {
 		vars: { LIVE_GRACE_SECONDS: "4", QUOTA_ANON_PER_HOUR: "100000", QUOTA_USER_PER_HOUR: "100000", QUOTA_AUTH_PER_HOUR: "100000" },
 	});
 	stackUpAt = Date.now();
-	owner = await registerOn(stack.baseUrl, { name: "Streamer" });
+	owner = await registerOn(stack.baseUrl, { name: "Streamer", verifyVia: stack.mailUrl });
 	follower = await registerOn(stack.baseUrl, { name: "Follower" });
 	const follow = await fetch(url(`/api/users/${owner.user.id}/follow`), {
 		method: "POST",
@@ -372,11 +373,14 @@ describe("live streaming", () => {
 			const streamer = await streamerCtx.newPage();
 			const streamerConsole = consoleOf(streamer);
 			await streamer.goto(url("/signup"));
+			const email = `camera-${crypto.randomUUID().slice(0, 8)}@example.test`;
 			await streamer.getByLabel("Name").fill("Camera person");
-			await streamer.getByLabel("Email").fill(`camera-${crypto.randomUUID().slice(0, 8)}@example.test`);
+			await streamer.getByLabel("Email").fill(email);
 			await streamer.getByLabel("Password").fill("dev stack pass 1");
 			await streamer.getByRole("button", { name: "Sign up" }).click();
 			await streamer.getByRole("link", { name: "Your profile" }).waitFor();
+			// Going live needs a verified address: the link the stack mailed, followed.
+			await followVerificationMail(stack.baseUrl, stack.mailUrl, email);
 
 			await streamer.getByRole("link", { name: "Live", exact: true }).click();
 			await streamer.getByRole("link", { name: "Go live" }).click();

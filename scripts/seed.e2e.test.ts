@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe("npm run seed", () => {
 	it("makes creators with avatars, transcoded reels, follows, likes and comments through the API", async () => {
-		const first = await seed(stack.baseUrl, { creators: 3, clipsPerCreator: 2 });
+		const first = await seed(stack.baseUrl, { creators: 3, clipsPerCreator: 2, mailUrl: stack.mailUrl });
 		expect(first.made).toEqual({ creators: 3, profiles: 3, reels: 6, follows: 6, comments: 6 });
 		expect(await counts()).toEqual({ users: 3, reels: 6, likes: 12, comments: 6, follows: 6, avatars: 3 });
 		const reel = (await (await fetch(`${stack.baseUrl}/api/reels/${first.reels[0]}`)).json()) as { video: { status: string; hls: string } };

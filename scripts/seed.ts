@@ -9,6 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { followVerificationMail } from "./verify-email.ts";
 
 const PASSWORD = "demo password 1";
 const COLOURS = ["0xff6b6b", "0x4ecdc4", "0xffd93d", "0x6c5ce7", "0x00b894", "0xfd79a8", "0x0984e3", "0xe17055"];
@@ -86,12 +87,27 @@ const form = (bytes: Buffer, filename: string, type: string, fields: Record<stri
 	return f;
 };
 
-async function signIn(call: Call, c: (typeof CREATORS)[number]): Promise<{ session: Session; created: boolean }> {
+/**
+ * Registers (or signs in) a demo creator and verifies its address the way a person does, with the
+ * link the platform mailed (read from the local mail catcher at `mailUrl`): creators post more
+ * reels than an unverified account may.
+ */
+async function signIn(
+	call: Call,
+	base: string,
+	mailUrl: string,
+	c: (typeof CREATORS)[number],
+): Promise<{ session: Session; created: boolean }> {
 	const email = `demo-${c.slug}@seed.reels-edge.dev`;
 	const reg = await call("/api/auth/register", { method: "POST", json: { email, password: PASSWORD, name: c.name } });
 	const created = reg.status === 201;
 	const res = created ? reg : await call("/api/auth/login", { method: "POST", json: { email, password: PASSWORD } });
-	const body = await json<{ accessToken: string; user: { id: string } }>(res, `sign in ${email}`);
+	const body = await json<{ accessToken: string; user: { id: string; emailVerified: boolean } }>(res, `sign in ${email}`);
+	if (!body.user.emailVerified) {
+		// An account made before its first link was followed gets a fresh one.
+		if (!created) await (await call("/api/auth/verify/resend", { method: "POST", token: body.accessToken })).body?.cancel();
+		await followVerificationMail(base, mailUrl, email);
+	}
 	return { session: { token: body.accessToken, id: body.user.id, slug: c.slug, name: c.name }, created };
 }
 
@@ -137,7 +153,10 @@ async function waitReady(call: Call, p: Planned, videoId: string): Promise<void>
 	throw new Error(`#${p.tag} was not transcoded within 10 minutes: is the transcoder running?`);
 }
 
-export async function seed(base: string, { creators = 5, clipsPerCreator = 6 } = {}) {
+export async function seed(
+	base: string,
+	{ creators = 5, clipsPerCreator = 6, mailUrl = process.env.SEED_MAIL_URL ?? "http://127.0.0.1:8026" } = {},
+) {
 	const call = client(base);
 	const scratch = resolve(import.meta.dirname, "../.local/seed-media");
 	mkdirSync(scratch, { recursive: true });
@@ -150,7 +169,7 @@ export async function seed(base: string, { creators = 5, clipsPerCreator = 6 } =
 
 	const people: Session[] = [];
 	for (const [i, c] of CREATORS.slice(0, creators).entries()) {
-		const { session, created } = await signIn(call, c);
+		const { session, created } = await signIn(call, base, mailUrl, c);
 		people.push(session);
 		if (created) made.creators++;
 		const colours: [string, string] = [COLOURS[i % COLOURS.length] as string, COLOURS[(i + 3) % COLOURS.length] as string];

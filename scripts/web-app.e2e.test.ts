@@ -16,7 +16,9 @@ import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
 import { consoleOf, launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
+import type { CaughtMail } from "./mail-catcher.ts";
 import { makeClip, makeTestJpeg } from "./test-media.ts";
+import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const artifacts = resolve(root, ".local/artifacts/web-app");
@@ -692,6 +694,70 @@ describe("the web app in Chromium", () => {
 		);
 		expect(await embed.locator("a#watch").getAttribute("href")).toBe(pageUrl);
 		await shot(page, "embed-in-another-site");
+	});
+
+	it("verifies the address from the mailed link, and resets a forgotten password from another, at a phone's and a desk's size", {
+		timeout: 90_000,
+	}, async () => {
+		const vera = await signUp("Vera");
+		const page = vera.page;
+		await page.getByRole("link", { name: "Settings" }).click();
+		await page.getByText("Not verified").waitFor();
+		await shot(page, "settings-unverified");
+		// The link as mailed (its origin is the stack's APP_ORIGIN), opened in a browser with no session:
+		// mail is often read on another device.
+		const mailed = async (subject: RegExp, path: string) =>
+			waitFor(`"${subject.source}" to ${vera.email}`, async () => {
+				const mails = (await (await fetch(`${stack.mailUrl}/messages?to=${encodeURIComponent(vera.email)}`)).json()) as CaughtMail[];
+				return mails
+					.filter((m) => subject.test(m.subject))
+					.flatMap((m) => m.links)
+					.findLast((l) => new URL(l).pathname === path);
+			});
+		const elsewhere = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const phone = watchConsole(await elsewhere.newPage());
+		await phone.goto(await mailed(/^Confirm your email/, "/verify-email"));
+		await phone.getByText("is verified").waitFor();
+		// The token left the address bar once read.
+		expect(new URL(phone.url()).hash).toBe("");
+		await shot(phone, "verify-email-phone");
+		// The first browser did not make that write, so its read may come from the replica a moment behind.
+		await expect
+			.poll(async () => {
+				await page.reload();
+				await page.getByRole("heading", { name: "Email" }).waitFor();
+				return page.getByText("Verified", { exact: true }).count();
+			}, POLL)
+			.toBe(1);
+
+		// Forgot the password: ask from the sign-in page, follow the mailed link, sign in with the new one.
+		await phone.goto(`${stack.baseUrl}/signin`);
+		await phone.getByRole("link", { name: "Forgot your password?" }).click();
+		await phone.getByLabel("Email").fill(vera.email);
+		expect(await axeViolations(phone), "forgot password page").toEqual([]);
+		await phone.getByRole("button", { name: "Mail me a link" }).click();
+		await phone.getByText("If an account uses this address").waitFor();
+		await shot(phone, "forgot-password-phone");
+		await phone.goto(await mailed(/Reset your reels-edge password/, "/reset-password"));
+		await phone.getByLabel("New password").fill("a reset web pass 3");
+		await phone.getByLabel("The same again").fill("a reset web pass 3");
+		for (const [size, viewport] of [
+			["phone", { width: 390, height: 844 }],
+			["desktop", DESK],
+		] as const) {
+			await phone.setViewportSize(viewport);
+			expect(await phone.evaluate(() => document.documentElement.scrollWidth), size).toBeLessThanOrEqual(viewport.width);
+			await shot(phone, `reset-password-${size}`);
+		}
+		await phone.getByRole("button", { name: "Set password" }).click();
+		await phone.getByText("every device was signed out").waitFor();
+		await phone.getByRole("button", { name: "Sign in" }).click();
+		await phone.getByLabel("Email").fill(vera.email);
+		await phone.getByLabel("Password").fill("a reset web pass 3");
+		await phone.getByRole("button", { name: "Sign in" }).click();
+		await phone.getByRole("link", { name: "Your profile" }).first().waitFor();
+		await elsewhere.close();
+		await vera.ctx.close();
 	});
 
 	it("left the console empty on every page it opened, signed in or not", () => {

@@ -8,4 +8,6 @@ export const LIFTED_QUOTAS = {
 	IMAGE_TRANSFORMS_PER_HOUR: "1000000",
 	STORAGE_QUOTA_BYTES_PER_USER: "10737418240",
 	TUS_MAX_OPEN_UPLOADS: "50",
+	// The load's accounts post the reels it browses without opening their mail.
+	UNVERIFIED_MAX_REELS: "1000",
 };

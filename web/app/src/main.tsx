@@ -25,6 +25,9 @@ const LiveListPage = lazyPage(() => import("./pages/Live").then((m) => m.LiveLis
 const LivePage = lazyPage(() => import("./pages/Live").then((m) => m.LivePage));
 const GoLivePage = lazyPage(() => import("./pages/Live").then((m) => m.GoLivePage));
 const SettingsPage = lazyPage(() => import("./pages/Settings").then((m) => m.SettingsPage));
+const VerifyEmailPage = lazyPage(() => import("./pages/Account").then((m) => m.VerifyEmailPage));
+const ForgotPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ForgotPasswordPage));
+const ResetPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ResetPasswordPage));
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
@@ -150,6 +153,9 @@ function Routes() {
 	if (path === "/search") return <SearchPage />;
 	if (path === "/admin") return needsSignIn(<AdminPage />);
 	if (path === "/settings") return needsSignIn(<SettingsPage />);
+	if (path === "/verify-email") return <VerifyEmailPage />;
+	if (path === "/forgot-password") return <ForgotPasswordPage />;
+	if (path === "/reset-password") return <ResetPasswordPage />;
 	if (path === "/live") return <LiveListPage />;
 	if (path === "/live/new") return needsSignIn(<GoLivePage />);
 	const liveStream = match("/live/:id", path);

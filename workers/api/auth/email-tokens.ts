@@ -3,7 +3,7 @@
 // working link. Each works once (spent in the same transaction as what it does) and expires.
 import { and, count, eq, gt, isNull, sql } from "drizzle-orm";
 import { hashOpaqueToken, newOpaqueToken } from "../../lib/auth/opaque-token";
-import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
+import { type Db, type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
 import { emailTokens } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 
@@ -65,4 +65,20 @@ export async function spendLink(tx: Db, token: string, purposes: readonly EmailT
 	if (!row || !purposes.includes(row.purpose)) throw new HttpProblem(400, "link_invalid", "This link is not valid.");
 	if (row.usedAt && !spent) throw new HttpProblem(410, "link_used", "This link was already used. Ask for a new one.");
 	throw new HttpProblem(410, "link_expired", "This link has expired. Ask for a new one.");
+}
+
+/** Links past use are kept this long (the resend and reset throttles count the last hour), then deleted. */
+export const SPENT_LINKS_KEPT_DAYS = 7;
+
+/** Hourly: deletes links expired or used more than SPENT_LINKS_KEPT_DAYS ago. */
+export async function sweepEmailTokens(env: Env): Promise<number> {
+	return withDatabase(env, async (db) => {
+		const gone = await db.write((q) =>
+			q
+				.delete(emailTokens)
+				.where(sql`coalesce(${emailTokens.usedAt}, ${emailTokens.expiresAt}) < now() - make_interval(days => ${SPENT_LINKS_KEPT_DAYS})`)
+				.returning({ tokenHash: emailTokens.tokenHash }),
+		);
+		return gone.length;
+	});
 }

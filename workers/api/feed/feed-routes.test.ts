@@ -1,7 +1,7 @@
 // The feed (followed + trending) and hashtag pages, against the real primary + replica.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, type Session } from "../../test-support/api";
+import { api, type Session, verifiedUser } from "../../test-support/api";
 import { json, person, postReel, type Reel, sawWrite, seenAll } from "../../test-support/reels";
 import { refreshTrending } from "./trending";
 
@@ -11,7 +11,8 @@ const follow = (who: Session, target: string, method: "POST" | "DELETE" = "POST"
 describe("feed", () => {
 	it("mixes followed creators' reels with trending ones, never repeating a reel across pages", { timeout: 60_000 }, async () => {
 		const viewer = await person("Viewer");
-		const followed = await person("Followed");
+		// Four reels: more than an unverified account may post.
+		const followed = await verifiedUser("Followed");
 		const other = await person("Other");
 		await follow(viewer, followed.user.id);
 		const mine = [];

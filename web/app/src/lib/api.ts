@@ -8,6 +8,8 @@ import { store } from "./store";
 export interface User {
 	id: string;
 	email?: string;
+	/** Whether the owner followed the link mailed to `email` (only on your own account). */
+	emailVerified?: boolean;
 	name: string;
 	handle: string;
 	nextHandleChangeAt?: string | null;
@@ -123,6 +125,12 @@ export async function refreshMe(): Promise<void> {
 export async function signIn(kind: "login" | "register", body: { email: string; password: string; name?: string }) {
 	const out = await api<{ accessToken: string; user: User }>(`/api/auth/${kind}`, { method: "POST", json: body, anonymous: true });
 	session.set({ accessToken: out.accessToken, user: out.user });
+}
+
+/** Forgets the session in this browser without asking the server (it has ended it already: a password reset). */
+export function forgetSession(): void {
+	forgetSignedIn();
+	session.set(null);
 }
 
 export async function signOut(): Promise<void> {

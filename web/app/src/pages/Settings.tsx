@@ -1,8 +1,9 @@
-// Account settings: the password (every other session signs out), and API keys for a team's
-// server (created with the password again, shown once, revoked at once).
+// Account settings: the email (verified or not, a new link, a change by a link to the new
+// address), the password (every other session signs out), and API keys for a team's server
+// (created with the password again, shown once, revoked at once).
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, session } from "../lib/api";
+import { api, session, type User } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { useStore } from "../lib/store";
 
@@ -26,6 +27,72 @@ interface ApiKey {
 }
 
 const when = (iso: string | null, never: string) => (iso ? new Date(iso).toLocaleString() : never);
+
+function EmailSection({ user }: { user: User }) {
+	const [error, setError] = useState<string | null>(null);
+	const [done, setDone] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const act = async (work: () => Promise<string>) => {
+		setError(null);
+		setDone(null);
+		setBusy(true);
+		try {
+			setDone(await work());
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	const resend = () =>
+		act(async () => {
+			await api("/api/auth/verify/resend", { method: "POST" });
+			return `A new link is on its way to ${user.email}.`;
+		});
+	const change = (e: Event) => {
+		e.preventDefault();
+		const form = e.currentTarget as HTMLFormElement;
+		const data = new FormData(form);
+		const newEmail = String(data.get("newEmail"));
+		return act(async () => {
+			await api("/api/auth/email", { method: "POST", json: { newEmail, password: String(data.get("emailPassword")) } });
+			form.reset();
+			return `Follow the link we mailed to ${newEmail} to make it your email. Until then, ${user.email} stays.`;
+		});
+	};
+	return (
+		<section class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" aria-labelledby="email-title">
+			<h2 id="email-title" class="font-semibold">
+				Email
+			</h2>
+			<p class="flex flex-wrap items-center gap-2">
+				<span class="break-all">{user.email}</span>
+				{user.emailVerified ? (
+					<span class="rounded-full bg-emerald-400/15 px-2 py-0.5 text-xs font-semibold text-emerald-300">Verified</span>
+				) : (
+					<span class="rounded-full bg-yellow-400/15 px-2 py-0.5 text-xs font-semibold text-yellow-300">Not verified</span>
+				)}
+			</p>
+			{user.emailVerified ? null : (
+				<div class="flex flex-wrap items-center gap-3">
+					<p class="flex-1 text-sm text-white/70">Follow the link we mailed you to post more than a few reels and to go live.</p>
+					<Button variant="ghost" onClick={() => void resend()} disabled={busy}>
+						Send a new link
+					</Button>
+				</div>
+			)}
+			<form class="flex flex-col gap-3 border-t border-white/10 pt-3" onSubmit={change} aria-label="Change your email">
+				<Field label="New email" name="newEmail" type="email" autocomplete="email" required maxLength={254} />
+				<Field label="Your password" name="emailPassword" type="password" autocomplete="current-password" required />
+				<Button type="submit" disabled={busy}>
+					Change email
+				</Button>
+			</form>
+			<ErrorText error={error} />
+			{done ? <p role="status">{done}</p> : null}
+		</section>
+	);
+}
 
 function PasswordForm() {
 	const [error, setError] = useState<string | null>(null);
@@ -197,6 +264,7 @@ export function SettingsPage() {
 			<h1 id="settings-title" class="text-2xl font-bold">
 				Settings
 			</h1>
+			<EmailSection user={me.user} />
 			<PasswordForm />
 			<ApiKeys />
 		</section>

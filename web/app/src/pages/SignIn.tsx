@@ -45,6 +45,11 @@ export function SignIn({ mode }: { mode: "login" | "register" }) {
 					minLength={register ? 10 : 1}
 				/>
 				{register ? <p class="text-xs text-white/60">At least 10 characters, with a letter and a digit or symbol.</p> : null}
+				{register ? null : (
+					<a class="-mt-2 self-end text-sm text-white/70 underline" href="/forgot-password">
+						Forgot your password?
+					</a>
+				)}
 				<ErrorText error={error} />
 				<Button type="submit" disabled={busy}>
 					{register ? "Sign up" : "Sign in"}

@@ -1,0 +1,171 @@
+// The pages a mailed link opens, and asking for one: verify an address (or move the account to a
+// new one), forgot password, reset password. Each link carries its token after `#token=`: a
+// fragment never reaches a server or a Referer header, and the page removes it from the address
+// bar once read, so it does not linger in history.
+import { useEffect, useState } from "preact/hooks";
+import { Button, ErrorText, Field, Loading } from "../components/ui";
+import { api, forgetSession, refreshMe, session } from "../lib/api";
+import type { ApiError } from "../lib/problems";
+import { navigate } from "../lib/router";
+import { useStore } from "../lib/store";
+
+/** The link's token, taken out of the address bar (read once per page load). */
+function useLinkToken(): string | null {
+	const [token] = useState(() => {
+		const t = new URLSearchParams(location.hash.slice(1)).get("token");
+		if (t) history.replaceState(history.state, "", location.pathname);
+		return t;
+	});
+	return token;
+}
+
+function Page({ title, children }: { title: string; children: preact.ComponentChildren }) {
+	return (
+		<section class="mx-auto flex max-w-sm flex-col gap-5 p-6 pt-24" aria-labelledby="account-title">
+			<h1 id="account-title" class="text-2xl font-bold">
+				{title}
+			</h1>
+			{children}
+		</section>
+	);
+}
+
+const NO_TOKEN = "This page needs the link from your mail; open it from there (the whole link, with what follows #).";
+
+export function VerifyEmailPage() {
+	const token = useLinkToken();
+	const me = useStore(session);
+	const [state, setState] = useState<{ email: string } | { error: string } | null>(token ? null : { error: NO_TOKEN });
+	useEffect(() => {
+		if (!token) return;
+		api<{ email: string }>("/api/auth/verify", { method: "POST", json: { token }, anonymous: true })
+			.then((out) => setState({ email: out.email }))
+			.catch((err: ApiError) => setState({ error: err.message }));
+	}, [token]);
+	// Signed in here: the header and Settings show the address as verified at once.
+	const verified = state && "email" in state;
+	useEffect(() => {
+		if (verified && me) void refreshMe().catch(() => undefined);
+	}, [verified, me?.user.id]);
+	return (
+		<Page title="Your email">
+			{state === null ? <Loading label="Checking your link" /> : null}
+			{state && "email" in state ? (
+				<p role="status">
+					<strong>{state.email}</strong> is verified. You can post as much as you like and go live.
+				</p>
+			) : null}
+			{state && "error" in state ? <ErrorText error={state.error} /> : null}
+			{state ? (
+				<a class="text-yellow-300 underline" href={me ? "/settings" : "/signin"}>
+					{me ? "Back to Settings" : "Sign in"}
+				</a>
+			) : null}
+		</Page>
+	);
+}
+
+export function ForgotPasswordPage() {
+	const [sent, setSent] = useState<string | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		const email = String(new FormData(e.currentTarget as HTMLFormElement).get("email"));
+		setBusy(true);
+		setError(null);
+		try {
+			const out = await api<{ detail: string }>("/api/auth/password-reset", { method: "POST", json: { email }, anonymous: true });
+			setSent(out.detail);
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	return (
+		<Page title="Forgot your password?">
+			{sent ? (
+				<p role="status">{sent}</p>
+			) : (
+				<form class="flex flex-col gap-4" onSubmit={submit}>
+					<p class="text-sm text-white/70">Tell us your account's email and we will mail you a link to choose a new password.</p>
+					<Field label="Email" name="email" type="email" autocomplete="email" required />
+					<ErrorText error={error} />
+					<Button type="submit" disabled={busy}>
+						Mail me a link
+					</Button>
+				</form>
+			)}
+			<a class="text-sm text-yellow-300 underline" href="/signin">
+				Back to sign in
+			</a>
+		</Page>
+	);
+}
+
+export function ResetPasswordPage() {
+	const token = useLinkToken();
+	const [error, setError] = useState<string | null>(token ? null : NO_TOKEN);
+	const [busy, setBusy] = useState(false);
+	const [done, setDone] = useState(false);
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		const data = new FormData(e.currentTarget as HTMLFormElement);
+		const password = String(data.get("password"));
+		if (password !== String(data.get("again"))) return setError("The two passwords are not the same.");
+		setBusy(true);
+		setError(null);
+		try {
+			await api("/api/auth/password-reset/confirm", { method: "POST", json: { token, password }, anonymous: true });
+			// Every session ended, this browser's too.
+			if (session.get()) forgetSession();
+			setDone(true);
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	if (done) {
+		return (
+			<Page title="Password set">
+				<p role="status">Your new password is set, and every device was signed out.</p>
+				<Button onClick={() => navigate("/signin")}>Sign in</Button>
+			</Page>
+		);
+	}
+	return (
+		<Page title="Choose a new password">
+			{token ? (
+				<form class="flex flex-col gap-4" onSubmit={submit}>
+					<Field
+						label="New password"
+						name="password"
+						type="password"
+						autocomplete="new-password"
+						required
+						minLength={10}
+						maxLength={128}
+						hint="10 or more characters, with a letter and a digit or symbol. Every device will be signed out."
+					/>
+					<Field label="The same again" name="again" type="password" autocomplete="new-password" required minLength={10} maxLength={128} />
+					<ErrorText error={error} />
+					<Button type="submit" disabled={busy}>
+						Set password
+					</Button>
+					<a class="text-sm text-yellow-300 underline" href="/forgot-password">
+						Link expired? Ask for a new one
+					</a>
+				</form>
+			) : (
+				<>
+					<ErrorText error={error} />
+					<a class="text-yellow-300 underline" href="/forgot-password">
+						Ask for a new link
+					</a>
+				</>
+			)}
+		</Page>
+	);
+}
