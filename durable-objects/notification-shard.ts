@@ -131,6 +131,26 @@ export class NotificationShard extends DurableObject<Env> {
 		return closed;
 	}
 
+	/**
+	 * The account is gone: every socket of it closes (4003) and what this shard kept for it (its
+	 * recent events, its sequence) is deleted. Returns how many sockets closed.
+	 */
+	async forgetUser(userId: string): Promise<number> {
+		let closed = 0;
+		for (const ws of this.ctx.getWebSockets(userTag(userId))) {
+			try {
+				ws.send(JSON.stringify(control("SESSION_ENDED", { reason: "account deleted" })));
+			} catch {
+				// Closing anyway.
+			}
+			closeQuietly(ws, CLOSE_SESSION_ENDED, "account deleted");
+			closed++;
+		}
+		this.sql.exec("DELETE FROM events WHERE user_id = ?", userId);
+		this.sql.exec("DELETE FROM user_seq WHERE user_id = ?", userId);
+		return closed;
+	}
+
 	/** Remembers a live viewer socket of `sessionId` until its token expires; forgets expired ones. */
 	async trackLiveSocket(sessionId: string, streamId: string, expiresAt: number): Promise<void> {
 		this.sql.exec("DELETE FROM live_sockets WHERE expires_at < ?", Math.floor(Date.now() / 1000));

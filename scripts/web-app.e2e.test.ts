@@ -714,7 +714,7 @@ describe("the web app in Chromium", () => {
 					.flatMap((m) => m.links)
 					.findLast((l) => new URL(l).pathname === path);
 			});
-		const elsewhere = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const elsewhere = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
 		const phone = watchConsole(await elsewhere.newPage());
 		await phone.goto(await mailed(/^Confirm your email/, "/verify-email"));
 		await phone.getByText("is verified").waitFor();

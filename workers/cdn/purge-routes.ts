@@ -5,26 +5,14 @@ import type { AppEnv } from "../lib/app/app-env";
 import { jsonBody } from "../lib/http/json-body";
 import { jsonContent } from "../lib/http/json-content";
 import { forgetSharedReads } from "../lib/http/shared-reads";
-import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets, directUploads, imageVariants } from "../lib/media-db/schema";
+import { assets } from "../lib/media-db/schema";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { problemResponses } from "../lib/problems/problem-schema";
-import { deletePrefix } from "../lib/r2/delete-prefix";
 import { announceOrLog } from "../webhooks/webhook-events";
-import { purgeAssetCaches, purgeKeysAndVariants, variantsOf } from "./asset-cache-purge";
-import { cdnKeyFrom, derivedPrefix, mediaNotFound } from "./cdn-key";
-
-/** Deletes the variants of every picture among `keys` from R2 and the index (their cache is purged separately). */
-async function deleteVariants(env: Env, keys: string[]): Promise<number> {
-	const rows = await variantsOf(env, keys);
-	const stored = rows.filter((r) => r.stored).map((r) => r.variantKey);
-	for (let i = 0; i < stored.length; i += 1000) await env.MEDIA.delete(stored.slice(i, i + 1000));
-	for (const originalKey of new Set(rows.map((r) => r.originalKey))) {
-		await mediaDb(env).delete(imageVariants).where(eq(imageVariants.originalKey, originalKey));
-	}
-	return rows.length;
-}
+import { purgeAssetCaches, purgeKeysAndVariants } from "./asset-cache-purge";
+import { cdnKeyFrom, mediaNotFound } from "./cdn-key";
+import { deleteVariants, eraseAsset } from "./erase-asset";
 
 /** As many keys as Cloudflare's own purge-by-URL call takes at once. */
 const MAX_PURGE_KEYS = 30;
@@ -107,20 +95,9 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 		const auth = c.var.auth;
 		if (auth.sub !== asset.ownerId && auth.role !== "admin")
 			throw new HttpProblem(403, "forbidden", "Only the owner or an admin may delete this.");
-		const key = asset.r2Key;
-		// Nothing is served from here on: the row goes first (a cache miss finds no asset: 404), then the bytes.
-		await db.update(assets).set({ access: "blocked" }).where(eq(assets.id, asset.id));
-		// Derived files live under the original's key without its extension: YYYY/MM/DD/<uuid>/…
-		const derived = await deletePrefix(c.env.MEDIA, derivedPrefix(key));
-		await c.env.MEDIA.delete(key);
-		const purged = await purgeAssetCaches(c.env, c.req.url, { id: asset.id, r2Key: key }, derived);
-		const variants = await deleteVariants(c.env, purged);
+		const { derivedDeleted, variantsPurged } = await eraseAsset(c.env, c.req.url, asset);
 		// A reel or an avatar that showed it is told differently from now on.
 		forgetSharedReads(c);
-		await deleteDerivedRows(db, asset.id);
-		await db.delete(assets).where(eq(assets.id, asset.id));
-		// A direct upload's video is gone too, not "uploading" again on its status.
-		await db.delete(directUploads).where(eq(directUploads.id, asset.id));
 		if (asset.kind === "video") {
 			await announceOrLog(c.env, {
 				ownerId: asset.ownerId,
@@ -129,5 +106,5 @@ export const purgeRoutes = new OpenAPIHono<AppEnv>()
 				data: { id: asset.id, status: "deleted" },
 			});
 		}
-		return c.json({ key, derivedDeleted: derived.length, variantsPurged: variants }, 200);
+		return c.json({ key: asset.r2Key, derivedDeleted, variantsPurged }, 200);
 	});

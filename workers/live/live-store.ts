@@ -102,6 +102,17 @@ export async function listLive(
 	return rows.map((r) => ({ ...r.stream, r2Key: r.r2Key }));
 }
 
+/**
+ * Deletes every stream row of `ownerId` (their account is being erased); returns the stream ids.
+ * A stream still live notices on its object's next beat that its row is gone, stops and sweeps
+ * what it published (durable-objects/live-stream.ts `deleted`); its recording is an asset of the
+ * owner, erased with the rest.
+ */
+export async function deleteStreamsOf(env: Env, ownerId: string): Promise<string[]> {
+	const gone = await mediaDb(env).delete(liveStreams).where(eq(liveStreams.ownerId, ownerId)).returning({ id: liveStreams.id });
+	return gone.map((g) => g.id);
+}
+
 export async function setKeyHash(env: Env, id: string, keyHash: string): Promise<void> {
 	await mediaDb(env).update(liveStreams).set({ keyHash, updatedAt: nowIso() }).where(eq(liveStreams.id, id));
 }

@@ -39,3 +39,8 @@ export async function closeSessionSockets(env: Env, userId: string, sessionId: s
 export async function trackLiveSocket(env: Env, userId: string, sessionId: string, streamId: string, expiresAt: number): Promise<void> {
 	await shardOf(env, userId).trackLiveSocket(sessionId, streamId, expiresAt);
 }
+
+/** The account was deleted: its sockets close (4003) and its shard forgets its recent events. */
+export async function forgetUserOnShard(env: Env, userId: string): Promise<number> {
+	return shardOf(env, userId).forgetUser(userId);
+}

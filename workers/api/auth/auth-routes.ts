@@ -113,6 +113,12 @@ function keepRefreshCookie(c: Context<AppEnv>, refreshToken: string) {
 	setCookie(c, SIGNED_IN_COOKIE, "1", { secure: true, sameSite: "Lax", path: "/", maxAge });
 }
 
+/** The browser forgets its session: the refresh cookie and the signed-in hint (logout, account deletion). */
+export function forgetSessionCookies(c: Context) {
+	deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
+	deleteCookie(c, SIGNED_IN_COOKIE, { path: "/", secure: true });
+}
+
 export const authRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(register, async (c) => {
 		const body = c.req.valid("json");
@@ -151,7 +157,6 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
 		// The gate first: if it cannot be told, nothing is revoked yet and the logout can be retried whole.
 		await sessionEnded(c.env, c.var.auth.sub, c.var.auth.sid);
 		await endSession(c.var.db, c.var.auth.sid);
-		deleteCookie(c, REFRESH_COOKIE, { path: "/api/auth", secure: true });
-		deleteCookie(c, SIGNED_IN_COOKIE, { path: "/", secure: true });
+		forgetSessionCookies(c);
 		return c.body(null, 204);
 	});

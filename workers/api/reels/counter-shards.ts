@@ -14,7 +14,7 @@ export const COUNTER_SHARDS = 16;
 export type Counter = "likes" | "comments" | "views";
 
 /** The shard an actor's changes go to: always the same one for the same actor (0..15, from Postgres' own string hash). */
-const shardOf = (actor: string) => sql`(hashtext(${actor}) & ${COUNTER_SHARDS - 1})::smallint`;
+export const shardOf = (actor: string) => sql`(hashtext(${actor}) & ${COUNTER_SHARDS - 1})::smallint`;
 
 /**
  * A statement (a CTE body) adding `delta` (an integer: -1 - n when a comment goes with its n

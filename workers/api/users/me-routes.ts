@@ -11,9 +11,11 @@ import { assets } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { writeWithEvents } from "../../realtime/outbox";
+import { forgetSessionCookies } from "../auth/auth-routes";
 import { DisplayNameSchema, PrivateUserSchema } from "../auth/auth-schemas";
 import { toPrivateUser } from "../auth/auth-service";
 import { requestEvents } from "../request-events";
+import { deleteAccount } from "./account-deletion";
 import { publicImageUrl } from "./avatar-urls";
 import { HandleSchema } from "./handle";
 import { accountById, updateAccount } from "./user-store";
@@ -81,8 +83,40 @@ const getStorage = apiRoute({
 
 const accountGone = () => new HttpProblem(401, "invalid_token", "The account no longer exists.");
 
+const deleteMe = apiRoute({
+	method: "delete",
+	path: "/api/users/me",
+	tags: ["users"],
+	summary: "Delete your account (the password again)",
+	description:
+		'At once: every session, socket and API key of the account ends, and its profile, reels, comments, likes, follows, webhooks and notifications are gone from every list and count. Its media (videos, pictures, live recordings, every derived file and cached copy) is erased within the hour. There is no undo. What is kept, without the person: docs/security.md, "Deleting an account".',
+	...signedIn(jsonBody()),
+	request: {
+		body: {
+			...jsonContent(z.strictObject({ password: z.string().min(1).max(128) }).openapi("DeleteAccountRequest")),
+			required: true,
+		},
+	},
+	responses: {
+		202: {
+			description: "Deleted; its media is being erased",
+			...jsonContent(z.object({ status: z.literal("deleted"), mediaErasedWithinSeconds: z.number().int() }).openapi("AccountDeleted")),
+		},
+		...problemResponses(400, 401, 403, 404, 413, 415, 429),
+	},
+});
+
+/** What the answer promises: the erasure queue's batches run within minutes; an hour covers retries. */
+const MEDIA_ERASED_WITHIN_S = 3600;
+
 export const meRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(getStorage, async (c) => c.json(await storageUsage(c.env, c.var.auth.sub), 200))
+	.openapi(deleteMe, async (c) => {
+		await deleteAccount(c.var.db, c.env, c.var.auth.sub, c.req.valid("json").password, c.req.url);
+		forgetSharedReads(c);
+		forgetSessionCookies(c);
+		return c.json({ status: "deleted" as const, mediaErasedWithinSeconds: MEDIA_ERASED_WITHIN_S }, 202);
+	})
 	.openapi(getMe, async (c) => {
 		const user = await accountById(c.var.db, c.var.auth.sub);
 		if (!user) throw accountGone();
