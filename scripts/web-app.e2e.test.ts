@@ -756,6 +756,18 @@ describe("the web app in Chromium", () => {
 		await phone.getByLabel("Password").fill("a reset web pass 3");
 		await phone.getByRole("button", { name: "Sign in" }).click();
 		await phone.getByRole("link", { name: "Your profile" }).first().waitFor();
+
+		// And deletes the account from Settings: signed out, the profile gone for everyone.
+		await phone.goto(`${stack.baseUrl}/settings`);
+		const deletion = phone.getByRole("form", { name: "Delete your account" });
+		await deletion.getByLabel("Your password").fill("a reset web pass 3");
+		await deletion.getByLabel("Type delete to confirm").fill("delete");
+		await shot(phone, "settings-delete-account");
+		await deletion.getByRole("button", { name: "Delete my account" }).click();
+		await phone.getByRole("heading", { name: "Your account is deleted" }).waitFor();
+		await phone.getByRole("link", { name: "Sign in" }).first().waitFor();
+		// Read as a stranger, from the replica a moment behind at most.
+		await expect.poll(async () => (await fetch(`${stack.baseUrl}/api/users/${vera.id}`)).status, POLL).toBe(404);
 		await elsewhere.close();
 		await vera.ctx.close();
 	});

@@ -28,6 +28,7 @@ const SettingsPage = lazyPage(() => import("./pages/Settings").then((m) => m.Set
 const VerifyEmailPage = lazyPage(() => import("./pages/Account").then((m) => m.VerifyEmailPage));
 const ForgotPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ForgotPasswordPage));
 const ResetPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ResetPasswordPage));
+const AccountDeletedPage = lazyPage(() => import("./pages/Account").then((m) => m.AccountDeletedPage));
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
@@ -156,6 +157,7 @@ function Routes() {
 	if (path === "/verify-email") return <VerifyEmailPage />;
 	if (path === "/forgot-password") return <ForgotPasswordPage />;
 	if (path === "/reset-password") return <ResetPasswordPage />;
+	if (path === "/account-deleted") return <AccountDeletedPage />;
 	if (path === "/live") return <LiveListPage />;
 	if (path === "/live/new") return needsSignIn(<GoLivePage />);
 	const liveStream = match("/live/:id", path);

@@ -169,3 +169,17 @@ export function ResetPasswordPage() {
 		</Page>
 	);
 }
+
+/** Where deleting an account lands: said plainly, signed out. */
+export function AccountDeletedPage() {
+	return (
+		<Page title="Your account is deleted">
+			<p role="status">
+				Everything of it is gone from the platform, and every device is signed out. Your videos and pictures are erased within the hour.
+			</p>
+			<a class="text-yellow-300 underline" href="/">
+				Back to reels
+			</a>
+		</Page>
+	);
+}

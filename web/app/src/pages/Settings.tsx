@@ -3,8 +3,9 @@
 // (created with the password again, shown once, revoked at once).
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, session, type User } from "../lib/api";
+import { api, forgetSession, session, type User } from "../lib/api";
 import type { ApiError } from "../lib/problems";
+import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
 
 /** What a key may do, as the API names it, with what it means to a person. */
@@ -256,6 +257,49 @@ function ApiKeys() {
 	);
 }
 
+function DeleteAccount() {
+	const [error, setError] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		const form = e.currentTarget as HTMLFormElement;
+		const data = new FormData(form);
+		if (String(data.get("confirm")) !== "delete") return setError("Type delete to confirm.");
+		setBusy(true);
+		setError(null);
+		try {
+			await api("/api/users/me", { method: "DELETE", json: { password: String(data.get("deletePassword")) } });
+			forgetSession();
+			navigate("/account-deleted", true);
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	return (
+		<form
+			class="flex flex-col gap-3 rounded-2xl border border-red-400/30 bg-red-500/5 p-4"
+			onSubmit={submit}
+			aria-labelledby="delete-title"
+		>
+			<h2 id="delete-title" class="font-semibold">
+				Delete your account
+			</h2>
+			<p class="text-sm text-white/70">
+				Your profile, reels, comments, likes, follows, API keys and webhooks go at once, and every device is signed out. Your videos and
+				pictures are erased within the hour. This cannot be undone.
+			</p>
+			<Field label="Your password" name="deletePassword" type="password" autocomplete="current-password" required />
+			<Field label="Type delete to confirm" name="confirm" required autocomplete="off" />
+			<ErrorText error={error} />
+			<Button variant="danger" type="submit" disabled={busy}>
+				Delete my account
+			</Button>
+		</form>
+	);
+}
+
 export function SettingsPage() {
 	const me = useStore(session);
 	if (!me) return null;
@@ -267,6 +311,7 @@ export function SettingsPage() {
 			<EmailSection user={me.user} />
 			<PasswordForm />
 			<ApiKeys />
+			<DeleteAccount />
 		</section>
 	);
 }
