@@ -94,6 +94,27 @@ export const emailTokens = pgTable(
 	(t) => [index("email_tokens_user_idx").on(t.userId, t.purpose, t.createdAt)],
 );
 
+/**
+ * An account's data export (api/exports/): built by the account-jobs consumer into one tar in R2
+ * (`r2_key`), downloadable by a signed link until `expires_at`, then deleted with its archive.
+ */
+export const dataExports = pgTable(
+	"data_exports",
+	{
+		id: uuid("id").primaryKey(),
+		userId: uuid("user_id")
+			.notNull()
+			.references(() => users.id, { onDelete: "cascade" }),
+		status: text("status", { enum: ["pending", "ready", "failed"] }).notNull().default("pending"),
+		r2Key: text("r2_key"),
+		bytes: bigint("bytes", { mode: "number" }),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+		readyAt: timestamp("ready_at", { withTimezone: true }),
+		expiresAt: timestamp("expires_at", { withTimezone: true }),
+	},
+	(t) => [index("data_exports_user_idx").on(t.userId, t.createdAt)],
+);
+
 export const sessions = pgTable(
 	"sessions",
 	{
