@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { authRoutes } from "./api/auth/auth-routes";
 import { emailRoutes } from "./api/auth/email-routes";
+import { exportRoutes } from "./api/exports/export-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
 import { followRoutes } from "./api/follows/follow-routes";
 import { privacyRoutes } from "./api/follows/privacy-routes";
@@ -92,6 +93,7 @@ export function createApp() {
 	app.route("/", jwksRoutes);
 	app.route("/", authRoutes);
 	app.route("/", emailRoutes);
+	app.route("/", exportRoutes);
 	// /api/users/me before /api/users/{id}: the first matching route answers.
 	app.route("/", meRoutes);
 	app.route("/", privacyRoutes);

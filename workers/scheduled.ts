@@ -1,6 +1,7 @@
 // The Worker's `scheduled()` entry: one job per cron expression in
 // wrangler.toml [triggers]. Each job is idempotent; a missed run is caught up by the next.
 import { sweepEmailTokens } from "./api/auth/email-tokens";
+import { sweepExports } from "./api/exports/export-store";
 import { refreshTrending } from "./api/feed/trending";
 import { foldCounters } from "./api/reels/counter-shards";
 import { sweepViews } from "./api/reels/sweep-views";
@@ -12,7 +13,7 @@ import { drainOutbox } from "./realtime/outbox";
 import { sweepWebhookDeliveries } from "./webhooks/webhook-events";
 
 export const CRONS = {
-	/** Hourly: resumable uploads nobody finished; mailed links long spent or expired. */
+	/** Hourly: resumable uploads nobody finished; mailed links long spent or expired; data exports past their days. */
 	hourly: "17 * * * *",
 	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows; the heartbeat writer kept running; counter shards folded into their reels. */
 	everyMinute: "* * * * *",
@@ -23,7 +24,7 @@ export const CRONS = {
 export async function runScheduled(cron: string, env: Env): Promise<void> {
 	switch (cron) {
 		case CRONS.hourly:
-			await Promise.all([cleanupAbandonedUploads(env), sweepDirectUploads(env), sweepEmailTokens(env)]);
+			await Promise.all([cleanupAbandonedUploads(env), sweepDirectUploads(env), sweepEmailTokens(env), sweepExports(env)]);
 			return;
 		case CRONS.everyMinute:
 			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);

@@ -1,10 +1,12 @@
 // An erased account's media plane: its live streams, resumable and direct uploads, and every
 // asset it owns (originals, derived files, variants, cached copies, rows), a batch at a time so
-// one queue message stays within an invocation's limits (queue/account-erasure-consumer.ts).
+// one queue message stays within an invocation's limits (queue/account-jobs-consumer.ts).
 import { eq } from "drizzle-orm";
+import { exportsPrefix } from "../api/exports/build-export";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, directUploads, uploadSessions } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
+import { deletePrefix } from "../lib/r2/delete-prefix";
 import { deleteStreamsOf } from "../live/live-store";
 import { eraseAsset } from "./erase-asset";
 
@@ -33,6 +35,8 @@ export async function eraseAccountMedia(env: Env, ownerId: string, requestUrl: s
 		await db.delete(uploadSessions).where(eq(uploadSessions.id, s.id));
 	}
 	await db.delete(directUploads).where(eq(directUploads.ownerId, ownerId));
+	// Its data exports' archives (their rows went with the account).
+	await deletePrefix(env.MEDIA, exportsPrefix(ownerId));
 	const batch = await db
 		.select({ id: assets.id, r2Key: assets.r2Key })
 		.from(assets)

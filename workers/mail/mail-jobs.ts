@@ -19,6 +19,8 @@ export const MailJobSchema = z.discriminatedUnion("kind", [
 	job({ kind: z.literal("password_reset"), email: z.string().max(320) }),
 	/** To the account's address: its password was changed or reset. */
 	job({ kind: z.literal("password_changed"), userId: z.uuid(), how: z.enum(["changed", "reset"]) }),
+	/** To the account's address: its data export is ready, with the archive's link (signed when mailed). */
+	job({ kind: z.literal("export_ready"), userId: z.uuid(), exportId: z.uuid() }),
 ]);
 export type MailJob = z.infer<typeof MailJobSchema>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -16,6 +16,7 @@ export const USER_EVENT_TYPES = [
 	"TRANSCODE_FAILED",
 	"LIVE_STARTED",
 	"WEBHOOK_DISABLED",
+	"EXPORT_READY",
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 

@@ -10,6 +10,8 @@ import { users } from "../../lib/postgres/schema";
 import type { MailJob } from "../../mail/mail-jobs";
 import { type MailContent, renderMail } from "../../mail/mail-layout";
 import type { MailMessage } from "../../mail/mime";
+import { exportDownloadUrl } from "../exports/export-link";
+import { exportById } from "../exports/export-store";
 import { issueEmailToken, LINK_TTL_SECONDS, linksIssuedSince } from "./email-tokens";
 
 /** Reset links one account is mailed an hour at most: a stranger who knows the address cannot flood its inbox. */
@@ -113,6 +115,22 @@ export async function composeAccountMail(db: RoutedDatabase, env: Env, job: Mail
 				action: { label: "Reset my password", url: `${config.APP_ORIGIN}/forgot-password` },
 				footer: REQUIRED_FOOTER,
 			});
+		case "export_ready": {
+			const row = await exportById(db, job.exportId);
+			if (row?.status !== "ready" || !row.expiresAt) return null;
+			return message(u.email, {
+				subject: "Your reels-edge data is ready",
+				heading: `Hi ${u.name},`,
+				paragraphs: [
+					"The archive of your account's data you asked for is ready: your profile, reels, comments, likes, follows, notifications, and links to every file you uploaded.",
+				],
+				action: { label: "Download my data", url: await exportDownloadUrl(env, row.id, row.expiresAt) },
+				after: [
+					`The link works until ${row.expiresAt.toUTCString()}, then the archive is deleted. Anyone with the link can download it: keep it to yourself.`,
+				],
+				footer: REQUIRED_FOOTER,
+			});
+		}
 		case "password_changed":
 			return message(u.email, {
 				subject: job.how === "reset" ? "Your reels-edge password was reset" : "Your reels-edge password was changed",

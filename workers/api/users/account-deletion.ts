@@ -1,7 +1,7 @@
 // Deleting an account, at once: its password first (under the sign-in throttle), then its gate
 // refuses every token out, its media stops being served, its media's erasure is queued, and its
 // Postgres rows go in one transaction (which tells each API key's gate first); last its sockets close. The media (R2, the edge cache, D1) is erased by the
-// `account-erasures` consumer within minutes (docs/security.md says what is kept, and how long).
+// `account-jobs` consumer within minutes (docs/security.md says what is kept, and how long).
 // The erasure is queued before the rows go: should the transaction fail, the account is still
 // there to be deleted again (its owner signs in and asks again), and no media outlives it unqueued.
 
@@ -9,7 +9,7 @@ import { blockAccountMedia } from "../../cdn/erase-account-media";
 import { mapLimit } from "../../lib/async/map-limit";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
-import type { AccountErasure } from "../../queue/account-erasure-consumer";
+import type { AccountJob } from "../../queue/account-jobs-consumer";
 import { closeSessionSockets, forgetUserOnShard } from "../../realtime/end-session";
 import { checkCurrentPassword } from "../auth/current-password";
 import { eraseAccountRows } from "./account-erasure-store";
@@ -18,8 +18,8 @@ export async function deleteAccount(db: RoutedDatabase, env: Env, userId: string
 	await checkCurrentPassword(db, env, userId, password);
 	await refuseTokensIssuedBefore(env, userId);
 	await blockAccountMedia(env, userId);
-	const erasure: AccountErasure = { userId, requestUrl };
-	await env.ACCOUNT_ERASURES.send(erasure, { contentType: "json" });
+	const erasure: AccountJob = { kind: "erase_media", userId, requestUrl };
+	await env.ACCOUNT_JOBS.send(erasure, { contentType: "json" });
 	const gate = env.API_KEY_GATE.getByName(userId);
 	const { sessions } = await db.write((q) =>
 		q.transaction((tx) => eraseAccountRows(tx, userId, async (ids) => void (await mapLimit(ids, 4, (id) => gate.revoke(id))))),

@@ -105,7 +105,9 @@ export const dataExports = pgTable(
 		userId: uuid("user_id")
 			.notNull()
 			.references(() => users.id, { onDelete: "cascade" }),
-		status: text("status", { enum: ["pending", "ready", "failed"] }).notNull().default("pending"),
+		status: text("status", { enum: ["pending", "ready", "failed"] })
+			.notNull()
+			.default("pending"),
 		r2Key: text("r2_key"),
 		bytes: bigint("bytes", { mode: "number" }),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -46,6 +46,7 @@ export const PROBLEM_CODES = [
 	"email_already_verified",
 	"email_unchanged",
 	"email_unverified",
+	"export_not_found",
 	"user_not_found",
 	"invalid_avatar_asset",
 	"cannot_follow_self",

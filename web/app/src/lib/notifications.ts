@@ -107,6 +107,8 @@ export function sentence(g: NotificationGroup): { who: string | null; what: stri
 				who: null,
 				what: `Your webhook to ${typeof d.url === "string" ? d.url : "an endpoint"} failed for ${String(d.failingForDays ?? "several")} days and was turned off.`,
 			};
+		case "EXPORT_READY":
+			return { who: null, what: "Your data export is ready to download in Settings." };
 		default:
 			return { who: null, what: "Something new happened." };
 	}

@@ -34,6 +34,7 @@ const NOTIFYING = new Set([
 	"TRANSCODE_READY",
 	"TRANSCODE_FAILED",
 	"WEBHOOK_DISABLED",
+	"EXPORT_READY",
 ]);
 
 let socket: WebSocket | undefined;
