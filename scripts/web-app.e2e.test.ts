@@ -739,7 +739,7 @@ describe("the web app in Chromium", () => {
 		await phone.getByText("If an account uses this address").waitFor();
 		await shot(phone, "forgot-password-phone");
 		await phone.goto(await mailed(/Reset your reels-edge password/, "/reset-password"));
-		await phone.getByLabel("New password").fill("a reset web pass 3");
+		await phone.getByLabel("New password", { exact: true }).fill("a reset web pass 3");
 		await phone.getByLabel("The same again").fill("a reset web pass 3");
 		for (const [size, viewport] of [
 			["phone", { width: 390, height: 844 }],
@@ -757,8 +757,21 @@ describe("the web app in Chromium", () => {
 		await phone.getByRole("button", { name: "Sign in" }).click();
 		await phone.getByRole("link", { name: "Your profile" }).first().waitFor();
 
-		// And deletes the account from Settings: signed out, the profile gone for everyone.
+		// Takes its data: asked in Settings, prepared by the queue, downloaded from the list.
 		await phone.goto(`${stack.baseUrl}/settings`);
+		const exporting = phone.getByRole("form", { name: "Export your data" });
+		await exporting.getByLabel("Your password").fill("a reset web pass 3");
+		await exporting.getByRole("button", { name: "Export my data" }).click();
+		const download = phone.getByRole("list", { name: "Your data exports" }).getByRole("link", { name: "Download" });
+		await download.waitFor({ timeout: 30_000 });
+		// The link is on the stack's APP_ORIGIN (localhost); asked on the stack's own address.
+		const href = new URL((await download.getAttribute("href")) as string);
+		const archive = await fetch(`${stack.baseUrl}${href.pathname}${href.search}`);
+		expect(archive.status).toBe(200);
+		expect(archive.headers.get("content-type")).toBe("application/x-tar");
+		await shot(phone, "settings-export-ready");
+
+		// And deletes the account from Settings: signed out, the profile gone for everyone.
 		const deletion = phone.getByRole("form", { name: "Delete your account" });
 		await deletion.getByLabel("Your password").fill("a reset web pass 3");
 		await deletion.getByLabel("Type delete to confirm").fill("delete");

@@ -257,6 +257,86 @@ function ApiKeys() {
 	);
 }
 
+interface DataExport {
+	id: string;
+	status: "pending" | "ready" | "failed";
+	createdAt: string;
+	expiresAt: string | null;
+	bytes: number | null;
+	downloadUrl: string | null;
+}
+
+const STATUS_SAID: Record<DataExport["status"], string> = {
+	pending: "Being prepared: we will mail you when it is ready.",
+	ready: "Ready",
+	failed: "Could not be made; ask for a new one.",
+};
+
+/** Your data, to take with you: ask for an archive (the password again), see it prepared, download it. */
+function ExportData() {
+	const [exports, setExports] = useState<DataExport[] | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	const [busy, setBusy] = useState(false);
+	const load = () =>
+		api<{ items: DataExport[] }>("/api/users/me/exports")
+			.then((p) => setExports(p.items))
+			.catch((e: ApiError) => setError(e.message));
+	useEffect(() => {
+		void load();
+		// A pending one is told by the EXPORT_READY notification; the list looks again meanwhile.
+		const timer = setInterval(() => void load(), 5000);
+		return () => clearInterval(timer);
+	}, []);
+	const submit = async (e: Event) => {
+		e.preventDefault();
+		const form = e.currentTarget as HTMLFormElement;
+		setError(null);
+		setBusy(true);
+		try {
+			await api("/api/users/me/export", { method: "POST", json: { password: String(new FormData(form).get("exportPassword")) } });
+			form.reset();
+			await load();
+		} catch (err) {
+			setError((err as ApiError).message);
+		} finally {
+			setBusy(false);
+		}
+	};
+	return (
+		<section class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" aria-labelledby="export-title">
+			<h2 id="export-title" class="font-semibold">
+				Your data
+			</h2>
+			<p class="text-sm text-white/70">
+				An archive of your profile, reels, comments, likes, follows and notifications, with links to every file you uploaded. One a day;
+				kept for 7 days.
+			</p>
+			<ul class="flex flex-col gap-2" aria-label="Your data exports">
+				{exports?.map((x) => (
+					<li key={x.id} class="flex flex-wrap items-center gap-3 rounded-xl bg-black/30 p-3 text-sm">
+						<span class="flex-1">
+							{new Date(x.createdAt).toLocaleString()}: {STATUS_SAID[x.status]}
+							{x.bytes ? ` (${Math.max(1, Math.round(x.bytes / 1024))} KB)` : ""}
+						</span>
+						{x.downloadUrl ? (
+							<a class="rounded-full bg-yellow-400 px-3 py-1 font-semibold text-black" href={x.downloadUrl} download>
+								Download
+							</a>
+						) : null}
+					</li>
+				))}
+			</ul>
+			<form class="flex flex-col gap-3" onSubmit={submit} aria-label="Export your data">
+				<Field label="Your password" name="exportPassword" type="password" autocomplete="current-password" required />
+				<ErrorText error={error} />
+				<Button type="submit" disabled={busy}>
+					Export my data
+				</Button>
+			</form>
+		</section>
+	);
+}
+
 function DeleteAccount() {
 	const [error, setError] = useState<string | null>(null);
 	const [busy, setBusy] = useState(false);
@@ -311,6 +391,7 @@ export function SettingsPage() {
 			<EmailSection user={me.user} />
 			<PasswordForm />
 			<ApiKeys />
+			<ExportData />
 			<DeleteAccount />
 		</section>
 	);
