@@ -2,7 +2,7 @@
 // and asks for what it missed (`?since=<last seq>`); when the shard cannot
 // replay everything (RECOVERED with recovered: false) the inbox API is read
 // instead. Listeners get every event; the unread count is kept here.
-import { accessToken, api, session } from "./api";
+import { accessToken, api, forgetSession, session } from "./api";
 import { store } from "./store";
 
 export interface Envelope {
@@ -58,6 +58,9 @@ export async function refreshUnread(): Promise<void> {
 	}
 }
 
+/** The close code the server sends a socket whose session ended (workers/realtime/close-code.ts). */
+const SESSION_ENDED = 4003;
+
 async function open(): Promise<void> {
 	const token = await accessToken();
 	if (!token || stopped) return;
@@ -78,9 +81,12 @@ async function open(): Promise<void> {
 		}
 		for (const fn of listeners) fn(e);
 	});
-	ws.addEventListener("close", () => {
+	ws.addEventListener("close", (e) => {
 		connected.set(false);
 		if (socket !== ws || stopped) return;
+		// 4003: the server ended this session (signed out elsewhere, a password reset, the account
+		// deleted). Reconnecting would only be refused: this browser signs out too.
+		if (e.code === SESSION_ENDED) return forgetSession();
 		// Backoff with jitter, capped at 30 s; the next socket asks for what it missed.
 		const delay = Math.min(30_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
 		timer = setTimeout(() => void open(), delay);

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
 import { api, forgetSession, session, type User } from "../lib/api";
 import type { ApiError } from "../lib/problems";
+import { onEvent } from "../lib/realtime";
 import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
 
@@ -283,9 +284,11 @@ function ExportData() {
 			.catch((e: ApiError) => setError(e.message));
 	useEffect(() => {
 		void load();
-		// A pending one is told by the EXPORT_READY notification; the list looks again meanwhile.
-		const timer = setInterval(() => void load(), 5000);
-		return () => clearInterval(timer);
+		// A pending one becomes ready with an EXPORT_READY event on the socket: the list reads again then.
+		const off = onEvent((e) => {
+			if (e.type === "EXPORT_READY") void load();
+		});
+		return () => void off();
 	}, []);
 	const submit = async (e: Event) => {
 		e.preventDefault();
