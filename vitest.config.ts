@@ -45,6 +45,8 @@ export default defineConfig({
 								WEBHOOK_RECEIVER_URL: inject("webhookReceiverUrl"),
 								SMTP_URL: inject("smtpUrl"),
 								MAIL_CATCHER_URL: inject("mailCatcherUrl"),
+								// A notification's mail waits a second, not two minutes.
+								NOTIFICATION_MAIL_DELAY_SECONDS: "1",
 								PG_CONNECT_TIMEOUT_MS: "1500",
 								TEST_MIGRATIONS: await readD1Migrations("./migrations/d1"),
 								SAMPLE_VIDEO_BASE64: inject("sampleVideoBase64"),

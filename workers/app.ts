@@ -9,6 +9,7 @@ import { privacyRoutes } from "./api/follows/privacy-routes";
 import { healthRoutes } from "./api/health/health-route";
 import { keyRoutes } from "./api/keys/key-routes";
 import { liveRoutes } from "./api/live/live-routes";
+import { notificationPrefsRoutes } from "./api/notifications/notification-prefs-routes";
 import { notificationRoutes } from "./api/notifications/notification-routes";
 import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
 import { websocketRoutes } from "./api/realtime/websocket-route";
@@ -94,6 +95,7 @@ export function createApp() {
 	app.route("/", authRoutes);
 	app.route("/", emailRoutes);
 	app.route("/", exportRoutes);
+	app.route("/", notificationPrefsRoutes);
 	// /api/users/me before /api/users/{id}: the first matching route answers.
 	app.route("/", meRoutes);
 	app.route("/", privacyRoutes);

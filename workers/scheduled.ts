@@ -3,6 +3,7 @@
 import { sweepEmailTokens } from "./api/auth/email-tokens";
 import { sweepExports } from "./api/exports/export-store";
 import { refreshTrending } from "./api/feed/trending";
+import { queueDigests } from "./api/notifications/digests";
 import { foldCounters } from "./api/reels/counter-shards";
 import { sweepViews } from "./api/reels/sweep-views";
 import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
@@ -19,6 +20,8 @@ export const CRONS = {
 	everyMinute: "* * * * *",
 	/** Every five minutes: a new trending ranking. */
 	everyFiveMinutes: "*/5 * * * *",
+	/** Daily at 07:00 UTC: the notification digests. */
+	daily: "0 7 * * *",
 } as const;
 
 export async function runScheduled(cron: string, env: Env): Promise<void> {
@@ -28,6 +31,9 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 			return;
 		case CRONS.everyMinute:
 			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);
+			return;
+		case CRONS.daily:
+			await queueDigests(env);
 			return;
 		case CRONS.everyFiveMinutes:
 			await Promise.all([refreshTrending(env), sweepWebhookDeliveries(env)]);

@@ -21,6 +21,10 @@ export const MailJobSchema = z.discriminatedUnion("kind", [
 	job({ kind: z.literal("password_changed"), userId: z.uuid(), how: z.enum(["changed", "reset"]) }),
 	/** To the account's address: its data export is ready, with the archive's link (signed when mailed). */
 	job({ kind: z.literal("export_ready"), userId: z.uuid(), exportId: z.uuid() }),
+	/** One notification, mailed because its owner was away (realtime/notification-mail.ts). */
+	job({ kind: z.literal("notification"), userId: z.uuid(), notificationId: z.uuid() }),
+	/** The day's notifications in one mail, for an account that asked for a digest: those since `since`. */
+	job({ kind: z.literal("digest"), userId: z.uuid(), since: z.iso.datetime({ offset: true }) }),
 ]);
 export type MailJob = z.infer<typeof MailJobSchema>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

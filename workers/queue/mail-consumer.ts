@@ -4,6 +4,7 @@
 // for good (5xx) is not. Delivery is at least once: a crash after the server took a message
 // sends it again, with the same Message-ID, which mail clients show once.
 import { composeAccountMail } from "../api/auth/account-mail";
+import { composeNotificationMail } from "../api/notifications/notification-mail";
 import { logger } from "../lib/observability/logger";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { MailJobSchema } from "../mail/mail-jobs";
@@ -24,7 +25,10 @@ export async function consumeMail(batch: MessageBatch<unknown>, env: Env): Promi
 			}
 			const job = parsed.data;
 			try {
-				const mail = await composeAccountMail(db, env, job);
+				const mail =
+					job.kind === "notification" || job.kind === "digest"
+						? await composeNotificationMail(db, env, job)
+						: await composeAccountMail(db, env, job);
 				if (mail) {
 					await transport.send({ from: mail.from.address, to: mail.to, raw: toMime(mail) });
 					logger.info("mail_sent", { kind: job.kind, mailId: job.id, attempts: msg.attempts });

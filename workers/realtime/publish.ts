@@ -3,6 +3,7 @@ import { uuidv7 } from "../lib/ids/uuidv7";
 import { logger } from "../lib/observability/logger";
 import type { RoutedDatabase } from "../lib/postgres/routed-database";
 import { type BroadcastEventType, TRANSIENT_EVENT_TYPES, type UserEventType } from "./events";
+import { isEmailable, queueNotificationMail, routingOf } from "./notification-mail";
 import { ringFor } from "./ring-config";
 import { shardName } from "./shard-ring";
 
@@ -34,17 +35,17 @@ async function storeInInboxes(
 	type: UserEventType,
 	data: unknown,
 	dedupeKey: string | undefined,
-): Promise<string[]> {
+): Promise<{ userId: string; notificationId: string }[]> {
 	const inserted = await db.write((q) =>
-		q.execute<{ user_id: string }>(sql`
+		q.execute<{ user_id: string; id: string }>(sql`
 			INSERT INTO notifications (id, user_id, type, data, dedupe_key)
 			SELECT r.id, r.user_id, ${type}, ${JSON.stringify(data ?? null)}::jsonb, ${dedupeKey ?? null}
 			FROM unnest(${sql.param(userIds.map(() => uuidv7()))}::uuid[], ${sql.param(userIds)}::uuid[]) AS r (id, user_id)
 			WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = r.user_id)
 			ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-			RETURNING user_id`),
+			RETURNING user_id, id`),
 	);
-	return inserted.rows.map((r) => r.user_id);
+	return inserted.rows.map((r) => ({ userId: r.user_id, notificationId: r.id }));
 }
 
 /**
@@ -82,10 +83,16 @@ export async function publish(
 	const unique = [...new Set(target.userIds)];
 	if (unique.length === 0) return { stored: 0, delivered: 0 };
 	const type = event.type as UserEventType;
-	const recipients = TRANSIENT_EVENT_TYPES.has(type) ? unique : await storeInInboxes(db, unique, type, event.data, options.dedupeKey);
+	const stored = TRANSIENT_EVENT_TYPES.has(type) ? null : await storeInInboxes(db, unique, type, event.data, options.dedupeKey);
+	const recipients = stored ? stored.map((s) => s.userId) : unique;
+	// Emailable events: who hears them how (one read for all recipients); those who chose email
+	// alone are not pushed to sockets.
+	const routing = stored && isEmailable(type) && stored.length > 0 ? await routingOf(db, type, recipients) : null;
+	const reachedSocket = new Set<string>();
 
 	const byShard = new Map<number, string[]>();
 	for (const userId of recipients) {
+		if (routing?.get(userId)?.channel === "email") continue;
 		const shard = ring.shardOf(userId);
 		byShard.set(shard, [...(byShard.get(shard) ?? []), userId]);
 	}
@@ -95,6 +102,7 @@ export async function publish(
 				const results = await env.NOTIFICATION_SHARD.getByName(shardName(shard)).deliver(
 					userIds.map((userId) => ({ userId, type, data: event.data })),
 				);
+				for (const r of results) if (r.sockets > 0) reachedSocket.add(r.userId);
 				return results.reduce((sum, r) => sum + r.sockets, 0);
 			} catch (err) {
 				logger.warn("publish_shard_failed", { shard, recipients: userIds.length, error: (err as Error).message });
@@ -102,5 +110,12 @@ export async function publish(
 			}
 		}),
 	);
-	return { stored: TRANSIENT_EVENT_TYPES.has(type) ? 0 : recipients.length, delivered: delivered.reduce((a, b) => a + b, 0) };
+	if (routing && stored) {
+		const mail = stored.filter(({ userId }) => {
+			const r = routing.get(userId);
+			return r?.mailable && (r.channel === "email" || !reachedSocket.has(userId));
+		});
+		if (mail.length > 0) await queueNotificationMail(env, mail);
+	}
+	return { stored: stored?.length ?? 0, delivered: delivered.reduce((a, b) => a + b, 0) };
 }

@@ -40,7 +40,9 @@ const hours = (seconds: number) =>
 			: `${Math.round(seconds / 60)} minutes`;
 
 /** The message for `job`, or null when there is nothing to send (no such account, already verified, throttled). */
-export async function composeAccountMail(db: RoutedDatabase, env: Env, job: MailJob): Promise<MailMessage | null> {
+export type AccountMailJob = Exclude<MailJob, { kind: "notification" | "digest" }>;
+
+export async function composeAccountMail(db: RoutedDatabase, env: Env, job: AccountMailJob): Promise<MailMessage | null> {
 	const config = configOf(env);
 	const link = (page: string, token: string) => `${config.APP_ORIGIN}/${page}#token=${token}`;
 	const message = (to: string, content: MailContent): MailMessage => ({

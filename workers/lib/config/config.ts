@@ -111,6 +111,8 @@ const ConfigSchema = z.object({
 				.map((a) => a.trim().toLowerCase())
 				.filter(Boolean),
 		),
+	/** How long a notification's mail waits in the queue; one read in the app meanwhile is not mailed. */
+	NOTIFICATION_MAIL_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600),
 	/** Reels an account may post before its email is verified (docs/security.md says why a few, and why no live). */
 	UNVERIFIED_MAX_REELS: z.coerce.number().int().min(0).max(1000),
 	REEL_HIDE_AFTER_REPORTS: z.coerce.number().int().min(1).max(1000),

@@ -117,6 +117,22 @@ export const dataExports = pgTable(
 	(t) => [index("data_exports_user_idx").on(t.userId, t.createdAt)],
 );
 
+/**
+ * How an account wants to hear of each kind of event (api/notifications/notification-prefs.ts):
+ * a row only once it changed anything (defaults live in code), `channels` maps an event type to
+ * in_app, email or both, and `digest` gathers the day's mail into one (sent by the daily cron,
+ * `last_digest_at` saying up to when).
+ */
+export const notificationPreferences = pgTable("notification_preferences", {
+	userId: uuid("user_id")
+		.primaryKey()
+		.references(() => users.id, { onDelete: "cascade" }),
+	channels: jsonb("channels").notNull().default({}),
+	digest: boolean("digest").notNull().default(false),
+	lastDigestAt: timestamp("last_digest_at", { withTimezone: true }),
+	updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const sessions = pgTable(
 	"sessions",
 	{
