@@ -775,6 +775,20 @@ describe("the web app in Chromium", () => {
 		expect(archive.headers.get("content-type")).toBe("application/x-tar");
 		await shot(phone, "settings-export-ready");
 
+		// Chooses how to hear of likes; the choice is kept.
+		const likes = phone.getByRole("region", { name: "Notifications" }).getByLabel("A like");
+		await likes.selectOption("both");
+		await expect
+			.poll(async () => {
+				await phone.reload();
+				return phone.getByRole("region", { name: "Notifications" }).getByLabel("A like").inputValue();
+			}, POLL)
+			.toBe("both");
+		await phone.setViewportSize(DESK);
+		await phone.getByRole("heading", { name: "Notifications" }).scrollIntoViewIfNeeded();
+		await shot(phone, "settings-notifications-desktop");
+		await phone.setViewportSize({ width: 390, height: 844 });
+
 		// And deletes the account from Settings: signed out, the profile gone for everyone.
 		const deletion = phone.getByRole("form", { name: "Delete your account" });
 		await deletion.getByLabel("Your password").fill("a reset web pass 3");

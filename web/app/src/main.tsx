@@ -29,6 +29,7 @@ const VerifyEmailPage = lazyPage(() => import("./pages/Account").then((m) => m.V
 const ForgotPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ForgotPasswordPage));
 const ResetPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ResetPasswordPage));
 const AccountDeletedPage = lazyPage(() => import("./pages/Account").then((m) => m.AccountDeletedPage));
+const UnsubscribePage = lazyPage(() => import("./pages/Account").then((m) => m.UnsubscribePage));
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
@@ -158,6 +159,7 @@ function Routes() {
 	if (path === "/forgot-password") return <ForgotPasswordPage />;
 	if (path === "/reset-password") return <ResetPasswordPage />;
 	if (path === "/account-deleted") return <AccountDeletedPage />;
+	if (path === "/unsubscribe") return <UnsubscribePage />;
 	if (path === "/live") return <LiveListPage />;
 	if (path === "/live/new") return needsSignIn(<GoLivePage />);
 	const liveStream = match("/live/:id", path);

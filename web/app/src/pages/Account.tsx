@@ -183,3 +183,31 @@ export function AccountDeletedPage() {
 		</Page>
 	);
 }
+
+/** A notification mail's way out (its text link; the header's link is one click, with no page). */
+export function UnsubscribePage() {
+	const [query] = useState(() => new URLSearchParams(location.search));
+	const [state, setState] = useState<"asking" | "done" | { error: string }>("asking");
+	const kind = query.get("t") === "all" ? "notification mail" : "this kind of mail";
+	const confirm = async () => {
+		try {
+			await api(`/api/notifications/unsubscribe?${query}`, { method: "POST", anonymous: true });
+			setState("done");
+		} catch (err) {
+			setState({ error: (err as ApiError).message });
+		}
+	};
+	return (
+		<Page title="Unsubscribe">
+			{state === "done" ? (
+				<p role="status">Done: no more {kind}. You can turn it back on in Settings, Notifications.</p>
+			) : (
+				<>
+					<p>Stop {kind} from reels-edge? It stays in the app.</p>
+					{typeof state === "object" ? <ErrorText error={state.error} /> : null}
+					<Button onClick={() => void confirm()}>Unsubscribe</Button>
+				</>
+			)}
+		</Page>
+	);
+}

@@ -258,6 +258,87 @@ function ApiKeys() {
 	);
 }
 
+type Channel = "in_app" | "email" | "both";
+interface NotificationPrefs {
+	channels: Record<string, Channel>;
+	digest: boolean;
+}
+
+/** Each kind of event as a person names it. */
+const KINDS: [type: string, said: string][] = [
+	["NEW_FOLLOWER", "A new follower"],
+	["FOLLOW_REQUESTED", "A follow request"],
+	["NEW_COMMENT", "A comment on your reel"],
+	["COMMENT_REPLY", "A reply to your comment"],
+	["MENTIONED", "A mention"],
+	["REEL_LIKED", "A like"],
+	["NEW_REEL", "A new reel from someone you follow"],
+	["LIVE_STARTED", "Someone you follow goes live"],
+];
+
+const CHANNEL_SAID: Record<Channel, string> = { in_app: "In the app", email: "Email only", both: "App, and email when away" };
+
+/** How you hear of things: a choice per kind, or one mail a day. */
+function NotificationSettings({ verified }: { verified: boolean }) {
+	const [prefs, setPrefs] = useState<NotificationPrefs | null>(null);
+	const [error, setError] = useState<string | null>(null);
+	useEffect(() => {
+		api<NotificationPrefs>("/api/users/me/notifications")
+			.then(setPrefs)
+			.catch((e: ApiError) => setError(e.message));
+	}, []);
+	const change = async (patch: Partial<{ channels: Record<string, Channel>; digest: boolean }>) => {
+		setError(null);
+		try {
+			setPrefs(await api<NotificationPrefs>("/api/users/me/notifications", { method: "PATCH", json: patch }));
+		} catch (err) {
+			setError((err as ApiError).message);
+		}
+	};
+	return (
+		<section class="flex flex-col gap-3 rounded-2xl bg-white/5 p-4" aria-labelledby="notifications-title">
+			<h2 id="notifications-title" class="font-semibold">
+				Notifications
+			</h2>
+			{verified ? null : <p class="text-sm text-yellow-300">Mail goes only to a verified address: verify yours above.</p>}
+			{prefs === null && !error ? <Loading label="Loading your notification settings" /> : null}
+			{prefs ? (
+				<>
+					<div class="flex flex-col gap-2">
+						{KINDS.map(([type, said]) => (
+							<label key={type} class="flex flex-wrap items-center justify-between gap-2 text-sm">
+								<span>{said}</span>
+								<select
+									class="rounded-lg border border-white/20 bg-black/40 px-2 py-1"
+									value={prefs.channels[type] ?? "in_app"}
+									disabled={prefs.digest}
+									onChange={(e) => void change({ channels: { [type]: (e.currentTarget as HTMLSelectElement).value as Channel } })}
+								>
+									{(Object.keys(CHANNEL_SAID) as Channel[]).map((c) => (
+										<option key={c} value={c}>
+											{CHANNEL_SAID[c]}
+										</option>
+									))}
+								</select>
+							</label>
+						))}
+					</div>
+					<label class="flex items-start gap-2 border-t border-white/10 pt-3 text-sm">
+						<input
+							type="checkbox"
+							class="mt-1"
+							checked={prefs.digest}
+							onChange={(e) => void change({ digest: (e.currentTarget as HTMLInputElement).checked })}
+						/>
+						<span>One mail a day with what happened, instead of one mail each</span>
+					</label>
+				</>
+			) : null}
+			<ErrorText error={error} />
+		</section>
+	);
+}
+
 interface DataExport {
 	id: string;
 	status: "pending" | "ready" | "failed";
@@ -392,6 +473,7 @@ export function SettingsPage() {
 				Settings
 			</h1>
 			<EmailSection user={me.user} />
+			<NotificationSettings verified={me.user.emailVerified === true} />
 			<PasswordForm />
 			<ApiKeys />
 			<ExportData />
