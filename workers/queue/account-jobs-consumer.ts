@@ -5,10 +5,12 @@
 // - `export`: builds the account's data export (api/exports/build-export.ts).
 // Every step is safe to run again, so a retried or duplicated message finishes the job rather than
 // failing it.
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { buildExport } from "../api/exports/build-export";
 import { eraseAccountMedia } from "../cdn/erase-account-media";
 import { logger } from "../lib/observability/logger";
+import { withDatabase } from "../lib/postgres/routed-database";
 
 export const AccountJobSchema = z.discriminatedUnion("kind", [
 	z.object({
@@ -16,10 +18,24 @@ export const AccountJobSchema = z.discriminatedUnion("kind", [
 		userId: z.uuid(),
 		/** The DELETE request's URL: local cache entries are keyed by its origin. */
 		requestUrl: z.url(),
+		/** The pass sent a while after the rest, for what landed late (an upload mid-flight, a live recording closing). */
+		final: z.boolean().optional(),
 	}),
 	z.object({ kind: z.literal("export"), userId: z.uuid(), exportId: z.uuid() }),
 ]);
 export type AccountJob = z.infer<typeof AccountJobSchema>;
+
+/** Tries while the account's rows are still there (a minute apart) before concluding its deletion failed. */
+const ERASE_WHILE_EXISTS_ATTEMPTS = 10;
+/** The final pass waits out the longest an upload or a live recording may still land: an access token's life. */
+const FINAL_PASS_AFTER_S = 15 * 60;
+
+async function accountExists(env: Env, userId: string): Promise<boolean> {
+	return withDatabase(env, async (db) => {
+		const { rows } = await db.readFromPrimary((q) => q.execute(sql`SELECT 1 FROM users WHERE id = ${userId}::uuid`));
+		return rows.length > 0;
+	});
+}
 
 /** Retries wait 30 s, doubling, at most an hour. */
 const retryDelay = (attempts: number) => Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
@@ -35,9 +51,20 @@ export async function consumeAccountJobs(batch: MessageBatch<unknown>, env: Env)
 		const job = parsed.data;
 		try {
 			if (job.kind === "erase_media") {
+				// Queued before the account's rows went (account-deletion.ts): while they are still there,
+				// the deletion is either in flight or failed, and nothing is erased yet.
+				if (await accountExists(env, job.userId)) {
+					if (msg.attempts >= ERASE_WHILE_EXISTS_ATTEMPTS) {
+						logger.error("account_erasure_abandoned", { userId: job.userId, reason: "the account still exists" });
+						msg.ack();
+					} else msg.retry({ delaySeconds: Math.min(60, 5 * msg.attempts) });
+					continue;
+				}
 				const { erased, more } = await eraseAccountMedia(env, job.userId, job.requestUrl);
 				if (more) await env.ACCOUNT_JOBS.send(job, { contentType: "json" });
-				logger.info(more ? "account_erasure_batch" : "account_erased", { userId: job.userId, erased });
+				else if (!job.final)
+					await env.ACCOUNT_JOBS.send({ ...job, final: true }, { contentType: "json", delaySeconds: FINAL_PASS_AFTER_S });
+				logger.info(more ? "account_erasure_batch" : "account_erased", { userId: job.userId, erased, final: job.final ?? false });
 			} else {
 				await buildExport(env, job.userId, job.exportId, { lastAttempt: msg.attempts >= MAX_EXPORT_ATTEMPTS });
 			}

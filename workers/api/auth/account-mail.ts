@@ -12,12 +12,20 @@ import { type MailContent, renderMail } from "../../mail/mail-layout";
 import type { MailMessage } from "../../mail/mime";
 import { exportDownloadUrl } from "../exports/export-link";
 import { exportById } from "../exports/export-store";
-import { issueEmailToken, LINK_TTL_SECONDS, linksIssuedSince } from "./email-tokens";
+import { type EmailTokenPurpose, issueEmailToken, LINK_TTL_SECONDS, linksIssuedSince } from "./email-tokens";
+import { CHANGE_LINKS_PER_HOUR, VERIFY_LINKS_PER_HOUR } from "./email-verification";
 
 /** Reset links one account is mailed an hour at most: a stranger who knows the address cannot flood its inbox. */
 export const RESET_LINKS_PER_HOUR = 3;
 
 const REQUIRED_FOOTER = "This is required mail about your reels-edge account, sent because of a change to it or a request for it.";
+
+/** True (and logged) when the account was mailed `max` links of `purpose` in the last hour. */
+async function throttled(db: RoutedDatabase, userId: string, purpose: EmailTokenPurpose, max: number): Promise<boolean> {
+	if ((await linksIssuedSince(db, userId, purpose, new Date(Date.now() - 3600_000))) < max) return false;
+	logger.warn("mail_throttled", { purpose, userId });
+	return true;
+}
 
 type Account = { id: string; email: string; name: string; emailVerifiedAt: Date | null };
 
@@ -62,10 +70,7 @@ export async function composeAccountMail(db: RoutedDatabase, env: Env, job: Acco
 				.limit(1),
 		);
 		if (!u) return null;
-		if ((await linksIssuedSince(db, u.id, "reset_password", new Date(Date.now() - 3600_000))) >= RESET_LINKS_PER_HOUR) {
-			logger.warn("mail_throttled", { kind: job.kind, userId: u.id });
-			return null;
-		}
+		if (await throttled(db, u.id, "reset_password", RESET_LINKS_PER_HOUR)) return null;
 		const token = await issueEmailToken(db, u.id, "reset_password", u.email);
 		return message(u.email, {
 			subject: "Reset your reels-edge password",
@@ -84,7 +89,8 @@ export async function composeAccountMail(db: RoutedDatabase, env: Env, job: Acco
 	if (!u) return null;
 	switch (job.kind) {
 		case "verify_email": {
-			if (u.emailVerifiedAt) return null;
+			// Counted again here: a burst of resends all passed the route's count before any link existed.
+			if (u.emailVerifiedAt || (await throttled(db, u.id, "verify_email", VERIFY_LINKS_PER_HOUR))) return null;
 			const token = await issueEmailToken(db, u.id, "verify_email", u.email);
 			return message(u.email, {
 				subject: "Confirm your email for reels-edge",
@@ -96,6 +102,7 @@ export async function composeAccountMail(db: RoutedDatabase, env: Env, job: Acco
 			});
 		}
 		case "change_email": {
+			if (await throttled(db, u.id, "change_email", CHANGE_LINKS_PER_HOUR)) return null;
 			const token = await issueEmailToken(db, u.id, "change_email", job.newEmail);
 			return message(job.newEmail, {
 				subject: "Confirm your new email for reels-edge",

@@ -37,7 +37,7 @@ const resend = apiRoute({
 	tags: ["auth"],
 	summary: "Mail a new verification link",
 	description: `At most ${VERIFY_LINKS_PER_HOUR} verification links an hour, the first one included.`,
-	...signedIn(),
+	...signedIn(credentialQuota()),
 	responses: { 202: { description: "A link is on its way" }, ...problemResponses(401, 404, 409, 429) },
 });
 
@@ -47,8 +47,8 @@ const changeEmail = apiRoute({
 	tags: ["auth"],
 	summary: "Change your email (the password first)",
 	description:
-		"Mails a link to the new address and a notice to the current one. The account moves, verified, when the link is followed; until then nothing changes. Wrong passwords count against the sign-in throttle.",
-	...signedIn(jsonBody()),
+		"Mails a link to the new address and a notice to the current one. The account moves, verified, when the link is followed; until then nothing changes. Wrong passwords count against the sign-in throttle; at most 3 changes an hour.",
+	...signedIn(credentialQuota(), jsonBody()),
 	request: {
 		body: {
 			...jsonContent(z.strictObject({ password: z.string().min(1).max(128), newEmail: EmailSchema }).openapi("ChangeEmailRequest")),

@@ -67,6 +67,17 @@ export async function spendLink(tx: Db, token: string, purposes: readonly EmailT
 	throw new HttpProblem(410, "link_expired", "This link has expired. Ask for a new one.");
 }
 
+/**
+ * Every link of the account still out stops working: a password reset or change, or a move to a
+ * new address, ends whatever a thief may have asked for before it (a pending move, above all).
+ */
+export async function spendAllLinks(tx: Db, userId: string): Promise<void> {
+	await tx
+		.update(emailTokens)
+		.set({ usedAt: new Date() })
+		.where(and(eq(emailTokens.userId, userId), isNull(emailTokens.usedAt)));
+}
+
 /** Links past use are kept this long (the resend and reset throttles count the last hour), then deleted. */
 export const SPENT_LINKS_KEPT_DAYS = 7;
 

@@ -1,27 +1,46 @@
 // Proving an address: following a mailed link verifies the account's email or moves the account
-// to a new one, and only then may ADMIN_EMAILS make it an admin (registering with a listed address
-// proves nothing; reading mail sent to it does).
+// to a new one. ADMIN_EMAILS makes an account admin only through a password reset of a listed
+// address (password-reset.ts): registering with it proves nothing, and neither does a verification
+// link being opened (a mail scanner opens links; the password was chosen by whoever registered).
+// A reset link sets a password only the mailbox's holder knows and ends every other way in.
 import { and, eq, sql } from "drizzle-orm";
-import { announceRole } from "../../lib/auth/user-gate-client";
 import { configOf } from "../../lib/config/config";
-import { logger } from "../../lib/observability/logger";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { users } from "../../lib/postgres/schema";
 import { violatedConstraint } from "../../lib/postgres/unique-violation";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { mailLater } from "../../mail/mail-jobs";
 import { checkCurrentPassword } from "./current-password";
-import { linksIssuedSince, spendLink } from "./email-tokens";
+import { linksIssuedSince, spendAllLinks, spendLink } from "./email-tokens";
 
 /** Verification links one account may be mailed an hour (its first included). */
 export const VERIFY_LINKS_PER_HOUR = 3;
+/** Moves one account may ask for an hour: each mails an address of the asker's choosing. */
+export const CHANGE_LINKS_PER_HOUR = 3;
+
+const tooMany = (what: string, n: number) =>
+	new HttpProblem(
+		429,
+		"rate_limited",
+		`At most ${n} ${what} an hour; check your inbox (and spam) for the last one.`,
+		{},
+		{ "retry-after": "3600" },
+	);
 
 /**
  * Marks `email` verified on the account, if it is still the account's address (`move`: makes it
- * so first), and grants admin when the address is listed. Returns whether it was made admin.
+ * so first); with `promote` (a password reset), grants admin when the address is listed. Returns
+ * whether it was made admin and whether the address was verified before.
  */
-export async function markVerified(tx: Db, env: Env, userId: string, email: string, move: boolean): Promise<{ promoted: boolean }> {
-	const listed = configOf(env).ADMIN_EMAILS.includes(email.toLowerCase());
+export async function markVerified(
+	tx: Db,
+	env: Env,
+	userId: string,
+	email: string,
+	{ move = false, promote = false }: { move?: boolean; promote?: boolean } = {},
+): Promise<{ promoted: boolean; wasVerified: boolean }> {
+	const listed = promote && configOf(env).ADMIN_EMAILS.includes(email.toLowerCase());
+	const [before] = await tx.select({ at: users.emailVerifiedAt }).from(users).where(eq(users.id, userId)).for("update").limit(1);
 	const [row] = await tx
 		.update(users)
 		.set({
@@ -34,18 +53,21 @@ export async function markVerified(tx: Db, env: Env, userId: string, email: stri
 		.returning({ id: users.id });
 	// The account has moved to another address since this link was mailed.
 	if (!row) throw new HttpProblem(400, "link_invalid", "This link was for an address the account no longer uses.");
-	return { promoted: listed };
+	return { promoted: listed, wasVerified: Boolean(before?.at) && !move };
 }
 
 /** Follows a verify or change-email link. 409 `email_taken` when another account took the new address meanwhile. */
 export async function followEmailLink(db: RoutedDatabase, env: Env, token: string): Promise<{ userId: string; email: string }> {
-	let outcome: { userId: string; email: string; promoted: boolean };
+	let outcome: { userId: string; email: string };
 	try {
 		outcome = await db.write((q) =>
 			q.transaction(async (tx) => {
 				const link = await spendLink(tx, token, ["verify_email", "change_email"]);
-				const { promoted } = await markVerified(tx, env, link.userId, link.email, link.purpose === "change_email");
-				return { userId: link.userId, email: link.email, promoted };
+				const moved = link.purpose === "change_email";
+				await markVerified(tx, env, link.userId, link.email, { move: moved });
+				// A move ends every other link out (another move, a reset to the old address).
+				if (moved) await spendAllLinks(tx, link.userId);
+				return { userId: link.userId, email: link.email };
 			}),
 		);
 	} catch (err) {
@@ -54,13 +76,7 @@ export async function followEmailLink(db: RoutedDatabase, env: Env, token: strin
 		}
 		throw err;
 	}
-	if (outcome.promoted) {
-		// Tokens out now act as admin at once; a failure here only means the next refresh brings it.
-		await announceRole(env, outcome.userId, "admin").catch((err: Error) =>
-			logger.warn("role_not_announced", { userId: outcome.userId, error: err.message }),
-		);
-	}
-	return { userId: outcome.userId, email: outcome.email };
+	return outcome;
 }
 
 /** Mails a fresh verification link; 409 when already verified, 429 past VERIFY_LINKS_PER_HOUR. */
@@ -71,15 +87,7 @@ export async function resendVerification(db: RoutedDatabase, env: Env, userId: s
 	if (!u) throw new HttpProblem(404, "user_not_found", "This account no longer exists.");
 	if (u.verifiedAt) throw new HttpProblem(409, "email_already_verified", "Your email is already verified.");
 	if ((await linksIssuedSince(db, userId, "verify_email", new Date(Date.now() - 3600_000))) >= VERIFY_LINKS_PER_HOUR) {
-		throw new HttpProblem(
-			429,
-			"rate_limited",
-			`At most ${VERIFY_LINKS_PER_HOUR} verification mails an hour; check your inbox (and spam) for the last one.`,
-			{},
-			{
-				"retry-after": "3600",
-			},
-		);
+		throw tooMany("verification mails", VERIFY_LINKS_PER_HOUR);
 	}
 	await mailLater(env, { kind: "verify_email", userId });
 }
@@ -95,6 +103,9 @@ export async function requestEmailChange(db: RoutedDatabase, env: Env, userId: s
 	);
 	// Registering tells the same, so this tells a stranger nothing more (and needs the password first).
 	if (taken) throw new HttpProblem(409, "email_taken", "An account with that email already exists.");
+	if ((await linksIssuedSince(db, userId, "change_email", new Date(Date.now() - 3600_000))) >= CHANGE_LINKS_PER_HOUR) {
+		throw tooMany("email changes", CHANGE_LINKS_PER_HOUR);
+	}
 	await mailLater(env, { kind: "change_email", userId, newEmail });
 	await mailLater(env, { kind: "email_change_requested", userId, oldEmail: me.email, newEmail });
 }

@@ -12,6 +12,7 @@ import { sessions, users } from "../../lib/postgres/schema";
 import { mailLaterOrLog } from "../../mail/mail-jobs";
 import { closeSessionSockets } from "../../realtime/end-session";
 import { checkCurrentPassword } from "./current-password";
+import { spendAllLinks } from "./email-tokens";
 
 export async function changePassword(
 	db: RoutedDatabase,
@@ -27,6 +28,8 @@ export async function changePassword(
 	const ended = await db.write((q) =>
 		q.transaction(async (tx) => {
 			await tx.update(users).set({ passwordHash: hash }).where(eq(users.id, caller.userId));
+			// Links out (a pending move, a reset) were asked for under the old password: they end.
+			await spendAllLinks(tx, caller.userId);
 			return tx
 				.update(sessions)
 				.set({ revokedAt: new Date(), revokedReason: "password_changed" })

@@ -1,21 +1,38 @@
 // Forgotten passwords. Asking answers the same whatever the address (202, one queue message:
 // the consumer looks the account up, api/auth/account-mail.ts), so neither the answer nor its
-// timing says whether an account exists. Following the link sets the password, verifies the
-// address (the link proved it), and ends every session and socket of the account.
+// timing says whether an account exists. Following the link sets the password and ends every
+// other way into the account: every session and socket, every other mailed link (a pending move to
+// a thief's address above all), its data exports' links; it verifies the address (the link proved
+// it), and a listed ADMIN_EMAILS address becomes admin here and only here. When the reset is what
+// first proves the address, whoever registered it before its owner may have made API keys and
+// webhooks: those go too.
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { mapLimit } from "../../lib/async/map-limit";
 import { hashOpaqueToken } from "../../lib/auth/opaque-token";
 import { hashPassword } from "../../lib/auth/password-hash";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
-import type { RoutedDatabase } from "../../lib/postgres/routed-database";
+import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { emailTokens, sessions, users } from "../../lib/postgres/schema";
 import { mailLater, mailLaterOrLog } from "../../mail/mail-jobs";
 import { closeSessionSockets } from "../../realtime/end-session";
-import { spendLink } from "./email-tokens";
+import { exportsPrefix } from "../exports/build-export";
+import { spendAllLinks, spendLink } from "./email-tokens";
 import { markVerified } from "./email-verification";
 
 export async function requestPasswordReset(env: Env, email: string): Promise<void> {
 	await mailLater(env, { kind: "password_reset", email });
+}
+
+/** API keys and webhook endpoints of an account whose address was never proved until now (their gates told first). */
+async function dropUnprovenIntegrations(tx: Db, env: Env, userId: string): Promise<void> {
+	const { rows: keys } = await tx.execute<{ id: string }>(sql`SELECT id FROM api_keys WHERE user_id = ${userId}::uuid FOR UPDATE`);
+	const gate = env.API_KEY_GATE.getByName(userId);
+	await mapLimit(keys, 4, (k) => gate.revoke(k.id));
+	await tx.execute(sql`DELETE FROM api_keys WHERE user_id = ${userId}::uuid`);
+	await tx.execute(
+		sql`DELETE FROM webhook_deliveries WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE user_id = ${userId}::uuid)`,
+	);
+	await tx.execute(sql`DELETE FROM webhook_endpoints WHERE user_id = ${userId}::uuid`);
 }
 
 export async function resetPassword(db: RoutedDatabase, env: Env, token: string, password: string): Promise<{ endedSessions: number }> {
@@ -41,8 +58,11 @@ export async function resetPassword(db: RoutedDatabase, env: Env, token: string,
 	const outcome = await db.write((q) =>
 		q.transaction(async (tx) => {
 			const link = await spendLink(tx, token, ["reset_password"]);
-			await markVerified(tx, env, link.userId, link.email, false);
+			const { wasVerified } = await markVerified(tx, env, link.userId, link.email, { promote: true });
+			if (!wasVerified) await dropUnprovenIntegrations(tx, env, link.userId);
 			await tx.update(users).set({ passwordHash: hash }).where(eq(users.id, link.userId));
+			await spendAllLinks(tx, link.userId);
+			await tx.execute(sql`DELETE FROM data_exports WHERE user_id = ${link.userId}::uuid`);
 			const ended = await tx
 				.update(sessions)
 				.set({ revokedAt: new Date(), revokedReason: "password_reset" })
@@ -51,6 +71,9 @@ export async function resetPassword(db: RoutedDatabase, env: Env, token: string,
 			return { userId: link.userId, ended };
 		}),
 	);
+	// The exports' archives (their rows, and so their links, are gone already).
+	const archives = await env.MEDIA.list({ prefix: exportsPrefix(outcome.userId) });
+	if (archives.objects.length > 0) await env.MEDIA.delete(archives.objects.map((o) => o.key));
 	await mapLimit(outcome.ended, 4, (s) => closeSessionSockets(env, outcome.userId, s.id));
 	await mailLaterOrLog(env, { kind: "password_changed", userId: outcome.userId, how: "reset" });
 	return { endedSessions: outcome.ended.length };

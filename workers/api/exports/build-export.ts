@@ -64,12 +64,18 @@ export async function buildExport(env: Env, userId: string, exportId: string, { 
 			await writeArchive(env, db, userId, writer);
 			const object = await writer.close();
 			const expiresAt = new Date(Date.now() + EXPORT_KEPT_DAYS * 86_400_000);
-			await db.write((q) =>
+			const done = await db.write((q) =>
 				q
 					.update(dataExports)
 					.set({ status: "ready", r2Key: key, bytes: object.size, readyAt: new Date(), expiresAt })
-					.where(eq(dataExports.id, exportId)),
+					.where(and(eq(dataExports.id, exportId), eq(dataExports.status, "pending")))
+					.returning({ id: dataExports.id }),
 			);
+			// The account was deleted (or reset) while this was written: the archive goes, and nobody is told.
+			if (done.length === 0) {
+				await env.MEDIA.delete(key);
+				return;
+			}
 		} catch (err) {
 			await writer.abort().catch(() => undefined);
 			if (!lastAttempt) throw err;

@@ -9,8 +9,8 @@ import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import type { AccountJob } from "../../queue/account-jobs-consumer";
 import { checkCurrentPassword } from "../auth/current-password";
-import { exportDownloadUrl, verifyExportToken } from "./export-link";
-import { EXPORT_EVERY_HOURS, type ExportRow, exportById, exportsOf, requestExport } from "./export-store";
+import { verifyExportToken } from "./export-link";
+import { EXPORT_EVERY_HOURS, type ExportRow, exportById, exportsOf, failExport, requestExport } from "./export-store";
 
 const ExportSchema = z
 	.object({
@@ -20,11 +20,14 @@ const ExportSchema = z
 		readyAt: z.string().nullable().openapi({ format: "date-time" }),
 		expiresAt: z.string().nullable().openapi({ format: "date-time", description: "When the archive and its link are deleted" }),
 		bytes: z.number().int().nullable(),
-		downloadUrl: z.string().nullable().openapi({ description: "The archive (a tar of JSON files), without sign-in, until expiresAt" }),
 	})
 	.openapi("DataExport");
 
-async function toExport(env: Env, e: ExportRow): Promise<z.infer<typeof ExportSchema>> {
+/**
+ * An export as listed. Never its link: the link opens everything without signing in, so it goes
+ * only to the account's mailbox; a stolen access token can list exports but not take one.
+ */
+function toExport(e: ExportRow): z.infer<typeof ExportSchema> {
 	return {
 		id: e.id,
 		status: e.status,
@@ -32,7 +35,6 @@ async function toExport(env: Env, e: ExportRow): Promise<z.infer<typeof ExportSc
 		readyAt: e.readyAt?.toISOString() ?? null,
 		expiresAt: e.expiresAt?.toISOString() ?? null,
 		bytes: e.bytes ?? null,
-		downloadUrl: e.status === "ready" && e.expiresAt ? await exportDownloadUrl(env, e.id, e.expiresAt) : null,
 	};
 }
 
@@ -41,7 +43,7 @@ const ask = apiRoute({
 	path: "/api/users/me/export",
 	tags: ["users"],
 	summary: "Export your data (the password again)",
-	description: `Builds an archive of everything of your account (docs/exports.md has its shapes) and mails you its link when it is ready, with a notification. The password is asked because the archive holds everything: a stolen access token alone must not be enough. One export every ${EXPORT_EVERY_HOURS} hours.`,
+	description: `Builds an archive of everything of your account (docs/exports.md has its shapes) and mails its link to your address when it is ready (the link is never in an API answer), with a notification. The password is asked because the archive holds everything: a stolen access token alone must not be enough. One export every ${EXPORT_EVERY_HOURS} hours.`,
 	...signedIn(jsonBody()),
 	request: {
 		body: { ...jsonContent(z.strictObject({ password: z.string().min(1).max(128) }).openapi("ExportRequest")), required: true },
@@ -81,12 +83,18 @@ export const exportRoutes = new OpenAPIHono<AppEnv>()
 		await checkCurrentPassword(c.var.db, c.env, c.var.auth.sub, c.req.valid("json").password);
 		const row = await requestExport(c.var.db, c.var.auth.sub);
 		const job: AccountJob = { kind: "export", userId: c.var.auth.sub, exportId: row.id };
-		await c.env.ACCOUNT_JOBS.send(job, { contentType: "json" });
-		return c.json(await toExport(c.env, row), 202);
+		try {
+			await c.env.ACCOUNT_JOBS.send(job, { contentType: "json" });
+		} catch (err) {
+			// Nothing will build it: it must not hold the day's export either.
+			await failExport(c.var.db, row.id);
+			throw err;
+		}
+		return c.json(toExport(row), 202);
 	})
 	.openapi(list, async (c) => {
 		const rows = await exportsOf(c.var.db, c.var.auth.sub);
-		return c.json({ items: await Promise.all(rows.map((r) => toExport(c.env, r))) }, 200);
+		return c.json({ items: rows.map(toExport) }, 200);
 	})
 	.openapi(download, async (c) => {
 		const { id } = c.req.valid("param");

@@ -1,6 +1,6 @@
 // data_exports rows: asking for one (at most one a day), listing, reading one, and forgetting
 // those past their days (with their archives).
-import { and, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
 import { dataExports } from "../../lib/postgres/schema";
@@ -42,6 +42,10 @@ export async function requestExport(db: RoutedDatabase, userId: string): Promise
 
 const sqlLock = (userId: string) => sql`SELECT pg_advisory_xact_lock(hashtextextended(${`export:${userId}`}, 0))`;
 
+export async function failExport(db: RoutedDatabase, id: string): Promise<void> {
+	await db.write((q) => q.update(dataExports).set({ status: "failed" }).where(eq(dataExports.id, id)));
+}
+
 export async function exportsOf(db: RoutedDatabase, userId: string): Promise<ExportRow[]> {
 	return db.read((q) => q.select().from(dataExports).where(eq(dataExports.userId, userId)).orderBy(desc(dataExports.createdAt)).limit(10));
 }
@@ -51,11 +55,20 @@ export async function exportById(db: RoutedDatabase, id: string): Promise<Export
 	return row;
 }
 
-/** Hourly: archives past their days are deleted, and their rows. */
+/** Hourly: archives past their days are deleted, and their rows; failed ones a day on. */
 export async function sweepExports(env: Env): Promise<number> {
 	return withDatabase(env, async (db) => {
 		const old = await db.readFromPrimary((q) =>
-			q.select({ id: dataExports.id, r2Key: dataExports.r2Key }).from(dataExports).where(lt(dataExports.expiresAt, new Date())).limit(100),
+			q
+				.select({ id: dataExports.id, r2Key: dataExports.r2Key })
+				.from(dataExports)
+				.where(
+					or(
+						lt(dataExports.expiresAt, new Date()),
+						and(eq(dataExports.status, "failed"), lt(dataExports.createdAt, new Date(Date.now() - EXPORT_EVERY_HOURS * 3_600_000))),
+					),
+				)
+				.limit(100),
 		);
 		for (const e of old) {
 			if (e.r2Key) await env.MEDIA.delete(e.r2Key);

@@ -19,11 +19,14 @@ export async function deleteAccount(db: RoutedDatabase, env: Env, userId: string
 	await refuseTokensIssuedBefore(env, userId);
 	await blockAccountMedia(env, userId);
 	const erasure: AccountJob = { kind: "erase_media", userId, requestUrl };
-	await env.ACCOUNT_JOBS.send(erasure, { contentType: "json" });
+	// A second's delay: the consumer finds the rows gone rather than waiting for the transaction below.
+	await env.ACCOUNT_JOBS.send(erasure, { contentType: "json", delaySeconds: 1 });
 	const gate = env.API_KEY_GATE.getByName(userId);
 	const { sessions } = await db.write((q) =>
 		q.transaction((tx) => eraseAccountRows(tx, userId, async (ids) => void (await mapLimit(ids, 4, (id) => gate.revoke(id))))),
 	);
+	// Again, now the rows are gone: a refresh that slipped in before the commit minted a token after the first time.
+	await refuseTokensIssuedBefore(env, userId);
 	// Sockets last: the notification shard forgets the account (its sockets close, 4003), and each
 	// session's live viewer sockets close too.
 	await forgetUserOnShard(env, userId);

@@ -45,6 +45,9 @@ export async function eraseAccountRows(
 		WHERE (c.author_id = ${u} OR c.parent_id IN (SELECT id FROM comments WHERE author_id = ${u})) AND c.reel_id ${othersReels}
 		GROUP BY reel_id
 		ON CONFLICT (reel_id, shard) DO UPDATE SET comments = reel_counter_shards.comments + excluded.comments`);
+	// Reports it filed that are still open stop counting towards hiding others' reels.
+	await tx.execute(sql`UPDATE reels r SET report_count = GREATEST(0, r.report_count - 1), report_weight = GREATEST(0, r.report_weight - rep.weight)
+		FROM reports rep WHERE rep.reel_id = r.id AND rep.reporter_id = ${u} AND rep.dismissed_at IS NULL AND r.author_id <> ${u}`);
 	// Follows: the people they followed lose a follower, those who followed them one they follow.
 	await tx.execute(sql`UPDATE users SET follower_count = GREATEST(0, follower_count - 1)
 		WHERE id IN (SELECT followee_id FROM follows WHERE follower_id = ${u})`);

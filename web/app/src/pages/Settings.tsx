@@ -345,12 +345,11 @@ interface DataExport {
 	createdAt: string;
 	expiresAt: string | null;
 	bytes: number | null;
-	downloadUrl: string | null;
 }
 
 const STATUS_SAID: Record<DataExport["status"], string> = {
 	pending: "Being prepared: we will mail you when it is ready.",
-	ready: "Ready",
+	ready: "Ready: the link to download it is in your mail.",
 	failed: "Could not be made; ask for a new one.",
 };
 
@@ -371,6 +370,14 @@ function ExportData() {
 		});
 		return () => void off();
 	}, []);
+	// The event may come before the socket is open (a small export takes a second): while one is
+	// pending, the list is read again every few seconds too, and not otherwise.
+	const pending = exports?.some((x) => x.status === "pending") ?? false;
+	useEffect(() => {
+		if (!pending) return;
+		const timer = setTimeout(() => void load(), 3000);
+		return () => clearTimeout(timer);
+	}, [pending, exports]);
 	const submit = async (e: Event) => {
 		e.preventDefault();
 		const form = e.currentTarget as HTMLFormElement;
@@ -392,8 +399,8 @@ function ExportData() {
 				Your data
 			</h2>
 			<p class="text-sm text-white/70">
-				An archive of your profile, reels, comments, likes, follows and notifications, with links to every file you uploaded. One a day;
-				kept for 7 days.
+				An archive of your profile, reels, comments, likes, follows and notifications, with links to every file you uploaded. Its link is
+				mailed to you (only you can open your mail). One a day; kept for 7 days.
 			</p>
 			<ul class="flex flex-col gap-2" aria-label="Your data exports">
 				{exports?.map((x) => (
@@ -402,11 +409,6 @@ function ExportData() {
 							{new Date(x.createdAt).toLocaleString()}: {STATUS_SAID[x.status]}
 							{x.bytes ? ` (${Math.max(1, Math.round(x.bytes / 1024))} KB)` : ""}
 						</span>
-						{x.downloadUrl ? (
-							<a class="rounded-full bg-yellow-400 px-3 py-1 font-semibold text-black" href={x.downloadUrl} download>
-								Download
-							</a>
-						) : null}
 					</li>
 				))}
 			</ul>
