@@ -58,27 +58,38 @@ describe("verifying the address", () => {
 		const mails = await waitForMail(u.email, CONFIRM, 3);
 		const limited = await resend();
 		expect(limited.status).toBe(429);
-		expect(limited.headers.get("retry-after")).toBe("3600");
+		expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
 		// Every link mailed works (each its own token); the first one followed verifies.
 		expect((await verify(linkToken(mails[2] as (typeof mails)[number], "verify-email"))).status).toBe(200);
 		const done = await api("/api/auth/verify/resend", { method: "POST", token: u.accessToken });
 		expect(done.status).toBe(409);
 	});
 
-	it("makes a listed address admin only when its link is followed, never at registration", async () => {
-		const listed = { ADMIN_EMAILS: "" } as Partial<Env>;
+	it("makes a listed address admin only through a reset of its password, not by registering or verifying", async () => {
 		const email = uniqueEmail("boss");
-		listed.ADMIN_EMAILS = `someone@else.test, ${email.toUpperCase()}`;
+		const listed = { ADMIN_EMAILS: `someone@else.test, ${email.toUpperCase()}` } as Partial<Env>;
+		// Whoever registers a listed address chose the password; a verification link opened (by its
+		// owner, or a mail scanner) proves the mailbox, not who holds the password.
 		const res = await api("/api/auth/register", { method: "POST", json: { email, password: GOOD_PASSWORD, name: "Boss" } }, listed);
 		const s = await json<Session>(res);
 		expect(s.user.role).toBe("user");
 		const [mail] = await waitForMail(email, CONFIRM);
 		const verified = await verify(linkToken(mail as NonNullable<typeof mail>, "verify-email"), listed);
 		expect(verified.status).toBe(200);
-		// The token already out acts as admin at once (the gate was told); a new sign-in says so too.
-		expect((await me(s.accessToken, verified)).role).toBe("admin");
-		expect((await api("/api/users?limit=1", { token: s.accessToken })).status).toBe(200);
-		expect((await json<Session>(await login(email, GOOD_PASSWORD))).user.role).toBe("admin");
+		expect((await me(s.accessToken, verified)).role).toBe("user");
+		// The mailbox's holder resets the password: every other way in ends, and the account is admin.
+		await api("/api/auth/password-reset", { method: "POST", json: { email } });
+		const [reset] = await waitForMail(email, /Reset your reels-edge password/);
+		const done = await api(
+			"/api/auth/password-reset/confirm",
+			{ method: "POST", json: { token: linkToken(reset as NonNullable<typeof reset>, "reset-password"), password: NEW_PASSWORD } },
+			listed,
+		);
+		expect(done.status).toBe(200);
+		expect((await api("/api/users/me", { token: s.accessToken })).status).toBe(401);
+		const boss = await json<Session>(await login(email, NEW_PASSWORD));
+		expect(boss.user.role).toBe("admin");
+		expect((await api("/api/users?limit=1", { token: boss.accessToken })).status).toBe(200);
 	});
 });
 
@@ -102,6 +113,30 @@ describe("changing the email", () => {
 		expect(now).toMatchObject({ email: next, emailVerified: true });
 		expect((await login(next, GOOD_PASSWORD)).status).toBe(200);
 		expect((await login(u.email, GOOD_PASSWORD)).status).toBe(401);
+	});
+
+	it("is cancelled by a password reset: a thief's pending move dies with the reset", async () => {
+		const owner = await registerUser("Robbed");
+		const thief = uniqueEmail("thief");
+		expect((await change(owner.accessToken, GOOD_PASSWORD, thief)).status).toBe(202);
+		const [move] = await waitForMail(thief, /Confirm your new email/);
+		await api("/api/auth/password-reset", { method: "POST", json: { email: owner.email } });
+		const [reset] = await waitForMail(owner.email, /Reset your reels-edge password/);
+		const confirmReset = await api("/api/auth/password-reset/confirm", {
+			method: "POST",
+			json: { token: linkToken(reset as NonNullable<typeof reset>, "reset-password"), password: NEW_PASSWORD },
+		});
+		expect(confirmReset.status).toBe(200);
+		const late = await verify(linkToken(move as NonNullable<typeof move>, "verify-email"));
+		expect(late.status).toBe(410);
+		expect((await login(owner.email, NEW_PASSWORD)).status).toBe(200);
+	});
+
+	it("mails at most three new addresses an hour", async () => {
+		const u = await registerUser("Spammer");
+		for (let i = 0; i < 3; i++) expect((await change(u.accessToken, GOOD_PASSWORD, uniqueEmail("victim"))).status).toBe(202);
+		const fourth = await change(u.accessToken, GOOD_PASSWORD, uniqueEmail("victim"));
+		expect(fourth.status).toBe(429);
 	});
 
 	it("needs the password, a different address and a free one", async () => {
@@ -176,6 +211,23 @@ describe("resetting a forgotten password", () => {
 		expect(((await res.json()) as { code: string }).code).toBe("link_expired");
 		expect((await login(u.email, GOOD_PASSWORD)).status).toBe(200);
 		expect((await api("/api/users/me", { token: u.accessToken })).status).toBe(200);
+	});
+
+	it("drops the API keys of whoever registered the address when a reset first proves it", async () => {
+		const squatter = await registerUser("Squatter");
+		const made = await json<{ key: string }>(
+			await api("/api/keys", {
+				method: "POST",
+				token: squatter.accessToken,
+				json: { password: GOOD_PASSWORD, name: "k", scopes: ["reels:read"] },
+			}),
+		);
+		expect((await api("/api/reels", { token: made.key })).status).toBe(200);
+		// The address's real owner resets the password from the mail: the squatter's key stops at once.
+		await ask(squatter.email);
+		const [mail] = await waitForMail(squatter.email, /Reset your reels-edge password/);
+		expect((await confirm(linkToken(mail as NonNullable<typeof mail>, "reset-password"), NEW_PASSWORD)).status).toBe(200);
+		expect((await api("/api/reels", { token: made.key })).status).toBe(401);
 	});
 
 	it("takes a verification link for nothing but verifying", async () => {

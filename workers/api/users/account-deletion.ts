@@ -9,6 +9,7 @@ import { blockAccountMedia } from "../../cdn/erase-account-media";
 import { mapLimit } from "../../lib/async/map-limit";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { deleteStreamsOf } from "../../live/live-store";
 import type { AccountJob } from "../../queue/account-jobs-consumer";
 import { closeSessionSockets, forgetUserOnShard } from "../../realtime/end-session";
 import { checkCurrentPassword } from "../auth/current-password";
@@ -18,6 +19,8 @@ export async function deleteAccount(db: RoutedDatabase, env: Env, userId: string
 	await checkCurrentPassword(db, env, userId, password);
 	await refuseTokensIssuedBefore(env, userId);
 	await blockAccountMedia(env, userId);
+	// Its live streams leave the lists now (a stream still live stops on its object's next beat).
+	await deleteStreamsOf(env, userId);
 	const erasure: AccountJob = { kind: "erase_media", userId, requestUrl };
 	// A second's delay: the consumer finds the rows gone rather than waiting for the transaction below.
 	await env.ACCOUNT_JOBS.send(erasure, { contentType: "json", delaySeconds: 1 });

@@ -3,7 +3,7 @@
 // fragment never reaches a server or a Referer header, and the page removes it from the address
 // bar once read, so it does not linger in history.
 import { useEffect, useState } from "preact/hooks";
-import { Button, ErrorText, Field, Loading } from "../components/ui";
+import { Button, ErrorText, Field } from "../components/ui";
 import { api, forgetSession, refreshMe, session } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
@@ -32,31 +32,42 @@ function Page({ title, children }: { title: string; children: preact.ComponentCh
 
 const NO_TOKEN = "This page needs the link from your mail; open it from there (the whole link, with what follows #).";
 
+/**
+ * Asks before it confirms: mail scanners open links, and a link that confirmed on opening would let
+ * a scanner confirm an address for whoever registered it.
+ */
 export function VerifyEmailPage() {
 	const token = useLinkToken();
 	const me = useStore(session);
-	const [state, setState] = useState<{ email: string } | { error: string } | null>(token ? null : { error: NO_TOKEN });
-	useEffect(() => {
-		if (!token) return;
+	const [state, setState] = useState<{ email: string } | { error: string } | "asking" | "busy">(token ? "asking" : { error: NO_TOKEN });
+	const confirm = () => {
+		setState("busy");
 		api<{ email: string }>("/api/auth/verify", { method: "POST", json: { token }, anonymous: true })
 			.then((out) => setState({ email: out.email }))
 			.catch((err: ApiError) => setState({ error: err.message }));
-	}, [token]);
+	};
 	// Signed in here: the header and Settings show the address as verified at once.
-	const verified = state && "email" in state;
+	const verified = typeof state === "object" && "email" in state;
 	useEffect(() => {
 		if (verified && me) void refreshMe().catch(() => undefined);
 	}, [verified, me?.user.id]);
 	return (
 		<Page title="Your email">
-			{state === null ? <Loading label="Checking your link" /> : null}
-			{state && "email" in state ? (
+			{state === "asking" || state === "busy" ? (
+				<>
+					<p>Confirm that this address is yours and that you asked for it to be used on reels-edge.</p>
+					<Button onClick={confirm} disabled={state === "busy"}>
+						Confirm my email
+					</Button>
+				</>
+			) : null}
+			{typeof state === "object" && "email" in state ? (
 				<p role="status">
 					<strong>{state.email}</strong> is verified. You can post as much as you like and go live.
 				</p>
 			) : null}
-			{state && "error" in state ? <ErrorText error={state.error} /> : null}
-			{state ? (
+			{typeof state === "object" && "error" in state ? <ErrorText error={state.error} /> : null}
+			{typeof state === "object" ? (
 				<a class="text-yellow-300 underline" href={me ? "/settings" : "/signin"}>
 					{me ? "Back to Settings" : "Sign in"}
 				</a>
