@@ -13,9 +13,9 @@ import { hashPassword } from "../../lib/auth/password-hash";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { emailTokens, sessions, users } from "../../lib/postgres/schema";
+import { exportsPrefix } from "../../lib/r2/export-keys";
 import { mailLater, mailLaterOrLog } from "../../mail/mail-jobs";
 import { closeSessionSockets } from "../../realtime/end-session";
-import { exportsPrefix } from "../exports/build-export";
 import { spendAllLinks, spendLink } from "./email-tokens";
 import { markVerified } from "./email-verification";
 

@@ -12,6 +12,7 @@ import { assets } from "../../lib/media-db/schema";
 import { logger } from "../../lib/observability/logger";
 import { type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
 import { dataExports } from "../../lib/postgres/schema";
+import { exportKey } from "../../lib/r2/export-keys";
 import { mailLaterOrLog } from "../../mail/mail-jobs";
 import { publish } from "../../realtime/publish";
 import { unfolded } from "../reels/counter-shards";
@@ -23,9 +24,6 @@ export const EXPORT_KEPT_DAYS = 7;
 const PAGE = 1000;
 /** JSON only (originals are linked), so even a very large account stays far below this. */
 const MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024;
-
-export const exportKey = (userId: string, exportId: string) => `exports/${userId}/${exportId}.tar`;
-export const exportsPrefix = (userId: string) => `exports/${userId}/`;
 
 type Row = Record<string, unknown>;
 

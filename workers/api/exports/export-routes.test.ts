@@ -3,12 +3,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../../scripts/wait-for";
+import { exportsPrefix } from "../../lib/r2/export-keys";
 import { api, GOOD_PASSWORD, verifiedUser } from "../../test-support/api";
 import { inboxOf } from "../../test-support/inbox";
 import { waitForMail } from "../../test-support/mail";
 import { samplePng } from "../../test-support/media";
 import { json, person, postReel } from "../../test-support/reels";
-import { exportsPrefix } from "./build-export";
 import { readTar } from "./tar";
 
 const ask = (token: string, password = GOOD_PASSWORD) => api("/api/users/me/export", { method: "POST", token, json: { password } });

@@ -49,8 +49,8 @@ export const users = pgTable(
 		dismissedReports: integer("dismissed_reports").notNull().default(0),
 		// A private account approves each follower (follow_requests); only then do followers-only reels open to them.
 		private: boolean("private").notNull().default(false),
-		// When the owner followed a link mailed to `email` (null: not yet). Cleared when the email changes
-		// by any road other than such a link; ADMIN_EMAILS grants admin only at this moment.
+		// When the owner followed a link mailed to `email` (null: not yet); an email changes only by
+		// such a link, so it is never unproven after a change. ADMIN_EMAILS acts on a reset, not here.
 		emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
