@@ -25,7 +25,7 @@ export const AccountJobSchema = z.discriminatedUnion("kind", [
 ]);
 export type AccountJob = z.infer<typeof AccountJobSchema>;
 
-/** Tries while the account's rows are still there (a minute apart) before concluding its deletion failed. */
+/** Tries while the account's rows are still there (5 s, 10 s, … apart: about four minutes) before concluding its deletion failed. */
 const ERASE_WHILE_EXISTS_ATTEMPTS = 10;
 /** The final pass waits out the longest an upload or a live recording may still land: an access token's life. */
 const FINAL_PASS_AFTER_S = 15 * 60;

@@ -1,13 +1,15 @@
 // Deleting an account, at once: its password first (under the sign-in throttle), then its gate
 // refuses every token out, its media stops being served, its media's erasure is queued, and its
-// Postgres rows go in one transaction (which tells each API key's gate first); last its sockets close. The media (R2, the edge cache, D1) is erased by the
-// `account-jobs` consumer within minutes (docs/security.md says what is kept, and how long).
+// Postgres rows go in one transaction (which tells each API key's gate first); last its sockets
+// close. The media (R2, the edge cache, D1) is erased by the `account-jobs` consumer within minutes
+// (docs/security.md says what is kept, and how long).
 // The erasure is queued before the rows go: should the transaction fail, the account is still
 // there to be deleted again (its owner signs in and asks again), and no media outlives it unqueued.
 
 import { blockAccountMedia } from "../../cdn/erase-account-media";
 import { mapLimit } from "../../lib/async/map-limit";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
+import { logger } from "../../lib/observability/logger";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { deleteStreamsOf } from "../../live/live-store";
 import type { AccountJob } from "../../queue/account-jobs-consumer";
@@ -28,10 +30,14 @@ export async function deleteAccount(db: RoutedDatabase, env: Env, userId: string
 	const { sessions } = await db.write((q) =>
 		q.transaction((tx) => eraseAccountRows(tx, userId, async (ids) => void (await mapLimit(ids, 4, (id) => gate.revoke(id))))),
 	);
-	// Again, now the rows are gone: a refresh that slipped in before the commit minted a token after the first time.
-	await refuseTokensIssuedBefore(env, userId);
+	// The account is gone from here on, so what follows is logged, not thrown (a retry would find no
+	// account). Again the gate, now the rows are gone: a refresh that slipped in before the commit
+	// minted a token after the first time (it can only act as an account that no longer exists).
+	await refuseTokensIssuedBefore(env, userId).catch((err: Error) =>
+		logger.warn("deleted_account_gate_not_told", { userId, error: err.message }),
+	);
 	// Sockets last: the notification shard forgets the account (its sockets close, 4003), and each
 	// session's live viewer sockets close too.
-	await forgetUserOnShard(env, userId);
+	await forgetUserOnShard(env, userId).catch((err: Error) => logger.warn("deleted_account_shard_not_told", { userId, error: err.message }));
 	await mapLimit(sessions, 4, (s) => closeSessionSockets(env, userId, s));
 }
