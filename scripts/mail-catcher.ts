@@ -130,8 +130,15 @@ export async function startMailCatcher(o: { dir: string; smtpPort?: number; webP
 	});
 	await new Promise<void>((done, fail) => {
 		smtp.once("error", fail);
-		smtp.listen(o.smtpPort ?? 0, host, () => done());
+		smtp.listen(o.smtpPort ?? 0, host, () => {
+			smtp.off("error", fail);
+			done();
+		});
 	});
+	// A client that goes away mid-conversation (a test's runtime shutting down, a sender dropping
+	// a refused message) is an 'error' on the server: without a listener it would crash the process
+	// the catcher runs in (the test setup, `npm run dev`). It concerns that connection only.
+	smtp.on("error", () => undefined);
 	try {
 		await new Promise<void>((done, fail) => {
 			web.once("error", fail);
