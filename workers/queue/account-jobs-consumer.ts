@@ -9,6 +9,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { buildExport } from "../api/exports/build-export";
 import { eraseAccountMedia } from "../cdn/erase-account-media";
+import { doublingDelay } from "../lib/async/doubling-delay";
 import { logger } from "../lib/observability/logger";
 import { withDatabase } from "../lib/postgres/routed-database";
 
@@ -36,9 +37,6 @@ async function accountExists(env: Env, userId: string): Promise<boolean> {
 		return rows.length > 0;
 	});
 }
-
-/** Retries wait 30 s, doubling, at most an hour. */
-const retryDelay = (attempts: number) => Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
 
 export async function consumeAccountJobs(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	for (const msg of batch.messages) {
@@ -71,7 +69,7 @@ export async function consumeAccountJobs(batch: MessageBatch<unknown>, env: Env)
 			msg.ack();
 		} catch (err) {
 			logger.warn("account_job_retry", { kind: job.kind, userId: job.userId, attempts: msg.attempts, error: (err as Error).message });
-			msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+			msg.retry({ delaySeconds: doublingDelay(msg.attempts, 30, 3600) });
 		}
 	}
 }

@@ -5,13 +5,14 @@
 // sends it again, with the same Message-ID, which mail clients show once.
 import { composeAccountMail } from "../api/auth/account-mail";
 import { composeNotificationMail } from "../api/notifications/notification-mail";
+import { doublingDelay } from "../lib/async/doubling-delay";
 import { logger } from "../lib/observability/logger";
 import { withDatabase } from "../lib/postgres/routed-database";
 import { MailJobSchema } from "../mail/mail-jobs";
 import { toMime } from "../mail/mime";
 import { MailRefused, transportOf } from "../mail/transport";
 
-export const retryDelaySeconds = (attempts: number) => Math.min(30 * 2 ** Math.max(0, attempts - 1), 3600);
+export const retryDelaySeconds = (attempts: number) => doublingDelay(attempts, 30, 3600);
 
 export async function consumeMail(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	const transport = transportOf(env);

@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { derivedPrefix } from "../cdn/cdn-key";
+import { doublingDelay } from "../lib/async/doubling-delay";
 import { configOf } from "../lib/config/config";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
@@ -31,7 +32,7 @@ import { type PoisonMessage, type TranscodeJob, TranscodeJobSchema } from "./mes
 
 const MAX_BACKOFF_S = 300;
 /** Exponential backoff per delivery attempt: 10s, 20s, 40s … capped. */
-export const backoffSeconds = (attempts: number) => Math.min(MAX_BACKOFF_S, 10 * 2 ** Math.max(0, attempts - 1));
+export const backoffSeconds = (attempts: number) => doublingDelay(attempts, 10, MAX_BACKOFF_S);
 
 /** A delivery owns its asset this long; renewed on every progress poll. Longer than one consumer invocation may run. */
 const LEASE_SECONDS = 16 * 60;

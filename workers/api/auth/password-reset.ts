@@ -11,28 +11,17 @@ import { mapLimit } from "../../lib/async/map-limit";
 import { hashOpaqueToken } from "../../lib/auth/opaque-token";
 import { hashPassword } from "../../lib/auth/password-hash";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
-import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
+import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { emailTokens, sessions, users } from "../../lib/postgres/schema";
 import { exportsPrefix } from "../../lib/r2/export-keys";
 import { mailLater, mailLaterOrLog } from "../../mail/mail-jobs";
 import { closeSessionSockets } from "../../realtime/end-session";
+import { dropIntegrations } from "../keys/integrations-store";
 import { spendAllLinks, spendLink } from "./email-tokens";
 import { markVerified } from "./email-verification";
 
 export async function requestPasswordReset(env: Env, email: string): Promise<void> {
 	await mailLater(env, { kind: "password_reset", email });
-}
-
-/** API keys and webhook endpoints of an account whose address was never proved until now (their gates told first). */
-async function dropUnprovenIntegrations(tx: Db, env: Env, userId: string): Promise<void> {
-	const { rows: keys } = await tx.execute<{ id: string }>(sql`SELECT id FROM api_keys WHERE user_id = ${userId}::uuid FOR UPDATE`);
-	const gate = env.API_KEY_GATE.getByName(userId);
-	await mapLimit(keys, 4, (k) => gate.revoke(k.id));
-	await tx.execute(sql`DELETE FROM api_keys WHERE user_id = ${userId}::uuid`);
-	await tx.execute(
-		sql`DELETE FROM webhook_deliveries WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE user_id = ${userId}::uuid)`,
-	);
-	await tx.execute(sql`DELETE FROM webhook_endpoints WHERE user_id = ${userId}::uuid`);
 }
 
 export async function resetPassword(db: RoutedDatabase, env: Env, token: string, password: string): Promise<{ endedSessions: number }> {
@@ -59,7 +48,8 @@ export async function resetPassword(db: RoutedDatabase, env: Env, token: string,
 		q.transaction(async (tx) => {
 			const link = await spendLink(tx, token, ["reset_password"]);
 			const { wasVerified } = await markVerified(tx, env, link.userId, link.email, { promote: true });
-			if (!wasVerified) await dropUnprovenIntegrations(tx, env, link.userId);
+			// Never proved until now: whoever registered the address may have made keys and webhooks.
+			if (!wasVerified) await dropIntegrations(tx, env, link.userId);
 			await tx.update(users).set({ passwordHash: hash }).where(eq(users.id, link.userId));
 			await spendAllLinks(tx, link.userId);
 			await tx.execute(sql`DELETE FROM data_exports WHERE user_id = ${link.userId}::uuid`);

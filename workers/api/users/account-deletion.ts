@@ -26,10 +26,7 @@ export async function deleteAccount(db: RoutedDatabase, env: Env, userId: string
 	const erasure: AccountJob = { kind: "erase_media", userId, requestUrl };
 	// A second's delay: the consumer finds the rows gone rather than waiting for the transaction below.
 	await env.ACCOUNT_JOBS.send(erasure, { contentType: "json", delaySeconds: 1 });
-	const gate = env.API_KEY_GATE.getByName(userId);
-	const { sessions } = await db.write((q) =>
-		q.transaction((tx) => eraseAccountRows(tx, userId, async (ids) => void (await mapLimit(ids, 4, (id) => gate.revoke(id))))),
-	);
+	const { sessions } = await db.write((q) => q.transaction((tx) => eraseAccountRows(tx, env, userId)));
 	// The account is gone from here on, so what follows is logged, not thrown (a retry would find no
 	// account). Again the gate, now the rows are gone: a refresh that slipped in before the commit
 	// minted a token after the first time (it can only act as an account that no longer exists).

@@ -7,6 +7,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../lib/postgres/routed-database";
 import { notifications } from "../../lib/postgres/schema";
+import { dropIntegrations } from "../keys/integrations-store";
 import { actorIdOf } from "../notifications/notification-view";
 import { bumpCounter, shardOf } from "../reels/counter-shards";
 import { lockHandles } from "./held-handles";
@@ -15,22 +16,17 @@ import { lockHandles } from "./held-handles";
 export const NOBODY = "00000000-0000-0000-0000-000000000000";
 
 /**
- * `revokeKeys` is handed the account's API key ids while its row is locked (a key being created
- * meanwhile waits for the lock, then finds no account), and must tell each key's gate: the gates,
- * not these rows, admit keys.
+ * The account's API keys are revoked at their gates while its row is locked (a key being created
+ * meanwhile waits for the lock, then finds no account): the gates, not these rows, admit keys.
  */
-export async function eraseAccountRows(
-	tx: Db,
-	userId: string,
-	revokeKeys: (ids: string[]) => Promise<void>,
-): Promise<{ sessions: string[]; found: boolean }> {
+export async function eraseAccountRows(tx: Db, env: Env, userId: string): Promise<{ sessions: string[]; found: boolean }> {
 	const u = sql`${userId}::uuid`;
 	const { rows: me } = await tx.execute<{ handle: string }>(sql`SELECT handle FROM users WHERE id = ${u} FOR UPDATE`);
 	const handle = me[0]?.handle;
 	if (!handle) return { sessions: [], found: false };
 	await lockHandles(tx, [handle]);
-	const { rows: keys } = await tx.execute<{ id: string }>(sql`SELECT id FROM api_keys WHERE user_id = ${u} FOR UPDATE`);
-	await revokeKeys(keys.map((k) => k.id));
+	// Rows that refuse to cascade (on purpose: revoking keys and endpoints is a step of its own).
+	await dropIntegrations(tx, env, userId);
 	const { rows: sessionRows } = await tx.execute<{ id: string }>(sql`SELECT id FROM sessions WHERE user_id = ${u} AND revoked_at IS NULL`);
 	const othersReels = sql`NOT IN (SELECT id FROM reels WHERE author_id = ${u})`;
 
@@ -57,10 +53,6 @@ export async function eraseAccountRows(
 	await tx.execute(sql`DELETE FROM reel_views WHERE viewer = ${`u:${userId}`}`);
 	// Others' notifications about what this account did.
 	await tx.delete(notifications).where(sql`${actorIdOf} = ${u}`);
-	// Rows that refuse to cascade (on purpose: revoking keys and endpoints is a step of its own).
-	await tx.execute(sql`DELETE FROM webhook_deliveries WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE user_id = ${u})`);
-	await tx.execute(sql`DELETE FROM webhook_endpoints WHERE user_id = ${u}`);
-	await tx.execute(sql`DELETE FROM api_keys WHERE user_id = ${u}`);
 	// Kept without the person.
 	await tx.execute(sql`UPDATE moderated_videos SET author_id = ${NOBODY}::uuid WHERE author_id = ${u}`);
 	await tx.execute(sql`UPDATE held_handles SET user_id = ${NOBODY}::uuid WHERE user_id = ${u}`);
