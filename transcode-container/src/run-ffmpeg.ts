@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { lastLines, startFfmpeg } from "./ffmpeg-process.ts";
 import { progressReader } from "./ffmpeg-progress.ts";
 
 export class FfmpegFailed extends Error {
@@ -11,27 +11,16 @@ export class FfmpegFailed extends Error {
 	}
 }
 
-const STDERR_TAIL_CHARS = 2000;
-
 /** Runs ffmpeg with `args` (which must include `-progress pipe:1`), reporting progress; rejects with FfmpegFailed. */
-export function runFfmpeg(
+export async function runFfmpeg(
 	args: string[],
 	{ durationS, onProgress, signal }: { durationS: number; onProgress: (fraction: number) => void; signal?: AbortSignal },
 ): Promise<void> {
-	return new Promise((resolve, reject) => {
-		const child = spawn("ffmpeg", args, { stdio: ["ignore", "pipe", "pipe"], signal, killSignal: "SIGKILL" });
-		const read = progressReader(durationS, onProgress);
-		let stderr = "";
-		child.stdout.setEncoding("utf8").on("data", read);
-		child.stderr.setEncoding("utf8").on("data", (d: string) => {
-			stderr = (stderr + d).slice(-STDERR_TAIL_CHARS);
-		});
-		child.on("error", (err) => reject(new FfmpegFailed(`ffmpeg could not run: ${err.message}`, true)));
-		child.on("close", (code, sig) => {
-			if (code === 0) return resolve();
-			const detail = stderr.trim().split("\n").slice(-3).join(" | ") || "no output";
-			if (sig) reject(new FfmpegFailed(`ffmpeg was stopped by ${sig}`, true));
-			else reject(new FfmpegFailed(`ffmpeg exited with ${code}: ${detail}`, false));
-		});
-	});
+	const { child, exited } = startFfmpeg(args, { stdout: "pipe", signal });
+	child.stdout?.setEncoding("utf8").on("data", progressReader(durationS, onProgress));
+	const exit = await exited;
+	if (exit.code === 0) return;
+	if (exit.code === -1) throw new FfmpegFailed(`ffmpeg could not run: ${exit.stderr}`, true);
+	if (exit.signal) throw new FfmpegFailed(`ffmpeg was stopped by ${exit.signal}`, true);
+	throw new FfmpegFailed(`ffmpeg exited with ${exit.code}: ${lastLines(exit, 3)}`, false);
 }

@@ -16,8 +16,8 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { loadConfig, type TranscoderConfig } from "./config.ts";
 import { JOB_ID, JobStore } from "./jobs.ts";
+import { LiveEncodes } from "./live/live-encodes.ts";
 import { routeLive } from "./live/live-routes.ts";
-import { LiveStore } from "./live/live-streams.ts";
 import { Metrics } from "./metrics.ts";
 import { UnsupportedSource } from "./probe.ts";
 import { SourceTooLarge } from "./spool.ts";
@@ -76,7 +76,7 @@ export interface Transcoder {
 	server: Server;
 	metrics: Metrics;
 	jobs: JobStore;
-	live: LiveStore;
+	live: LiveEncodes;
 	/** Stops taking requests and resolves once running jobs have finished. */
 	drain(): Promise<void>;
 	/**
@@ -97,7 +97,7 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 	}
 	const metrics = new Metrics();
 	const jobs = new JobStore(config, metrics);
-	const live = new LiveStore(config);
+	const live = new LiveEncodes(config);
 
 	async function startJob(id: string, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
 		const existing = jobs.get(id);

@@ -9,7 +9,7 @@ import { liveFfmpegsIn, liveFoldersIn } from "../../../scripts/leftovers.ts";
 import { ffprobeVideo, makeClip } from "../../../scripts/test-media.ts";
 import type { TranscoderConfig } from "../config.ts";
 import { createTranscoder, type Transcoder } from "../server.ts";
-import type { LiveView } from "./live-streams.ts";
+import type { LiveView } from "./live-encodes.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "live-test-"));
 const workDir = join(scratch, "work");

@@ -10,7 +10,7 @@ import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { JOB_ID } from "../jobs.ts";
-import { ChunkRefused, type LiveStore } from "./live-streams.ts";
+import { ChunkRefused, type LiveEncodes } from "./live-encodes.ts";
 
 /** A WebSocket message to a Worker is at most 1 MiB, and the Worker forwards one message per chunk. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -36,7 +36,7 @@ const intParam = (q: URLSearchParams, name: string) => {
 
 /** Handles `path` when it is a live route; false when it is not one. */
 export async function routeLive(
-	store: LiveStore,
+	store: LiveEncodes,
 	req: IncomingMessage,
 	res: ServerResponse,
 	url: URL,

@@ -1,23 +1,23 @@
-// Live streams on one instance. The Worker's LiveStream Durable Object sends
+// The live encodes on one instance (a "live encode": what this service makes of
+// one generation of a live stream). The Worker's LiveStream Durable Object sends
 // the publisher's bytes here chunk by chunk, numbered, and polls for what has
-// been published; this side runs one FFmpeg per publisher session, reading its
-// stdin, and keeps the HLS ladder on disk until the Worker has copied it.
+// been published; this side runs one FFmpeg per publisher session
+// (`live-encoder.ts`) and keeps the HLS ladder on disk until the Worker has
+// copied it.
 //
 // Chunks are numbered per session (a publisher connection): a chunk sent twice
 // (a retried request) is acknowledged without being written again, a gap is
 // refused, and a new session ends the previous FFmpeg and starts one that
 // appends to the same playlists. Only the Worker ends a stream (or this side,
 // when nothing has arrived for `liveIdleSeconds`: the Worker is gone).
-import type { ChildProcessByStdio } from "node:child_process";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { appendFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable, Writable } from "node:stream";
 import type { TranscoderConfig } from "../config.ts";
+import { ffmpegSucceeds, lastLines } from "../ffmpeg-process.ts";
 import { type Waiters, waitWhile, wake } from "../long-poll.ts";
 import type { OutputFile, ProgressiveOutputs } from "../package-outputs.ts";
 import { LIVE_OUTPUT, liveFfmpegArgs, livePosterArgs } from "./live-command.ts";
+import { LiveEncoder } from "./live-encoder.ts";
 import { planLiveLadder } from "./live-ladder.ts";
 import { type LiveLadder, liveOutputs, playlistSeconds } from "./live-outputs.ts";
 import { type LiveContainer, probeHead, SNIFF_BYTES, sniffContainer, UnsupportedStream } from "./live-source.ts";
@@ -28,7 +28,6 @@ const FIRST_PROBE_BYTES = 32 * 1024;
 const MAX_HEAD_BYTES = 4 * 1024 * 1024;
 /** How often a running stream's playlists are reread. */
 const REFRESH_MS = 150;
-const STDERR_TAIL_CHARS = 1500;
 
 export type LiveState = "waiting" | "live" | "ended" | "failed";
 
@@ -49,8 +48,6 @@ export class ChunkRefused extends Error {
 	}
 }
 
-type Ffmpeg = ChildProcessByStdio<Writable, null, Readable>;
-
 interface Session {
 	index: number;
 	nextSeq: number;
@@ -60,11 +57,11 @@ interface Session {
 	probedAt: number;
 	/** The demuxer the first bytes showed (input-format.ts): every FFmpeg and ffprobe run of the session is pinned to it. */
 	demuxer: LiveContainer | null;
-	ffmpeg?: Ffmpeg;
-	exited?: Promise<{ code: number | null; stderr: string }>;
+	/** Started once the head shows what the session carries. */
+	encoder?: LiveEncoder;
 }
 
-interface LiveStream {
+interface LiveEncode {
 	id: string;
 	dir: string;
 	state: LiveState;
@@ -101,8 +98,8 @@ const isOpen = (s: { state: LiveState }): boolean => s.state === "waiting" || s.
 
 const newSession = (index: number): Session => ({ index, nextSeq: 0, head: [], headBytes: 0, probedAt: 0, demuxer: null });
 
-export class LiveStore {
-	private readonly streams = new Map<string, LiveStream>();
+export class LiveEncodes {
+	private readonly streams = new Map<string, LiveEncode>();
 	private readonly sweeper: NodeJS.Timeout;
 
 	private readonly config: TranscoderConfig;
@@ -112,7 +109,7 @@ export class LiveStore {
 		this.sweeper = setInterval(() => void this.sweep(), 5_000).unref();
 	}
 
-	get(id: string): LiveStream | undefined {
+	get(id: string): LiveEncode | undefined {
 		return this.streams.get(id);
 	}
 
@@ -121,7 +118,7 @@ export class LiveStore {
 		return [...this.streams.values()].filter((s) => isOpen(s)).length;
 	}
 
-	view(s: LiveStream): LiveView {
+	view(s: LiveEncode): LiveView {
 		const { id, state, session, bytesIn, outputs, durationS, error } = s;
 		return { id, state, session: session.index, nextSeq: session.nextSeq, bytesIn, outputs, durationS, error };
 	}
@@ -168,12 +165,12 @@ export class LiveStore {
 	}
 
 	/** Resolves once more than `after` files are published, the stream leaves `live`, or `waitMs` passes. */
-	async waitForChange(s: LiveStream, after: number, waitMs: number): Promise<void> {
+	async waitForChange(s: LiveEncode, after: number, waitMs: number): Promise<void> {
 		const state = s.state;
 		await waitWhile(s.waiters, () => s.state === state && (s.outputs?.files.length ?? 0) <= after, waitMs);
 	}
 
-	filePath(s: LiveStream, path: string): { path: string; file: OutputFile } | undefined {
+	filePath(s: LiveEncode, path: string): { path: string; file: OutputFile } | undefined {
 		const file = s.outputs?.files.find((f) => f.path === path);
 		return file && { path: join(s.dir, "out", file.path), file };
 	}
@@ -204,7 +201,7 @@ export class LiveStore {
 		await Promise.all([...this.streams.keys()].map((id) => this.remove(id)));
 	}
 
-	private async create(id: string, session: number): Promise<LiveStream> {
+	private async create(id: string, session: number): Promise<LiveEncode> {
 		await mkdir(this.config.workDir, { recursive: true });
 		const dir = await mkdtemp(join(this.config.workDir, `live-${id}-`));
 		// Two first chunks raced in (a retried request): the one already made wins.
@@ -214,7 +211,7 @@ export class LiveStore {
 			return raced;
 		}
 		const now = performance.now();
-		const stream: LiveStream = {
+		const stream: LiveEncode = {
 			id,
 			dir,
 			state: "waiting",
@@ -232,15 +229,15 @@ export class LiveStore {
 		return stream;
 	}
 
-	private locked<T>(s: LiveStream, fn: () => Promise<T>): Promise<T> {
+	private locked<T>(s: LiveEncode, fn: () => Promise<T>): Promise<T> {
 		const run = s.lock.then(fn, fn);
 		s.lock = run.catch(() => undefined);
 		return run;
 	}
 
-	private async feed(s: LiveStream, bytes: Buffer): Promise<void> {
+	private async feed(s: LiveEncode, bytes: Buffer): Promise<void> {
 		const session = s.session;
-		if (session.ffmpeg) return this.write(session, bytes);
+		if (session.encoder) return session.encoder.write(bytes);
 		session.head.push(bytes);
 		session.headBytes += bytes.length;
 		if (session.headBytes < SNIFF_BYTES) return;
@@ -265,13 +262,13 @@ export class LiveStore {
 			throw new UnsupportedStream("tracks_changed", "a reconnecting publisher must send the same tracks (audio or not) as before");
 		}
 		await rm(headPath, { force: true });
-		await this.startFfmpeg(s, session, s.ladder);
+		const encoder = await this.startEncoder(s, session, s.ladder);
 		const buffered = session.head;
 		session.head = [];
-		for (const b of buffered) await this.write(session, b);
+		for (const b of buffered) await encoder.write(b);
 	}
 
-	private async startFfmpeg(s: LiveStream, session: Session, ladder: LiveLadder): Promise<void> {
+	private async startEncoder(s: LiveEncode, session: Session, ladder: LiveLadder): Promise<LiveEncoder> {
 		const outDir = join(s.dir, "out");
 		for (let i = 0; i < ladder.rungs.length; i++) await mkdir(join(outDir, LIVE_OUTPUT.rungDir(i)), { recursive: true });
 		const args = liveFfmpegArgs(
@@ -282,36 +279,19 @@ export class LiveStore {
 			this.config.x264Preset,
 			session.demuxer ?? "mpegts",
 		);
-		const ffmpeg = spawn("ffmpeg", args, { stdio: ["pipe", "ignore", "pipe"], killSignal: "SIGKILL" });
-		let stderr = "";
-		ffmpeg.stderr.setEncoding("utf8").on("data", (d: string) => {
-			stderr = (stderr + d).slice(-STDERR_TAIL_CHARS);
-		});
-		// A publisher who goes away mid-write leaves FFmpeg's stdin closing under us: that is the end, not an error.
-		ffmpeg.stdin.on("error", () => undefined);
-		session.ffmpeg = ffmpeg;
-		session.exited = new Promise((resolve) => {
-			ffmpeg.on("error", (err) => resolve({ code: -1, stderr: err.message }));
-			ffmpeg.on("close", (code) => resolve({ code, stderr }));
-		});
-		void session.exited.then(({ code, stderr }) => {
+		const encoder = new LiveEncoder(args);
+		session.encoder = encoder;
+		void encoder.exited.then((exit) => {
 			// Exits we did not ask for (stdin still open): the stream cannot go on.
-			if (s.session === session && !ffmpeg.stdin.writableEnded && isOpen(s)) {
-				const detail = stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${code}`;
-				void this.fail(s, { code: "encode_failed", message: `ffmpeg stopped: ${detail}` });
+			if (s.session === session && !encoder.stopping && isOpen(s)) {
+				void this.fail(s, { code: "encode_failed", message: `ffmpeg stopped: ${lastLines(exit, 2)}` });
 			}
 		});
 		s.refresher ??= setInterval(() => void this.refresh(s), REFRESH_MS);
+		return encoder;
 	}
 
-	private async write(session: Session, bytes: Buffer): Promise<void> {
-		const stdin = session.ffmpeg?.stdin;
-		if (!stdin || stdin.destroyed || stdin.writableEnded) return;
-		// Backpressure: the chunk is acknowledged once FFmpeg has taken it, so a slow encode slows the publisher.
-		if (!stdin.write(bytes)) await Promise.race([once(stdin, "drain"), session.exited]);
-	}
-
-	private async refresh(s: LiveStream): Promise<void> {
+	private async refresh(s: LiveEncode): Promise<void> {
 		if (!s.ladder || !isOpen(s)) return;
 		try {
 			const next = await liveOutputs(join(s.dir, "out"), s.ladder, false);
@@ -326,14 +306,11 @@ export class LiveStore {
 	}
 
 	/** Ends the current session's FFmpeg: it finishes its last segment and exits. */
-	private async stopSession(s: LiveStream): Promise<void> {
-		const { ffmpeg, exited } = s.session;
-		if (!ffmpeg || !exited) return;
-		ffmpeg.stdin.end();
-		await exited;
+	private async stopSession(s: LiveEncode): Promise<void> {
+		await s.session.encoder?.stop();
 	}
 
-	private async finish(s: LiveStream): Promise<void> {
+	private async finish(s: LiveEncode): Promise<void> {
 		await this.stopSession(s);
 		this.stopRefreshing(s);
 		const outDir = join(s.dir, "out");
@@ -341,7 +318,7 @@ export class LiveStore {
 		if (final) {
 			const first = final.files[0];
 			const poster = join(outDir, LIVE_OUTPUT.poster);
-			if (first && (await runQuietly(livePosterArgs(join(outDir, first.path), poster)))) {
+			if (first && (await ffmpegSucceeds(livePosterArgs(join(outDir, first.path), poster)))) {
 				final.files.push({ path: LIVE_OUTPUT.poster, bytes: (await stat(poster)).size, contentType: "image/jpeg", role: "poster" });
 			}
 			s.durationS = playlistSeconds(final.playlists[0]?.text ?? "");
@@ -353,7 +330,7 @@ export class LiveStore {
 		wake(s.waiters);
 	}
 
-	private async fail(s: LiveStream, error: LiveError): Promise<void> {
+	private async fail(s: LiveEncode, error: LiveError): Promise<void> {
 		if (s.state === "ended" || s.state === "failed") return;
 		s.state = "failed";
 		s.error = error;
@@ -365,26 +342,13 @@ export class LiveStore {
 		wake(s.waiters);
 	}
 
-	private async kill(s: LiveStream): Promise<void> {
+	private async kill(s: LiveEncode): Promise<void> {
 		this.stopRefreshing(s);
-		const { ffmpeg, exited } = s.session;
-		if (ffmpeg && exited) {
-			ffmpeg.stdin.destroy();
-			ffmpeg.kill("SIGKILL");
-			await exited;
-		}
+		await s.session.encoder?.kill();
 	}
 
-	private stopRefreshing(s: LiveStream): void {
+	private stopRefreshing(s: LiveEncode): void {
 		clearInterval(s.refresher);
 		s.refresher = undefined;
 	}
-}
-
-function runQuietly(args: string[]): Promise<boolean> {
-	return new Promise((resolve) => {
-		const child = spawn("ffmpeg", args, { stdio: "ignore" });
-		child.on("error", () => resolve(false));
-		child.on("close", (code) => resolve(code === 0));
-	});
 }
