@@ -5,8 +5,12 @@ export function openedSocket(res: Response) {
 	ws.accept();
 	const received: { type: string; seq: number; data: unknown }[] = [];
 	const closes: { code: number; reason: string }[] = [];
-	ws.addEventListener("message", (e) => received.push(JSON.parse(String(e.data))));
-	ws.addEventListener("close", (e) => closes.push({ code: e.code, reason: e.reason }));
+	ws.addEventListener("message", (e) => {
+		received.push(JSON.parse(String(e.data)));
+	});
+	ws.addEventListener("close", (e) => {
+		closes.push({ code: e.code, reason: e.reason });
+	});
 	return { ws, received, closes };
 }
 

@@ -1,6 +1,6 @@
 // The live API and its two sockets, against the real LiveStream object, D1, R2 and the test transcoder.
 import { describe, expect, it } from "vitest";
-import { MAX_INGEST_FRAMES } from "../../../durable-objects/live-stream";
+import { MAX_INGEST_FRAMES } from "../../live/publisher-ingest";
 import { api, GOOD_PASSWORD, registerUser, verifiedUser } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleLiveTs } from "../../test-support/media";
