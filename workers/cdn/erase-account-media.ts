@@ -2,6 +2,7 @@
 // asset it owns (originals, derived files, variants, cached copies, rows), a batch at a time so
 // one queue message stays within an invocation's limits (queue/account-jobs-consumer.ts).
 import { eq } from "drizzle-orm";
+import { setAccess } from "../lib/media-db/asset-store";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, directUploads, uploadSessions } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
@@ -19,7 +20,7 @@ export const ERASE_BATCH = 10;
 
 /** Nothing of the account's is served from now on: every asset refuses readers (the cache is purged as each is erased). */
 export async function blockAccountMedia(env: Env, ownerId: string): Promise<void> {
-	await mediaDb(env).update(assets).set({ access: "blocked" }).where(eq(assets.ownerId, ownerId));
+	await setAccess(mediaDb(env), { ownerId }, "blocked");
 }
 
 /** One batch of the account's erasure; `more` when assets are left for another message. */

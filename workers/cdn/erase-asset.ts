@@ -4,9 +4,10 @@
 // its prefix, the stored image variants), every cached copy is purged, and the index rows last, so
 // a step that fails leaves the asset findable and the whole can be run again.
 import { eq } from "drizzle-orm";
+import { deleteAssetRow, setAccess } from "../lib/media-db/asset-store";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { mediaDb } from "../lib/media-db/media-db";
-import { assets, directUploads, imageVariants } from "../lib/media-db/schema";
+import { directUploads, imageVariants } from "../lib/media-db/schema";
 import { deletePrefix } from "../lib/r2/delete-prefix";
 import { purgeAssetCaches, variantsOf } from "./asset-cache-purge";
 import { derivedPrefix } from "./cdn-key";
@@ -32,14 +33,14 @@ export async function eraseAsset(
 	asset: { id: string; r2Key: string },
 ): Promise<{ derivedDeleted: number; variantsPurged: number }> {
 	const db = mediaDb(env);
-	await db.update(assets).set({ access: "blocked" }).where(eq(assets.id, asset.id));
+	await setAccess(db, { id: asset.id }, "blocked");
 	// Derived files live under the original's key without its extension: YYYY/MM/DD/<uuid>/…
 	const derived = await deletePrefix(env.MEDIA, derivedPrefix(asset.r2Key));
 	await env.MEDIA.delete(asset.r2Key);
 	const purged = await purgeAssetCaches(env, requestUrl, asset, derived);
 	const variantsPurged = await deleteVariants(env, purged);
 	await deleteDerivedRows(db, asset.id);
-	await db.delete(assets).where(eq(assets.id, asset.id));
+	await deleteAssetRow(db, asset.id);
 	// A direct upload's video is gone too, not "uploading" again on its status.
 	await db.delete(directUploads).where(eq(directUploads.id, asset.id));
 	return { derivedDeleted: derived.length, variantsPurged };

@@ -5,6 +5,7 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
 import { derivedPrefix, originalKeyFor } from "../cdn/cdn-key";
+import { insertAsset, markRecordingEnded, markRecordingPlayable } from "../lib/media-db/asset-store";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets, type LiveStreamRow, liveStreams, renditions } from "../lib/media-db/schema";
 import { recordOutputs } from "../transcoder/publish-outputs";
@@ -35,7 +36,7 @@ export async function createLiveStream(
 	const row = { id: s.id, ownerId: s.ownerId, assetId: s.assetId, keyHash: s.keyHash, title: s.title, status: "idle" as const };
 	const r2Key = recordingKey(s.assetId, now);
 	await db.batch([
-		db.insert(assets).values({
+		insertAsset(db, {
 			id: s.assetId,
 			ownerId: s.ownerId,
 			kind: "video",
@@ -131,7 +132,7 @@ export async function markLive(
 	const at = nowIso();
 	await recordOutputs(db, who.assetId, who.prefix, files, ladder);
 	await db.batch([
-		db.update(assets).set({ playableAt: at, updatedAt: at }).where(eq(assets.id, who.assetId)),
+		markRecordingPlayable(db, who.assetId, at),
 		db
 			.update(liveStreams)
 			.set({ status: "live", startedAt: at, updatedAt: at })
@@ -156,23 +157,10 @@ export async function markEnded(
 	const top = end.recording?.ladder[0];
 	if (end.recording) await recordOutputs(db, who.assetId, who.prefix, end.recording.files, end.recording.ladder);
 	await db.batch([
-		end.recording
-			? db
-					.update(assets)
-					.set({
-						status: "ready",
-						progress: 1,
-						durationMs: end.recording.durationMs,
-						width: top?.width ?? null,
-						height: top?.height ?? null,
-						playableAt: sql`coalesce(${assets.playableAt}, ${at})`,
-						updatedAt: at,
-					})
-					.where(eq(assets.id, who.assetId))
-			: db
-					.update(assets)
-					.set({ status: "failed", error: "the stream ended before any video was published", errorCode: end.reason, updatedAt: at })
-					.where(eq(assets.id, who.assetId)),
+		markRecordingEnded(db, who.assetId, at, {
+			reason: end.reason,
+			recording: end.recording && { durationMs: end.recording.durationMs, width: top?.width ?? null, height: top?.height ?? null },
+		}),
 		db
 			.update(liveStreams)
 			.set({ status: "ended", endReason: end.reason, durationMs: end.recording?.durationMs ?? 0, endedAt: at, updatedAt: at })

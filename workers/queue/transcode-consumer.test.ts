@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../index";
+import { leaseOwnerOf } from "../lib/media-db/asset-store";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, renditions } from "../lib/media-db/schema";
 import { api, registerUser } from "../test-support/api";
@@ -15,7 +16,7 @@ import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive"
 import { transcoderClient } from "../transcoder/transcoder-client";
 import { handleQueue } from ".";
 import type { TranscodeJob } from "./messages";
-import { backoffSeconds, COPY_DEADLINE_MS, DEFER_SECONDS, leaseOwnerOf, MAX_DEFERRALS, runTranscodeJob } from "./transcode-consumer";
+import { backoffSeconds, COPY_DEADLINE_MS, DEFER_SECONDS, MAX_DEFERRALS, runTranscodeJob } from "./transcode-consumer";
 
 const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
 

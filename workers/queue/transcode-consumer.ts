@@ -1,7 +1,8 @@
-import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { doublingDelay } from "../lib/async/doubling-delay";
 import { configOf } from "../lib/config/config";
+import { leaseOwnerOf, recordProbe, releaseLease, renewLease, takeLease } from "../lib/media-db/asset-store";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
@@ -18,7 +19,6 @@ import {
 	finishFailed,
 	finishPlayable,
 	finishReady,
-	nowSql,
 	tellProgress,
 } from "../transcoder/transcode-outcome";
 import {
@@ -56,8 +56,6 @@ export const DEFER_SECONDS = 30;
 /** At most this many turns waited (an hour at DEFER_SECONDS); past it the wait counts as a failed attempt. */
 export const MAX_DEFERRALS = 120;
 
-const isoIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
-
 /** Thrown when the asset was deleted (DELETE /api/assets/:id) while its job ran: what the job copied is swept. */
 class AssetDeleted extends Error {
 	constructor() {
@@ -93,64 +91,11 @@ async function acquireLease(
 	deliveryId: string,
 	perUser: number,
 ): Promise<"taken" | "held_elsewhere" | "owner_busy"> {
+	if (await takeLease(db, asset, deliveryId, { perUser, leaseSeconds: LEASE_SECONDS })) return "taken";
 	const now = new Date().toISOString();
-	const others = db.$count(
-		assets,
-		and(
-			eq(assets.ownerId, asset.ownerId),
-			sql`${assets.id} != ${asset.id}`,
-			eq(assets.status, "processing"),
-			gt(assets.leaseExpiresAt, now),
-		),
-	);
-	const taken = await db
-		.update(assets)
-		.set({ status: "processing", leaseOwner: deliveryId, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
-		.where(
-			and(
-				eq(assets.id, asset.id),
-				inArray(assets.status, ["uploaded", "queued", "processing"]),
-				or(
-					isNull(assets.leaseOwner),
-					eq(assets.leaseOwner, deliveryId),
-					lt(assets.leaseExpiresAt, now),
-					// An earlier attempt of this job: Queues redeliver only once that attempt's invocation is over.
-					earlierAttemptOf(deliveryId),
-				),
-				sql`(${others}) < ${perUser}`,
-			),
-		)
-		.returning({ id: assets.id });
-	if (taken.length === 1) return "taken";
 	const row = await db.query.assets.findFirst({ where: eq(assets.id, asset.id), columns: { leaseOwner: true, leaseExpiresAt: true } });
 	const heldByAnother = row?.leaseOwner && row.leaseOwner !== deliveryId && (row.leaseExpiresAt ?? "") > now;
 	return heldByAnother ? "held_elsewhere" : "owner_busy";
-}
-
-/**
- * Who holds an asset's lease: `<asset id>#<attempt>#<message id>`. A later
- * attempt of the job takes the lease over from an earlier one by its attempt
- * number (`message.attempts`, from 1), which needs nothing of the message id,
- * since nothing promises that id stays the same across retries. The id only
- * tells two concurrent duplicates of one attempt apart, so just one of them runs.
- */
-export const leaseOwnerOf = (assetId: string, attempt: number, messageId: string) => `${assetId}#${attempt}#${messageId}`;
-
-/** SQL: the lease is held by an earlier attempt of the same asset's job than `owner`. */
-function earlierAttemptOf(owner: string) {
-	const [assetId, attemptText] = owner.split("#");
-	const attempt = Number(attemptText);
-	if (!assetId || !Number.isInteger(attempt)) return sql`false`;
-	// SQLite's CAST reads the leading integer of "3#<id>".
-	return sql`(${assets.leaseOwner} LIKE ${`${assetId}#%`} AND CAST(substr(${assets.leaseOwner}, ${assetId.length + 2}) AS INTEGER) < ${attempt})`;
-}
-
-/** Gives the asset back to the queue's next delivery (a deferred job comes back as a new message, with a new id). */
-async function releaseLease(db: MediaDb, assetId: string, deliveryId: string): Promise<void> {
-	await db
-		.update(assets)
-		.set({ status: "queued", leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
-		.where(and(eq(assets.id, assetId), eq(assets.status, "processing"), eq(assets.leaseOwner, deliveryId)));
 }
 
 async function waitForJob(
@@ -218,10 +163,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 				throw err;
 			}
 		}
-		await db
-			.update(assets)
-			.set({ width: view.probe.width, height: view.probe.height, durationMs: view.probe.durationMs, updatedAt: nowSql() })
-			.where(eq(assets.id, asset.id));
+		await recordProbe(db, asset.id, view.probe);
 
 		let stored = asset.progress;
 		let told = Math.floor(asset.progress / PROGRESS_EVENT_STEP);
@@ -238,12 +180,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			const progress = running.progress;
 			if (progress - stored < 0.01) return;
 			stored = progress;
-			const renewed = await db
-				.update(assets)
-				.set({ progress: Math.round(progress * 100) / 100, leaseExpiresAt: isoIn(LEASE_SECONDS), updatedAt: nowSql() })
-				.where(and(eq(assets.id, asset.id), eq(assets.leaseOwner, deliveryId)))
-				.returning({ id: assets.id });
-			if (renewed.length === 0 && !(await assetExists(db, asset.id))) throw new AssetDeleted();
+			const renewed = await renewLease(db, asset.id, deliveryId, progress, LEASE_SECONDS);
+			if (!renewed && !(await assetExists(db, asset.id))) throw new AssetDeleted();
 			const step = Math.floor(progress / PROGRESS_EVENT_STEP);
 			if (step > told && progress < 1) {
 				told = step;

@@ -2,10 +2,11 @@
 // compare-and-set, so only one delivery moves an asset there, and each event
 // carries a dedupe key, so re-telling it (after a crash between the two
 // steps, or from a duplicate delivery) never reaches the uploader twice.
-import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { signedPlayback, videoPlayback } from "../cdn/video-playback";
+import { markFailed, markPlayable, markReady, releaseBytes } from "../lib/media-db/asset-store";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import type { MediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
@@ -15,8 +16,6 @@ import { publish } from "../realtime/publish";
 import { announceToWebhooks, type WebhookEventType } from "../webhooks/webhook-events";
 import { recordOutputs } from "./publish-outputs";
 import type { ProgressiveOutputs } from "./transcoder-client";
-
-export const nowSql = () => sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 /** What the uploader reads in `error` for each failure code. */
 const REASONS: Record<string, string> = {
@@ -70,12 +69,7 @@ export async function finishPlayable(
 ): Promise<void> {
 	const playlists = published.playlists.map((p) => ({ ...p, bytes: new TextEncoder().encode(p.text).byteLength }));
 	await recordOutputs(db, asset.id, prefix, playlists, published.renditions);
-	const marked = await db
-		.update(assets)
-		.set({ playableAt: nowSql(), updatedAt: nowSql() })
-		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner), isNull(assets.playableAt)))
-		.returning({ id: assets.id });
-	if (marked.length > 0) await announcePlayable(env, db, asset);
+	if (await markPlayable(db, asset.id, leaseOwner)) await announcePlayable(env, db, asset);
 }
 
 /** Safe to repeat (a retry after a crash): the dedupe key lets only the first PLAYABLE through. */
@@ -94,10 +88,7 @@ export async function announcePlayable(env: Env, db: MediaDb, asset: { id: strin
 
 /** Marks the asset ready (only from `processing` under this delivery's lease) and tells the uploader once. */
 export async function finishReady(env: Env, db: MediaDb, asset: { id: string; ownerId: string }, leaseOwner: string): Promise<void> {
-	await db
-		.update(assets)
-		.set({ status: "ready", progress: 1, error: null, errorCode: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
-		.where(and(eq(assets.id, asset.id), eq(assets.status, "processing"), eq(assets.leaseOwner, leaseOwner)));
+	await markReady(db, asset.id, leaseOwner);
 	await announceReady(env, db, asset);
 }
 
@@ -138,7 +129,7 @@ export async function dropFailedBytes(env: Env, db: MediaDb, asset: { id: string
 	await env.MEDIA.delete(asset.r2Key);
 	await deletePrefix(env.MEDIA, derivedPrefix(asset.r2Key));
 	await deleteDerivedRows(db, asset.id);
-	await db.update(assets).set({ bytes: 0 }).where(eq(assets.id, asset.id));
+	await releaseBytes(db, asset.id);
 }
 
 /** Marks the asset failed unless it already reached an end state, then tells the uploader once. */
@@ -149,10 +140,7 @@ export async function finishFailed(
 	code: string,
 	error: string,
 ): Promise<void> {
-	await db
-		.update(assets)
-		.set({ status: "failed", errorCode: code, error, leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
-		.where(and(eq(assets.id, asset.id), notInArray(assets.status, ["ready", "failed"])));
+	await markFailed(db, asset.id, code, error);
 	await announceFailed(env, db, asset);
 }
 

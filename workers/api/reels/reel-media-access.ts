@@ -10,6 +10,7 @@ import { eq, sql } from "drizzle-orm";
 import { purgeAssetCaches } from "../../cdn/asset-cache-purge";
 import type { MediaAccess } from "../../cdn/media-access";
 import { signPlaybackUrls } from "../../cdn/media-url-signature";
+import { setAccess } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
@@ -32,7 +33,7 @@ export async function syncVideoAccess(env: Env, db: RoutedDatabase, assetId: str
 	const media = mediaDb(env);
 	const before = await media.query.assets.findFirst({ where: eq(assets.id, assetId), columns: { access: true, r2Key: true } });
 	if (!before || before.access === access) return access;
-	await media.update(assets).set({ access }).where(eq(assets.id, assetId));
+	await setAccess(media, { id: assetId }, access);
 	if (access !== "public") await purgeAssetCaches(env, requestUrl, { id: assetId, r2Key: before.r2Key });
 	return access;
 }

@@ -1,5 +1,6 @@
 import { and, eq, exists, lt, notExists, or } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
+import { deleteAssetRow, markUploadFailed } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, directUploads, uploadSessions } from "../../lib/media-db/schema";
 import { logger } from "../../lib/observability/logger";
@@ -56,7 +57,7 @@ async function cleanInterruptedUploads(env: Env, nowMs: number): Promise<number>
 		.limit(BATCH);
 	for (const a of stale) {
 		await env.MEDIA.delete(a.r2Key);
-		await db.delete(assets).where(eq(assets.id, a.id));
+		await deleteAssetRow(db, a.id);
 	}
 	return stale.length;
 }
@@ -84,7 +85,7 @@ async function cleanBatch(env: Env, nowMs: number): Promise<number> {
 		}
 		const t = new Date(nowMs).toISOString();
 		await db.update(uploadSessions).set({ status: "abandoned", updatedAt: t }).where(eq(uploadSessions.id, s.id));
-		await db.update(assets).set({ status: "failed", error: "upload_abandoned", bytes: 0, updatedAt: t }).where(eq(assets.id, s.id));
+		await markUploadFailed(db, s.id, "upload_abandoned", t);
 	}
 	return stale.length;
 }

@@ -1,8 +1,9 @@
 // The D1 side of resumable uploads, in one place: the `upload_sessions` rows and the asset each
 // one becomes. tus-routes.ts speaks the protocol and R2; every statement it needs is here.
 import { and, count, eq } from "drizzle-orm";
+import { insertAsset, markQueued, markUploadFailed } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets, type UploadSession, uploadSessions } from "../../lib/media-db/schema";
+import { type UploadSession, uploadSessions } from "../../lib/media-db/schema";
 
 const now = () => new Date().toISOString();
 
@@ -26,9 +27,9 @@ export async function openSessionCount(env: Env, ownerId: string): Promise<numbe
  */
 export async function recordUploadingAsset(env: Env, s: UploadSession, stored: { key: string; contentType: string }): Promise<void> {
 	const t = now();
-	await mediaDb(env)
-		.insert(assets)
-		.values({
+	await insertAsset(
+		mediaDb(env),
+		{
 			id: s.id,
 			ownerId: s.ownerId,
 			kind: "video",
@@ -42,8 +43,9 @@ export async function recordUploadingAsset(env: Env, s: UploadSession, stored: {
 			caption: null,
 			createdAt: t,
 			updatedAt: t,
-		})
-		.onConflictDoNothing();
+		},
+		{ ifNew: true },
+	);
 }
 
 /** Compare-and-set on the offset: true when this request moved the upload from `from` to `to`. */
@@ -66,7 +68,7 @@ export async function completeSession(env: Env, id: string): Promise<void> {
 	const db = mediaDb(env);
 	await db.batch([
 		db.update(uploadSessions).set({ status: "complete", updatedAt: now() }).where(eq(uploadSessions.id, id)),
-		db.update(assets).set({ status: "queued", updatedAt: now() }).where(eq(assets.id, id)),
+		markQueued(db, id),
 	]);
 }
 
@@ -75,6 +77,6 @@ export async function terminateSessionRows(env: Env, id: string, error = "upload
 	const db = mediaDb(env);
 	await db.batch([
 		db.update(uploadSessions).set({ status: "terminated", updatedAt: now() }).where(eq(uploadSessions.id, id)),
-		db.update(assets).set({ status: "failed", error, bytes: 0, updatedAt: now() }).where(eq(assets.id, id)),
+		markUploadFailed(db, id, error),
 	]);
 }

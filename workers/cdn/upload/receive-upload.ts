@@ -1,10 +1,10 @@
-import { eq } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { concatBytes } from "../../lib/encoding/bytes";
 import { assertNoNul } from "../../lib/http/refuse-nul";
 import { uuidv7 } from "../../lib/ids/uuidv7";
+import { deleteAssetRow, settleUpload } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets, derivedFiles } from "../../lib/media-db/schema";
+import { derivedFiles } from "../../lib/media-db/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { announceVideoCreated } from "../../webhooks/webhook-events";
@@ -178,7 +178,7 @@ async function makeThumbnail(env: Env, key: string): Promise<{ thumbnailKey: str
 /** A refused upload keeps nothing: neither its bytes nor the room its row reserved. */
 async function forget(env: Env, id: string, key: string): Promise<void> {
 	await env.MEDIA.delete(key);
-	await mediaDb(env).delete(assets).where(eq(assets.id, id));
+	await deleteAssetRow(mediaDb(env), id);
 }
 
 /**
@@ -249,19 +249,15 @@ export async function receiveUpload(
 	}
 	const now = new Date().toISOString();
 	// Settles the reservation to the bytes that arrived.
-	await mediaDb(env)
-		.update(assets)
-		.set({
-			status: type.kind === "image" ? "ready" : "queued",
-			bytes: writer.bytes,
-			checksum: await writer.checksum(),
-			width: dims?.width ?? null,
-			height: dims?.height ?? null,
-			title: fields.title ?? null,
-			caption: fields.caption ?? null,
-			updatedAt: now,
-		})
-		.where(eq(assets.id, id));
+	await settleUpload(mediaDb(env), id, {
+		kind: type.kind,
+		bytes: writer.bytes,
+		checksum: await writer.checksum(),
+		width: dims?.width ?? null,
+		height: dims?.height ?? null,
+		title: fields.title ?? null,
+		caption: fields.caption ?? null,
+	});
 	if (thumbnailKey) {
 		await mediaDb(env)
 			.insert(derivedFiles)
