@@ -1,7 +1,7 @@
 // The Worker's entry: HTTP (the hono app), queues, and every Durable Object
 // class the bundle exports (wrangler.toml binds them by class name).
 import { createApp } from "./app";
-import { cachedMedia } from "./cdn/cached-media";
+import { cachedMedia } from "./cdn/delivery/cached-media";
 import { handleQueue } from "./queue";
 import { runScheduled } from "./scheduled";
 

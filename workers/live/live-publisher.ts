@@ -3,7 +3,7 @@
 // playlists that list them (so a player never asks for a segment not yet
 // there). While live, playlists carry a one-second cache policy; at the end
 // they are rewritten with ENDLIST and no policy of their own: immutable, like
-// any VOD (cdn/delivery-route.ts sends an object's own policy when it has one).
+// any VOD (cdn/delivery/delivery-route.ts sends an object's own policy when it has one).
 //
 // Production limits (developers.cloudflare.com/durable-objects/platform/limits/,
 // developers.cloudflare.com/workers/platform/limits/): each alarm run is its own

@@ -1,5 +1,5 @@
 // The `account-jobs` consumer: an account's own long work, one job per message.
-// - `erase_media`: a deleted account's media, a batch per message (cdn/erase-account-media.ts);
+// - `erase_media`: a deleted account's media, a batch per message (cdn/takedown/erase-account-media.ts);
 //   more left, the next batch goes out as a new message, so a large account is erased over several
 //   invocations, each within its limits.
 // - `export`: builds the account's data export (api/exports/build-export.ts).
@@ -8,7 +8,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { buildExport } from "../api/exports/build-export";
-import { eraseAccountMedia } from "../cdn/erase-account-media";
+import { eraseAccountMedia } from "../cdn/takedown/erase-account-media";
 import { doublingDelay } from "../lib/async/doubling-delay";
 import { logger } from "../lib/observability/logger";
 import { withDatabase } from "../lib/postgres/routed-database";

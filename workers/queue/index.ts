@@ -1,4 +1,4 @@
-import { consumePurgeJobs } from "../cdn/edge-purge";
+import { consumePurgeJobs } from "../cdn/purge/edge-purge";
 import { logger } from "../lib/observability/logger";
 import { consumeWebhookDeliveries } from "../webhooks/deliver-webhooks";
 import { consumeAccountJobs } from "./account-jobs-consumer";

@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { syncReelMedia } from "../api/reels/reel-media";
 import { derivedPrefix } from "../cdn/cdn-key";
-import { signedPlayback, videoPlayback } from "../cdn/video-playback";
+import { signedPlayback, videoPlayback } from "../cdn/delivery/video-playback";
 import { markFailed, markPlayable, markReady, releaseBytes } from "../lib/media-db/asset-store";
 import { deleteDerivedRows } from "../lib/media-db/derived-rows";
 import type { MediaDb } from "../lib/media-db/media-db";

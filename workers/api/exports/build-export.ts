@@ -4,7 +4,7 @@
 // Lists go in files of PAGE items (reels-0001.json, …), read a page at a time. Originals are not
 // copied: media.json links each one, signed for as long as the archive is kept.
 import { and, eq, sql } from "drizzle-orm";
-import { signedMediaUrl } from "../../cdn/media-url-signature";
+import { signedMediaUrl } from "../../cdn/signing/media-url-signature";
 import { R2StreamWriter } from "../../cdn/upload/r2-stream-writer";
 import { configOf } from "../../lib/config/config";
 import { mediaDb } from "../../lib/media-db/media-db";

@@ -1,7 +1,7 @@
 // The link to an export's archive, mailed and listed: it works without signing in (mail is read
 // anywhere) for as long as the archive is kept, and for nothing else. An HMAC over the export's id
-// and the link's expiry, with the media URL keys (cdn/hmac-key-set.ts: rotation included).
-import { hmacSign, hmacVerify } from "../../cdn/hmac-key-set";
+// and the link's expiry, with the media URL keys (cdn/signing/hmac-key-set.ts: rotation included).
+import { hmacSign, hmacVerify } from "../../cdn/signing/hmac-key-set";
 import { configOf } from "../../lib/config/config";
 
 const message = (exportId: string, expires: number) => `export:${exportId}:${expires}`;

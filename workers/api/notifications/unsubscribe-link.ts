@@ -1,7 +1,7 @@
 // The one-click way out of one kind of notification mail (RFC 8058): a link that names the
 // account and the kind, signed so nobody can turn off someone else's mail, and never expiring (an
 // unsubscribe link in an old mail must still work). The media URL keys sign it (rotation included).
-import { hmacSign, hmacVerify } from "../../cdn/hmac-key-set";
+import { hmacSign, hmacVerify } from "../../cdn/signing/hmac-key-set";
 import { configOf } from "../../lib/config/config";
 
 const message = (userId: string, type: string) => `unsubscribe:${userId}:${type}`;

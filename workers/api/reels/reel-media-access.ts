@@ -1,5 +1,5 @@
 // Who may fetch a reel's video bytes follows the reel: the CDN reads an
-// asset's `access` (D1, cdn/media-access.ts), and this keeps it in step with
+// asset's `access` (D1, cdn/signing/media-access.ts), and this keeps it in step with
 // Postgres after every change that can move it (posting, visibility, hiding,
 // restoring, deleting, moderation). Narrowing access also purges the edge
 // cache, since cached copies are served without asking.
@@ -7,9 +7,9 @@
 // It also hands out the URLs: media of any but a public, visible reel goes out
 // signed (MEDIA_URL_TTL_SECONDS), so only those the API shows the reel to can play it.
 import { eq, sql } from "drizzle-orm";
-import { purgeAssetCaches } from "../../cdn/asset-cache-purge";
-import type { MediaAccess } from "../../cdn/media-access";
-import { signPlaybackUrls } from "../../cdn/media-url-signature";
+import { purgeAssetCaches } from "../../cdn/purge/asset-cache-purge";
+import type { MediaAccess } from "../../cdn/signing/media-access";
+import { signPlaybackUrls } from "../../cdn/signing/media-url-signature";
 import { setAccess } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";

@@ -4,8 +4,8 @@
 
 import { and, eq, sql } from "drizzle-orm";
 import { cdnKeyFrom } from "../../cdn/cdn-key";
-import { SIGNED_PREFIX } from "../../cdn/media-url-signature";
-import { type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
+import { type VideoPlayback, videoPlayback } from "../../cdn/delivery/video-playback";
+import { SIGNED_PREFIX } from "../../cdn/signing/media-url-signature";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { isWatchable, type VideoStatus, videoStatusOf } from "../../lib/media-db/video-status";

@@ -6,7 +6,7 @@
 // The erasure is queued before the rows go: should the transaction fail, the account is still
 // there to be deleted again (its owner signs in and asks again), and no media outlives it unqueued.
 
-import { blockAccountMedia } from "../../cdn/erase-account-media";
+import { blockAccountMedia } from "../../cdn/takedown/erase-account-media";
 import { mapLimit } from "../../lib/async/map-limit";
 import { refuseTokensIssuedBefore } from "../../lib/auth/user-gate-client";
 import { logger } from "../../lib/observability/logger";

@@ -1,8 +1,8 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { signedMediaUrl } from "../../cdn/media-url-signature";
+import { signedPlayback, type VideoPlayback, videoPlayback } from "../../cdn/delivery/video-playback";
+import { signedMediaUrl } from "../../cdn/signing/media-url-signature";
 import { findSession } from "../../cdn/tus/upload-session-store";
-import { signedPlayback, type VideoPlayback, videoPlayback } from "../../cdn/video-playback";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";

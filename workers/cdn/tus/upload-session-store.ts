@@ -34,7 +34,7 @@ export async function recordUploadingAsset(env: Env, s: UploadSession, stored: {
 			ownerId: s.ownerId,
 			kind: "video",
 			status: "uploading",
-			// A video is seen through signed URLs until it is in a public reel (cdn/media-access.ts).
+			// A video is seen through signed URLs until it is in a public reel (cdn/signing/media-access.ts).
 			access: "signed",
 			r2Key: stored.key,
 			contentType: stored.contentType,

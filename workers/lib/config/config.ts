@@ -39,7 +39,7 @@ const ConfigSchema = z.object({
 		.max(24 * 30),
 	IMAGE_MAX_MEGAPIXELS: z.coerce.number().positive().max(200),
 	IMAGE_MAX_VARIANTS: z.coerce.number().int().min(0).max(1000),
-	/** Uncached image transforms one client (address, IPv6 /64) may cause per hour (cdn/transform-budget.ts). */
+	/** Uncached image transforms one client (address, IPv6 /64) may cause per hour (cdn/images/transform-budget.ts). */
 	IMAGE_TRANSFORMS_PER_HOUR: z.coerce.number().int().positive(),
 	// The Images binding takes inputs up to 20 MB (developers.cloudflare.com/images/optimization/binding/).
 	UPLOAD_MAX_IMAGE_BYTES: z.coerce.number().int().positive().max(20_000_000),
@@ -82,7 +82,7 @@ const ConfigSchema = z.object({
 	LIVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000),
 	LIVE_CONCURRENT_PER_USER: z.coerce.number().int().min(1).max(100),
 	LIVE_CONCURRENT_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000),
-	/** The zone whose cache the purge API clears (cdn/edge-purge.ts); empty: purge the local cache only. */
+	/** The zone whose cache the purge API clears (cdn/purge/edge-purge.ts); empty: purge the local cache only. */
 	CACHE_PURGE_ZONE_ID: z.string().default(""),
 	/** How long signed media URLs (non-public reels, private originals) stay valid. */
 	MEDIA_URL_TTL_SECONDS: z.coerce

@@ -181,12 +181,12 @@ export const markRecordingEnded = (
 				.set({ status: "failed", error: "the stream ended before any video was published", errorCode: end.reason, updatedAt: at })
 				.where(eq(assets.id, id));
 
-/** Who may read its bytes (cdn/media-access.ts): one asset, or every asset of an account. */
+/** Who may read its bytes (cdn/signing/media-access.ts): one asset, or every asset of an account. */
 export const setAccess = (db: MediaDb, which: { id: string } | { ownerId: string }, access: Asset["access"]) =>
 	db
 		.update(assets)
 		.set({ access })
 		.where("id" in which ? eq(assets.id, which.id) : eq(assets.ownerId, which.ownerId));
 
-/** The row itself (cdn/erase-asset.ts erases its bytes first; a refused upload had none kept). */
+/** The row itself (cdn/takedown/erase-asset.ts erases its bytes first; a refused upload had none kept). */
 export const deleteAssetRow = (db: MediaDb, id: string) => db.delete(assets).where(eq(assets.id, id));

@@ -29,7 +29,7 @@ export const assets = sqliteTable("assets", {
 	playableAt: text("playable_at"),
 	title: text("title"),
 	caption: text("caption"),
-	/** Who may fetch its bytes (migrations/d1/0007_asset_access.sql, cdn/media-access.ts). */
+	/** Who may fetch its bytes (migrations/d1/0007_asset_access.sql, cdn/signing/media-access.ts). */
 	access: text("access", { enum: ["public", "signed", "blocked"] })
 		.notNull()
 		.default("public"),

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { signedMediaUrl } from "../../cdn/media-url-signature";
+import { signedMediaUrl } from "../../cdn/signing/media-url-signature";
 import { api } from "../../test-support/api";
 import { storeOwned } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";

@@ -196,7 +196,7 @@ export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "playabl
 /**
  * Who sees a reel: everyone and in every list (public); anyone with its link, never
  * listed (unlisted); its author's followers (followers); its author alone (private).
- * Media of any but public reels is served only through signed URLs (cdn/media-access.ts).
+ * Media of any but public reels is served only through signed URLs (cdn/signing/media-access.ts).
  */
 export const REEL_VISIBILITIES = ["public", "unlisted", "followers", "private"] as const;
 

@@ -1,4 +1,4 @@
-import { HttpProblem } from "../lib/problems/http-problem";
+import { HttpProblem } from "../../lib/problems/http-problem";
 
 export interface ByteRange {
 	offset: number;

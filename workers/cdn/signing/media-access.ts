@@ -8,8 +8,8 @@
 //     `signed` through a signed URL only, `blocked` never;
 //   - bytes no asset owns are not served at all.
 import { eq } from "drizzle-orm";
-import { mediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
 
 export type MediaAccess = "public" | "signed" | "blocked";
 

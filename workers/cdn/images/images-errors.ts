@@ -5,7 +5,7 @@
 // the service (the Free plan's 5,000 transformations a month spent: 9422 or
 // 9423; access denied; the colo too busy): nothing is wrong with the image, so
 // they must never read as "damaged": 503 `images_unavailable`, try again later.
-import { HttpProblem } from "../lib/problems/http-problem";
+import { HttpProblem } from "../../lib/problems/http-problem";
 
 /**
  * Codes that say the account or the service is at fault. Anything else is read as the image's

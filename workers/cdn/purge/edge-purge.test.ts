@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { consumerOf } from "../queue/index";
+import { consumerOf } from "../../queue/index";
 import { consumePurgeJobs, purgeFromEdge } from "./edge-purge";
 
 const production = { ...env, CACHE_PURGE_ZONE_ID: "zone-1", CACHE_PURGE_API_TOKEN: "token" } as Env;

@@ -8,7 +8,7 @@
 // The scope is one asset's derived files (`YYYY/MM/DD/<uuid>/`, what players
 // need) or one original (`YYYY/MM/DD/<uuid>.mp4`, for its owner and admins), so a
 // playback token never opens the original. Keys: MEDIA_URL_KEYS (hmac-key-set.ts).
-import { configOf } from "../lib/config/config";
+import { configOf } from "../../lib/config/config";
 import { hmacSign, hmacVerify } from "./hmac-key-set";
 
 export const SIGNED_PREFIX = "/cdn/s/";

@@ -1,7 +1,7 @@
 // Cloudflare's image option grammar (`width=320,fit=cover,format=auto`), parsed
 // strictly: unknown or repeated options, values out of range or outside the
 // fixed sets are a 400, never silently dropped. Pure, so it is unit-tested.
-import { HttpProblem } from "../lib/problems/http-problem";
+import { HttpProblem } from "../../lib/problems/http-problem";
 
 export const FITS = ["scale-down", "contain", "cover", "crop", "pad"] as const;
 export const GRAVITIES = ["auto", "center", "left", "right", "top", "bottom"] as const;

@@ -2,11 +2,11 @@
 // pictures, read from D1. The one place these URLs are built, so the status
 // route, the READY event and reels all describe a video the same way.
 import { and, eq, inArray } from "drizzle-orm";
-import { configOf } from "../lib/config/config";
-import type { MediaDb } from "../lib/media-db/media-db";
-import { derivedFiles, renditions } from "../lib/media-db/schema";
-import { cdnUrl } from "./cdn-key";
-import { signCdnUrl, signPlaybackUrls } from "./media-url-signature";
+import { configOf } from "../../lib/config/config";
+import type { MediaDb } from "../../lib/media-db/media-db";
+import { derivedFiles, renditions } from "../../lib/media-db/schema";
+import { cdnUrl } from "../cdn-key";
+import { signCdnUrl, signPlaybackUrls } from "../signing/media-url-signature";
 
 export interface VideoPlayback {
 	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../lib/app/app-env";
+import type { AppEnv } from "../../lib/app/app-env";
+import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound, signedDeliveryCacheKey } from "../cdn-key";
+import { cacheTagOf, mayRead } from "../signing/media-access";
+import { SIGNED_PREFIX, verifyMediaToken } from "../signing/media-url-signature";
 import { type ByteRange, parseRange } from "./byte-range";
-import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound, signedDeliveryCacheKey } from "./cdn-key";
-import { cacheTagOf, mayRead } from "./media-access";
 import { mediaTypeOf } from "./media-types";
-import { SIGNED_PREFIX, verifyMediaToken } from "./media-url-signature";
 
 const PREFIX = "/cdn/";
 

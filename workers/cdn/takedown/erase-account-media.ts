@@ -2,13 +2,13 @@
 // asset it owns (originals, derived files, variants, cached copies, rows), a batch at a time so
 // one queue message stays within an invocation's limits (queue/account-jobs-consumer.ts).
 import { eq } from "drizzle-orm";
-import { setAccess } from "../lib/media-db/asset-store";
-import { mediaDb } from "../lib/media-db/media-db";
-import { assets, directUploads, uploadSessions } from "../lib/media-db/schema";
-import { logger } from "../lib/observability/logger";
-import { deletePrefix } from "../lib/r2/delete-prefix";
-import { exportsPrefix } from "../lib/r2/export-keys";
-import { deleteStreamsOf } from "../live/live-store";
+import { setAccess } from "../../lib/media-db/asset-store";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets, directUploads, uploadSessions } from "../../lib/media-db/schema";
+import { logger } from "../../lib/observability/logger";
+import { deletePrefix } from "../../lib/r2/delete-prefix";
+import { exportsPrefix } from "../../lib/r2/export-keys";
+import { deleteStreamsOf } from "../../live/live-store";
 import { eraseAsset } from "./erase-asset";
 
 /**

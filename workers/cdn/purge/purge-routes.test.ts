@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { mediaDb } from "../lib/media-db/media-db";
-import { assets, imageVariants } from "../lib/media-db/schema";
-import { api, registerUser, type Session } from "../test-support/api";
-import { seedAsset } from "../test-support/assets";
-import { sampleJpeg } from "../test-support/media";
-import { setRole } from "../test-support/roles";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets, imageVariants } from "../../lib/media-db/schema";
+import { api, registerUser, type Session } from "../../test-support/api";
+import { seedAsset } from "../../test-support/assets";
+import { sampleJpeg } from "../../test-support/media";
+import { setRole } from "../../test-support/roles";
 
 async function ownedImage(ownerId: string) {
 	const { key } = await seedAsset({ bytes: sampleJpeg(), kind: "image", ownerId });

@@ -1,7 +1,7 @@
 import { count, eq } from "drizzle-orm";
-import { configOf } from "../lib/config/config";
-import { mediaDb } from "../lib/media-db/media-db";
-import { imageVariants } from "../lib/media-db/schema";
+import { configOf } from "../../lib/config/config";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { imageVariants } from "../../lib/media-db/schema";
 
 export type VariantFormat = "avif" | "webp" | "jpeg" | "png";
 

@@ -4,13 +4,13 @@
 // its prefix, the stored image variants), every cached copy is purged, and the index rows last, so
 // a step that fails leaves the asset findable and the whole can be run again.
 import { eq } from "drizzle-orm";
-import { deleteAssetRow, setAccess } from "../lib/media-db/asset-store";
-import { deleteDerivedRows } from "../lib/media-db/derived-rows";
-import { mediaDb } from "../lib/media-db/media-db";
-import { directUploads, imageVariants } from "../lib/media-db/schema";
-import { deletePrefix } from "../lib/r2/delete-prefix";
-import { purgeAssetCaches, variantsOf } from "./asset-cache-purge";
-import { derivedPrefix } from "./cdn-key";
+import { deleteAssetRow, setAccess } from "../../lib/media-db/asset-store";
+import { deleteDerivedRows } from "../../lib/media-db/derived-rows";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { directUploads, imageVariants } from "../../lib/media-db/schema";
+import { deletePrefix } from "../../lib/r2/delete-prefix";
+import { derivedPrefix } from "../cdn-key";
+import { purgeAssetCaches, variantsOf } from "../purge/asset-cache-purge";
 
 /** Deletes the variants of every picture among `keys` from R2 and the index (their cache is purged separately). */
 export async function deleteVariants(env: Env, keys: string[]): Promise<number> {

@@ -12,10 +12,10 @@
 // Without them (local development, tests), each known file's cache entries are
 // deleted one by one, which is exactly right for the single local cache.
 import { z } from "zod";
-import { configOf } from "../lib/config/config";
-import { logger } from "../lib/observability/logger";
-import { deliveryCacheKey, signedDeliveryCacheKey } from "./cdn-key";
-import { cacheTagOf } from "./media-access";
+import { configOf } from "../../lib/config/config";
+import { logger } from "../../lib/observability/logger";
+import { deliveryCacheKey, signedDeliveryCacheKey } from "../cdn-key";
+import { cacheTagOf } from "../signing/media-access";
 
 /** The purge API takes at most 100 tags per request (the same page). */
 const TAGS_PER_REQUEST = 100;

@@ -4,10 +4,10 @@
 // variants already kept in R2 are free: a page of thumbnails everyone looks at
 // costs nothing, a crawler walking every size of every image runs out.
 import type { Context } from "hono";
-import type { AppEnv } from "../lib/app/app-env";
-import { configOf } from "../lib/config/config";
-import { tooManyRequests } from "../lib/problems/http-problem";
-import { clientBucket } from "../lib/rate-limit/client-ip";
+import type { AppEnv } from "../../lib/app/app-env";
+import { configOf } from "../../lib/config/config";
+import { tooManyRequests } from "../../lib/problems/http-problem";
+import { clientBucket } from "../../lib/rate-limit/client-ip";
 
 const HOUR_S = 3600;
 

@@ -1,9 +1,9 @@
 // The pixel cap, checked from an image's header before anything decodes it:
 // a tiny file can declare a huge canvas (a decompression bomb). Every path
 // that decodes an image (resizing, upload thumbnails) calls this first.
-import { configOf } from "../lib/config/config";
-import { joinBytes } from "../lib/encoding/bytes";
-import { HttpProblem } from "../lib/problems/http-problem";
+import { configOf } from "../../lib/config/config";
+import { joinBytes } from "../../lib/encoding/bytes";
+import { HttpProblem } from "../../lib/problems/http-problem";
 import { type DeclaredSize, declaredSize } from "./image-header";
 
 /** Enough of the file for any image header we accept (JPEG SOF can follow large EXIF blocks). */

@@ -1,12 +1,12 @@
 import { type Context, Hono } from "hono";
-import type { AppEnv } from "../lib/app/app-env";
-import { HttpProblem } from "../lib/problems/http-problem";
-import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "./cdn-key";
+import type { AppEnv } from "../../lib/app/app-env";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "../cdn-key";
+import { verifyImageUrl } from "../signing/image-url-signature";
+import { cacheTagOf, mayRead } from "../signing/media-access";
 import { openImageSource } from "./image-limits";
-import { verifyImageUrl } from "./image-url-signature";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { imagesProblem } from "./images-errors";
-import { cacheTagOf, mayRead } from "./media-access";
 import {
 	ALLOWED_SIZES,
 	isAllowListed,

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api } from "../test-support/api";
-import { storeOwned } from "../test-support/assets";
-import { pngHeaderOnly, sampleJpeg, samplePng } from "../test-support/media";
-import { signImageUrl } from "./image-url-signature";
+import { api } from "../../test-support/api";
+import { storeOwned } from "../../test-support/assets";
+import { pngHeaderOnly, sampleJpeg, samplePng } from "../../test-support/media";
+import { signImageUrl } from "../signing/image-url-signature";
 import { normalizeOptions, parseResizeOptions } from "./resize-options";
 
 const stored = (bytes: Uint8Array, ext = "jpg") => storeOwned(`2026/11/22/${crypto.randomUUID()}.${ext}`, bytes);

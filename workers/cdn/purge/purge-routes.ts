@@ -1,18 +1,18 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { apiRoute, signedIn, withRole } from "../lib/app/api-route";
-import type { AppEnv } from "../lib/app/app-env";
-import { jsonBody } from "../lib/http/json-body";
-import { jsonContent } from "../lib/http/json-content";
-import { forgetSharedReads } from "../lib/http/shared-reads";
-import { mediaDb } from "../lib/media-db/media-db";
-import { assets } from "../lib/media-db/schema";
-import { HttpProblem } from "../lib/problems/http-problem";
-import { problemResponses } from "../lib/problems/problem-schema";
-import { announceOrLog } from "../webhooks/webhook-events";
+import { apiRoute, signedIn, withRole } from "../../lib/app/api-route";
+import type { AppEnv } from "../../lib/app/app-env";
+import { jsonBody } from "../../lib/http/json-body";
+import { jsonContent } from "../../lib/http/json-content";
+import { forgetSharedReads } from "../../lib/http/shared-reads";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { announceOrLog } from "../../webhooks/webhook-events";
+import { cdnKeyFrom, mediaNotFound } from "../cdn-key";
+import { deleteVariants, eraseAsset } from "../takedown/erase-asset";
 import { purgeAssetCaches, purgeKeysAndVariants } from "./asset-cache-purge";
-import { cdnKeyFrom, mediaNotFound } from "./cdn-key";
-import { deleteVariants, eraseAsset } from "./erase-asset";
 
 /** As many keys as Cloudflare's own purge-by-URL call takes at once. */
 const MAX_PURGE_KEYS = 30;

@@ -5,9 +5,9 @@
 // public-media surface (CORS *, cross-origin CORP, the security headers), which
 // a test checks are exactly what the full app would have sent. Anything else
 // (a miss, a signed URL, a range, a conditional request, a bad key) goes to the app.
-import { MEDIA_EXPOSED_HEADERS, STRICT_TRANSPORT } from "../lib/http/media-headers";
-import { record } from "../lib/observability/analytics";
-import { cdnKeyFrom, deliveryCacheKey } from "./cdn-key";
+import { MEDIA_EXPOSED_HEADERS, STRICT_TRANSPORT } from "../../lib/http/media-headers";
+import { record } from "../../lib/observability/analytics";
+import { cdnKeyFrom, deliveryCacheKey } from "../cdn-key";
 
 /** What the app's public-media surface adds (lib/http/media-headers.ts), as it adds it. */
 export const MEDIA_SURFACE_HEADERS: [string, string][] = [

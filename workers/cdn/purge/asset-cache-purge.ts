@@ -2,10 +2,10 @@
 // variants made from any of them) dropped from the edge: what a takedown, a
 // reel made private or a hidden reel needs.
 import { eq, inArray } from "drizzle-orm";
-import { mediaDb } from "../lib/media-db/media-db";
-import { derivedFiles, imageVariants } from "../lib/media-db/schema";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { derivedFiles, imageVariants } from "../../lib/media-db/schema";
+import { variantCacheKey } from "../images/image-variants";
 import { purgeFromEdge } from "./edge-purge";
-import { variantCacheKey } from "./image-variants";
 
 /** Only pictures have variants (/img); asking D1 about segments and playlists would be wasted queries. */
 const PICTURE = /\.(jpe?g|png|gif|webp|avif)$/;

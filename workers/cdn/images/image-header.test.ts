@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { pngHeaderOnly, sampleJpeg, samplePng } from "../test-support/media";
+import { pngHeaderOnly, sampleJpeg, samplePng } from "../../test-support/media";
 import { declaredSize } from "./image-header";
 
 async function encoded(format: "image/webp" | "image/jpeg" | "image/png", width: number) {

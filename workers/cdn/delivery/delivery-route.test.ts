@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api } from "../test-support/api";
-import { storeOwned } from "../test-support/assets";
-import { EVENT_PLAYLIST_CACHE_CONTROL } from "../transcoder/publish-progressive";
-import { signedMediaUrl } from "./media-url-signature";
+import { api } from "../../test-support/api";
+import { storeOwned } from "../../test-support/assets";
+import { EVENT_PLAYLIST_CACHE_CONTROL } from "../../transcoder/publish-progressive";
+import { signedMediaUrl } from "../signing/media-url-signature";
 
 const BYTES = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
 
@@ -262,7 +262,7 @@ describe("who may read what", () => {
 	});
 });
 
-describe("the cached-media fast path (workers/cdn/cached-media.ts)", () => {
+describe("the cached-media fast path (workers/cdn/delivery/cached-media.ts)", () => {
 	it("answers a cache hit with exactly the headers the full app sends, before the app runs", async () => {
 		const key = await stored("jpg");
 		const { cachedMedia } = await import("./cached-media");

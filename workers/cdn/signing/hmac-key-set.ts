@@ -3,7 +3,7 @@
 // add-then-remove. Used by signed image URLs (IMAGE_URL_KEYS) and signed media
 // URLs (MEDIA_URL_KEYS); imported once per isolate and secret value.
 import { z } from "zod";
-import { fromBase64url, toBase64url } from "../lib/encoding/base64url";
+import { fromBase64url, toBase64url } from "../../lib/encoding/base64url";
 
 const KeysSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), z.string().min(32));
 const imported = new Map<string, Promise<Map<string, CryptoKey>>>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpProblem } from "../lib/problems/http-problem";
+import { HttpProblem } from "../../lib/problems/http-problem";
 import { declaredSize } from "./image-header";
 import { imagesProblem } from "./images-errors";
 
