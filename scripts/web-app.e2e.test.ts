@@ -352,6 +352,15 @@ describe("the web app in Chromium", () => {
 		await b.page.keyboard.press(" ");
 		await expect.poll(() => playing.evaluate((v: HTMLVideoElement) => v.paused), POLL).toBe(true);
 		expect(await feed.getAttribute("data-active-index")).toBe("1");
+		// `l` likes the reel on screen, and only that one; again takes the like back.
+		const like = (i: number) => feed.locator(`[data-index="${i}"] [data-action="like"]`);
+		const before = { 0: await like(0).getAttribute("aria-pressed"), 1: await like(1).getAttribute("aria-pressed") };
+		const flipped = before[1] === "true" ? "false" : "true";
+		await b.page.keyboard.press("l");
+		await expect.poll(() => like(1).getAttribute("aria-pressed"), POLL).toBe(flipped);
+		expect(await like(0).getAttribute("aria-pressed")).toBe(before[0]);
+		await b.page.keyboard.press("l");
+		await expect.poll(() => like(1).getAttribute("aria-pressed"), POLL).toBe(before[1]);
 	});
 
 	it("at a desk's size: edits the profile and the header shows the new avatar at once; moves with the buttons, the wheel and the keys", {

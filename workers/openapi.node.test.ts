@@ -3,21 +3,12 @@
 // from the same app the Worker serves, without any binding.
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { unstable_readConfig } from "wrangler";
 import { createApp, REQUEST_STACK_AT } from "./app";
 import { STACK_STATUSES } from "./lib/app/request-stack";
+import { openApiDocument } from "./test-support/openapi-document";
 
 /** A hono path as OpenAPI writes it: `:id` → `{id}`, and a trailing wildcard (a media key) → `{key}`. */
 const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\/\*$/, "/{key}");
-
-// The [vars] from wrangler.toml: the middleware reads configuration; no route here touches a binding.
-const env = unstable_readConfig({ config: "wrangler.toml" }).vars as unknown as Env;
-
-async function openApiDocument() {
-	const res = await createApp().request("/openapi.json", {}, env);
-	expect(res.status).toBe(200);
-	return (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
-}
 
 describe("/openapi.json", () => {
 	it("is a valid OpenAPI 3.1 document", async () => {

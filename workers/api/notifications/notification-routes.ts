@@ -23,7 +23,7 @@ const NotificationSchema = z
 	.object({
 		id: z.uuid(),
 		type: z.string(),
-		data: z.unknown(),
+		data: z.record(z.string(), z.unknown()),
 		actor: ActorSchema.nullable().openapi({ description: "Who caused it, as they are now; null for events of your own uploads" }),
 		link: z.string().nullable().openapi({ description: "The web app's page for it: the reel, the live stream or the actor's profile" }),
 		createdAt: z.string().openapi({ format: "date-time" }),

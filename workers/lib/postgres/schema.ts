@@ -172,7 +172,8 @@ export const notifications = pgTable(
 			.notNull()
 			.references(() => users.id, { onDelete: "cascade" }),
 		type: text("type").notNull(),
-		data: jsonb("data").notNull(),
+		// An event's data is always an object (realtime/events.ts).
+		data: jsonb("data").$type<Record<string, unknown>>().notNull(),
 		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 		readAt: timestamp("read_at", { withTimezone: true }),
 		/** Set for events that must reach a user at most once (e.g. `transcode-ready:<assetId>`), whatever retries happen. */

@@ -2,20 +2,17 @@
 // requests waiting for an answer (a private account's) and the inbox, grouped
 // and in sentences (lib/notifications.ts).
 import { useRef, useState } from "preact/hooks";
-import { api } from "../lib/api";
+import { answer, api } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import { eventKey, groupNotifications, type Notification, type NotificationGroup, relativeTime, sentence } from "../lib/notifications";
 import type { ApiError } from "../lib/problems";
 import { live, refreshUnread, unread } from "../lib/realtime";
 import { useStore } from "../lib/store";
+import type { Schemas } from "../lib/types";
 import { Icon } from "./Icon";
 import { Avatar, Button, Dialog, Empty, ErrorText, Loading } from "./ui";
 
-interface FollowRequest {
-	id: string;
-	name: string;
-	requestedAt: string;
-}
+type FollowRequest = Schemas["FollowRequestPage"]["items"][number];
 
 export function Bell() {
 	const count = useStore(unread);
@@ -25,10 +22,10 @@ export function Bell() {
 	const [requests, setRequests] = useState<FollowRequest[]>([]);
 	const [error, setError] = useState<string | null>(null);
 
-	const answer = async (requester: FollowRequest, approve: boolean) => {
+	const decide = async (requester: FollowRequest, approve: boolean) => {
 		setError(null);
 		try {
-			await api(`/api/users/me/follow-requests/${requester.id}`, { method: "POST", json: { approve } });
+			await api.POST("/api/users/me/follow-requests/{userId}", { params: { path: { userId: requester.id } }, body: { approve } });
 			setRequests((list) => list.filter((r) => r.id !== requester.id));
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -47,12 +44,12 @@ export function Bell() {
 		setError(null);
 		try {
 			const [page, pending] = await Promise.all([
-				api<{ items: Notification[] }>("/api/notifications?limit=30"),
-				api<{ items: FollowRequest[] }>("/api/users/me/follow-requests?limit=20"),
+				answer(api.GET("/api/notifications", { params: { query: { limit: 30 } } })),
+				answer(api.GET("/api/users/me/follow-requests", { params: { query: { limit: 20 } } })),
 			]);
 			setItems(page.items);
 			setRequests(pending.items);
-			await api("/api/notifications/read", { method: "POST", json: { all: true } });
+			await api.POST("/api/notifications/read", { body: { all: true } });
 			unread.set(0);
 			// Something came on the socket that the inbox (read from a replica) did not have yet, before the
 			// list opened or while it is open: it is shown as "Someone…" until the replica catches up, so
@@ -68,9 +65,9 @@ export function Bell() {
 				await new Promise((r) => setTimeout(r, wait));
 				if (!isOpen.current) return;
 				if (!missing()) continue;
-				inbox = (await api<{ items: Notification[] }>("/api/notifications?limit=30")).items;
+				inbox = (await answer(api.GET("/api/notifications", { params: { query: { limit: 30 } } }))).items;
 				setItems(inbox);
-				await api("/api/notifications/read", { method: "POST", json: { all: true } });
+				await api.POST("/api/notifications/read", { body: { all: true } });
 			}
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -107,10 +104,10 @@ export function Bell() {
 									<a href={`/u/${r.id}`} class="min-w-0 flex-1 truncate font-semibold">
 										{r.name}
 									</a>
-									<Button onClick={() => void answer(r, true)} aria-label={`Approve ${r.name}`}>
+									<Button onClick={() => void decide(r, true)} aria-label={`Approve ${r.name}`}>
 										Approve
 									</Button>
-									<Button variant="ghost" onClick={() => void answer(r, false)} aria-label={`Decline ${r.name}`}>
+									<Button variant="ghost" onClick={() => void decide(r, false)} aria-label={`Decline ${r.name}`}>
 										Decline
 									</Button>
 								</li>

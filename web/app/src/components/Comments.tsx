@@ -2,21 +2,13 @@
 // first, each with "View n replies" (its thread, oldest first, one level deep) and Reply. A reply
 // to a reply joins the same thread, and the person answered is told (COMMENT_REPLY).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, profilePath, session } from "../lib/api";
+import { answer, api, profilePath, session } from "../lib/api";
 import { relativeTime } from "../lib/notifications";
 import type { ApiError } from "../lib/problems";
 import { useStore } from "../lib/store";
+import type { Comment } from "../lib/types";
 import { RichText } from "./RichText";
 import { Button, Empty, ErrorText, Loading } from "./ui";
-
-interface Comment {
-	id: string;
-	parentId: string | null;
-	replyCount: number;
-	text: string;
-	author: { id: string; name: string; handle: string };
-	createdAt: string;
-}
 
 export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdded: () => void; onSignIn: () => void }) {
 	const me = useStore(session);
@@ -30,7 +22,7 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 	const input = useRef<HTMLInputElement>(null);
 
 	useEffect(() => {
-		api<{ items: Comment[] }>(`/api/reels/${reelId}/comments?limit=50`)
+		answer(api.GET("/api/reels/{id}/comments", { params: { path: { id: reelId }, query: { limit: 50 } } }))
 			.then((p) => setItems(p.items))
 			.catch((e: ApiError) => setError(e.message));
 	}, [reelId]);
@@ -39,8 +31,8 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 	const openThread = async (topId: string, posted?: Comment) => {
 		const cursor = threads[topId]?.more;
 		try {
-			const page = await api<{ items: Comment[]; nextCursor: string | null }>(
-				`/api/comments/${topId}/replies?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+			const page = await answer(
+				api.GET("/api/comments/{id}/replies", { params: { path: { id: topId }, query: { limit: 50, ...(cursor ? { cursor } : {}) } } }),
 			);
 			setThreads((t) => {
 				const replies = [...(cursor ? (t[topId]?.replies ?? []) : []), ...page.items];
@@ -65,11 +57,13 @@ export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdde
 		try {
 			// The key makes a retried submit (a flaky network) post the comment once.
 			const key = crypto.randomUUID();
-			const c = await api<Comment>(`/api/reels/${reelId}/comments`, {
-				method: "POST",
-				json: replyingTo ? { text, replyTo: replyingTo.id } : { text },
-				headers: { "idempotency-key": key },
-			});
+			const c = await answer(
+				api.POST("/api/reels/{id}/comments", {
+					params: { path: { id: reelId } },
+					body: replyingTo ? { text, replyTo: replyingTo.id } : { text },
+					headers: { "idempotency-key": key },
+				}),
+			);
 			const thread = c.parentId;
 			if (thread) {
 				// The reply shows at the end of its thread, opened if it was not.

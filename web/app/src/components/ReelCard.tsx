@@ -3,8 +3,8 @@
 // menu to report the reel or block its author).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, profilePath, session } from "../lib/api";
-import { muted } from "../lib/playback";
+import { answer, api, profilePath, session } from "../lib/api";
+import { likeAsked, muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
@@ -32,7 +32,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 
 	const countView = useCallback(() => {
 		// keepalive: a swipe away (or leaving the page) right after the first frame does not cancel it.
-		void api(`/api/reels/${reel.id}/views`, { method: "POST", keepalive: true }).catch(() => undefined);
+		void api.POST("/api/reels/{id}/views", { params: { path: { id: reel.id } }, keepalive: true }).catch(() => undefined);
 	}, [reel.id]);
 
 	const toggleLike = async () => {
@@ -43,7 +43,8 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		setLikes((n) => n + (next ? 1 : -1));
 		setError(null);
 		try {
-			const state = await api<{ liked: boolean; likeCount: number }>(`/api/reels/${reel.id}/like`, { method: next ? "POST" : "DELETE" });
+			const like = { params: { path: { id: reel.id } } };
+			const state = await answer(next ? api.POST("/api/reels/{id}/like", like) : api.DELETE("/api/reels/{id}/like", like));
 			setLiked(state.liked);
 			setLikes(state.likeCount);
 		} catch (e) {
@@ -52,6 +53,15 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			setError((e as ApiError).message);
 		}
 	};
+
+	// The feed's `l` key: the reel on screen toggles its like, as its button would.
+	useEffect(
+		() =>
+			likeAsked.subscribe(() => {
+				if (active) void toggleLike();
+			}),
+		[active, liked, me?.user.id],
+	);
 
 	// Back from the sign-in sheet: do what was asked on this reel.
 	useEffect(() => {
@@ -77,7 +87,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 
 	const blockAuthor = async () => {
 		try {
-			await api(`/api/users/${reel.author.id}/block`, { method: "POST" });
+			await api.POST("/api/users/{id}/block", { params: { path: { id: reel.author.id } } });
 			setPanel(null);
 			setNotice(`You blocked ${reel.author.name}: their reels will not show for you.`);
 		} catch (e) {
@@ -87,7 +97,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 
 	const report = async (reason: (typeof REASONS)[number]) => {
 		try {
-			await api(`/api/reels/${reel.id}/report`, { method: "POST", json: { reason } });
+			await api.POST("/api/reels/{id}/report", { params: { path: { id: reel.id } }, body: { reason } });
 			setPanel(null);
 			setNotice("Thanks, we will look at it.");
 		} catch (e) {

@@ -1,12 +1,12 @@
 // Live streams from the browser: publishing the camera (MediaRecorder's WebM,
 // one binary WebSocket frame per slice, to the stream's ingest socket) and
 // watching (the stream's socket: status, viewer count, chat). No UI here.
-import { accessToken, api } from "./api";
-import type { ChatMessage, LiveStream, Page } from "./types";
+import { accessToken, answer, api } from "./api";
+import type { ChatMessage, LiveStream } from "./types";
 
-export const createLive = (title: string) => api<LiveStream>("/api/live", { method: "POST", json: title ? { title } : {} });
-export const getLive = (id: string) => api<LiveStream>(`/api/live/${id}`);
-export const listLive = () => api<Page<LiveStream>>("/api/live?limit=30");
+export const createLive = (title: string) => answer(api.POST("/api/live", { body: title ? { title } : {} }));
+export const getLive = (id: string) => answer(api.GET("/api/live/{id}", { params: { path: { id } } }));
+export const listLive = () => answer(api.GET("/api/live", { params: { query: { limit: 30 } } }));
 
 const socketUrl = (path: string) => {
 	const url = new URL(path, location.href);

@@ -1,22 +1,12 @@
 // The inbox as people read it: one sentence per event, grouped like Instagram's ("Ada and 3 others
 // liked your reel"), with a relative time. Pure functions: the Bell renders them, tests prove them.
 
-export interface Actor {
-	id: string;
-	name: string;
-	handle: string;
-	avatarUrl: string | null;
-}
+import type { Schemas } from "./types";
 
-export interface Notification {
-	id: string;
-	type: string;
-	data: Record<string, unknown>;
-	actor: Actor | null;
-	link: string | null;
-	readAt: string | null;
-	createdAt: string;
-}
+export type Actor = NonNullable<Schemas["NotificationActor"]>;
+
+/** An inbox item (`GET /api/notifications`); socket events are read into the same shape. */
+export type Notification = Schemas["Notification"];
 
 export interface NotificationGroup {
 	key: string;

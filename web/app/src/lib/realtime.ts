@@ -2,7 +2,7 @@
 // and asks for what it missed (`?since=<last seq>`); when the shard cannot
 // replay everything (RECOVERED with recovered: false) the inbox API is read
 // instead. Listeners get every event; the unread count is kept here.
-import { accessToken, api, forgetSession, session } from "./api";
+import { accessToken, answer, api, forgetSession, session } from "./api";
 import { store } from "./store";
 
 export interface Envelope {
@@ -51,7 +51,7 @@ export function onEvent(fn: (e: Envelope) => void): () => void {
 
 export async function refreshUnread(): Promise<void> {
 	try {
-		const page = await api<{ unread: number }>("/api/notifications?limit=1");
+		const page = await answer(api.GET("/api/notifications", { params: { query: { limit: 1 } } }));
 		unread.set(page.unread);
 	} catch {
 		// offline or signed out: the count stays as it was

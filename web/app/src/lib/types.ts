@@ -1,49 +1,14 @@
-export interface Reel {
-	id: string;
-	caption: string;
-	hashtags: string[];
-	author: { id: string; name: string; handle: string };
-	video: {
-		id: string;
-		status: string;
-		hls: string | null;
-		dash: string | null;
-		thumbnail: string | null;
-		poster: string | null;
-		storyboard: string | null;
-		duration: number | null;
-	};
-	likeCount: number;
-	commentCount: number;
-	viewCount: number;
-	liked: boolean;
-	hidden: boolean;
-	visibility: "public" | "unlisted" | "followers" | "private";
-	createdAt: string;
-}
+// The API's shapes, from its OpenAPI document (api-schema.d.ts is generated: `npm run web:types`),
+// never copied by hand: when the server changes one, the app's type check says where it mattered.
+import type { components } from "./api-schema";
 
-export interface Page<T> {
-	items: T[];
-	nextCursor: string | null;
-}
+export type Schemas = components["schemas"];
+export type Reel = Schemas["Reel"];
+export type LiveStream = Schemas["LiveStream"];
+export type Comment = Schemas["Comment"];
+export type PublicProfile = Schemas["PublicProfile"];
 
-export interface LiveStream {
-	id: string;
-	ownerId: string;
-	title: string | null;
-	status: "idle" | "live" | "ended";
-	/** Only in the owner's view. */
-	streamKey?: string;
-	ingest: { websocket: string };
-	playback: { hls: string };
-	viewers: number;
-	/** The recording, to post as a reel once the stream has ended. */
-	videoId: string;
-	startedAt: string | null;
-	endedAt: string | null;
-	endReason: string | null;
-}
-
+/** A chat message on a live stream's socket (sockets are not in the OpenAPI document: docs/events.md, "Live streams"). */
 export interface ChatMessage {
 	id: string;
 	userId: string;

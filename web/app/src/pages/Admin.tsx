@@ -1,23 +1,23 @@
 // Admin: reported reels (restore or delete), an edge-cache purge, realtime stats.
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Loading } from "../components/ui";
-import { api, session } from "../lib/api";
+import { answer, api, session } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { useStore } from "../lib/store";
-import type { Reel } from "../lib/types";
+import type { Schemas } from "../lib/types";
 
 export function AdminPage() {
 	const me = useStore(session);
-	const [reported, setReported] = useState<(Reel & { reportCount: number })[] | null>(null);
+	const [reported, setReported] = useState<Schemas["ReportedReelPage"]["items"] | null>(null);
 	const [stats, setStats] = useState<unknown>(null);
 	const [error, setError] = useState<string | null>(null);
 	const [notice, setNotice] = useState<string | null>(null);
 
 	const load = () => {
-		api<{ items: (Reel & { reportCount: number })[] }>("/api/admin/reels/reported?limit=50")
+		answer(api.GET("/api/admin/reels/reported", { params: { query: { limit: 50 } } }))
 			.then((p) => setReported(p.items))
 			.catch((e: ApiError) => setError(e.message));
-		api("/api/realtime/stats")
+		answer(api.GET("/api/realtime/stats"))
 			.then(setStats)
 			.catch(() => undefined);
 	};
@@ -56,13 +56,15 @@ export function AdminPage() {
 						</a>
 						<Button
 							variant="ghost"
-							onClick={() => void act(() => api(`/api/admin/reels/${r.id}/restore`, { method: "POST" }), "Restored.")}
+							onClick={() => void act(() => api.POST("/api/admin/reels/{id}/restore", { params: { path: { id: r.id } } }), "Restored.")}
 						>
 							Restore
 						</Button>
 						<Button
 							variant="danger"
-							onClick={() => void act(() => api(`/api/reels/${r.id}`, { method: "DELETE" }), "Deleted; the video is taken down.")}
+							onClick={() =>
+								void act(() => api.DELETE("/api/reels/{id}", { params: { path: { id: r.id } } }), "Deleted; the video is taken down.")
+							}
 						>
 							Delete
 						</Button>
@@ -76,7 +78,7 @@ export function AdminPage() {
 					e.preventDefault();
 					const key = String(new FormData(e.target as HTMLFormElement).get("key") ?? "").replace(/^\/cdn\//, "");
 					// The key goes in the body, never into a URL path (where `../` would make it another route).
-					void act(() => api("/cdn/cache/purge", { method: "POST", json: { keys: [key] } }), `Purged ${key}.`);
+					void act(() => api.POST("/cdn/cache/purge", { body: { keys: [key] } }), `Purged ${key}.`);
 				}}
 			>
 				<label class="sr-only" for="purge-key">

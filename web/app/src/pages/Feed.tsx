@@ -6,10 +6,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
 import { Empty, ErrorText, Loading } from "../components/ui";
-import { api } from "../lib/api";
-import { muted } from "../lib/playback";
+import { answer, api } from "../lib/api";
+import { likeAsked, muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
-import type { Page, Reel } from "../lib/types";
+import type { Reel } from "../lib/types";
 
 export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd?: () => void; label: string }) {
 	const [active, setActive] = useState(0);
@@ -58,8 +58,7 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 				const video = list.current?.querySelector<HTMLVideoElement>(`[data-index="${active}"] video`);
 				if (video) void (video.paused ? video.play().catch(() => undefined) : video.pause());
 			} else if (e.key === "m") muted.set(!muted.get());
-			else if (e.key === "l")
-				(list.current?.querySelector(`[data-index="${active}"] [data-action="like"]`) as HTMLButtonElement | null)?.click();
+			else if (e.key === "l") likeAsked.set(likeAsked.get() + 1);
 		};
 		document.addEventListener("keydown", onKey);
 		return () => document.removeEventListener("keydown", onKey);
@@ -142,7 +141,10 @@ export function Feed() {
 		if (loading.current) return;
 		loading.current = true;
 		try {
-			const page = await api<Page<Reel>>(`${where}?limit=10${from ? `&cursor=${encodeURIComponent(from)}` : ""}`);
+			const query = { limit: 10, ...(from ? { cursor: from } : {}) };
+			const page = await answer(
+				where === "/api/feed" ? api.GET("/api/feed", { params: { query } }) : api.GET("/api/reels", { params: { query } }),
+			);
 			// Nothing followed or trending yet: the newest public reels instead.
 			if (!from && page.items.length === 0 && where === "/api/feed") {
 				setSource("/api/reels");
@@ -182,7 +184,7 @@ export function ReelPage({ id }: { id: string }) {
 	const [reel, setReel] = useState<Reel | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	useEffect(() => {
-		api<Reel>(`/api/reels/${id}`)
+		answer(api.GET("/api/reels/{id}", { params: { path: { id } } }))
 			.then(setReel)
 			.catch((e: ApiError) => setError(e.message));
 	}, [id]);

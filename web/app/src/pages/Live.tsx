@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelPlayer } from "../components/ReelPlayer";
 import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, session } from "../lib/api";
+import { answer, api, session } from "../lib/api";
 import { createLive, getLive, listLive, publishCamera, watchLive } from "../lib/live";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
@@ -267,10 +267,7 @@ export function GoLivePage() {
 		if (stage.kind !== "ended") return;
 		try {
 			// The recording is ready once the stream has ended; posting it is posting any video.
-			const reel = await api<{ id: string }>("/api/reels", {
-				method: "POST",
-				json: { video_id: stage.stream.videoId, caption: stage.stream.title ?? "" },
-			});
+			const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.stream.videoId, caption: stage.stream.title ?? "" } }));
 			navigate(`/reel/${reel.id}`);
 		} catch (e) {
 			setError((e as ApiError).message);

@@ -7,33 +7,13 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, profilePath, refreshMe, session, signOut } from "../lib/api";
+import { answer, api, multipart, profilePath, refreshMe, session, signOut } from "../lib/api";
 import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import { useStore } from "../lib/store";
-import type { Page, Reel } from "../lib/types";
-
-interface Profile {
-	id: string;
-	name: string;
-	handle: string;
-	bio: string;
-	followerCount: number;
-	followingCount: number;
-	avatarUrl: string | null;
-	private: boolean;
-	following: boolean | null;
-	requested: boolean | null;
-	blocking: boolean | null;
-}
-
-interface FollowState {
-	following: boolean;
-	requested: boolean;
-	followerCount: number;
-}
+import type { PublicProfile as Profile, Reel } from "../lib/types";
 
 export function ProfilePage(which: { id: string } | { handle: string }) {
 	const me = useStore(session);
@@ -51,11 +31,15 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 	const load = (signal?: AbortSignal) => {
 		setError(null);
 		const at = changes.current;
-		api<Profile>("id" in which ? `/api/users/${which.id}` : `/api/users/by-handle/${encodeURIComponent(which.handle)}`, { signal })
+		answer(
+			"id" in which
+				? api.GET("/api/users/{id}", { params: { path: { id: which.id } }, signal })
+				: api.GET("/api/users/by-handle/{handle}", { params: { path: { handle: which.handle } }, signal }),
+		)
 			.then((p) => {
 				if (signal?.aborted) return;
 				if (changes.current === at) setProfile(p);
-				return api<Page<Reel>>(`/api/users/${p.id}/reels?limit=50`, { signal }).then((page) => {
+				return answer(api.GET("/api/users/{id}/reels", { params: { path: { id: p.id }, query: { limit: 50 } }, signal })).then((page) => {
 					if (!signal?.aborted) setReels(page.items);
 				});
 			})
@@ -77,7 +61,8 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 		changes.current++;
 		setError(null);
 		try {
-			const state = await api<FollowState>(`/api/users/${id}/follow`, { method: undo ? "DELETE" : "POST" });
+			const follow = { params: { path: { id: profile.id } } };
+			const state = await answer(undo ? api.DELETE("/api/users/{id}/follow", follow) : api.POST("/api/users/{id}/follow", follow));
 			setProfile({ ...profile, ...state });
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -96,7 +81,8 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 		if (next && !confirm(`Block ${profile.name}? They will no longer see your reels or be able to follow you.`)) return;
 		changes.current++;
 		try {
-			await api(`/api/users/${id}/block`, { method: next ? "POST" : "DELETE" });
+			const block = { params: { path: { id: profile.id } } };
+			await (next ? api.POST("/api/users/{id}/block", block) : api.DELETE("/api/users/{id}/block", block));
 			load();
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -204,17 +190,14 @@ function EditProfile({
 			const avatar = form.get("avatar") as File | null;
 			let avatarAssetId: string | undefined;
 			if (avatar && avatar.size > 0) {
-				const body = new FormData();
-				body.append("file", avatar);
-				avatarAssetId = (await api<{ id: string }>("/cdn/upload", { method: "POST", body })).id;
+				avatarAssetId = (await answer(api.POST("/cdn/upload", { body: { file: avatar }, bodySerializer: multipart }))).id;
 			}
 			const handle = String(form.get("handle") ?? profile.handle)
 				.trim()
 				.replace(/^@/, "")
 				.toLowerCase();
-			await api("/api/users/me", {
-				method: "PATCH",
-				json: {
+			await api.PATCH("/api/users/me", {
+				body: {
 					name: String(form.get("name")),
 					...(handle !== profile.handle ? { handle } : {}),
 					bio: String(form.get("bio")),

@@ -2,15 +2,12 @@
 import { useEffect, useState } from "preact/hooks";
 import { ReelGrid } from "../components/ReelGrid";
 import { Avatar, Empty, ErrorText, Loading } from "../components/ui";
-import { api, profilePath } from "../lib/api";
+import { answer, api, profilePath } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { navigate, useRoute } from "../lib/router";
-import type { Reel } from "../lib/types";
+import type { Schemas } from "../lib/types";
 
-interface Results {
-	reels: Reel[];
-	users: { id: string; name: string; handle: string; followerCount: number }[];
-}
+type Results = Schemas["SearchResult"];
 
 export function SearchPage() {
 	const { query } = useRoute();
@@ -26,11 +23,10 @@ export function SearchPage() {
 		const { signal } = superseded;
 		const tag = q.trim().match(/^#([\p{L}][\p{L}\p{N}_]*)$/u)?.[1];
 		const request = tag
-			? api<{ items: Reel[] }>(`/api/hashtags/${encodeURIComponent(tag.toLowerCase())}/reels?limit=30`, { signal }).then((p) => ({
-					reels: p.items,
-					users: [],
-				}))
-			: api<Results>(`/api/search?q=${encodeURIComponent(q)}&limit=20`, { signal });
+			? answer(api.GET("/api/hashtags/{tag}/reels", { params: { path: { tag: tag.toLowerCase() }, query: { limit: 30 } }, signal })).then(
+					(p): Results => ({ reels: p.items.map((r) => ({ ...r, rank: 0 })), users: [] }),
+				)
+			: answer(api.GET("/api/search", { params: { query: { q, limit: 20 } }, signal }));
 		request.then(
 			(r) => signal.aborted || setResults(r),
 			(e: ApiError) => signal.aborted || setError(e.message),

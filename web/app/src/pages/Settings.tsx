@@ -3,14 +3,16 @@
 // (created with the password again, shown once, revoked at once).
 import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Field, Loading } from "../components/ui";
-import { api, forgetSession, session, type User } from "../lib/api";
+import { answer, api, forgetSession, session, type User } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import { navigate } from "../lib/router";
 import { useStore } from "../lib/store";
+import type { Schemas } from "../lib/types";
 
 /** What a key may do, as the API names it, with what it means to a person. */
-const SCOPES: [scope: string, means: string][] = [
+type Scope = Schemas["CreateApiKeyRequest"]["scopes"][number];
+const SCOPES: [scope: Scope, means: string][] = [
 	["videos:read", "read your uploads' status and storage"],
 	["videos:write", "upload and delete videos and images"],
 	["reels:read", "read reels, profiles and search as you"],
@@ -18,15 +20,7 @@ const SCOPES: [scope: string, means: string][] = [
 	["live:write", "create live streams and their keys"],
 ];
 
-interface ApiKey {
-	id: string;
-	name: string;
-	prefix: string;
-	scopes: string[];
-	expiresAt: string | null;
-	createdAt: string;
-	lastUsedAt: string | null;
-}
+type ApiKey = Schemas["ApiKey"];
 
 const when = (iso: string | null, never: string) => (iso ? new Date(iso).toLocaleString() : never);
 
@@ -48,7 +42,7 @@ function EmailSection({ user }: { user: User }) {
 	};
 	const resend = () =>
 		act(async () => {
-			await api("/api/auth/verify/resend", { method: "POST" });
+			await api.POST("/api/auth/verify/resend");
 			return `A new link is on its way to ${user.email}.`;
 		});
 	const change = (e: Event) => {
@@ -57,7 +51,7 @@ function EmailSection({ user }: { user: User }) {
 		const data = new FormData(form);
 		const newEmail = String(data.get("newEmail"));
 		return act(async () => {
-			await api("/api/auth/email", { method: "POST", json: { newEmail, password: String(data.get("emailPassword")) } });
+			await api.POST("/api/auth/email", { body: { newEmail, password: String(data.get("emailPassword")) } });
 			form.reset();
 			return `Follow the link we mailed to ${newEmail} to make it your email. Until then, ${user.email} stays.`;
 		});
@@ -108,10 +102,11 @@ function PasswordForm() {
 		setDone(null);
 		setBusy(true);
 		try {
-			const out = await api<{ accessToken: string; endedSessions: number }>("/api/auth/password", {
-				method: "POST",
-				json: { currentPassword: String(data.get("currentPassword")), newPassword: String(data.get("newPassword")) },
-			});
+			const out = await answer(
+				api.POST("/api/auth/password", {
+					body: { currentPassword: String(data.get("currentPassword")), newPassword: String(data.get("newPassword")) },
+				}),
+			);
 			// This session goes on with the fresh token (the old one is refused from now on).
 			const s = session.get();
 			if (s) session.set({ ...s, accessToken: out.accessToken });
@@ -155,7 +150,7 @@ function ApiKeys() {
 	const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
 	const [busy, setBusy] = useState(false);
 	const load = () =>
-		api<{ items: ApiKey[] }>("/api/keys")
+		answer(api.GET("/api/keys"))
 			.then((p) => setKeys(p.items))
 			.catch((e: ApiError) => setError(e.message));
 	useEffect(() => {
@@ -166,16 +161,16 @@ function ApiKeys() {
 		e.preventDefault();
 		const form = e.currentTarget as HTMLFormElement;
 		const data = new FormData(form);
-		const scopes = data.getAll("scope").map(String);
+		const chosen = data.getAll("scope").map(String);
+		const scopes = SCOPES.map(([scope]) => scope).filter((scope) => chosen.includes(scope));
 		setError(null);
 		setShown(null);
 		if (scopes.length === 0) return setError("Choose at least one thing the key may do.");
 		setBusy(true);
 		try {
-			const out = await api<ApiKey & { key: string }>("/api/keys", {
-				method: "POST",
-				json: { password: String(data.get("keyPassword")), name: String(data.get("keyName")), scopes },
-			});
+			const out = await answer(
+				api.POST("/api/keys", { body: { password: String(data.get("keyPassword")), name: String(data.get("keyName")), scopes } }),
+			);
 			setShown({ name: out.name, key: out.key });
 			form.reset();
 			await load();
@@ -188,7 +183,7 @@ function ApiKeys() {
 	const revoke = async (key: ApiKey) => {
 		setError(null);
 		try {
-			await api(`/api/keys/${key.id}`, { method: "DELETE" });
+			await api.DELETE("/api/keys/{id}", { params: { path: { id: key.id } } });
 			setKeys((ks) => ks?.filter((k) => k.id !== key.id) ?? null);
 		} catch (err) {
 			setError((err as ApiError).message);
@@ -258,14 +253,12 @@ function ApiKeys() {
 	);
 }
 
-type Channel = "in_app" | "email" | "both";
-interface NotificationPrefs {
-	channels: Record<string, Channel>;
-	digest: boolean;
-}
+type NotificationPrefs = Schemas["NotificationPreferences"];
+type Kind = keyof NotificationPrefs["channels"];
+type Channel = NotificationPrefs["channels"][Kind];
 
 /** Each kind of event as a person names it. */
-const KINDS: [type: string, said: string][] = [
+const KINDS: [type: Kind, said: string][] = [
 	["NEW_FOLLOWER", "A new follower"],
 	["FOLLOW_REQUESTED", "A follow request"],
 	["NEW_COMMENT", "A comment on your reel"],
@@ -283,14 +276,14 @@ function NotificationSettings({ verified }: { verified: boolean }) {
 	const [prefs, setPrefs] = useState<NotificationPrefs | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	useEffect(() => {
-		api<NotificationPrefs>("/api/users/me/notifications")
+		answer(api.GET("/api/users/me/notifications"))
 			.then(setPrefs)
 			.catch((e: ApiError) => setError(e.message));
 	}, []);
-	const change = async (patch: Partial<{ channels: Record<string, Channel>; digest: boolean }>) => {
+	const change = async (patch: Schemas["UpdateNotificationPreferences"]) => {
 		setError(null);
 		try {
-			setPrefs(await api<NotificationPrefs>("/api/users/me/notifications", { method: "PATCH", json: patch }));
+			setPrefs(await answer(api.PATCH("/api/users/me/notifications", { body: patch })));
 		} catch (err) {
 			setError((err as ApiError).message);
 		}
@@ -339,13 +332,7 @@ function NotificationSettings({ verified }: { verified: boolean }) {
 	);
 }
 
-interface DataExport {
-	id: string;
-	status: "pending" | "ready" | "failed";
-	createdAt: string;
-	expiresAt: string | null;
-	bytes: number | null;
-}
+type DataExport = Schemas["DataExport"];
 
 const STATUS_SAID: Record<DataExport["status"], string> = {
 	pending: "Being prepared: we will mail you when it is ready.",
@@ -359,7 +346,7 @@ function ExportData() {
 	const [error, setError] = useState<string | null>(null);
 	const [busy, setBusy] = useState(false);
 	const load = () =>
-		api<{ items: DataExport[] }>("/api/users/me/exports")
+		answer(api.GET("/api/users/me/exports"))
 			.then((p) => setExports(p.items))
 			.catch((e: ApiError) => setError(e.message));
 	useEffect(() => {
@@ -384,7 +371,7 @@ function ExportData() {
 		setError(null);
 		setBusy(true);
 		try {
-			await api("/api/users/me/export", { method: "POST", json: { password: String(new FormData(form).get("exportPassword")) } });
+			await api.POST("/api/users/me/export", { body: { password: String(new FormData(form).get("exportPassword")) } });
 			form.reset();
 			await load();
 		} catch (err) {
@@ -434,7 +421,7 @@ function DeleteAccount() {
 		setBusy(true);
 		setError(null);
 		try {
-			await api("/api/users/me", { method: "DELETE", json: { password: String(data.get("deletePassword")) } });
+			await api.DELETE("/api/users/me", { body: { password: String(data.get("deletePassword")) } });
 			forgetSession();
 			navigate("/account-deleted", true);
 		} catch (err) {

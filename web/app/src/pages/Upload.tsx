@@ -8,10 +8,11 @@
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
 import { Button, ErrorText } from "../components/ui";
-import { accessToken, api, profilePath, session } from "../lib/api";
+import { accessToken, answer, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import { useStore } from "../lib/store";
+import type { Reel } from "../lib/types";
 import { newsFromEvent, newsFromStatus, uploadReducer } from "../lib/upload-stage";
 
 /** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
@@ -40,10 +41,19 @@ function Bar({ value, label }: { value: number; label: string }) {
 	);
 }
 
+type Visibility = Reel["visibility"];
+/** Who may watch a reel, as a person reads it. */
+const VISIBILITY: [Visibility, string][] = [
+	["public", "Everyone"],
+	["unlisted", "Anyone with the link"],
+	["followers", "Approved followers (private accounts)"],
+	["private", "Only me"],
+];
+
 export function UploadPage() {
 	const [stage, dispatch] = useReducer(uploadReducer, { kind: "pick" });
 	const [caption, setCaption] = useState("");
-	const [visibility, setVisibility] = useState("public");
+	const [visibility, setVisibility] = useState<Visibility>("public");
 	const [error, setError] = useState<string | null>(null);
 	const [dragging, setDragging] = useState(false);
 	const [file, setFile] = useState<{ name: string; size: number; preview: string } | null>(null);
@@ -68,7 +78,7 @@ export function UploadPage() {
 	const processingId = stage.kind === "processing" ? stage.assetId : null;
 	useEffect(() => {
 		if (!processingId) return;
-		api<{ status: string; poster: string | null; error: { message: string } | null }>(`/api/videos/${processingId}/status`)
+		answer(api.GET("/api/videos/{id}/status", { params: { path: { id: processingId } } }))
 			.then((s) => {
 				const news = newsFromStatus(processingId, s);
 				if (news) dispatch({ type: "transcode", news });
@@ -122,7 +132,7 @@ export function UploadPage() {
 	const post = async () => {
 		if (stage.kind !== "ready") return;
 		try {
-			const reel = await api<{ id: string }>("/api/reels", { method: "POST", json: { video_id: stage.assetId, caption, visibility } });
+			const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility } }));
 			dispatch({ type: "posted", reelId: reel.id });
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -244,12 +254,13 @@ export function UploadPage() {
 							name="visibility"
 							class="rounded-lg border border-white/20 bg-neutral-900 px-3 py-2"
 							value={visibility}
-							onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}
+							onChange={(e) => setVisibility(VISIBILITY.find(([v]) => v === e.currentTarget.value)?.[0] ?? "public")}
 						>
-							<option value="public">Everyone</option>
-							<option value="unlisted">Anyone with the link</option>
-							<option value="followers">Approved followers (private accounts)</option>
-							<option value="private">Only me</option>
+							{VISIBILITY.map(([value, said]) => (
+								<option key={value} value={value}>
+									{said}
+								</option>
+							))}
 						</select>
 					</label>
 					{/* Written while the file goes up; posted once the video can be watched. */}
