@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { authRoutes } from "./api/auth/auth-routes";
 import { emailRoutes } from "./api/auth/email-routes";
@@ -42,9 +42,11 @@ import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
 import { HttpProblem } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
+import { LiveSocketMessageSchema } from "./live/live-chat";
 import { embedRoutes } from "./pages/embed-route";
 import { oembedRoutes } from "./pages/oembed-route";
 import { reelPageRoutes, shellWhenRefused } from "./pages/reel-page-route";
+import { USER_EVENT_TYPES } from "./realtime/events";
 
 /** Every route validates with zod; a failed validation is one 400 problem listing each issue. */
 export const validationHook = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
@@ -134,6 +136,9 @@ export function createApp() {
 		description: "An API key (POST /api/keys): acts as its owner within its scopes; an operation that takes one lists it.",
 	});
 	for (const doc of [...cdnPathDocs, ...uploadPathDocs, ...tusPathDocs, ...directUploadPathDocs]) app.openAPIRegistry.registerPath(doc);
+	// The sockets' messages are no operation's answer, but clients need their shapes (docs/events.md).
+	app.openAPIRegistry.register("LiveSocketMessage", LiveSocketMessageSchema);
+	app.openAPIRegistry.register("UserEventType", z.enum(USER_EVENT_TYPES));
 	// Generated once per isolate, with the statuses app-wide middleware can answer added to every operation.
 	let openApiDocument: object | undefined;
 	app.get("/openapi.json", (c) => {

@@ -3,6 +3,7 @@
 // (frame size, frames per window) plus a chat rate of its own.
 import { z } from "zod";
 import { gcra, type Quota } from "../lib/rate-limit/gcra";
+import type { StreamStatus } from "./stream-host";
 
 export const CHAT_MAX_CHARS = 300;
 /** One message a second with a burst of five, per socket. */
@@ -33,21 +34,33 @@ export type ViewerConnect = z.infer<typeof ViewerConnectSchema>;
 export const VIEWER_CONNECT_HEADER = "x-reels-live-viewer";
 export const PUBLISHER_CONNECT_HEADER = "x-reels-live-publisher";
 
-export interface ChatMessage {
-	id: string;
-	userId: string;
-	name: string | null;
-	text: string;
-	at: string;
-}
+export const ChatMessageSchema = z.object({
+	id: z.string(),
+	userId: z.string(),
+	name: z.string().nullable(),
+	text: z.string(),
+	at: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
-/** Server → viewer messages (docs/events.md, "Live streams"). */
-export type LiveSocketMessage =
-	| { type: "WELCOME"; data: { status: string; viewers: number; chat: ChatMessage[] } }
-	| { type: "VIEWERS"; data: { count: number } }
-	| { type: "STATUS"; data: { status: string; reason?: string } }
-	| { type: "CHAT"; data: ChatMessage }
-	| { type: "ERROR"; data: { code: string; message: string } };
+/** The stream's status as viewers are told it (StreamStatus in stream-host.ts). */
+const LiveStatusSchema = z.enum(["idle", "live", "ended"]) satisfies z.ZodType<StreamStatus>;
+
+/**
+ * Server → viewer messages (docs/events.md, "Live streams"). A schema, so the OpenAPI document
+ * carries it as a component (`LiveSocketMessage`) and the web app's generated types include it.
+ */
+export const LiveSocketMessageSchema = z.discriminatedUnion("type", [
+	z.object({
+		type: z.literal("WELCOME"),
+		data: z.object({ status: LiveStatusSchema, viewers: z.number().int(), chat: z.array(ChatMessageSchema) }),
+	}),
+	z.object({ type: z.literal("VIEWERS"), data: z.object({ count: z.number().int() }) }),
+	z.object({ type: z.literal("STATUS"), data: z.object({ status: LiveStatusSchema, reason: z.string().optional() }) }),
+	z.object({ type: z.literal("CHAT"), data: ChatMessageSchema }),
+	z.object({ type: z.literal("ERROR"), data: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type LiveSocketMessage = z.infer<typeof LiveSocketMessageSchema>;
 
 const parseJson = (text: string): unknown => {
 	try {

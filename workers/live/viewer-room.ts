@@ -10,6 +10,7 @@ import { INBOUND_WINDOW_MS, MAX_INBOUND_FRAME_BYTES, MAX_INBOUND_FRAMES, MAX_SOC
 import { chatFrom, type LiveSocketMessage, type ViewerConnect } from "./live-chat";
 import { LIVE_CLOSE } from "./live-close-codes";
 import type { chatLog } from "./live-storage";
+import type { StreamStatus } from "./stream-host";
 
 /** Kept on the socket itself, so it survives hibernation. */
 export type ViewerAttachment = { role: "viewer"; chatTat: number } & ViewerConnect;
@@ -62,7 +63,7 @@ export class ViewerRoom {
 	}
 
 	/** Accepts a viewer (a user's oldest socket past 8 is closed), welcomes it, and tells everyone the new count. */
-	connect(viewer: ViewerConnect, request: Request, status: string): Response {
+	connect(viewer: ViewerConnect, request: Request, status: StreamStatus): Response {
 		if (viewer.userId) {
 			const theirs = this.ctx.getWebSockets(userTag(viewer.userId));
 			for (const old of theirs.slice(0, Math.max(0, theirs.length - MAX_SOCKETS_PER_USER + 1))) {

@@ -11,7 +11,6 @@ import { lazyPage } from "./lib/lazy-page";
 import { imgSrc } from "./lib/media";
 import { startRealtime } from "./lib/realtime";
 import { match, navigate, useRoute } from "./lib/router";
-import { useStore } from "./lib/store";
 import { Feed, ReelPage } from "./pages/Feed";
 import { ProfilePage } from "./pages/Profile";
 import { SearchPage } from "./pages/Search";
@@ -33,7 +32,7 @@ const UnsubscribePage = lazyPage(() => import("./pages/Account").then((m) => m.U
 
 /** The top bar: the logo, and on a desk every destination; on a phone the tab bar below has them. */
 function Nav() {
-	const me = useStore(session);
+	const me = session.value;
 	const avatar = imgSrc(me?.user.avatarUrl, 160);
 	return (
 		<nav
@@ -76,7 +75,7 @@ function Nav() {
 
 /** A phone's bottom tab bar: Home, Search, +, Live, Profile, as the apps people know have it. */
 function TabBar() {
-	const me = useStore(session);
+	const me = session.value;
 	const avatar = imgSrc(me?.user.avatarUrl, 160);
 	const { path } = useRoute();
 	const mine = me ? profilePath(me.user) : "/signin";
@@ -146,7 +145,7 @@ function Offline() {
 
 function Routes() {
 	const { path } = useRoute();
-	const me = useStore(session);
+	const me = session.value;
 	const needsSignIn = (page: preact.JSX.Element) => (me === undefined ? <Loading /> : me ? page : <SignIn mode="login" />);
 	if (path === "/") return <Feed />;
 	if (path === "/signin") return <SignIn mode="login" />;

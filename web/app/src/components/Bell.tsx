@@ -7,7 +7,6 @@ import { imgSrc } from "../lib/media";
 import { eventKey, groupNotifications, type Notification, type NotificationGroup, relativeTime, sentence } from "../lib/notifications";
 import type { ApiError } from "../lib/problems";
 import { live, refreshUnread, unread } from "../lib/realtime";
-import { useStore } from "../lib/store";
 import type { Schemas } from "../lib/types";
 import { Icon } from "./Icon";
 import { Avatar, Button, Dialog, Empty, ErrorText, Loading } from "./ui";
@@ -15,8 +14,8 @@ import { Avatar, Button, Dialog, Empty, ErrorText, Loading } from "./ui";
 type FollowRequest = Schemas["FollowRequestPage"]["items"][number];
 
 export function Bell() {
-	const count = useStore(unread);
-	const arrived = useStore(live);
+	const count = unread.value;
+	const arrived = live.value;
 	const [open, setOpen] = useState(false);
 	const [items, setItems] = useState<Notification[] | null>(null);
 	const [requests, setRequests] = useState<FollowRequest[]>([]);
@@ -50,7 +49,7 @@ export function Bell() {
 			setItems(page.items);
 			setRequests(pending.items);
 			await api.POST("/api/notifications/read", { body: { all: true } });
-			unread.set(0);
+			unread.value = 0;
 			// Something came on the socket that the inbox (read from a replica) did not have yet, before the
 			// list opened or while it is open: it is shown as "Someone…" until the replica catches up, so
 			// look again, less often each time, while the list is open, and ask for who when something is
@@ -58,7 +57,7 @@ export function Bell() {
 			let inbox = page.items;
 			const missing = () => {
 				const oldest = inbox.at(-1)?.createdAt ?? "";
-				const recent = live.get().filter((e) => e.at >= oldest);
+				const recent = live.value.filter((e) => e.at >= oldest);
 				return merge(recent, inbox).length > inbox.length;
 			};
 			for (let wait = 1_000; wait <= 4_000; wait += 1_000) {

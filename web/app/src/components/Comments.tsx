@@ -5,13 +5,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { answer, api, profilePath, session } from "../lib/api";
 import { relativeTime } from "../lib/notifications";
 import type { ApiError } from "../lib/problems";
-import { useStore } from "../lib/store";
 import type { Comment } from "../lib/types";
 import { RichText } from "./RichText";
 import { Button, Empty, ErrorText, Loading } from "./ui";
 
 export function Comments({ reelId, onAdded, onSignIn }: { reelId: string; onAdded: () => void; onSignIn: () => void }) {
-	const me = useStore(session);
+	const me = session.value;
 	const [items, setItems] = useState<Comment[] | null>(null);
 	/** Each opened thread's replies so far, and the cursor to the rest, by its top-level comment's id. */
 	const [threads, setThreads] = useState<Record<string, { replies: Comment[]; more: string | null }>>({});

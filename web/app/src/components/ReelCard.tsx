@@ -2,12 +2,11 @@
 // (like with an optimistic count rolled back on error, comments, share (the link, or an embed code), and a
 // menu to report the reel or block its author).
 
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { answer, api, profilePath, session } from "../lib/api";
 import { likeAsked, muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
-import { useStore } from "../lib/store";
 import type { Reel } from "../lib/types";
 import { Comments } from "./Comments";
 import { Icon } from "./Icon";
@@ -18,8 +17,8 @@ import { Button, Dialog, ErrorText } from "./ui";
 const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "copyright", "other"] as const;
 
 export function ReelCard({ reel, active, preload, position }: { reel: Reel; active: boolean; preload: boolean; position: number }) {
-	const me = useStore(session);
-	const isMuted = useStore(muted);
+	const me = session.value;
+	const isMuted = muted.value;
 	const [liked, setLiked] = useState(reel.liked);
 	const [likes, setLikes] = useState(reel.likeCount);
 	const [comments, setComments] = useState(reel.commentCount);
@@ -35,33 +34,53 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		void api.POST("/api/reels/{id}/views", { params: { path: { id: reel.id } }, keepalive: true }).catch(() => undefined);
 	}, [reel.id]);
 
-	const toggleLike = async () => {
+	/**
+	 * Quick taps (or `l` presses) each flip the heart at once, from what it shows now, not from a
+	 * render that has not happened yet; the server hears them in order, one at a time, and only the
+	 * last one's answer is shown, so two quick taps never end crossed.
+	 */
+	const likeState = useRef({ liked, sent: Promise.resolve(), latest: 0 });
+	const toggleLike = () => {
 		if (!me) return askToSignIn(`Sign in to like ${reel.author.name}'s reel.`, { kind: "like", reelId: reel.id });
-		const next = !liked;
+		const s = likeState.current;
+		const next = !s.liked;
+		const mine = ++s.latest;
+		s.liked = next;
 		// Optimistic: the heart changes at once and goes back if the API says no.
 		setLiked(next);
 		setLikes((n) => n + (next ? 1 : -1));
 		setError(null);
-		try {
-			const like = { params: { path: { id: reel.id } } };
-			const state = await answer(next ? api.POST("/api/reels/{id}/like", like) : api.DELETE("/api/reels/{id}/like", like));
-			setLiked(state.liked);
-			setLikes(state.likeCount);
-		} catch (e) {
-			setLiked(!next);
-			setLikes((n) => n + (next ? -1 : 1));
-			setError((e as ApiError).message);
-		}
+		const like = { params: { path: { id: reel.id } } };
+		s.sent = s.sent.then(async () => {
+			try {
+				const state = await answer(next ? api.POST("/api/reels/{id}/like", like) : api.DELETE("/api/reels/{id}/like", like));
+				if (mine !== s.latest) return;
+				s.liked = state.liked;
+				setLiked(state.liked);
+				setLikes(state.likeCount);
+			} catch (e) {
+				if (mine !== s.latest) return;
+				s.liked = !next;
+				setLiked(!next);
+				setLikes((n) => n + (next ? -1 : 1));
+				setError((e as ApiError).message);
+			}
+		});
 	};
 
-	// The feed's `l` key: the reel on screen toggles its like, as its button would.
-	useEffect(
-		() =>
-			likeAsked.subscribe(() => {
-				if (active) void toggleLike();
-			}),
-		[active, liked, me?.user.id],
-	);
+	// The feed's `l` key: the reel on screen toggles its like, as its button would. Read through refs,
+	// so an ask that comes before this card re-renders still acts on what it shows. A signal's
+	// subscriber is called at once with the current ask, which is not a new one.
+	const onScreen = useRef({ active, toggleLike });
+	onScreen.current = { active, toggleLike };
+	useEffect(() => {
+		let seen = likeAsked.peek();
+		return likeAsked.subscribe((ask) => {
+			if (ask === seen) return;
+			seen = ask;
+			if (onScreen.current.active) onScreen.current.toggleLike();
+		});
+	}, []);
 
 	// Back from the sign-in sheet: do what was asked on this reel.
 	useEffect(() => {
@@ -129,7 +148,9 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					<button
 						type="button"
 						class="absolute top-16 left-3 flex items-center gap-1.5 rounded-full bg-black/60 px-3 py-1.5 text-sm md:top-3"
-						onClick={() => muted.set(false)}
+						onClick={() => {
+							muted.value = false;
+						}}
 					>
 						<Icon name="mute" size={18} />
 						Unmute
@@ -184,7 +205,13 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 						<Icon name="flag" size={24} />
 					</button>
 				) : null}
-				<button type="button" aria-label={isMuted ? "Unmute" : "Mute"} onClick={() => muted.set(!isMuted)}>
+				<button
+					type="button"
+					aria-label={isMuted ? "Unmute" : "Mute"}
+					onClick={() => {
+						muted.value = !isMuted;
+					}}
+				>
 					<Icon name={isMuted ? "mute" : "sound"} size={24} />
 				</button>
 			</div>

@@ -4,7 +4,6 @@
 // reel is attached in advance (preload) so swiping to it starts at once.
 import { useEffect, useRef } from "preact/hooks";
 import { muted } from "../lib/playback";
-import { useStore } from "../lib/store";
 
 type Hls = import("hls.js/light").default;
 let hlsModule: Promise<typeof import("hls.js/light")> | undefined;
@@ -31,7 +30,7 @@ export function ReelPlayer({
 	fill?: boolean;
 }) {
 	const video = useRef<HTMLVideoElement>(null);
-	const isMuted = useStore(muted);
+	const isMuted = muted.value;
 	const attached = active || preload;
 
 	useEffect(() => {

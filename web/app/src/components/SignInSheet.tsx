@@ -1,16 +1,21 @@
 // The sheet a signed-out person sees on like, comment or follow: why to sign in, and a way back.
 import { rememberForAfterSignIn, signInPrompt } from "../lib/sign-in-first";
-import { useStore } from "../lib/store";
 import { Dialog } from "./ui";
 
 export function SignInSheet() {
-	const prompt = useStore(signInPrompt);
+	const prompt = signInPrompt.value;
 	const go = () => {
 		if (prompt) rememberForAfterSignIn(prompt.action);
-		signInPrompt.set(null);
+		signInPrompt.value = null;
 	};
 	return (
-		<Dialog open={prompt !== null} title="Sign in to continue" onClose={() => signInPrompt.set(null)}>
+		<Dialog
+			open={prompt !== null}
+			title="Sign in to continue"
+			onClose={() => {
+				signInPrompt.value = null;
+			}}
+		>
 			<p class="mb-4 text-white/80">{prompt?.why}</p>
 			<div class="flex flex-col gap-2">
 				<a href="/signup" onClick={go} class="rounded-full bg-yellow-400 px-4 py-2 text-center font-semibold text-black">

@@ -10614,6 +10614,53 @@ export interface components {
             likeCount: number;
             liked: boolean;
         };
+        LiveSocketMessage: {
+            data: {
+                chat: {
+                    at: string;
+                    id: string;
+                    name: string | null;
+                    text: string;
+                    userId: string;
+                }[];
+                /** @enum {string} */
+                status: "idle" | "live" | "ended";
+                viewers: number;
+            };
+            /** @enum {string} */
+            type: "WELCOME";
+        } | {
+            data: {
+                count: number;
+            };
+            /** @enum {string} */
+            type: "VIEWERS";
+        } | {
+            data: {
+                reason?: string;
+                /** @enum {string} */
+                status: "idle" | "live" | "ended";
+            };
+            /** @enum {string} */
+            type: "STATUS";
+        } | {
+            data: {
+                at: string;
+                id: string;
+                name: string | null;
+                text: string;
+                userId: string;
+            };
+            /** @enum {string} */
+            type: "CHAT";
+        } | {
+            data: {
+                code: string;
+                message: string;
+            };
+            /** @enum {string} */
+            type: "ERROR";
+        };
         LiveStream: {
             createdAt: string;
             endedAt: string | null;
@@ -11088,6 +11135,8 @@ export interface components {
             size: number;
             thumbnailUrl: string | null;
         };
+        /** @enum {string} */
+        UserEventType: "NEW_REEL" | "REEL_LIKED" | "NEW_FOLLOWER" | "FOLLOW_REQUESTED" | "FOLLOW_ACCEPTED" | "NEW_COMMENT" | "COMMENT_REPLY" | "MENTIONED" | "TRANSCODE_PROGRESS" | "TRANSCODE_PLAYABLE" | "TRANSCODE_READY" | "TRANSCODE_FAILED" | "LIVE_STARTED" | "WEBHOOK_DISABLED" | "EXPORT_READY";
         UserPage: {
             items: components["schemas"]["PrivateUser"][];
             /** @description Pass as `cursor` for the next page; null on the last */

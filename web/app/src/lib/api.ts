@@ -2,10 +2,10 @@
 // token is an httpOnly cookie the browser sends to /api/auth (the script never
 // sees it), so a reload signs in again silently and an XSS cannot take it.
 
+import { signal } from "@preact/signals";
 import createClient from "openapi-fetch";
 import type { paths } from "./api-schema";
 import { ApiError, offlineMessage, problemOf } from "./problems";
-import { store } from "./store";
 import type { Schemas } from "./types";
 
 /** Your own account, as `GET /api/users/me` and sign-in answer it. */
@@ -17,7 +17,7 @@ export interface Session {
 }
 
 /** null: signed out; undefined: not known yet (the silent refresh is running). */
-export const session = store<Session | null | undefined>(undefined);
+export const session = signal<Session | null | undefined>(undefined);
 
 /** Where a profile lives: /@handle. */
 export const profilePath = (u: { handle: string }) => `/@${u.handle}`;
@@ -35,20 +35,11 @@ let refreshing: Promise<string | null> | undefined;
 export function refreshAccess(): Promise<string | null> {
 	refreshing ??= (async () => {
 		try {
-			const res = await fetch("/api/auth/refresh", {
-				method: "POST",
-				credentials: "same-origin",
-				headers: { "content-type": "application/json" },
-				body: "{}",
-			});
-			if (!res.ok) {
-				// Refused (signed out, revoked, expired): no silent sign-in until the next one. A 5xx keeps the hint.
-				if (res.status === 401) forgetSignedIn();
-				return null;
-			}
-			const { accessToken } = (await res.json()) as { accessToken: string };
-			return accessToken;
-		} catch {
+			// The refresh token is the httpOnly cookie the browser sends; the body names none.
+			return (await answer(anonymousApi.POST("/api/auth/refresh", { body: {} }))).accessToken;
+		} catch (err) {
+			// Refused (signed out, revoked, expired): no silent sign-in until the next one. A 5xx keeps the hint.
+			if (err instanceof ApiError && err.problem.status === 401) forgetSignedIn();
 			return null;
 		} finally {
 			refreshing = undefined;
@@ -69,15 +60,15 @@ async function send(request: Request, token?: string): Promise<Response> {
 /** Sends with the session's token, refreshes an expired one once, and throws ApiError with a human sentence for every problem. */
 async function withSession(request: Request): Promise<Response> {
 	const again = request.clone();
-	const current = session.get()?.accessToken;
+	const current = session.value?.accessToken;
 	let res = await send(request, current);
 	if (res.status === 401 && current) {
 		const fresh = await refreshAccess();
-		const s = session.get();
+		const s = session.value;
 		if (fresh && s) {
-			session.set({ ...s, accessToken: fresh });
+			session.value = { ...s, accessToken: fresh };
 			res = await send(again, fresh);
-		} else session.set(null);
+		} else session.value = null;
 	}
 	if (!res.ok) throw new ApiError(await problemOf(res));
 	return res;
@@ -116,22 +107,28 @@ export async function answer<D>(call: Promise<{ data?: D; response: Response }>)
 /** Starts the app's session from the refresh cookie, if there is one. */
 export async function resumeSession(): Promise<void> {
 	// Never signed in on this browser (or signed out): nothing to resume, and no 401 to log.
-	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) return session.set(null);
+	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) {
+		session.value = null;
+		return;
+	}
 	const token = await refreshAccess();
-	if (!token) return session.set(null);
+	if (!token) {
+		session.value = null;
+		return;
+	}
 	try {
-		const res = await fetch("/api/users/me", { headers: { authorization: `Bearer ${token}` } });
-		session.set(res.ok ? { accessToken: token, user: (await res.json()) as User } : null);
+		const user = await answer(anonymousApi.GET("/api/users/me", { headers: { authorization: `Bearer ${token}` } }));
+		session.value = { accessToken: token, user };
 	} catch {
-		session.set(null);
+		session.value = null;
 	}
 }
 
 /** Reads the signed-in account again (after a profile edit), so the header shows its new name, handle and avatar at once. */
 export async function refreshMe(): Promise<void> {
 	const user = await answer(api.GET("/api/users/me"));
-	const now = session.get();
-	if (now?.user.id === user.id) session.set({ ...now, user });
+	const now = session.value;
+	if (now?.user.id === user.id) session.value = { ...now, user };
 }
 
 export async function signIn(kind: "login" | "register", body: { email: string; password: string; name?: string }) {
@@ -140,13 +137,13 @@ export async function signIn(kind: "login" | "register", body: { email: string; 
 			? anonymousApi.POST("/api/auth/login", { body })
 			: anonymousApi.POST("/api/auth/register", { body: { ...body, name: body.name ?? "" } }),
 	);
-	session.set({ accessToken: out.accessToken, user: out.user });
+	session.value = { accessToken: out.accessToken, user: out.user };
 }
 
 /** Forgets the session in this browser without asking the server (it has ended it already: a password reset). */
 export function forgetSession(): void {
 	forgetSignedIn();
-	session.set(null);
+	session.value = null;
 }
 
 export async function signOut(): Promise<void> {
@@ -154,22 +151,22 @@ export async function signOut(): Promise<void> {
 		await api.POST("/api/auth/logout");
 	} finally {
 		forgetSignedIn();
-		session.set(null);
+		session.value = null;
 	}
 }
 
 /** The current access token (for the WebSocket and tus), refreshed when it is close to expiry. */
 export async function accessToken(): Promise<string | undefined> {
-	const s = session.get();
+	const s = session.value;
 	if (!s) return undefined;
 	const [, payload] = s.accessToken.split(".");
 	const exp = payload ? (JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: number }).exp : undefined;
 	if (exp && exp * 1000 - Date.now() > 30_000) return s.accessToken;
 	const fresh = await refreshAccess();
 	if (!fresh) {
-		session.set(null);
+		session.value = null;
 		return undefined;
 	}
-	session.set({ ...s, accessToken: fresh });
+	session.value = { ...s, accessToken: fresh };
 	return fresh;
 }

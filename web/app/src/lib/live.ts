@@ -2,7 +2,7 @@
 // one binary WebSocket frame per slice, to the stream's ingest socket) and
 // watching (the stream's socket: status, viewer count, chat). No UI here.
 import { accessToken, answer, api } from "./api";
-import type { ChatMessage, LiveStream } from "./types";
+import type { ChatMessage, LiveStream, Schemas } from "./types";
 
 export const createLive = (title: string) => answer(api.POST("/api/live", { body: title ? { title } : {} }));
 export const getLive = (id: string) => answer(api.GET("/api/live/{id}", { params: { path: { id } } }));
@@ -92,15 +92,16 @@ export function watchLive(id: string, on: LiveEvents) {
 			for (const m of waiting.splice(0)) ws.send(m);
 		};
 		ws.onmessage = (e) => {
-			const m = JSON.parse(String(e.data)) as { type: string; data: Record<string, unknown> };
+			// The stream's own socket: what it sends is the server's contract (LiveSocketMessage).
+			const m = JSON.parse(String(e.data)) as Schemas["LiveSocketMessage"];
 			if (m.type === "WELCOME") {
-				on.status(m.data.status as LiveStream["status"]);
-				on.viewers(Number(m.data.viewers));
-				for (const c of m.data.chat as ChatMessage[]) on.chat(c);
-			} else if (m.type === "VIEWERS") on.viewers(Number(m.data.count));
-			else if (m.type === "STATUS") on.status(m.data.status as LiveStream["status"]);
-			else if (m.type === "CHAT") on.chat(m.data as unknown as ChatMessage);
-			else if (m.type === "ERROR") on.error(String(m.data.message));
+				on.status(m.data.status);
+				on.viewers(m.data.viewers);
+				for (const c of m.data.chat) on.chat(c);
+			} else if (m.type === "VIEWERS") on.viewers(m.data.count);
+			else if (m.type === "STATUS") on.status(m.data.status);
+			else if (m.type === "CHAT") on.chat(m.data);
+			else if (m.type === "ERROR") on.error(m.data.message);
 		};
 		ws.onclose = () => {
 			if (!closed) setTimeout(() => void connect(), 2_000);

@@ -1,7 +1,7 @@
 // Autoplay is muted (browsers allow nothing else); one tap unmutes every reel.
-import { store } from "./store";
+import { signal } from "@preact/signals";
 
-export const muted = store(true);
+export const muted = signal(true);
 
 /** Asks the reel on screen to toggle its like (the feed's `l` key): each ask is a new number. */
-export const likeAsked = store(0);
+export const likeAsked = signal(0);

@@ -1,22 +1,24 @@
 // Client-side routes on the History API (the Worker serves index.html for any
 // path that is not an API, media or asset path: wrangler.toml [assets]).
-import { store, useStore } from "./store";
+import { signal } from "@preact/signals";
 
-export const path = store(location.pathname + location.search + location.hash);
+export const path = signal(location.pathname + location.search + location.hash);
 
 export function navigate(to: string, replace = false): void {
-	if (to === path.get()) return;
+	if (to === path.value) return;
 	if (replace) history.replaceState(null, "", to);
 	else history.pushState(null, "", to);
-	path.set(to);
+	path.value = to;
 	window.scrollTo(0, 0);
 }
 
-window.addEventListener("popstate", () => path.set(location.pathname + location.search + location.hash));
+window.addEventListener("popstate", () => {
+	path.value = location.pathname + location.search + location.hash;
+});
 
 export function useRoute(): { path: string; query: URLSearchParams } {
 	// A fragment (/reel/x#comments) is the page's business, not the route's.
-	const p = useStore(path).split("#")[0] ?? "/";
+	const p = path.value.split("#")[0] ?? "/";
 	const [pathname = "/", search = ""] = p.split("?");
 	return { path: pathname, query: new URLSearchParams(search) };
 }

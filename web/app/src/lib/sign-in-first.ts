@@ -1,6 +1,6 @@
 // Signed out, a like, comment or follow asks to sign in first, in a sheet that says why; after
 // signing in the app comes back to the same page and does what was asked (ReelCard, Profile, Live).
-import { store } from "./store";
+import { signal } from "@preact/signals";
 
 export type PendingAction =
 	| { kind: "like" | "comment"; reelId: string }
@@ -8,12 +8,12 @@ export type PendingAction =
 	| { kind: "chat"; streamId: string };
 
 /** What the sheet asks, or null when it is closed. */
-export const signInPrompt = store<{ why: string; action: PendingAction } | null>(null);
+export const signInPrompt = signal<{ why: string; action: PendingAction } | null>(null);
 
 const AFTER = "reels-edge:after-sign-in";
 
 export function askToSignIn(why: string, action: PendingAction): void {
-	signInPrompt.set({ why, action });
+	signInPrompt.value = { why, action };
 }
 
 /** The sheet's choice: remember where to come back to and what to do there (this tab only). */

@@ -7,12 +7,5 @@ export type Reel = Schemas["Reel"];
 export type LiveStream = Schemas["LiveStream"];
 export type Comment = Schemas["Comment"];
 export type PublicProfile = Schemas["PublicProfile"];
-
-/** A chat message on a live stream's socket (sockets are not in the OpenAPI document: docs/events.md, "Live streams"). */
-export interface ChatMessage {
-	id: string;
-	userId: string;
-	name: string | null;
-	text: string;
-	at: string;
-}
+/** A chat message on a live stream's socket (the socket's messages are the document's `LiveSocketMessage`). */
+export type ChatMessage = Extract<Schemas["LiveSocketMessage"], { type: "CHAT" }>["data"];

@@ -8,7 +8,6 @@ import { anonymousApi, answer, forgetSession, refreshMe, session } from "../lib/
 import type { paths } from "../lib/api-schema";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
-import { useStore } from "../lib/store";
 
 /** The link's token, taken out of the address bar (read once per page load). */
 function useLinkToken(): string | null {
@@ -39,7 +38,7 @@ const NO_TOKEN = "This page needs the link from your mail; open it from there (t
  */
 export function VerifyEmailPage() {
 	const token = useLinkToken();
-	const me = useStore(session);
+	const me = session.value;
 	const [state, setState] = useState<{ email: string } | { error: string } | "asking" | "busy">(token ? "asking" : { error: NO_TOKEN });
 	const confirm = () => {
 		if (!token) return;
@@ -133,7 +132,7 @@ export function ResetPasswordPage() {
 		try {
 			await anonymousApi.POST("/api/auth/password-reset/confirm", { body: { token, password } });
 			// Every session ended, this browser's too.
-			if (session.get()) forgetSession();
+			if (session.value) forgetSession();
 			setDone(true);
 		} catch (err) {
 			setError((err as ApiError).message);

@@ -3,11 +3,10 @@ import { useEffect, useState } from "preact/hooks";
 import { Button, Empty, ErrorText, Loading } from "../components/ui";
 import { answer, api, session } from "../lib/api";
 import type { ApiError } from "../lib/problems";
-import { useStore } from "../lib/store";
 import type { Schemas } from "../lib/types";
 
 export function AdminPage() {
-	const me = useStore(session);
+	const me = session.value;
 	const [reported, setReported] = useState<Schemas["ReportedReelPage"]["items"] | null>(null);
 	const [stats, setStats] = useState<unknown>(null);
 	const [error, setError] = useState<string | null>(null);

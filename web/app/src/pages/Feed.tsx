@@ -57,8 +57,8 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 				e.preventDefault();
 				const video = list.current?.querySelector<HTMLVideoElement>(`[data-index="${active}"] video`);
 				if (video) void (video.paused ? video.play().catch(() => undefined) : video.pause());
-			} else if (e.key === "m") muted.set(!muted.get());
-			else if (e.key === "l") likeAsked.set(likeAsked.get() + 1);
+			} else if (e.key === "m") muted.value = !muted.value;
+			else if (e.key === "l") likeAsked.value = likeAsked.value + 1;
 		};
 		document.addEventListener("keydown", onKey);
 		return () => document.removeEventListener("keydown", onKey);

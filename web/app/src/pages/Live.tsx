@@ -8,7 +8,6 @@ import { createLive, getLive, listLive, publishCamera, watchLive } from "../lib/
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
-import { useStore } from "../lib/store";
 import type { ChatMessage, LiveStream } from "../lib/types";
 
 /** The stream's state; on the broadcaster's own page a stream not yet receiving video is "Connecting". */
@@ -24,7 +23,7 @@ function StatusBadge({ status, own = false }: { status: LiveStream["status"]; ow
  * visitor), each stream's chat its own.
  */
 function useLiveSocket(id: string, initial: LiveStream["status"]) {
-	const me = useStore(session);
+	const me = session.value;
 	const [status, setStatus] = useState(initial);
 	const [viewers, setViewers] = useState(0);
 	const [chat, setChat] = useState<ChatMessage[]>([]);
@@ -62,7 +61,7 @@ function Chat({
 	error: string | null;
 	onSay: (text: string) => void;
 }) {
-	const me = useStore(session);
+	const me = session.value;
 	const [text, setText] = useState("");
 	const input = useRef<HTMLInputElement>(null);
 	// Back from the sign-in sheet: the box is ready to type in.
@@ -116,7 +115,7 @@ function Chat({
 }
 
 export function LiveListPage() {
-	const me = useStore(session);
+	const me = session.value;
 	const [streams, setStreams] = useState<LiveStream[] | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	useEffect(() => {

@@ -12,11 +12,10 @@ import { imgSrc } from "../lib/media";
 import type { ApiError } from "../lib/problems";
 import { navigate } from "../lib/router";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
-import { useStore } from "../lib/store";
 import type { PublicProfile as Profile, Reel } from "../lib/types";
 
 export function ProfilePage(which: { id: string } | { handle: string }) {
-	const me = useStore(session);
+	const me = session.value;
 	const [profile, setProfile] = useState<Profile | null>(null);
 	const id = "id" in which ? which.id : profile?.id;
 	const [reels, setReels] = useState<Reel[] | null>(null);

@@ -7,7 +7,6 @@ import { answer, api, forgetSession, session, type User } from "../lib/api";
 import type { ApiError } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import { navigate } from "../lib/router";
-import { useStore } from "../lib/store";
 import type { Schemas } from "../lib/types";
 
 /** What a key may do, as the API names it, with what it means to a person. */
@@ -108,8 +107,8 @@ function PasswordForm() {
 				}),
 			);
 			// This session goes on with the fresh token (the old one is refused from now on).
-			const s = session.get();
-			if (s) session.set({ ...s, accessToken: out.accessToken });
+			const s = session.value;
+			if (s) session.value = { ...s, accessToken: out.accessToken };
 			form.reset();
 			const others = out.endedSessions === 1 ? "1 other session was" : `${out.endedSessions} other sessions were`;
 			setDone(`Password changed. ${others} signed out.`);
@@ -454,7 +453,7 @@ function DeleteAccount() {
 }
 
 export function SettingsPage() {
-	const me = useStore(session);
+	const me = session.value;
 	if (!me) return null;
 	return (
 		<section class="mx-auto flex max-w-2xl flex-col gap-6 p-4 pt-20" aria-labelledby="settings-title">

@@ -11,7 +11,6 @@ import { Button, ErrorText } from "../components/ui";
 import { accessToken, answer, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
-import { useStore } from "../lib/store";
 import type { Reel } from "../lib/types";
 import { newsFromEvent, newsFromStatus, uploadReducer } from "../lib/upload-stage";
 
@@ -58,7 +57,7 @@ export function UploadPage() {
 	const [dragging, setDragging] = useState(false);
 	const [file, setFile] = useState<{ name: string; size: number; preview: string } | null>(null);
 	const [copied, setCopied] = useState(false);
-	const me = useStore(session);
+	const me = session.value;
 	const upload = useRef<TusUpload>();
 
 	// The local preview is a blob URL: let it go when the file changes or the page closes.
