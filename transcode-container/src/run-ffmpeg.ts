@@ -22,5 +22,5 @@ export async function runFfmpeg(
 	if (exit.code === 0) return;
 	if (exit.code === -1) throw new FfmpegFailed(`ffmpeg could not run: ${exit.stderr}`, true);
 	if (exit.signal) throw new FfmpegFailed(`ffmpeg was stopped by ${exit.signal}`, true);
-	throw new FfmpegFailed(`ffmpeg exited with ${exit.code}: ${lastLines(exit, 3)}`, false);
+	throw new FfmpegFailed(`ffmpeg exited with ${exit.code}: ${exit.stderr.trim() ? lastLines(exit, 3) : "no output"}`, false);
 }

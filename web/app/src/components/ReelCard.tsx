@@ -41,6 +41,8 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	 */
 	const likeState = useRef({ liked, sent: Promise.resolve(), latest: 0 });
 	const toggleLike = () => {
+		// Not known yet (the silent sign-in is running): the button is disabled, and `l` waits too.
+		if (me === undefined) return;
 		if (!me) return askToSignIn(`Sign in to like ${reel.author.name}'s reel.`, { kind: "like", reelId: reel.id });
 		const s = likeState.current;
 		const next = !s.liked;
