@@ -10,7 +10,7 @@
 // refused, and a new session ends the previous FFmpeg and starts one that
 // appends to the same playlists. Only the Worker ends a stream (or this side,
 // when nothing has arrived for `liveIdleSeconds`: the Worker is gone).
-import { appendFile, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { TranscoderConfig } from "../config.ts";
 import { ffmpegSucceeds, lastLines } from "../ffmpeg-process.ts";
@@ -18,14 +18,11 @@ import { type Waiters, waitWhile, wake } from "../long-poll.ts";
 import type { OutputFile, ProgressiveOutputs } from "../package-outputs.ts";
 import { LIVE_OUTPUT, liveFfmpegArgs, livePosterArgs } from "./live-command.ts";
 import { LiveEncoder } from "./live-encoder.ts";
+import { SessionHead } from "./live-head.ts";
 import { planLiveLadder } from "./live-ladder.ts";
 import { type LiveLadder, liveOutputs, playlistSeconds } from "./live-outputs.ts";
-import { type LiveContainer, probeHead, SNIFF_BYTES, sniffContainer, UnsupportedStream } from "./live-source.ts";
+import { UnsupportedStream } from "./live-source.ts";
 
-/** Probing starts with this much of a session and is retried each time the head has doubled. */
-const FIRST_PROBE_BYTES = 32 * 1024;
-/** A session whose first bytes show no video stream by then is not one. */
-const MAX_HEAD_BYTES = 4 * 1024 * 1024;
 /** How often a running stream's playlists are reread. */
 const REFRESH_MS = 150;
 
@@ -51,12 +48,8 @@ export class ChunkRefused extends Error {
 interface Session {
 	index: number;
 	nextSeq: number;
-	head: Buffer[];
-	headBytes: number;
-	/** Bytes of the head when ffprobe last looked at it. */
-	probedAt: number;
-	/** The demuxer the first bytes showed (input-format.ts): every FFmpeg and ffprobe run of the session is pinned to it. */
-	demuxer: LiveContainer | null;
+	/** The first bytes, held until they show what the session carries. */
+	head: SessionHead;
 	/** Started once the head shows what the session carries. */
 	encoder?: LiveEncoder;
 }
@@ -96,7 +89,11 @@ export interface LiveView {
 /** Still taking bytes (the state is re-read after an await, where TypeScript's narrowing would go stale). */
 const isOpen = (s: { state: LiveState }): boolean => s.state === "waiting" || s.state === "live";
 
-const newSession = (index: number): Session => ({ index, nextSeq: 0, head: [], headBytes: 0, probedAt: 0, demuxer: null });
+const newSession = (dir: string, index: number): Session => ({
+	index,
+	nextSeq: 0,
+	head: new SessionHead(join(dir, `session-${index}.head`)),
+});
 
 export class LiveEncodes {
 	private readonly streams = new Map<string, LiveEncode>();
@@ -136,7 +133,7 @@ export class LiveEncodes {
 			if (session < s.session.index) throw new ChunkRefused(409, "stale_session", `session ${session} was replaced by ${s.session.index}`);
 			if (session > s.session.index) {
 				await this.stopSession(s);
-				s.session = newSession(session);
+				s.session = newSession(s.dir, session);
 			}
 			if (seq < s.session.nextSeq) return this.view(s); // a retried request: already written
 			if (seq > s.session.nextSeq) throw new ChunkRefused(409, "out_of_order", `expected chunk ${s.session.nextSeq}, got ${seq}`);
@@ -215,7 +212,7 @@ export class LiveEncodes {
 			id,
 			dir,
 			state: "waiting",
-			session: newSession(session),
+			session: newSession(dir, session),
 			outputs: null,
 			encodes: 0,
 			durationS: null,
@@ -238,34 +235,15 @@ export class LiveEncodes {
 	private async feed(s: LiveEncode, bytes: Buffer): Promise<void> {
 		const session = s.session;
 		if (session.encoder) return session.encoder.write(bytes);
-		session.head.push(bytes);
-		session.headBytes += bytes.length;
-		if (session.headBytes < SNIFF_BYTES) return;
-		const headPath = join(s.dir, `session-${session.index}.head`);
-		if (!session.demuxer) {
-			const head = Buffer.concat(session.head);
-			session.demuxer = sniffContainer(head);
-			if (!session.demuxer) throw new UnsupportedStream("not_media", "the stream is not MPEG-TS, fragmented MP4 or WebM");
-			await writeFile(headPath, head);
-		} else await appendFile(headPath, bytes);
-		if (session.headBytes < Math.max(FIRST_PROBE_BYTES, session.probedAt * 2)) return;
-		session.probedAt = session.headBytes;
-		const probe = await probeHead(headPath, session.demuxer);
-		if (!probe) {
-			if (session.headBytes > MAX_HEAD_BYTES) {
-				throw new UnsupportedStream("unreadable_stream", `no video stream in the first ${MAX_HEAD_BYTES} bytes`);
-			}
-			return;
-		}
+		const probe = await session.head.add(bytes);
+		if (!probe) return;
 		if (!s.ladder) s.ladder = { rungs: planLiveLadder(probe.width, probe.height), hasAudio: probe.hasAudio };
 		else if (s.ladder.hasAudio !== probe.hasAudio) {
 			throw new UnsupportedStream("tracks_changed", "a reconnecting publisher must send the same tracks (audio or not) as before");
 		}
-		await rm(headPath, { force: true });
+		const held = await session.head.take();
 		const encoder = await this.startEncoder(s, session, s.ladder);
-		const buffered = session.head;
-		session.head = [];
-		for (const b of buffered) await encoder.write(b);
+		for (const b of held) await encoder.write(b);
 	}
 
 	private async startEncoder(s: LiveEncode, session: Session, ladder: LiveLadder): Promise<LiveEncoder> {
@@ -277,7 +255,7 @@ export class LiveEncodes {
 			ladder.hasAudio,
 			s.encodes++ > 0,
 			this.config.x264Preset,
-			session.demuxer ?? "mpegts",
+			session.head.demuxer ?? "mpegts",
 		);
 		const encoder = new LiveEncoder(args);
 		session.encoder = encoder;
@@ -326,7 +304,7 @@ export class LiveEncodes {
 		s.outputs = final;
 		s.state = "ended";
 		s.endedAt = performance.now();
-		await rm(join(s.dir, `session-${s.session.index}.head`), { force: true });
+		await s.session.head.discard();
 		wake(s.waiters);
 	}
 
