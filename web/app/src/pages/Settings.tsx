@@ -8,6 +8,7 @@ import type { ApiError } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import { navigate } from "../lib/router";
 import type { Schemas } from "../lib/types";
+import { useLoaded } from "../lib/use-loaded";
 
 /** What a key may do, as the API names it, with what it means to a person. */
 type Scope = Schemas["CreateApiKeyRequest"]["scopes"][number];
@@ -144,17 +145,15 @@ function PasswordForm() {
 }
 
 function ApiKeys() {
-	const [keys, setKeys] = useState<ApiKey[] | null>(null);
-	const [error, setError] = useState<string | null>(null);
+	const {
+		value: keys,
+		setValue: setKeys,
+		error,
+		setError,
+		reload: load,
+	} = useLoaded(() => answer(api.GET("/api/keys")).then((p) => p.items));
 	const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
 	const [busy, setBusy] = useState(false);
-	const load = () =>
-		answer(api.GET("/api/keys"))
-			.then((p) => setKeys(p.items))
-			.catch((e: ApiError) => setError(e.message));
-	useEffect(() => {
-		void load();
-	}, []);
 
 	const create = async (e: Event) => {
 		e.preventDefault();
@@ -272,13 +271,7 @@ const CHANNEL_SAID: Record<Channel, string> = { in_app: "In the app", email: "Em
 
 /** How you hear of things: a choice per kind, or one mail a day. */
 function NotificationSettings({ verified }: { verified: boolean }) {
-	const [prefs, setPrefs] = useState<NotificationPrefs | null>(null);
-	const [error, setError] = useState<string | null>(null);
-	useEffect(() => {
-		answer(api.GET("/api/users/me/notifications"))
-			.then(setPrefs)
-			.catch((e: ApiError) => setError(e.message));
-	}, []);
+	const { value: prefs, setValue: setPrefs, error, setError } = useLoaded(() => answer(api.GET("/api/users/me/notifications")));
 	const change = async (patch: Schemas["UpdateNotificationPreferences"]) => {
 		setError(null);
 		try {
@@ -341,15 +334,9 @@ const STATUS_SAID: Record<DataExport["status"], string> = {
 
 /** Your data, to take with you: ask for an archive (the password again), see it prepared, download it. */
 function ExportData() {
-	const [exports, setExports] = useState<DataExport[] | null>(null);
-	const [error, setError] = useState<string | null>(null);
+	const { value: exports, error, setError, reload: load } = useLoaded(() => answer(api.GET("/api/users/me/exports")).then((p) => p.items));
 	const [busy, setBusy] = useState(false);
-	const load = () =>
-		answer(api.GET("/api/users/me/exports"))
-			.then((p) => setExports(p.items))
-			.catch((e: ApiError) => setError(e.message));
 	useEffect(() => {
-		void load();
 		// A pending one becomes ready with an EXPORT_READY event on the socket: the list reads again then.
 		const off = onEvent((e) => {
 			if (e.type === "EXPORT_READY") void load();
