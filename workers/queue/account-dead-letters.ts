@@ -6,7 +6,7 @@
 import { logger } from "../lib/observability/logger";
 import { AccountJobSchema } from "./account-jobs-consumer";
 
-/** The longest delay a queue message may have (developers.cloudflare.com/queues/platform/limits/): 12 hours. */
+/** The longest delay a queue message may have: 12 hours (developers.cloudflare.com/queues/configuration/batching-retries/). */
 export const ERASURE_RETRY_AFTER_S = 12 * 60 * 60;
 
 export async function consumeAccountDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {

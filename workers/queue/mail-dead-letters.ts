@@ -1,4 +1,4 @@
-// `queue()` for mail-outbox-dlq: mail whose tries ran out (about nine hours of a transport that
+// `queue()` for mail-outbox-dlq: mail whose tries ran out (about three hours of a transport that
 // would not take it). It is given up, loudly: logged at error level with what it was (a message
 // carries which mail to send, never the mail or a token), so an operator sees it; the person can
 // ask again (a new link, a new reset).
