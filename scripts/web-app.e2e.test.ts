@@ -705,6 +705,56 @@ describe("the web app in Chromium", () => {
 		await shot(page, "embed-in-another-site");
 	});
 
+	it("moves an account to a new address only once the link mailed there is followed, and tells the old address first", {
+		timeout: 60_000,
+	}, async () => {
+		const mo = await signUp("Mo");
+		const page = mo.page;
+		await page.getByRole("link", { name: "Settings" }).click();
+		const next = `mo-new-${crypto.randomUUID().slice(0, 8)}@example.test`;
+		const form = page.getByRole("form", { name: "Change your email" });
+		await form.getByLabel("New email").fill(next);
+		await form.getByLabel("Your password").fill(PASSWORD);
+		await form.getByRole("button", { name: "Change email" }).click();
+		await page.getByRole("status").getByText(`Follow the link we mailed to ${next}`).waitFor();
+		const mailTo = async (to: string, subject: RegExp) =>
+			waitFor(`"${subject.source}" to ${to}`, async () => {
+				const mails = (await (await fetch(`${stack.mailUrl}/messages?to=${encodeURIComponent(to)}`)).json()) as CaughtMail[];
+				return mails.find((m) => subject.test(m.subject));
+			});
+		// The old address hears of it first, with a way to stop it (a password reset).
+		const warning = await mailTo(mo.email, /^Your reels-edge email is about to change/);
+		expect(warning.links.some((l) => new URL(l).pathname === "/forgot-password")).toBe(true);
+		// Nothing moved yet: the account's address is still the old one.
+		await page.reload();
+		await page.getByRole("heading", { name: "Email" }).waitFor();
+		expect(await page.getByText(mo.email, { exact: true }).count()).toBe(1);
+		// Followed from the new address's mail (here, in the same signed-in browser).
+		const confirm = await mailTo(next, /^Confirm your new email/);
+		const link = confirm.links.find((l) => new URL(l).pathname === "/verify-email");
+		expect(link).toBeDefined();
+		await page.goto(link as string);
+		await page.getByRole("button", { name: "Confirm my email" }).click();
+		await page.getByText("is verified").waitFor();
+		expect(await page.locator("strong", { hasText: next }).count()).toBe(1);
+		// The same link is spent. (This page's refused call is the point: its console is not watched.)
+		const again = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const other = await again.newPage();
+		await other.goto(link as string);
+		await other.getByRole("button", { name: "Confirm my email" }).click();
+		await other.getByRole("alert").waitFor();
+		await again.close();
+		// Settings shows the new address, verified (read from the replica: polled for a moment).
+		await expect
+			.poll(async () => {
+				await page.goto(`${stack.baseUrl}/settings`);
+				await page.getByRole("heading", { name: "Email" }).waitFor();
+				return page.getByText(next, { exact: true }).count();
+			}, POLL)
+			.toBe(1);
+		await mo.ctx.close();
+	});
+
 	it("verifies the address from the mailed link, and resets a forgotten password from another, at a phone's and a desk's size", {
 		timeout: 90_000,
 	}, async () => {
