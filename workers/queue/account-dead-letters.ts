@@ -12,7 +12,14 @@ export const ERASURE_RETRY_AFTER_S = 12 * 60 * 60;
 export async function consumeAccountDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	for (const msg of batch.messages) {
 		const job = AccountJobSchema.safeParse(msg.body);
-		logger.error("account_job_dead_letter", { messageId: msg.id, attempts: msg.attempts, body: msg.body });
+		// What the job was, not its whole body: an erasure's requestUrl is the client's URL, query string and all.
+		logger.error("account_job_dead_letter", {
+			messageId: msg.id,
+			attempts: msg.attempts,
+			...(job.success
+				? { kind: job.data.kind, userId: job.data.userId, ...(job.data.kind === "export" ? { exportId: job.data.exportId } : {}) }
+				: { invalid: true }),
+		});
 		if (job.success && job.data.kind === "erase_media") {
 			try {
 				await env.ACCOUNT_JOBS.send(job.data, { contentType: "json", delaySeconds: ERASURE_RETRY_AFTER_S });

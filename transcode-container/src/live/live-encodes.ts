@@ -133,6 +133,8 @@ export class LiveEncodes {
 			if (session < s.session.index) throw new ChunkRefused(409, "stale_session", `session ${session} was replaced by ${s.session.index}`);
 			if (session > s.session.index) {
 				await this.stopSession(s);
+				// A session replaced before its head showed video leaves no head file behind.
+				await s.session.head.discard();
 				s.session = newSession(s.dir, session);
 			}
 			if (seq < s.session.nextSeq) return this.view(s); // a retried request: already written
@@ -241,9 +243,9 @@ export class LiveEncodes {
 		else if (s.ladder.hasAudio !== probe.hasAudio) {
 			throw new UnsupportedStream("tracks_changed", "a reconnecting publisher must send the same tracks (audio or not) as before");
 		}
-		const held = await session.head.take();
+		// Taken once the encoder exists: a start that fails keeps the held bytes (and the head file) as they were.
 		const encoder = await this.startEncoder(s, session, s.ladder);
-		for (const b of held) await encoder.write(b);
+		for (const b of await session.head.take()) await encoder.write(b);
 	}
 
 	private async startEncoder(s: LiveEncode, session: Session, ladder: LiveLadder): Promise<LiveEncoder> {

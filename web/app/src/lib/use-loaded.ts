@@ -1,6 +1,8 @@
 // A value a section reads from the API when it mounts: while it loads `value` is null; a problem
 // becomes `error`, as a sentence; `reload()` reads again (after a change, or when the socket says
-// something moved). Settings' sections read their lists this way.
+// something moved). A read that succeeds leaves `error` alone: it may be the section's own action's
+// (a wrong password), which a background re-read must not wipe. Settings' sections read their lists
+// this way.
 import { useEffect, useState } from "preact/hooks";
 import type { ApiError } from "./problems";
 
@@ -9,10 +11,7 @@ export function useLoaded<T>(read: () => Promise<T>) {
 	const [error, setError] = useState<string | null>(null);
 	const reload = () =>
 		read().then(
-			(v) => {
-				setValue(() => v);
-				setError(null);
-			},
+			(v) => setValue(() => v),
 			(e: ApiError) => setError(e.message),
 		);
 	useEffect(() => {
