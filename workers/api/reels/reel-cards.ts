@@ -2,6 +2,7 @@
 // and with the caller's like, in a single statement (no N+1), so a page of
 // reels is one indexed query whatever its length.
 import { type SQL, sql } from "drizzle-orm";
+import type { CaptionLink } from "../../cdn/delivery/video-playback";
 import type { Db } from "../../lib/postgres/routed-database";
 import type { Reel } from "./reel-schemas";
 
@@ -65,7 +66,14 @@ export interface ReelRow extends Record<string, unknown> {
 	hashtags: string[];
 	media_status: Reel["video"]["status"];
 	visibility: Reel["visibility"];
-	playback: { hls?: string; dash?: string; thumbnail?: string; poster?: string; storyboard?: string } | null;
+	playback: {
+		hls?: string;
+		dash?: string;
+		thumbnail?: string;
+		poster?: string;
+		storyboard?: string;
+		captions?: CaptionLink[];
+	} | null;
 	duration_ms: number | null;
 	video_asset_id: string;
 	like_count: number;
@@ -143,6 +151,7 @@ export function toReel(r: ReelRow): Reel {
 			thumbnail: p.thumbnail ?? null,
 			poster: p.poster ?? null,
 			storyboard: p.storyboard ?? null,
+			captions: p.captions ?? [],
 			duration: r.duration_ms === null ? null : r.duration_ms / 1000,
 		},
 		likeCount: r.likes_now,

@@ -9,7 +9,7 @@ import { SIGNED_PREFIX } from "../../cdn/signing/media-url-signature";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { isWatchable, type VideoStatus, videoStatusOf } from "../../lib/media-db/video-status";
-import { withDatabase } from "../../lib/postgres/routed-database";
+import { type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { writeWithEvents } from "../../realtime/outbox";
 import { emitMentions } from "./mentions";
@@ -65,6 +65,7 @@ export const playbackJson = (p: VideoPlayback) => ({
 	thumbnail: p.thumbnail,
 	poster: p.poster,
 	storyboard: p.storyboard,
+	captions: p.captions,
 	renditions: p.renditions,
 });
 
@@ -98,6 +99,19 @@ export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 				await emitMentions(tx, emit, { text: reel.caption, authorId: reel.author_id, reelId: reel.id });
 			}
 		}),
+	);
+}
+
+/**
+ * After a change that leaves the video's state as it was (its caption tracks): reels on it take
+ * its new playback URLs. Reels not yet watchable take them with their state (syncReelMedia).
+ */
+export async function refreshReelPlayback(env: Env, db: RoutedDatabase, assetId: string): Promise<void> {
+	const playback = playbackJson(await videoPlayback(mediaDb(env), assetId));
+	await db.write((q) =>
+		q.execute(sql`
+			UPDATE reels SET playback = ${JSON.stringify(playback)}::jsonb, updated_at = now()
+			WHERE video_asset_id = ${assetId} AND playback IS NOT NULL`),
 	);
 }
 

@@ -17,6 +17,15 @@ const Visibility = z.enum(REEL_VISIBILITIES).openapi({
 		"public: listed everywhere; unlisted: anyone with the link; followers: the author's followers; private: the author alone. Media of any but public reels is served only through signed URLs.",
 });
 
+export const CaptionLinkSchema = z
+	.object({
+		lang: z.string().openapi({ description: "BCP-47 language tag", example: "en" }),
+		label: z.string().openapi({ example: "English" }),
+		generated: z.boolean().openapi({ description: "Recognised from the video's speech rather than uploaded" }),
+		url: z.string().openapi({ description: "The WebVTT file: a /cdn path, signed like the reel's other media" }),
+	})
+	.openapi("CaptionLink");
+
 export const ReelSchema = z
 	.object({
 		id: z.uuid(),
@@ -34,6 +43,9 @@ export const ReelSchema = z
 			thumbnail: cdnPath,
 			poster: cdnPath,
 			storyboard: cdnPath,
+			captions: z
+				.array(CaptionLinkSchema)
+				.openapi({ description: "Its caption tracks (WebVTT), also listed in the hls and dash manifests" }),
 			duration: z.number().nullable().openapi({ description: "Seconds" }),
 		}),
 		likeCount: z.number().int(),

@@ -10,6 +10,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, type DirectUpload, directUploads } from "../../lib/media-db/schema";
 import { isWatchable, videoStatuses, videoStatusOf } from "../../lib/media-db/video-status";
+import { CaptionLinkSchema } from "../reels/reel-schemas";
 
 /** What the API shows: a stored video's status, or `pending_upload` for a direct upload URL that has not started its upload. */
 const apiVideoStatuses = ["pending_upload", ...videoStatuses] as const;
@@ -44,6 +45,9 @@ const VideoStatusSchema = z
 		thumbnail: cdnPath.nullable(),
 		poster: cdnPath.nullable(),
 		storyboard: cdnPath.nullable().openapi({ description: "WebVTT thumbnails track; cues point into the sprite with #xywh=" }),
+		captions: z
+			.array(CaptionLinkSchema)
+			.openapi({ description: "Caption tracks (PUT /api/videos/{id}/captions/{lang}); listed in hls and dash too" }),
 		source: z.string().nullable().openapi({
 			description: "The uploaded original, signed (never public): for its owner only; null once failed (its bytes are deleted)",
 		}),
@@ -61,7 +65,7 @@ const VideoStatusSchema = z
 	})
 	.openapi("VideoStatus");
 
-const NO_PLAYBACK: VideoPlayback = { renditions: [], hls: null, dash: null, thumbnail: null, poster: null, storyboard: null };
+const NO_PLAYBACK: VideoPlayback = { renditions: [], hls: null, dash: null, thumbnail: null, poster: null, storyboard: null, captions: [] };
 
 const videoStatus = apiRoute({
 	method: "get",

@@ -1,44 +1,68 @@
-// How a ready video is played: its ladder and the URLs of its manifests and
-// pictures, read from D1. The one place these URLs are built, so the status
-// route, the READY event and reels all describe a video the same way.
-import { and, eq, inArray } from "drizzle-orm";
+// How a ready video is played: its ladder and the URLs of its manifests,
+// pictures and caption tracks, read from D1. The one place these URLs are
+// built, so the status route, the READY event and reels all describe a video
+// the same way.
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import type { MediaDb } from "../../lib/media-db/media-db";
-import { derivedFiles, renditions } from "../../lib/media-db/schema";
+import { captionManifests, captions, derivedFiles, renditions } from "../../lib/media-db/schema";
 import { cdnUrl } from "../cdn-key";
 import { signCdnUrl, signPlaybackUrls } from "../signing/media-url-signature";
 
+export interface CaptionLink {
+	/** BCP-47. */
+	lang: string;
+	label: string;
+	/** Recognised from the video's speech rather than uploaded. */
+	generated: boolean;
+	/** The WebVTT file (also listed in the manifests). */
+	url: string;
+}
+
 export interface VideoPlayback {
 	renditions: { width: number; height: number; bandwidth: number; codecs: string; playlist: string }[];
+	/** With caption tracks, the manifests that list them (workers/captions/). */
 	hls: string | null;
 	dash: string | null;
 	thumbnail: string | null;
 	poster: string | null;
 	/** WebVTT whose cues point into the storyboard sprite (`#xywh=`). */
 	storyboard: string | null;
+	captions: CaptionLink[];
 }
 
 export async function videoPlayback(db: MediaDb, assetId: string): Promise<VideoPlayback> {
-	const [files, ladder] = await db.batch([
+	const [files, ladder, tracks, captioned] = await db.batch([
 		db
 			.select({ key: derivedFiles.r2Key, role: derivedFiles.role })
 			.from(derivedFiles)
 			.where(and(eq(derivedFiles.assetId, assetId), inArray(derivedFiles.role, ["manifest", "thumbnail", "poster", "storyboard"]))),
 		db.select().from(renditions).where(eq(renditions.assetId, assetId)),
+		db
+			.select({ lang: captions.lang, label: captions.label, generated: captions.generated, key: captions.vttKey })
+			.from(captions)
+			.where(eq(captions.assetId, assetId))
+			.orderBy(asc(captions.lang)),
+		db
+			.select({ hls: captionManifests.hlsKey, dash: captionManifests.dashKey })
+			.from(captionManifests)
+			.where(eq(captionManifests.assetId, assetId)),
 	]);
 	const find = (role: string, suffix: string) => {
 		const file = files.find((f) => f.role === role && f.key.endsWith(suffix));
 		return file ? cdnUrl(file.key) : null;
 	};
+	const manifests = captioned[0];
 	return {
 		renditions: ladder
 			.sort((a, b) => b.width * b.height - a.width * a.height)
 			.map((r) => ({ width: r.width, height: r.height, bandwidth: r.bandwidth, codecs: r.codecs, playlist: cdnUrl(r.playlistKey) })),
-		hls: find("manifest", ".m3u8"),
-		dash: find("manifest", ".mpd"),
+		hls: manifests?.hls ? cdnUrl(manifests.hls) : find("manifest", ".m3u8"),
+		dash: manifests?.dash ? cdnUrl(manifests.dash) : find("manifest", ".mpd"),
 		thumbnail: find("thumbnail", ".jpg"),
 		poster: find("poster", ".jpg"),
 		storyboard: find("storyboard", ".vtt"),
+		captions: tracks.map((t) => ({ lang: t.lang, label: t.label, generated: t.generated, url: cdnUrl(t.key) })),
 	};
 }
 

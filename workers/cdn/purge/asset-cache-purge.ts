@@ -1,7 +1,8 @@
-// Every cached copy of one asset (its original, its derived files and the image
+// Every cached copy of one asset (its original, its derived files, its caption tracks and the image
 // variants made from any of them) dropped from the edge: what a takedown, a
 // reel made private or a hidden reel needs.
 import { eq, inArray } from "drizzle-orm";
+import { captionKeys } from "../../lib/media-db/caption-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { derivedFiles, imageVariants } from "../../lib/media-db/schema";
 import { variantCacheKey } from "../images/image-variants";
@@ -49,6 +50,10 @@ export async function purgeAssetCaches(
 	asset: { id: string; r2Key: string },
 	alsoKeys: string[] = [],
 ): Promise<string[]> {
-	const derived = await mediaDb(env).select({ key: derivedFiles.r2Key }).from(derivedFiles).where(eq(derivedFiles.assetId, asset.id));
-	return purgeKeysAndVariants(env, requestUrl, [...new Set([asset.r2Key, ...derived.map((d) => d.key), ...alsoKeys])]);
+	const db = mediaDb(env);
+	const [derived, captioned] = await Promise.all([
+		db.select({ key: derivedFiles.r2Key }).from(derivedFiles).where(eq(derivedFiles.assetId, asset.id)),
+		captionKeys(db, asset.id),
+	]);
+	return purgeKeysAndVariants(env, requestUrl, [...new Set([asset.r2Key, ...derived.map((d) => d.key), ...captioned, ...alsoKeys])]);
 }

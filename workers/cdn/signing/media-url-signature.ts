@@ -46,11 +46,18 @@ export async function verifyMediaToken(env: Env, token: string, key: string, now
 
 /** The playback URL fields a reel and a video status both carry. */
 export const PLAYBACK_URL_FIELDS = ["hls", "dash", "thumbnail", "poster", "storyboard"] as const;
-type PlaybackUrls = Record<(typeof PLAYBACK_URL_FIELDS)[number], string | null>;
+type PlaybackUrls = Record<(typeof PLAYBACK_URL_FIELDS)[number], string | null> & { captions?: { url: string }[] };
 
-/** `urls` with every playback URL field signed (MEDIA_URL_TTL_SECONDS); other fields as they were. */
+/** `urls` with every playback URL field and caption track signed (MEDIA_URL_TTL_SECONDS); other fields as they were. */
 export async function signPlaybackUrls<T extends PlaybackUrls>(env: Env, urls: T): Promise<T> {
 	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
-	const signed = await Promise.all(PLAYBACK_URL_FIELDS.map((f) => signCdnUrl(env, urls[f], ttl)));
-	return { ...urls, ...Object.fromEntries(PLAYBACK_URL_FIELDS.map((f, i) => [f, signed[i] ?? null])) };
+	const [signed, captions] = await Promise.all([
+		Promise.all(PLAYBACK_URL_FIELDS.map((f) => signCdnUrl(env, urls[f], ttl))),
+		urls.captions && Promise.all(urls.captions.map(async (t) => ({ ...t, url: (await signCdnUrl(env, t.url, ttl)) ?? t.url }))),
+	]);
+	return {
+		...urls,
+		...Object.fromEntries(PLAYBACK_URL_FIELDS.map((f, i) => [f, signed[i] ?? null])),
+		...(captions ? { captions } : {}),
+	};
 }

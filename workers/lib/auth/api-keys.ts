@@ -65,6 +65,8 @@ const ID = "[^/]+";
 const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScope }[] = [
 	{ methods: ["GET"], path: new RegExp(`^/api/videos/${ID}/status$`), scope: "videos:read" },
 	{ methods: ["GET"], path: /^\/api\/users\/me\/storage$/, scope: "videos:read" },
+	{ methods: ["GET"], path: new RegExp(`^/api/videos/${ID}/captions$`), scope: "videos:read" },
+	{ methods: ["PUT", "DELETE"], path: new RegExp(`^/api/videos/${ID}/captions/${ID}$`), scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/direct-upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/cdn\/upload$/, scope: "videos:write" },

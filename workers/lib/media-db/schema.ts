@@ -102,6 +102,37 @@ export const renditions = sqliteTable(
 	(t) => [primaryKey({ columns: [t.assetId, t.playlistKey] })],
 );
 
+/** A video's caption tracks, one per language (migrations/d1/0011_captions.sql, workers/captions/). */
+export const captions = sqliteTable(
+	"captions",
+	{
+		assetId: text("asset_id").notNull(),
+		lang: text("lang").notNull(),
+		label: text("label").notNull(),
+		generated: integer("generated", { mode: "boolean" }).notNull(),
+		rev: integer("rev").notNull(),
+		vttKey: text("vtt_key").notNull(),
+		playlistKey: text("playlist_key").notNull(),
+		bytes: integer("bytes").notNull(),
+		cueCount: integer("cue_count").notNull(),
+		spoken: text("spoken").notNull(),
+		createdAt: text("created_at").notNull(),
+		updatedAt: text("updated_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.assetId, t.lang] })],
+);
+export type CaptionRow = typeof captions.$inferSelect;
+
+/** The manifests listing a video's caption tracks, and the lock one change at a time holds. */
+export const captionManifests = sqliteTable("caption_manifests", {
+	assetId: text("asset_id").primaryKey(),
+	rev: integer("rev").notNull(),
+	hlsKey: text("hls_key"),
+	dashKey: text("dash_key"),
+	lockUntil: text("lock_until"),
+	updatedAt: text("updated_at").notNull(),
+});
+
 export const liveStatuses = ["idle", "live", "ended"] as const;
 
 /** Live streams (migrations/d1/0009_live_streams.sql); the LiveStream Durable Object writes `status`. */

@@ -66,6 +66,12 @@ export const PROBLEM_CODES = [
 	"video_failed",
 	"not_a_video",
 	"invalid_video_url",
+	// Captions
+	"invalid_captions",
+	"invalid_language",
+	"caption_not_found",
+	"video_not_ready",
+	"caption_change_in_progress",
 	// Real time
 	"upgrade_required",
 	// Media
