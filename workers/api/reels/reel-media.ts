@@ -6,10 +6,12 @@ import { and, eq, sql } from "drizzle-orm";
 import { cdnKeyFrom } from "../../cdn/cdn-key";
 import { type VideoPlayback, videoPlayback } from "../../cdn/delivery/video-playback";
 import { SIGNED_PREFIX } from "../../cdn/signing/media-url-signature";
+import { spokenText } from "../../lib/media-db/caption-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { isWatchable, type VideoStatus, videoStatusOf } from "../../lib/media-db/video-status";
 import { type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
+import { reelSearchVector } from "../../lib/postgres/schema";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { writeWithEvents } from "../../realtime/outbox";
 import { emitMentions } from "./mentions";
@@ -20,6 +22,8 @@ export interface LinkedVideo {
 	status: Exclude<VideoStatus, "uploading" | "failed">;
 	playback: VideoPlayback | null;
 	durationMs: number | null;
+	/** What its caption tracks say (for search). */
+	spoken: string;
 }
 
 const NOT_YOURS = () => new HttpProblem(404, "video_not_found", "No video of yours with that id or URL.");
@@ -56,6 +60,7 @@ export async function linkVideo(env: Env, ownerId: string, by: { id: string } | 
 		status,
 		playback: isWatchable(status) ? await videoPlayback(db, asset.id) : null,
 		durationMs: asset.durationMs,
+		spoken: await spokenText(db, asset.id),
 	};
 }
 
@@ -103,15 +108,18 @@ export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 }
 
 /**
- * After a change that leaves the video's state as it was (its caption tracks): reels on it take
- * its new playback URLs. Reels not yet watchable take them with their state (syncReelMedia).
+ * After a change that leaves the video's state as it was (its caption tracks): the reel on it takes
+ * its new playback URLs (once it has any: a reel not yet watchable takes them with its state,
+ * syncReelMedia) and what the tracks say, for search.
  */
 export async function refreshReelPlayback(env: Env, db: RoutedDatabase, assetId: string): Promise<void> {
-	const playback = playbackJson(await videoPlayback(mediaDb(env), assetId));
+	const media = mediaDb(env);
+	const [playback, spoken] = await Promise.all([videoPlayback(media, assetId), spokenText(media, assetId)]);
 	await db.write((q) =>
 		q.execute(sql`
-			UPDATE reels SET playback = ${JSON.stringify(playback)}::jsonb, updated_at = now()
-			WHERE video_asset_id = ${assetId} AND playback IS NOT NULL`),
+			UPDATE reels SET spoken = ${spoken}, search = ${reelSearchVector(sql`caption`, sql`array_to_string(hashtags, ' ')`, spoken)},
+				playback = CASE WHEN playback IS NULL THEN NULL ELSE ${JSON.stringify(playbackJson(playback))}::jsonb END, updated_at = now()
+			WHERE video_asset_id = ${assetId}`),
 	);
 }
 

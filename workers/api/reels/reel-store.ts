@@ -21,10 +21,13 @@ export const reelNotFound = () => new HttpProblem(404, "reel_not_found", "No ree
 
 export { canSee } from "./reel-cards";
 
-/** A caption and what derives from it, written together so they never disagree: its hashtags and the search vector. */
-function captionColumns(caption: string) {
+/**
+ * A caption and what derives from it, written together so they never disagree: its hashtags and
+ * the search vector, over `spoken` (the video's caption tracks) or, when absent, the reel's own.
+ */
+function captionColumns(caption: string, spoken?: string) {
 	const hashtags = hashtagsOf(caption);
-	return { caption, hashtags, search: reelSearchVector(caption, hashtags) };
+	return { caption, hashtags, search: reelSearchVector(caption, hashtags.join(" "), spoken ?? sql`${reels.spoken}`) };
 }
 
 /**
@@ -87,7 +90,8 @@ export async function insertReel(
 			videoAssetId: video.assetId,
 			videoKey: video.key,
 			visibility,
-			...captionColumns(caption),
+			...captionColumns(caption, video.spoken),
+			spoken: video.spoken,
 			mediaStatus: video.status,
 			playback: video.playback ? playbackJson(video.playback) : null,
 			durationMs: video.durationMs,

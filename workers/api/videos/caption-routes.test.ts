@@ -172,6 +172,30 @@ describe("caption tracks", () => {
 		expect((await api(after.video.captions[0]?.url as string)).status).toBe(200);
 	});
 
+	it("makes a reel findable by what its captions say, before and after it is posted, and no longer once the track goes", async () => {
+		const word = `zyx${crypto.randomUUID().slice(0, 8)}`;
+		const { owner, id } = await transcodedVideo();
+		await putCaption(owner, id, "en", `WEBVTT\n\n00:00.000 --> 00:00.900\nsay ${word} twice\n`);
+		const posted = await api("/api/reels", { method: "POST", token: owner.accessToken, json: { video_id: id, caption: "#spoken words" } });
+		const reel = (await posted.json()) as { id: string };
+		const found = async (q: string, token: string) =>
+			((await (await api(`/api/search?q=${q}&type=reels`, { headers: sawWrite(token) })).json()) as { reels: { id: string }[] }).reels.map(
+				(r) => r.id,
+			);
+		expect(await found(word, posted.headers.get("x-consistency-token") ?? "")).toEqual([reel.id]);
+		// Editing the reel's caption keeps what its video says searchable; its hashtags still count.
+		const edited = await api(`/api/reels/${reel.id}`, { method: "PATCH", token: owner.accessToken, json: { caption: "#renamed" } });
+		const editToken = edited.headers.get("x-consistency-token") ?? "";
+		expect(await found(word, editToken)).toEqual([reel.id]);
+		expect(await found("renamed", editToken)).toContain(reel.id);
+		// A track added after posting is searched too, and a removed one no longer is.
+		const later = `qwv${crypto.randomUUID().slice(0, 8)}`;
+		const put = await putCaption(owner, id, "fr", `WEBVTT\n\n00:00.000 --> 00:00.900\n${later}\n`);
+		expect(await found(later, put.headers.get("x-consistency-token") ?? "")).toEqual([reel.id]);
+		const removed = await api(`/api/videos/${id}/captions/en`, { method: "DELETE", token: owner.accessToken });
+		expect(await found(word, removed.headers.get("x-consistency-token") ?? "")).toEqual([]);
+	});
+
 	it("refuses strangers, bad languages, other types, big or broken files, unfinished videos and a second change at once", async () => {
 		const owner = await registerUser();
 		const stranger = await registerUser();
@@ -223,7 +247,11 @@ describe("caption tracks", () => {
 	it("lets an API key with videos:write change tracks, and one with only videos:read list them", async () => {
 		const { owner, id } = await transcodedVideo();
 		const key = async (scopes: string[]) => {
-			const res = await api("/api/keys", { method: "POST", token: owner.accessToken, json: { password: GOOD_PASSWORD, name: "k", scopes } });
+			const res = await api("/api/keys", {
+				method: "POST",
+				token: owner.accessToken,
+				json: { password: GOOD_PASSWORD, name: "k", scopes },
+			});
 			return ((await res.json()) as { key: string }).key;
 		};
 		const [writer, reader] = [await key(["videos:write"]), await key(["videos:read"])];

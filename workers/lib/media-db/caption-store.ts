@@ -104,6 +104,18 @@ export async function commitCaptions(
 	return listed?.meta.changes === 1;
 }
 
+/** What search keeps of a video's tracks together (each track's own text is capped when written). */
+const SPOKEN_TOTAL_MAX = 16_000;
+
+/** What a video's caption tracks say, for the search index of the reel on it. */
+export async function spokenText(db: MediaDb, assetId: string): Promise<string> {
+	const rows = await db.select({ spoken: captions.spoken }).from(captions).where(eq(captions.assetId, assetId)).orderBy(asc(captions.lang));
+	return rows
+		.map((r) => r.spoken)
+		.join(" ")
+		.slice(0, SPOKEN_TOTAL_MAX);
+}
+
 /** Every R2 key the caption tables point at: what purging an asset's caches must include. */
 export async function captionKeys(db: MediaDb, assetId: string): Promise<string[]> {
 	const { rows, manifests } = await captionState(db, assetId);

@@ -1,6 +1,6 @@
 // The social plane's Postgres schema (drizzle). `npm run db:generate` turns
 // changes here into a new SQL migration under migrations/postgres/.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import {
 	type AnyPgColumn,
 	bigint,
@@ -188,9 +188,13 @@ export const notifications = pgTable(
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
-/** The reels.search value for a caption and its hashtags. */
-export const reelSearchVector = (caption: string, hashtags: string[]) =>
-	sql`setweight(to_tsvector('simple', ${hashtags.join(" ")}), 'A') || setweight(to_tsvector('english', ${caption}), 'B')`;
+/**
+ * The reels.search value: hashtags (weight A, unstemmed), the caption (B, English stems) and what
+ * its video's caption tracks say (C; 'simple', since tracks are in any language). Each part is a
+ * value or, in an UPDATE that keeps it, its column.
+ */
+export const reelSearchVector = (caption: string | SQL, hashtagText: string | SQL, spoken: string | SQL) =>
+	sql`setweight(to_tsvector('simple', ${hashtagText}), 'A') || setweight(to_tsvector('english', ${caption}), 'B') || setweight(to_tsvector('simple', ${spoken}), 'C')`;
 
 /** `playable`: the first segments are published (progressive publishing); watchable and listed, like `ready`. */
 export const REEL_MEDIA_STATUSES = ["uploaded", "queued", "processing", "playable", "ready", "failed"] as const;
@@ -234,6 +238,8 @@ export const reels = pgTable(
 		// Hashtags weigh more than caption words; 'simple' keeps tags unstemmed. Written with the
 		// caption (reelSearchVector): a generated column cannot use array_to_string (not immutable).
 		search: tsvector("search").notNull(),
+		/** What the video's caption tracks say (D1 `captions.spoken`, capped), copied when they change: searched at weight C. */
+		spoken: text("spoken").notNull().default(""),
 	},
 	(t) => [
 		uniqueIndex("reels_video_asset_key").on(t.videoAssetId),
