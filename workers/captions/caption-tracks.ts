@@ -20,6 +20,7 @@ import {
 } from "../lib/media-db/caption-store";
 import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { derivedFiles } from "../lib/media-db/schema";
+import { logger } from "../lib/observability/logger";
 import { HttpProblem } from "../lib/problems/http-problem";
 import { type CaptionTrack, captionedMaster, captionedMpd, captionPlaylist } from "./caption-manifests";
 import { type Cue, plainText, toWebVtt } from "./caption-text";
@@ -72,7 +73,14 @@ async function writeManifests(env: Env, db: MediaDb, video: CaptionedVideo, rev:
 		const text = await object.text();
 		const up = upFrom(prefix, base);
 		const key = `${base.slice(0, -suffix.length)}-cc${rev}${suffix}`;
-		const body = suffix === ".m3u8" ? captionedMaster(text, tracks, up) : captionedMpd(text, tracks, up);
+		let body: string;
+		try {
+			body = suffix === ".m3u8" ? captionedMaster(text, tracks, up) : captionedMpd(text, tracks, up);
+		} catch (err) {
+			// Not a manifest we can list tracks in: players keep the transcoder's own, the tracks are still in the API.
+			logger.warn("caption_manifest_unwritable", { assetId: video.id, key: base, error: (err as Error).message });
+			return null;
+		}
 		await env.MEDIA.put(key, body, {
 			httpMetadata: { contentType: suffix === ".m3u8" ? "application/vnd.apple.mpegurl" : "application/dash+xml" },
 		});

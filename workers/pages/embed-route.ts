@@ -75,6 +75,17 @@ function embedRewriter(requestUrl: string, reel: Reel | undefined, options: Embe
 				if (autoplay || options.muted === "1") el.setAttribute("muted", "");
 				if (options.loop !== "0") el.setAttribute("loop", "");
 				if (options.controls !== "0") el.setAttribute("controls", "");
+				// Caption tracks for the player's own menu; a muted embed shows the first at once (most are watched muted).
+				const showFirst = autoplay || options.muted === "1";
+				el.append(
+					reel.video.captions
+						.map(
+							(t, i) =>
+								`<track kind="subtitles" src="${escapeHtml(t.url)}" srclang="${escapeHtml(t.lang)}" label="${escapeHtml(t.label)}"${showFirst && i === 0 ? " default" : ""}>`,
+						)
+						.join(""),
+					{ html: true },
+				);
 			},
 		})
 		.on("#watch", {

@@ -2,10 +2,11 @@
 // oEmbed, and the web app's shell with a link preview. What they may show is what an anonymous
 // reader of the API may see, no more; a caption never becomes markup; and the app always loads.
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../app";
 import { mediaDb } from "../lib/media-db/media-db";
-import { renditions } from "../lib/media-db/schema";
+import { assets, renditions } from "../lib/media-db/schema";
 import { api, apiOf, type Session } from "../test-support/api";
 import { json, person, playableVideoOf } from "../test-support/reels";
 import { APP_SHELL, builtPage, EMBED_PAGE, EMBED_PAGE_MARK } from "./built-page";
@@ -73,6 +74,32 @@ describe("GET /embed/:id", () => {
 		const bad = await api(`/embed/${reel.id}?autoplay=yes`, { headers: reel.seen });
 		expect(bad.status).toBe(400);
 		expect((await json<{ code: string }>(bad)).code).toBe("validation_failed");
+	});
+
+	it("lists the reel's caption tracks for the player's menu, the first shown when the embed starts muted", async () => {
+		const owner = await person("Captioned Embed");
+		const video = await playableVideoOf(owner);
+		await mediaDb(env).update(assets).set({ durationMs: 3000 }).where(eq(assets.id, video.id));
+		await env.MEDIA.put(`${video.prefix}/hls/master.m3u8`, "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\n0/playlist.m3u8\n");
+		for (const lang of ["fr", "en"]) {
+			const put = await api(`/api/videos/${video.id}/captions/${lang}`, {
+				method: "PUT",
+				token: owner.accessToken,
+				headers: { "content-type": "text/vtt" },
+				body: "WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n",
+			});
+			expect(put.status).toBe(201);
+		}
+		const res = await api("/api/reels", { method: "POST", token: owner.accessToken, json: { video_id: video.id, caption: "captioned" } });
+		const reel = await json<{ id: string; video: { captions: { url: string }[] } }>(res);
+		const seen = { "x-consistency-token": res.headers.get("x-consistency-token") ?? "" };
+		const tracks = async (query: string) =>
+			/<video[^>]*>(.*?)<\/video>/s.exec(await (await api(`/embed/${reel.id}${query}`, { headers: seen })).text())?.[1] ?? "";
+		const [en, fr] = reel.video.captions.map((c) => c.url);
+		expect(await tracks("")).toBe(
+			`<track kind="subtitles" src="${en}" srclang="en" label="English"><track kind="subtitles" src="${fr}" srclang="fr" label="French">`,
+		);
+		expect(await tracks("?autoplay=1")).toContain('label="English" default>');
 	});
 
 	it("plays an unlisted reel by its link through signed URLs", async () => {

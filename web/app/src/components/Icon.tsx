@@ -18,12 +18,23 @@ const PATHS = {
 	up: "M12 6l7 7-1.4 1.4L12 8.8l-5.6 5.6L5 13l7-7z",
 	down: "M12 18l-7-7 1.4-1.4 5.6 5.6 5.6-5.6L19 11l-7 7z",
 	play: "M8 5v14l11-7L8 5z",
+	captions:
+		"M4 5h16a2 2 0 012 2v10a2 2 0 01-2 2H4a2 2 0 01-2-2V7a2 2 0 012-2zm3.5 4A2.5 2.5 0 005 11.5v1A2.5 2.5 0 007.5 15H10v-1.5H7.5a1 1 0 01-1-1v-1a1 1 0 011-1H10V9H7.5zm7 0a2.5 2.5 0 00-2.5 2.5v1a2.5 2.5 0 002.5 2.5H17v-1.5h-2.5a1 1 0 01-1-1v-1a1 1 0 011-1H17V9h-2.5z",
 } as const;
+
+/** Icons with holes drawn as inner paths of the same direction (the letters in "captions"). */
+const EVEN_ODD: ReadonlySet<string> = new Set(["captions"]);
 
 export function Icon({ name, filled = true, size = 28 }: { name: keyof typeof PATHS; filled?: boolean; size?: number }) {
 	return (
 		<svg viewBox="0 0 24 24" width={size} height={size} aria-hidden="true" focusable="false" class="drop-shadow">
-			<path d={PATHS[name]} fill={filled ? "currentColor" : "none"} stroke="currentColor" stroke-width={filled ? 0 : 1.8} />
+			<path
+				d={PATHS[name]}
+				fill={filled ? "currentColor" : "none"}
+				fill-rule={EVEN_ODD.has(name) ? "evenodd" : undefined}
+				stroke="currentColor"
+				stroke-width={filled ? 0 : 1.8}
+			/>
 		</svg>
 	);
 }

@@ -4,7 +4,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { answer, api, profilePath, session } from "../lib/api";
-import { likeAsked, muted } from "../lib/playback";
+import { captionsChoice, likeAsked, muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import type { Reel } from "../lib/types";
@@ -19,6 +19,8 @@ const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "copyright"
 export function ReelCard({ reel, active, preload, position }: { reel: Reel; active: boolean; preload: boolean; position: number }) {
 	const me = session.value;
 	const isMuted = muted.value;
+	const hasCaptions = reel.video.captions.length > 0;
+	const showCaptions = captionsChoice.value ?? isMuted;
 	const [liked, setLiked] = useState(reel.liked);
 	const [likes, setLikes] = useState(reel.likeCount);
 	const [comments, setComments] = useState(reel.commentCount);
@@ -145,6 +147,8 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					preload={preload}
 					label={`${reel.caption || "Reel"} by ${reel.author.name}`}
 					onFirstPlay={countView}
+					captions={reel.video.captions}
+					showCaptions={showCaptions}
 				/>
 				{active && isMuted ? (
 					<button
@@ -216,6 +220,19 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				>
 					<Icon name={isMuted ? "mute" : "sound"} size={24} />
 				</button>
+				{hasCaptions ? (
+					<button
+						type="button"
+						aria-label="Captions"
+						aria-pressed={showCaptions}
+						class={showCaptions ? "text-white" : "text-white/50"}
+						onClick={() => {
+							captionsChoice.value = !showCaptions;
+						}}
+					>
+						<Icon name="captions" size={24} />
+					</button>
+				) : null}
 			</div>
 			<Dialog open={panel === "comments"} title="Comments" onClose={() => setPanel(null)}>
 				<Comments

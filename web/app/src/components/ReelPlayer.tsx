@@ -2,8 +2,11 @@
 // elsewhere (loaded on first use, so it is not in the first bundle). Muted
 // autoplay while active; the poster shows until the first frame; the next
 // reel is attached in advance (preload) so swiping to it starts at once.
+// Caption tracks are the video's own <track> elements, so the browser draws
+// them whether hls.js or native HLS plays the picture.
 import { useEffect, useRef } from "preact/hooks";
-import { muted } from "../lib/playback";
+import { muted, preferredTrack } from "../lib/playback";
+import type { Reel } from "../lib/types";
 
 type Hls = import("hls.js/light").default;
 let hlsModule: Promise<typeof import("hls.js/light")> | undefined;
@@ -17,6 +20,8 @@ export function ReelPlayer({
 	onFirstPlay,
 	preferHlsJs = false,
 	fill = true,
+	captions = [],
+	showCaptions = false,
 }: {
 	src: string | null;
 	poster: string | null;
@@ -28,6 +33,9 @@ export function ReelPlayer({
 	preferHlsJs?: boolean;
 	/** Crop to fill the frame on a phone (a reel); false letterboxes (a live preview, any shape). */
 	fill?: boolean;
+	captions?: Reel["video"]["captions"];
+	/** Show the viewer's language's track (preferredTrack), else none. */
+	showCaptions?: boolean;
 }) {
 	const video = useRef<HTMLVideoElement>(null);
 	const isMuted = muted.value;
@@ -84,6 +92,16 @@ export function ReelPlayer({
 		else el.pause();
 	}, [active, src]);
 
+	// One track showing, or none; the others disabled, so they are not even fetched.
+	const shown = showCaptions ? preferredTrack(captions)?.url : undefined;
+	useEffect(() => {
+		const el = video.current;
+		if (!el) return;
+		for (const track of Array.from(el.querySelectorAll("track"))) {
+			track.track.mode = track.getAttribute("src") === shown ? "showing" : "disabled";
+		}
+	}, [shown, captions]);
+
 	useEffect(() => {
 		const el = video.current;
 		if (!el || !onFirstPlay) return;
@@ -103,6 +121,10 @@ export function ReelPlayer({
 			preload={attached ? "auto" : "none"}
 			aria-label={label}
 			data-active={active ? "true" : "false"}
-		/>
+		>
+			{captions.map((t) => (
+				<track key={t.url} kind="subtitles" src={t.url} srclang={t.lang} label={t.label} />
+			))}
+		</video>
 	);
 }

@@ -4,7 +4,10 @@
 // Then the transcode's progress arrives over the WebSocket until the reel is
 // playable. The caption and who can see it can be written the whole time; the
 // file shows its name, size and a preview, and can be cancelled or replaced.
-// Posting ends on a confirmation with the reel's link and the profile.
+// Once the video is ready, a caption file (WebVTT or SRT) may go with it: it is
+// sent, and checked, before the reel is posted, so a file with a mistake is
+// fixed here rather than found later. Posting ends on a confirmation with the
+// reel's link and the profile.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
 import { Button, ErrorText } from "../components/ui";
@@ -49,6 +52,15 @@ const VISIBILITY: [Visibility, string][] = [
 	["private", "Only me"],
 ];
 
+/** Languages offered for a caption file: the viewer's own first, then the most used. */
+const CAPTION_LANGUAGES = ["en", "es", "pt", "fr", "de", "it", "nl", "pl", "tr", "ru", "ar", "hi", "id", "ja", "ko", "zh"];
+
+function captionLanguages(): { tag: string; name: string }[] {
+	const names = new Intl.DisplayNames([navigator.language || "en"], { type: "language", fallback: "code" });
+	const own = (navigator.language || "en").split("-")[0] as string;
+	return [own, ...CAPTION_LANGUAGES.filter((l) => l !== own)].map((tag) => ({ tag, name: names.of(tag) ?? tag }));
+}
+
 export function UploadPage() {
 	const [stage, dispatch] = useReducer(uploadReducer, { kind: "pick" });
 	const [caption, setCaption] = useState("");
@@ -57,6 +69,8 @@ export function UploadPage() {
 	const [dragging, setDragging] = useState(false);
 	const [file, setFile] = useState<{ name: string; size: number; preview: string } | null>(null);
 	const [copied, setCopied] = useState(false);
+	const [captionFile, setCaptionFile] = useState<File | null>(null);
+	const [captionLang, setCaptionLang] = useState(() => (navigator.language || "en").split("-")[0] as string);
 	const me = session.value;
 	const upload = useRef<TusUpload>();
 
@@ -131,6 +145,17 @@ export function UploadPage() {
 	const post = async () => {
 		if (stage.kind !== "ready") return;
 		try {
+			if (captionFile) {
+				// Checked by the server first: a caption file with a mistake is answered with the line to fix, and nothing is posted.
+				await answer(
+					api.PUT("/api/videos/{id}/captions/{lang}", {
+						params: { path: { id: stage.assetId, lang: captionLang } },
+						body: await captionFile.text(),
+						bodySerializer: (text: string) => text,
+						headers: { "content-type": /\.srt$/i.test(captionFile.name) ? "application/x-subrip" : "text/vtt" },
+					}),
+				);
+			}
 			const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility } }));
 			dispatch({ type: "posted", reelId: reel.id });
 		} catch (e) {
@@ -262,6 +287,36 @@ export function UploadPage() {
 							))}
 						</select>
 					</label>
+					{stage.kind === "ready" && stage.final ? (
+						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
+							<legend class="px-1 text-sm text-white/80">Captions (optional)</legend>
+							<label class="flex flex-col gap-1">
+								<span class="text-sm text-white/80">Caption file (WebVTT or SRT)</span>
+								<input
+									type="file"
+									name="captions"
+									accept=".vtt,.srt,text/vtt,application/x-subrip"
+									class="text-sm file:mr-3 file:rounded-full file:border-0 file:bg-white/10 file:px-3 file:py-1.5 file:text-white"
+									onChange={(e) => setCaptionFile((e.target as HTMLInputElement).files?.[0] ?? null)}
+								/>
+							</label>
+							<label class="flex flex-col gap-1">
+								<span class="text-sm text-white/80">Language of the captions</span>
+								<select
+									name="captionLanguage"
+									class="rounded-lg border border-white/20 bg-neutral-900 px-3 py-2"
+									value={captionLang}
+									onChange={(e) => setCaptionLang(e.currentTarget.value)}
+								>
+									{captionLanguages().map((l) => (
+										<option key={l.tag} value={l.tag}>
+											{l.name}
+										</option>
+									))}
+								</select>
+							</label>
+						</fieldset>
+					) : null}
 					{/* Written while the file goes up; posted once the video can be watched. */}
 					<Button type="submit" disabled={stage.kind !== "ready"}>
 						{stage.kind === "ready" ? "Post" : "Post when ready"}
@@ -292,6 +347,7 @@ export function UploadPage() {
 							setFile(null);
 							setCaption("");
 							setCopied(false);
+							setCaptionFile(null);
 						}}
 					>
 						Upload another
