@@ -867,6 +867,99 @@ describe("the web app in Chromium", () => {
 		await elsewhere.close();
 	});
 
+	it("shows a caption file's cues under the reel, toggled by CC; hls.js and dash.js find the track in the reel's manifests", {
+		timeout: 120_000,
+	}, async () => {
+		const a = people[0] as (typeof people)[0];
+		await a.page.goto(`${stack.baseUrl}/upload`);
+		await a.page.setInputFiles("input[type=file]", makeClip(media, { size: "360x640", seconds: 4, name: "web-captions.mp4" }).path);
+		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		// Unlisted: no list shows it, so the other journeys' feeds stay as they were.
+		await a.page.getByLabel("Who can see it").selectOption("unlisted");
+		// (A file with a mistake is answered with its line, and nothing posted: the API's tests prove it, since the
+		// 422 would be a console error here.)
+		await a.page.setInputFiles('input[name="subtitles"]', {
+			name: "words.srt",
+			mimeType: "application/x-subrip",
+			buffer: Buffer.from("1\n00:00:00,000 --> 00:00:04,000\nHello from the captions\n"),
+		});
+		await a.page.getByLabel("Language of the subtitles").selectOption("en");
+		await shot(a.page, "upload-subtitles");
+		await a.page.getByRole("button", { name: "Post", exact: true }).click();
+		await a.page.getByRole("link", { name: "See your reel" }).click();
+		await a.page.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+		const captionedId = a.page.url().split("/reel/")[1] as string;
+
+		// The reel starts muted, so its captions show at once; CC turns them off.
+		const video = a.page.locator("article video").first();
+		const shownCues = () =>
+			video.evaluate((v: HTMLVideoElement) =>
+				Array.from(v.textTracks)
+					.filter((t) => t.mode === "showing")
+					.map((t) => Array.from(t.activeCues ?? [], (c) => (c as VTTCue).text).join("|"))
+					.join("/"),
+			);
+		await expect.poll(shownCues, POLL).toBe("Hello from the captions");
+		await shot(a.page, "reel-captions");
+		const cc = a.page.getByRole("button", { name: "Subtitles" }).first();
+		expect(await cc.getAttribute("aria-pressed")).toBe("true");
+		await cc.click();
+		await expect.poll(shownCues, POLL).toBe("");
+		expect(await cc.getAttribute("aria-pressed")).toBe("false");
+
+		// Players that read the manifests (not the app's <track>): hls.js (its full build: the app's light one
+		// has no subtitles) from the HLS master's SUBTITLES group, dash.js from the MPD's text AdaptationSet.
+		const reel = (await a.page.evaluate(async (id) => (await fetch(`/api/reels/${id}`)).json(), captionedId)) as {
+			video: { hls: string; dash: string };
+		};
+		expect(reel.video.hls).toMatch(/\/cdn\/s\/.*master-cc\d+\.m3u8$/);
+		// Not the app: these players' own log lines are theirs, so this page's console is not watched.
+		const players = await a.ctx.newPage();
+		await players.goto(`${stack.baseUrl}/health`);
+		await players.addScriptTag({ path: resolve(root, "node_modules/hls.js/dist/hls.min.js") });
+		await players.addScriptTag({ path: resolve(root, "node_modules/dashjs/dist/modern/umd/dash.all.min.js") });
+		await players.evaluate(({ hls, dash }) => {
+			type Player = { on(event: string, f: () => void): void; loadSource(u: string): void; attachMedia(v: HTMLVideoElement): void };
+			const w = window as unknown as {
+				Hls: { new (c: object): Player & { subtitleTrack: number }; Events: Record<string, string> };
+				dashjs: {
+					MediaPlayer(): { create(): { updateSettings(s: object): void; initialize(v: HTMLVideoElement, u: string, play: boolean): void } };
+				};
+				videos: Record<string, HTMLVideoElement>;
+			};
+			const make = (id: string) => {
+				const v = document.createElement("video");
+				Object.assign(v, { muted: true, loop: true, autoplay: true, id });
+				document.body.append(v);
+				return v;
+			};
+			w.videos = { hls: make("hls"), dash: make("dash") };
+			const h = new w.Hls({ subtitleDisplay: true });
+			// As a viewer picks it from a menu once the tracks are listed (hls.js settles its own default, none, first).
+			h.on(w.Hls.Events.SUBTITLE_TRACKS_UPDATED as string, () =>
+				setTimeout(() => {
+					h.subtitleTrack = 0;
+				}),
+			);
+			h.loadSource(hls);
+			h.attachMedia(w.videos.hls as HTMLVideoElement);
+			const d = w.dashjs.MediaPlayer().create();
+			d.updateSettings({ streaming: { text: { defaultEnabled: true } } });
+			d.initialize(w.videos.dash as HTMLVideoElement, dash, true);
+		}, reel.video);
+		const cuesOf = (which: "hls" | "dash") =>
+			players.evaluate((id) => {
+				const v = document.getElementById(id) as HTMLVideoElement;
+				return Array.from(v.textTracks)
+					.filter((t) => t.mode === "showing")
+					.flatMap((t) => Array.from(t.activeCues ?? [], (c) => (c as VTTCue).text))
+					.join("|");
+			}, which);
+		await expect.poll(() => cuesOf("hls"), { timeout: 30_000 }).toBe("Hello from the captions");
+		await expect.poll(() => cuesOf("dash"), { timeout: 30_000 }).toBe("Hello from the captions");
+		await players.close();
+	});
+
 	it("left the console empty on every page it opened, signed in or not", () => {
 		expect(consoleErrors).toEqual([]);
 	});

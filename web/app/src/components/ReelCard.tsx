@@ -223,7 +223,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				{hasCaptions ? (
 					<button
 						type="button"
-						aria-label="Captions"
+						aria-label="Subtitles"
 						aria-pressed={showCaptions}
 						class={showCaptions ? "text-white" : "text-white/50"}
 						onClick={() => {

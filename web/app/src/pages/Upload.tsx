@@ -289,21 +289,21 @@ export function UploadPage() {
 					</label>
 					{stage.kind === "ready" && stage.final ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
-							<legend class="px-1 text-sm text-white/80">Captions (optional)</legend>
+							<legend class="px-1 text-sm text-white/80">Subtitles (optional)</legend>
 							<label class="flex flex-col gap-1">
-								<span class="text-sm text-white/80">Caption file (WebVTT or SRT)</span>
+								<span class="text-sm text-white/80">Subtitle file (WebVTT or SRT)</span>
 								<input
 									type="file"
-									name="captions"
+									name="subtitles"
 									accept=".vtt,.srt,text/vtt,application/x-subrip"
 									class="text-sm file:mr-3 file:rounded-full file:border-0 file:bg-white/10 file:px-3 file:py-1.5 file:text-white"
 									onChange={(e) => setCaptionFile((e.target as HTMLInputElement).files?.[0] ?? null)}
 								/>
 							</label>
 							<label class="flex flex-col gap-1">
-								<span class="text-sm text-white/80">Language of the captions</span>
+								<span class="text-sm text-white/80">Language of the subtitles</span>
 								<select
-									name="captionLanguage"
+									name="subtitleLanguage"
 									class="rounded-lg border border-white/20 bg-neutral-900 px-3 py-2"
 									value={captionLang}
 									onChange={(e) => setCaptionLang(e.currentTarget.value)}
