@@ -88,3 +88,56 @@ export function makeFrameCodeY4m(dir: string, { width = 270, height = 480, rate 
 	if (r.error || r.status !== 0) throw new Error(`ffmpeg could not make the frame-code video (${r.error?.message ?? r.stderr})`);
 	return path;
 }
+
+function runOrExplain(cmd: string, args: string[], install: string) {
+	const r = spawnSync(cmd, args, { encoding: "utf8" });
+	if (r.error || r.status !== 0) throw new Error(`${cmd} failed (${r.error?.message ?? r.stderr}); apt-get install -y ${install}`);
+}
+
+/**
+ * An MP4 (testsrc2 picture) whose audio speaks `sentences` with espeak-ng, each after a second of
+ * silence and the last followed by one, so speech starts at 1 s. Its path and duration.
+ */
+export function makeSpeechClip(dir: string, name: string, sentences: string[]): { path: string; durationS: number; bytes: Buffer } {
+	mkdirSync(dir, { recursive: true });
+	const wavs = sentences.map((s, i) => {
+		const wav = join(dir, `${name}-${i}.wav`);
+		runOrExplain("espeak-ng", ["-s", "140", "-w", wav, s], "espeak-ng");
+		return wav;
+	});
+	const path = join(dir, `${name}.mp4`);
+	// [pause][sentence][pause][sentence]…[pause]: the pause is input 0, reused.
+	const chain = `${wavs.map((_, i) => `[0:a][${i + 1}:a]`).join("")}[0:a]concat=n=${wavs.length * 2 + 1}:v=0:a=1[a]`;
+	runOrExplain(
+		"ffmpeg",
+		[
+			...["-v", "error", "-y", "-f", "lavfi", "-t", "1", "-i", "anullsrc=r=22050:cl=mono", ...wavs.flatMap((w) => ["-i", w])],
+			...["-f", "lavfi", "-i", "testsrc2=size=180x320:rate=15", "-filter_complex", chain],
+			...["-map", `${wavs.length + 1}:v`, "-map", "[a]", "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+			...["-c:a", "aac", path],
+		],
+		"ffmpeg",
+	);
+	const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path], { encoding: "utf8" });
+	return { path, durationS: Number(probe.stdout.trim()), bytes: readFileSync(path) };
+}
+
+/** Word error rate of `hypothesis` against `reference`: word-level edit distance over the reference's length. */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+	const words = (s: string) =>
+		s
+			.toLowerCase()
+			.replace(/[^a-z' ]/g, " ")
+			.split(/\s+/)
+			.filter(Boolean);
+	const [r, h] = [words(reference), words(hypothesis)];
+	let row = Array.from({ length: h.length + 1 }, (_, j) => j);
+	for (let i = 1; i <= r.length; i++) {
+		const next = [i];
+		for (let j = 1; j <= h.length; j++) {
+			next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (r[i - 1] === h[j - 1] ? 0 : 1));
+		}
+		row = next;
+	}
+	return (row[h.length] as number) / Math.max(r.length, 1);
+}

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, playWithHlsJs } from "./browser.ts";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { freePort } from "./free-port.ts";
-import { ffprobeVideo, makePortraitClip } from "./test-media.ts";
+import { ffprobeVideo, makePortraitClip, makeSpeechClip, wordErrorRate } from "./test-media.ts";
 import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -83,6 +83,7 @@ interface Status {
 	storyboard: string;
 	duration: number;
 	error: unknown;
+	captions: { lang: string; label: string; generated: boolean; url: string }[];
 }
 
 async function status(id: string): Promise<Status> {
@@ -142,7 +143,8 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 	it("turns a 10 s portrait clip into an HLS + DASH ladder whose segments decode at the advertised sizes", async () => {
 		const id = await uploadClip();
 		const s = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
-		expect(s).toMatchObject({ status: "ready", progress: 1, duration: 10, error: null });
+		// Its audio is a tone, not speech: no caption track is made of it.
+		expect(s).toMatchObject({ status: "ready", progress: 1, duration: 10, error: null, captions: [] });
 		expect(s.renditions.map((r) => `${r.width}x${r.height}`)).toEqual(["720x1280", "486x864", "360x640"]);
 
 		const master = await (await cdn(s.hls)).text();
@@ -196,6 +198,38 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		expect(events.map((e) => e.type)).toEqual(["TRANSCODE_READY"]);
 		// Progress went to the socket, not the inbox.
 		expect(socketEvents.some((e) => e.type === "TRANSCODE_PROGRESS" && e.data.assetId === id)).toBe(true);
+	}, 120_000);
+
+	it("captions what a clip says: a generated track timed within it, in the API and the HLS master", async () => {
+		const said = ["The quick brown fox jumps over the lazy dog.", "Short videos are mostly watched without sound."];
+		const speech = makeSpeechClip(scratch, "speech", said);
+		const id = await uploadClip(speech.bytes);
+		const s = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
+		expect(s.status).toBe("ready");
+		expect(s.captions).toEqual([
+			{ lang: "en", label: "English (auto-generated)", generated: true, url: expect.stringContaining("/captions/en-") },
+		]);
+		const vtt = await (await cdn(s.captions[0]?.url as string)).text();
+		const cues = [...vtt.matchAll(/(\d\d):(\d\d):(\d\d\.\d{3}) --> (\d\d):(\d\d):(\d\d\.\d{3})[^\n]*\n([^\n]+)/g)].map((m) => ({
+			start: Number(m[2]) * 60 + Number(m[3]),
+			end: Number(m[5]) * 60 + Number(m[6]),
+			text: m[7] as string,
+		}));
+		expect(cues.length).toBeGreaterThan(0);
+		for (const cue of cues) {
+			// Speech starts after the clip's first second of silence, and nothing runs past its end.
+			expect(cue.start).toBeGreaterThanOrEqual(0.9);
+			expect(cue.end).toBeLessThanOrEqual(s.duration + 0.001);
+		}
+		const heard = cues.map((c) => c.text).join(" ");
+		console.log(
+			JSON.stringify({
+				generatedCaptions: { said: said.join(" "), heard, wordErrorRate: Number(wordErrorRate(said.join(" "), heard).toFixed(2)) },
+			}),
+		);
+		expect(await (await cdn(s.hls)).text()).toMatch(
+			/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="cc",NAME="English \(auto-generated\)",LANGUAGE="en"/,
+		);
 	}, 120_000);
 
 	it("retries a job whose transcoder was killed mid-job, and the asset still ends ready", async () => {

@@ -22,6 +22,8 @@ export interface TranscoderConfig {
 	maxLiveSeconds: number;
 	/** How long finished jobs wait for the Worker to collect their files before their disk is reclaimed. */
 	jobRetentionSeconds: number;
+	/** PocketSphinx's en-us model (pocketsphinx-en-us); null: no speech recognition here (production uses Workers AI). */
+	speechModelDir: string | null;
 }
 
 const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
@@ -57,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConf
 		// 180 s of 1080p runs at about 1x realtime on the production instance (docs/operations.md);
 		// 600 s leaves room for a slow instance and stays inside one consumer invocation's 15 minutes.
 		maxJobSeconds: intFrom(env, "MAX_JOB_SECONDS", 600),
+		speechModelDir: env.SPEECH_MODEL_DIR === "off" ? null : env.SPEECH_MODEL_DIR || "/usr/share/pocketsphinx/model/en-us",
 	};
 }

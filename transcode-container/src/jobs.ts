@@ -14,6 +14,7 @@ import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
 import { type ProbeResult, probeFile, UnsupportedSource } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
+import { hasModel, recogniseSpeech, type Speech } from "./speech/recognise-speech.ts";
 import { spoolToFile } from "./spool.ts";
 
 export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
@@ -39,6 +40,8 @@ interface Job {
 	/** While running: the finished segments and playlists over them (progressive publishing), null until every rung has one. */
 	progressive: ProgressiveOutputs | null;
 	error?: JobError;
+	/** What its audio says (speech/recognise-speech.ts); null: not recognised here (no audio, no model, or it failed). */
+	speech: Speech | null;
 	startedAt: number;
 	finishedAt?: number;
 	abort: AbortController;
@@ -48,7 +51,7 @@ interface Job {
 	waiters: Waiters;
 }
 
-export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error"> & {
+export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error" | "speech"> & {
 	seconds: number;
 };
 
@@ -81,6 +84,7 @@ export class JobStore {
 			// Once done, `files` says everything; the running view's lists would only repeat part of it.
 			progressive: state === "running" ? job.progressive : null,
 			error,
+			speech: state === "done" ? job.speech : null,
 			seconds: ((job.finishedAt ?? performance.now()) - job.startedAt) / 1000,
 		};
 	}
@@ -114,6 +118,7 @@ export class JobStore {
 				files: [],
 				renditions: [],
 				progressive: null,
+				speech: null,
 				startedAt: started,
 				abort: new AbortController(),
 				waiters: new Set(),
@@ -148,6 +153,7 @@ export class JobStore {
 					void this.refreshProgressive(job, outDir);
 				},
 			});
+			job.speech = await this.recognise(job, sourcePath);
 			// The source is the largest file: free it now, the outputs wait for collection.
 			await rm(sourcePath, { force: true });
 			const tilesDir = join(outDir, OUTPUT.storyboardTiles);
@@ -178,6 +184,19 @@ export class JobStore {
 			this.metrics.running--;
 			this.metrics.secondsSpent += (job.finishedAt - job.startedAt) / 1000;
 			wake(job.waiters);
+		}
+	}
+
+	/** The speech in the source, or null: recognition is a bonus, so its failure never fails the job. */
+	private async recognise(job: Job, sourcePath: string): Promise<Speech | null> {
+		const modelDir = this.config.speechModelDir;
+		if (!job.probe.hasAudio || !modelDir || !hasModel(modelDir)) return null;
+		try {
+			return await recogniseSpeech(sourcePath, { modelDir, durationS: job.plan.durationS, demuxer: job.demuxer, signal: job.abort.signal });
+		} catch (err) {
+			if (job.abort.signal.aborted) throw err;
+			console.warn(JSON.stringify({ level: "warn", msg: "speech_recognition_failed", job: job.id, error: (err as Error).message }));
+			return null;
 		}
 	}
 

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { captionSpeech } from "../captions/generated-captions";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { doublingDelay } from "../lib/async/doubling-delay";
 import { configOf } from "../lib/config/config";
@@ -203,6 +204,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			deadline: startedAt + COPY_DEADLINE_MS,
 		});
 		const t2 = Date.now();
+		// Before READY, so its event, its webhook and the reels on it carry the generated track.
+		await addSpeechCaptions(env, asset, view);
 		await finishReady(env, db, asset, deliveryId);
 		// Deleted while the last files were copied: the deletion swept the prefix before they landed.
 		if (!(await assetExists(db, asset.id))) throw new AssetDeleted();
@@ -234,6 +237,22 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 			return "skipped";
 		}
 		throw err;
+	}
+}
+
+/** The track the transcoder's recogniser heard, if any; a failure here is logged, never the video's. */
+async function addSpeechCaptions(env: Env, asset: { id: string; r2Key: string }, view: TranscodeJobView): Promise<void> {
+	const video = { id: asset.id, r2Key: asset.r2Key, durationMs: view.probe.durationMs };
+	try {
+		const outcome = await captionSpeech(env, configOf(env).APP_ORIGIN, video, view.speech);
+		logger.info("speech_captions", {
+			assetId: asset.id,
+			outcome,
+			engine: view.speech?.engine ?? null,
+			cues: view.speech?.cues.length ?? 0,
+		});
+	} catch (err) {
+		logger.warn("speech_captions_failed", { assetId: asset.id, error: (err as Error).message });
 	}
 }
 

@@ -51,6 +51,13 @@ export const ProgressiveSchema = z.object({
 });
 export type ProgressiveOutputs = z.infer<typeof ProgressiveSchema>;
 
+/** What the source's audio says (transcode-container/src/speech/): the Worker makes a generated caption track of it. */
+export const SpeechSchema = z.object({
+	lang: z.string().max(35),
+	engine: z.string().max(32),
+	cues: z.array(z.object({ start: z.number().min(0), end: z.number().min(0), text: z.string().max(1000) })).max(10_000),
+});
+
 export const TranscodeJobViewSchema = z.object({
 	id: z.string(),
 	state: z.enum(["running", "done", "failed"]),
@@ -61,6 +68,8 @@ export const TranscodeJobViewSchema = z.object({
 	// Older transcoders do not send it: nothing is published before the end then.
 	progressive: ProgressiveSchema.nullable().default(null),
 	error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
+	// Null: nothing recognised there (no audio, no model, or it failed); older transcoders do not send it.
+	speech: SpeechSchema.nullable().default(null),
 });
 export type TranscodeJobView = z.infer<typeof TranscodeJobViewSchema>;
 

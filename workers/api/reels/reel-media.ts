@@ -89,12 +89,15 @@ export async function syncReelMedia(env: Env, assetId: string): Promise<void> {
 	if (!asset) return;
 	const status = videoStatusOf(asset);
 	if (!isWatchable(status) && status !== "failed") return;
-	const playback = isWatchable(status) ? playbackJson(await videoPlayback(media, assetId)) : null;
+	const [playback, spoken] = isWatchable(status)
+		? await Promise.all([videoPlayback(media, assetId).then(playbackJson), spokenText(media, assetId)])
+		: [null, ""];
 	await withDatabase(env, (db) =>
 		writeWithEvents({ db, env }, async (tx, emit) => {
 			const { rows } = await tx.execute<{ id: string; author_id: string; caption: string; announce: boolean }>(sql`
 				UPDATE reels SET media_status = ${status}, playback = ${playback ? JSON.stringify(playback) : null}::jsonb,
-					duration_ms = ${asset.durationMs}, updated_at = now()
+					duration_ms = ${asset.durationMs}, spoken = ${spoken},
+					search = ${reelSearchVector(sql`caption`, sql`array_to_string(hashtags, ' ')`, spoken)}, updated_at = now()
 				WHERE video_asset_id = ${assetId} AND media_status <> ${status}
 				RETURNING id, author_id, caption, (hidden_at IS NULL AND visibility = 'public') AS announce`);
 			if (!isWatchable(status)) return;

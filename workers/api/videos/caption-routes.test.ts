@@ -1,26 +1,14 @@
-import { createMessageBatch } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { takeCaptionLock } from "../../lib/media-db/caption-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, captionManifests, captions } from "../../lib/media-db/schema";
-import { handleQueue } from "../../queue";
 import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleVideo } from "../../test-support/media";
 import { sawWrite } from "../../test-support/reels";
-
-/** A video of a new account, transcoded for real (a one-second clip). */
-async function transcodedVideo() {
-	const owner = await registerUser();
-	const { id, key } = await seedAsset({ bytes: sampleVideo(), kind: "video", status: "queued", ownerId: owner.user.id });
-	const batch = createMessageBatch("transcode-jobs", [
-		{ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: { kind: "transcode", assetId: id, sourceKey: key } },
-	]);
-	await handleQueue(batch, env);
-	return { owner, id, key, prefix: key.slice(0, -".mp4".length) };
-}
+import { transcodedVideo } from "../../test-support/videos";
 
 const VTT = `WEBVTT
 

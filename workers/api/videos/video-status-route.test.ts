@@ -48,6 +48,7 @@ describe("GET /api/videos/:id/status", () => {
 			thumbnail: signed("thumb.jpg"),
 			poster: signed("poster.jpg"),
 			storyboard: signed("storyboard.vtt"),
+			captions: [],
 			source: expect.stringMatching(new RegExp(`^/cdn/s/\\d+\\.media-current\\.[A-Za-z0-9_-]{43}/${prefix}\\.mp4$`)),
 			width: 180,
 			height: 320,

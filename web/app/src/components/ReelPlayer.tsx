@@ -9,6 +9,18 @@ import { muted, preferredTrack } from "../lib/playback";
 import type { Reel } from "../lib/types";
 
 type Hls = import("hls.js/light").default;
+
+/**
+ * Cues the creator did not place sit four lines up from the bottom, above the reel's author and
+ * caption drawn over the video's foot (a placed cue keeps its place).
+ */
+function liftCues(track: TextTrack) {
+	for (const cue of Array.from(track.cues ?? [])) {
+		if (cue instanceof VTTCue && cue.line === "auto") cue.line = -4;
+	}
+}
+
+const onTrackLoad = (e: Event) => liftCues((e.currentTarget as HTMLTrackElement).track);
 let hlsModule: Promise<typeof import("hls.js/light")> | undefined;
 
 export function ReelPlayer({
@@ -97,9 +109,15 @@ export function ReelPlayer({
 	useEffect(() => {
 		const el = video.current;
 		if (!el) return;
-		for (const track of Array.from(el.querySelectorAll("track"))) {
+		const tracks = Array.from(el.querySelectorAll("track"));
+		for (const track of tracks) {
 			track.track.mode = track.getAttribute("src") === shown ? "showing" : "disabled";
+			if (track.readyState === HTMLTrackElement.LOADED) liftCues(track.track);
+			else track.addEventListener("load", onTrackLoad);
 		}
+		return () => {
+			for (const track of tracks) track.removeEventListener("load", onTrackLoad);
+		};
 	}, [shown, captions]);
 
 	useEffect(() => {
