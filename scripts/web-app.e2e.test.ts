@@ -17,7 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, on
 import { consoleOf, launchBrowser } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import type { CaughtMail } from "./mail-catcher.ts";
-import { makeClip, makeTestJpeg } from "./test-media.ts";
+import { makeClip, makeSpeechClip, makeTestJpeg } from "./test-media.ts";
 import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -958,6 +958,37 @@ describe("the web app in Chromium", () => {
 		await expect.poll(() => cuesOf("hls"), { timeout: 30_000 }).toBe("Hello from the captions");
 		await expect.poll(() => cuesOf("dash"), { timeout: 30_000 }).toBe("Hello from the captions");
 		await players.close();
+	});
+
+	it("shows the subtitles made from what a clip says, to be corrected before posting; the correction becomes the creator's own track", {
+		timeout: 120_000,
+	}, async () => {
+		const a = people[0] as (typeof people)[0];
+		await a.page.goto(`${stack.baseUrl}/upload`);
+		const clip = makeSpeechClip(media, "web-speech", ["The quick brown fox jumps over the lazy dog."]);
+		await a.page.setInputFiles("input[type=file]", clip.path);
+		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		await a.page.getByLabel("Who can see it").selectOption("unlisted");
+		// The words the recogniser heard, cue by cue, each in a field to correct.
+		const first = a.page.getByRole("group", { name: "Subtitles made from what it says" }).getByRole("textbox").first();
+		await first.waitFor();
+		expect(await first.inputValue()).not.toBe("");
+		await first.fill("The quick brown fox, corrected");
+		await shot(a.page, "upload-generated-subtitles");
+		await a.page.getByRole("button", { name: "Post", exact: true }).click();
+		await a.page.getByText("Posted.").waitFor();
+		await a.page.getByRole("link", { name: "See your reel" }).click();
+		await a.page.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+		const reelId = a.page.url().split("/reel/")[1] as string;
+		const track = await a.page.evaluate(async (id) => {
+			const reel = (await (await fetch(`/api/reels/${id}`)).json()) as {
+				video: { captions: { lang: string; generated: boolean; url: string }[] };
+			};
+			const [only] = reel.video.captions;
+			return only ? { ...only, text: await (await fetch(only.url)).text() } : null;
+		}, reelId);
+		expect(track).toMatchObject({ lang: "en", generated: false });
+		expect(track?.text).toContain("The quick brown fox, corrected");
 	});
 
 	it("left the console empty on every page it opened, signed in or not", () => {

@@ -6,7 +6,9 @@
 // file shows its name, size and a preview, and can be cancelled or replaced.
 // Once the video is ready, a caption file (WebVTT or SRT) may go with it: it is
 // sent, and checked, before the reel is posted, so a file with a mistake is
-// fixed here rather than found later. Posting ends on a confirmation with the
+// fixed here rather than found later. Subtitles made from what the video says
+// are shown cue by cue to be corrected; a correction becomes the creator's own
+// track when the reel is posted. Posting ends on a confirmation with the
 // reel's link and the profile.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
@@ -16,6 +18,7 @@ import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import type { Reel } from "../lib/types";
 import { newsFromEvent, newsFromStatus, uploadReducer } from "../lib/upload-stage";
+import { clock, type EditableCue, readCues, writeVtt } from "../lib/webvtt-cues";
 
 /** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
 const CHUNK_BYTES = 5 * 1024 * 1024;
@@ -71,6 +74,7 @@ export function UploadPage() {
 	const [copied, setCopied] = useState(false);
 	const [captionFile, setCaptionFile] = useState<File | null>(null);
 	const [captionLang, setCaptionLang] = useState(() => (navigator.language || "en").split("-")[0] as string);
+	const [generated, setGenerated] = useState<{ lang: string; label: string; cues: EditableCue[]; edited: boolean } | null>(null);
 	const me = session.value;
 	const upload = useRef<TusUpload>();
 
@@ -100,6 +104,27 @@ export function UploadPage() {
 	}, [processingId]);
 
 	useEffect(() => () => void upload.current?.abort(), []);
+
+	// A ready video's generated track, if its speech was recognised: its cues, to be read and corrected.
+	const readyId = stage.kind === "ready" && stage.final ? stage.assetId : null;
+	useEffect(() => {
+		setGenerated(null);
+		if (!readyId) return;
+		let gone = false;
+		(async () => {
+			const { captions } = await answer(api.GET("/api/videos/{id}/captions", { params: { path: { id: readyId } } }));
+			const track = captions.find((t) => t.generated);
+			if (!track || gone) return;
+			const cues = readCues(await (await fetch(track.url)).text());
+			if (!gone && cues.length > 0) setGenerated({ lang: track.lang, label: track.label, cues, edited: false });
+		})().catch(() => undefined);
+		return () => {
+			gone = true;
+		};
+	}, [readyId]);
+
+	const correct = (i: number, text: string) =>
+		setGenerated((g) => (g ? { ...g, edited: true, cues: g.cues.map((c, j) => (j === i ? { ...c, text } : c)) } : g));
 
 	const start = async (file: File) => {
 		setError(null);
@@ -145,6 +170,17 @@ export function UploadPage() {
 	const post = async () => {
 		if (stage.kind !== "ready") return;
 		try {
+			if (!captionFile && generated?.edited) {
+				// The corrected words become the creator's own track in that language (generated: false).
+				await answer(
+					api.PUT("/api/videos/{id}/captions/{lang}", {
+						params: { path: { id: stage.assetId, lang: generated.lang } },
+						body: writeVtt(generated.cues),
+						bodySerializer: (text: string) => text,
+						headers: { "content-type": "text/vtt" },
+					}),
+				);
+			}
 			if (captionFile) {
 				// Checked by the server first: a caption file with a mistake is answered with the line to fix, and nothing is posted.
 				await answer(
@@ -317,6 +353,27 @@ export function UploadPage() {
 							</label>
 						</fieldset>
 					) : null}
+					{generated && !captionFile ? (
+						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
+							<legend class="px-1 text-sm text-white/80">Subtitles made from what it says</legend>
+							<p class="text-sm text-white/60">{generated.label}: check them and correct any word. They show while the reel plays muted.</p>
+							<ol class="flex max-h-64 flex-col gap-2 overflow-y-auto">
+								{generated.cues.map((cue, i) => (
+									<li key={cue.timing} class="flex items-center gap-2">
+										<span class="w-10 shrink-0 text-right text-xs text-white/60 tabular-nums">{clock(cue.start)}</span>
+										<input
+											type="text"
+											aria-label={`Subtitle at ${clock(cue.start)}`}
+											maxLength={1000}
+											class="min-w-0 flex-1 rounded-lg border border-white/20 bg-white/5 px-2 py-1 text-sm"
+											value={cue.text}
+											onInput={(e) => correct(i, (e.target as HTMLInputElement).value)}
+										/>
+									</li>
+								))}
+							</ol>
+						</fieldset>
+					) : null}
 					{/* Written while the file goes up; posted once the video can be watched. */}
 					<Button type="submit" disabled={stage.kind !== "ready"}>
 						{stage.kind === "ready" ? "Post" : "Post when ready"}
@@ -348,6 +405,7 @@ export function UploadPage() {
 							setCaption("");
 							setCopied(false);
 							setCaptionFile(null);
+							setGenerated(null);
 						}}
 					>
 						Upload another

@@ -1,0 +1,44 @@
+// A generated track's cues as the upload page lets a creator correct them: read from the WebVTT the
+// server wrote (its own regular format), shown as plain text, and written back as WebVTT for a PUT.
+// The server parses and sanitises what comes back as it does any upload.
+
+export interface EditableCue {
+	/** The timing line, kept as it was: corrections change words, not times. */
+	timing: string;
+	/** Seconds, for the label. */
+	start: number;
+	text: string;
+}
+
+const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": "\u00a0", "&lrm;": "", "&rlm;": "" };
+
+const seconds = (stamp: string) => {
+	const [h, m, s] = stamp.split(":").map(Number) as [number, number, number];
+	return h * 3600 + m * 60 + s;
+};
+
+/** The cues of a WebVTT file written by the server (`HH:MM:SS.mmm --> HH:MM:SS.mmm` then text). */
+export function readCues(vtt: string): EditableCue[] {
+	return vtt
+		.replace(/\r\n?/g, "\n")
+		.split(/\n{2,}/)
+		.flatMap((block) => {
+			const [timing, ...lines] = block.split("\n");
+			const m = timing ? /^(\d{2}:\d{2}:\d{2}\.\d{3}) --> \d{2}:\d{2}:\d{2}\.\d{3}/.exec(timing) : null;
+			if (!m || !timing) return [];
+			const text = lines
+				.join("\n")
+				.trim()
+				.replace(/&(amp|lt|gt|nbsp|lrm|rlm);/g, (e) => ENTITIES[e] ?? e);
+			return [{ timing, start: seconds(m[1] as string), text }];
+		});
+}
+
+/** The cues as a WebVTT file; a cue emptied by its correction is left out. Line breaks within a cue stay single. */
+export function writeVtt(cues: EditableCue[]): string {
+	const kept = cues.map((c) => ({ ...c, text: c.text.replace(/\n{2,}/g, "\n").trim() })).filter((c) => c.text !== "");
+	return `WEBVTT\n\n${kept.map((c) => `${c.timing}\n${c.text}\n`).join("\n")}`;
+}
+
+/** `m:ss` for a cue's label. */
+export const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
