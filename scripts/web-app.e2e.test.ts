@@ -963,7 +963,9 @@ describe("the web app in Chromium", () => {
 	it("shows the subtitles made from what a clip says, to be corrected before posting; the correction becomes the creator's own track", {
 		timeout: 120_000,
 	}, async () => {
-		const a = people[0] as (typeof people)[0];
+		// Someone new: an unverified account posts three reels at most, and A has posted theirs.
+		const a = await signUp("Sayer");
+		onTestFinished(() => a.ctx.close());
 		await a.page.goto(`${stack.baseUrl}/upload`);
 		const clip = makeSpeechClip(media, "web-speech", ["The quick brown fox jumps over the lazy dog."]);
 		await a.page.setInputFiles("input[type=file]", clip.path);

@@ -19,6 +19,9 @@ import { spoolToFile } from "./spool.ts";
 
 export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
+/** The longest recognition may run: about 0.2 s of CPU per second of audio here, so a 180 s source needs ~40 s. */
+const RECOGNITION_MAX_MS = 120_000;
+
 export interface JobError {
 	code: string;
 	message: string;
@@ -187,16 +190,31 @@ export class JobStore {
 		}
 	}
 
-	/** The speech in the source, or null: recognition is a bonus, so its failure never fails the job. */
+	/**
+	 * The speech in the source, or null: recognition is a bonus, so it never fails the job. It gets
+	 * at most half of what is left of the job's time budget (the sprite and packaging follow it), and
+	 * is stopped and given up when that runs out, before the job's own budget could.
+	 */
 	private async recognise(job: Job, sourcePath: string): Promise<Speech | null> {
 		const modelDir = this.config.speechModelDir;
 		if (!job.probe.hasAudio || !modelDir || !hasModel(modelDir)) return null;
+		const leftMs = this.config.maxJobSeconds * 1000 - (performance.now() - job.startedAt);
+		const allowedMs = Math.min(leftMs / 2, RECOGNITION_MAX_MS);
+		if (allowedMs < 1000) return null;
+		const stop = new AbortController();
+		const timer = setTimeout(() => stop.abort(), allowedMs);
+		const onJobAbort = () => stop.abort();
+		job.abort.signal.addEventListener("abort", onJobAbort, { once: true });
 		try {
-			return await recogniseSpeech(sourcePath, { modelDir, durationS: job.plan.durationS, demuxer: job.demuxer, signal: job.abort.signal });
+			return await recogniseSpeech(sourcePath, { modelDir, durationS: job.plan.durationS, demuxer: job.demuxer, signal: stop.signal });
 		} catch (err) {
-			if (job.abort.signal.aborted) throw err;
-			console.warn(JSON.stringify({ level: "warn", msg: "speech_recognition_failed", job: job.id, error: (err as Error).message }));
+			if (job.abort.signal.aborted) throw err; // the job itself was stopped (deleted, over budget): not recognition's failure
+			const why = stop.signal.aborted ? `stopped after ${Math.round(allowedMs)} ms` : (err as Error).message;
+			console.warn(JSON.stringify({ level: "warn", msg: "speech_recognition_failed", job: job.id, error: why }));
 			return null;
+		} finally {
+			clearTimeout(timer);
+			job.abort.signal.removeEventListener("abort", onJobAbort);
 		}
 	}
 

@@ -5,6 +5,9 @@
 // which stay as they are.
 //   HLS: https://datatracker.ietf.org/doc/html/rfc8216#section-4.3.4.1
 //   DASH: ISO/IEC 23009-1, AdaptationSet with contentType="text" and a sidecar WebVTT (BaseURL)
+/** Tracks a video may have: each is listed in both manifests and every answer about the video. */
+export const MAX_TRACKS = 20;
+
 export interface CaptionTrack {
 	lang: string;
 	label: string;

@@ -66,6 +66,10 @@ describe("parseCaptions", () => {
 		expect(problemOf(() => parseCaptions(`WEBVTT\n\n00:01.000 --> 00:02.000\n${"a".repeat(1001)}\n`, 10))).toMatchObject({
 			detail: expect.stringContaining("at most 1000 characters"),
 		});
+		// Half a megabyte of markup in one cue is refused before it is walked.
+		expect(problemOf(() => parseCaptions(`WEBVTT\n\n00:01.000 --> 00:02.000\n${"<&".repeat(250_000)}\n`, 10))).toMatchObject({
+			detail: "Line 4: a cue's text is at most 1000 characters.",
+		});
 	});
 });
 

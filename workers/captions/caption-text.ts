@@ -44,8 +44,16 @@ const keptSettings = (raw: string) =>
 		.filter((s) => SETTING.some((re) => re.test(s)))
 		.join(" ");
 
-const ENTITY = /^&(amp|lt|gt|lrm|rlm|nbsp|#\d{1,7}|#x[0-9a-fA-F]{1,6});/;
-const ALLOWED_TAG = /^<\/?[biu]>/;
+// Sticky (matched at lastIndex): the text is walked once, never copied per character.
+const ENTITY = /&(amp|lt|gt|lrm|rlm|nbsp|#\d{1,7}|#x[0-9a-fA-F]{1,6});/y;
+const ALLOWED_TAG = /<\/?[biu]>/y;
+/** A tag, not a "<" in prose: a letter, a digit or "/" right after it. */
+const ANY_TAG = /<\/?[A-Za-z0-9][^<>\n]{0,200}>/y;
+
+const matchAt = (re: RegExp, text: string, at: number) => {
+	re.lastIndex = at;
+	return re.exec(text)?.[0];
+};
 
 /**
  * Cue text as we serve it: <b>, <i>, <u> kept; any other tag (SRT's <font>, WebVTT's <c>, <v>,
@@ -54,32 +62,31 @@ const ALLOWED_TAG = /^<\/?[biu]>/;
  */
 export function sanitiseCueText(raw: string): string {
 	const text = raw
-		.replace(/\{\\[^}]*\}/g, "")
+		.replace(/\{\\[^}\n]{0,64}\}/g, "") // bounded: an unclosed "{\" must not scan the rest of the text from each one
 		// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
 		.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, "")
 		.replace(/\t/g, " ")
 		.replaceAll("-->", "->");
 	let out = "";
 	for (let i = 0; i < text.length; ) {
-		const rest = text.slice(i);
 		const ch = text[i];
 		if (ch === "<") {
-			const allowed = ALLOWED_TAG.exec(rest);
+			const allowed = matchAt(ALLOWED_TAG, text, i);
 			if (allowed) {
-				out += allowed[0];
-				i += allowed[0].length;
+				out += allowed;
+				i += allowed.length;
 				continue;
 			}
-			const tag = /^<\/?[A-Za-z0-9][^<>\n]{0,200}>/.exec(rest); // a tag, not a "<" in prose
+			const tag = matchAt(ANY_TAG, text, i);
 			if (tag) {
-				i += tag[0].length;
+				i += tag.length;
 				continue;
 			}
 			out += "&lt;";
 		} else if (ch === "&") {
-			const entity = ENTITY.exec(rest);
-			out += entity ? entity[0] : "&amp;";
-			i += entity ? entity[0].length - 1 : 0;
+			const entity = matchAt(ENTITY, text, i);
+			out += entity ?? "&amp;";
+			i += entity ? entity.length - 1 : 0;
 		} else if (ch === ">") out += "&gt;";
 		else out += ch;
 		i += 1;
@@ -130,7 +137,10 @@ export function parseCaptions(source: string, durationS: number): Cue[] {
 		const start = seconds(m[1] as string, blockStart + at + 1);
 		const end = seconds(m[2] as string, blockStart + at + 1);
 		if (end <= start) throw invalid(blockStart + at + 1, "a cue must end after it starts.");
-		const body = sanitiseCueText(block.slice(at + 1).join("\n"));
+		const raw = block.slice(at + 1).join("\n");
+		// Refused before any work on it: markup removed could at most shrink a cue this much.
+		if (raw.length > CUE_TEXT_MAX * 4) throw invalid(blockStart + at + 2, `a cue's text is at most ${CUE_TEXT_MAX} characters.`);
+		const body = sanitiseCueText(raw);
 		if (body.length > CUE_TEXT_MAX) throw invalid(blockStart + at + 2, `a cue's text is at most ${CUE_TEXT_MAX} characters.`);
 		if (body === "" || start >= durationS) continue;
 		cues.push({ start, end: Math.min(end, durationS), text: body, settings: vtt ? keptSettings(m[3] ?? "") : "" });

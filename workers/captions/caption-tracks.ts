@@ -1,15 +1,16 @@
 // Adding, replacing and removing a video's caption tracks. Each change holds
 // the video's lock and has its own revision: it writes new files under new
 // names (captions/<lang>-<rev>.vtt, its playlist, the manifests listing every
-// track), lists them in D1 in one batch, and only then deletes and purges what
-// they replace. So a player always finds whole files, every URL stays
+// track), lists them in D1 in one batch, and only then deletes and purges the
+// track it replaced. So a player always finds whole files, every URL stays
 // immutable (the edge and browsers may keep it for ever), and a change that
-// dies half-way leaves the video as it was.
+// fails half-way leaves the video as it was and no file behind.
 
 import { and, eq } from "drizzle-orm";
 import { cdnUrl, derivedPrefix } from "../cdn/cdn-key";
 import type { CaptionLink } from "../cdn/delivery/video-playback";
 import { purgeFromEdge } from "../cdn/purge/edge-purge";
+import { captionCacheTagOf } from "../cdn/signing/media-access";
 import {
 	type CaptionState,
 	captionState,
@@ -22,7 +23,7 @@ import { type MediaDb, mediaDb } from "../lib/media-db/media-db";
 import { derivedFiles } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
 import { HttpProblem } from "../lib/problems/http-problem";
-import { type CaptionTrack, captionedMaster, captionedMpd, captionPlaylist } from "./caption-manifests";
+import { type CaptionTrack, captionedMaster, captionedMpd, captionPlaylist, MAX_TRACKS } from "./caption-manifests";
 import { type Cue, plainText, toWebVtt } from "./caption-text";
 
 /** A ready video whose tracks change. */
@@ -50,7 +51,7 @@ async function withLock<T>(db: MediaDb, assetId: string, change: (rev: number) =
 	try {
 		return await change(rev);
 	} finally {
-		// A no-op once the change committed (the commit frees the lock itself).
+		// After the commit and whatever follows it (the reels' update), or after a failure.
 		await releaseCaptionLock(db, assetId, rev);
 	}
 }
@@ -99,9 +100,13 @@ const trackOf = (prefix: string, row: Pick<NewCaption, "lang" | "label" | "vttKe
 });
 
 /**
- * Lists `change` and manifests for `tracks`, then removes what they replace (`replaced`: the
- * files of the track changed, the manifests before). If the lock was lost meanwhile (the change
- * took longer than the lock lasts) its own new files are removed instead and the caller gets 409.
+ * Lists `change` and manifests for `tracks`, then removes the files of the track it replaced or
+ * removed (and purges their cached copies, by the captions' own tag: the video's segments stay
+ * cached). The manifests it supersedes stay: they are a few hundred bytes, and a page, an embed or
+ * a webhook receiver may still hold their URL (its removed track then fails alone, not the video);
+ * they go with the video. `written`: this change's new files, removed if it fails before its
+ * commit, so a failed change leaves nothing behind. If the lock was lost meanwhile (the change took
+ * longer than the lock lasts) the caller gets 409.
  */
 async function publish(
 	env: Env,
@@ -112,22 +117,29 @@ async function publish(
 	before: CaptionState,
 	change: { put: NewCaption } | { removed: string },
 	tracks: CaptionTrack[],
+	written: string[],
 ): Promise<void> {
-	const manifests = await writeManifests(env, db, video, rev, tracks);
-	const manifestKeys = (m: { hlsKey: string | null; dashKey: string | null } | undefined) =>
-		[m?.hlsKey, m?.dashKey].filter((k): k is string => !!k);
-	const written = [...manifestKeys(manifests), ...("put" in change ? [change.put.vttKey, change.put.playlistKey] : [])];
-	if (!(await commitCaptions(db, video.id, rev, change, manifests))) {
-		await env.MEDIA.delete(written);
-		throw busy();
+	let committed = false;
+	try {
+		const manifests = await writeManifests(env, db, video, rev, tracks);
+		written.push(...[manifests.hlsKey, manifests.dashKey].filter((k): k is string => !!k));
+		committed = await commitCaptions(db, video.id, rev, change, manifests);
+	} finally {
+		if (!committed) await env.MEDIA.delete(written);
 	}
+	if (!committed) throw busy();
 	const lang = "put" in change ? change.put.lang : change.removed;
 	const old = before.rows.find((r) => r.lang === lang);
-	const replaced = [...manifestKeys(before.manifests), ...(old ? [old.vttKey, old.playlistKey] : [])];
-	if (replaced.length === 0) return;
-	await env.MEDIA.delete(replaced);
-	await purgeFromEdge(env, requestUrl, { keys: replaced });
+	if (!old) return;
+	const gone = [old.vttKey, old.playlistKey];
+	await env.MEDIA.delete(gone);
+	await purgeFromEdge(env, requestUrl, { keys: gone, tags: [captionCacheTagOf(old.vttKey)] });
 }
+
+/** Runs after the change is listed, still under the video's lock (the reels on it take the new URLs, in order). */
+type AfterCommit = () => Promise<void>;
+
+const tooMany = () => new HttpProblem(422, "too_many_captions", `A video has at most ${MAX_TRACKS} caption tracks; remove one first.`, {});
 
 /** Adds or replaces the video's `lang` track with `cues`; returns how it is listed. */
 export async function putCaptionTrack(
@@ -135,9 +147,13 @@ export async function putCaptionTrack(
 	requestUrl: string,
 	video: CaptionedVideo,
 	track: { lang: string; label: string; generated: boolean; cues: Cue[] },
+	afterCommit?: AfterCommit,
 ): Promise<CaptionLink & { created: boolean }> {
 	const db = mediaDb(env);
 	return withLock(db, video.id, async (rev) => {
+		const before = await captionState(db, video.id);
+		const created = !before.rows.some((r) => r.lang === track.lang);
+		if (created && before.rows.length >= MAX_TRACKS) throw tooMany();
 		const prefix = derivedPrefix(video.r2Key);
 		const name = `${track.lang}-${rev}`;
 		const vtt = toWebVtt(track.cues);
@@ -153,36 +169,43 @@ export async function putCaptionTrack(
 			cueCount: track.cues.length,
 			spoken: track.cues.map(plainText).join(" ").slice(0, SPOKEN_MAX),
 		};
-		await Promise.all([
-			env.MEDIA.put(put.vttKey, vtt, { httpMetadata: { contentType: "text/vtt; charset=utf-8" } }),
-			env.MEDIA.put(put.playlistKey, captionPlaylist(`${name}.vtt`, video.durationMs / 1000), {
-				httpMetadata: { contentType: "application/vnd.apple.mpegurl" },
-			}),
-		]);
-		const before = await captionState(db, video.id);
+		const written = [put.vttKey, put.playlistKey];
 		const tracks = [...before.rows.filter((r) => r.lang !== track.lang), put]
 			.sort((a, b) => a.lang.localeCompare(b.lang))
 			.map((r) => trackOf(prefix, r));
-		await publish(env, requestUrl, db, video, rev, before, { put }, tracks);
-		return {
-			lang: put.lang,
-			label: put.label,
-			generated: put.generated,
-			url: cdnUrl(put.vttKey),
-			created: !before.rows.some((r) => r.lang === track.lang),
-		};
+		try {
+			await Promise.all([
+				env.MEDIA.put(put.vttKey, vtt, { httpMetadata: { contentType: "text/vtt; charset=utf-8" } }),
+				env.MEDIA.put(put.playlistKey, captionPlaylist(`${name}.vtt`, video.durationMs / 1000), {
+					httpMetadata: { contentType: "application/vnd.apple.mpegurl" },
+				}),
+			]);
+		} catch (err) {
+			await env.MEDIA.delete(written);
+			throw err;
+		}
+		await publish(env, requestUrl, db, video, rev, before, { put }, tracks, written);
+		await afterCommit?.();
+		return { lang: put.lang, label: put.label, generated: put.generated, url: cdnUrl(put.vttKey), created };
 	});
 }
 
 /** Removes the video's `lang` track; false when it had none. */
-export async function removeCaptionTrack(env: Env, requestUrl: string, video: CaptionedVideo, lang: string): Promise<boolean> {
+export async function removeCaptionTrack(
+	env: Env,
+	requestUrl: string,
+	video: CaptionedVideo,
+	lang: string,
+	afterCommit?: AfterCommit,
+): Promise<boolean> {
 	const db = mediaDb(env);
 	return withLock(db, video.id, async (rev) => {
 		const before = await captionState(db, video.id);
 		if (!before.rows.some((r) => r.lang === lang)) return false;
 		const prefix = derivedPrefix(video.r2Key);
 		const tracks = before.rows.filter((r) => r.lang !== lang).map((r) => trackOf(prefix, r));
-		await publish(env, requestUrl, db, video, rev, before, { removed: lang }, tracks);
+		await publish(env, requestUrl, db, video, rev, before, { removed: lang }, tracks, []);
+		await afterCommit?.();
 		return true;
 	});
 }

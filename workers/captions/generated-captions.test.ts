@@ -28,7 +28,13 @@ describe("captionSpeech", () => {
 		);
 		expect(await (await api(status.hls)).text()).toContain('NAME="English (auto-generated)",LANGUAGE="en"');
 
-		expect(await captionSpeech(env, "http://x/", video, heard([{ start: 0, end: 0.5, text: "again" }]))).toBe("added");
+		// A cue with no length once timed to the millisecond, or no words, is left out, not the whole track.
+		const again = heard([
+			{ start: 0.2, end: 0.2004, text: "instant" },
+			{ start: 0.3, end: 0.4, text: "  " },
+			{ start: 0, end: 0.5, text: "again" },
+		]);
+		expect(await captionSpeech(env, "http://x/", video, again)).toBe("added");
 		const rows = await captionRows(mediaDb(env), id);
 		expect(rows.map((r) => [r.lang, r.generated, r.spoken])).toEqual([["en", true, "again"]]);
 	});

@@ -18,9 +18,17 @@ export interface Speech {
 
 export type SpeechOutcome = "added" | "no_speech" | "kept_uploaded";
 
-/** The recogniser's cues as a WebVTT file (its words are plain text; the parser escapes them). */
+/**
+ * The recogniser's cues as a WebVTT file (its words are plain text; the parser escapes them). A cue
+ * that would not parse (no words, or no length once timed to the millisecond) is left out, so one
+ * such cue cannot cost the whole track.
+ */
 const asWebVtt = (speech: Speech) =>
-	`WEBVTT\n\n${speech.cues.map((c) => `${timestamp(c.start)} --> ${timestamp(c.end)}\n${c.text.replace(/\n+/g, " ")}\n`).join("\n")}`;
+	`WEBVTT\n\n${speech.cues
+		.map((c) => ({ ...c, text: c.text.replace(/\s+/g, " ").trim() }))
+		.filter((c) => c.text !== "" && timestamp(c.end) > timestamp(c.start))
+		.map((c) => `${timestamp(c.start)} --> ${timestamp(c.end)}\n${c.text}\n`)
+		.join("\n")}`;
 
 /** Adds (or, on a repeated transcode, replaces) the video's generated track for what its audio says. */
 export async function captionSpeech(env: Env, requestUrl: string, video: CaptionedVideo, speech: Speech | null): Promise<SpeechOutcome> {

@@ -113,7 +113,8 @@ describe("caption tracks", () => {
 		expect((await putCaption(owner, id, "fr", VTT)).status).toBe(201);
 		const both = await statusOf(owner, id);
 		expect(both.captions.map((c) => c.lang)).toEqual(["en-US", "fr"]);
-		expect((await fetchText(oldHls)).status).toBe(404);
+		// A superseded master stays (a page or an embed may still hold its URL); only removed tracks' files go.
+		expect((await fetchText(oldHls)).status).toBe(200);
 		expect((await fetchText(both.hls)).text.match(/TYPE=SUBTITLES/g)).toHaveLength(2);
 		const list = await api(`/api/videos/${id}/captions`, { token: owner.accessToken });
 		expect(((await list.json()) as { captions: { lang: string }[] }).captions.map((c) => c.lang)).toEqual(["en-US", "fr"]);
@@ -126,7 +127,7 @@ describe("caption tracks", () => {
 		expect(none.hls).toMatch(/\/hls\/master\.m3u8$/);
 		expect(none.dash).toMatch(/\/dash\/manifest\.mpd$/);
 		expect(none.captions).toEqual([]);
-		expect((await fetchText(both.hls)).status).toBe(404);
+		expect((await fetchText(both.hls)).status).toBe(200);
 		expect((await env.MEDIA.list({ prefix: `${prefix}/captions/` })).objects).toEqual([]);
 		const again = await api(`/api/videos/${id}/captions/fr`, { method: "DELETE", token: owner.accessToken });
 		expect(again.status).toBe(404);
@@ -228,8 +229,18 @@ describe("caption tracks", () => {
 		await mediaDb(env).update(captionManifests).set({ lockUntil: null }).where(eq(captionManifests.assetId, id));
 		expect((await putCaption(owner, id, "en", VTT)).status).toBe(201);
 
+		// At most 20 tracks: a 21st language is refused, a new file for one it has is not.
+		for (const lang of ["de", "es", "fr", "it", "nl", "pl", "pt", "sv", "da", "fi", "no", "cs", "hu", "ro", "el", "tr", "ja", "ko", "zh"]) {
+			expect((await putCaption(owner, id, lang, VTT)).status).toBe(201);
+		}
+		expect(await problem(await putCaption(owner, id, "uk", VTT))).toMatchObject({ status: 422, code: "too_many_captions" });
+		expect((await putCaption(owner, id, "en", VTT)).status).toBe(200);
+
 		await mediaDb(env).update(assets).set({ status: "processing" }).where(eq(assets.id, id));
 		expect(await problem(await putCaption(owner, id, "en", VTT))).toMatchObject({ status: 409, code: "video_not_ready" });
+		// A video being taken down (blocked) takes no change, so none can land after its files are swept.
+		await mediaDb(env).update(assets).set({ status: "ready", access: "blocked" }).where(eq(assets.id, id));
+		expect(await problem(await putCaption(owner, id, "en", VTT))).toMatchObject({ status: 404, code: "video_not_found" });
 	});
 
 	it("lets an API key with videos:write change tracks, and one with only videos:read list them", async () => {

@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
 import { captionLabel, captionLanguage } from "../../captions/caption-language";
+import { MAX_TRACKS } from "../../captions/caption-manifests";
 import { CAPTION_MAX_BYTES, parseCaptions } from "../../captions/caption-text";
 import { putCaptionTrack, removeCaptionTrack } from "../../captions/caption-tracks";
 import { cdnUrl } from "../../cdn/cdn-key";
@@ -88,7 +89,7 @@ const putCaption = apiRoute({
 	path: "/api/videos/{id}/captions/{lang}",
 	tags: ["videos"],
 	summary: "Adds or replaces the video's caption track for a language",
-	description: `A WebVTT or SRT file (UTF-8, at most ${CAPTION_MAX_BYTES} bytes), served as WebVTT. Cue text keeps <b>, <i> and <u>; any other markup, STYLE and REGION blocks and notes are removed. Cues past the video's end are dropped. The video must be ready; 409 with Retry-After while another change to its captions is being made.`,
+	description: `A WebVTT or SRT file (UTF-8, at most ${CAPTION_MAX_BYTES} bytes), served as WebVTT; at most ${MAX_TRACKS} tracks a video (422 too_many_captions). Cue text keeps <b>, <i> and <u>; any other markup, STYLE and REGION blocks and notes are removed. Cues past the video's end are dropped. The video must be ready; 409 with Retry-After while another change to its captions is being made.`,
 	...signedIn(captionBody()),
 	request: {
 		params: z.object({ id: idParam, lang: langParam }),
@@ -122,7 +123,8 @@ async function ownVideo(env: Env, ownerId: string, id: string) {
 	const asset = await mediaDb(env).query.assets.findFirst({
 		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, ownerId)),
 	});
-	if (!asset) throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
+	// A blocked video is being taken down (or was moderated): its tracks change no more, so a change cannot land after its files are swept.
+	if (!asset || asset.access === "blocked") throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
 	return asset;
 }
 
@@ -171,13 +173,13 @@ export const captionRoutes = new OpenAPIHono<AppEnv>()
 		const text = utf8(await c.req.arrayBuffer());
 		if (text.includes("\u0000")) throw new HttpProblem(422, "invalid_captions", "A caption file may not contain NUL characters.", {});
 		const cues = parseCaptions(text, video.durationMs / 1000);
-		const put = await putCaptionTrack(c.env, c.req.url, video, {
-			lang,
-			label: captionLabel(lang, c.req.valid("query").label),
-			generated: false,
-			cues,
-		});
-		await refreshReelPlayback(c.env, c.var.db, id);
+		const put = await putCaptionTrack(
+			c.env,
+			c.req.url,
+			video,
+			{ lang, label: captionLabel(lang, c.req.valid("query").label), generated: false, cues },
+			() => refreshReelPlayback(c.env, c.var.db, id),
+		);
 		const track = (await tracksOf(c.env, id)).find((t) => t.lang === lang);
 		if (!track) throw new HttpProblem(409, "caption_change_in_progress", "The track changed again meanwhile; read the list.");
 		return c.json(track, put.created ? 201 : 200);
@@ -186,9 +188,7 @@ export const captionRoutes = new OpenAPIHono<AppEnv>()
 		const { id, lang: rawLang } = c.req.valid("param");
 		const lang = captionLanguage(rawLang);
 		const video = readyVideo(await ownVideo(c.env, c.var.auth.sub, id));
-		if (!(await removeCaptionTrack(c.env, c.req.url, video, lang))) {
-			throw new HttpProblem(404, "caption_not_found", `This video has no ${lang} captions.`);
-		}
-		await refreshReelPlayback(c.env, c.var.db, id);
+		const removed = await removeCaptionTrack(c.env, c.req.url, video, lang, () => refreshReelPlayback(c.env, c.var.db, id));
+		if (!removed) throw new HttpProblem(404, "caption_not_found", `This video has no ${lang} captions.`);
 		return c.body(null, 204);
 	});

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
 import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound, signedDeliveryCacheKey } from "../cdn-key";
-import { cacheTagOf, mayRead } from "../signing/media-access";
+import { cacheTagsOf, mayRead } from "../signing/media-access";
 import { SIGNED_PREFIX, verifyMediaToken } from "../signing/media-url-signature";
 import { type ByteRange, parseRange } from "./byte-range";
 import { mediaTypeOf } from "./media-types";
@@ -40,7 +40,7 @@ function baseHeaders(key: string, meta: ObjectMeta, signed: boolean): Headers {
 		"cache-control": cacheControlOf(meta, signed),
 		"content-security-policy": MEDIA_CSP,
 		// Every cached copy of an asset's files can be dropped at once (edge-purge.ts).
-		"cache-tag": cacheTagOf(key),
+		"cache-tag": cacheTagsOf(key),
 	});
 }
 

@@ -25,6 +25,8 @@ export interface PurgeTarget {
 	keys: string[];
 	/** Extra cache keys (image variants). */
 	cacheKeys?: Request[];
+	/** Purge these tags rather than the keys' assets' (a caption change: `captionCacheTagOf`). */
+	tags?: string[];
 }
 
 /** What the purge API said: done, or not now (429, 5xx, unreachable) and when to try again. */
@@ -72,7 +74,7 @@ export async function purgeFromEdge(
 	const zone = configOf(env).CACHE_PURGE_ZONE_ID;
 	const token = env.CACHE_PURGE_API_TOKEN ?? "";
 	if (zone && token) {
-		const tags = [...new Set(target.keys.map(cacheTagOf))];
+		const tags = [...new Set(target.tags ?? target.keys.map(cacheTagOf))];
 		for (let i = 0; i < tags.length; i += TAGS_PER_REQUEST) {
 			const batch = tags.slice(i, i + TAGS_PER_REQUEST);
 			const answer = await purgeTags(env, batch, fetcher);

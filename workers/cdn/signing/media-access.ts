@@ -37,3 +37,11 @@ export async function mayRead(env: Env, key: string, signed: boolean): Promise<b
 
 /** The cache tag every cached copy of an asset's files carries, so one purge by tag drops them all. */
 export const cacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}`;
+
+/** A video's caption files carry this tag too: a caption change purges them alone, not the video's segments. */
+export const captionCacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}-captions`;
+
+const isCaptionFile = (key: string) => key.includes("/captions/");
+
+/** The Cache-Tag header of `key`'s responses: its asset's tag, and for a caption file the captions' tag. */
+export const cacheTagsOf = (key: string) => (isCaptionFile(key) ? `${cacheTagOf(key)},${captionCacheTagOf(key)}` : cacheTagOf(key));

@@ -1,7 +1,8 @@
 // Every read and write of D1's `captions` and `caption_manifests`
 // (migrations/d1/0011_captions.sql). A change to a video's tracks holds the
-// video's lock, takes a new revision with it, and ends in one batch that lists
-// the new tracks and manifests only if the lock is still its own.
+// video's lock, takes a new revision with it, lists the new tracks and
+// manifests in one batch only if the lock is still its own, and frees the lock
+// once what follows the commit is done.
 import { asc, eq, sql } from "drizzle-orm";
 import { nowSql } from "./asset-store";
 import type { MediaDb } from "./media-db";
@@ -96,7 +97,7 @@ export async function commitCaptions(
 		write,
 		d1
 			.prepare(
-				`UPDATE caption_manifests SET hls_key = ?3, dash_key = ?4, lock_until = NULL, updated_at = ${NOW}
+				`UPDATE caption_manifests SET hls_key = ?3, dash_key = ?4, updated_at = ${NOW}
 				WHERE asset_id = ?1 AND rev = ?2 AND lock_until IS NOT NULL`,
 			)
 			.bind(assetId, rev, manifests.hlsKey, manifests.dashKey),

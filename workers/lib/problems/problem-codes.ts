@@ -72,6 +72,7 @@ export const PROBLEM_CODES = [
 	"caption_not_found",
 	"video_not_ready",
 	"caption_change_in_progress",
+	"too_many_captions",
 	// Real time
 	"upgrade_required",
 	// Media

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clock, readCues, writeVtt } from "./webvtt-cues";
+import { clock, keptCues, readCues, writeVtt } from "./webvtt-cues";
 
 const SERVED =
 	"WEBVTT\n\n00:00:01.019 --> 00:00:03.802\nthe quick brown fox\n\n00:01:03.802 --> 00:01:04.200 align:end\nTom &amp; Jerry &lt;3\n";
@@ -21,6 +21,11 @@ describe("webvtt-cues", () => {
 				{ ...second, text: "  " },
 			]),
 		).toBe("WEBVTT\n\n00:00:01.019 --> 00:00:03.802\nThe quick brown fox\n");
+		// What was read as text is written back as text, not as markup.
+		expect(writeVtt([{ ...second, text: "Tom & Jerry <3 <b>" }])).toBe(
+			"WEBVTT\n\n00:01:03.802 --> 00:01:04.200 align:end\nTom &amp; Jerry &lt;3 &lt;b&gt;\n",
+		);
+		expect(keptCues([{ ...first, text: " " }])).toEqual([]);
 		expect(clock(63.8)).toBe("1:03");
 	});
 });

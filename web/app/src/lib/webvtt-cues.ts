@@ -34,10 +34,18 @@ export function readCues(vtt: string): EditableCue[] {
 		});
 }
 
-/** The cues as a WebVTT file; a cue emptied by its correction is left out. Line breaks within a cue stay single. */
+/** What is typed, as cue text: plain text, so `&`, `<` and `>` are written as entities (the server keeps them as text). */
+const asCueText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** The cues kept after a correction: a cue emptied by it is left out; line breaks within a cue stay single. */
+export const keptCues = (cues: EditableCue[]) =>
+	cues.map((c) => ({ ...c, text: c.text.replace(/\n{2,}/g, "\n").trim() })).filter((c) => c.text !== "");
+
+/** The cues as a WebVTT file (keptCues of them). */
 export function writeVtt(cues: EditableCue[]): string {
-	const kept = cues.map((c) => ({ ...c, text: c.text.replace(/\n{2,}/g, "\n").trim() })).filter((c) => c.text !== "");
-	return `WEBVTT\n\n${kept.map((c) => `${c.timing}\n${c.text}\n`).join("\n")}`;
+	return `WEBVTT\n\n${keptCues(cues)
+		.map((c) => `${c.timing}\n${asCueText(c.text)}\n`)
+		.join("\n")}`;
 }
 
 /** `m:ss` for a cue's label. */

@@ -18,7 +18,7 @@ import { type ApiError, humanize } from "../lib/problems";
 import { onEvent } from "../lib/realtime";
 import type { Reel } from "../lib/types";
 import { newsFromEvent, newsFromStatus, uploadReducer } from "../lib/upload-stage";
-import { clock, type EditableCue, readCues, writeVtt } from "../lib/webvtt-cues";
+import { clock, type EditableCue, keptCues, readCues, writeVtt } from "../lib/webvtt-cues";
 
 /** The server's chunk size (tus PATCH bodies must be exactly this, but the last). */
 const CHUNK_BYTES = 5 * 1024 * 1024;
@@ -171,15 +171,19 @@ export function UploadPage() {
 		if (stage.kind !== "ready") return;
 		try {
 			if (!captionFile && generated?.edited) {
-				// The corrected words become the creator's own track in that language (generated: false).
-				await answer(
-					api.PUT("/api/videos/{id}/captions/{lang}", {
-						params: { path: { id: stage.assetId, lang: generated.lang } },
-						body: writeVtt(generated.cues),
-						bodySerializer: (text: string) => text,
-						headers: { "content-type": "text/vtt" },
-					}),
-				);
+				const path = { id: stage.assetId, lang: generated.lang };
+				// The corrected words become the creator's own track in that language (generated: false); every cue emptied: no track.
+				if (keptCues(generated.cues).length === 0) await api.DELETE("/api/videos/{id}/captions/{lang}", { params: { path } });
+				else {
+					await answer(
+						api.PUT("/api/videos/{id}/captions/{lang}", {
+							params: { path },
+							body: writeVtt(generated.cues),
+							bodySerializer: (text: string) => text,
+							headers: { "content-type": "text/vtt" },
+						}),
+					);
+				}
 			}
 			if (captionFile) {
 				// Checked by the server first: a caption file with a mistake is answered with the line to fix, and nothing is posted.
@@ -323,6 +327,27 @@ export function UploadPage() {
 							))}
 						</select>
 					</label>
+					{generated && !captionFile ? (
+						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
+							<legend class="px-1 text-sm text-white/80">Subtitles made from what it says</legend>
+							<p class="text-sm text-white/60">{generated.label}: check them and correct any word. They show while the reel plays muted.</p>
+							<ol class="flex max-h-64 flex-col gap-2 overflow-y-auto">
+								{generated.cues.map((cue, i) => (
+									<li key={cue.timing} class="flex items-center gap-2">
+										<span class="w-10 shrink-0 text-right text-xs text-white/60 tabular-nums">{clock(cue.start)}</span>
+										<input
+											type="text"
+											aria-label={`Subtitle at ${clock(cue.start)}`}
+											maxLength={1000}
+											class="min-w-0 flex-1 rounded-lg border border-white/20 bg-white/5 px-2 py-1 text-sm"
+											value={cue.text}
+											onInput={(e) => correct(i, (e.target as HTMLInputElement).value)}
+										/>
+									</li>
+								))}
+							</ol>
+						</fieldset>
+					) : null}
 					{stage.kind === "ready" && stage.final ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
 							<legend class="px-1 text-sm text-white/80">Subtitles (optional)</legend>
@@ -351,27 +376,6 @@ export function UploadPage() {
 									))}
 								</select>
 							</label>
-						</fieldset>
-					) : null}
-					{generated && !captionFile ? (
-						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
-							<legend class="px-1 text-sm text-white/80">Subtitles made from what it says</legend>
-							<p class="text-sm text-white/60">{generated.label}: check them and correct any word. They show while the reel plays muted.</p>
-							<ol class="flex max-h-64 flex-col gap-2 overflow-y-auto">
-								{generated.cues.map((cue, i) => (
-									<li key={cue.timing} class="flex items-center gap-2">
-										<span class="w-10 shrink-0 text-right text-xs text-white/60 tabular-nums">{clock(cue.start)}</span>
-										<input
-											type="text"
-											aria-label={`Subtitle at ${clock(cue.start)}`}
-											maxLength={1000}
-											class="min-w-0 flex-1 rounded-lg border border-white/20 bg-white/5 px-2 py-1 text-sm"
-											value={cue.text}
-											onInput={(e) => correct(i, (e.target as HTMLInputElement).value)}
-										/>
-									</li>
-								))}
-							</ol>
 						</fieldset>
 					) : null}
 					{/* Written while the file goes up; posted once the video can be watched. */}
