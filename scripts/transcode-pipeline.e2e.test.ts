@@ -4,6 +4,8 @@
 // The transcoder here is a process this test owns, so it can kill it mid-job.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, playWithHlsJs } from "./browser.ts";
@@ -230,6 +232,35 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		expect(await (await cdn(s.hls)).text()).toMatch(
 			/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="cc",NAME="English \(auto-generated\)",LANGUAGE="en"/,
 		);
+	}, 120_000);
+
+	it("copies a video from a URL (through a redirect) into the same pipeline, and refuses an answer that is not a video", async () => {
+		const files = createServer((req, res) => {
+			if (req.url === "/moved") res.writeHead(302, { location: "/clip.mp4" }).end();
+			else if (req.url === "/clip.mp4") res.writeHead(200, { "content-type": "video/mp4", "content-length": clip.length }).end(clip);
+			else res.writeHead(200, { "content-type": "text/html" }).end("<html>not a video</html>");
+		});
+		files.listen(0, "127.0.0.1");
+		await once(files, "listening");
+		try {
+			const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+			const copy = (url: string) =>
+				fetch(`${stack.baseUrl}/api/videos/copy`, {
+					method: "POST",
+					headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+					body: JSON.stringify({ url, title: "copied" }),
+				});
+			const page = await copy(`${base}/page`);
+			expect(page.status).toBe(415);
+			const res = await copy(`${base}/moved`);
+			expect(res.status, await res.clone().text()).toBe(202);
+			const accepted = (await res.json()) as { id: string; status: string; title: string };
+			expect(accepted).toMatchObject({ status: "queued", title: "copied" });
+			const s = await statusWhen(accepted.id, (x) => x.status === "ready" || x.status === "failed", 90_000);
+			expect(s).toMatchObject({ status: "ready", duration: 10 });
+		} finally {
+			files.close();
+		}
 	}, 120_000);
 
 	it("retries a job whose transcoder was killed mid-job, and the asset still ends ready", async () => {

@@ -21,6 +21,7 @@ import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
 import { captionRoutes } from "./api/videos/caption-routes";
+import { copyRoutes } from "./api/videos/copy-route";
 import { directUploadRoutes } from "./api/videos/direct-upload-route";
 import { videoStatusRoutes } from "./api/videos/video-status-route";
 import { webhookRoutes } from "./api/webhooks/webhook-routes";
@@ -120,6 +121,7 @@ export function createApp() {
 	app.route("/", videoStatusRoutes);
 	app.route("/", directUploadRoutes);
 	app.route("/", captionRoutes);
+	app.route("/", copyRoutes);
 	app.route("/", tusRoutes);
 	app.route("/", directUploadTusRoutes);
 	// Before delivery: /cdn/resize/… would otherwise be taken for a media key.

@@ -51,6 +51,8 @@ describe("caption tracks", () => {
 		// Markup beyond <b>/<i>/<u> is gone, and the second cue ends with the one-second video.
 		const vtt = await fetchText(track.url);
 		expect(vtt.type).toMatch(/^text\/vtt/);
+		// Its cached copies can be purged apart from the video's segments (a caption change), or with them (a takedown).
+		expect((await api(new URL(track.url, "http://x/").pathname)).headers.get("cache-tag")).toBe(`asset-${id},asset-${id}-captions`);
 		expect(vtt.text).toBe(
 			"WEBVTT\n\n00:00:00.000 --> 00:00:00.500\nHello alert(1)<b>world</b>\n\n00:00:00.500 --> 00:00:01.000\nRuns past the end\n",
 		);

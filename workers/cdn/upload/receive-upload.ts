@@ -61,7 +61,16 @@ function fileSink(
 		filename,
 		roomLeft,
 		declaredBytes,
-	}: { id: string; ownerId: string; filename: string | undefined; roomLeft: number; declaredBytes: number | null },
+		inRequestBody = true,
+	}: {
+		id: string;
+		ownerId: string;
+		filename: string | undefined;
+		roomLeft: number;
+		declaredBytes: number | null;
+		/** False for bytes the Worker fetched itself (a copy from a URL): the zone's request body limit does not apply. */
+		inRequestBody?: boolean;
+	},
 	onType: (t: SniffedType, w: R2StreamWriter) => void,
 ): PartSink {
 	let head: Uint8Array = new Uint8Array(0);
@@ -95,7 +104,7 @@ function fileSink(
 		// A single request can carry no more than the zone's body limit (singleRequestLimit); larger videos go through tus.
 		const kindMax = Math.min(
 			type.kind === "image" ? config.UPLOAD_MAX_IMAGE_BYTES : config.UPLOAD_MAX_VIDEO_BYTES,
-			config.UPLOAD_MAX_REQUEST_BYTES,
+			inRequestBody ? config.UPLOAD_MAX_REQUEST_BYTES : Number.POSITIVE_INFINITY,
 		);
 		// The room held for this file: what the request declares (a multipart body is a little larger than its file),
 		// else all the room left. The user's quota may leave less than the kind allows: then it is the quota that refuses.
@@ -105,7 +114,7 @@ function fileSink(
 			room < kindMax
 				? new R2StreamWriter(env.MEDIA, key, type.mimetype, room, () => storageQuotaExceeded(config.STORAGE_QUOTA_BYTES_PER_USER))
 				: new R2StreamWriter(env.MEDIA, key, type.mimetype, kindMax, () =>
-						kindMax === config.UPLOAD_MAX_REQUEST_BYTES
+						inRequestBody && kindMax === config.UPLOAD_MAX_REQUEST_BYTES
 							? useResumableUpload(kindMax)
 							: new HttpProblem(413, "file_too_large", `This kind of file is limited to ${kindMax} bytes.`),
 					);
@@ -232,6 +241,67 @@ export async function receiveUpload(
 		throw err;
 	}
 
+	return recordReceived(env, { id, ownerId, writer, type, filename, fields });
+}
+
+/**
+ * Receives one video from a stream the Worker fetched itself (a copy from a URL): sniffed, held to
+ * the video limit and the owner's quota, streamed to R2 as an upload's file is, then recorded and
+ * queued. Nothing is kept when anything is refused.
+ */
+export async function receiveVideoStream(
+	env: Env,
+	body: ReadableStream<Uint8Array>,
+	ownerId: string,
+	{ filename, declaredBytes, fields }: { filename: string; declaredBytes: number | null; fields: Record<string, string> },
+): Promise<ReceivedUpload> {
+	const roomLeft = await remainingStorage(env, ownerId);
+	const id = uuidv7();
+	let type: SniffedType | undefined;
+	let writer: R2StreamWriter | undefined;
+	// The name is the URL's, not the uploader's: its extension says nothing the bytes must agree with.
+	const sink = fileSink(env, { id, ownerId, filename: undefined, roomLeft, declaredBytes, inRequestBody: false }, (t, w) => {
+		if (t.kind !== "video") throw new HttpProblem(415, "unsupported_media_type", "Only videos (MP4, MOV, WebM) can be copied from a URL.");
+		type = t;
+		writer = w;
+	});
+	const reader = body.getReader();
+	try {
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			await sink.write(value);
+		}
+		await sink.close();
+		if (!writer || !type) throw new HttpProblem(400, "empty_file", "The URL's body is empty.");
+	} catch (err) {
+		await reader.cancel().catch(() => undefined);
+		await writer?.abort();
+		if (writer) await forget(env, id, writer.key);
+		throw err;
+	}
+	return recordReceived(env, { id, ownerId, writer, type, filename, fields });
+}
+
+/** What every received file ends with: its row settled, an image's thumbnail, a video announced and queued. */
+async function recordReceived(
+	env: Env,
+	{
+		id,
+		ownerId,
+		writer,
+		type,
+		filename,
+		fields,
+	}: {
+		id: string;
+		ownerId: string;
+		writer: R2StreamWriter;
+		type: SniffedType;
+		filename: string | undefined;
+		fields: Record<string, string>;
+	},
+): Promise<ReceivedUpload> {
 	const key = writer.key;
 	let thumbnailKey: string | null = null;
 	let dims: { width: number; height: number } | undefined;

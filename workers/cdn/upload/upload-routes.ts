@@ -31,7 +31,7 @@ const UploadedSchema = z
 	})
 	.openapi("Uploaded");
 
-const VideoAcceptedSchema = z
+export const VideoAcceptedSchema = z
 	.object({
 		id: z.uuid(),
 		status: z.literal("queued"),

@@ -69,6 +69,7 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["PUT", "DELETE"], path: new RegExp(`^/api/videos/${ID}/captions/${ID}$`), scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/direct-upload$/, scope: "videos:write" },
+	{ methods: ["POST"], path: /^\/api\/videos\/copy$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/cdn\/upload$/, scope: "videos:write" },
 	{ methods: ["POST", "HEAD", "PATCH", "DELETE"], path: new RegExp(`^/api/uploads/tus(/${ID})?$`), scope: "videos:write" },
 	{ methods: ["DELETE"], path: new RegExp(`^/api/assets/${ID}$`), scope: "videos:write" },

@@ -77,6 +77,14 @@ const ConfigSchema = z.object({
 		.enum(["true", "false"])
 		.default("false")
 		.transform((v) => v === "true"),
+	/**
+	 * Whether a video may be copied from a loopback or private address, or over plain HTTP: true in
+	 * the local stack and the tests (a file served beside them), false in production (api/videos/copy-route.ts).
+	 */
+	URL_IMPORT_ALLOW_PRIVATE_URLS: z
+		.enum(["true", "false"])
+		.default("false")
+		.transform((v) => v === "true"),
 	LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100),
 	/** Live encoders taken at once by the platform, one account, one address (workers/live/live-slots.ts). */
 	LIVE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(10_000),

@@ -73,6 +73,9 @@ export const PROBLEM_CODES = [
 	"video_not_ready",
 	"caption_change_in_progress",
 	"too_many_captions",
+	// Copying from a URL
+	"url_refused",
+	"url_unreadable",
 	// Real time
 	"upgrade_required",
 	// Media

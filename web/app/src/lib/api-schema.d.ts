@@ -8221,7 +8221,7 @@ export interface paths {
         get?: never;
         /**
          * Adds or replaces the video's caption track for a language
-         * @description A WebVTT or SRT file (UTF-8, at most 524288 bytes), served as WebVTT. Cue text keeps <b>, <i> and <u>; any other markup, STYLE and REGION blocks and notes are removed. Cues past the video's end are dropped. The video must be ready; 409 with Retry-After while another change to its captions is being made.
+         * @description A WebVTT or SRT file (UTF-8, at most 524288 bytes), served as WebVTT; at most 20 tracks a video (422 too_many_captions). Cue text keeps <b>, <i> and <u>; any other markup, STYLE and REGION blocks and notes are removed. Cues past the video's end are dropped. The video must be ready; 409 with Retry-After while another change to its captions is being made.
          *
          *     An API key needs the `videos:write` scope.
          */
@@ -8570,6 +8570,132 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/videos/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a video from a URL (streamed into storage and queued for transcoding)
+         * @description The answer must be a video (video/*, application/mp4 or octet-stream) within the video limit; at most 3 redirects, each checked. In production the URL (and every redirect) must be HTTPS on a public address, checked again after its name is resolved: loopback, private, link-local and metadata addresses are refused (422 url_refused). The video counts against your storage quota.
+         *
+         *     An API key needs the `videos:write` scope.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CopyVideo"];
+                };
+            };
+            responses: {
+                /** @description Copied and queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VideoAccepted"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not signed in, or the token is not valid */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Signed in without the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URL too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Understood, but cannot be processed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited or over quota (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down (see Retry-After) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -10771,6 +10897,15 @@ export interface components {
             items: components["schemas"]["Comment"][];
             /** @description Pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+        };
+        CopyVideo: {
+            caption?: string;
+            title?: string;
+            /**
+             * Format: uri
+             * @description Where the video is: HTTPS on a public address in production (loopback allowed locally)
+             */
+            url: string;
         };
         CreateApiKeyRequest: {
             /**
