@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { cdnUrl } from "../../cdn/cdn-key";
 import { fetchRemoteVideo } from "../../cdn/upload/fetch-remote-video";
 import { receiveVideoStream } from "../../cdn/upload/receive-upload";
+import { remainingStorage } from "../../cdn/upload/storage-quota";
 import { VideoAcceptedSchema } from "../../cdn/upload/upload-routes";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
@@ -41,12 +42,15 @@ const copyVideo = apiRoute({
 
 export const copyRoutes = new OpenAPIHono<AppEnv>().openapi(copyVideo, async (c) => {
 	const { url, title, caption } = c.req.valid("json");
-	const remote = await fetchRemoteVideo(c.env, url);
+	// The quota first: an account with no room left makes the platform fetch nothing.
+	const roomLeft = await remainingStorage(c.env, c.var.auth.sub);
+	const remote = await fetchRemoteVideo(c.env, url, { roomLeft });
 	const fields = { ...(title !== undefined ? { title } : {}), ...(caption !== undefined ? { caption } : {}) };
 	const up = await receiveVideoStream(c.env, remote.body, c.var.auth.sub, {
 		filename: remote.filename,
 		declaredBytes: remote.declaredBytes,
 		fields,
+		roomLeft,
 	});
 	return c.json(
 		{

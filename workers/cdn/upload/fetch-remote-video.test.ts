@@ -79,7 +79,7 @@ describe("fetchRemoteVideo in production", () => {
 			"https://a.example.com/page": () => new Response("<html>", { headers: { "content-type": "text/html" } }),
 			"https://a.example.com/huge.mp4": () =>
 				new Response("x", { headers: { "content-type": "video/mp4", "content-length": String(50 * 1024 ** 3) } }),
-			"https://a.example.com/ok.mp4": () => new Response("bytes", { headers: { "content-type": "video/mp4" } }),
+			"https://a.example.com/ok.mp4": () => new Response("bytes", { headers: { "content-type": "video/mp4", "content-length": "5" } }),
 		});
 		const opts = { fetcher, resolve: publicDns };
 		expect(await problemOf(fetchRemoteVideo(production, "https://a.example.com/page", opts))).toMatchObject({ status: 415 });
@@ -94,6 +94,38 @@ describe("fetchRemoteVideo in production", () => {
 		const ok = await fetchRemoteVideo(production, "https://a.example.com/ok.mp4", opts);
 		expect(ok.filename).toBe("ok.mp4");
 		await ok.body.cancel();
+		// More than the owner's room left, declared: refused before a byte is read.
+		expect(await problemOf(fetchRemoteVideo(production, "https://a.example.com/ok.mp4", { ...opts, roomLeft: 3 }))).toMatchObject({
+			status: 413,
+			code: "storage_quota_exceeded",
+		});
+	});
+
+	it("answers a broken redirect or a body the server breaks off as the caller's 422, not a 500", async () => {
+		let pulls = 0;
+		const broken = new ReadableStream<Uint8Array>({
+			pull(c) {
+				if (pulls++ === 0) c.enqueue(new Uint8Array([1, 2, 3]));
+				else c.error(new Error("ECONNRESET"));
+			},
+		});
+		const { fetcher } = server({
+			"https://a.example.com/bad": () => new Response(null, { status: 301, headers: { location: "https://[::1" } }),
+			"https://a.example.com/cut.mp4": () => new Response(broken, { headers: { "content-type": "video/mp4" } }),
+		});
+		const opts = { fetcher, resolve: publicDns };
+		expect(await problemOf(fetchRemoteVideo(production, "https://a.example.com/bad", opts))).toMatchObject({
+			status: 422,
+			code: "url_unreadable",
+		});
+		const cut = await fetchRemoteVideo(production, "https://a.example.com/cut.mp4", opts);
+		const reader = cut.body.getReader();
+		expect((await reader.read()).value).toEqual(new Uint8Array([1, 2, 3]));
+		expect(await problemOf(reader.read())).toMatchObject({
+			status: 422,
+			code: "url_unreadable",
+			detail: "The video could not be fetched: the server broke off.",
+		});
 	});
 });
 

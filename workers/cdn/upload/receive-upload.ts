@@ -253,9 +253,13 @@ export async function receiveVideoStream(
 	env: Env,
 	body: ReadableStream<Uint8Array>,
 	ownerId: string,
-	{ filename, declaredBytes, fields }: { filename: string; declaredBytes: number | null; fields: Record<string, string> },
+	{
+		filename,
+		declaredBytes,
+		fields,
+		roomLeft,
+	}: { filename: string; declaredBytes: number | null; fields: Record<string, string>; roomLeft: number },
 ): Promise<ReceivedUpload> {
-	const roomLeft = await remainingStorage(env, ownerId);
 	const id = uuidv7();
 	let type: SniffedType | undefined;
 	let writer: R2StreamWriter | undefined;
