@@ -38,6 +38,9 @@ describe("cuesFrom", () => {
 			{ start: 5.5, end: 10, text: "last words" },
 		]);
 		expect(cuesFrom(readMarks("frame:1 pts:1 pts_time:0.1\nlavfi.silence_start=0\n"), 10)).toEqual([]);
+		// Words "heard" in sound that never paused (a tone: only the padding's silence at the end) are no speech.
+		const tone = "frame:9 pts:1 pts_time:9.9\nlavfi.silence_start=10\nframe:10 pts:1 pts_time:11\nlavfi.asr.text=the of a\n";
+		expect(cuesFrom(readMarks(tone), 10)).toEqual([]);
 	});
 });
 
@@ -66,6 +69,30 @@ describe("recogniseSpeech", () => {
 		);
 		// Weak, but not noise: an edit distance below the reference's length means some words were right.
 		expect(wer).toBeLessThan(1);
+	});
+
+	it("gives no cue for tones PocketSphinx hears words in (the seed's clips)", { timeout: 60_000 }, async () => {
+		for (const hz of [580, 620, 740]) {
+			const path = join(dir, `tone-${hz}.mp4`);
+			const made = spawnSync("ffmpeg", [
+				...[
+					"-v",
+					"error",
+					"-y",
+					"-f",
+					"lavfi",
+					"-i",
+					"testsrc2=size=160x284:rate=15",
+					"-f",
+					"lavfi",
+					"-i",
+					`sine=frequency=${hz}:sample_rate=48000`,
+				],
+				...["-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", path],
+			]);
+			expect(made.status).toBe(0);
+			expect((await recogniseSpeech(path, { modelDir: MODEL, durationS: 6, demuxer: "mov" })).cues, `${hz} Hz`).toEqual([]);
+		}
 	});
 
 	it("gives no cue for a clip whose audio is silent", { timeout: 30_000 }, async () => {

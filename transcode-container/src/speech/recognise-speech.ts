@@ -67,6 +67,9 @@ export function readMarks(printed: string): Marks {
  * spread over that span, at most WORDS_PER_CUE to a cue. Everything is kept within `durationS`.
  */
 export function cuesFrom(marks: Marks, durationS: number): SpeechCue[] {
+	// Speech pauses; a tone or a drone never does (no sound ever starts after a silence), and
+	// PocketSphinx hears words in some tones: a track of those would be shown on a muted reel.
+	if (marks.speechStarts.length === 0) return [];
 	const cues: SpeechCue[] = [];
 	let previousEnd = 0;
 	for (const u of marks.utterances) {
