@@ -89,6 +89,47 @@ export function makeFrameCodeY4m(dir: string, { width = 270, height = 480, rate 
 	return path;
 }
 
+/** The frame-code picture as an H.264 MP4 (with a tone unless `silent`): a video whose every frame says which it is. */
+export function makeFrameCodeClip(
+	dir: string,
+	{ width = 270, height = 480, rate = 15, seconds = 8, silent = true } = {},
+): { path: string; bytes: Buffer } {
+	const y4m = makeFrameCodeY4m(dir, { width, height, rate, seconds });
+	const path = y4m.replace(/\.y4m$/, silent ? ".mp4" : "-tone.mp4");
+	const audio = silent ? [] : ["-f", "lavfi", "-t", String(seconds), "-i", "sine=frequency=440:sample_rate=48000"];
+	runOrExplain(
+		"ffmpeg",
+		[
+			...["-v", "error", "-y", "-i", y4m, ...audio, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
+			...(silent ? [] : ["-c:a", "aac", "-shortest"]),
+			path,
+		],
+		"ffmpeg",
+	);
+	return { path, bytes: readFileSync(path) };
+}
+
+/** Which frame a still picture of the frame-code video shows (the same reading as browser.ts's readFrameCodes). */
+export function frameCodeOf(picture: Buffer, dir: string): number {
+	mkdirSync(dir, { recursive: true });
+	const file = join(dir, `frame-code-${process.pid}-${Date.now()}.img`);
+	writeFileSync(file, picture);
+	const size = spawnSync(
+		"ffprobe",
+		["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", file],
+		{
+			encoding: "utf8",
+		},
+	);
+	const [width, height] = size.stdout.trim().split(",").map(Number) as [number, number];
+	const raw = spawnSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "gray", "-"], { maxBuffer: 64 * 1024 * 1024 });
+	if (raw.status !== 0 || !width || !height) throw new Error(`not a picture: ${raw.stderr?.toString() ?? size.stderr}`);
+	const row = raw.stdout.subarray(width * Math.floor(height / 8), width * (Math.floor(height / 8) + 1));
+	let code = 0;
+	for (let b = 0; b < FRAME_CODE_BITS; b++) if ((row[Math.floor(((b + 0.5) * width) / FRAME_CODE_BITS)] ?? 0) > 128) code |= 1 << b;
+	return code;
+}
+
 function runOrExplain(cmd: string, args: string[], install: string) {
 	const r = spawnSync(cmd, args, { encoding: "utf8" });
 	if (r.error || r.status !== 0) throw new Error(`${cmd} failed (${r.error?.message ?? r.stderr}); apt-get install -y ${install}`);

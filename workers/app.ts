@@ -23,6 +23,7 @@ import { userProfileRoutes } from "./api/users/user-profile-route";
 import { captionRoutes } from "./api/videos/caption-routes";
 import { copyRoutes } from "./api/videos/copy-route";
 import { directUploadRoutes } from "./api/videos/direct-upload-route";
+import { posterRoutes } from "./api/videos/poster-route";
 import { videoStatusRoutes } from "./api/videos/video-status-route";
 import { webhookRoutes } from "./api/webhooks/webhook-routes";
 import { jwksRoutes } from "./api/well-known/jwks-route";
@@ -121,6 +122,7 @@ export function createApp() {
 	app.route("/", videoStatusRoutes);
 	app.route("/", directUploadRoutes);
 	app.route("/", captionRoutes);
+	app.route("/", posterRoutes);
 	app.route("/", copyRoutes);
 	app.route("/", tusRoutes);
 	app.route("/", directUploadTusRoutes);

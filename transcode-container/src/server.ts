@@ -8,6 +8,8 @@
 //                                  poll that answers once progress passes `after` or the job ends
 //   GET    /jobs/:id/files/<path> one output file, streamed
 //   DELETE /jobs/:id              forgets the job and reclaims its disk
+//   POST   /frames?at=S[&width=&height=] body = one segment of a rung (init + media segment); the JPEG
+//                                  of the frame on screen at S seconds into it (frame-at.ts)
 //   /live/...                      live streams (live/live-routes.ts)
 import { execFile } from "node:child_process";
 import { createReadStream, readdirSync, rmSync } from "node:fs";
@@ -15,6 +17,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { loadConfig, type TranscoderConfig } from "./config.ts";
+import { FrameUnreadable, frameAt, frameRequestOf } from "./frame-at.ts";
 import { JOB_ID, JobStore } from "./jobs.ts";
 import { LiveEncodes } from "./live/live-encodes.ts";
 import { routeLive } from "./live/live-routes.ts";
@@ -24,6 +27,8 @@ import { SourceTooLarge } from "./spool.ts";
 
 const execFileAsync = promisify(execFile);
 const BUSY_RETRY_AFTER_S = 5;
+/** Frames decoded at once: each is a second of one rung's decode, so a few share the cores with the jobs. */
+const MAX_CONCURRENT_FRAMES = 4;
 /** Longest a status long poll is held; below common proxy idle timeouts. */
 const MAX_WAIT_MS = 20_000;
 
@@ -93,7 +98,8 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 	const config = { ...loadConfig(), ...overrides };
 	// Folders of a previous process (killed mid-job) belong to jobs nobody can collect any more.
 	for (const name of readdirSafe(config.workDir)) {
-		if (name.startsWith("job-") || name.startsWith("live-")) rmSync(`${config.workDir}/${name}`, { recursive: true, force: true });
+		if (name.startsWith("job-") || name.startsWith("live-") || name.startsWith("frame-"))
+			rmSync(`${config.workDir}/${name}`, { recursive: true, force: true });
 	}
 	const metrics = new Metrics();
 	const jobs = new JobStore(config, metrics);
@@ -119,6 +125,27 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
 			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });
 			throw err;
+		}
+	}
+
+	let framesRunning = 0;
+	async function sendFrame(req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
+		const asked = frameRequestOf(query);
+		if (typeof asked === "string") return answerUnread(req, res, 400, { code: "invalid_frame_request", message: asked });
+		if (framesRunning >= MAX_CONCURRENT_FRAMES) {
+			return answerUnread(req, res, 429, { code: "busy", message: "all frame slots are in use" }, { "retry-after": "1" });
+		}
+		framesRunning++;
+		try {
+			const jpeg = await frameAt(config.workDir, req, asked);
+			res.writeHead(200, { "content-type": "image/jpeg", "content-length": String(jpeg.length) });
+			res.end(jpeg);
+		} catch (err) {
+			if (err instanceof FrameUnreadable) return answerUnread(req, res, 422, { code: "frame_unreadable", message: err.message });
+			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });
+			throw err;
+		} finally {
+			framesRunning--;
 		}
 	}
 
@@ -162,6 +189,7 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 			res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
 			return res.end(metrics.render());
 		}
+		if (req.method === "POST" && path === "/frames") return sendFrame(req, res, url.searchParams);
 		if (path.startsWith("/live/") && (await routeLive(live, req, res, url, sendJson))) return;
 		const match = path.match(/^\/jobs\/([^/]+)(?:\/files\/(.+))?$/);
 		const id = match?.[1];

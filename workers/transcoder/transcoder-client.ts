@@ -222,3 +222,51 @@ export function transcoderClient(env: Env, jobId = "health") {
 	};
 }
 export type TranscoderClient = ReturnType<typeof transcoderClient>;
+
+/** Instances that decode frames: a few kept warm, not one per video (each would start its own container). */
+const FRAME_INSTANCES = 4;
+/** Decoding a second of one rung takes well under this; a stalled instance fails the request, not the isolate. */
+const FRAME_TIMEOUT_MS = 30_000;
+
+/** The transcoder could not decode the piece it was sent: our own segment, so a fault of ours, never the caller's. */
+export class FrameUnreadable extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "FrameUnreadable";
+	}
+}
+
+/**
+ * The JPEG of the frame on screen `at` seconds into `piece` (one rung's init and media segment,
+ * joined: video-frame.ts), scaled to `size` when given. The piece streams through; the answer is
+ * one picture, read whole.
+ */
+export async function frameFromTranscoder(
+	env: Env,
+	assetId: string,
+	piece: ReadableStream,
+	bytes: number,
+	{ at, size }: { at: number; size?: { width: number; height: number } },
+): Promise<Uint8Array> {
+	let h = 0;
+	for (const ch of assetId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+	const send = sender(env, `frames-${h % FRAME_INSTANCES}`);
+	const query = new URLSearchParams({ at: at.toFixed(3), ...(size ? { width: String(size.width), height: String(size.height) } : {}) });
+	const res = await send(`/frames?${query}`, {
+		method: "POST",
+		body: piece,
+		headers: { "content-type": "video/mp4", "content-length": String(bytes) },
+		signal: AbortSignal.timeout(FRAME_TIMEOUT_MS),
+	});
+	if (res.ok) {
+		try {
+			return new Uint8Array(await res.arrayBuffer());
+		} catch (err) {
+			throw new TranscoderUnavailable(`the frame's answer broke off: ${(err as Error).message}`);
+		}
+	}
+	if (res.status === 400 || res.status === 413 || res.status === 422) {
+		throw new FrameUnreadable(`transcoder answered ${res.status}: ${await res.text()}`);
+	}
+	throw await unavailable(res, "frame");
+}

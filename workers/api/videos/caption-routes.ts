@@ -3,7 +3,6 @@
 // tracks go into the video's HLS and DASH manifests and its reels' answers
 // (workers/captions/).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { every } from "hono/combine";
@@ -19,11 +18,10 @@ import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
 import { captionRows } from "../../lib/media-db/caption-store";
 import { mediaDb } from "../../lib/media-db/media-db";
-import { assets } from "../../lib/media-db/schema";
-import { videoStatusOf } from "../../lib/media-db/video-status";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { refreshReelPlayback } from "../reels/reel-media";
+import { ownVideo, readyVideo } from "./own-video";
 
 const CAPTION_TYPES = ["text/vtt", "application/x-subrip", "text/plain"];
 
@@ -118,24 +116,6 @@ const deleteCaption = apiRoute({
 	responses: { 204: { description: "Removed" }, ...problemResponses(400, 401, 404, 409) },
 });
 
-/** The caller's video, or 404 as for any video that is not theirs. */
-async function ownVideo(env: Env, ownerId: string, id: string) {
-	const asset = await mediaDb(env).query.assets.findFirst({
-		where: and(eq(assets.id, id), eq(assets.kind, "video"), eq(assets.ownerId, ownerId)),
-	});
-	// A blocked video is being taken down (or was moderated): its tracks change no more, so a change cannot land after its files are swept.
-	if (!asset || asset.access === "blocked") throw new HttpProblem(404, "video_not_found", "No video of yours with that id.");
-	return asset;
-}
-
-/** Tracks change on a finished video: its length bounds the cues and its manifests are final. */
-function readyVideo(asset: Awaited<ReturnType<typeof ownVideo>>) {
-	if (videoStatusOf(asset) !== "ready" || asset.durationMs === null) {
-		throw new HttpProblem(409, "video_not_ready", "Captions can be added once the video is ready.");
-	}
-	return { id: asset.id, r2Key: asset.r2Key, durationMs: asset.durationMs };
-}
-
 async function tracksOf(env: Env, assetId: string) {
 	const ttl = configOf(env).MEDIA_URL_TTL_SECONDS;
 	const rows = await captionRows(mediaDb(env), assetId);
@@ -169,7 +149,7 @@ export const captionRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(putCaption, async (c) => {
 		const { id, lang: rawLang } = c.req.valid("param");
 		const lang = captionLanguage(rawLang);
-		const video = readyVideo(await ownVideo(c.env, c.var.auth.sub, id));
+		const video = readyVideo(await ownVideo(c.env, c.var.auth.sub, id), "Captions");
 		const text = utf8(await c.req.arrayBuffer());
 		if (text.includes("\u0000")) throw new HttpProblem(422, "invalid_captions", "A caption file may not contain NUL characters.", {});
 		const cues = parseCaptions(text, video.durationMs / 1000);
@@ -187,7 +167,7 @@ export const captionRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(deleteCaption, async (c) => {
 		const { id, lang: rawLang } = c.req.valid("param");
 		const lang = captionLanguage(rawLang);
-		const video = readyVideo(await ownVideo(c.env, c.var.auth.sub, id));
+		const video = readyVideo(await ownVideo(c.env, c.var.auth.sub, id), "Captions");
 		const removed = await removeCaptionTrack(c.env, c.req.url, video, lang, () => refreshReelPlayback(c.env, c.var.db, id));
 		if (!removed) throw new HttpProblem(404, "caption_not_found", `This video has no ${lang} captions.`);
 		return c.body(null, 204);

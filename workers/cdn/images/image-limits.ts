@@ -46,8 +46,12 @@ export interface ImageSource {
  */
 export async function openImageSource(env: Env, key: string): Promise<ImageSource | undefined> {
 	const object = await env.MEDIA.get(key);
-	if (!object) return undefined;
-	const reader = object.body.getReader();
+	return object ? probeImageStream(env, object.body) : undefined;
+}
+
+/** `stream`'s head read until its declared size shows, checked against the pixel cap; the whole stream, head included, to decode. */
+export async function probeImageStream(env: Env, stream: ReadableStream<Uint8Array>): Promise<ImageSource> {
+	const reader = stream.getReader();
 	const chunks: Uint8Array[] = [];
 	let length = 0;
 	let size: DeclaredSize | undefined;

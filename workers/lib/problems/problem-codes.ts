@@ -73,6 +73,9 @@ export const PROBLEM_CODES = [
 	"video_not_ready",
 	"caption_change_in_progress",
 	"too_many_captions",
+	"time_past_end",
+	"cover_change_in_progress",
+	"frame_unavailable",
 	// Copying from a URL
 	"url_refused",
 	"url_unreadable",
