@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, playWithHlsJs } from "./browser.ts";
 import { type DevStackProcess, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { freePort } from "./free-port.ts";
-import { ffprobeVideo, makePortraitClip, makeSpeechClip, wordErrorRate } from "./test-media.ts";
+import { ffprobeVideo, frameCodeOf, makeFrameCodeClip, makePortraitClip, makeSpeechClip, wordErrorRate } from "./test-media.ts";
 import { waitFor } from "./wait-for.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -232,6 +232,32 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		expect(await (await cdn(s.hls)).text()).toMatch(
 			/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="cc",NAME="English \(auto-generated\)",LANGUAGE="en"/,
 		);
+	}, 120_000);
+
+	it("takes a cover and on-the-fly frames exactly at the time asked: the frame on screen then, not the segment's first", async () => {
+		// Every frame of this clip shows its own number (15 frames a second), so a picture says which frame it is.
+		const rate = 15;
+		const id = await uploadClip(makeFrameCodeClip(scratch, { seconds: 8, rate }).bytes);
+		const s = await statusWhen(id, (x) => x.status === "ready" || x.status === "failed", 90_000);
+		expect(s.status).toBe("ready");
+		const picture = async (path: string) => Buffer.from(await (await cdn(path)).arrayBuffer());
+		const res = await fetch(`${stack.baseUrl}/api/videos/${id}/poster`, {
+			method: "PUT",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ time: 3.3 }),
+		});
+		expect(res.status, await res.clone().text()).toBe(200);
+		const cover = (await res.json()) as { poster: string; thumbnail: string };
+		// On screen at 3.3 s: frame 49 (from 3.267 s); frame 50 starts at 3.333 s.
+		expect(frameCodeOf(await picture(cover.poster), scratch)).toBe(49);
+		expect(frameCodeOf(await picture(cover.thumbnail), scratch)).toBe(49);
+		// The status names the same file (its token may differ: expiries are rounded to a step).
+		const fileOf = (url: string) => url.replace(/^\/cdn\/s\/[^/]+\//, "");
+		expect(fileOf((await status(id)).poster)).toBe(fileOf(cover.poster));
+		// Not public: frames through the video's signed folder, inside a segment (5.5 s: frame 82) and at the very end.
+		const folder = cover.poster.slice(0, cover.poster.lastIndexOf("/"));
+		expect(frameCodeOf(await picture(`${folder}/thumbnail.jpg?time=5.5`), scratch)).toBe(82);
+		expect(frameCodeOf(await picture(`${folder}/thumbnail.jpg?time=${s.duration}&width=240`), scratch)).toBe(8 * rate - 1);
 	}, 120_000);
 
 	it("copies a video from a URL (through a redirect) into the same pipeline, and refuses an answer that is not a video", async () => {

@@ -29,6 +29,7 @@ import { webhookRoutes } from "./api/webhooks/webhook-routes";
 import { jwksRoutes } from "./api/well-known/jwks-route";
 import { cdnPathDocs } from "./cdn/cdn-openapi";
 import { deliveryRoutes } from "./cdn/delivery/delivery-route";
+import { frameRoutes } from "./cdn/delivery/frame-route";
 import { resizeRoutes } from "./cdn/images/resize-route";
 import { purgeRoutes } from "./cdn/purge/purge-routes";
 import { directUploadPathDocs, directUploadTusRoutes } from "./cdn/tus/direct-upload-routes";
@@ -129,6 +130,8 @@ export function createApp() {
 	// Before delivery: /cdn/resize/… would otherwise be taken for a media key.
 	app.route("/", resizeRoutes);
 	app.route("/", purgeRoutes);
+	// Before delivery: /cdn/<video folder>/thumbnail.jpg is made, not stored.
+	app.route("/", frameRoutes);
 	app.route("/", deliveryRoutes);
 	app.route("/", embedRoutes);
 	app.route("/", oembedRoutes);

@@ -7,8 +7,8 @@ import { createApp, REQUEST_STACK_AT } from "./app";
 import { STACK_STATUSES } from "./lib/app/request-stack";
 import { openApiDocument } from "./test-support/openapi-document";
 
-/** A hono path as OpenAPI writes it: `:id` → `{id}`, and a trailing wildcard (a media key) → `{key}`. */
-const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\/\*$/, "/{key}");
+/** A hono path as OpenAPI writes it: `:id` or `:folder{.+}` → `{id}`, `{folder}`, and a trailing wildcard (a media key) → `{key}`. */
+const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)(\{[^}]*\})?/g, "{$1}").replace(/\/\*$/, "/{key}");
 
 describe("/openapi.json", () => {
 	it("is a valid OpenAPI 3.1 document", async () => {

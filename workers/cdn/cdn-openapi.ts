@@ -26,6 +26,27 @@ export const cdnPathDocs: RouteConfig[] = [
 	},
 	{
 		method: "get" as const,
+		path: "/cdn/{folder}/thumbnail.jpg",
+		tags: ["cdn"],
+		summary: "A frame of a ready video at any time, made on the fly (like Stream's thumbnail URLs)",
+		description:
+			"`{folder}` is the video's folder (`YYYY/MM/DD/<uuid>`); signed as `/cdn/s/<token>/{folder}/thumbnail.jpg` for a video no public reel shows. The frame on screen at `time`, exact, at `width` (an allow-listed size; default long side 640) in the video's shape. Each new frame spends one of the caller's IMAGE_TRANSFORMS_PER_HOUR; frames already made come from the edge cache. 409 until the video is ready, 422 past its end, 503 frame_unavailable when the transcoder is busy.",
+		request: {
+			params: z.object({
+				folder: z.string().openapi({ param: { name: "folder", in: "path" }, example: "2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c" }),
+			}),
+			query: z.object({
+				time: z.string().openapi({ description: "Seconds from the start: 2.5 or 2.5s", example: "2.5" }),
+				width: z.string().optional().openapi({ example: "320" }),
+			}),
+		},
+		responses: {
+			200: { description: "The frame", content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }) } } },
+			...problemResponses(400, 404, 409, 422, 429, 503),
+		},
+	},
+	{
+		method: "get" as const,
 		path: "/img/{options}/{key}",
 		tags: ["cdn"],
 		summary: "A resized image (Cloudflare option grammar)",

@@ -73,8 +73,11 @@ function joined(init: R2ObjectBody, segment: R2ObjectBody): { body: ReadableStre
 	return { body: readable, bytes };
 }
 
+type Size = { width: number; height: number };
+
 /**
- * The JPEG of the frame on screen at `at` seconds into the video, at its top rung's size or `size`.
+ * The JPEG of the frame on screen at `at` seconds into the video, at its top rung's size or the size
+ * `sizeFor` picks from it.
  * Costs: one D1 read, three R2 reads (the playlist, the init segment, one media segment), one call
  * to a transcoder instance. 503 frame_unavailable when the transcoder is busy or unreachable.
  */
@@ -82,8 +85,8 @@ export async function videoFrame(
 	env: Env,
 	assetId: string,
 	at: number,
-	size?: { width: number; height: number },
-): Promise<{ jpeg: Uint8Array; width: number; height: number }> {
+	sizeFor?: (topRung: Size) => Size,
+): Promise<{ jpeg: Uint8Array } & Size> {
 	const rung = await topRung(env, assetId);
 	if (!rung) throw frameUnavailable();
 	const playlist = await env.MEDIA.get(rung.playlistKey);
@@ -98,9 +101,10 @@ export async function videoFrame(
 		throw frameUnavailable();
 	}
 	const piece = joined(init, segment);
+	const size = sizeFor?.(rung) ?? { width: rung.width, height: rung.height };
 	try {
 		const jpeg = await frameFromTranscoder(env, assetId, piece.body, piece.bytes, { at: where.offset, size });
-		return { jpeg, width: size?.width ?? rung.width, height: size?.height ?? rung.height };
+		return { jpeg, ...size };
 	} catch (err) {
 		if (err instanceof TranscoderUnavailable || err instanceof FrameUnreadable) throw frameUnavailable();
 		throw err;

@@ -16,7 +16,7 @@ interface ObjectMeta {
 }
 
 /** Browsers and shared caches may keep public media for ever; signed media only privately, while its URL lasts. */
-const SIGNED_CACHE_CONTROL = "private, max-age=3600";
+export const SIGNED_CACHE_CONTROL = "private, max-age=3600";
 
 /**
  * An object stored with its own cache policy is one that changes (progressive publishing's EVENT
@@ -45,7 +45,7 @@ function baseHeaders(key: string, meta: ObjectMeta, signed: boolean): Headers {
 }
 
 /** `/cdn/<key>` or `/cdn/s/<token>/<key>`: the key, and whether a valid signature came with it (else 404). */
-async function requested(env: Env, path: string): Promise<{ key: string; signed: boolean }> {
+export async function requested(env: Env, path: string): Promise<{ key: string; signed: boolean }> {
 	if (!path.startsWith(SIGNED_PREFIX)) return { key: cdnKeyFrom(path.slice(PREFIX.length)), signed: false };
 	const rest = path.slice(SIGNED_PREFIX.length);
 	const slash = rest.indexOf("/");
