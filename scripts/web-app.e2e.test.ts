@@ -384,6 +384,16 @@ describe("the web app in Chromium", () => {
 		await d.page.setInputFiles("input[type=file]", makeClip(media, { size: "360x640", seconds: 2, name: "web-desk.mp4" }).path);
 		await d.page.getByLabel("Caption").fill("Made at a desk #deskjourney");
 		await d.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		// The cover: a frame picked from the strip is saved at once, and the picture beside it changes.
+		const picker = d.page.locator("[data-cover-picker]");
+		const coverBefore = await picker.locator("img[data-cover]").getAttribute("src");
+		await picker.getByRole("radio", { name: "Frame at 0:01" }).click();
+		await picker.getByText("Cover set to 0:01.").waitFor();
+		expect(await picker.locator("img[data-cover]").getAttribute("src")).not.toBe(coverBefore);
+		await expect
+			.poll(() => picker.locator("img[data-cover]").evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), POLL)
+			.toBe(true);
+		await shot(d.page, "cover-picker-desk");
 		await d.page.getByRole("button", { name: "Post", exact: true }).click();
 		await d.page.getByText("Posted.").waitFor();
 		await d.page.getByRole("link", { name: "See your reel" }).click();
@@ -399,6 +409,15 @@ describe("the web app in Chromium", () => {
 				return d.page.locator(`a[href="/reel/${deskReel}"]`).count();
 			}, POLL)
 			.toBe(1);
+
+		// At a desk, the tile's animated preview plays while the pointer is on it, and is gone when it leaves.
+		const tile = d.page.locator(`a[href="/reel/${deskReel}"]`);
+		await tile.hover();
+		const preview = tile.locator("video[data-grid-preview]");
+		await expect.poll(() => preview.evaluate((v: HTMLVideoElement) => !v.paused && v.currentTime > 0), POLL).toBe(true);
+		await shot(d.page, "search-preview-desk");
+		await d.page.mouse.move(DESK.width - 2, DESK.height - 2);
+		await preview.waitFor({ state: "detached" });
 
 		// Ben, on his phone, likes it; the bell at the desk says so without a reload.
 		const b = people[1] as (typeof people)[0];

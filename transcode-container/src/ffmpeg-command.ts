@@ -18,6 +18,8 @@ export const OUTPUT = {
 	thumbnail: "thumb.jpg",
 	storyboardImage: "storyboard.jpg",
 	storyboardVtt: "storyboard.vtt",
+	/** The animated preview (preview.ts): a short muted loop for grids. */
+	preview: "preview.mp4",
 	/** Scratch: the storyboard's single tiles, removed once joined. */
 	storyboardTiles: "storyboard-tiles",
 } as const;

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { lastLines, startFfmpeg } from "./ffmpeg-process.ts";
+import { pinnedInput } from "./input-format.ts";
 import { spoolToFile } from "./spool.ts";
 
 /** A segment of the top rung is a few MB; anything near this is not one. */
@@ -50,7 +51,8 @@ export async function frameAt(workDir: string, source: Readable, req: FrameReque
 		const scale = req.width && req.height ? `,scale=${req.width}:${req.height},setsar=1` : "";
 		const { exited } = startFfmpeg(
 			[
-				...["-v", "error", "-nostdin", "-y", "-ss", seekTo.toFixed(3), "-i", `${base}.mp4`, "-an"],
+				// Read as fragmented MP4 from this one file, whatever the bytes claim (input-format.ts).
+				...["-v", "error", "-nostdin", "-y", "-ss", seekTo.toFixed(3), ...pinnedInput("mov", "file"), "-i", `${base}.mp4`, "-an"],
 				// Timestamps after an input seek start at 0 again, so `at` is measured from seekTo.
 				...["-vf", `select='lte(t\\,${(req.at - seekTo).toFixed(3)})'${scale}`, "-fps_mode", "passthrough"],
 				...["-update", "1", "-q:v", "3", "-f", "image2", `${base}.jpg`],

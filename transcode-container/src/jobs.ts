@@ -12,6 +12,7 @@ import { planTranscode, type TranscodePlan } from "./ladder.ts";
 import { type Waiters, waitWhile, wake } from "./long-poll.ts";
 import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
+import { lowestRungSegmentBytes, PREVIEW_SECONDS, previewArgs, previewStart } from "./preview.ts";
 import { type ProbeResult, probeFile, UnsupportedSource } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
 import { hasModel, recogniseSpeech, type Speech } from "./speech/recognise-speech.ts";
@@ -157,6 +158,7 @@ export class JobStore {
 				},
 			});
 			job.speech = await this.recognise(job, sourcePath);
+			await this.makePreview(job, sourcePath, outDir);
 			// The source is the largest file: free it now, the outputs wait for collection.
 			await rm(sourcePath, { force: true });
 			const tilesDir = join(outDir, OUTPUT.storyboardTiles);
@@ -215,6 +217,22 @@ export class JobStore {
 		} finally {
 			clearTimeout(timer);
 			job.abort.signal.removeEventListener("abort", onJobAbort);
+		}
+	}
+
+	/** The animated preview (preview.ts); a bonus like speech: a failure leaves the video without one, never fails it. */
+	private async makePreview(job: Job, sourcePath: string, outDir: string): Promise<void> {
+		try {
+			const startS = previewStart(await lowestRungSegmentBytes(outDir, job.plan), job.plan.segmentSeconds, job.plan.durationS);
+			await runFfmpeg(previewArgs(sourcePath, outDir, job.plan, job.demuxer, startS), {
+				durationS: PREVIEW_SECONDS,
+				signal: job.abort.signal,
+				onProgress: () => undefined,
+			});
+		} catch (err) {
+			if (job.abort.signal.aborted) throw err; // the job itself was stopped: not the preview's failure
+			await rm(join(outDir, OUTPUT.preview), { force: true });
+			console.warn(JSON.stringify({ level: "warn", msg: "preview_failed", job: job.id, error: (err as Error).message }));
 		}
 	}
 

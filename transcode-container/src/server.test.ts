@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ffprobeVideo, makeClip } from "../../scripts/test-media.ts";
 import type { TranscoderConfig } from "./config.ts";
 import type { JobView } from "./jobs.ts";
+import { previewSize } from "./preview.ts";
 import { createTranscoder, type Transcoder } from "./server.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "transcoder-test-"));
@@ -105,6 +107,17 @@ describe("transcode jobs", () => {
 		const master = (await file("hls/master.m3u8")).toString();
 		expect(master).toContain('URI="2/playlist.m3u8"');
 		expect(master).toContain("RESOLUTION=360x640");
+	});
+
+	it("makes a small, muted animated preview of the clip at a quarter of the top rung's size or less", async () => {
+		const preview = job.files.find((f) => f.path === "preview.mp4");
+		expect(preview).toMatchObject({ role: "preview", contentType: "video/mp4" });
+		expect(preview?.bytes).toBeLessThan(200 * 1024);
+		const bytes = await file("preview.mp4");
+		// 15 frames a second for the whole 3 s clip, at short side 240.
+		expect(probe(bytes)).toEqual({ ...previewSize(480, 854), frames: 45 });
+		const streams = spawnSync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", "-"], { input: bytes });
+		expect(streams.stdout.toString().trim()).toBe("video");
 	});
 
 	it("makes a poster, a thumbnail and a storyboard whose cues cover the clip", async () => {

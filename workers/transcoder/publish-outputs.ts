@@ -51,15 +51,16 @@ export async function copyToR2(env: Env, client: Pick<TranscoderClient, "file">,
  * Playlists and manifests are always rewritten: progressive publishing put EVENT versions at the
  * same keys, and one of those can have exactly the size of the final VOD text.
  */
-const IMMUTABLE_ROLES = new Set<OutputFile["role"]>(["segment", "poster", "thumbnail", "storyboard"]);
+const IMMUTABLE_ROLES = new Set<OutputFile["role"]>(["segment", "poster", "thumbnail", "storyboard", "preview"]);
 
-const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard"], ["playlist"], ["manifest"]];
+const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard", "preview"], ["playlist"], ["manifest"]];
 const DERIVED_ROLE = {
 	playlist: "rendition",
 	manifest: "manifest",
 	poster: "poster",
 	thumbnail: "thumbnail",
 	storyboard: "storyboard",
+	preview: "preview",
 } as const;
 
 /**

@@ -21,7 +21,7 @@ export const OutputFileSchema = z.object({
 		.refine((p) => !p.includes(".."), "no parent segments"),
 	bytes: z.number().int().nonnegative(),
 	contentType: z.string(),
-	role: z.enum(["segment", "playlist", "manifest", "poster", "thumbnail", "storyboard"]),
+	role: z.enum(["segment", "playlist", "manifest", "poster", "thumbnail", "storyboard", "preview"]),
 });
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 

@@ -72,6 +72,7 @@ export interface ReelRow extends Record<string, unknown> {
 		thumbnail?: string;
 		poster?: string;
 		storyboard?: string;
+		preview?: string;
 		captions?: CaptionLink[];
 	} | null;
 	duration_ms: number | null;
@@ -151,6 +152,7 @@ export function toReel(r: ReelRow): Reel {
 			thumbnail: p.thumbnail ?? null,
 			poster: p.poster ?? null,
 			storyboard: p.storyboard ?? null,
+			preview: p.preview ?? null,
 			captions: p.captions ?? [],
 			duration: r.duration_ms === null ? null : r.duration_ms / 1000,
 		},

@@ -70,6 +70,7 @@ export const playbackJson = (p: VideoPlayback) => ({
 	thumbnail: p.thumbnail,
 	poster: p.poster,
 	storyboard: p.storyboard,
+	preview: p.preview,
 	captions: p.captions,
 	renditions: p.renditions,
 });

@@ -43,6 +43,7 @@ export const ReelSchema = z
 			thumbnail: cdnPath,
 			poster: cdnPath,
 			storyboard: cdnPath,
+			preview: cdnPath.openapi({ description: "A ~3 s muted MP4 loop for grids (on hover or in view); null for older videos" }),
 			captions: z
 				.array(CaptionLinkSchema)
 				.openapi({ description: "Its caption tracks (WebVTT), also listed in the hls and dash manifests" }),

@@ -48,6 +48,7 @@ describe("GET /api/videos/:id/status", () => {
 			thumbnail: signed("thumb.jpg"),
 			poster: signed("poster.jpg"),
 			storyboard: signed("storyboard.vtt"),
+			preview: signed("preview.mp4"),
 			captions: [],
 			source: expect.stringMatching(new RegExp(`^/cdn/s/\\d+\\.media-current\\.[A-Za-z0-9_-]{43}/${prefix}\\.mp4$`)),
 			width: 180,
@@ -67,6 +68,11 @@ describe("GET /api/videos/:id/status", () => {
 		const vtt = await api(body.storyboard);
 		expect(vtt.headers.get("content-type")).toMatch(/^text\/vtt/);
 		expect(await vtt.text()).toContain("storyboard.jpg#xywh=0,0,90,160");
+		// The animated preview: a short muted MP4 a grid can loop.
+		const preview = await api(body.preview as string);
+		expect(preview.headers.get("content-type")).toBe("video/mp4");
+		expect(Number(preview.headers.get("content-length"))).toBeLessThan(200 * 1024);
+		await preview.arrayBuffer();
 	});
 
 	it("shows progress and no URLs while processing", async () => {

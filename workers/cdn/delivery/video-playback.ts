@@ -28,6 +28,8 @@ export interface VideoPlayback {
 	poster: string | null;
 	/** WebVTT whose cues point into the storyboard sprite (`#xywh=`). */
 	storyboard: string | null;
+	/** A ~3 s muted loop for grids (transcode-container/src/preview.ts); null for videos transcoded before it existed. */
+	preview: string | null;
 	captions: CaptionLink[];
 }
 
@@ -36,7 +38,9 @@ export async function videoPlayback(db: MediaDb, assetId: string): Promise<Video
 		db
 			.select({ key: derivedFiles.r2Key, role: derivedFiles.role })
 			.from(derivedFiles)
-			.where(and(eq(derivedFiles.assetId, assetId), inArray(derivedFiles.role, ["manifest", "thumbnail", "poster", "storyboard"]))),
+			.where(
+				and(eq(derivedFiles.assetId, assetId), inArray(derivedFiles.role, ["manifest", "thumbnail", "poster", "storyboard", "preview"])),
+			),
 		db.select().from(renditions).where(eq(renditions.assetId, assetId)),
 		db
 			.select({ lang: captions.lang, label: captions.label, generated: captions.generated, key: captions.vttKey })
@@ -62,6 +66,7 @@ export async function videoPlayback(db: MediaDb, assetId: string): Promise<Video
 		thumbnail: find("thumbnail", ".jpg"),
 		poster: find("poster", ".jpg"),
 		storyboard: find("storyboard", ".vtt"),
+		preview: find("preview", ".mp4"),
 		captions: tracks.map((t) => ({ lang: t.lang, label: t.label, generated: t.generated, url: cdnUrl(t.key) })),
 	};
 }

@@ -45,7 +45,7 @@ export async function verifyMediaToken(env: Env, token: string, key: string, now
 }
 
 /** The playback URL fields a reel and a video status both carry. */
-export const PLAYBACK_URL_FIELDS = ["hls", "dash", "thumbnail", "poster", "storyboard"] as const;
+export const PLAYBACK_URL_FIELDS = ["hls", "dash", "thumbnail", "poster", "storyboard", "preview"] as const;
 type PlaybackUrls = Record<(typeof PLAYBACK_URL_FIELDS)[number], string | null> & { captions?: { url: string }[] };
 
 /** `urls` with every playback URL field and caption track signed (MEDIA_URL_TTL_SECONDS); other fields as they were. */

@@ -83,7 +83,7 @@ export type DirectUpload = typeof directUploads.$inferSelect;
 export const derivedFiles = sqliteTable("derived_files", {
 	r2Key: text("r2_key").primaryKey(),
 	assetId: text("asset_id").notNull(),
-	role: text("role", { enum: ["thumbnail", "poster", "storyboard", "rendition", "manifest"] }).notNull(),
+	role: text("role", { enum: ["thumbnail", "poster", "storyboard", "rendition", "manifest", "preview"] }).notNull(),
 	contentType: text("content_type").notNull(),
 	bytes: integer("bytes").notNull(),
 	createdAt: text("created_at").notNull(),

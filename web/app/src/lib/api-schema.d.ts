@@ -11755,6 +11755,8 @@ export interface components {
                 id: string;
                 /** @description A /cdn path; for any but public reels a signed one (/cdn/s/<token>/…) that expires */
                 poster: string | null;
+                /** @description A ~3 s muted MP4 loop for grids (on hover or in view); null for older videos */
+                preview: string | null;
                 /**
                  * @description Listed and watchable once `playable` (HLS only: its first seconds are published while the rest is encoded) or `ready`
                  * @enum {string}
@@ -11986,6 +11988,11 @@ export interface components {
             } | null;
             /** @example /cdn/2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c/hls/master.m3u8 */
             poster: string | null;
+            /**
+             * @description A ~3 s muted MP4 loop from the busiest part of the video, for grids; null for videos made before previews
+             * @example /cdn/2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c/hls/master.m3u8
+             */
+            preview: string | null;
             /** @description Share of the source transcoded so far (1 once ready) */
             progress: number;
             /** @description Highest first; empty until playable */

@@ -8,10 +8,12 @@
 // sent, and checked, before the reel is posted, so a file with a mistake is
 // fixed here rather than found later. Subtitles made from what the video says
 // are shown cue by cue to be corrected; a correction becomes the creator's own
-// track when the reel is posted. Posting ends on a confirmation with the
+// track when the reel is posted. The cover is picked from a strip of the video's
+// frames (CoverPicker). Posting ends on a confirmation with the
 // reel's link and the profile.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
+import { CoverPicker } from "../components/CoverPicker";
 import { Button, ErrorText } from "../components/ui";
 import { accessToken, answer, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
@@ -167,6 +169,17 @@ export function UploadPage() {
 		up.start();
 	};
 
+	/** One caption track sent as text (WebVTT, or SRT by its file name), answered or thrown. */
+	const putTrack = (path: { id: string; lang: string }, text: string, type: "text/vtt" | "application/x-subrip") =>
+		answer(
+			api.PUT("/api/videos/{id}/captions/{lang}", {
+				params: { path },
+				body: text,
+				bodySerializer: (body: string) => body,
+				headers: { "content-type": type },
+			}),
+		);
+
 	const post = async () => {
 		if (stage.kind !== "ready") return;
 		try {
@@ -174,27 +187,12 @@ export function UploadPage() {
 				const path = { id: stage.assetId, lang: generated.lang };
 				// The corrected words become the creator's own track in that language (generated: false); every cue emptied: no track.
 				if (keptCues(generated.cues).length === 0) await api.DELETE("/api/videos/{id}/captions/{lang}", { params: { path } });
-				else {
-					await answer(
-						api.PUT("/api/videos/{id}/captions/{lang}", {
-							params: { path },
-							body: writeVtt(generated.cues),
-							bodySerializer: (text: string) => text,
-							headers: { "content-type": "text/vtt" },
-						}),
-					);
-				}
+				else await putTrack(path, writeVtt(generated.cues), "text/vtt");
 			}
 			if (captionFile) {
 				// Checked by the server first: a caption file with a mistake is answered with the line to fix, and nothing is posted.
-				await answer(
-					api.PUT("/api/videos/{id}/captions/{lang}", {
-						params: { path: { id: stage.assetId, lang: captionLang } },
-						body: await captionFile.text(),
-						bodySerializer: (text: string) => text,
-						headers: { "content-type": /\.srt$/i.test(captionFile.name) ? "application/x-subrip" : "text/vtt" },
-					}),
-				);
+				const type = /\.srt$/i.test(captionFile.name) ? "application/x-subrip" : "text/vtt";
+				await putTrack({ id: stage.assetId, lang: captionLang }, await captionFile.text(), type);
 			}
 			const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility } }));
 			dispatch({ type: "posted", reelId: reel.id });
@@ -327,6 +325,7 @@ export function UploadPage() {
 							))}
 						</select>
 					</label>
+					{stage.kind === "ready" && stage.final ? <CoverPicker assetId={stage.assetId} /> : null}
 					{generated && !captionFile ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
 							<legend class="px-1 text-sm text-white/80">Subtitles made from what it says</legend>
