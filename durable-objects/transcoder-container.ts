@@ -52,3 +52,12 @@ export class TranscoderContainer extends Container<Env> {
  * Which pool a call reaches is the Worker's choice (transcoder-client.ts `sender`).
  */
 export class LiveTranscoderContainer extends TranscoderContainer {}
+
+/**
+ * The frames' pool (covers and `/cdn/…/thumbnail.jpg?time=`, workers/covers/video-frame.ts): small
+ * instances of their own, so strangers asking for frames can neither take an upload's instance nor
+ * keep large ones running; an idle one stops after a minute.
+ */
+export class FrameTranscoderContainer extends TranscoderContainer {
+	override sleepAfter = "1m";
+}

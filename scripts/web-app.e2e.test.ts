@@ -387,7 +387,7 @@ describe("the web app in Chromium", () => {
 		// The cover: a frame picked from the strip is saved at once, and the picture beside it changes.
 		const picker = d.page.locator("[data-cover-picker]");
 		const coverBefore = await picker.locator("img[data-cover]").getAttribute("src");
-		await picker.getByRole("radio", { name: "Frame at 0:01" }).click();
+		await picker.getByRole("button", { name: "Frame at 0:01" }).click();
 		await picker.getByText("Cover set to 0:01.").waitFor();
 		expect(await picker.locator("img[data-cover]").getAttribute("src")).not.toBe(coverBefore);
 		await expect

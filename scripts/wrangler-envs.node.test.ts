@@ -81,6 +81,16 @@ describe("wrangler.toml environments", () => {
 		}
 	});
 
+	it("gives frames a small pool of their own, as large as the frame client spreads them over", () => {
+		const source = readFileSync(join(import.meta.dirname, "../workers/transcoder/transcoder-client.ts"), "utf8");
+		const spread = Number(/const FRAME_INSTANCES = (\d+);/.exec(source)?.[1]);
+		for (const c of [rawConfig as Section, envOf("staging"), envOf("production")]) {
+			const frames = (c.containers as Section[]).find((x) => x.class_name === "FrameTranscoderContainer");
+			expect(Number(frames?.max_instances)).toBe(spread);
+			expect(frames?.instance_type).toBe("standard-1");
+		}
+	});
+
 	it("lets no rollout replace an instance before its work can have finished (the grace period is a minimum age)", () => {
 		const maxJobSeconds = 600; // transcode-container/src/config.ts MAX_JOB_SECONDS
 		const maxLiveSeconds = 4 * 3600; // MAX_LIVE_SECONDS

@@ -22,5 +22,5 @@ export { LiveStream } from "../durable-objects/live-stream";
 export { NotificationShard } from "../durable-objects/notification-shard";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ReplicationHeartbeat } from "../durable-objects/replication-heartbeat";
-export { LiveTranscoderContainer, TranscoderContainer } from "../durable-objects/transcoder-container";
+export { FrameTranscoderContainer, LiveTranscoderContainer, TranscoderContainer } from "../durable-objects/transcoder-container";
 export { UserGate } from "../durable-objects/user-gate";

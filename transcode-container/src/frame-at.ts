@@ -9,13 +9,13 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { lastLines, startFfmpeg } from "./ffmpeg-process.ts";
 import { pinnedInput } from "./input-format.ts";
-import { spoolToFile } from "./spool.ts";
+import { SourceTooLarge, spoolToFile } from "./spool.ts";
 
 /** A segment of the top rung is a few MB; anything near this is not one. */
 export const FRAME_SOURCE_MAX_BYTES = 32 * 1024 * 1024;
 /** The longest side a frame is scaled to (the ladder's top rung is at most 1920). */
 export const FRAME_MAX_SIDE = 4096;
-/** Decoding a few seconds of one rung takes well under this; a source that does not is refused. */
+/** Receiving and decoding a few seconds of one rung take well under this; a piece that does not is refused. */
 const FRAME_TIMEOUT_MS = 20_000;
 
 export interface FrameRequest {
@@ -43,8 +43,17 @@ export class FrameUnreadable extends Error {
 export async function frameAt(workDir: string, source: Readable, req: FrameRequest): Promise<Buffer> {
 	await mkdir(workDir, { recursive: true });
 	const base = `${workDir}/frame-${randomUUID()}`;
+	// One deadline for the whole frame: a body that stops arriving holds a slot no longer than a slow decode.
+	const deadline = AbortSignal.timeout(FRAME_TIMEOUT_MS);
 	try {
-		await spoolToFile(source, `${base}.mp4`, FRAME_SOURCE_MAX_BYTES);
+		try {
+			await spoolToFile(source, `${base}.mp4`, FRAME_SOURCE_MAX_BYTES, deadline);
+		} catch (err) {
+			if (err instanceof SourceTooLarge) throw err;
+			throw new FrameUnreadable(
+				deadline.aborted ? "the piece took too long to arrive" : `the piece did not arrive whole: ${(err as Error).message}`,
+			);
+		}
 		// Input seeking to half a second before `at` skips what cannot matter (and JPEG-encodes only the
 		// frames of that half second); the select keeps frames up to `at` from there.
 		const seekTo = Math.max(0, req.at - 0.5);
@@ -57,11 +66,12 @@ export async function frameAt(workDir: string, source: Readable, req: FrameReque
 				...["-vf", `select='lte(t\\,${(req.at - seekTo).toFixed(3)})'${scale}`, "-fps_mode", "passthrough"],
 				...["-update", "1", "-q:v", "3", "-f", "image2", `${base}.jpg`],
 			],
-			{ signal: AbortSignal.timeout(FRAME_TIMEOUT_MS) },
+			{ signal: deadline },
 		);
 		const exit = await exited;
-		if (exit.code !== 0)
-			throw new FrameUnreadable(exit.signal ? "decoding took too long" : `no frame could be decoded: ${lastLines(exit, 2)}`);
+		if (exit.code !== 0) {
+			throw new FrameUnreadable(deadline.aborted ? "decoding took too long" : `no frame could be decoded: ${lastLines(exit, 2)}`);
+		}
 		try {
 			return await readFile(`${base}.jpg`);
 		} catch {

@@ -12,7 +12,7 @@ import { planTranscode, type TranscodePlan } from "./ladder.ts";
 import { type Waiters, waitWhile, wake } from "./long-poll.ts";
 import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
-import { lowestRungSegmentBytes, PREVIEW_SECONDS, previewArgs, previewStart } from "./preview.ts";
+import { lowestRungSegmentBytes, PREVIEW_MAX_MS, PREVIEW_SECONDS, previewArgs, previewStart } from "./preview.ts";
 import { type ProbeResult, probeFile, UnsupportedSource } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
 import { hasModel, recogniseSpeech, type Speech } from "./speech/recognise-speech.ts";
@@ -220,19 +220,34 @@ export class JobStore {
 		}
 	}
 
-	/** The animated preview (preview.ts); a bonus like speech: a failure leaves the video without one, never fails it. */
+	/**
+	 * The animated preview (preview.ts); a bonus like speech: a failure leaves the video without one,
+	 * never fails it. It gets at most half of what is left of the job's budget (and never more than
+	 * PREVIEW_MAX_MS: 3 s of video encode in well under a second), so it cannot run the job out of time.
+	 */
 	private async makePreview(job: Job, sourcePath: string, outDir: string): Promise<void> {
+		const leftMs = this.config.maxJobSeconds * 1000 - (performance.now() - job.startedAt);
+		const allowedMs = Math.min(leftMs / 2, PREVIEW_MAX_MS);
+		if (allowedMs < 1000) return;
+		const stop = new AbortController();
+		const timer = setTimeout(() => stop.abort(), allowedMs);
+		const onJobAbort = () => stop.abort();
+		job.abort.signal.addEventListener("abort", onJobAbort, { once: true });
 		try {
 			const startS = previewStart(await lowestRungSegmentBytes(outDir, job.plan), job.plan.segmentSeconds, job.plan.durationS);
 			await runFfmpeg(previewArgs(sourcePath, outDir, job.plan, job.demuxer, startS), {
 				durationS: PREVIEW_SECONDS,
-				signal: job.abort.signal,
+				signal: stop.signal,
 				onProgress: () => undefined,
 			});
 		} catch (err) {
 			if (job.abort.signal.aborted) throw err; // the job itself was stopped: not the preview's failure
 			await rm(join(outDir, OUTPUT.preview), { force: true });
-			console.warn(JSON.stringify({ level: "warn", msg: "preview_failed", job: job.id, error: (err as Error).message }));
+			const why = stop.signal.aborted ? `stopped after ${Math.round(allowedMs)} ms` : (err as Error).message;
+			console.warn(JSON.stringify({ level: "warn", msg: "preview_failed", job: job.id, error: why }));
+		} finally {
+			clearTimeout(timer);
+			job.abort.signal.removeEventListener("abort", onJobAbort);
 		}
 	}
 

@@ -11,6 +11,8 @@ import { type Demuxer, pinnedInput } from "./input-format.ts";
 import type { TranscodePlan } from "./ladder.ts";
 
 export const PREVIEW_SECONDS = 3;
+/** The most a preview's encode may take: 3 s of small video encode in well under a second on a slow instance. */
+export const PREVIEW_MAX_MS = 30_000;
 const PREVIEW_SHORT_SIDE = 240;
 const PREVIEW_FPS = 15;
 

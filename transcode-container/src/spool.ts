@@ -16,7 +16,7 @@ export class SourceTooLarge extends Error {
  * seekable file for MP4s whose index sits at the end, so the source is
  * spooled once; memory stays bounded by the stream's high-water mark.
  */
-export async function spoolToFile(source: Readable, path: string, limitBytes: number): Promise<number> {
+export async function spoolToFile(source: Readable, path: string, limitBytes: number, signal?: AbortSignal): Promise<number> {
 	let bytes = 0;
 	const limiter = new Transform({
 		transform(chunk: Buffer, _enc, done) {
@@ -25,6 +25,6 @@ export async function spoolToFile(source: Readable, path: string, limitBytes: nu
 			else done(null, chunk);
 		},
 	});
-	await pipeline(source, limiter, createWriteStream(path));
+	await pipeline(source, limiter, createWriteStream(path), signal ? { signal } : {});
 	return bytes;
 }

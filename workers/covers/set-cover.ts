@@ -7,9 +7,11 @@
 // video being taken down, deletes what it wrote and lists nothing.
 import { derivedPrefix } from "../cdn/cdn-key";
 import { purgeKeysAndVariants } from "../cdn/purge/asset-cache-purge";
+import { coverCacheTagOf } from "../cdn/signing/media-access";
 import { deleteVariants } from "../cdn/takedown/erase-asset";
 import { coverFiles, swapCover } from "../lib/media-db/cover-store";
 import { mediaDb } from "../lib/media-db/media-db";
+import { logger } from "../lib/observability/logger";
 import { HttpProblem } from "../lib/problems/http-problem";
 import type { CoverPictures } from "./cover-pictures";
 
@@ -24,7 +26,11 @@ export const coverBusy = () =>
 
 /**
  * Lists `pictures` as the cover of `video`; `afterCommit` runs once they are listed (the reels on
- * the video take the new URLs) and before the old files go. Returns the new keys.
+ * the video take the new URLs) and before the old files go. Returns the new keys. Once the swap is
+ * in, the change has landed: a failure after it (Postgres, R2, the purge API) is logged, not
+ * answered as the caller's error. The old files are then left in the video's folder (they go with
+ * it) and the reels show the new cover at their next sync; a purge the API refused is retried
+ * through its queue (edge-purge.ts).
  */
 export async function setCover(
 	env: Env,
@@ -54,11 +60,16 @@ export async function setCover(
 		if (!listed) await env.MEDIA.delete(written);
 	}
 	if (!listed) throw coverBusy();
-	await afterCommit();
-	const gone = [old.poster, old.thumbnail];
-	await env.MEDIA.delete(gone);
-	// Purged while the variants are still indexed (their cache keys come from the index), then forgotten.
-	await purgeKeysAndVariants(env, requestUrl, gone);
-	await deleteVariants(env, gone);
+	try {
+		await afterCommit();
+		const gone = [old.poster, old.thumbnail];
+		await env.MEDIA.delete(gone);
+		// Purged while the variants are still indexed (their cache keys come from the index), then forgotten. In
+		// production by the pictures' own tag: the video's segments, playlists and captions stay cached.
+		await purgeKeysAndVariants(env, requestUrl, gone, [coverCacheTagOf(old.poster)]);
+		await deleteVariants(env, gone);
+	} catch (err) {
+		logger.error("cover_cleanup_failed", { assetId: video.id, error: (err as Error).message });
+	}
 	return { poster: next.poster.key, thumbnail: next.thumbnail.key };
 }

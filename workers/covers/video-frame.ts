@@ -90,8 +90,10 @@ export async function videoFrame(
 	const rung = await topRung(env, assetId);
 	if (!rung) throw frameUnavailable();
 	const playlist = await env.MEDIA.get(rung.playlistKey);
-	const where = playlist ? segmentAt(await playlist.text(), at) : null;
-	if (!where) throw frameUnavailable();
+	if (!playlist) throw frameUnavailable();
+	const where = segmentAt(await playlist.text(), at);
+	// Not a fragmented-MP4 ladder (a live recording's MPEG-TS rungs): asking again will not help.
+	if (!where) throw new HttpProblem(409, "frame_unavailable", "Frames cannot be taken from this video's renditions (a live recording's).");
 	const [init, segment] = await Promise.all([
 		env.MEDIA.get(beside(rung.playlistKey, where.init)),
 		env.MEDIA.get(beside(rung.playlistKey, where.segment)),

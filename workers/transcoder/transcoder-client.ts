@@ -106,12 +106,13 @@ export type TranscoderHealth = {
 type Send = (path: string, init?: RequestInit) => Promise<Response>;
 
 /**
- * How to reach the transcoder instance that holds `instanceKey`'s work: a job (the uploads' pool)
- * or a live stream (the live pool, so streams never hold an upload's instance). Locally one process serves both.
+ * How to reach the transcoder instance that holds `instanceKey`'s work: a job (the uploads' pool),
+ * a live stream (the live pool, so streams never hold an upload's instance) or a frame (the frames pool). Locally one process serves all three.
  */
-export function sender(env: Env, instanceKey: string, pool: "uploads" | "live" = "uploads"): Send {
+export function sender(env: Env, instanceKey: string, pool: "uploads" | "live" | "frames" = "uploads"): Send {
 	const base = configOf(env).TRANSCODER_URL;
-	const stub = base ? undefined : (pool === "live" ? env.LIVE_TRANSCODER : env.TRANSCODER).getByName(instanceKey);
+	const namespace = { uploads: env.TRANSCODER, live: env.LIVE_TRANSCODER, frames: env.FRAME_TRANSCODER }[pool];
+	const stub = base ? undefined : namespace.getByName(instanceKey);
 	const send: Send = stub
 		? (path, init) => stub.fetch(new Request(new URL(path, "http://transcoder.internal"), init))
 		: (path, init) => fetch(new URL(path, base), init);
@@ -223,8 +224,8 @@ export function transcoderClient(env: Env, jobId = "health") {
 }
 export type TranscoderClient = ReturnType<typeof transcoderClient>;
 
-/** Instances that decode frames: a few kept warm, not one per video (each would start its own container). */
-const FRAME_INSTANCES = 4;
+/** Instances that decode frames: the frames pool's max_instances (wrangler.toml), never one per video. */
+const FRAME_INSTANCES = 2;
 /** Decoding a second of one rung takes well under this; a stalled instance fails the request, not the isolate. */
 const FRAME_TIMEOUT_MS = 30_000;
 
@@ -250,7 +251,7 @@ export async function frameFromTranscoder(
 ): Promise<Uint8Array> {
 	let h = 0;
 	for (const ch of assetId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-	const send = sender(env, `frames-${h % FRAME_INSTANCES}`);
+	const send = sender(env, `frames-${h % FRAME_INSTANCES}`, "frames");
 	const query = new URLSearchParams({ at: at.toFixed(3), ...(size ? { width: String(size.width), height: String(size.height) } : {}) });
 	const res = await send(`/frames?${query}`, {
 		method: "POST",

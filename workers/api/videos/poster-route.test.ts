@@ -124,6 +124,32 @@ describe("PUT /api/videos/:id/poster", () => {
 		expect(pictures.sort()).toEqual([`${prefix}poster.jpg`, `${prefix}thumb.jpg`]);
 	});
 
+	it("tags the cover pictures apart, so a new cover purges them and not the video's segments", async () => {
+		const { owner, id } = await transcodedVideo();
+		const cover = (await (await putTime(owner, id, 0.2)).json()) as Cover;
+		for (const url of [cover.poster, cover.thumbnail]) {
+			const res = await api(new URL(url, "http://x/").pathname);
+			expect(res.headers.get("cache-tag")).toBe(`asset-${id},asset-${id}-cover`);
+			await res.arrayBuffer();
+		}
+		const status = (await (await api(`/api/videos/${id}/status`, { token: owner.accessToken })).json()) as { hls: string };
+		const master = await api(new URL(status.hls, "http://x/").pathname);
+		expect(master.headers.get("cache-tag")).toBe(`asset-${id}`);
+		await master.arrayBuffer();
+	});
+
+	it("takes at most 10 cover changes a video an hour, and a JSON body of a few bytes only", async () => {
+		const { owner, id } = await transcodedVideo();
+		for (let i = 0; i < 10; i++) expect((await putTime(owner, id, 0.1 * i)).status).toBe(200);
+		const refused = await putTime(owner, id, 0.5);
+		expect(refused.status).toBe(429);
+		expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+		expect(((await refused.json()) as { code: string }).code).toBe("rate_limited");
+		const big = await putPoster(owner, id, JSON.stringify({ time: 0.1, pad: "x".repeat(2000) }), "application/json");
+		expect(big.status).toBe(413);
+		expect(((await big.json()) as { code: string }).code).toBe("body_too_large");
+	});
+
 	it("is the owner's only, and only once the video is ready", async () => {
 		const { id } = await transcodedVideo();
 		const stranger = await registerUser();

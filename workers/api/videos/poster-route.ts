@@ -3,6 +3,8 @@
 // frame on screen at that time; PUT with an image uses the image. The owner's
 // only; the reels on the video take the new pictures (workers/covers/).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cdnUrl } from "../../cdn/cdn-key";
 import { signCdnUrl } from "../../cdn/signing/media-url-signature";
 import { coverFromFrame, coverFromImage } from "../../covers/cover-pictures";
@@ -11,7 +13,7 @@ import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonContent } from "../../lib/http/json-content";
-import { HttpProblem } from "../../lib/problems/http-problem";
+import { HttpProblem, tooManyRequests } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { refreshReelPlayback } from "../reels/reel-media";
 import { ownVideo, readyVideo } from "./own-video";
@@ -31,14 +33,28 @@ const CoverSchema = z
 	})
 	.openapi("VideoCover");
 
+/** A JSON body is `{"time": n}`: a few bytes. Images are counted as they stream (cover-pictures.ts). */
+const JSON_MAX_BYTES = 1024;
+const jsonBodyLimit = (): MiddlewareHandler<AppEnv> => {
+	const limit = bodyLimit({
+		maxSize: JSON_MAX_BYTES,
+		onError: () => {
+			throw new HttpProblem(413, "body_too_large", `A JSON body here is at most ${JSON_MAX_BYTES} bytes.`);
+		},
+	});
+	return (c, next) => (c.req.header("content-type")?.toLowerCase().startsWith("application/json") ? limit(c, next) : next());
+};
+
+/** Cover changes a video takes an hour: each costs a frame decode or two image transformations, and a purge. */
+const COVER_CHANGES_PER_HOUR = 10;
+
 const putPoster = apiRoute({
 	method: "put",
 	path: "/api/videos/{id}/poster",
 	tags: ["videos"],
 	summary: "Sets the video's cover: a frame at a time, or an image",
-	description:
-		"JSON `{time}`: the poster and thumbnail are the frame on screen at that time (exact, decoded from the top rung; 422 time_past_end past the video's length). An image body (JPEG, PNG, GIF, WebP; AVIF where the account reads it): the checks every uploaded image gets, then cropped to the video's shape. The old pictures are deleted and purged; the reels on the video show the new ones. The video must be ready; 409 when another change to its cover lands first.",
-	...signedIn(),
+	description: `JSON \`{time}\`: the poster and thumbnail are the frame on screen at that time (exact, decoded from the top rung; 422 time_past_end past the video's length). An image body (JPEG, PNG, GIF, WebP; AVIF where the account reads it): the checks every uploaded image gets, then cropped to the video's shape. The old pictures are deleted and purged; the reels on the video show the new ones. The video must be ready; 409 when another change to its cover lands first; at most ${COVER_CHANGES_PER_HOUR} changes a video an hour (429).`,
+	...signedIn(jsonBodyLimit()),
 	request: {
 		params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }),
 		// Not `required`: the JSON schema is then checked only for JSON bodies, and an image streams untouched.
@@ -51,7 +67,7 @@ const putPoster = apiRoute({
 	},
 	responses: {
 		200: { description: "The new cover", ...jsonContent(CoverSchema) },
-		...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+		...problemResponses(400, 401, 404, 409, 413, 415, 422, 429, 503),
 	},
 });
 
@@ -80,6 +96,15 @@ export const posterRoutes = new OpenAPIHono<AppEnv>().openapi(putPoster, async (
 	}
 	const body = c.req.raw.body;
 	if (!isJson && !body) throw new HttpProblem(400, "empty_file", "The image is empty.");
+	// Counted once the request is one that will make pictures: a refused one costs nothing.
+	const taken = await c.env.RATE_LIMITER.getByName(`covers:${id}`).take({ limit: COVER_CHANGES_PER_HOUR, periodSeconds: 3600 });
+	if (!taken.allowed) {
+		throw tooManyRequests(
+			"rate_limited",
+			`A video's cover changes at most ${COVER_CHANGES_PER_HOUR} times an hour; try again in ${taken.retryAfterSeconds}s.`,
+			taken.retryAfterSeconds,
+		);
+	}
 	const pictures =
 		time === null ? await coverFromImage(c.env, id, body as ReadableStream<Uint8Array>) : await coverFromFrame(c.env, id, time);
 	const keys = await setCover(c.env, c.req.url, video, pictures, () => refreshReelPlayback(c.env, c.var.db, id));

@@ -45,11 +45,9 @@ const VideoStatusSchema = z
 		thumbnail: cdnPath.nullable(),
 		poster: cdnPath.nullable(),
 		storyboard: cdnPath.nullable().openapi({ description: "WebVTT thumbnails track; cues point into the sprite with #xywh=" }),
-		preview: cdnPath
-			.nullable()
-			.openapi({
-				description: "A ~3 s muted MP4 loop from the busiest part of the video, for grids; null for videos made before previews",
-			}),
+		preview: cdnPath.nullable().openapi({
+			description: "A ~3 s muted MP4 loop from the busiest part of the video, for grids; null for videos made before previews",
+		}),
 		captions: z
 			.array(CaptionLinkSchema)
 			.openapi({ description: "Caption tracks (PUT /api/videos/{id}/captions/{lang}); listed in hls and dash too" }),

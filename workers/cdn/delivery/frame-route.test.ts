@@ -76,6 +76,10 @@ describe("GET /cdn/<video folder>/thumbnail.jpg?time=", () => {
 		const headers = ipOf();
 		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "1" };
 		const get = (time: number) => api(`/cdn/${prefix}/thumbnail.jpg?time=${time}&width=64`, { headers }, budget);
+		// A HEAD says the frame can be had without making it: no decode, nothing spent.
+		const head = await api(`/cdn/${prefix}/thumbnail.jpg?time=0.1&width=64`, { method: "HEAD", headers }, budget);
+		expect(head.status).toBe(200);
+		expect(head.headers.get("content-type")).toBe("image/jpeg");
 		expect((await get(0.1)).status).toBe(200);
 		const refused = await get(0.2);
 		expect(refused.status).toBe(429);

@@ -79,9 +79,14 @@ export const frameRoutes = new Hono<AppEnv>().get(`/cdn/:folder{.+}${FRAME_NAME}
 		headers.set("x-img-cache", "HIT");
 		return new Response(hit.body, { status: 200, headers });
 	}
+	// A HEAD asks whether the frame exists, not for it: no decode, no budget spent.
+	if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
 	await spendTransform(c);
 	const frame = await videoFrame(c.env, asset.id, time, (rung) => frameSize(rung, width));
-	const stored = new Response(frame.jpeg, { headers: { "content-type": "image/jpeg", "cache-control": IMMUTABLE_CACHE_CONTROL } });
+	// Tagged like the video's files, so production's purge of the video's tag (a takedown, access narrowed) drops it too.
+	const stored = new Response(frame.jpeg, {
+		headers: { "content-type": "image/jpeg", "cache-control": IMMUTABLE_CACHE_CONTROL, "cache-tag": cacheTagOf(key) },
+	});
 	c.executionCtx.waitUntil(caches.default.put(cacheKey, stored));
 	headers.set("x-img-cache", "MISS");
 	return new Response(frame.jpeg, { status: 200, headers });

@@ -3,7 +3,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "../cdn-key";
 import { verifyImageUrl } from "../signing/image-url-signature";
-import { cacheTagOf, mayRead } from "../signing/media-access";
+import { cacheTagsOf, mayRead } from "../signing/media-access";
 import { openImageSource } from "./image-limits";
 import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { imagesProblem } from "./images-errors";
@@ -68,7 +68,7 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		"content-type": OUTPUT_TYPES[format],
 		"cache-control": IMMUTABLE_CACHE_CONTROL,
 		"content-security-policy": MEDIA_CSP,
-		"cache-tag": cacheTagOf(key),
+		"cache-tag": cacheTagsOf(key),
 	});
 	varyHeaders(headers);
 	const kept = await storedVariant(c.env, key, normalized, format);

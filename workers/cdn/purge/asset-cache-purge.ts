@@ -28,12 +28,16 @@ export async function variantsOf(env: Env, keys: string[]) {
 	return rows;
 }
 
-/** Drops the cached copies of `keys` and of every variant made from them; returns `keys`. */
-export async function purgeKeysAndVariants(env: Env, requestUrl: string, keys: string[]): Promise<string[]> {
+/**
+ * Drops the cached copies of `keys` and of every variant made from them; returns `keys`. `tags`: the
+ * cache tags to purge in production (default: the assets' own tags, every file of theirs).
+ */
+export async function purgeKeysAndVariants(env: Env, requestUrl: string, keys: string[], tags?: string[]): Promise<string[]> {
 	// Variants exist only within IMAGE_MAX_VARIANTS per source (image-variants.ts), so this stays bounded.
 	const variants = await variantsOf(env, keys);
 	await purgeFromEdge(env, requestUrl, {
 		keys,
+		...(tags ? { tags } : {}),
 		cacheKeys: variants.map((v) => variantCacheKey(v.originalKey, v.options, v.format)),
 	});
 	return keys;

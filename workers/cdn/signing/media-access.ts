@@ -41,7 +41,16 @@ export const cacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}`;
 /** A video's caption files carry this tag too: a caption change purges them alone, not the video's segments. */
 export const captionCacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}-captions`;
 
-const isCaptionFile = (key: string) => key.includes("/captions/");
+/** A video's cover pictures carry this tag too: a new cover purges them (and their /img variants) alone. */
+export const coverCacheTagOf = (key: string) => `asset-${assetIdOfKey(key)}-cover`;
 
-/** The Cache-Tag header of `key`'s responses: its asset's tag, and for a caption file the captions' tag. */
-export const cacheTagsOf = (key: string) => (isCaptionFile(key) ? `${cacheTagOf(key)},${captionCacheTagOf(key)}` : cacheTagOf(key));
+const isCaptionFile = (key: string) => key.includes("/captions/");
+/** The poster and thumbnail in a video's folder: the transcoder's own and every chosen cover's (covers/set-cover.ts). */
+const isCoverPicture = (key: string) => /^\d{4}\/\d{2}\/\d{2}\/[0-9a-f-]{36}\/(poster|thumb)(-[0-9a-f]{12})?\.jpg$/.test(key);
+
+/** The Cache-Tag header of `key`'s responses (and of its /img variants): its asset's tag, and a caption file's or a cover picture's own. */
+export function cacheTagsOf(key: string): string {
+	if (isCaptionFile(key)) return `${cacheTagOf(key)},${captionCacheTagOf(key)}`;
+	if (isCoverPicture(key)) return `${cacheTagOf(key)},${coverCacheTagOf(key)}`;
+	return cacheTagOf(key);
+}

@@ -47,13 +47,15 @@ export function CoverPicker({ assetId }: { assetId: string }) {
 				setTiles(storyboardTiles(vtt, status.storyboard));
 				setCover(status.thumbnail);
 			}
-		})().catch(() => undefined);
+		})().catch(() => {
+			if (!gone) setError("The video's frames could not be loaded; its cover stays as it is.");
+		});
 		return () => {
 			gone = true;
 		};
 	}, [assetId]);
 
-	if (tiles.length < 2) return null;
+	if (tiles.length < 2) return error ? <ErrorText error={error} /> : null;
 	const sheet = {
 		w: Math.max(...tiles.map((t) => t.x + t.w)),
 		h: Math.max(...tiles.map((t) => t.y + t.h)),
@@ -88,19 +90,20 @@ export function CoverPicker({ assetId }: { assetId: string }) {
 							: `Cover set to ${clock(tiles[chosen]?.start ?? 0)}.`}
 				</p>
 			</div>
-			<div role="radiogroup" aria-label="Frames" class="flex gap-1 overflow-x-auto pb-1">
+			<div class="flex gap-1 overflow-x-auto pb-1" data-frames>
 				{tiles.map((t, i) => {
 					const scale = TILE_HEIGHT / t.h;
 					return (
 						<button
 							key={t.start}
 							type="button"
-							role="radio"
-							aria-checked={chosen === i}
+							// Toggle buttons, not radios: a radio group's arrow keys would save a cover at every step.
+							aria-pressed={chosen === i}
 							aria-label={`Frame at ${clock(t.start)}`}
-							disabled={saving}
+							// Not `disabled`: that would drop the keyboard focus while the cover saves.
+							aria-disabled={saving}
 							onClick={() => void choose(i)}
-							class={`shrink-0 rounded-md border-2 ${chosen === i ? "border-yellow-400" : "border-transparent"} disabled:opacity-60`}
+							class={`shrink-0 rounded-md border-2 ${chosen === i ? "border-yellow-400" : "border-transparent"} aria-disabled:opacity-60`}
 							style={{
 								width: `${Math.round(t.w * scale)}px`,
 								height: `${TILE_HEIGHT}px`,
