@@ -234,7 +234,7 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		);
 	}, 120_000);
 
-	it("takes a cover and on-the-fly frames exactly at the time asked: the frame on screen then, not the segment's first", async () => {
+	it("takes a cover, on-the-fly frames and a clip exactly at the times asked: the frame on screen then, not the segment's first", async () => {
 		// Every frame of this clip shows its own number (15 frames a second), so a picture says which frame it is.
 		const rate = 15;
 		const id = await uploadClip(makeFrameCodeClip(scratch, { seconds: 8, rate }).bytes);
@@ -258,7 +258,22 @@ describe("upload → queue → transcoder → R2 → /cdn", () => {
 		const folder = cover.poster.slice(0, cover.poster.lastIndexOf("/"));
 		expect(frameCodeOf(await picture(`${folder}/thumbnail.jpg?time=5.5`), scratch)).toBe(82);
 		expect(frameCodeOf(await picture(`${folder}/thumbnail.jpg?time=${s.duration}&width=240`), scratch)).toBe(8 * rate - 1);
-	}, 120_000);
+
+		// A clip of 2.2 s to 5 s: a video of its own, exactly that long, whose first frame is frame 33 (on screen from 2.2 s).
+		const clipped = await fetch(`${stack.baseUrl}/api/videos/${id}/clip`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify({ start: 2.2, end: 5 }),
+		});
+		expect(clipped.status, await clipped.clone().text()).toBe(202);
+		const clipId = ((await clipped.json()) as { id: string }).id;
+		const c = await statusWhen(clipId, (x) => x.status === "ready" || x.status === "failed", 90_000);
+		expect(c.status).toBe("ready");
+		expect(Math.abs(c.duration - 2.8)).toBeLessThanOrEqual(1 / rate);
+		const clipFolder = c.poster.slice(0, c.poster.lastIndexOf("/"));
+		expect(frameCodeOf(await picture(`${clipFolder}/thumbnail.jpg?time=0`), scratch)).toBe(33);
+		expect(frameCodeOf(await picture(`${clipFolder}/thumbnail.jpg?time=${c.duration}`), scratch)).toBe(74);
+	}, 180_000);
 
 	it("copies a video from a URL (through a redirect) into the same pipeline, and refuses an answer that is not a video", async () => {
 		const files = createServer((req, res) => {

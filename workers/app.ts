@@ -21,6 +21,7 @@ import { adminUserRoutes } from "./api/users/admin-user-routes";
 import { meRoutes } from "./api/users/me-routes";
 import { userProfileRoutes } from "./api/users/user-profile-route";
 import { captionRoutes } from "./api/videos/caption-routes";
+import { clipRoutes } from "./api/videos/clip-route";
 import { copyRoutes } from "./api/videos/copy-route";
 import { directUploadRoutes } from "./api/videos/direct-upload-route";
 import { posterRoutes } from "./api/videos/poster-route";
@@ -124,6 +125,7 @@ export function createApp() {
 	app.route("/", directUploadRoutes);
 	app.route("/", captionRoutes);
 	app.route("/", posterRoutes);
+	app.route("/", clipRoutes);
 	app.route("/", copyRoutes);
 	app.route("/", tusRoutes);
 	app.route("/", directUploadTusRoutes);

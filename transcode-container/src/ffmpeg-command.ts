@@ -20,6 +20,8 @@ export const OUTPUT = {
 	storyboardVtt: "storyboard.vtt",
 	/** The animated preview (preview.ts): a short muted loop for grids. */
 	preview: "preview.mp4",
+	/** A clip's own source (clip.ts): the range cut from its parent, which becomes the clip's original. */
+	source: "source.mp4",
 	/** Scratch: the storyboard's single tiles, removed once joined. */
 	storyboardTiles: "storyboard-tiles",
 } as const;

@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
+import { assertWithin, type ClipRange, clipArgs } from "./clip.ts";
 import type { TranscoderConfig } from "./config.ts";
 import { ffmpegArgs, OUTPUT, outputDirs, spriteArgs } from "./ffmpeg-command.ts";
 import { type Demuxer, demuxerOfFile } from "./input-format.ts";
@@ -53,6 +54,8 @@ interface Job {
 	encoded?: Promise<void>;
 	/** Long-polls waiting for this job to move (see JobStore.waitForChange). */
 	waiters: Waiters;
+	/** A clip's range of the source (clip.ts); absent for a whole video. */
+	clip?: ClipRange;
 }
 
 export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error" | "speech"> & {
@@ -99,7 +102,7 @@ export class JobStore {
 	 * UnsupportedSource / SourceTooLarge for sources to refuse; `maxSeconds`, at most
 	 * MAX_SOURCE_SECONDS, is the longest source this job takes.
 	 */
-	async start(id: string, source: IncomingMessage, maxSeconds = this.config.maxSourceSeconds): Promise<Job> {
+	async start(id: string, source: IncomingMessage, maxSeconds = this.config.maxSourceSeconds, clip?: ClipRange): Promise<Job> {
 		await mkdir(this.config.workDir, { recursive: true });
 		const dir = await mkdtemp(join(this.config.workDir, `job-${id}-`));
 		const started = performance.now();
@@ -109,7 +112,10 @@ export class JobStore {
 			await spoolToFile(source, sourcePath, this.config.maxSourceBytes);
 			const demuxer = await demuxerOfFile(sourcePath);
 			if (!demuxer) throw new UnsupportedSource("unreadable_media", "the source is not MP4, MOV, WebM or MPEG-TS");
-			const probe = await probeFile(sourcePath, maxSeconds, demuxer);
+			const sourceProbe = await probeFile(sourcePath, maxSeconds, demuxer);
+			if (clip) assertWithin(clip, sourceProbe.durationMs / 1000);
+			// A clip is planned as the video it becomes: the range's length, the source's picture.
+			const probe = clip ? { ...sourceProbe, durationMs: Math.round((clip.end - clip.start) * 1000) } : sourceProbe;
 			const plan = planTranscode(probe);
 			const job: Job = {
 				id,
@@ -126,6 +132,7 @@ export class JobStore {
 				startedAt: started,
 				abort: new AbortController(),
 				waiters: new Set(),
+				...(clip ? { clip } : {}),
 			};
 			this.jobs.set(id, job);
 			job.encoded = this.encode(job, sourcePath);
@@ -139,8 +146,9 @@ export class JobStore {
 		}
 	}
 
-	private async encode(job: Job, sourcePath: string): Promise<void> {
+	private async encode(job: Job, fullSourcePath: string): Promise<void> {
 		const outDir = join(job.dir, "out");
+		let sourcePath = fullSourcePath;
 		let overBudget = false;
 		const budget = setTimeout(() => {
 			overBudget = true;
@@ -148,6 +156,17 @@ export class JobStore {
 		}, this.config.maxJobSeconds * 1000);
 		try {
 			for (const d of outputDirs(job.plan)) await mkdir(join(outDir, d), { recursive: true });
+			if (job.clip) {
+				// The range, cut exactly, becomes the source of everything below (and the clip's own original).
+				sourcePath = join(outDir, OUTPUT.source);
+				await runFfmpeg(clipArgs(fullSourcePath, sourcePath, job.demuxer, job.clip, this.config.x264Preset), {
+					durationS: job.plan.durationS,
+					signal: job.abort.signal,
+					onProgress: () => undefined,
+				});
+				await rm(fullSourcePath, { force: true });
+				job.demuxer = "mov";
+			}
 			await runFfmpeg(ffmpegArgs(sourcePath, outDir, job.plan, { preset: this.config.x264Preset }, job.demuxer), {
 				durationS: job.plan.durationS,
 				signal: job.abort.signal,
@@ -159,8 +178,8 @@ export class JobStore {
 			});
 			job.speech = await this.recognise(job, sourcePath);
 			await this.makePreview(job, sourcePath, outDir);
-			// The source is the largest file: free it now, the outputs wait for collection.
-			await rm(sourcePath, { force: true });
+			// The source is the largest file: free it now, the outputs wait for collection. A clip's is one of them.
+			if (!job.clip) await rm(sourcePath, { force: true });
 			const tilesDir = join(outDir, OUTPUT.storyboardTiles);
 			const tiles = (await readdir(tilesDir)).length;
 			await runFfmpeg(spriteArgs(outDir, job.plan), { durationS: 1, signal: job.abort.signal, onProgress: () => undefined });

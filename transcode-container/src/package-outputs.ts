@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { OUTPUT, representationCount } from "./ffmpeg-command.ts";
 import { storyboardVtt, type TranscodePlan } from "./ladder.ts";
 
-export type OutputRole = "segment" | "playlist" | "manifest" | "poster" | "thumbnail" | "storyboard" | "preview";
+export type OutputRole = "segment" | "playlist" | "manifest" | "poster" | "thumbnail" | "storyboard" | "preview" | "source";
 
 export interface OutputFile {
 	path: string;
@@ -38,6 +38,7 @@ function roleOf(path: string): OutputRole {
 	if (path === OUTPUT.poster) return "poster";
 	if (path === OUTPUT.thumbnail) return "thumbnail";
 	if (path === OUTPUT.preview) return "preview";
+	if (path === OUTPUT.source) return "source";
 	if (path === OUTPUT.storyboardImage || path === OUTPUT.storyboardVtt) return "storyboard";
 	if (path === OUTPUT.hlsMaster || path === OUTPUT.dashManifest) return "manifest";
 	if (path.endsWith(".m3u8")) return "playlist";
@@ -45,7 +46,7 @@ function roleOf(path: string): OutputRole {
 }
 
 /** Publishing order: a playlist is never visible before the segments it lists, nor a manifest before its playlists. */
-const ROLE_ORDER: OutputRole[] = ["segment", "poster", "thumbnail", "storyboard", "preview", "playlist", "manifest"];
+const ROLE_ORDER: OutputRole[] = ["source", "segment", "poster", "thumbnail", "storyboard", "preview", "playlist", "manifest"];
 
 /**
  * A VOD playlist once the pass is over; while it runs, an EVENT playlist (segments are only ever

@@ -2,8 +2,9 @@
 // transcoder client (workers/transcoder/) reaches it through a Cloudflare
 // Container in production and through TRANSCODER_URL locally.
 //
-//   PUT    /jobs/:id[?maxSeconds=N] body = the source; starts the job (or returns the one already running);
-//                                  maxSeconds lowers MAX_SOURCE_SECONDS for this source (a direct upload's limit)
+//   PUT    /jobs/:id[?maxSeconds=N][&clipStart=S&clipEnd=E] body = the source; starts the job (or returns the
+//                                  one already running); maxSeconds lowers MAX_SOURCE_SECONDS for this source (a
+//                                  direct upload's limit); clipStart/clipEnd make the job a clip of that range (clip.ts)
 //   GET    /jobs/:id[?waitMs=&after=] state, progress, renditions, output files; with waitMs, a long
 //                                  poll that answers once progress passes `after` or the job ends
 //   GET    /jobs/:id/files/<path> one output file, streamed
@@ -16,6 +17,7 @@ import { createReadStream, readdirSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { clipRangeOf } from "./clip.ts";
 import { loadConfig, type TranscoderConfig } from "./config.ts";
 import { FrameUnreadable, frameAt, frameRequestOf } from "./frame-at.ts";
 import { JOB_ID, JobStore } from "./jobs.ts";
@@ -117,10 +119,12 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 		if (Number(req.headers["content-length"] ?? 0) > config.maxSourceBytes) {
 			return answerUnread(req, res, 413, { code: "source_too_large", message: `sources are limited to ${config.maxSourceBytes} bytes` });
 		}
+		const clip = clipRangeOf(query);
+		if (typeof clip === "string") return answerUnread(req, res, 400, { code: "invalid_clip", message: clip });
 		try {
 			const asked = Number(query.get("maxSeconds"));
 			const maxSeconds = Number.isInteger(asked) && asked > 0 ? Math.min(asked, config.maxSourceSeconds) : config.maxSourceSeconds;
-			sendJson(res, 202, jobs.view(await jobs.start(id, req, maxSeconds)));
+			sendJson(res, 202, jobs.view(await jobs.start(id, req, maxSeconds, clip ?? undefined)));
 		} catch (err) {
 			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
 			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });

@@ -14,6 +14,11 @@ export const TranscodeJobSchema = z.discriminatedUnion("kind", [
 		deferrals: z.number().int().min(0).max(10_000).optional(),
 		/** The longest the video may be (a direct upload's maxDurationSeconds); the transcoder refuses a longer one as `too_long`. */
 		maxSeconds: z.number().int().min(1).max(86_400).optional(),
+		/**
+		 * A clip (POST /api/videos/:id/clip): `sourceKey` is the parent video's original, and only this
+		 * range of it becomes the asset, whose own original the transcoder hands back (its `source` file).
+		 */
+		clip: z.object({ start: z.number().min(0), end: z.number().positive() }).optional(),
 	}),
 ]);
 export type TranscodeJob = z.infer<typeof TranscodeJobSchema>;

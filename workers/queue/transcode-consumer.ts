@@ -147,14 +147,15 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		return "failed" as const;
 	};
 	const t0 = Date.now();
-	const prefix = derivedPrefix(job.sourceKey);
+	// The asset's own folder: a clip reads its parent's original (job.sourceKey) but writes under its own name.
+	const prefix = derivedPrefix(asset.r2Key);
 	try {
 		let view = await client.job();
 		if (!view || view.state === "failed") {
 			const source = await env.MEDIA.get(job.sourceKey);
 			if (!source) return await fail("source_missing");
 			try {
-				view = await client.start(source.body, source.size, job.maxSeconds);
+				view = await client.start(source.body, source.size, job.maxSeconds, job.clip);
 			} catch (err) {
 				// Every slot busy (the transcoder said when to come back): wait a turn without using up a retry.
 				if (err instanceof TranscoderUnavailable && err.retryAfterSeconds > 0) {
@@ -199,7 +200,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		const t1 = Date.now();
 		const copy = await publishOutputs(env, db, client, {
 			assetId: asset.id,
-			sourceKey: job.sourceKey,
+			originalKey: asset.r2Key,
 			job: view,
 			deadline: startedAt + COPY_DEADLINE_MS,
 		});

@@ -18,7 +18,7 @@ import { eq, inArray } from "drizzle-orm";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { mapLimit } from "../lib/async/map-limit";
 import type { MediaDb } from "../lib/media-db/media-db";
-import { derivedFiles, renditions } from "../lib/media-db/schema";
+import { assets, derivedFiles, renditions } from "../lib/media-db/schema";
 import { pagesUnder } from "../lib/r2/pages-under";
 import type { OutputFile, Rendition, TranscodeJobView, TranscoderClient } from "./transcoder-client";
 
@@ -53,7 +53,11 @@ export async function copyToR2(env: Env, client: Pick<TranscoderClient, "file">,
  */
 const IMMUTABLE_ROLES = new Set<OutputFile["role"]>(["segment", "poster", "thumbnail", "storyboard", "preview"]);
 
-const STAGES: OutputFile["role"][][] = [["segment", "poster", "thumbnail", "storyboard", "preview"], ["playlist"], ["manifest"]];
+/** Where a file goes: under the asset's folder, except a clip's source, which is the asset's own original. */
+const keyOf = (originalKey: string, prefix: string, file: Pick<OutputFile, "path" | "role">) =>
+	file.role === "source" ? originalKey : prefix + file.path;
+
+const STAGES: OutputFile["role"][][] = [["source", "segment", "poster", "thumbnail", "storyboard", "preview"], ["playlist"], ["manifest"]];
 const DERIVED_ROLE = {
 	playlist: "rendition",
 	manifest: "manifest",
@@ -78,7 +82,8 @@ export async function recordOutputs(
 ): Promise<void> {
 	const createdAt = new Date().toISOString();
 	const listed = files.flatMap((f) =>
-		f.role === "segment"
+		// Segments go with the folder; a clip's source is the asset's original (assets.r2_key), not a derived file.
+		f.role === "segment" || f.role === "source"
 			? []
 			: [{ r2Key: prefix + f.path, assetId, role: DERIVED_ROLE[f.role], contentType: f.contentType, bytes: f.bytes, createdAt }],
 	);
@@ -105,12 +110,18 @@ export async function publishOutputs(
 	client: TranscoderClient,
 	{
 		assetId,
-		sourceKey,
+		originalKey,
 		job,
 		deadline = Number.POSITIVE_INFINITY,
-	}: { assetId: string; sourceKey: string; job: TranscodeJobView; deadline?: number },
+	}: {
+		assetId: string;
+		/** The asset's own original (assets.r2_key): its files go under its folder; a clip's source is written there. */
+		originalKey: string;
+		job: TranscodeJobView;
+		deadline?: number;
+	},
 ): Promise<{ copied: number; skipped: number }> {
-	const prefix = derivedPrefix(sourceKey);
+	const prefix = derivedPrefix(originalKey);
 	// A resumed copy (or a duplicate delivery) skips what is already there, whole.
 	const stored = await alreadyStored(env.MEDIA, prefix);
 	let copied = 0;
@@ -125,11 +136,14 @@ export async function publishOutputs(
 					return;
 				}
 				if (Date.now() > deadline) throw new CopyHandedBack(copied);
-				await copyToR2(env, client, prefix + file.path, file);
+				await copyToR2(env, client, keyOf(originalKey, prefix, file), file);
 				copied++;
 			},
 		);
 	}
 	await recordOutputs(db, assetId, prefix, job.files, job.renditions);
+	// A clip's original is its own now: the storage quota counts what was made, not the room reserved for it.
+	const source = job.files.find((f) => f.role === "source");
+	if (source) await db.update(assets).set({ bytes: source.bytes }).where(eq(assets.id, assetId));
 	return { copied, skipped };
 }

@@ -21,7 +21,7 @@ export const OutputFileSchema = z.object({
 		.refine((p) => !p.includes(".."), "no parent segments"),
 	bytes: z.number().int().nonnegative(),
 	contentType: z.string(),
-	role: z.enum(["segment", "playlist", "manifest", "poster", "thumbnail", "storyboard", "preview"]),
+	role: z.enum(["segment", "playlist", "manifest", "poster", "thumbnail", "storyboard", "preview", "source"]),
 });
 export type OutputFile = z.infer<typeof OutputFileSchema>;
 
@@ -157,10 +157,20 @@ export function transcoderClient(env: Env, jobId = "health") {
 		/**
 		 * Streams `source` (an R2 body, never buffered) to the transcoder and
 		 * starts the job; if the instance already has this job, returns it as it is.
-		 * `maxSeconds` lowers the transcoder's own duration limit for this source.
+		 * `maxSeconds` lowers the transcoder's own duration limit for this source; `clip` makes the job
+		 * a clip of that range (its outputs then include `source.mp4`, the clip's own original).
 		 */
-		async start(source: ReadableStream, bytes: number, maxSeconds?: number): Promise<TranscodeJobView> {
-			const res = await send(maxSeconds ? `${jobPath}?maxSeconds=${maxSeconds}` : jobPath, {
+		async start(
+			source: ReadableStream,
+			bytes: number,
+			maxSeconds?: number,
+			clip?: { start: number; end: number },
+		): Promise<TranscodeJobView> {
+			const query = new URLSearchParams({
+				...(maxSeconds ? { maxSeconds: String(maxSeconds) } : {}),
+				...(clip ? { clipStart: clip.start.toFixed(3), clipEnd: clip.end.toFixed(3) } : {}),
+			}).toString();
+			const res = await send(query ? `${jobPath}?${query}` : jobPath, {
 				method: "PUT",
 				body: source,
 				headers: { "content-type": "application/octet-stream", "content-length": String(bytes) },

@@ -15,6 +15,7 @@ import { problemResponses } from "../../lib/problems/problem-schema";
 import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
 import { UserIdParamSchema } from "../users/user-schemas";
+import { makeClip } from "../videos/clip-route";
 import { toReel } from "./reel-cards";
 import { linkVideo, syncReelMedia } from "./reel-media";
 import { syncVideoAccess, withMediaUrls } from "./reel-media-access";
@@ -108,7 +109,13 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		if ("user_id" in body && body.user_id && body.user_id !== author) {
 			throw new HttpProblem(403, "user_mismatch", "user_id must be you (or left out): reels are posted as the signed-in user.");
 		}
-		const video = await linkVideo(c.env, author, "video_id" in body ? { id: body.video_id } : { url: body.video_url });
+		// A range of the video: its clip (made once per range) is the reel's video.
+		const clipped = "clip" in body && body.clip ? await makeClip(c.env, author, body.video_id, body.clip) : null;
+		const video = await linkVideo(
+			c.env,
+			author,
+			clipped ? { id: clipped.id } : "video_id" in body ? { id: body.video_id } : { url: body.video_url },
+		);
 		const { id, created } = await writeWithEvents(requestEvents(c), async (tx, emit) => {
 			await assertMayPost(tx, author, video.assetId, configOf(c.env).UNVERIFIED_MAX_REELS);
 			const inserted = await insertReel(tx, emit, {

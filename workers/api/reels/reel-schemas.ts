@@ -66,7 +66,19 @@ const caption = z.string().max(CAPTION_MAX, `captions are at most ${CAPTION_MAX}
 
 export const CreateReelSchema = z
 	.union([
-		z.strictObject({ video_id: z.uuid(), caption: caption.optional(), visibility: Visibility.optional() }),
+		z.strictObject({
+			video_id: z.uuid(),
+			caption: caption.optional(),
+			visibility: Visibility.optional(),
+			clip: z
+				.strictObject({ start: z.number().min(0), end: z.number().positive() })
+				.refine((c) => c.end - c.start >= 0.5, { message: "a clip lasts at least 0.5 s", path: ["end"] })
+				.optional()
+				.openapi({
+					description:
+						"Post only this range of the video (seconds): it becomes a video of its own first, as POST /api/videos/{id}/clip makes one; the same range again is the same clip, and so the same reel",
+				}),
+		}),
 		z.strictObject({
 			video_url: z.string().min(1).max(1024).openapi({ description: "A /cdn/... URL of a video you uploaded (seed-compatible)" }),
 			caption: caption.optional(),

@@ -68,6 +68,7 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["GET"], path: new RegExp(`^/api/videos/${ID}/captions$`), scope: "videos:read" },
 	{ methods: ["PUT", "DELETE"], path: new RegExp(`^/api/videos/${ID}/captions/${ID}$`), scope: "videos:write" },
 	{ methods: ["PUT"], path: new RegExp(`^/api/videos/${ID}/poster$`), scope: "videos:write" },
+	{ methods: ["POST"], path: new RegExp(`^/api/videos/${ID}/clip$`), scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/direct-upload$/, scope: "videos:write" },
 	{ methods: ["POST"], path: /^\/api\/videos\/copy$/, scope: "videos:write" },

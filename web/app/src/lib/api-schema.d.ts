@@ -8470,6 +8470,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/videos/{id}/clip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes a range of one of your ready videos into a video of its own
+         * @description Frame-accurate: the clip's length is within one frame of `end − start` and its audio in sync (a re-encode of the range, not segment-rounded). 202 with the new video's id; it is transcoded like an upload (poll its status or hear TRANSCODE_READY). The parent must be ready (409) and the range within it (422 time_past_end). Counts against your storage quota (413).
+         *
+         *     An API key needs the `videos:write` scope.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ClipVideo"];
+                };
+            };
+            responses: {
+                /** @description Queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VideoAccepted"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not signed in, or the token is not valid */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Signed in without the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URL too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Understood, but cannot be processed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited or over quota (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down (see Retry-After) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/videos/{id}/poster": {
         parameters: {
             query?: never;
@@ -8480,7 +8617,7 @@ export interface paths {
         get?: never;
         /**
          * Sets the video's cover: a frame at a time, or an image
-         * @description JSON `{time}`: the poster and thumbnail are the frame on screen at that time (exact, decoded from the top rung; 422 time_past_end past the video's length). An image body (JPEG, PNG, GIF, WebP; AVIF where the account reads it): the checks every uploaded image gets, then cropped to the video's shape. The old pictures are deleted and purged; the reels on the video show the new ones. The video must be ready; 409 when another change to its cover lands first.
+         * @description JSON `{time}`: the poster and thumbnail are the frame on screen at that time (exact, decoded from the top rung; 422 time_past_end past the video's length). An image body (JPEG, PNG, GIF, WebP; AVIF where the account reads it): the checks every uploaded image gets, then cropped to the video's shape. The old pictures are deleted and purged; the reels on the video show the new ones. The video must be ready; 409 when another change to its cover lands first; at most 10 changes a video an hour (429).
          *
          *     An API key needs the `videos:write` scope.
          */
@@ -11130,6 +11267,20 @@ export interface components {
              */
             newPassword: string;
         };
+        ClipVideo: {
+            caption?: string;
+            /**
+             * @description Seconds from the video's start, after `start`
+             * @example 9.5
+             */
+            end: number;
+            /**
+             * @description Seconds from the video's start
+             * @example 2
+             */
+            start: number;
+            title?: string;
+        };
         Comment: {
             author: {
                 handle: string;
@@ -11204,6 +11355,11 @@ export interface components {
         };
         CreateReel: {
             caption?: string;
+            /** @description Post only this range of the video (seconds): it becomes a video of its own first, as POST /api/videos/{id}/clip makes one; the same range again is the same clip, and so the same reel */
+            clip?: {
+                end: number;
+                start: number;
+            };
             /** Format: uuid */
             video_id: string;
             /**

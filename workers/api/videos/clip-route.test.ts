@@ -1,0 +1,105 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { leaseOwnerOf } from "../../lib/media-db/asset-store";
+import { mediaDb } from "../../lib/media-db/media-db";
+import { assets } from "../../lib/media-db/schema";
+import { runTranscodeJob } from "../../queue/transcode-consumer";
+import { api, registerUser, type Session } from "../../test-support/api";
+import { transcodedVideo } from "../../test-support/videos";
+
+const clip = (owner: Session, id: string, json: unknown, overrides: Partial<Env> = {}) =>
+	api(`/api/videos/${id}/clip`, { method: "POST", token: owner.accessToken, json }, overrides);
+const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
+type Status = { status: string; duration: number; hls: string; source: string };
+const statusOf = async (owner: Session, id: string) =>
+	(await (await api(`/api/videos/${id}/status`, { token: owner.accessToken })).json()) as Status;
+
+describe("POST /api/videos/:id/clip", () => {
+	it("makes a range of a ready video into a video of its own, with its own original, that outlives its parent", async () => {
+		const { owner, id: parentId, key: parentKey } = await transcodedVideo();
+		const res = await clip(owner, parentId, { start: 0.2, end: 0.8, title: "the middle" });
+		expect(res.status).toBe(202);
+		const accepted = (await res.json()) as { id: string; status: string; statusUrl: string; title: string };
+		expect(accepted).toMatchObject({ status: "queued", statusUrl: `/api/videos/${accepted.id}/status`, title: "the middle" });
+		expect(accepted.id).not.toBe(parentId);
+		// What the queue delivers: the parent's original as the source, the range as the clip.
+		const outcome = await runTranscodeJob(
+			env,
+			{ kind: "transcode", assetId: accepted.id, sourceKey: parentKey, clip: { start: 0.2, end: 0.8 } },
+			leaseOwnerOf(accepted.id, 1, "clip-test"),
+		);
+		expect(outcome).toBe("done");
+		const status = await statusOf(owner, accepted.id);
+		expect(status).toMatchObject({ status: "ready", duration: 0.6 });
+		// Its original is the cut itself, counted at its real size.
+		const row = await assetRow(accepted.id);
+		const original = await env.MEDIA.head(row?.r2Key as string);
+		expect(original?.size).toBe(row?.bytes);
+		expect((await api(new URL(status.source, "http://x/").pathname)).status).toBe(200);
+
+		// The parent goes; the clip keeps playing.
+		expect((await api(`/api/assets/${parentId}`, { method: "DELETE", token: owner.accessToken })).status).toBe(200);
+		const master = await api(new URL(status.hls, "http://x/").pathname);
+		expect(master.status).toBe(200);
+		await master.arrayBuffer();
+	});
+
+	it("is one clip per range: a retry gets the same video, and a reel posted with a range is posted on its clip, once", async () => {
+		const { owner, id } = await transcodedVideo();
+		const first = (await (await clip(owner, id, { start: 0, end: 0.6 })).json()) as { id: string };
+		const again = (await (await clip(owner, id, { start: 0, end: 0.6 })).json()) as { id: string };
+		expect(again.id).toBe(first.id);
+		const other = (await (await clip(owner, id, { start: 0.1, end: 0.6 })).json()) as { id: string };
+		expect(other.id).not.toBe(first.id);
+
+		const post = () =>
+			api("/api/reels", {
+				method: "POST",
+				token: owner.accessToken,
+				json: { video_id: id, caption: "cut", clip: { start: 0.2, end: 0.9 } },
+			});
+		const posted = await post();
+		expect(posted.status).toBe(201);
+		const reel = (await posted.json()) as { id: string; video: { id: string; status: string } };
+		expect(reel.video.id).not.toBe(id);
+		expect((await assetRow(reel.video.id))?.ownerId).toBe(owner.user.id);
+		const repeated = await post();
+		expect(repeated.status).toBe(200);
+		expect(((await repeated.json()) as { id: string }).id).toBe(reel.id);
+		const bad = await api("/api/reels", {
+			method: "POST",
+			token: owner.accessToken,
+			json: { video_id: id, clip: { start: 0.2, end: 0.3 } },
+		});
+		expect(bad.status).toBe(400);
+	});
+
+	it("refuses a range outside the video, too short or malformed, someone else's video, and one not ready", async () => {
+		const { owner, id } = await transcodedVideo();
+		const cases: [unknown, number, string][] = [
+			[{ start: 0.2, end: 1.5 }, 422, "time_past_end"],
+			[{ start: 0.5, end: 0.7 }, 400, "validation_failed"],
+			[{ start: -1, end: 0.7 }, 400, "validation_failed"],
+			[{ start: 0, end: 0.7, extra: true }, 400, "validation_failed"],
+		];
+		for (const [json, status, code] of cases) {
+			const res = await clip(owner, id, json);
+			expect(res.status, JSON.stringify(json)).toBe(status);
+			expect(((await res.json()) as { code: string }).code).toBe(code);
+		}
+		const stranger = await registerUser();
+		expect((await clip(stranger, id, { start: 0, end: 0.7 })).status).toBe(404);
+		await mediaDb(env).update(assets).set({ status: "processing" }).where(eq(assets.id, id));
+		expect((await clip(owner, id, { start: 0, end: 0.7 })).status).toBe(409);
+	});
+
+	it("counts against the storage quota: a clip that does not fit is refused and nothing is queued", async () => {
+		const { owner, id } = await transcodedVideo();
+		const before = await mediaDb(env).select({ id: assets.id }).from(assets).where(eq(assets.ownerId, owner.user.id));
+		const res = await clip(owner, id, { start: 0, end: 1 }, { STORAGE_QUOTA_BYTES_PER_USER: "1000" } as Partial<Env>);
+		expect(res.status).toBe(413);
+		const after = await mediaDb(env).select({ id: assets.id }).from(assets).where(eq(assets.ownerId, owner.user.id));
+		expect(after).toEqual(before);
+	});
+});
