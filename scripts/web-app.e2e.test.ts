@@ -329,12 +329,22 @@ describe("the web app in Chromium", () => {
 		await a.page.goto(`${stack.baseUrl}/upload`);
 		await a.page.setInputFiles("input[type=file]", makeClip(media, { size: "360x640", seconds: 2, name: "web-second.mp4" }).path);
 		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		// Trimmed to 0.5–1.8 s before posting: the reel is a clip of the video, 1.3 s long.
+		const trim = a.page.locator("[data-trim]");
+		await trim.getByLabel("Start").fill("0.5");
+		await trim.getByLabel("End").fill("1.8");
+		await trim.getByText("Keeps 0:00.5 to 0:01.8 (1.3 s).", { exact: false }).waitFor();
+		await shot(a.page, "upload-trim");
 		await a.page.getByRole("button", { name: "Post", exact: true }).click();
 		await a.page.getByRole("link", { name: "See your reel" }).click();
 		await a.page.waitForURL(/\/reel\//);
+		const trimmedReel = a.page.url().split("/reel/")[1] as string;
 
 		await openFeedUntil(b.page, async (p) => (await p.locator("article").count()) === 2);
 		const feed = b.page.getByRole("feed", { name: "Reels" });
+		// The trimmed reel plays its 1.3 s only.
+		const trimmed = feed.locator(`article[data-reel-id="${trimmedReel}"] video`);
+		await expect.poll(() => trimmed.evaluate((v: HTMLVideoElement) => Math.abs(v.duration - 1.3) < 0.1), POLL).toBe(true);
 		// Tab from the page into the feed (its first reel), then the arrow keys.
 		const inFeed = () => feed.evaluate((el) => el.contains(document.activeElement) && document.activeElement?.tagName === "ARTICLE");
 		for (let i = 0; i < 30 && !(await inFeed()); i++) await b.page.keyboard.press("Tab");

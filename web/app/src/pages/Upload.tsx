@@ -9,11 +9,13 @@
 // fixed here rather than found later. Subtitles made from what the video says
 // are shown cue by cue to be corrected; a correction becomes the creator's own
 // track when the reel is posted. The cover is picked from a strip of the video's
-// frames (CoverPicker). Posting ends on a confirmation with the
+// frames (CoverPicker), and the reel can be trimmed (TrimControl: a trimmed reel
+// is a clip of the video, with its own cover and generated subtitles). Posting ends on a confirmation with the
 // reel's link and the profile.
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import type { Upload as TusUpload } from "tus-js-client";
 import { CoverPicker } from "../components/CoverPicker";
+import { type Range, TrimControl } from "../components/TrimControl";
 import { Button, ErrorText } from "../components/ui";
 import { accessToken, answer, api, profilePath, session } from "../lib/api";
 import { type ApiError, humanize } from "../lib/problems";
@@ -77,6 +79,7 @@ export function UploadPage() {
 	const [captionFile, setCaptionFile] = useState<File | null>(null);
 	const [captionLang, setCaptionLang] = useState(() => (navigator.language || "en").split("-")[0] as string);
 	const [generated, setGenerated] = useState<{ lang: string; label: string; cues: EditableCue[]; edited: boolean } | null>(null);
+	const [trim, setTrim] = useState<Range | null>(null);
 	const me = session.value;
 	const upload = useRef<TusUpload>();
 
@@ -183,18 +186,21 @@ export function UploadPage() {
 	const post = async () => {
 		if (stage.kind !== "ready") return;
 		try {
-			if (!captionFile && generated?.edited) {
+			// A trimmed reel is a clip of the video: the video's tracks and cover stay the video's.
+			if (!trim && !captionFile && generated?.edited) {
 				const path = { id: stage.assetId, lang: generated.lang };
 				// The corrected words become the creator's own track in that language (generated: false); every cue emptied: no track.
 				if (keptCues(generated.cues).length === 0) await api.DELETE("/api/videos/{id}/captions/{lang}", { params: { path } });
 				else await putTrack(path, writeVtt(generated.cues), "text/vtt");
 			}
-			if (captionFile) {
+			if (!trim && captionFile) {
 				// Checked by the server first: a caption file with a mistake is answered with the line to fix, and nothing is posted.
 				const type = /\.srt$/i.test(captionFile.name) ? "application/x-subrip" : "text/vtt";
 				await putTrack({ id: stage.assetId, lang: captionLang }, await captionFile.text(), type);
 			}
-			const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility } }));
+			const reel = await answer(
+				api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility, ...(trim ? { clip: trim } : {}) } }),
+			);
 			dispatch({ type: "posted", reelId: reel.id });
 		} catch (e) {
 			setError((e as ApiError).message);
@@ -325,8 +331,9 @@ export function UploadPage() {
 							))}
 						</select>
 					</label>
-					{stage.kind === "ready" && stage.final ? <CoverPicker assetId={stage.assetId} /> : null}
-					{generated && !captionFile ? (
+					{stage.kind === "ready" && stage.final && file ? <TrimControl src={file.preview} onChange={(range) => setTrim(range)} /> : null}
+					{stage.kind === "ready" && stage.final && !trim ? <CoverPicker assetId={stage.assetId} /> : null}
+					{generated && !captionFile && !trim ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
 							<legend class="px-1 text-sm text-white/80">Subtitles made from what it says</legend>
 							<p class="text-sm text-white/60">{generated.label}: check them and correct any word. They show while the reel plays muted.</p>
@@ -347,7 +354,7 @@ export function UploadPage() {
 							</ol>
 						</fieldset>
 					) : null}
-					{stage.kind === "ready" && stage.final ? (
+					{stage.kind === "ready" && stage.final && !trim ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
 							<legend class="px-1 text-sm text-white/80">Subtitles (optional)</legend>
 							<label class="flex flex-col gap-1">
@@ -409,6 +416,7 @@ export function UploadPage() {
 							setCopied(false);
 							setCaptionFile(null);
 							setGenerated(null);
+							setTrim(null);
 						}}
 					>
 						Upload another

@@ -1,0 +1,96 @@
+// The upload page's trim control: where the reel starts and ends, with the chosen range playing in a
+// loop beside it. Posting a trimmed reel sends `clip: {start, end}` (the server makes that range a
+// video of its own, exact to the frame: docs/clips.md). The preview is the file on this device, so
+// trimming costs no request until the reel is posted.
+import { useEffect, useRef, useState } from "preact/hooks";
+
+export interface Range {
+	start: number;
+	end: number;
+}
+
+/** The shortest reel a trim leaves (the server's own floor). */
+const MIN_SECONDS = 0.5;
+
+const clockTenths = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, "0")}`;
+
+/** A range that keeps the whole video is no trim at all. */
+export const isTrim = (range: Range | null, duration: number) => !!range && (range.start > 0.05 || range.end < duration - 0.05);
+
+export function TrimControl({ src, onChange }: { src: string; onChange: (range: Range | null, duration: number) => void }) {
+	const video = useRef<HTMLVideoElement>(null);
+	const [duration, setDuration] = useState(0);
+	const [range, setRange] = useState<Range>({ start: 0, end: 0 });
+
+	// The chosen range loops: past its end, back to its start.
+	useEffect(() => {
+		const v = video.current;
+		if (!v || duration === 0) return;
+		const loop = () => {
+			if (v.currentTime >= range.end || v.currentTime < range.start - 0.05) v.currentTime = range.start;
+		};
+		v.addEventListener("timeupdate", loop);
+		return () => v.removeEventListener("timeupdate", loop);
+	}, [range, duration]);
+
+	const set = (next: Range) => {
+		setRange(next);
+		onChange(isTrim(next, duration) ? next : null, duration);
+		if (video.current) video.current.currentTime = next.start;
+	};
+
+	return (
+		<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3" data-trim>
+			<legend class="px-1 text-sm text-white/80">Trim</legend>
+			<div class="flex gap-3">
+				<video
+					ref={video}
+					src={src}
+					muted
+					playsInline
+					autoPlay
+					preload="metadata"
+					class="h-40 w-auto shrink-0 rounded-lg bg-black object-contain"
+					aria-label="The trimmed reel, looping"
+					onLoadedMetadata={(e) => {
+						const d = (e.currentTarget as HTMLVideoElement).duration;
+						if (!Number.isFinite(d)) return;
+						setDuration(d);
+						setRange({ start: 0, end: d });
+					}}
+				/>
+				{duration > 0 ? (
+					<div class="flex min-w-0 flex-1 flex-col gap-2">
+						<label class="flex flex-col gap-1 text-sm text-white/80">
+							<span>Start</span>
+							<input
+								type="range"
+								min={0}
+								max={duration}
+								step={0.1}
+								value={range.start}
+								onInput={(e) => set({ start: Math.min(Number(e.currentTarget.value), range.end - MIN_SECONDS), end: range.end })}
+							/>
+						</label>
+						<label class="flex flex-col gap-1 text-sm text-white/80">
+							<span>End</span>
+							<input
+								type="range"
+								min={0}
+								max={duration}
+								step={0.1}
+								value={range.end}
+								onInput={(e) => set({ start: range.start, end: Math.max(Number(e.currentTarget.value), range.start + MIN_SECONDS) })}
+							/>
+						</label>
+						<p class="text-sm text-white/60" role="status">
+							{isTrim(range, duration)
+								? `Keeps ${clockTenths(range.start)} to ${clockTenths(range.end)} (${(range.end - range.start).toFixed(1)} s). It gets its own cover and subtitles made from what it says.`
+								: "The whole video."}
+						</p>
+					</div>
+				) : null}
+			</div>
+		</fieldset>
+	);
+}
