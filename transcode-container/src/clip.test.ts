@@ -85,5 +85,9 @@ describe("a clip job", () => {
 			expect(bad.status, q).toBe(400);
 			expect(await bad.json()).toMatchObject({ code: "invalid_clip" });
 		}
+		// Counted in whole milliseconds, as the Worker counts: 0.956 − 0.456 is half a second, not 0.49999….
+		const edge = await fetch(`${url}/jobs/clip-d?clipStart=0.456&clipEnd=0.956`, { method: "PUT", body: source });
+		expect(edge.status).toBe(202);
+		expect((await finished("clip-d")).probe.durationMs).toBe(500);
 	});
 });

@@ -23,7 +23,10 @@ export function clipRangeOf(query: URLSearchParams): ClipRange | null | string {
 	if (!query.has("clipStart") || !query.has("clipEnd") || !Number.isFinite(start) || !Number.isFinite(end)) {
 		return "clipStart and clipEnd are seconds, given together";
 	}
-	if (start < 0 || end - start < MIN_CLIP_SECONDS) return `a clip starts at 0 s or later and lasts at least ${MIN_CLIP_SECONDS} s`;
+	// In whole milliseconds, as the Worker counts: 0.956 − 0.456 is 0.49999… in floating point.
+	if (start < 0 || Math.round(end * 1000) - Math.round(start * 1000) < MIN_CLIP_SECONDS * 1000) {
+		return `a clip starts at 0 s or later and lasts at least ${MIN_CLIP_SECONDS} s`;
+	}
 	return { start, end };
 }
 

@@ -201,6 +201,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		const copy = await publishOutputs(env, db, client, {
 			assetId: asset.id,
 			originalKey: asset.r2Key,
+			isClip: job.clip !== undefined,
 			job: view,
 			deadline: startedAt + COPY_DEADLINE_MS,
 		});
@@ -230,8 +231,10 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		// Deleted mid-job: seen by a check, or as the failure it caused (D1's foreign keys refuse rows
 		// for an asset that is gone). If D1 cannot be asked, the delivery is retried as for any error.
 		if (err instanceof AssetDeleted || !(await assetExists(db, asset.id).catch(() => true))) {
-			// Copies kept landing after the deletion removed the prefix: nothing may outlive the asset.
+			// Copies kept landing after the deletion removed the prefix: nothing may outlive the asset (a
+			// clip's original too, which is written at the asset's own key, outside its folder).
 			const swept = await deletePrefix(env.MEDIA, prefix);
+			if (job.clip) await env.MEDIA.delete(asset.r2Key);
 			await deleteDerivedRows(db, asset.id);
 			await client.remove().catch(() => undefined);
 			logger.info("transcode_asset_deleted", { assetId: asset.id, swept: swept.length });

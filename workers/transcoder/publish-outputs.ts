@@ -111,12 +111,15 @@ export async function publishOutputs(
 	{
 		assetId,
 		originalKey,
+		isClip = false,
 		job,
 		deadline = Number.POSITIVE_INFINITY,
 	}: {
 		assetId: string;
 		/** The asset's own original (assets.r2_key): its files go under its folder; a clip's source is written there. */
 		originalKey: string;
+		/** Only a clip's job may write the asset's original (its `source` file); any other job's is ignored. */
+		isClip?: boolean;
 		job: TranscodeJobView;
 		deadline?: number;
 	},
@@ -126,9 +129,10 @@ export async function publishOutputs(
 	const stored = await alreadyStored(env.MEDIA, prefix);
 	let copied = 0;
 	let skipped = 0;
+	const files = job.files.filter((f) => f.role !== "source" || isClip);
 	for (const roles of STAGES) {
 		await mapLimit(
-			job.files.filter((f) => roles.includes(f.role)),
+			files.filter((f) => roles.includes(f.role)),
 			COPY_CONCURRENCY,
 			async (file) => {
 				if (IMMUTABLE_ROLES.has(file.role) && stored.get(prefix + file.path) === file.bytes) {
@@ -143,7 +147,7 @@ export async function publishOutputs(
 	}
 	await recordOutputs(db, assetId, prefix, job.files, job.renditions);
 	// A clip's original is its own now: the storage quota counts what was made, not the room reserved for it.
-	const source = job.files.find((f) => f.role === "source");
+	const source = files.find((f) => f.role === "source");
 	if (source) await db.update(assets).set({ bytes: source.bytes }).where(eq(assets.id, assetId));
 	return { copied, skipped };
 }

@@ -179,7 +179,8 @@ export function transcoderClient(env: Env, jobId = "health") {
 				signal: AbortSignal.timeout(START_BASE_TIMEOUT_MS + Math.ceil(bytes / START_MIN_BYTES_PER_MS)),
 			});
 			if (res.ok) return TranscodeJobViewSchema.parse(await res.json());
-			if (res.status === 413 || res.status === 422) {
+			// 400: a clip range the transcoder will never take (the Worker checks it first; asking again cannot help).
+			if (res.status === 400 || res.status === 413 || res.status === 422) {
 				const body = ErrorBodySchema.parse(await res.json());
 				throw new SourceRejected(body.code, body.message);
 			}

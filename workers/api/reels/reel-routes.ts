@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
+import { insufficientScope } from "../../lib/auth/api-key-admission";
 import { isAdmin, type SignedInEnv, viewerOf } from "../../lib/auth/authenticate";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
@@ -109,8 +110,11 @@ export const reelRoutes = new OpenAPIHono<AppEnv>()
 		if ("user_id" in body && body.user_id && body.user_id !== author) {
 			throw new HttpProblem(403, "user_mismatch", "user_id must be you (or left out): reels are posted as the signed-in user.");
 		}
-		// A range of the video: its clip (made once per range) is the reel's video.
-		const clipped = "clip" in body && body.clip ? await makeClip(c.env, author, body.video_id, body.clip) : null;
+		// A range of the video: its clip (made once per range) is the reel's video. Making one is a video
+		// write: a key that may post reels but not make videos may not make it this way either.
+		const apiKey = c.var.auth.apiKey;
+		if ("clip" in body && body.clip && apiKey && !apiKey.scopes.includes("videos:write")) throw insufficientScope("videos:write");
+		const clipped = "clip" in body && body.clip ? await makeClip(c.env, c.var.db, author, body.video_id, body.clip) : null;
 		const video = await linkVideo(
 			c.env,
 			author,

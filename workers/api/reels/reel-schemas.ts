@@ -72,7 +72,6 @@ export const CreateReelSchema = z
 			visibility: Visibility.optional(),
 			clip: z
 				.strictObject({ start: z.number().min(0), end: z.number().positive() })
-				.refine((c) => c.end - c.start >= 0.5, { message: "a clip lasts at least 0.5 s", path: ["end"] })
 				.optional()
 				.openapi({
 					description:

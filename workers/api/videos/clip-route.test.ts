@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { leaseOwnerOf } from "../../lib/media-db/asset-store";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
+import { closeQuietly, connect } from "../../lib/postgres/connect";
 import { runTranscodeJob } from "../../queue/transcode-consumer";
-import { api, registerUser, type Session } from "../../test-support/api";
+import { api, GOOD_PASSWORD, registerUser, type Session } from "../../test-support/api";
 import { transcodedVideo } from "../../test-support/videos";
 
 const clip = (owner: Session, id: string, json: unknown, overrides: Partial<Env> = {}) =>
@@ -72,14 +73,19 @@ describe("POST /api/videos/:id/clip", () => {
 			token: owner.accessToken,
 			json: { video_id: id, clip: { start: 0.2, end: 0.3 } },
 		});
-		expect(bad.status).toBe(400);
+		expect(bad.status).toBe(422);
+		// Kept to the millisecond, one rounding everywhere: 0.4555–0.95568 is 0.456–0.956, exactly half a second.
+		const edge = await clip(owner, id, { start: 0.4555, end: 0.95568 });
+		expect(edge.status).toBe(202);
+		const edgeRow = await assetRow(((await edge.json()) as { id: string }).id);
+		expect([edgeRow?.clipStartMs, edgeRow?.clipEndMs]).toEqual([456, 956]);
 	});
 
 	it("refuses a range outside the video, too short or malformed, someone else's video, and one not ready", async () => {
 		const { owner, id } = await transcodedVideo();
 		const cases: [unknown, number, string][] = [
 			[{ start: 0.2, end: 1.5 }, 422, "time_past_end"],
-			[{ start: 0.5, end: 0.7 }, 400, "validation_failed"],
+			[{ start: 0.5, end: 0.7 }, 422, "clip_too_short"],
 			[{ start: -1, end: 0.7 }, 400, "validation_failed"],
 			[{ start: 0, end: 0.7, extra: true }, 400, "validation_failed"],
 		];
@@ -92,6 +98,45 @@ describe("POST /api/videos/:id/clip", () => {
 		expect((await clip(stranger, id, { start: 0, end: 0.7 })).status).toBe(404);
 		await mediaDb(env).update(assets).set({ status: "processing" }).where(eq(assets.id, id));
 		expect((await clip(owner, id, { start: 0, end: 0.7 })).status).toBe(409);
+	});
+
+	it("is a video write for API keys, is refused while a reel on the video is under review, and is limited to 20 an hour", async () => {
+		const { owner, id } = await transcodedVideo();
+		const keyFor = async (scopes: string[]) =>
+			(
+				(await (
+					await api("/api/keys", { method: "POST", token: owner.accessToken, json: { password: GOOD_PASSWORD, name: "k", scopes } })
+				).json()) as { key: string }
+			).key;
+		const poster = await keyFor(["reels:write"]);
+		const refused = await api("/api/reels", { method: "POST", token: poster, json: { video_id: id, clip: { start: 0, end: 0.6 } } });
+		expect(refused.status).toBe(403);
+		expect(((await refused.json()) as { code: string }).code).toBe("insufficient_scope");
+		const both = await keyFor(["reels:write", "videos:write"]);
+		expect((await api("/api/reels", { method: "POST", token: both, json: { video_id: id, clip: { start: 0, end: 0.6 } } })).status).toBe(
+			201,
+		);
+
+		const posted = (await (
+			await api("/api/reels", { method: "POST", token: owner.accessToken, json: { video_id: id, caption: "whole" } })
+		).json()) as { id: string };
+		const pg = await connect(env.HYPERDRIVE, "primary", 2000);
+		try {
+			await pg.query("UPDATE reels SET hidden_at = now() WHERE id = $1", [posted.id]);
+		} finally {
+			await closeQuietly(pg);
+		}
+		const underReview = await clip(owner, id, { start: 0.1, end: 0.7 });
+		expect(underReview.status).toBe(409);
+		expect(((await underReview.json()) as { code: string }).code).toBe("video_under_review");
+
+		// The account's hour spent (20 clips), the next is refused before anything is reserved or queued.
+		const { owner: busy, id: other } = await transcodedVideo();
+		const limiter = env.RATE_LIMITER.getByName(`clips:${busy.user.id}`);
+		for (let i = 0; i < 20; i++) await limiter.take({ limit: 20, periodSeconds: 3600 });
+		const limited = await clip(busy, other, { start: 0, end: 0.6 });
+		expect(limited.status).toBe(429);
+		expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
 	});
 
 	it("counts against the storage quota: a clip that does not fit is refused and nothing is queued", async () => {

@@ -4,7 +4,7 @@
 // from that cut, and hands the cut back as the clip's own original: once ready, the clip stands
 // alone (deleting the parent leaves it playing). It counts against the storage quota like an upload.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { cdnUrl, originalKeyFor } from "../../cdn/cdn-key";
 import { reserveAsset } from "../../cdn/upload/storage-quota";
 import { VideoAcceptedSchema } from "../../cdn/upload/upload-routes";
@@ -13,10 +13,12 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { settleUpload } from "../../lib/media-db/asset-store";
-import { mediaDb } from "../../lib/media-db/media-db";
+import { uuidv7 } from "../../lib/ids/uuidv7";
+import { deleteAssetRow } from "../../lib/media-db/asset-store";
+import { type MediaDb, mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
-import { HttpProblem } from "../../lib/problems/http-problem";
+import type { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { HttpProblem, tooManyRequests } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
 import { announceVideoCreated } from "../../webhooks/webhook-events";
@@ -32,8 +34,11 @@ export const ClipSchema = z
 		title: z.string().max(200).optional(),
 		caption: z.string().max(2200).optional(),
 	})
-	.refine((c) => c.end - c.start >= MIN_CLIP_SECONDS, { message: `a clip lasts at least ${MIN_CLIP_SECONDS} s`, path: ["end"] })
 	.openapi("ClipVideo");
+
+const ClipAcceptedSchema = VideoAcceptedSchema.extend({
+	status: z.enum(["queued", "processing", "ready"]).openapi({ description: "A range asked again answers the clip already made of it" }),
+}).openapi("ClipAccepted");
 
 const clipVideo = apiRoute({
 	method: "post",
@@ -48,71 +53,128 @@ const clipVideo = apiRoute({
 		body: { ...jsonContent(ClipSchema), required: true },
 	},
 	responses: {
-		202: { description: "Queued", ...jsonContent(VideoAcceptedSchema) },
-		...problemResponses(400, 401, 404, 409, 413, 422),
+		202: { description: "Queued, or the clip of this range already made or being made", ...jsonContent(ClipAcceptedSchema) },
+		...problemResponses(400, 401, 404, 409, 413, 422, 429),
 	},
 });
 
-/**
- * The clip of one range of one video always has the same id (a UUIDv8 of a hash of the two), so a
- * client that retries, or posts a reel with the same clip again, gets the same video, not another.
- */
-async function clipIdOf(parentId: string, start: number, end: number): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`clip:${parentId}:${start}:${end}`)));
-	const b = digest.slice(0, 16);
-	b[6] = ((b[6] as number) & 0x0f) | 0x80; // version 8 (RFC 9562: custom)
-	b[8] = ((b[8] as number) & 0x3f) | 0x80; // the RFC's variant
-	const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** Clips an account may ask for an hour: each is a transcode that reads the whole parent. */
+const CLIPS_PER_HOUR = 20;
+/** The least room a clip holds while it is made, whatever its share of the parent. */
+const MIN_RESERVED_BYTES = 8 * 1024 * 1024;
+
+/** Times are whole milliseconds here, in the database and on the transcoder: one rounding, everywhere. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+const clipOfRange = (db: MediaDb, ownerId: string, parentId: string, startMs: number, endMs: number) =>
+	db.query.assets.findFirst({
+		where: and(
+			eq(assets.ownerId, ownerId),
+			eq(assets.clipOf, parentId),
+			eq(assets.clipStartMs, startMs),
+			eq(assets.clipEndMs, endMs),
+			ne(assets.status, "failed"),
+		),
+		columns: { id: true, r2Key: true, status: true },
+	});
+
+/** Whether any reel on the video is hidden pending review: its video may not be re-posted as a clip meanwhile. */
+async function underReview(pg: RoutedDatabase, videoId: string): Promise<boolean> {
+	// On the primary: a reel hidden a moment ago must already count.
+	const { rows } = await pg.write((q) =>
+		q.execute<{ one: number }>(sql`SELECT 1 AS one FROM reels WHERE video_asset_id = ${videoId} AND hidden_at IS NOT NULL LIMIT 1`),
+	);
+	return rows.length > 0;
 }
 
 /**
- * The caller's clip of `parentId` from `start` to `end`: queued for the transcoder, or the one
- * already made or making. 404 for anyone else's video, 409 until it is ready, 422 past its end,
- * 413 past the storage quota.
+ * The caller's clip of `parentId` from `start` to `end` (seconds, kept to the millisecond): queued for
+ * the transcoder, or the one already made or being made of that range (a failed one is made again).
+ * 404 for anyone else's video, 409 until it is ready (or when its reel is under review, or it has no
+ * original to cut from), 422 past its end, 413 past the storage quota, 429 past CLIPS_PER_HOUR.
  */
 export async function makeClip(
 	env: Env,
+	pg: RoutedDatabase,
 	ownerId: string,
 	parentId: string,
-	{ start, end, title, caption }: { start: number; end: number; title?: string | undefined; caption?: string | undefined },
-): Promise<{ id: string; key: string; created: boolean }> {
+	range: { start: number; end: number; title?: string | undefined; caption?: string | undefined },
+): Promise<{ id: string; key: string; status: string; created: boolean }> {
+	const db = mediaDb(env);
 	const parent = await ownVideo(env, ownerId, parentId);
 	const video = readyVideo(parent, "A clip");
-	if (end > video.durationMs / 1000) {
+	const startMs = ms(range.start);
+	// A browser may read the file as a few milliseconds longer than the server did: an end that close is the end.
+	if (ms(range.end) > video.durationMs + 100) {
 		throw new HttpProblem(422, "time_past_end", `The video is ${video.durationMs / 1000} s long; the clip must end within it.`);
 	}
-	const id = await clipIdOf(parentId, start, end);
-	const existing = await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id), columns: { r2Key: true, ownerId: true } });
-	if (existing?.ownerId === ownerId) return { id, key: existing.r2Key, created: false };
+	const endMs = Math.min(ms(range.end), video.durationMs);
+	if (endMs - startMs < MIN_CLIP_SECONDS * 1000) {
+		throw new HttpProblem(422, "clip_too_short", `A clip lasts at least ${MIN_CLIP_SECONDS} s.`);
+	}
+	const existing = await clipOfRange(db, ownerId, parentId, startMs, endMs);
+	if (existing) return { id: existing.id, key: existing.r2Key, status: existing.status, created: false };
+	if (await underReview(pg, parentId)) {
+		throw new HttpProblem(409, "video_under_review", "A reel on this video is hidden pending review; it cannot be clipped meanwhile.");
+	}
+	// A live recording is played from its live segments and has no original file to cut from.
+	if (!(await env.MEDIA.head(parent.r2Key))) throw new HttpProblem(409, "video_not_ready", "This video has no original to clip from.");
+	const taken = await env.RATE_LIMITER.getByName(`clips:${ownerId}`).take({ limit: CLIPS_PER_HOUR, periodSeconds: 3600 });
+	if (!taken.allowed) {
+		throw tooManyRequests(
+			"rate_limited",
+			`At most ${CLIPS_PER_HOUR} clips an hour; try again in ${taken.retryAfterSeconds}s.`,
+			taken.retryAfterSeconds,
+		);
+	}
+	const id = uuidv7();
 	const key = originalKeyFor(id, "mp4");
 	// Room held until the cut is made (then settled to its real size, publish-outputs.ts): the range's
-	// share of the parent, twice over, since the cut is encoded near-transparently.
-	const share = Math.ceil((2 * parent.bytes * (end - start)) / (video.durationMs / 1000));
-	const bytes = Math.min(share, configOf(env).UPLOAD_MAX_VIDEO_BYTES);
+	// share of the parent, twice over since the cut is encoded near-transparently, and never less than 8 MiB.
+	const share = Math.ceil((2 * parent.bytes * (endMs - startMs)) / video.durationMs);
+	const bytes = Math.min(Math.max(share, MIN_RESERVED_BYTES), configOf(env).UPLOAD_MAX_VIDEO_BYTES);
 	await reserveAsset(env, { id, ownerId, kind: "video", r2Key: key, contentType: "video/mp4", access: "signed", bytes });
-	await settleUpload(mediaDb(env), id, {
-		kind: "video",
-		bytes,
-		checksum: null,
-		width: parent.width,
-		height: parent.height,
-		title: title ?? null,
-		caption: caption ?? null,
-	});
-	await announceVideoCreated(env, { id, ownerId, bytes, title });
-	await enqueueTranscode(env, { assetId: id, sourceKey: parent.r2Key, clip: { start, end } });
-	return { id, key, created: true };
+	try {
+		await db
+			.update(assets)
+			.set({
+				status: "queued",
+				width: parent.width,
+				height: parent.height,
+				title: range.title ?? null,
+				caption: range.caption ?? null,
+				clipOf: parentId,
+				clipStartMs: startMs,
+				clipEndMs: endMs,
+				updatedAt: new Date().toISOString(),
+			})
+			.where(eq(assets.id, id));
+	} catch (err) {
+		// The same range asked twice at once: the other request's clip is the one (assets_clip_range is unique).
+		await deleteAssetRow(db, id);
+		const winner = await clipOfRange(db, ownerId, parentId, startMs, endMs);
+		if (winner) return { id: winner.id, key: winner.r2Key, status: winner.status, created: false };
+		throw err;
+	}
+	try {
+		await announceVideoCreated(env, { id, ownerId, bytes, title: range.title });
+		await enqueueTranscode(env, { assetId: id, sourceKey: parent.r2Key, clip: { start: startMs / 1000, end: endMs / 1000 } });
+	} catch (err) {
+		// Never a clip that waits for ever: without its job queued, it is not kept (the caller may ask again).
+		await deleteAssetRow(db, id);
+		throw err;
+	}
+	return { id, key, status: "queued", created: true };
 }
 
 export const clipRoutes = new OpenAPIHono<AppEnv>().openapi(clipVideo, async (c) => {
 	const { id: parentId } = c.req.valid("param");
 	const { title, caption, ...range } = c.req.valid("json");
-	const { id, key } = await makeClip(c.env, c.var.auth.sub, parentId, { ...range, title, caption });
+	const { id, key, status } = await makeClip(c.env, c.var.db, c.var.auth.sub, parentId, { ...range, title, caption });
 	return c.json(
 		{
 			id,
-			status: "queued" as const,
+			status: status === "ready" || status === "processing" ? status : ("queued" as const),
 			statusUrl: `/api/videos/${id}/status`,
 			fileUrl: cdnUrl(key),
 			title: title ?? null,

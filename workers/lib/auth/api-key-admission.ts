@@ -13,7 +13,7 @@ const NO_EXPIRY_S = 365 * 24 * 3600;
 /** An account's keys' hourly quota, one budget for all of them and apart from its sessions': a runaway integration cannot lock its owner out. */
 export const apiKeyQuota = (env: Env): Quota => ({ limit: configOf(env).QUOTA_API_KEY_PER_HOUR, periodSeconds: HOUR_S });
 
-const insufficientScope = (scope: string | null) =>
+export const insufficientScope = (scope: string | null) =>
 	new HttpProblem(
 		403,
 		"insufficient_scope",

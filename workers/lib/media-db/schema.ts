@@ -33,6 +33,10 @@ export const assets = sqliteTable("assets", {
 	access: text("access", { enum: ["public", "signed", "blocked"] })
 		.notNull()
 		.default("public"),
+	/** A clip's parent video and range (migrations/d1/0013_clip_lineage.sql, api/videos/clip-route.ts). */
+	clipOf: text("clip_of"),
+	clipStartMs: integer("clip_start_ms"),
+	clipEndMs: integer("clip_end_ms"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });

@@ -74,6 +74,8 @@ export const PROBLEM_CODES = [
 	"caption_change_in_progress",
 	"too_many_captions",
 	"time_past_end",
+	"clip_too_short",
+	"video_under_review",
 	"cover_change_in_progress",
 	"frame_unavailable",
 	// Copying from a URL

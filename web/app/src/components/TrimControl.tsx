@@ -47,6 +47,7 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 					ref={video}
 					src={src}
 					muted
+					loop
 					playsInline
 					autoPlay
 					preload="metadata"
@@ -59,7 +60,7 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 						setRange({ start: 0, end: d });
 					}}
 				/>
-				{duration > 0 ? (
+				{duration >= MIN_SECONDS * 2 ? (
 					<div class="flex min-w-0 flex-1 flex-col gap-2">
 						<label class="flex flex-col gap-1 text-sm text-white/80">
 							<span>Start</span>
@@ -69,7 +70,10 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 								max={duration}
 								step={0.1}
 								value={range.start}
-								onInput={(e) => set({ start: Math.min(Number(e.currentTarget.value), range.end - MIN_SECONDS), end: range.end })}
+								aria-valuetext={clockTenths(range.start)}
+								onInput={(e) =>
+									set({ start: Math.max(0, Math.min(Number(e.currentTarget.value), range.end - MIN_SECONDS)), end: range.end })
+								}
 							/>
 						</label>
 						<label class="flex flex-col gap-1 text-sm text-white/80">
@@ -80,10 +84,13 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 								max={duration}
 								step={0.1}
 								value={range.end}
-								onInput={(e) => set({ start: range.start, end: Math.max(Number(e.currentTarget.value), range.start + MIN_SECONDS) })}
+								aria-valuetext={clockTenths(range.end)}
+								onInput={(e) =>
+									set({ start: range.start, end: Math.min(duration, Math.max(Number(e.currentTarget.value), range.start + MIN_SECONDS)) })
+								}
 							/>
 						</label>
-						<p class="text-sm text-white/60" role="status">
+						<p class="text-sm text-white/60">
 							{isTrim(range, duration)
 								? `Keeps ${clockTenths(range.start)} to ${clockTenths(range.end)} (${(range.end - range.start).toFixed(1)} s). It gets its own cover and subtitles made from what it says.`
 								: "The whole video."}
