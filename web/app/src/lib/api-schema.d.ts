@@ -8500,13 +8500,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Queued */
+                /** @description Queued, or the clip of this range already made or being made */
                 202: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["VideoAccepted"];
+                        "application/json": components["schemas"]["ClipAccepted"];
                     };
                 };
                 /** @description Invalid input */
@@ -11266,6 +11266,13 @@ export interface components {
              * @example correct horse 9
              */
             newPassword: string;
+        };
+        ClipAccepted: components["schemas"]["VideoAccepted"] & {
+            /**
+             * @description A range asked again answers the clip already made of it
+             * @enum {string}
+             */
+            status?: "queued" | "processing" | "ready";
         };
         ClipVideo: {
             caption?: string;
