@@ -151,6 +151,58 @@ afterAll(async () => {
 	if (measured.firstPlayJsGzipBytes) console.log(JSON.stringify({ webApp: measured }));
 });
 
+/**
+ * A page that plays `manifests` with hls.js (its full build: the app's light one has no subtitles),
+ * from the HLS master's SUBTITLES group, and dash.js, from the MPD's text AdaptationSet, each showing
+ * its first text track: players that read the manifests, not the app's <track>. Their own log lines
+ * are theirs, so this page's console is not watched.
+ */
+async function manifestPlayers(ctx: BrowserContext, manifests: { hls: string; dash: string }) {
+	const players = await ctx.newPage();
+	await players.goto(`${stack.baseUrl}/health`);
+	await players.addScriptTag({ path: resolve(root, "node_modules/hls.js/dist/hls.min.js") });
+	await players.addScriptTag({ path: resolve(root, "node_modules/dashjs/dist/modern/umd/dash.all.min.js") });
+	await players.evaluate(({ hls, dash }) => {
+		type Player = { on(event: string, f: () => void): void; loadSource(u: string): void; attachMedia(v: HTMLVideoElement): void };
+		const w = window as unknown as {
+			Hls: { new (c: object): Player & { subtitleTrack: number }; Events: Record<string, string> };
+			dashjs: {
+				MediaPlayer(): { create(): { updateSettings(s: object): void; initialize(v: HTMLVideoElement, u: string, play: boolean): void } };
+			};
+			videos: Record<string, HTMLVideoElement>;
+		};
+		const make = (id: string) => {
+			const v = document.createElement("video");
+			Object.assign(v, { muted: true, loop: true, autoplay: true, id });
+			document.body.append(v);
+			return v;
+		};
+		w.videos = { hls: make("hls"), dash: make("dash") };
+		const h = new w.Hls({ subtitleDisplay: true });
+		// As a viewer picks it from a menu once the tracks are listed (hls.js settles its own default, none, first).
+		h.on(w.Hls.Events.SUBTITLE_TRACKS_UPDATED as string, () =>
+			setTimeout(() => {
+				h.subtitleTrack = 0;
+			}),
+		);
+		h.loadSource(hls);
+		h.attachMedia(w.videos.hls as HTMLVideoElement);
+		const d = w.dashjs.MediaPlayer().create();
+		d.updateSettings({ streaming: { text: { defaultEnabled: true } } });
+		d.initialize(w.videos.dash as HTMLVideoElement, dash, true);
+	}, manifests);
+	/** The text of the cues each player shows now. */
+	const cuesOf = (which: "hls" | "dash") =>
+		players.evaluate((id) => {
+			const v = document.getElementById(id) as HTMLVideoElement;
+			return Array.from(v.textTracks)
+				.filter((t) => t.mode === "showing")
+				.flatMap((t) => Array.from(t.activeCues ?? [], (c) => (c as VTTCue).text))
+				.join("|");
+		}, which);
+	return { cuesOf, close: () => players.close() };
+}
+
 describe("the web app in Chromium", () => {
 	it("signs two people up through the UI, and B follows A", { timeout: 60_000 }, async () => {
 		people.push(await signUp("Ada"), await signUp("Ben"));
@@ -942,54 +994,14 @@ describe("the web app in Chromium", () => {
 			video: { hls: string; dash: string };
 		};
 		expect(reel.video.hls).toMatch(/\/cdn\/s\/.*master-cc\d+\.m3u8$/);
-		// Not the app: these players' own log lines are theirs, so this page's console is not watched.
-		const players = await a.ctx.newPage();
-		await players.goto(`${stack.baseUrl}/health`);
-		await players.addScriptTag({ path: resolve(root, "node_modules/hls.js/dist/hls.min.js") });
-		await players.addScriptTag({ path: resolve(root, "node_modules/dashjs/dist/modern/umd/dash.all.min.js") });
-		await players.evaluate(({ hls, dash }) => {
-			type Player = { on(event: string, f: () => void): void; loadSource(u: string): void; attachMedia(v: HTMLVideoElement): void };
-			const w = window as unknown as {
-				Hls: { new (c: object): Player & { subtitleTrack: number }; Events: Record<string, string> };
-				dashjs: {
-					MediaPlayer(): { create(): { updateSettings(s: object): void; initialize(v: HTMLVideoElement, u: string, play: boolean): void } };
-				};
-				videos: Record<string, HTMLVideoElement>;
-			};
-			const make = (id: string) => {
-				const v = document.createElement("video");
-				Object.assign(v, { muted: true, loop: true, autoplay: true, id });
-				document.body.append(v);
-				return v;
-			};
-			w.videos = { hls: make("hls"), dash: make("dash") };
-			const h = new w.Hls({ subtitleDisplay: true });
-			// As a viewer picks it from a menu once the tracks are listed (hls.js settles its own default, none, first).
-			h.on(w.Hls.Events.SUBTITLE_TRACKS_UPDATED as string, () =>
-				setTimeout(() => {
-					h.subtitleTrack = 0;
-				}),
-			);
-			h.loadSource(hls);
-			h.attachMedia(w.videos.hls as HTMLVideoElement);
-			const d = w.dashjs.MediaPlayer().create();
-			d.updateSettings({ streaming: { text: { defaultEnabled: true } } });
-			d.initialize(w.videos.dash as HTMLVideoElement, dash, true);
-		}, reel.video);
-		const cuesOf = (which: "hls" | "dash") =>
-			players.evaluate((id) => {
-				const v = document.getElementById(id) as HTMLVideoElement;
-				return Array.from(v.textTracks)
-					.filter((t) => t.mode === "showing")
-					.flatMap((t) => Array.from(t.activeCues ?? [], (c) => (c as VTTCue).text))
-					.join("|");
-			}, which);
+		const players = await manifestPlayers(a.ctx, reel.video);
+		const cuesOf = players.cuesOf;
 		await expect.poll(() => cuesOf("hls"), { timeout: 30_000 }).toBe("Hello from the captions");
 		await expect.poll(() => cuesOf("dash"), { timeout: 30_000 }).toBe("Hello from the captions");
 		await players.close();
 	});
 
-	it("shows the subtitles made from what a clip says, to be corrected before posting; the correction becomes the creator's own track", {
+	it("shows the subtitles made from what a clip says in hls.js and dash.js, and to be corrected before posting; the correction becomes the creator's own track", {
 		timeout: 120_000,
 	}, async () => {
 		// Someone new: an unverified account posts three reels at most, and A has posted theirs.
@@ -997,6 +1009,39 @@ describe("the web app in Chromium", () => {
 		onTestFinished(() => a.ctx.close());
 		await a.page.goto(`${stack.baseUrl}/upload`);
 		const clip = makeSpeechClip(media, "web-speech", ["The quick brown fox jumps over the lazy dog."]);
+
+		// Posted as it was made: hls.js and dash.js show the generated track's cues from the reel's manifests.
+		await a.page.setInputFiles("input[type=file]", clip.path);
+		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
+		await a.page.getByLabel("Who can see it").selectOption("unlisted");
+		await a.page.getByRole("group", { name: "Subtitles made from what it says" }).getByRole("textbox").first().waitFor();
+		await a.page.getByRole("button", { name: "Post", exact: true }).click();
+		await a.page.getByText("Posted.").waitFor();
+		await a.page.getByRole("link", { name: "See your reel" }).click();
+		await a.page.waitForURL(/\/reel\/[0-9a-f-]{36}$/);
+		const generated = await a.page.evaluate(async (id) => {
+			const reel = (await (await fetch(`/api/reels/${id}`)).json()) as {
+				video: { hls: string; dash: string; captions: { generated: boolean; url: string }[] };
+			};
+			const [only] = reel.video.captions;
+			return {
+				hls: reel.video.hls,
+				dash: reel.video.dash,
+				generated: only?.generated,
+				vtt: only ? await (await fetch(only.url)).text() : "",
+			};
+		}, a.page.url().split("/reel/")[1] as string);
+		expect(generated.generated).toBe(true);
+		const heard = [...generated.vtt.matchAll(/-->[^\n]*\n([^\n]+)/g)].map((m) => m[1] as string);
+		expect(heard.length).toBeGreaterThan(0);
+		const players = await manifestPlayers(a.ctx, generated);
+		// Whichever cue is on screen when asked (the players loop the clip): one the recogniser wrote.
+		await expect.poll(async () => heard.includes(await players.cuesOf("hls")), { timeout: 30_000 }).toBe(true);
+		await expect.poll(async () => heard.includes(await players.cuesOf("dash")), { timeout: 30_000 }).toBe(true);
+		await players.close();
+
+		// Corrected before posting: the correction becomes the creator's own track.
+		await a.page.goto(`${stack.baseUrl}/upload`);
 		await a.page.setInputFiles("input[type=file]", clip.path);
 		await a.page.getByText("Your video is ready.").waitFor({ timeout: 60_000 });
 		await a.page.getByLabel("Who can see it").selectOption("unlisted");
