@@ -54,7 +54,7 @@ const clipVideo = apiRoute({
 	},
 	responses: {
 		202: { description: "Queued, or the clip of this range already made or being made", ...jsonContent(ClipAcceptedSchema) },
-		...problemResponses(400, 401, 404, 409, 413, 422, 429),
+		...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
 	},
 });
 
