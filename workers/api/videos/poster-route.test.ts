@@ -11,6 +11,7 @@ import { assets, derivedFiles, imageVariants } from "../../lib/media-db/schema";
 import { api, registerUser, type Session } from "../../test-support/api";
 import { pngHeaderOnly, sampleJpeg, samplePng } from "../../test-support/media";
 import { jpegWithPersonalMetadata, SECRETS } from "../../test-support/personal-metadata";
+import { sawWrite } from "../../test-support/reels";
 import { transcodedVideo } from "../../test-support/videos";
 
 const putPoster = (owner: Session, id: string, body: BodyInit, type: string, headers: Record<string, string> = {}) =>
@@ -36,6 +37,9 @@ describe("PUT /api/videos/:id/poster", () => {
 
 		const res = await putTime(owner, id, 0.5);
 		expect(res.status).toBe(200);
+		// The reels' new URLs were written on the primary: the answer carries the token that reads them back.
+		const written = res.headers.get("x-consistency-token") ?? "";
+		expect(written).not.toBe("");
 		const cover = (await res.json()) as Cover;
 		expect(cover).toEqual({
 			poster: expect.stringMatching(new RegExp(`^/cdn/s/[^/]+/${prefix}/poster-[0-9a-f]{12}\\.jpg$`)),
@@ -57,7 +61,7 @@ describe("PUT /api/videos/:id/poster", () => {
 		expect(await env.MEDIA.head(keyOf(before.thumbnail))).toBeNull();
 		expect((await bytesAt(before.poster)).status).toBe(404);
 		expect(await coverFiles(mediaDb(env), id)).toEqual({ poster: keyOf(cover.poster), thumbnail: keyOf(cover.thumbnail) });
-		const reel = (await (await api(`/api/reels/${reelId}`, { token: owner.accessToken })).json()) as {
+		const reel = (await (await api(`/api/reels/${reelId}`, { token: owner.accessToken, headers: sawWrite(written) })).json()) as {
 			video: { poster: string; thumbnail: string };
 		};
 		expect(keyOf(reel.video.poster)).toBe(keyOf(cover.poster));
