@@ -28,7 +28,8 @@ const bytesAt = async (url: string) => {
 };
 const keyOf = (url: string) => url.replace(/^\/cdn\/s\/[^/]+\//, "").replace(/^\/cdn\//, "");
 
-describe("PUT /api/videos/:id/poster", () => {
+// Each test transcodes a real video first, and a busy CI machine can take longer than the runner's 5 s default.
+describe("PUT /api/videos/:id/poster", { timeout: 60_000 }, () => {
 	it("makes the poster and thumbnail from the frame at a time; the old ones are deleted and a reel shows the new ones", async () => {
 		const { owner, id, prefix } = await transcodedVideo();
 		const before = await statusOf(owner, id);

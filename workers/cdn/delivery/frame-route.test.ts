@@ -19,7 +19,8 @@ async function publicVideo() {
 	return video;
 }
 
-describe("GET /cdn/<video folder>/thumbnail.jpg?time=", () => {
+// Each test transcodes a real video first, and a busy CI machine can take longer than the runner's 5 s default.
+describe("GET /cdn/<video folder>/thumbnail.jpg?time=", { timeout: 60_000 }, () => {
 	it("answers the frame at a time at the width asked, the video's shape kept; a repeat comes from the edge cache", async () => {
 		const { owner, id, prefix } = await publicVideo();
 		const top = (await statusOf(owner, id)).renditions[0] as { width: number; height: number };
