@@ -60,6 +60,7 @@ export default defineConfig({
 								QUOTA_USER_PER_HOUR: "100000",
 								QUOTA_AUTH_PER_HOUR: "100000",
 								QUOTA_API_KEY_PER_HOUR: "100000",
+								QUOTA_PLAYBACK_PER_HOUR: "100000",
 								IMAGE_URL_KEYS: JSON.stringify({ "img-current": "c".repeat(40), "img-previous": "p".repeat(40) }),
 								MEDIA_URL_KEYS: JSON.stringify({ "media-current": "m".repeat(40), "media-previous": "q".repeat(40) }),
 								// A small recovery window, so tests can reach past it.

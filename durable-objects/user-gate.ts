@@ -23,7 +23,7 @@ export class UserGate extends DurableObject<Env> {
 	async admit(
 		sid: string,
 		issuedAtMs: number,
-		quota: Quota | null,
+		quota: (Quota & { bucket?: string }) | null,
 	): Promise<{ session: SessionVerdict; role: Role | null; decision: GcraDecision | null }> {
 		const now = Date.now();
 		const [revokedUntil, notBefore, changed] = await Promise.all([
@@ -39,9 +39,11 @@ export class UserGate extends DurableObject<Env> {
 		const newer = live(changed);
 		const role = newer && issuedAtMs <= newer.at ? newer.role : null;
 		if (session !== "live" || !quota) return { session, role, decision: null };
-		const decision = gcra(quota, await this.ctx.storage.get<number>(TAT_KEY), now);
+		// A quota may name its own bucket (the player's playback reports: hourly-quota.ts), kept apart from the user's requests.
+		const tatKey = quota.bucket ? `${TAT_KEY}:${quota.bucket}` : TAT_KEY;
+		const decision = gcra(quota, await this.ctx.storage.get<number>(tatKey), now);
 		if (decision.allowed) {
-			await this.ctx.storage.put(TAT_KEY, decision.tatMs);
+			await this.ctx.storage.put(tatKey, decision.tatMs);
 			await this.wakeBy(decision.tatMs);
 		}
 		return { session, role, decision };

@@ -11,6 +11,7 @@ import { keyRoutes } from "./api/keys/key-routes";
 import { liveRoutes } from "./api/live/live-routes";
 import { notificationPrefsRoutes } from "./api/notifications/notification-prefs-routes";
 import { notificationRoutes } from "./api/notifications/notification-routes";
+import { playbackRoutes } from "./api/playback/playback-routes";
 import { realtimeAdminRoutes } from "./api/realtime/realtime-admin-routes";
 import { websocketRoutes } from "./api/realtime/websocket-route";
 import { engagementRoutes } from "./api/reels/engagement-routes";
@@ -104,6 +105,7 @@ export function createApp() {
 	app.route("/", exportRoutes);
 	app.route("/", notificationPrefsRoutes);
 	// /api/users/me before /api/users/{id}: the first matching route answers.
+	app.route("/", playbackRoutes);
 	app.route("/", meRoutes);
 	app.route("/", privacyRoutes);
 	app.route("/", adminUserRoutes);

@@ -4,6 +4,7 @@ import { sweepEmailTokens } from "./api/auth/email-tokens";
 import { sweepExports } from "./api/exports/export-store";
 import { refreshTrending } from "./api/feed/trending";
 import { queueDigests } from "./api/notifications/digests";
+import { sweepPlaybackViews } from "./api/playback/playback-store";
 import { foldCounters } from "./api/reels/counter-shards";
 import { sweepViews } from "./api/reels/sweep-views";
 import { cleanupAbandonedUploads } from "./cdn/tus/cleanup-abandoned-uploads";
@@ -27,7 +28,13 @@ export const CRONS = {
 export async function runScheduled(cron: string, env: Env): Promise<void> {
 	switch (cron) {
 		case CRONS.hourly:
-			await Promise.all([cleanupAbandonedUploads(env), sweepDirectUploads(env), sweepEmailTokens(env), sweepExports(env)]);
+			await Promise.all([
+				cleanupAbandonedUploads(env),
+				sweepDirectUploads(env),
+				sweepEmailTokens(env),
+				sweepExports(env),
+				sweepPlaybackViews(env),
+			]);
 			return;
 		case CRONS.everyMinute:
 			await Promise.all([drainOutbox(env), sweepViews(env), startHeartbeatWriter(env), foldCounters(env)]);

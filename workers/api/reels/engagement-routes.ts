@@ -1,11 +1,9 @@
 // Likes, views and comments: the routes. The SQL, with its exactness under
 // concurrency, lives in engagement-store.ts.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
 import { viewerOf } from "../../lib/auth/authenticate";
-import { toHex } from "../../lib/encoding/bytes";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
@@ -13,7 +11,6 @@ import { idCursor, PageQuerySchema, pageSchema } from "../../lib/pagination/curs
 import { pageOf } from "../../lib/pagination/page";
 import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { clientIp } from "../../lib/rate-limit/client-ip";
 import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
 import {
@@ -30,6 +27,7 @@ import {
 import { viewer } from "./reel-routes";
 import { CommentSchema, CreateCommentSchema, LikeStateSchema, ReelIdParamSchema } from "./reel-schemas";
 import { reelById } from "./reel-store";
+import { viewCountKey } from "./view-key";
 
 const likeRoute = apiRoute({
 	method: "post",
@@ -132,14 +130,6 @@ const toComment = (r: CommentRow) => ({
 	createdAt: new Date(r.created_at).toISOString(),
 });
 
-async function viewerKey(c: Context<AppEnv>, reelId: string): Promise<string> {
-	const user = viewerOf(c);
-	if (user) return `u:${user}`;
-	const hour = new Date().toISOString().slice(0, 13);
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${hour}|${reelId}|${clientIp(c)}`));
-	return `ip:${toHex(new Uint8Array(digest)).slice(0, 32)}`;
-}
-
 export const engagementRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(likeRoute, async (c) => {
 		const { id } = c.req.valid("param");
@@ -148,7 +138,7 @@ export const engagementRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(unlikeRoute, async (c) => c.json(await unlike(c.var.db, c.req.valid("param").id, c.var.auth.sub), 200))
 	.openapi(viewRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		return c.json(await countView(c.var.db, id, await viewerKey(c, id), viewerOf(c) ?? null), 200);
+		return c.json(await countView(c.var.db, id, await viewCountKey(c, id), viewerOf(c) ?? null), 200);
 	})
 	.openapi(listCommentsRoute, async (c) => {
 		const { id } = c.req.valid("param");

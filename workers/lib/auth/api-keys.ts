@@ -9,8 +9,8 @@ import { hashOpaqueToken } from "./opaque-token";
 
 /**
  * What a key may do. `reels:read` reads as its owner (their own unlisted and private reels
- * included). `webhooks:write` manages the owner's webhook endpoints. `analytics:read` is issued
- * already, for integrations to ask for ahead of the analytics routes; today it opens nothing.
+ * included). `webhooks:write` manages the owner's webhook endpoints. `analytics:read` reads the
+ * owner's playback analytics (a reel's, and the account's totals).
  */
 export const API_SCOPES = [
 	"videos:read",
@@ -76,6 +76,8 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["POST", "HEAD", "PATCH", "DELETE"], path: new RegExp(`^/api/uploads/tus(/${ID})?$`), scope: "videos:write" },
 	{ methods: ["DELETE"], path: new RegExp(`^/api/assets/${ID}$`), scope: "videos:write" },
 	{ methods: ["GET"], path: /^\/api\/(reels|feed|search)$/, scope: "reels:read" },
+	{ methods: ["GET"], path: new RegExp(`^/api/reels/${ID}/analytics$`), scope: "analytics:read" },
+	{ methods: ["GET"], path: /^\/api\/users\/me\/analytics$/, scope: "analytics:read" },
 	{ methods: ["GET"], path: new RegExp(`^/api/reels/${ID}(/comments)?$`), scope: "reels:read" },
 	{ methods: ["GET"], path: new RegExp(`^/api/comments/${ID}/replies$`), scope: "reels:read" },
 	{ methods: ["GET"], path: new RegExp(`^/api/hashtags/${ID}/reels$`), scope: "reels:read" },

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
 import { offeredSubprotocols } from "../http/websocket-subprotocols";
 import { HttpProblem } from "../problems/http-problem";
-import { userQuota } from "../rate-limit/hourly-quota";
+import { userQuotaFor } from "../rate-limit/hourly-quota";
 import { invalidToken, verifyAccessToken } from "./access-token";
 import { admitApiKey } from "./api-key-admission";
 import type { ApiScope } from "./api-keys";
@@ -78,7 +78,7 @@ export const authenticate =
 			const fromJti = uuidv7Millis(claims.jti);
 			const issuedAtMs = Number.isFinite(fromJti) ? fromJti : claims.iat * 1000;
 			c.var.cost.durableObjects++;
-			const { session, role, decision } = await gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuota(c.env) : null);
+			const { session, role, decision } = await gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuotaFor(c) : null);
 			if (session === "revoked") throw invalidToken("The session has ended; sign in again.");
 			if (session === "stale") throw invalidToken("The token predates a change to your account; refresh it.");
 			c.set("auth", { sub: claims.sub, sid: claims.sid, role: role ?? claims.role, exp: claims.exp });

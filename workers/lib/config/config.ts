@@ -26,6 +26,8 @@ const ConfigSchema = z.object({
 	QUOTA_ANON_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_USER_PER_HOUR: z.coerce.number().int().positive(),
 	QUOTA_AUTH_PER_HOUR: z.coerce.number().int().positive(),
+	/** Playback report batches (POST /api/playback) one account, or one address when anonymous, may send an hour. */
+	QUOTA_PLAYBACK_PER_HOUR: z.coerce.number().int().positive(),
 	/** Requests one API key may make an hour, apart from its owner's own quota. */
 	QUOTA_API_KEY_PER_HOUR: z.coerce.number().int().positive(),
 	/** Wrong passwords one account takes in 15 minutes, from any address, before each further try waits its turn. */

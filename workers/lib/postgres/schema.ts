@@ -307,6 +307,50 @@ export const reelViews = pgTable(
 	(t) => [primaryKey({ columns: [t.reelId, t.viewer, t.hour] }), index("reel_views_hour_idx").on(t.hour)],
 );
 
+/**
+ * One playback of a reel, as its player reports it (api/playback/): the figures are cumulative
+ * and only ever grow (a retried or duplicated batch changes nothing), clamped by the server to the
+ * wall time since the view began and to the reel's duration times a loop cap. These rows are the
+ * creator's analytics and, later, the For You feed's watch signals; swept after
+ * PLAYBACK_RETENTION_DAYS.
+ */
+export const playbackViews = pgTable(
+	"playback_views",
+	{
+		// Chosen by the player (a UUID), so a retry after a lost answer lands on the same row.
+		viewId: uuid("view_id").primaryKey(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		// `u:<user id>` signed in, `d:<device id>` otherwise: a view's events are taken only from its first viewer.
+		viewer: text("viewer").notNull(),
+		userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+		// Whether this view counted toward the reel's viewCount (once per viewer, or address, per hour):
+		// rankings read only counted views, so fresh device ids from one address move nothing.
+		counted: boolean("counted").notNull().default(false),
+		startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+		startupMs: integer("startup_ms"),
+		watchedMs: integer("watched_ms").notNull().default(0),
+		// The furthest point reached by playing (never past the watch time): retention is read from it.
+		furthestMs: integer("furthest_ms").notNull().default(0),
+		loops: smallint("loops").notNull().default(0),
+		rebufferCount: integer("rebuffer_count").notNull().default(0),
+		rebufferMs: integer("rebuffer_ms").notNull().default(0),
+		errorCode: text("error_code"),
+		endedAt: timestamp("ended_at", { withTimezone: true }),
+	},
+	(t) => [
+		index("playback_views_reel_idx").on(t.reelId, t.startedAt),
+		index("playback_views_viewer_idx").on(t.viewer, t.startedAt.desc()),
+		index("playback_views_started_idx").on(t.startedAt),
+		check(
+			"playback_views_nonnegative",
+			sql`${t.watchedMs} >= 0 and ${t.furthestMs} >= 0 and ${t.loops} >= 0 and ${t.rebufferCount} >= 0 and ${t.rebufferMs} >= 0`,
+		),
+	],
+);
+
 export const comments = pgTable(
 	"comments",
 	{

@@ -16,6 +16,8 @@ export const PROBLEM_CODES = [
 	"image_metadata",
 	"transform_budget_exhausted",
 	"use_resumable_upload",
+	// Playback reports
+	"device_id_required",
 	"refresh_token_required",
 	"rate_limited",
 	"quota_exceeded",

@@ -9,7 +9,7 @@ import type { GcraDecision, Quota } from "./gcra";
 
 const HOUR_S = 3600;
 
-type QuotaKind = "anonymous" | "user" | "auth";
+type QuotaKind = "anonymous" | "user" | "auth" | "playback";
 
 function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Quota; policy: string } {
 	const config = configOf(c.env);
@@ -17,7 +17,14 @@ function quotaFor(c: Context<AppEnv>, kind: QuotaKind): { key: string; quota: Qu
 		case "user":
 			// An API key's request took its account's keys' quota in the key gate (api-key-admission.ts).
 			if (c.var.auth?.apiKey) return { key: `keys:${viewerOf(c)}`, quota: apiKeyQuota(c.env), policy: "api-key-hourly" };
+			if (isPlaybackPath(c.req.path)) return { key: `user:${viewerOf(c)}`, quota: playbackQuota(c.env), policy: "playback-hourly" };
 			return { key: `user:${viewerOf(c)}`, quota: userQuota(c.env), policy: "user-hourly" };
+		case "playback":
+			return {
+				key: `ip:${clientBucket(c)}:playback`,
+				quota: playbackQuota(c.env),
+				policy: "playback-hourly",
+			};
 		case "auth":
 			return {
 				key: `ip:${clientBucket(c)}:auth`,
@@ -41,6 +48,23 @@ function setHeaders(c: Context<AppEnv>, policy: string, quota: Quota, d: GcraDec
 
 /** The signed-in user's hourly quota: taken by the user's gate, in the call that checks the session (authenticate). */
 export const userQuota = (env: Env): Quota => ({ limit: configOf(env).QUOTA_USER_PER_HOUR, periodSeconds: HOUR_S });
+
+/**
+ * A player's reports (POST /api/playback) have a budget of their own, per account or per
+ * address: a person watching for an hour sends one every few seconds, which must not eat the
+ * quota their browsing needs (100 an hour for an address), and a flood of reports cannot spend it
+ * either. The user's gate keeps it in its own bucket.
+ */
+const playbackQuota = (env: Env): Quota & { bucket: string } => ({
+	limit: configOf(env).QUOTA_PLAYBACK_PER_HOUR,
+	periodSeconds: HOUR_S,
+	bucket: "playback",
+});
+
+const isPlaybackPath = (path: string) => path === "/api/playback";
+
+/** The quota the user's gate takes for this request: its own bucket for playback reports, else the user's. */
+export const userQuotaFor = (c: Context<AppEnv>): Quota => (isPlaybackPath(c.req.path) ? playbackQuota(c.env) : userQuota(c.env));
 
 async function take(c: Context<AppEnv>, kind: QuotaKind) {
 	const { key, quota, policy } = quotaFor(c, kind);
@@ -68,7 +92,7 @@ async function take(c: Context<AppEnv>, kind: QuotaKind) {
 /** Hourly quota per user when signed in, per IP otherwise. Runs after authentication. */
 export const hourlyQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 	if (!c.var.auth && isDirectUploadPath(c.req.path)) return next();
-	await take(c, c.var.auth ? "user" : "anonymous");
+	await take(c, c.var.auth ? "user" : isPlaybackPath(c.req.path) ? "playback" : "anonymous");
 	await next();
 };
 

@@ -3324,6 +3324,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/playback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report playback (a player's batch of events)
+         * @description Signed in or anonymous (then `deviceId` names the player). Figures are the view's totals so far, so a report may be sent again safely; the server keeps the largest it accepts, clamped to the time since the view began and to the reel's duration times 5. A view counts toward the reel's `viewCount` when it is first reported, once per viewer (or address) per reel per hour. Reports have their own hourly budget per account, or per address when anonymous. Send it with `fetch(…, {keepalive: true})` when the page is hidden.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PlaybackBatch"];
+                };
+            };
+            responses: {
+                /** @description What the report changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlaybackReceipt"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not signed in, or the token is not valid */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Signed in without the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URL too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited or over quota (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down (see Retry-After) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/realtime/broadcast": {
         parameters: {
             query?: never;
@@ -4082,6 +4197,115 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/reels/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reel's playback analytics (its author, or an admin)
+         * @description 404 for anyone else, as for a reel that does not exist.
+         *
+         *     An API key needs the `analytics:read` scope.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many days back (UTC), today included */
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReelAnalytics"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not signed in, or the token is not valid */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Signed in without the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URL too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited or over quota (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down (see Retry-After) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/reels/{id}/comments": {
@@ -7304,6 +7528,102 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/users/me/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your reels' playback analytics: totals and the ten most viewed
+         * @description An API key needs the `analytics:read` scope.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many days back (UTC), today included */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccountAnalytics"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not signed in, or the token is not valid */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Signed in without the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URL too long */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited or over quota (see Retry-After) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency is down (see Retry-After) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/users/me/export": {
@@ -11190,6 +11510,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountAnalytics: {
+            figures: components["schemas"]["PlaybackFigures"];
+            /** Format: date-time */
+            since: string;
+            topReels: {
+                caption: string;
+                completionRate: number | null;
+                plays: number;
+                /** Format: uuid */
+                reelId: string;
+                views: number;
+                watchSeconds: number;
+            }[];
+        };
         AccountDeleted: {
             mediaErasedWithinSeconds: number;
             /** @enum {string} */
@@ -11798,6 +12132,66 @@ export interface components {
              */
             email: string;
         };
+        PlaybackBatch: {
+            /**
+             * Format: uuid
+             * @description An anonymous player's own id (kept in the browser): whose views these are when nobody is signed in
+             */
+            deviceId?: string;
+            events: components["schemas"]["PlaybackEvent"][];
+        };
+        PlaybackEvent: {
+            /** @description The player's clock (ms since the epoch): kept for order only, never trusted for time */
+            at: number;
+            /** @description The player's error code, with an error event */
+            error?: string;
+            /** @description Times it played through and began again */
+            loops?: number;
+            /** @description The furthest point of the video reached by playing (the duration once it looped) */
+            position: number;
+            rebufferCount?: number;
+            /** @description Seconds stalled waiting for data so far */
+            rebufferSeconds?: number;
+            /** Format: uuid */
+            reelId: string;
+            /** @description From the reel becoming active to its first frame */
+            startupMs?: number;
+            /** @enum {string} */
+            type: "start" | "progress" | "rebuffer" | "error" | "end";
+            /**
+             * Format: uuid
+             * @description Chosen by the player when a reel becomes active; one per playback
+             */
+            viewId: string;
+            /** @description Seconds watched in this view so far, loops included */
+            watchedSeconds: number;
+        };
+        PlaybackFigures: {
+            averageWatchSeconds: number | null;
+            /** @description Share of plays that reached the end */
+            completionRate: number | null;
+            /** @description Share of plays that reported an error */
+            errorRate: number | null;
+            /** @description Every playback reported, repeats included */
+            plays: number;
+            /** @description Time stalled over time watched plus stalled */
+            rebufferRatio: number | null;
+            rebuffersPerPlay: number | null;
+            startupMs: {
+                p50: number | null;
+                p90: number | null;
+            };
+            uniqueViewers: number;
+            /** @description Views counted toward viewCount: once per viewer (or address) per reel per hour */
+            views: number;
+            watchSeconds: number;
+        };
+        PlaybackReceipt: {
+            /** @description Views the report updated */
+            accepted: number;
+            /** @description Views it did not: a reel the caller may not see, another viewer's view id, or one already ended */
+            ignored: number;
+        };
         PosterTime: {
             /**
              * @description Seconds from the video's start
@@ -11945,6 +12339,23 @@ export interface components {
              * @enum {string}
              */
             visibility: "public" | "unlisted" | "followers" | "private";
+        };
+        ReelAnalytics: {
+            byDay: {
+                /** Format: date */
+                day: string;
+                plays: number;
+                views: number;
+                watchSeconds: number;
+            }[];
+            durationSeconds: number | null;
+            figures: components["schemas"]["PlaybackFigures"];
+            /** Format: uuid */
+            reelId: string;
+            /** @description Share of plays that got past each tenth of the video (10 points; the last is completion); empty when the duration is unknown */
+            retention: number[];
+            /** Format: date-time */
+            since: string;
         };
         ReelPage: {
             items: components["schemas"]["Reel"][];
