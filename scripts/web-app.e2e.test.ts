@@ -330,6 +330,44 @@ describe("the web app in Chromium", () => {
 		await a.page.keyboard.press("Escape");
 	});
 
+	it("reports what B watched, and A reads it in the reel's analytics: figures, a retention curve and views by day", {
+		timeout: 60_000,
+	}, async () => {
+		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+		// B leaves the reel: its view ends, and the player reports it.
+		const ended = b.page.waitForRequest((r) => r.url().endsWith("/api/playback") && (r.postData() ?? "").includes('"type":"end"'));
+		await b.page.locator(`a[href="/search"]:visible`).first().click();
+		const report = JSON.parse((await ended).postData() ?? "{}") as { events: { reelId: string; watchedSeconds: number }[] };
+		const mine = report.events.filter((e) => e.reelId === reelId);
+		expect(Math.max(...mine.map((e) => e.watchedSeconds))).toBeGreaterThan(0.2);
+
+		for (const [width, height, size] of [
+			[390, 844, "phone"],
+			[1440, 900, "desktop"],
+		] as const) {
+			await a.page.setViewportSize({ width, height });
+			// Read until the replica has B's report (a page load reads once).
+			await expect
+				.poll(async () => {
+					await a.page.goto(`${stack.baseUrl}/analytics/${reelId}`);
+					const plays = a.page.locator("dt", { hasText: /^Plays$/ }).locator("xpath=following-sibling::dd");
+					await plays.waitFor();
+					return Number(await plays.textContent());
+				}, POLL)
+				.toBeGreaterThanOrEqual(1);
+			await a.page.getByRole("img", { name: /^Share of plays past each tenth/ }).waitFor();
+			await a.page.getByRole("img", { name: /views in the last 28 days/ }).waitFor();
+			expect(await a.page.evaluate(() => document.documentElement.scrollWidth), size).toBeLessThanOrEqual(width);
+			await shot(a.page, `reel-analytics-${size}`);
+		}
+		await a.page.setViewportSize({ width: 430, height: 860 });
+		// The account's page lists the reel among the most viewed, and leads back to it.
+		await a.page.goto(`${stack.baseUrl}/analytics`);
+		await a.page.locator(`a[href="/analytics/${reelId}"]`).click();
+		await a.page.waitForURL(new RegExp(`/analytics/${reelId}$`));
+		await a.page.getByRole("heading", { name: "Reel analytics" }).waitFor();
+	});
+
 	it("opens comments as a bottom sheet on a phone; A replies to B's comment in its thread, and B's bell says so", {
 		timeout: 60_000,
 	}, async () => {

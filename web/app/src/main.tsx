@@ -23,6 +23,8 @@ const UploadPage = lazyPage(() => import("./pages/Upload").then((m) => m.UploadP
 const LiveListPage = lazyPage(() => import("./pages/Live").then((m) => m.LiveListPage));
 const LivePage = lazyPage(() => import("./pages/Live").then((m) => m.LivePage));
 const GoLivePage = lazyPage(() => import("./pages/Live").then((m) => m.GoLivePage));
+const AnalyticsPage = lazyPage(() => import("./pages/Analytics").then((m) => m.AnalyticsPage));
+const ReelAnalyticsPage = lazyPage(() => import("./pages/Analytics").then((m) => m.ReelAnalyticsPage));
 const SettingsPage = lazyPage(() => import("./pages/Settings").then((m) => m.SettingsPage));
 const VerifyEmailPage = lazyPage(() => import("./pages/Account").then((m) => m.VerifyEmailPage));
 const ForgotPasswordPage = lazyPage(() => import("./pages/Account").then((m) => m.ForgotPasswordPage));
@@ -154,6 +156,9 @@ function Routes() {
 	if (path === "/search") return <SearchPage />;
 	if (path === "/admin") return needsSignIn(<AdminPage />);
 	if (path === "/settings") return needsSignIn(<SettingsPage />);
+	if (path === "/analytics") return needsSignIn(<AnalyticsPage />);
+	const reelAnalytics = match("/analytics/:id", path);
+	if (reelAnalytics?.id) return needsSignIn(<ReelAnalyticsPage id={reelAnalytics.id} />);
 	if (path === "/verify-email") return <VerifyEmailPage />;
 	if (path === "/forgot-password") return <ForgotPasswordPage />;
 	if (path === "/reset-password") return <ResetPasswordPage />;

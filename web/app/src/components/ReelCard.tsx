@@ -2,7 +2,7 @@
 // (like with an optimistic count rolled back on error, comments, share (the link, or an embed code), and a
 // menu to report the reel or block its author).
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { answer, api, profilePath, session } from "../lib/api";
 import { captionsChoice, likeAsked, muted } from "../lib/playback";
 import type { ApiError } from "../lib/problems";
@@ -30,11 +30,6 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	);
 	const [notice, setNotice] = useState<string | null>(null);
 	const [error, setError] = useState<string | null>(null);
-
-	const countView = useCallback(() => {
-		// keepalive: a swipe away (or leaving the page) right after the first frame does not cancel it.
-		void api.POST("/api/reels/{id}/views", { params: { path: { id: reel.id } }, keepalive: true }).catch(() => undefined);
-	}, [reel.id]);
 
 	/**
 	 * Quick taps (or `l` presses) each flip the heart at once, from what it shows now, not from a
@@ -146,7 +141,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					active={active}
 					preload={preload}
 					label={`${reel.caption || "Reel"} by ${reel.author.name}`}
-					onFirstPlay={countView}
+					reportAs={reel.id}
 					captions={reel.video.captions}
 					showCaptions={showCaptions}
 				/>

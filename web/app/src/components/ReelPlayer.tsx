@@ -6,6 +6,7 @@
 // them whether hls.js or native HLS plays the picture.
 import { useEffect, useRef } from "preact/hooks";
 import { muted, preferredTrack } from "../lib/playback";
+import { useViewReports } from "../lib/playback-reports";
 import type { Reel } from "../lib/types";
 
 type Hls = import("hls.js/light").default;
@@ -29,7 +30,7 @@ export function ReelPlayer({
 	active,
 	preload,
 	label,
-	onFirstPlay,
+	reportAs,
 	preferHlsJs = false,
 	fill = true,
 	captions = [],
@@ -40,7 +41,8 @@ export function ReelPlayer({
 	active: boolean;
 	preload: boolean;
 	label: string;
-	onFirstPlay?: () => void;
+	/** The reel whose views this player reports (lib/playback-reports.ts): each time it is active is one view. */
+	reportAs?: string;
 	/** Use hls.js wherever Media Source Extensions exist (live streams), native HLS only elsewhere. */
 	preferHlsJs?: boolean;
 	/** Crop to fill the frame on a phone (a reel); false letterboxes (a live preview, any shape). */
@@ -52,6 +54,7 @@ export function ReelPlayer({
 	const video = useRef<HTMLVideoElement>(null);
 	const isMuted = muted.value;
 	const attached = active || preload;
+	useViewReports(video, reportAs, active);
 
 	useEffect(() => {
 		const el = video.current;
@@ -119,14 +122,6 @@ export function ReelPlayer({
 			for (const track of tracks) track.removeEventListener("load", onTrackLoad);
 		};
 	}, [shown, captions]);
-
-	useEffect(() => {
-		const el = video.current;
-		if (!el || !onFirstPlay) return;
-		const once = () => onFirstPlay();
-		el.addEventListener("playing", once, { once: true });
-		return () => el.removeEventListener("playing", once);
-	}, [onFirstPlay]);
 
 	return (
 		<video

@@ -119,6 +119,12 @@ export function ProfilePage(which: { id: string } | { handle: string }) {
 						<Button variant="ghost" onClick={() => setEditing(!editing)} aria-expanded={editing}>
 							Edit profile
 						</Button>
+						<a
+							href="/analytics"
+							class="inline-flex items-center rounded-full bg-white/10 px-4 py-2 text-sm font-semibold hover:bg-white/20"
+						>
+							Analytics
+						</a>
 						<a href="/settings" class="inline-flex items-center rounded-full bg-white/10 px-4 py-2 text-sm font-semibold hover:bg-white/20">
 							Settings
 						</a>

@@ -18,6 +18,7 @@ const SCOPES: [scope: Scope, means: string][] = [
 	["reels:read", "read reels, profiles and search as you"],
 	["reels:write", "post, edit and delete your reels"],
 	["live:write", "create live streams and their keys"],
+	["analytics:read", "read your reels' playback analytics"],
 ];
 
 type ApiKey = Schemas["ApiKey"];

@@ -1,0 +1,182 @@
+// What the player tells the API about each view (POST /api/playback), as Mux Data's SDK does: when
+// it started and how long that took, how far and how long it was watched (loops included), each
+// stall, an error, and its end. Events wait in one queue and go in one report every few seconds,
+// when a view ends, and when the page is hidden (fetch with keepalive: sendBeacon cannot carry the
+// Authorization header a signed-in viewer's report needs).
+import type { RefObject } from "preact";
+import { useEffect } from "preact/hooks";
+import { api } from "./api";
+import type { Schemas } from "./types";
+
+type PlaybackEvent = Schemas["PlaybackEvent"];
+
+const FLUSH_EVERY_MS = 10_000;
+/** The API's own limits on one report. */
+const MAX_EVENTS = 50;
+const MAX_VIEWS = 10;
+const DEVICE_KEY = "reels.device";
+
+let device: string | undefined;
+/** This browser's own id for an anonymous viewer's reports: random, kept, nothing else. */
+function deviceId(): string {
+	if (device) return device;
+	try {
+		device = localStorage.getItem(DEVICE_KEY) ?? undefined;
+		if (!device) {
+			device = crypto.randomUUID();
+			localStorage.setItem(DEVICE_KEY, device);
+		}
+	} catch {
+		device = crypto.randomUUID(); // storage refused (private mode): an id for this page's life
+	}
+	return device;
+}
+
+let queue: PlaybackEvent[] = [];
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Queues an event; a view's newer progress replaces its older one (figures are totals). */
+function push(e: PlaybackEvent) {
+	if (e.type === "progress") queue = queue.filter((q) => !(q.viewId === e.viewId && q.type === "progress"));
+	queue.push(e);
+	if (queue.length >= MAX_EVENTS) flush();
+	else timer ??= setTimeout(() => flush(), FLUSH_EVERY_MS);
+}
+
+/** Sends what is queued, at most one report's worth at a time; reports that fail are dropped (they are statistics). */
+export function flush(keepalive = false) {
+	clearTimeout(timer);
+	timer = undefined;
+	while (queue.length > 0) {
+		const views = new Set<string>();
+		const events: PlaybackEvent[] = [];
+		for (const e of queue) {
+			if (events.length === MAX_EVENTS || (!views.has(e.viewId) && views.size === MAX_VIEWS)) break;
+			views.add(e.viewId);
+			events.push(e);
+		}
+		queue = queue.slice(events.length);
+		void api.POST("/api/playback", { body: { deviceId: deviceId(), events }, keepalive }).catch(() => undefined);
+	}
+}
+
+if (typeof document !== "undefined") {
+	document.addEventListener("visibilitychange", () => {
+		if (document.visibilityState === "hidden") flush(true);
+	});
+	addEventListener("pagehide", () => flush(true));
+}
+
+/** One playback of one reel, from becoming active to leaving the screen. */
+class ViewReport {
+	readonly viewId = crypto.randomUUID();
+	private readonly activeAt = performance.now();
+	private started = false;
+	private watched = 0;
+	private furthest = 0;
+	private loops = 0;
+	private last: number | null = null;
+	private stalledAt: number | null = null;
+	private rebufferCount = 0;
+	private rebufferSeconds = 0;
+	private lastProgress = 0;
+	private failedBeforeStart: string | null = null;
+
+	constructor(
+		private readonly reelId: string,
+		private readonly video: HTMLVideoElement,
+	) {}
+
+	private event(type: PlaybackEvent["type"], extra: Partial<PlaybackEvent> = {}): PlaybackEvent {
+		return {
+			viewId: this.viewId,
+			reelId: this.reelId,
+			type,
+			at: Date.now(),
+			position: round(this.furthest),
+			watchedSeconds: round(this.watched),
+			loops: this.loops,
+			rebufferCount: this.rebufferCount,
+			rebufferSeconds: round(this.rebufferSeconds),
+			...extra,
+		};
+	}
+
+	readonly onPlaying = () => {
+		if (this.stalledAt !== null) {
+			this.rebufferCount++;
+			this.rebufferSeconds += (performance.now() - this.stalledAt) / 1000;
+			this.stalledAt = null;
+			push(this.event("rebuffer"));
+		}
+		if (this.started) return;
+		this.started = true;
+		push(this.event("start", { startupMs: Math.min(120_000, Math.round(performance.now() - this.activeAt)) }));
+		// The start counts the view: send it now rather than with the next report.
+		flush();
+	};
+
+	/** Only played time counts: a jump (a seek, a loop back to the start) adds nothing. */
+	readonly onTimeUpdate = () => {
+		const now = this.video.currentTime;
+		const duration = this.video.duration;
+		if (this.last !== null) {
+			const step = now - this.last;
+			if (step > 0 && step < 1.5) this.watched += step;
+			else if (step < 0 && Number.isFinite(duration) && this.last > duration - 1.5) {
+				this.loops++;
+				this.furthest = duration;
+			}
+		}
+		this.last = now;
+		if (this.watched > 0) this.furthest = Math.max(this.furthest, Math.min(now, this.watched + 1));
+		if (this.started && performance.now() - this.lastProgress > FLUSH_EVERY_MS) {
+			this.lastProgress = performance.now();
+			push(this.event("progress"));
+		}
+	};
+
+	readonly onWaiting = () => {
+		if (this.started && this.stalledAt === null) this.stalledAt = performance.now();
+	};
+
+	/**
+	 * After the start, an error is reported at once. Before it, only one still there when the view
+	 * ends: Chromium's own HLS fails on MPEG-TS and hls.js then plays it (ReelPlayer), which is no failure.
+	 */
+	readonly onError = () => {
+		const error = `media_${this.video.error?.code ?? "unknown"}`;
+		if (this.started) push(this.event("error", { error }));
+		else this.failedBeforeStart = error;
+	};
+
+	/** The reel left the screen: the view ends (one that never started, and did not fail, is not a view). */
+	end() {
+		if (!this.started && !(this.failedBeforeStart && this.video.error)) return;
+		if (!this.started && this.failedBeforeStart) push(this.event("error", { error: this.failedBeforeStart }));
+		push(this.event("end"));
+		flush();
+	}
+}
+
+const round = (s: number) => Math.round(s * 1000) / 1000;
+
+/** Reports each time `reelId` is active in `video` as one view. */
+export function useViewReports(video: RefObject<HTMLVideoElement>, reelId: string | undefined, active: boolean) {
+	useEffect(() => {
+		const el = video.current;
+		if (!el || !reelId || !active) return;
+		const view = new ViewReport(reelId, el);
+		el.addEventListener("playing", view.onPlaying);
+		el.addEventListener("timeupdate", view.onTimeUpdate);
+		el.addEventListener("waiting", view.onWaiting);
+		el.addEventListener("error", view.onError);
+		return () => {
+			el.removeEventListener("playing", view.onPlaying);
+			el.removeEventListener("timeupdate", view.onTimeUpdate);
+			el.removeEventListener("waiting", view.onWaiting);
+			el.removeEventListener("error", view.onError);
+			view.end();
+		};
+	}, [reelId, active]);
+}
