@@ -5,7 +5,7 @@
 // Authorization header a signed-in viewer's report needs).
 import type { RefObject } from "preact";
 import { useEffect } from "preact/hooks";
-import { api } from "./api";
+import { accessToken, session } from "./api";
 import type { Schemas } from "./types";
 
 type PlaybackEvent = Schemas["PlaybackEvent"];
@@ -56,8 +56,23 @@ export function flush(keepalive = false) {
 			events.push(e);
 		}
 		queue = queue.slice(events.length);
-		void api.POST("/api/playback", { body: { deviceId: deviceId(), events }, keepalive }).catch(() => undefined);
+		void send({ deviceId: deviceId(), events }, keepalive).catch(() => undefined);
 	}
+}
+
+/**
+ * A plain fetch with a string body, not the typed client: that one clones its request (to retry
+ * after a refresh), which turns the body into a stream, and a keepalive request may not carry one.
+ * When the page is going away there is no time to refresh a token: the one at hand goes.
+ */
+async function send(batch: Schemas["PlaybackBatch"], keepalive: boolean) {
+	const token = keepalive ? session.value?.accessToken : await accessToken();
+	await fetch("/api/playback", {
+		method: "POST",
+		keepalive,
+		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+		body: JSON.stringify(batch),
+	});
 }
 
 if (typeof document !== "undefined") {
