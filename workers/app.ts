@@ -4,6 +4,7 @@ import { authRoutes } from "./api/auth/auth-routes";
 import { emailRoutes } from "./api/auth/email-routes";
 import { exportRoutes } from "./api/exports/export-routes";
 import { feedRoutes } from "./api/feed/feed-routes";
+import { forYouRoutes } from "./api/feed/for-you-routes";
 import { followRoutes } from "./api/follows/follow-routes";
 import { privacyRoutes } from "./api/follows/privacy-routes";
 import { healthRoutes } from "./api/health/health-route";
@@ -116,6 +117,7 @@ export function createApp() {
 	app.route("/", reelRoutes);
 	app.route("/", engagementRoutes);
 	app.route("/", moderationRoutes);
+	app.route("/", forYouRoutes);
 	app.route("/", feedRoutes);
 	app.route("/", searchRoutes);
 	app.route("/", notificationRoutes);

@@ -2,6 +2,7 @@
 // wrangler.toml [triggers]. Each job is idempotent; a missed run is caught up by the next.
 import { sweepEmailTokens } from "./api/auth/email-tokens";
 import { sweepExports } from "./api/exports/export-store";
+import { refreshReelScores } from "./api/feed/reel-scores";
 import { refreshTrending } from "./api/feed/trending";
 import { queueDigests } from "./api/notifications/digests";
 import { sweepPlaybackViews } from "./api/playback/playback-store";
@@ -43,7 +44,7 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 			await queueDigests(env);
 			return;
 		case CRONS.everyFiveMinutes:
-			await Promise.all([refreshTrending(env), sweepWebhookDeliveries(env)]);
+			await Promise.all([refreshTrending(env), refreshReelScores(env), sweepWebhookDeliveries(env)]);
 			return;
 		default:
 			logger.error("unknown_cron", { cron });

@@ -3,11 +3,9 @@
 // figures as soon as the replica has it, well within a minute).
 import { type SQL, sql } from "drizzle-orm";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
+import { COMPLETION_SLACK_MS } from "./playback-store";
 
-/** A play reaching this close to the end completed it (a loop restarts a frame or two early). */
-export const COMPLETION_SLACK_MS = 250;
-
-const completed = sql`(v.furthest_ms >= v.duration_ms - ${COMPLETION_SLACK_MS})`;
+const completed = sql`v.completed`;
 
 /** The figures of the views `v` (a relation with playback_views' columns and the reel's duration_ms). */
 const FIGURES = sql`

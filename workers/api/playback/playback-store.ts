@@ -13,6 +13,8 @@ export const REPORT_WINDOW_MS = 30_000;
 export const LOOP_CAP = 5;
 /** For a reel whose duration is not known yet: the longest a source may be. */
 const UNKNOWN_DURATION_MS = 10 * 60_000;
+/** A play reaching this close to the end completed it (a loop restarts a frame or two early). */
+export const COMPLETION_SLACK_MS = 250;
 /** Raw views are kept this long; a creator's analytics look back at most as far. */
 export const PLAYBACK_RETENTION_DAYS = 90;
 
@@ -55,6 +57,7 @@ export async function recordViews(
 	const watched = (started: ReturnType<typeof sql>) => sql`LEAST(s.watched_ms, ${cap(started)})`;
 	// Where playing got to: never past the end, nor further than the time watched (a seek is not watching).
 	const furthest = (started: ReturnType<typeof sql>) => sql`LEAST(s.position_ms, s.duration_ms, ${watched(started)} + 1000)`;
+	const completes = (furthestMs: ReturnType<typeof sql>) => sql`COALESCE(${furthestMs} >= s.duration_ms - ${COMPLETION_SLACK_MS}, false)`;
 	const stalled = (started: ReturnType<typeof sql>) =>
 		sql`LEAST(s.rebuffer_ms, (extract(epoch FROM now() - ${started}) * 1000)::int + ${REPORT_WINDOW_MS})`;
 	const { rows } = await db.write((q) =>
@@ -73,11 +76,11 @@ export async function recordViews(
 			  ON CONFLICT DO NOTHING RETURNING reel_id),
 			bump AS (${bumpCounter("views", viewer.key, 1, sql`SELECT reel_id FROM counted`)}),
 			inserted AS (
-			  INSERT INTO playback_views AS p (view_id, reel_id, viewer, user_id, counted, startup_ms, watched_ms, furthest_ms, loops,
-			                                   rebuffer_count, rebuffer_ms, error_code, ended_at)
+			  INSERT INTO playback_views AS p (view_id, reel_id, viewer, user_id, counted, startup_ms, watched_ms, furthest_ms, completed,
+			                                   loops, rebuffer_count, rebuffer_ms, error_code, ended_at)
 			  SELECT s.view_id, s.reel_id, ${viewer.key}, ${viewer.userId}::uuid,
 			         s.nth = 1 AND EXISTS (SELECT 1 FROM counted c WHERE c.reel_id = s.reel_id),
-			         s.startup_ms, ${watched(sql`now()`)}, ${furthest(sql`now()`)}, LEAST(s.loops, ${LOOP_CAP}),
+			         s.startup_ms, ${watched(sql`now()`)}, ${furthest(sql`now()`)}, ${completes(furthest(sql`now()`))}, LEAST(s.loops, ${LOOP_CAP}),
 			         LEAST(s.rebuffer_count, 1000), ${stalled(sql`now()`)}, s.error, CASE WHEN s.ended THEN now() END
 			  FROM fresh s
 			  ON CONFLICT (view_id) DO NOTHING RETURNING 1),
@@ -87,6 +90,7 @@ export async function recordViews(
 			  UPDATE playback_views p SET
 			    watched_ms = GREATEST(p.watched_ms, ${watched(sql`p.started_at`)}),
 			    furthest_ms = GREATEST(p.furthest_ms, ${furthest(sql`p.started_at`)}),
+			    completed = p.completed OR ${completes(furthest(sql`p.started_at`))},
 			    loops = GREATEST(p.loops, LEAST(s.loops, ${LOOP_CAP})),
 			    rebuffer_count = GREATEST(p.rebuffer_count, LEAST(s.rebuffer_count, 1000)),
 			    rebuffer_ms = GREATEST(p.rebuffer_ms, ${stalled(sql`p.started_at`)}),

@@ -75,7 +75,7 @@ const RULES: readonly { methods: readonly string[]; path: RegExp; scope: ApiScop
 	{ methods: ["POST"], path: /^\/cdn\/upload$/, scope: "videos:write" },
 	{ methods: ["POST", "HEAD", "PATCH", "DELETE"], path: new RegExp(`^/api/uploads/tus(/${ID})?$`), scope: "videos:write" },
 	{ methods: ["DELETE"], path: new RegExp(`^/api/assets/${ID}$`), scope: "videos:write" },
-	{ methods: ["GET"], path: /^\/api\/(reels|feed|search)$/, scope: "reels:read" },
+	{ methods: ["GET"], path: /^\/api\/(reels|feed|feed\/for-you|search)$/, scope: "reels:read" },
 	{ methods: ["GET"], path: new RegExp(`^/api/reels/${ID}/analytics$`), scope: "analytics:read" },
 	{ methods: ["GET"], path: /^\/api\/users\/me\/analytics$/, scope: "analytics:read" },
 	{ methods: ["GET"], path: new RegExp(`^/api/reels/${ID}(/comments)?$`), scope: "reels:read" },

@@ -334,6 +334,8 @@ export const playbackViews = pgTable(
 		watchedMs: integer("watched_ms").notNull().default(0),
 		// The furthest point reached by playing (never past the watch time): retention is read from it.
 		furthestMs: integer("furthest_ms").notNull().default(0),
+		// Played to the end (within COMPLETION_SLACK_MS): kept, so the feed's history need not join reels.
+		completed: boolean("completed").notNull().default(false),
 		loops: smallint("loops").notNull().default(0),
 		rebufferCount: integer("rebuffer_count").notNull().default(0),
 		rebufferMs: integer("rebuffer_ms").notNull().default(0),
@@ -350,6 +352,40 @@ export const playbackViews = pgTable(
 		),
 	],
 );
+
+/**
+ * "Not interested" (POST /api/reels/:id/not-interested): the reel never comes back to this viewer,
+ * and its creator and hashtags weigh against others in their For You feed. The creator and
+ * hashtags are copied, so the signal outlives an edit of the reel's caption.
+ */
+export const notInterested = pgTable(
+	"not_interested",
+	{
+		viewer: text("viewer").notNull(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		authorId: uuid("author_id").notNull(),
+		hashtags: text("hashtags").array().notNull().default(sql`'{}'::text[]`),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [primaryKey({ columns: [t.viewer, t.reelId] }), index("not_interested_viewer_idx").on(t.viewer, t.createdAt.desc())],
+);
+
+/**
+ * What every viewer's plays of a reel say of it (counted views of the last 14 days), recomputed
+ * every five minutes with trending (api/feed/reel-scores.ts): the For You ranking's quality signal,
+ * read by primary key instead of aggregating a viral reel's views on every request.
+ */
+export const reelScores = pgTable("reel_scores", {
+	reelId: uuid("reel_id")
+		.primaryKey()
+		.references(() => reels.id, { onDelete: "cascade" }),
+	plays: integer("plays").notNull(),
+	completions: integer("completions").notNull(),
+	quickSkips: integer("quick_skips").notNull(),
+	updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 export const comments = pgTable(
 	"comments",

@@ -1,0 +1,122 @@
+// GET /api/feed/for-you (a personal ranking, signed in or not) and POST /api/reels/:id/not-interested.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { apiRoute } from "../../lib/app/api-route";
+import type { AppEnv } from "../../lib/app/app-env";
+import { viewerOf } from "../../lib/auth/authenticate";
+import { jsonBody } from "../../lib/http/json-body";
+import { jsonContent } from "../../lib/http/json-content";
+import { cursorCodec, limitParam, pageSchema } from "../../lib/pagination/cursor-codec";
+import { HttpProblem } from "../../lib/problems/http-problem";
+import { problemResponses } from "../../lib/problems/problem-schema";
+import { type ReelRow, reelsQuery, toReel } from "../reels/reel-cards";
+import { withMediaUrls } from "../reels/reel-media-access";
+import { ReelIdParamSchema, ReelSchema } from "../reels/reel-schemas";
+import { CAP_WINDOW, type Candidate, pickPage } from "./for-you-page";
+import { markNotInterested, rankForYou, uuidArray } from "./for-you-store";
+
+/** Why a reel is on the page, the most telling first. */
+const SOURCES = ["following", "cowatched", "creator", "hashtag", "fresh", "trending"] as const;
+const sourceOf = (c: Candidate) => SOURCES.find((s) => c.sources.includes(s)) ?? "trending";
+
+/** What the pages before served: their reels (never served twice in a session) and the last authors (for the creator cap). */
+const ForYouCursorSchema = z.strictObject({
+	s: z.array(z.uuid()).max(40),
+	a: z.array(z.uuid()).max(CAP_WINDOW - 1),
+});
+const forYouCursor = cursorCodec(ForYouCursorSchema);
+
+const DeviceIdSchema = z
+	.uuid()
+	.optional()
+	.openapi({ description: "An anonymous viewer's device id (the one their player reports with): whose history ranks the feed" });
+
+const forYou = apiRoute({
+	method: "get",
+	path: "/api/feed/for-you",
+	tags: ["feed"],
+	summary: "For You: reels ranked for this viewer by what they watch",
+	description:
+		"Signed in, or anonymous with the `deviceId` its player reports under (without one: no history, so quality, trending and fresh reels). Ranked by the viewer's watch-through and completions (strongest), rewatches, likes, comments, follows, quick skips and 'not interested' (against), each reel's completion across viewers, and its freshness; candidates from followed creators, creators and hashtags the viewer engaged with, reels completed by viewers who completed the same ones, trending and fresh reels (two slots in ten). A reel watched to the end does not come back within a day, nor one started in the last two hours; no creator has more than 2 of any 10 consecutive slots. Personal: never shared between callers.",
+	request: {
+		query: z.object({
+			cursor: z.string().max(4096).optional().openapi({ description: "`nextCursor` from the previous page" }),
+			limit: limitParam(20, 10),
+			deviceId: DeviceIdSchema,
+		}),
+	},
+	responses: {
+		200: {
+			description: "A page",
+			...jsonContent(pageSchema(ReelSchema.extend({ source: z.enum(SOURCES) }), "ForYouPage")),
+		},
+		...problemResponses(400, 429, 503),
+	},
+});
+
+const notInterested = apiRoute({
+	method: "post",
+	path: "/api/reels/{id}/not-interested",
+	tags: ["feed"],
+	summary: "Not interested: the reel leaves your For You feed, and its creator and hashtags weigh less",
+	description: "Signed in, or anonymous with `deviceId`. Idempotent. 404 for a reel the caller may not see.",
+	middleware: [jsonBody(1024)] as const,
+	request: {
+		params: ReelIdParamSchema,
+		body: { ...jsonContent(z.object({ deviceId: DeviceIdSchema }).openapi("NotInterestedRequest")), required: true },
+	},
+	responses: { 204: { description: "Noted" }, ...problemResponses(400, 404, 413, 415, 429, 503) },
+});
+
+function viewerKey(userId: string | null, deviceId: string | undefined): string | null {
+	if (userId) return `u:${userId}`;
+	return deviceId ? `d:${deviceId}` : null;
+}
+
+async function cards(c: { var: AppEnv["Variables"] }, me: string | null, ids: string[]): Promise<Map<string, ReelRow>> {
+	if (!ids.length) return new Map();
+	const query = reelsQuery({ me, where: sql`r.id = ANY(${uuidArray(ids)}::uuid[])`, orderBy: sql`r.id`, limit: ids.length });
+	const { rows } = await c.var.db.read((q) => q.execute<ReelRow>(query));
+	return new Map(rows.map((r) => [r.id, r]));
+}
+
+export const forYouRoutes = new OpenAPIHono<AppEnv>()
+	.openapi(forYou, async (c) => {
+		const { cursor, limit, deviceId } = c.req.valid("query");
+		const me = viewerOf(c);
+		const at = cursor ? forYouCursor.decode(cursor) : { s: [], a: [] };
+		const ranked = await rankForYou(c.var.db, { key: viewerKey(me, deviceId), userId: me }, at.s);
+		const page = pickPage(ranked, limit, at.a);
+		const rows = await cards(
+			c,
+			me,
+			page.map((p) => p.id),
+		);
+		// A reel that left between the two reads (deleted, hidden) is left out of the page.
+		const served = page.flatMap((p) => {
+			const row = rows.get(p.id);
+			return row ? [{ row, source: sourceOf(p) }] : [];
+		});
+		const next = page.length
+			? forYouCursor.encode({
+					s: [...at.s, ...page.map((p) => p.id)].slice(-40),
+					a: [...at.a, ...page.map((p) => p.authorId)].slice(-(CAP_WINDOW - 1)),
+				})
+			: null;
+		return c.json(
+			{
+				items: await Promise.all(served.map(async ({ row, source }) => ({ ...(await withMediaUrls(c.env, toReel(row))), source }))),
+				nextCursor: next,
+			},
+			200,
+		);
+	})
+	.openapi(notInterested, async (c) => {
+		const { id } = c.req.valid("param");
+		const me = viewerOf(c);
+		const key = viewerKey(me, c.req.valid("json").deviceId);
+		if (!key) throw new HttpProblem(400, "device_id_required", "Anonymous: send the deviceId your player reports with.");
+		if (!(await markNotInterested(c.var.db, { key, userId: me }, id)))
+			throw new HttpProblem(404, "reel_not_found", "No reel with that id.");
+		return c.body(null, 204);
+	});
