@@ -116,12 +116,13 @@ async function timedMove(page: Page, how: string, to: number, move: () => Promis
 const shot = (page: Page, name: string) => page.screenshot({ path: resolve(artifacts, `${name}.png`) });
 
 /**
- * Opens the feed until it lists `count` reels (or the one with `reelId`): lists are read from the
+ * Opens the Following feed (followed creators' reels, then trending: what these journeys count on)
+ * until it lists `count` reels (or the one with `reelId`): lists are read from the
  * replica, which may be a moment behind another person's post, as a person would pull to refresh.
  */
 async function openFeedUntil(page: Page, ready: (p: Page) => Promise<boolean>) {
 	for (let i = 0; i < 20; i++) {
-		await page.goto(`${stack.baseUrl}/`);
+		await page.goto(`${stack.baseUrl}/following`);
 		await page.getByRole("feed").or(page.getByText("No reels yet.")).first().waitFor();
 		if (await ready(page)) return;
 		await page.waitForTimeout(250);
@@ -1103,6 +1104,40 @@ describe("the web app in Chromium", () => {
 		}, reelId);
 		expect(track).toMatchObject({ lang: "en", generated: false });
 		expect(track?.text).toContain("The quick brown fox, corrected");
+	});
+
+	it("opens on For You, ranked for the person, beside Following; 'Not interested' takes a reel out of it", {
+		timeout: 60_000,
+	}, async () => {
+		const b = people[1] as (typeof people)[0];
+		const ranked = b.page.waitForResponse((r) => r.url().includes("/api/feed/for-you"));
+		await b.page.goto(`${stack.baseUrl}/`);
+		const page = (await (await ranked).json()) as { items: { id: string }[] };
+		expect(page.items.length).toBeGreaterThan(0);
+		await b.page.locator('nav[aria-label="Feeds"] a[aria-current="page"]', { hasText: "For You" }).waitFor();
+		const first = b.page.locator(`article[data-reel-id="${page.items[0]?.id}"]`);
+		await expect
+			.poll(() => first.locator("video").evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 })
+			.toBeGreaterThan(0);
+		await shot(b.page, "for-you-phone");
+		await first.getByRole("button", { name: "More: report or block" }).click();
+		await b.page.getByRole("button", { name: "Not interested" }).click();
+		await first
+			.getByRole("status")
+			.filter({ hasText: /^Noted: less like this/ })
+			.waitFor();
+		// Read again (as a pull to refresh would): the reel is not served any more.
+		const again = b.page.waitForResponse((r) => r.url().includes("/api/feed/for-you"));
+		await b.page.reload();
+		const after = (await (await again).json()) as { items: { id: string }[] };
+		expect(after.items.map((r) => r.id)).not.toContain(page.items[0]?.id);
+		await b.page.setViewportSize({ width: 1440, height: 900 });
+		await b.page.locator("article video").first().waitFor();
+		await shot(b.page, "for-you-desktop");
+		await b.page.setViewportSize({ width: 430, height: 860 });
+		await b.page.locator('nav[aria-label="Feeds"] a', { hasText: "Following" }).click();
+		await b.page.waitForURL(/\/following$/);
+		await b.page.getByRole("feed", { name: "Following" }).waitFor();
 	});
 
 	it("left the console empty on every page it opened, signed in or not", () => {

@@ -149,7 +149,8 @@ function Routes() {
 	const { path } = useRoute();
 	const me = session.value;
 	const needsSignIn = (page: preact.JSX.Element) => (me === undefined ? <Loading /> : me ? page : <SignIn mode="login" />);
-	if (path === "/") return <Feed />;
+	if (path === "/") return <Feed kind="for-you" />;
+	if (path === "/following") return <Feed kind="following" />;
 	if (path === "/signin") return <SignIn mode="login" />;
 	if (path === "/signup") return <SignIn mode="register" />;
 	if (path === "/upload") return needsSignIn(<UploadPage />);
@@ -186,7 +187,7 @@ function App() {
 	const { path } = useRoute();
 	// The feed and a reel fill the screen above the tab bar exactly (they snap); other pages grow and
 	// scroll, with room at the end so the tab bar never covers their last button.
-	const screen = path === "/" || path.startsWith("/reel/");
+	const screen = path === "/" || path === "/following" || path.startsWith("/reel/");
 	return (
 		<>
 			<Nav />

@@ -1,10 +1,11 @@
 // One reel, full height: the video, its caption and author, and the actions
 // (like with an optimistic count rolled back on error, comments, share (the link, or an embed code), and a
-// menu to report the reel or block its author).
+// menu to say "not interested", report the reel or block its author).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { answer, api, profilePath, session } from "../lib/api";
 import { captionsChoice, likeAsked, muted } from "../lib/playback";
+import { deviceId } from "../lib/playback-reports";
 import type { ApiError } from "../lib/problems";
 import { askToSignIn, takePendingAction } from "../lib/sign-in-first";
 import type { Reel } from "../lib/types";
@@ -113,6 +114,16 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		}
 	};
 
+	const notInterested = async () => {
+		try {
+			await api.POST("/api/reels/{id}/not-interested", { params: { path: { id: reel.id } }, body: { deviceId: deviceId() } });
+			setPanel(null);
+			setNotice(`Noted: less like this, and less of ${reel.author.name}, in For You.`);
+		} catch (e) {
+			setError((e as ApiError).message);
+		}
+	};
+
 	const report = async (reason: (typeof REASONS)[number]) => {
 		try {
 			await api.POST("/api/reels/{id}/report", { params: { path: { id: reel.id } }, body: { reason } });
@@ -148,7 +159,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				{active && isMuted ? (
 					<button
 						type="button"
-						class="absolute top-16 left-3 flex items-center gap-1.5 rounded-full bg-black/60 px-3 py-1.5 text-sm md:top-3"
+						class="absolute top-28 left-3 flex items-center gap-1.5 rounded-full bg-black/60 px-3 py-1.5 text-sm md:top-3"
 						onClick={() => {
 							muted.value = false;
 						}}
@@ -264,6 +275,11 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 				</div>
 			</Dialog>
 			<Dialog open={panel === "report"} title="Report or block" onClose={() => setPanel(null)}>
+				{me && me.user.id !== reel.author.id ? (
+					<Button variant="ghost" class="mb-4" onClick={() => void notInterested()}>
+						Not interested
+					</Button>
+				) : null}
 				<p class="mb-2 text-sm text-white/80">Report this reel:</p>
 				<div class="flex flex-wrap gap-2">
 					{REASONS.map((r) => (

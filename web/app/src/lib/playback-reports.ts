@@ -17,8 +17,8 @@ const MAX_VIEWS = 10;
 const DEVICE_KEY = "reels.device";
 
 let device: string | undefined;
-/** This browser's own id for an anonymous viewer's reports: random, kept, nothing else. */
-function deviceId(): string {
+/** This browser's own id for an anonymous viewer's reports and For You: random, kept, nothing else. */
+export function deviceId(): string {
 	if (device) return device;
 	try {
 		device = localStorage.getItem(DEVICE_KEY) ?? undefined;

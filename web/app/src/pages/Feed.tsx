@@ -8,6 +8,7 @@ import { ReelCard } from "../components/ReelCard";
 import { Empty, ErrorText, Loading } from "../components/ui";
 import { answer, api } from "../lib/api";
 import { likeAsked, muted } from "../lib/playback";
+import { deviceId } from "../lib/playback-reports";
 import type { ApiError } from "../lib/problems";
 import type { Reel } from "../lib/types";
 
@@ -130,10 +131,42 @@ function SwipeHint({ moved }: { moved: boolean }) {
 	);
 }
 
-export function Feed() {
+type FeedKind = "for-you" | "following";
+
+/** For You and Following, side by side at the top of the home screen, as a person expects them. */
+function FeedTabs({ kind }: { kind: FeedKind }) {
+	const tab = (to: string, label: string, current: boolean) => (
+		<a
+			href={to}
+			aria-current={current ? "page" : undefined}
+			class={`rounded-full px-3 py-1 text-sm font-semibold ${current ? "bg-white text-black" : "text-white/80 hover:text-white"}`}
+		>
+			{label}
+		</a>
+	);
+	return (
+		<nav
+			aria-label="Feeds"
+			class="fixed inset-x-0 top-14 z-10 mx-auto flex w-fit gap-1 rounded-full bg-black/50 p-1 backdrop-blur md:top-3"
+		>
+			{tab("/following", "Following", kind === "following")}
+			{tab("/", "For You", kind === "for-you")}
+		</nav>
+	);
+}
+
+/** The page after `from` of `kind` (For You ranks by this browser's device id when nobody is signed in). */
+function readPage(kind: FeedKind | "newest", from: string | null) {
+	const query = { limit: 10, ...(from ? { cursor: from } : {}) };
+	if (kind === "for-you") return answer(api.GET("/api/feed/for-you", { params: { query: { ...query, deviceId: deviceId() } } }));
+	if (kind === "following") return answer(api.GET("/api/feed", { params: { query } }));
+	return answer(api.GET("/api/reels", { params: { query } }));
+}
+
+export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	const [reels, setReels] = useState<Reel[] | null>(null);
 	const [cursor, setCursor] = useState<string | null>(null);
-	const [source, setSource] = useState<"/api/feed" | "/api/reels">("/api/feed");
+	const [source, setSource] = useState<FeedKind | "newest">(kind);
 	const [error, setError] = useState<string | null>(null);
 	const loading = useRef(false);
 
@@ -141,15 +174,12 @@ export function Feed() {
 		if (loading.current) return;
 		loading.current = true;
 		try {
-			const query = { limit: 10, ...(from ? { cursor: from } : {}) };
-			const page = await answer(
-				where === "/api/feed" ? api.GET("/api/feed", { params: { query } }) : api.GET("/api/reels", { params: { query } }),
-			);
-			// Nothing followed or trending yet: the newest public reels instead.
-			if (!from && page.items.length === 0 && where === "/api/feed") {
-				setSource("/api/reels");
+			const page = await readPage(where, from);
+			// Nothing ranked, followed or trending yet: the newest public reels instead.
+			if (!from && page.items.length === 0 && where !== "newest") {
+				setSource("newest");
 				loading.current = false;
-				return load(null, "/api/reels");
+				return load(null, "newest");
 			}
 			setReels((prev) => [...(from ? (prev ?? []) : []), ...page.items.filter((r) => !prev?.some((p) => p.id === r.id))]);
 			setCursor(page.nextCursor);
@@ -161,23 +191,37 @@ export function Feed() {
 	};
 
 	useEffect(() => {
-		void load(null);
-	}, []);
+		setReels(null);
+		setCursor(null);
+		setSource(kind);
+		void load(null, kind);
+	}, [kind]);
 
-	if (error && !reels)
-		return (
+	const body =
+		error && !reels ? (
 			<div class="p-4 pt-16">
 				<ErrorText error={error} />
 			</div>
-		);
-	if (!reels) return <Loading label="Loading reels" />;
-	if (reels.length === 0)
-		return (
+		) : !reels ? (
+			<Loading label="Loading reels" />
+		) : reels.length === 0 ? (
 			<div class="pt-16">
 				<Empty>No reels yet. Be the first: upload one.</Empty>
 			</div>
+		) : (
+			<ReelList
+				key={kind}
+				reels={reels}
+				label={kind === "for-you" ? "For You" : "Following"}
+				onNearEnd={() => cursor && void load(cursor)}
+			/>
 		);
-	return <ReelList reels={reels} label="Reels" onNearEnd={() => cursor && void load(cursor)} />;
+	return (
+		<>
+			<FeedTabs kind={kind} />
+			{body}
+		</>
+	);
 }
 
 export function ReelPage({ id }: { id: string }) {
