@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
 import { Empty, ErrorText, Loading } from "../components/ui";
-import { answer, api } from "../lib/api";
+import { answer, api, session } from "../lib/api";
 import { likeAsked, muted } from "../lib/playback";
 import { deviceId } from "../lib/playback-reports";
 import type { ApiError } from "../lib/problems";
@@ -190,12 +190,17 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 		}
 	};
 
+	// Whose feed: read once the silent sign-in has settled (a reload would otherwise read the anonymous
+	// feed first), and again when someone signs in or out.
+	const me = session.value;
+	const who = me === undefined ? undefined : (me?.user.id ?? null);
 	useEffect(() => {
+		if (who === undefined) return;
 		setReels(null);
 		setCursor(null);
 		setSource(kind);
 		void load(null, kind);
-	}, [kind]);
+	}, [kind, who]);
 
 	const body =
 		error && !reels ? (
