@@ -5,21 +5,11 @@ import { withDatabase } from "../../lib/postgres/routed-database";
 import { api, registerUser, type Session } from "../../test-support/api";
 import { json, postReel, type Reel, seenAll } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
+import type { PlaybackFigures } from "./playback-analytics";
 import type { PlaybackEvent } from "./playback-schemas";
 import { REPORT_WINDOW_MS } from "./playback-store";
 
-type Figures = {
-	views: number;
-	plays: number;
-	uniqueViewers: number;
-	watchSeconds: number;
-	averageWatchSeconds: number | null;
-	completionRate: number | null;
-	startupMs: { p50: number | null; p90: number | null };
-	rebufferRatio: number | null;
-	rebuffersPerPlay: number | null;
-	errorRate: number | null;
-};
+type Figures = PlaybackFigures;
 type Analytics = { figures: Figures; retention: number[]; byDay: { day: string; views: number; plays: number; watchSeconds: number }[] };
 
 /** A reel of a new author whose video lasts `durationMs` (as the transcoder records it). */
