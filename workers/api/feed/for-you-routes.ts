@@ -7,11 +7,12 @@ import { viewerOf } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { cursorCodec, limitParam, pageSchema } from "../../lib/pagination/cursor-codec";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { type ReelRow, reelsQuery, toReel } from "../reels/reel-cards";
 import { withMediaUrls } from "../reels/reel-media-access";
 import { ReelIdParamSchema, ReelSchema } from "../reels/reel-schemas";
+import { reelNotFound } from "../reels/reel-store";
+import { deviceViewer, requireDeviceViewer } from "../reels/view-key";
 import { CAP_WINDOW, type Candidate, pickPage } from "./for-you-page";
 import { markNotInterested, rankForYou, uuidArray } from "./for-you-store";
 
@@ -68,11 +69,6 @@ const notInterested = apiRoute({
 	responses: { 204: { description: "Noted" }, ...problemResponses(400, 404, 413, 415, 429, 503) },
 });
 
-function viewerKey(userId: string | null, deviceId: string | undefined): string | null {
-	if (userId) return `u:${userId}`;
-	return deviceId ? `d:${deviceId}` : null;
-}
-
 async function cards(c: { var: AppEnv["Variables"] }, me: string | null, ids: string[]): Promise<Map<string, ReelRow>> {
 	if (!ids.length) return new Map();
 	const query = reelsQuery({ me, where: sql`r.id = ANY(${uuidArray(ids)}::uuid[])`, orderBy: sql`r.id`, limit: ids.length });
@@ -85,7 +81,7 @@ export const forYouRoutes = new OpenAPIHono<AppEnv>()
 		const { cursor, limit, deviceId } = c.req.valid("query");
 		const me = viewerOf(c);
 		const at = cursor ? forYouCursor.decode(cursor) : { s: [], a: [] };
-		const ranked = await rankForYou(c.var.db, { key: viewerKey(me, deviceId), userId: me }, at.s);
+		const ranked = await rankForYou(c.var.db, deviceViewer(c, deviceId), at.s);
 		const page = pickPage(ranked, limit, at.a);
 		const rows = await cards(
 			c,
@@ -113,10 +109,7 @@ export const forYouRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(notInterested, async (c) => {
 		const { id } = c.req.valid("param");
-		const me = viewerOf(c);
-		const key = viewerKey(me, c.req.valid("json").deviceId);
-		if (!key) throw new HttpProblem(400, "device_id_required", "Anonymous: send the deviceId your player reports with.");
-		if (!(await markNotInterested(c.var.db, { key, userId: me }, id)))
-			throw new HttpProblem(404, "reel_not_found", "No reel with that id.");
+		const viewer = requireDeviceViewer(c, c.req.valid("json").deviceId);
+		if (!(await markNotInterested(c.var.db, viewer, id))) throw reelNotFound();
 		return c.body(null, 204);
 	});

@@ -13,6 +13,7 @@
 import { sql } from "drizzle-orm";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { canSee, LISTED_TO_FOLLOWER, notBlockedBy, PLAYABLE, VISIBLE } from "../reels/reel-cards";
+import type { DeviceViewer } from "../reels/view-key";
 import type { Candidate } from "./for-you-page";
 
 /** Ids (already validated as uuids) as one Postgres array parameter: drizzle would spread a JS array into a list. */
@@ -28,11 +29,8 @@ export const CANDIDATES = 150;
 const PRIOR_PLAYS = 10;
 const PRIOR_RATE = 0.3;
 
-export interface ForYouViewer {
-	/** `u:<user id>` or `d:<device id>`; null: an anonymous caller without a device id (no history). */
-	key: string | null;
-	userId: string | null;
-}
+/** The viewer (reels/view-key.ts); null: an anonymous caller without a device id, who has no history. */
+export type ForYouViewer = DeviceViewer | null;
 
 /**
  * The best CANDIDATES reels for `viewer`, scored, leaving out what they completed in the last day,
@@ -40,8 +38,8 @@ export interface ForYouViewer {
  * reels of accounts that block them, and `exclude` (what the pages before served).
  */
 export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclude: readonly string[]): Promise<Candidate[]> {
-	const me = viewer.userId;
-	const key = viewer.key ?? "";
+	const me = viewer?.userId ?? null;
+	const key = viewer?.key ?? "";
 	const { rows } = await db.read((q) =>
 		q.execute<{ id: string; author_id: string; sources: string[]; score: number }>(sql`
 			WITH hist AS (
@@ -124,7 +122,7 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
  * "Not interested" in `reelId`: recorded with its creator and hashtags, when `viewer` may see it
  * (false otherwise: 404 for the route). Saying it again changes nothing.
  */
-export async function markNotInterested(db: RoutedDatabase, viewer: { key: string; userId: string | null }, reelId: string) {
+export async function markNotInterested(db: RoutedDatabase, viewer: DeviceViewer, reelId: string) {
 	const { rows } = await db.write((q) =>
 		q.execute<{ id: string }>(sql`
 			WITH target AS (SELECT r.id, r.author_id, r.hashtags FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND ${canSee({ id: viewer.userId, admin: false })}),

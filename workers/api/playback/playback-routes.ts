@@ -1,15 +1,14 @@
 // POST /api/playback: what players report, and GET …/analytics: what it adds up to.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { apiRoute, signedIn } from "../../lib/app/api-route";
 import type { AppEnv } from "../../lib/app/app-env";
-import { isAdmin, viewerOf } from "../../lib/auth/authenticate";
+import { isAdmin } from "../../lib/auth/authenticate";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { HttpProblem } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { ReelIdParamSchema } from "../reels/reel-schemas";
-import { viewCountKey } from "../reels/view-key";
+import { reelNotFound } from "../reels/reel-store";
+import { requireDeviceViewer, viewCountKey } from "../reels/view-key";
 import { foldEvents } from "./fold-events";
 import { accountAnalytics, reelAnalytics } from "./playback-analytics";
 import {
@@ -19,7 +18,7 @@ import {
 	PlaybackReceiptSchema,
 	ReelAnalyticsSchema,
 } from "./playback-schemas";
-import { type PlaybackViewer, recordViews } from "./playback-store";
+import { recordViews } from "./playback-store";
 
 const reportRoute = apiRoute({
 	method: "post",
@@ -57,13 +56,6 @@ const accountAnalyticsRoute = apiRoute({
 	responses: { 200: { description: "The figures", ...jsonContent(AccountAnalyticsSchema) }, ...problemResponses(400, 401, 429) },
 });
 
-function playbackViewer(c: Context<AppEnv>, deviceId: string | undefined): PlaybackViewer {
-	const userId = viewerOf(c);
-	if (userId) return { key: `u:${userId}`, userId };
-	if (!deviceId) throw new HttpProblem(400, "device_id_required", "An anonymous report names its player: send deviceId.");
-	return { key: `d:${deviceId}`, userId: null };
-}
-
 /** The first moment of the day `days - 1` days before today (UTC): today and the days before it. */
 function sinceDays(days: number): Date {
 	const since = new Date();
@@ -75,7 +67,7 @@ function sinceDays(days: number): Date {
 export const playbackRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(reportRoute, async (c) => {
 		const { deviceId, events } = c.req.valid("json");
-		const viewer = playbackViewer(c, deviceId);
+		const viewer = requireDeviceViewer(c, deviceId);
 		const views = foldEvents(events);
 		const keyed = await Promise.all(views.map(async (v) => ({ ...v, countKey: await viewCountKey(c, v.reelId) })));
 		const accepted = await recordViews(c.var.db, viewer, keyed);
@@ -85,7 +77,7 @@ export const playbackRoutes = new OpenAPIHono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const since = sinceDays(c.req.valid("query").days);
 		const found = await reelAnalytics(c.var.db, { id: c.var.auth.sub, admin: isAdmin(c) }, id, since);
-		if (!found) throw new HttpProblem(404, "reel_not_found", "No reel with that id.");
+		if (!found) throw reelNotFound();
 		return c.json({ reelId: id, since: since.toISOString(), ...found }, 200);
 	})
 	.openapi(accountAnalyticsRoute, async (c) => {

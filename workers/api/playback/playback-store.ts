@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { type RoutedDatabase, withDatabase } from "../../lib/postgres/routed-database";
 import { bumpCounter } from "../reels/counter-shards";
 import { canSee, PLAYABLE } from "../reels/reel-cards";
+import type { DeviceViewer } from "../reels/view-key";
 import type { ViewReport } from "./fold-events";
 
 /** A view is believed to have begun at most this long before its first report reached us (a player flushes every few seconds). */
@@ -18,12 +19,6 @@ export const COMPLETION_SLACK_MS = 250;
 /** Raw views are kept this long; a creator's analytics look back at most as far. */
 export const PLAYBACK_RETENTION_DAYS = 90;
 
-export interface PlaybackViewer {
-	/** `u:<user id>` or `d:<device id>`: whose views these are. */
-	key: string;
-	userId: string | null;
-}
-
 /**
  * Records a report's views: new ones are inserted (and counted toward the reel's viewCount when
  * their count key has not counted this reel this hour: the same rule as POST /api/reels/:id/views),
@@ -32,7 +27,7 @@ export interface PlaybackViewer {
  */
 export async function recordViews(
 	db: RoutedDatabase,
-	viewer: PlaybackViewer,
+	viewer: DeviceViewer,
 	views: readonly (ViewReport & { countKey: string })[],
 ): Promise<number> {
 	const input = JSON.stringify(
