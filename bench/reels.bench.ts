@@ -1,5 +1,5 @@
-// The social plane at size: 100k reels, 1M likes, 5k creators in the dev
-// stack's Postgres (loaded once, kept in .local/pg-bench), then feed, search,
+// The social plane at size: 100k reels, 1M likes, 5k creators and 10k viewers' playback history
+// (300k plays) in the dev stack's Postgres (loaded once, kept in .local/pg-bench), then feed, For You, search,
 // hashtag and list latency through wrangler dev (p50/p99), each against the
 // same run's baseline (a profile read, the simplest replica query), and the
 // share of reads the replica served. BENCH_EXPLAIN=1 prints the plans.
@@ -13,6 +13,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const REELS = 100_000;
 const CREATORS = 5_000;
 const LIKES_PER_REEL = 10;
+const HISTORY_VIEWERS = 10_000;
+const PLAYS_PER_VIEWER = 30;
 
 const LOAD = [
 	`INSERT INTO users (id, email, name)
@@ -37,9 +39,43 @@ const LOAD = [
 	`UPDATE reels SET like_count = ${LIKES_PER_REEL} WHERE video_key LIKE 'bench/%'`,
 ];
 
+// Each history viewer (an anonymous device) leans to one of the eight topics: most of their plays are
+// of it and complete; the rest are quick skips. The reels' tags repeat every 8, so n % 8 is the topic.
+/** Viewer v's device id: a version-4 uuid (what the API accepts) made from v. */
+const deviceOf = (v: string) => `(overlay(overlay(md5('bench-viewer' || ${v}) placing '4' from 13) placing '8' from 17))::uuid`;
+
+const HISTORY = `INSERT INTO playback_views (view_id, reel_id, viewer, counted, started_at, ended_at, watched_ms, furthest_ms, completed)
+	SELECT gen_random_uuid(), r.id, 'd:' || ${deviceOf("t.v")}, true, t.at, t.at + interval '20 seconds',
+	       CASE WHEN t.liked THEN 15000 ELSE 900 END, CASE WHEN t.liked THEN 15000 ELSE 900 END, t.liked
+	FROM (SELECT v, k, k % 5 <> 0 AS liked, now() - random() * interval '29 days' AS at
+	      FROM generate_series(1, ${HISTORY_VIEWERS}) v CROSS JOIN generate_series(1, ${PLAYS_PER_VIEWER}) k) t
+	JOIN reels r ON r.video_key = 'bench/' || (8 * (1 + (t.v * 31 + t.k * 977) % ${REELS / 8 - 1}) + CASE WHEN t.liked THEN t.v % 8 ELSE (t.v + t.k) % 8 END) || '.mp4'`;
+
+/** The history's first device id: the anonymous For You scenario reads as them. */
+const historyDevice = async (client: pg.Client) =>
+	(await client.query<{ id: string }>(`SELECT ${deviceOf("1")}::text AS id`)).rows[0]?.id as string;
+
+async function loadHistory(client: pg.Client) {
+	// Loaded already when the last viewer has all their plays (a history of another shape is replaced).
+	const { rows } = await client.query<{ n: number }>(
+		`SELECT count(*)::int AS n FROM playback_views WHERE viewer = 'd:' || ${deviceOf(String(HISTORY_VIEWERS))}`,
+	);
+	if ((rows[0]?.n ?? 0) >= PLAYS_PER_VIEWER) return;
+	const started = performance.now();
+	await client.query("DELETE FROM playback_views WHERE viewer LIKE 'd:%'");
+	await client.query(HISTORY);
+	await client.query("VACUUM ANALYZE playback_views");
+	console.log(
+		`loaded ${HISTORY_VIEWERS * PLAYS_PER_VIEWER} plays of ${HISTORY_VIEWERS} viewers in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+	);
+}
+
 async function load(client: pg.Client) {
 	const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM reels WHERE video_key LIKE 'bench/%'");
-	if ((rows[0]?.n ?? 0) >= REELS) return console.log(`(data already loaded: ${rows[0]?.n} bench reels)`);
+	if ((rows[0]?.n ?? 0) >= REELS) {
+		console.log(`(data already loaded: ${rows[0]?.n} bench reels)`);
+		return loadHistory(client);
+	}
 	const started = performance.now();
 	await client.query("BEGIN");
 	for (const statement of LOAD) await client.query(statement);
@@ -47,6 +83,7 @@ async function load(client: pg.Client) {
 	// One statement each: several in one query string run as one implicit transaction, where VACUUM is refused.
 	for (const table of ["reels", "likes", "users"]) await client.query(`VACUUM ANALYZE ${table}`);
 	console.log(`loaded ${REELS} reels and ${REELS * LIKES_PER_REEL} likes in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+	await loadHistory(client);
 }
 
 async function main() {
@@ -63,7 +100,17 @@ async function main() {
 			`INSERT INTO follows (follower_id, followee_id) SELECT $1, id FROM users WHERE email LIKE '%@bench.test' ORDER BY id LIMIT 50 ON CONFLICT DO NOTHING`,
 			[user.id],
 		);
-		await expectStatus(await fetch(`${stack.baseUrl}/__scheduled?cron=*/5+*+*+*+*`), 200, "trending cron");
+		// The signed-in viewer's own history: 300 plays, as long as For You reads.
+		await client.query(
+			`INSERT INTO playback_views (view_id, reel_id, viewer, user_id, counted, started_at, ended_at, watched_ms, furthest_ms, completed)
+			 SELECT gen_random_uuid(), r.id, 'u:' || $1, $1::uuid, true, now() - (n || ' hours')::interval, now() - (n || ' hours')::interval,
+			        15000, 15000, n % 3 <> 0
+			 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM reels WHERE video_key LIKE 'bench/%' AND 'tag42' = ANY(hashtags) LIMIT 300) r`,
+			[user.id],
+		);
+		const device = await historyDevice(client);
+		// Trending and the reels' quality scores (reel_scores), as every five minutes.
+		await expectStatus(await fetch(`${stack.baseUrl}/__scheduled?cron=*/5+*+*+*+*`), 200, "five-minute cron");
 		const someone = (await client.query<{ id: string }>("SELECT id FROM users WHERE email LIKE '%@bench.test' LIMIT 1")).rows[0]?.id;
 		if (process.env.BENCH_EXPLAIN) await explain(client, user.id);
 		await client.end();
@@ -97,6 +144,8 @@ async function main() {
 				get("feed, signed in, p1", "/api/feed?limit=20", true),
 				get("feed, signed in, p2", `/api/feed?limit=20&cursor=${feedPage2.nextCursor}`, true),
 				get("feed, anonymous", "/api/feed?limit=20"),
+				get("for you, signed in, p1", "/api/feed/for-you?limit=10", true),
+				get("for you, device, p1", `/api/feed/for-you?limit=10&deviceId=${device}`),
 				get("search 'coffee dancing'", "/api/search?q=coffee+dancing&limit=20"),
 				get("search creators 'grace'", "/api/search?q=grace&type=users&limit=20"),
 				get("hashtag #tag42", "/api/hashtags/tag42/reels?limit=20"),

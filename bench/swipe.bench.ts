@@ -1,0 +1,197 @@
+// Swipes in a real Chromium: how long from a swipe to the next reel's video moving, once the feed
+// has preloaded it (what a person scrolling For You meets), against a jump to a reel two ahead that
+// nothing preloaded (the same page, the same run: the baseline), and the cold first reel from
+// navigation. Each at a phone's size, unthrottled and with the network throttled through CDP to
+// 9 Mbps and 85 ms round trips. A swipe is a wheel move of one screen (the list scrolls directly and
+// snaps, as under a finger); "first frame" is the active video playing with its time moved, read in
+// the page every animation frame. The content is `npm run seed`'s (made once, through the real
+// pipeline, and kept in .local/*-bench-swipe).
+// Run: npm run bench:swipe   (BENCH_SWIPES, 20)
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../scripts/browser.ts";
+import { startDevStack } from "../scripts/dev-stack-process.ts";
+import { seed } from "../scripts/seed.ts";
+import { percentile } from "./support/latency.ts";
+
+const SWIPES = Number(process.env.BENCH_SWIPES ?? 20);
+const JUMPS = 6;
+const PHONE = { width: 390, height: 844 };
+const THROTTLED = { offline: false, latency: 85, downloadThroughput: (9_000_000 / 8) | 0, uploadThroughput: (9_000_000 / 8) | 0 };
+
+interface Move {
+	/** Input to the first frame. */
+	total: number;
+	/** The reel becoming active (the feed's index moved) to its first frame: the player's own part. */
+	player: number;
+}
+
+/** Arms a watcher in the page for reel `to`: when it is active and its video has moved, the times are kept. */
+async function arm(page: Page, to: number) {
+	await page.evaluate((to) => {
+		const w = window as unknown as { move?: { started: number; active?: number; frame?: number } };
+		const move: { started: number; active?: number; frame?: number } = { started: performance.now() };
+		w.move = move;
+		const watch = () => {
+			const v = document.querySelector<HTMLVideoElement>(`[data-index="${to}"] video`);
+			const isActive = document.querySelector('[role="feed"]')?.getAttribute("data-active-index") === String(to);
+			if (isActive) move.active ??= performance.now();
+			if (v && isActive && !v.paused && v.currentTime > 0) move.frame = performance.now();
+			else if (performance.now() - move.started < 60_000) requestAnimationFrame(watch);
+		};
+		requestAnimationFrame(watch);
+	}, to);
+}
+
+async function measured(page: Page): Promise<Move> {
+	await page.waitForFunction(() => (window as unknown as { move?: { frame?: number } }).move?.frame !== undefined, null, {
+		timeout: 60_000,
+	});
+	return page.evaluate(() => {
+		const { started, active, frame } = (window as unknown as { move: { started: number; active: number; frame: number } }).move;
+		return { total: Math.round(frame - started), player: Math.round(frame - active) };
+	});
+}
+
+const activeIndex = async (page: Page) => Number(await page.getByRole("feed").getAttribute("data-active-index"));
+
+/** The next reel is preloaded: attached, with enough data to play on (HAVE_FUTURE_DATA). */
+async function nextPreloaded(page: Page, next: number) {
+	await page.waitForFunction(
+		(next) => (document.querySelector<HTMLVideoElement>(`[data-index="${next}"] video`)?.readyState ?? 0) >= 3,
+		next,
+		{ timeout: 60_000 },
+	);
+}
+
+async function run(context: BrowserContext, label: string, throttle: boolean) {
+	const page = await context.newPage();
+	const errors: string[] = [];
+	page.on("pageerror", (e) => errors.push(e.message));
+	if (throttle) {
+		const cdp = await context.newCDPSession(page);
+		await cdp.send("Network.enable");
+		await cdp.send("Network.emulateNetworkConditions", THROTTLED);
+	}
+	// Cold: navigation (performance's time origin) to the first reel moving, with an empty cache.
+	await page.goto("/");
+	await page.getByRole("feed").waitFor({ timeout: 60_000 });
+	await arm(page, 0);
+	await page.evaluate(() => {
+		(window as unknown as { move: { started: number } }).move.started = 0;
+	});
+	const cold = (await measured(page)).total;
+	const usesHlsJs = await page.evaluate(() => !document.querySelector<HTMLVideoElement>('[data-index="0"] video')?.src);
+
+	const feed = page.getByRole("feed");
+	const box = await feed.boundingBox();
+	if (!box) throw new Error("no feed on the page");
+	await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+	const swipes: Move[] = [];
+	const jumps: Move[] = [];
+	for (let i = 0; i < SWIPES + JUMPS; i++) {
+		const from = await activeIndex(page);
+		const jump = i % Math.ceil((SWIPES + JUMPS) / JUMPS) === 0 && i > 0;
+		const to = from + (jump ? 2 : 1);
+		await page.waitForFunction((to) => document.querySelector(`[data-index="${to}"]`) !== null, to, { timeout: 60_000 });
+		if (!jump) await nextPreloaded(page, to);
+		await arm(page, to);
+		if (jump)
+			// Two ahead at once: the reel in between is passed over, and the one landed on was never attached.
+			await page.evaluate((to) => document.querySelector(`[data-index="${to}"]`)?.scrollIntoView({ block: "start" }), to);
+		else await page.mouse.wheel(0, PHONE.height);
+		(jump ? jumps : swipes).push(await measured(page));
+	}
+	await page.close();
+	const p = (xs: number[], q: number) =>
+		percentile(
+			[...xs].sort((a, b) => a - b),
+			q,
+		);
+	const row = (name: string, xs: Move[]) =>
+		console.log(
+			`${label.padEnd(12)} ${name.padEnd(26)} ${String(xs.length).padStart(3)}  input→frame p50 ${p(
+				xs.map((x) => x.total),
+				50,
+			)
+				.toFixed(0)
+				.padStart(5)} p95 ${p(
+				xs.map((x) => x.total),
+				95,
+			)
+				.toFixed(0)
+				.padStart(5)}   active→frame p50 ${p(
+				xs.map((x) => x.player),
+				50,
+			)
+				.toFixed(0)
+				.padStart(5)} p95 ${p(
+				xs.map((x) => x.player),
+				95,
+			)
+				.toFixed(0)
+				.padStart(5)}`,
+		);
+	console.log(`${label.padEnd(12)} cold first reel, navigation→frame ${cold} ms (${usesHlsJs ? "hls.js" : "native HLS"})`);
+	row("swipe, preloaded", swipes);
+	row("jump, not preloaded (base)", jumps);
+	if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
+	return {
+		coldMs: cold,
+		swipeP50: p(
+			swipes.map((x) => x.total),
+			50,
+		),
+		swipeP95: p(
+			swipes.map((x) => x.total),
+			95,
+		),
+		jumpP50: p(
+			jumps.map((x) => x.total),
+			50,
+		),
+	};
+}
+
+async function main() {
+	const stack = await startDevStack("bench-swipe", {
+		vars: { QUOTA_ANON_PER_HOUR: "10000000", QUOTA_USER_PER_HOUR: "10000000", QUOTA_PLAYBACK_PER_HOUR: "10000000" },
+	});
+	const browser = await launchBrowser({ args: ["--autoplay-policy=no-user-gesture-required"] });
+	try {
+		await seed(stack.baseUrl, { creators: 6, clipsPerCreator: 6, mailUrl: stack.mailUrl });
+		const results: Record<string, Awaited<ReturnType<typeof run>>> = {};
+		for (const [label, throttle] of [
+			["unthrottled", false],
+			["9 Mbps/85ms", true],
+		] as const) {
+			const context = await browser.newContext({ baseURL: stack.baseUrl, viewport: PHONE, isMobile: true, hasTouch: true });
+			try {
+				results[label] = await run(context, label, throttle);
+			} finally {
+				await context.close();
+			}
+		}
+		const r = (x: number) => Math.round(x * 100) / 100;
+		const fast = results.unthrottled as Awaited<ReturnType<typeof run>>;
+		const slow = results["9 Mbps/85ms"] as Awaited<ReturnType<typeof run>>;
+		console.log(
+			JSON.stringify({
+				bench: "swipe",
+				swipes: SWIPES,
+				swipeP50Ms: fast.swipeP50,
+				swipeP95Ms: fast.swipeP95,
+				throttledSwipeP50Ms: slow.swipeP50,
+				throttledSwipeP95Ms: slow.swipeP95,
+				coldMs: fast.coldMs,
+				throttledColdMs: slow.coldMs,
+				swipeVsJumpP50: r(fast.swipeP50 / fast.jumpP50),
+				throttledSwipeVsJumpP50: r(slow.swipeP50 / slow.jumpP50),
+			}),
+		);
+	} finally {
+		await browser.close();
+		await stack.stop();
+	}
+}
+
+await main();
