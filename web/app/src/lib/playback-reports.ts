@@ -1,8 +1,10 @@
 // What the player tells the API about each view (POST /api/playback), as Mux Data's SDK does: when
 // it started and how long that took, how far and how long it was watched (loops included), each
-// stall, an error, and its end. Events wait in one queue and go in one report every few seconds,
-// when a view ends, and when the page is hidden (fetch with keepalive: sendBeacon cannot carry the
-// Authorization header a signed-in viewer's report needs).
+// stall, an error, and its end. Events wait in one queue and go in one report every ten seconds,
+// within a second of a view starting or ending (so a swipe's end and start share a report, and a
+// fast swiper sends one a second, well inside the API's burst limit), and when the page is hidden
+// (fetch with keepalive: sendBeacon cannot carry the Authorization header a signed-in viewer's
+// report needs).
 import type { RefObject } from "preact";
 import { useEffect } from "preact/hooks";
 import { accessToken, session } from "./api";
@@ -11,6 +13,8 @@ import type { Schemas } from "./types";
 type PlaybackEvent = Schemas["PlaybackEvent"];
 
 const FLUSH_EVERY_MS = 10_000;
+/** A start or an end waits at most this long, for whatever else happens meanwhile. */
+const FLUSH_SOON_MS = 1_000;
 /** The API's own limits on one report. */
 const MAX_EVENTS = 50;
 const MAX_VIEWS = 10;
@@ -34,19 +38,29 @@ export function deviceId(): string {
 
 let queue: PlaybackEvent[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
+let due = Number.POSITIVE_INFINITY;
+
+/** Sends the queue within `ms`: sooner than already planned, never later. */
+function flushWithin(ms: number) {
+	if (performance.now() + ms >= due) return;
+	clearTimeout(timer);
+	due = performance.now() + ms;
+	timer = setTimeout(() => flush(), ms);
+}
 
 /** Queues an event; a view's newer progress replaces its older one (figures are totals). */
-function push(e: PlaybackEvent) {
+function push(e: PlaybackEvent, soon = false) {
 	if (e.type === "progress") queue = queue.filter((q) => !(q.viewId === e.viewId && q.type === "progress"));
 	queue.push(e);
 	if (queue.length >= MAX_EVENTS) flush();
-	else timer ??= setTimeout(() => flush(), FLUSH_EVERY_MS);
+	else flushWithin(soon ? FLUSH_SOON_MS : FLUSH_EVERY_MS);
 }
 
 /** Sends what is queued, at most one report's worth at a time; reports that fail are dropped (they are statistics). */
 export function flush(keepalive = false) {
 	clearTimeout(timer);
 	timer = undefined;
+	due = Number.POSITIVE_INFINITY;
 	while (queue.length > 0) {
 		const views = new Set<string>();
 		const events: PlaybackEvent[] = [];
@@ -126,9 +140,8 @@ class ViewReport {
 		}
 		if (this.started) return;
 		this.started = true;
-		push(this.event("start", { startupMs: Math.min(120_000, Math.round(performance.now() - this.activeAt)) }));
-		// The start counts the view: send it now rather than with the next report.
-		flush();
+		// The start counts the view: it goes within a second rather than with the next report.
+		push(this.event("start", { startupMs: Math.min(120_000, Math.round(performance.now() - this.activeAt)) }), true);
 	};
 
 	/** Only played time counts: a jump (a seek, a loop back to the start) adds nothing. */
@@ -169,8 +182,7 @@ class ViewReport {
 	end() {
 		if (!this.started && !(this.failedBeforeStart && this.video.error)) return;
 		if (!this.started && this.failedBeforeStart) push(this.event("error", { error: this.failedBeforeStart }));
-		push(this.event("end"));
-		flush();
+		push(this.event("end"), true);
 	}
 }
 
