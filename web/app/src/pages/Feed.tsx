@@ -1,15 +1,18 @@
 // The feed: vertical, full height, snapping reel to reel. Scroll or swipe, the
 // up and down buttons on a desk, or the keyboard wherever focus is (↓/j next,
 // ↑/k previous, space pause, m mute, l like). The reel in view
-// plays, the next one is attached in advance, the others rest as posters.
+// plays; the next one is attached and buffers its first seconds in advance, and the one before stays
+// attached for a swipe back; the others rest as posters (three media elements at most: a phone
+// has few decoders).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
+import { warmPlayer } from "../components/ReelPlayer";
 import { Empty, ErrorText, Loading } from "../components/ui";
 import { answer, api, session } from "../lib/api";
 import { likeAsked, muted } from "../lib/playback";
 import { deviceId } from "../lib/playback-reports";
-import type { ApiError } from "../lib/problems";
+import { ApiError } from "../lib/problems";
 import type { Reel } from "../lib/types";
 
 export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd?: () => void; label: string }) {
@@ -77,7 +80,7 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 			>
 				{reels.map((r, i) => (
 					<div key={r.id} data-index={i} class="h-full">
-						<ReelCard reel={r} active={i === active} preload={i === active + 1} position={i + 1} />
+						<ReelCard reel={r} active={i === active} preload={Math.abs(i - active) === 1} position={i + 1} />
 					</div>
 				))}
 			</div>
@@ -133,6 +136,9 @@ function SwipeHint({ moved }: { moved: boolean }) {
 
 type FeedKind = "for-you" | "following";
 
+/** A next page that failed is asked for again this many times before the feed says so. */
+const NEXT_PAGE_RETRIES = 5;
+
 /** For You and Following, side by side at the top of the home screen, as a person expects them. */
 function FeedTabs({ kind }: { kind: FeedKind }) {
 	const tab = (to: string, label: string, current: boolean) => (
@@ -169,10 +175,14 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	const [source, setSource] = useState<FeedKind | "newest">(kind);
 	const [error, setError] = useState<string | null>(null);
 	const loading = useRef(false);
+	/** Which reading of the feed this is: a retry planned for an earlier one (another tab, another person) is dropped. */
+	const reading = useRef(0);
+	const retries = useRef(0);
 
 	const load = async (from: string | null, where = source) => {
 		if (loading.current) return;
 		loading.current = true;
+		const current = reading.current;
 		try {
 			const page = await readPage(where, from);
 			// Nothing ranked, followed or trending yet: the newest public reels instead.
@@ -181,10 +191,21 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 				loading.current = false;
 				return load(null, "newest");
 			}
+			if (current !== reading.current) return;
+			retries.current = 0;
 			setReels((prev) => [...(from ? (prev ?? []) : []), ...page.items.filter((r) => !prev?.some((p) => p.id === r.id))]);
 			setCursor(page.nextCursor);
 		} catch (e) {
-			setError((e as ApiError).message);
+			const problem = e instanceof ApiError ? e.problem : undefined;
+			if (from && retries.current < NEXT_PAGE_RETRIES) {
+				// The next page failed (a burst limit, a dropped connection) while reels are on screen: they stay,
+				// and the page is asked for again after the server's Retry-After, or a few seconds.
+				retries.current++;
+				const wait = 1000 * Math.min(60, problem?.retryAfterSeconds ?? 3 * retries.current);
+				setTimeout(() => {
+					if (current === reading.current) void load(from, where);
+				}, wait);
+			} else setError((e as Error).message);
 		} finally {
 			loading.current = false;
 		}
@@ -195,7 +216,12 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	const me = session.value;
 	const who = me === undefined ? undefined : (me?.user.id ?? null);
 	useEffect(() => {
+		warmPlayer();
 		if (who === undefined) return;
+		reading.current++;
+		retries.current = 0;
+		loading.current = false;
+		setError(null);
 		setReels(null);
 		setCursor(null);
 		setSource(kind);
@@ -225,6 +251,12 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 		<>
 			<FeedTabs kind={kind} />
 			{body}
+			{error && reels?.length ? (
+				// More could not be read even after retrying: the reels already here stay playable.
+				<p role="alert" class="fixed inset-x-0 bottom-20 z-10 mx-auto w-fit max-w-[90vw] rounded-full bg-black/80 px-4 py-2 text-sm">
+					{error}
+				</p>
+			) : null}
 		</>
 	);
 }
