@@ -1,12 +1,15 @@
-// One reel's video: native HLS where the browser has it (Safari), hls.js
-// elsewhere (loaded on first use, so it is not in the first bundle). Muted
-// autoplay while active; the poster shows until the first frame; the next
-// reel is attached in advance (preload) so swiping to it starts at once.
-// Caption tracks are the video's own <track> elements, so the browser draws
-// them whether hls.js or native HLS plays the picture.
+// One reel's video: hls.js wherever Media Source Extensions exist (loaded on first use, so it is
+// not in the first bundle), the browser's own HLS only where they do not (older iPhones). hls.js is
+// chosen over a native HLS that exists (Chromium's, Safari's) because it lets the feed decide what a
+// reel waiting off screen holds: a preloaded reel buffers its first seconds at the rung that fills the
+// player, so a swipe to it plays the moment it lands (docs/benchmarks.md, "Swipes"), where Chromium's
+// own HLS fetched the next segment only on play(). Muted autoplay while active; the poster shows
+// until the first frame. Caption tracks are the video's own <track> elements, so the browser draws
+// them whichever plays the picture.
 import { useEffect, useRef } from "preact/hooks";
 import { muted, preferredTrack } from "../lib/playback";
 import { useViewReports } from "../lib/playback-reports";
+import { startRung } from "../lib/start-rung";
 import type { Reel } from "../lib/types";
 
 type Hls = import("hls.js/light").default;
@@ -24,6 +27,18 @@ function liftCues(track: TextTrack) {
 const onTrackLoad = (e: Event) => liftCues((e.currentTarget as HTMLTrackElement).track);
 let hlsModule: Promise<typeof import("hls.js/light")> | undefined;
 
+/** Media Source Extensions (ManagedMediaSource on iPhones since iOS 17.1): what hls.js plays through. */
+const hasMse = () => "MediaSource" in window || "ManagedMediaSource" in window;
+
+/** Starts fetching hls.js where it will play: a feed calls it while its first page is read, in parallel. */
+export function warmPlayer() {
+	if (hasMse()) hlsModule ??= import("hls.js/light");
+}
+
+/** Seconds a reel off screen (next, or the one before) keeps buffered, and the one on screen. */
+const WAITING_BUFFER_S = 4;
+const PLAYING_BUFFER_S = 30;
+
 export function ReelPlayer({
 	src,
 	poster,
@@ -31,7 +46,7 @@ export function ReelPlayer({
 	preload,
 	label,
 	reportAs,
-	preferHlsJs = false,
+	live = false,
 	fill = true,
 	captions = [],
 	showCaptions = false,
@@ -43,8 +58,8 @@ export function ReelPlayer({
 	label: string;
 	/** The reel whose views this player reports (lib/playback-reports.ts): each time it is active is one view. */
 	reportAs?: string;
-	/** Use hls.js wherever Media Source Extensions exist (live streams), native HLS only elsewhere. */
-	preferHlsJs?: boolean;
+	/** A live stream: played two segments behind the edge. */
+	live?: boolean;
 	/** Crop to fill the frame on a phone (a reel); false letterboxes (a live preview, any shape). */
 	fill?: boolean;
 	captions?: Reel["video"]["captions"];
@@ -56,23 +71,32 @@ export function ReelPlayer({
 	const attached = active || preload;
 	useViewReports(video, reportAs, active);
 
+	const hlsRef = useRef<Hls | undefined>(undefined);
+
 	useEffect(() => {
 		const el = video.current;
 		if (!el || !src || !attached) return;
-		let hls: Hls | undefined;
 		let cancelled = false;
+		const native = () => {
+			el.src = src;
+		};
 		const withHlsJs = () => {
 			hlsModule ??= import("hls.js/light");
 			void hlsModule.then(({ default: HlsClass }) => {
-				if (cancelled || !HlsClass.isSupported()) return;
-				// Start at a mid rung and let ABR move; a preloaded reel buffers only a little. A live stream
-				// plays two of its one-second segments behind the edge rather than hls.js's default three:
-				// about a second less from camera to viewer (docs/benchmarks.md, "Live in the browser").
-				hls = new HlsClass({
+				if (cancelled) return;
+				if (!HlsClass.isSupported()) return native();
+				// A live stream plays two of its one-second segments behind the edge rather than hls.js's default
+				// three: about a second less from camera to viewer (docs/benchmarks.md, "Live in the browser").
+				const hls = new HlsClass({
 					capLevelToPlayerSize: true,
-					maxBufferLength: active ? 30 : 4,
-					startLevel: -1,
-					...(preferHlsJs ? { liveSyncDurationCount: 2 } : {}),
+					maxBufferLength: active ? PLAYING_BUFFER_S : WAITING_BUFFER_S,
+					autoStartLoad: false,
+					...(live ? { liveSyncDurationCount: 2 } : {}),
+				});
+				hlsRef.current = hls;
+				hls.on(HlsClass.Events.MANIFEST_PARSED, (_event, data) => {
+					hls.startLevel = startRung(data.levels, el.clientHeight);
+					hls.startLoad(0);
 				});
 				hls.loadSource(src);
 				hls.attachMedia(el);
@@ -80,25 +104,23 @@ export function ReelPlayer({
 				if (active) void el.play().catch(() => undefined);
 			});
 		};
-		// Chromium's own HLS reads fMP4 segments but not MPEG-TS (live streams and their recordings): when
-		// native playback fails, hls.js takes over. A live page asks for hls.js from the start.
-		const nativeFailed = () => {
-			el.removeAttribute("src");
-			el.load();
-			withHlsJs();
-		};
-		if (!preferHlsJs && el.canPlayType("application/vnd.apple.mpegurl")) {
-			el.addEventListener("error", nativeFailed, { once: true });
-			el.src = src;
-		} else withHlsJs();
+		// Where hls.js cannot run (no Media Source Extensions), the browser's own HLS (Safari on older iPhones).
+		if (hasMse()) withHlsJs();
+		else native();
 		return () => {
 			cancelled = true;
-			el.removeEventListener("error", nativeFailed);
-			hls?.destroy();
+			hlsRef.current?.destroy();
+			hlsRef.current = undefined;
 			el.removeAttribute("src");
 			el.load();
 		};
 	}, [src, attached]);
+
+	// A preloaded reel that comes on screen keeps buffering ahead; one that leaves it holds only a little.
+	useEffect(() => {
+		const hls = hlsRef.current;
+		if (hls) hls.config.maxBufferLength = active ? PLAYING_BUFFER_S : WAITING_BUFFER_S;
+	}, [active]);
 
 	useEffect(() => {
 		const el = video.current;

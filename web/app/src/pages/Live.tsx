@@ -201,7 +201,7 @@ function Watch({ stream }: { stream: LiveStream }) {
 						poster={null}
 						active
 						preload={false}
-						preferHlsJs
+						live
 						fill={false}
 						label={stream.title ?? "Live stream"}
 					/>
