@@ -12,8 +12,12 @@ function Feed({ active }: { active: "a" | "b" }) {
 	useViewReports(b, "00000000-0000-4000-8000-00000000000b", active === "b");
 	return (
 		<>
-			<video ref={a} data-reel="a" />
-			<video ref={b} data-reel="b" />
+			<video ref={a} data-reel="a">
+				<track kind="captions" />
+			</video>
+			<video ref={b} data-reel="b">
+				<track kind="captions" />
+			</video>
 		</>
 	);
 }
