@@ -116,7 +116,9 @@ async function run(context: BrowserContext, label: string, throttle: boolean) {
 		(window as unknown as { move: { started: number } }).move.started = 0;
 	});
 	const cold = (await measured(page, 0)).total;
-	const usesHlsJs = await page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-index="0"] video')?.src.startsWith("blob:") ?? false);
+	const usesHlsJs = await page.evaluate(
+		() => document.querySelector<HTMLVideoElement>('[data-index="0"] video')?.src.startsWith("blob:") ?? false,
+	);
 
 	const feed = page.getByRole("feed");
 	const box = await feed.boundingBox();

@@ -170,7 +170,7 @@ class ViewReport {
 
 	/**
 	 * After the start, an error is reported at once. Before it, only one still there when the view
-	 * ends: Chromium's own HLS fails on MPEG-TS and hls.js then plays it (ReelPlayer), which is no failure.
+	 * ends: an error the player recovered from before the first frame is no failure.
 	 */
 	readonly onError = () => {
 		const error = `media_${this.video.error?.code ?? "unknown"}`;
