@@ -6,7 +6,9 @@
 // - whom they follow: follows;
 // - what each reel's viewers did (completion, quick skips of counted views): reel_scores,
 //   recomputed every five minutes (reel-scores.ts), so no request aggregates a viral reel's plays;
-// - what is popular: the trending epoch (trending.ts).
+// - what is popular: the trending epoch (trending.ts);
+// - the newest reels under a hashtag: reel_hashtags (tag, reel id), an index range read however
+//   common the tag (the GIN index on reels.hashtags would visit every reel with it).
 // Candidates come from six sources (followed creators, creators and hashtags the viewer engaged
 // with, reels completed by viewers who completed what this one did, trending, fresh), each by an
 // index and a LIMIT, so the cost does not grow with the number of reels; then they are scored.
@@ -80,7 +82,8 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			     SELECT r.id FROM reels r WHERE r.author_id = c.author_id AND ${VISIBLE} ORDER BY r.id DESC LIMIT 10) r)
 			  UNION ALL
 			  (SELECT r.id, 'hashtag' FROM (SELECT tag FROM tags WHERE a > 0 ORDER BY a DESC LIMIT 10) t CROSS JOIN LATERAL (
-			     SELECT r.id FROM reels r WHERE r.hashtags @> ARRAY[t.tag] AND ${VISIBLE} ORDER BY r.id DESC LIMIT 20) r)
+			     SELECT r.id FROM reel_hashtags h JOIN reels r ON r.id = h.reel_id
+			     WHERE h.tag = t.tag AND ${VISIBLE} ORDER BY h.reel_id DESC LIMIT 20) r)
 			  UNION ALL
 			  (SELECT theirs.reel_id, 'cowatched' FROM (SELECT reel_id FROM hist WHERE completed LIMIT 10) mine
 			   CROSS JOIN LATERAL (SELECT p.viewer FROM playback_views p WHERE p.reel_id = mine.reel_id AND p.completed AND p.counted

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { uuidv7 } from "../../lib/ids/uuidv7";
 import { mediaDb } from "../../lib/media-db/media-db";
@@ -212,6 +212,24 @@ describe("GET /api/reels", () => {
 });
 
 describe("PATCH and DELETE /api/reels/:id", () => {
+	it("keeps reel_hashtags (For You's newest-by-tag index) true through posting, caption edits and deleting", async () => {
+		const author = await registerUser();
+		const tagsOf = (id: string) =>
+			withDatabase(env, (db) =>
+				db.write(async (q) => {
+					const { rows } = await q.execute<{ tag: string }>(sql`SELECT tag FROM reel_hashtags WHERE reel_id = ${id} ORDER BY tag`);
+					return rows.map((r) => r.tag);
+				}),
+			);
+		const reel = await postReel(author, "first #one #two #one");
+		expect(await tagsOf(reel.id)).toEqual(["one", "two"]);
+		const edited = await api(`/api/reels/${reel.id}`, { method: "PATCH", token: author.accessToken, json: { caption: "now #two #three" } });
+		expect(edited.status).toBe(200);
+		expect(await tagsOf(reel.id)).toEqual(["three", "two"]);
+		expect((await api(`/api/reels/${reel.id}`, { method: "DELETE", token: author.accessToken })).status).toBe(204);
+		expect(await tagsOf(reel.id)).toEqual([]);
+	});
+
 	it("lets the author edit the caption (hashtags follow) and delete; others get 403, admins may", async () => {
 		const author = await registerUser();
 		const other = await registerUser();

@@ -387,6 +387,23 @@ export const reelScores = pgTable("reel_scores", {
 	updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Each reel under each of its hashtags, newest reel id first: "the newest reels tagged X" as an index
+ * range read (For You's hashtag source), where the GIN index on reels.hashtags visits every reel with
+ * the tag to find the newest. Kept by a trigger on reels (migration 0019), so every write path,
+ * caption edits included, keeps it true; reel ids are UUIDv7, so id order is publishing order.
+ */
+export const reelHashtags = pgTable(
+	"reel_hashtags",
+	{
+		tag: text("tag").notNull(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+	},
+	(t) => [primaryKey({ columns: [t.tag, t.reelId] }), index("reel_hashtags_reel_idx").on(t.reelId)],
+);
+
 export const comments = pgTable(
 	"comments",
 	{
