@@ -78,12 +78,14 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			     ORDER BY r.id DESC LIMIT 10) r
 			   WHERE f.follower_id = ${me}::uuid LIMIT 100)
 			  UNION ALL
-			  (SELECT r.id, 'creator' FROM (SELECT author_id FROM creators WHERE a > 0 ORDER BY a DESC LIMIT 20) c CROSS JOIN LATERAL (
-			     SELECT r.id FROM reels r WHERE r.author_id = c.author_id AND ${VISIBLE} ORDER BY r.id DESC LIMIT 10) r)
+			  (SELECT r.id, 'creator' FROM (SELECT author_id FROM creators WHERE a > 0 ORDER BY a DESC LIMIT 12) c CROSS JOIN LATERAL (
+			     SELECT r.id FROM reels r WHERE r.author_id = c.author_id AND ${VISIBLE} AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.reel_id = r.id)
+			     ORDER BY r.id DESC LIMIT 8) r)
 			  UNION ALL
-			  (SELECT r.id, 'hashtag' FROM (SELECT tag FROM tags WHERE a > 0 ORDER BY a DESC LIMIT 10) t CROSS JOIN LATERAL (
+			  (SELECT r.id, 'hashtag' FROM (SELECT tag FROM tags WHERE a > 0 ORDER BY a DESC LIMIT 8) t CROSS JOIN LATERAL (
 			     SELECT r.id FROM reel_hashtags h JOIN reels r ON r.id = h.reel_id
-			     WHERE h.tag = t.tag AND ${VISIBLE} ORDER BY h.reel_id DESC LIMIT 20) r)
+			     WHERE h.tag = t.tag AND ${VISIBLE} AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.reel_id = r.id)
+			     ORDER BY h.reel_id DESC LIMIT 12) r)
 			  UNION ALL
 			  (SELECT theirs.reel_id, 'cowatched' FROM (SELECT reel_id FROM hist WHERE completed LIMIT 10) mine
 			   CROSS JOIN LATERAL (SELECT p.viewer FROM playback_views p WHERE p.reel_id = mine.reel_id AND p.completed AND p.counted
@@ -91,11 +93,11 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			   CROSS JOIN LATERAL (SELECT p2.reel_id FROM playback_views p2 WHERE p2.viewer = peer.viewer AND p2.completed
 			                       ORDER BY p2.started_at DESC LIMIT 10) theirs)
 			  UNION ALL
-			  (SELECT t.reel_id, 'trending' FROM trending_reels t WHERE t.epoch_id = (SELECT max(id) FROM trending_epochs) ORDER BY t.rank LIMIT 150)
+			  (SELECT t.reel_id, 'trending' FROM trending_reels t WHERE t.epoch_id = (SELECT max(id) FROM trending_epochs) ORDER BY t.rank LIMIT 80)
 			  UNION ALL
 			  (SELECT r.id, 'fresh' FROM reels r LEFT JOIN reel_scores s ON s.reel_id = r.id
 			   WHERE ${VISIBLE} AND r.created_at > now() - interval '3 days' AND COALESCE(s.plays, 0) < ${FRESH_PLAYS}
-			   ORDER BY r.created_at DESC LIMIT 100)),
+			   ORDER BY r.created_at DESC LIMIT 60)),
 			pool AS (SELECT id, array_agg(DISTINCT src) AS sources FROM cand GROUP BY id)
 			SELECT r.id, r.author_id, p.sources,
 			  ( 3.0 * tanh(COALESCE(c.a, 0) / 3)
