@@ -70,6 +70,9 @@ export function ReelPlayer({
 	const isMuted = muted.value;
 	const attached = active || preload;
 	useViewReports(video, reportAs, active);
+	// hls.js arrives asynchronously: what it is set up with must be whether the reel is active then, not when it was attached.
+	const isActive = useRef(active);
+	isActive.current = active;
 
 	const hlsRef = useRef<Hls | undefined>(undefined);
 
@@ -89,19 +92,35 @@ export function ReelPlayer({
 				// three: about a second less from camera to viewer (docs/benchmarks.md, "Live in the browser").
 				const hls = new HlsClass({
 					capLevelToPlayerSize: true,
-					maxBufferLength: active ? PLAYING_BUFFER_S : WAITING_BUFFER_S,
+					maxBufferLength: isActive.current ? PLAYING_BUFFER_S : WAITING_BUFFER_S,
 					autoStartLoad: false,
 					...(live ? { liveSyncDurationCount: 2 } : {}),
 				});
 				hlsRef.current = hls;
 				hls.on(HlsClass.Events.MANIFEST_PARSED, (_event, data) => {
 					hls.startLevel = startRung(data.levels, el.clientHeight);
-					hls.startLoad(0);
+					// No position: a reel starts at 0 (its playlist says so while it is still processing), a live
+					// stream near its edge.
+					hls.startLoad();
+				});
+				// A fatal error gets one recovery (fetching again, or rebuilding the decoder); a second gives the
+				// video its error event, so the poster stays, and the view reports the failure (playback-reports.ts).
+				let recovered = false;
+				hls.on(HlsClass.Events.ERROR, (_event, data) => {
+					if (!data.fatal) return;
+					if (!recovered && data.type === HlsClass.ErrorTypes.NETWORK_ERROR) hls.startLoad();
+					else if (!recovered && data.type === HlsClass.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+					else {
+						hls.destroy();
+						if (hlsRef.current === hls) hlsRef.current = undefined;
+						el.dispatchEvent(new Event("error"));
+					}
+					recovered = true;
 				});
 				hls.loadSource(src);
 				hls.attachMedia(el);
 				// A play() asked for before hls.js had loaded found no source and was refused: ask again now.
-				if (active) void el.play().catch(() => undefined);
+				if (isActive.current) void el.play().catch(() => undefined);
 			});
 		};
 		// Where hls.js cannot run (no Media Source Extensions), the browser's own HLS (Safari on older iPhones).

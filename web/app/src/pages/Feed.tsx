@@ -175,41 +175,56 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	const [source, setSource] = useState<FeedKind | "newest">(kind);
 	const [error, setError] = useState<string | null>(null);
 	const loading = useRef(false);
-	/** Which reading of the feed this is: a retry planned for an earlier one (another tab, another person) is dropped. */
+	/** Which reading of the feed this is: an answer or a retry for an earlier one (another tab, another person) is dropped. */
 	const reading = useRef(0);
 	const retries = useRef(0);
+	/** A retry waiting out Retry-After: until it runs, reaching the end asks for nothing more. */
+	const retryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
 	const load = async (from: string | null, where = source) => {
-		if (loading.current) return;
+		if (loading.current || retryTimer.current) return;
 		loading.current = true;
 		const current = reading.current;
 		try {
 			const page = await readPage(where, from);
+			if (current !== reading.current) return;
 			// Nothing ranked, followed or trending yet: the newest public reels instead.
 			if (!from && page.items.length === 0 && where !== "newest") {
 				setSource("newest");
 				loading.current = false;
 				return load(null, "newest");
 			}
-			if (current !== reading.current) return;
 			retries.current = 0;
+			setError(null);
 			setReels((prev) => [...(from ? (prev ?? []) : []), ...page.items.filter((r) => !prev?.some((p) => p.id === r.id))]);
 			setCursor(page.nextCursor);
 		} catch (e) {
+			if (current !== reading.current) return;
 			const problem = e instanceof ApiError ? e.problem : undefined;
 			if (from && retries.current < NEXT_PAGE_RETRIES) {
 				// The next page failed (a burst limit, a dropped connection) while reels are on screen: they stay,
 				// and the page is asked for again after the server's Retry-After, or a few seconds.
 				retries.current++;
 				const wait = 1000 * Math.min(60, problem?.retryAfterSeconds ?? 3 * retries.current);
-				setTimeout(() => {
+				retryTimer.current = setTimeout(() => {
+					retryTimer.current = undefined;
 					if (current === reading.current) void load(from, where);
 				}, wait);
 			} else setError((e as Error).message);
 		} finally {
-			loading.current = false;
+			if (current === reading.current) loading.current = false;
 		}
 	};
+
+	/** A new reading: whatever the last one still had coming is dropped. */
+	const restart = () => {
+		reading.current++;
+		retries.current = 0;
+		loading.current = false;
+		clearTimeout(retryTimer.current);
+		retryTimer.current = undefined;
+	};
+	useEffect(() => restart, []);
 
 	// Whose feed: read once the silent sign-in has settled (a reload would otherwise read the anonymous
 	// feed first), and again when someone signs in or out.
@@ -218,9 +233,7 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	useEffect(() => {
 		warmPlayer();
 		if (who === undefined) return;
-		reading.current++;
-		retries.current = 0;
-		loading.current = false;
+		restart();
 		setError(null);
 		setReels(null);
 		setCursor(null);
@@ -265,6 +278,7 @@ export function ReelPage({ id }: { id: string }) {
 	const [reel, setReel] = useState<Reel | null>(null);
 	const [error, setError] = useState<string | null>(null);
 	useEffect(() => {
+		warmPlayer();
 		answer(api.GET("/api/reels/{id}", { params: { path: { id } } }))
 			.then(setReel)
 			.catch((e: ApiError) => setError(e.message));
