@@ -23,26 +23,39 @@ export const PERSIST_BACKLOG_MS = 60_000;
  * (PERSIST_BACKLOG_MS), and clears storage once it no longer does.
  */
 export class RateLimiter extends DurableObject<Env> {
-	/** The timestamp as this instance knows it; `loaded` once storage was read (a new instance reads it first). */
+	/** The timestamp as this instance knows it. */
 	private tat: number | undefined;
-	private loaded = false;
 	/** Whether storage holds a timestamp (and an alarm to clear it). */
 	private stored = false;
 
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		// Read once, before any call is delivered. Reading lazily let two first calls both read "nothing
+		// stored" and the later one overwrite the earlier's take: one slot too many under a burst (a
+		// clean-clone run counted 6 of 5, and 4 password tries of 3).
+		void ctx.blockConcurrencyWhile(() => this.load());
+	}
+
+	/** What a new instance starts from: the stored timestamp, if any. */
+	private async load() {
+		this.tat = await this.ctx.storage.get<number>(TAT_KEY);
+		this.stored = this.tat !== undefined;
+	}
+
 	async take(quota: Quota): Promise<GcraDecision> {
-		const decision = gcra(quota, await this.current(), Date.now());
+		const decision = gcra(quota, this.current(), Date.now());
 		if (decision.allowed) await this.remember(decision.tatMs);
 		return decision;
 	}
 
 	/** The decision `take` would make, without spending anything (e.g. "may this account try again?"). */
 	async peek(quota: Quota): Promise<GcraDecision> {
-		return gcra(quota, await this.current(), Date.now());
+		return gcra(quota, this.current(), Date.now());
 	}
 
 	/** Gives back one `take` that turned out not to count (a reservation made before knowing). */
 	async refund(quota: Quota): Promise<void> {
-		const back = gcraRefund(quota, await this.current(), Date.now());
+		const back = gcraRefund(quota, this.current(), Date.now());
 		this.tat = back;
 		// A stored timestamp follows exactly: a refund must not be undone by an eviction, nor stay as a stricter one.
 		if (!this.stored) return;
@@ -58,12 +71,7 @@ export class RateLimiter extends DurableObject<Env> {
 		} else await this.ctx.storage.setAlarm(stored);
 	}
 
-	private async current(): Promise<number | undefined> {
-		if (!this.loaded) {
-			this.tat = await this.ctx.storage.get<number>(TAT_KEY);
-			this.stored = this.tat !== undefined;
-			this.loaded = true;
-		}
+	private current(): number | undefined {
 		return this.tat;
 	}
 
