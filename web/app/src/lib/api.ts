@@ -59,6 +59,9 @@ async function send(request: Request, token?: string): Promise<Response> {
 
 /** Sends with the session's token, refreshes an expired one once, and throws ApiError with a human sentence for every problem. */
 async function withSession(request: Request): Promise<Response> {
+	// Asked while the session is being resumed (a page loaded or reloaded): wait for it, or an author's
+	// own private reel would be asked for anonymously, and be "not found".
+	if (session.value === undefined && resuming) await resuming;
 	const again = request.clone();
 	const current = session.value?.accessToken;
 	let res = await send(request, current);
@@ -104,8 +107,18 @@ export async function answer<D>(call: Promise<{ data?: D; response: Response }>)
 	return data;
 }
 
+/** The silent sign-in at start, while it runs: calls made meanwhile wait for it (withSession). */
+let resuming: Promise<void> | undefined;
+
 /** Starts the app's session from the refresh cookie, if there is one. */
-export async function resumeSession(): Promise<void> {
+export function resumeSession(): Promise<void> {
+	resuming ??= resume().finally(() => {
+		resuming = undefined;
+	});
+	return resuming;
+}
+
+async function resume(): Promise<void> {
 	// Never signed in on this browser (or signed out): nothing to resume, and no 401 to log.
 	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) {
 		session.value = null;
