@@ -139,8 +139,17 @@ describe("a direct creator upload with tus-js-client", () => {
 	const statusOf = async (videoId: string) =>
 		(await (await fetch(`${stack.baseUrl}/api/videos/${videoId}/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
 			status: string;
+			duration: number | null;
 			error: { code: string } | null;
+			trim: { durationSeconds: number; maxSeconds: number; until: string } | null;
 		};
+
+	const clipOf = (videoId: string, range: { start: number; end: number }) =>
+		fetch(`${stack.baseUrl}/api/videos/${videoId}/clip`, {
+			method: "POST",
+			headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+			body: JSON.stringify(range),
+		});
 
 	it("uploads a creator's clip once with the URL alone; a second use is refused", async () => {
 		const made = await directUploadUrl(await teamKey(), 10);
@@ -157,10 +166,27 @@ describe("a direct creator upload with tus-js-client", () => {
 		expect(again).toMatch(/response code: 409/);
 	}, 90_000);
 
-	it("fails a clip longer than the URL's maxDurationSeconds as too_long", async () => {
+	it("fails a clip longer than the URL's maxDurationSeconds as too_long, keeps it a day to be trimmed, and makes a clip of it within the limit", async () => {
 		const made = await directUploadUrl(await teamKey(), 1);
 		await upload(makeClip(scratch, { size: "360x640", seconds: 3 }).bytes, made.uploadUrl);
 		await waitFor("the long clip to be refused", async () => (await statusOf(made.videoId)).status === "failed", { timeoutMs: 60_000 });
-		expect((await statusOf(made.videoId)).error?.code).toBe("too_long");
-	}, 90_000);
+		const refused = await statusOf(made.videoId);
+		expect(refused.error?.code).toBe("too_long");
+		expect(refused.trim).toMatchObject({ durationSeconds: 3, maxSeconds: 1 });
+		const hoursLeft = (Date.parse(refused.trim?.until ?? "") - Date.now()) / 3_600_000;
+		expect(hoursLeft).toBeGreaterThan(23);
+		expect(hoursLeft).toBeLessThanOrEqual(24);
+
+		// Trimming cannot make it a long video: the range is held to the URL's own limit.
+		const over = await clipOf(made.videoId, { start: 0.5, end: 2 });
+		expect(over.status).toBe(422);
+		expect(await over.json()).toMatchObject({ code: "clip_too_long" });
+		const res = await clipOf(made.videoId, { start: 1.5, end: 2.5 });
+		expect(res.status).toBe(202);
+		const clip = (await res.json()) as { id: string };
+		await waitFor("the trimmed clip to be transcoded", async () => ["ready", "failed"].includes((await statusOf(clip.id)).status), {
+			timeoutMs: 60_000,
+		});
+		expect(await statusOf(clip.id)).toMatchObject({ status: "ready", duration: 1, error: null, trim: null });
+	}, 120_000);
 });

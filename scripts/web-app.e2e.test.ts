@@ -826,6 +826,46 @@ describe("the web app in Chromium", () => {
 		await shot(page, "embed-in-another-site");
 	});
 
+	it("offers a video too long for a reel to be trimmed to fit, and posts the part chosen", { timeout: 150_000 }, async () => {
+		const { page } = await signUp("Tam");
+		await page.goto(`${stack.baseUrl}/upload`);
+		// 3:05: longer than a reel may be (3 minutes), within what is kept to be trimmed (10).
+		const long = makeClip(media, { size: "180x320", seconds: 185, rate: 5, name: "web-too-long.mp4" });
+		await page.setInputFiles("input[type=file]", long.path);
+		await page.getByText("This video is 3:05 long; a reel lasts at most 3:00.", { exact: false }).waitFor({ timeout: 60_000 });
+		const trim = page.locator("[data-trim]");
+		// It starts on the first three minutes, already a part that can be posted.
+		await trim.getByText("Keeps 0:00.0 to 3:00.0 (180.0 s).", { exact: false }).waitFor();
+		expect(await page.getByRole("button", { name: "Post this part" }).isEnabled()).toBe(true);
+		// The end moved to the last second drags the start along; then the start, for the last 3 s.
+		await trim.getByLabel("End").fill("185");
+		await trim.getByText("Keeps 0:05.0 to 3:05.0 (180.0 s).", { exact: false }).waitFor();
+		await trim.getByLabel("Start").fill("182");
+		await trim.getByText("Keeps 3:02.0 to 3:05.0 (3.0 s).", { exact: false }).waitFor();
+		await page.getByLabel("Who can see it").selectOption("private");
+		await shot(page, "upload-too-long");
+		await page.getByRole("button", { name: "Post this part" }).click();
+		await page.getByRole("link", { name: "See your reel" }).click();
+		await page.waitForURL(/\/reel\//);
+		// The reel is that part alone, cut from the kept original once posted: the author reloads its page
+		// until the clip is made, and then it plays 3 s.
+		const duration = async () => {
+			await page.reload();
+			const video = page.locator("article video").first();
+			await video.waitFor({ state: "attached" });
+			// Its length once the player has read it (NaN while the clip is still being made, or after 5 s).
+			return video.evaluate(
+				(v: HTMLVideoElement) =>
+					new Promise<number>((done) => {
+						if (Number.isFinite(v.duration)) return done(v.duration);
+						v.addEventListener("durationchange", () => Number.isFinite(v.duration) && done(v.duration));
+						setTimeout(() => done(Number.NaN), 5_000);
+					}),
+			);
+		};
+		await expect.poll(async () => Math.abs((await duration()) - 3) < 0.25, { timeout: 90_000 }).toBe(true);
+	});
+
 	it("moves an account to a new address only once the link mailed there is followed, and warns the old address", {
 		timeout: 60_000,
 	}, async () => {

@@ -13,10 +13,11 @@ import { sweepDirectUploads } from "./cdn/tus/direct-uploads";
 import { logger } from "./lib/observability/logger";
 import { startHeartbeatWriter } from "./lib/postgres/heartbeat";
 import { drainOutbox } from "./realtime/outbox";
+import { sweepTrimmableOriginals } from "./transcoder/trimmable-originals";
 import { sweepWebhookDeliveries } from "./webhooks/webhook-events";
 
 export const CRONS = {
-	/** Hourly: resumable uploads nobody finished; mailed links long spent or expired; data exports past their days. */
+	/** Hourly: resumable uploads nobody finished; mailed links long spent or expired; data exports past their days; too-long originals past their trimming grace. */
 	hourly: "17 * * * *",
 	/** Every minute: events whose right-after-the-response delivery was cut short; expired view dedupe rows; the heartbeat writer kept running; counter shards folded into their reels. */
 	everyMinute: "* * * * *",
@@ -35,6 +36,7 @@ export async function runScheduled(cron: string, env: Env): Promise<void> {
 				sweepEmailTokens(env),
 				sweepExports(env),
 				sweepPlaybackViews(env),
+				sweepTrimmableOriginals(env),
 			]);
 			return;
 		case CRONS.everyMinute:

@@ -91,3 +91,61 @@ describe("a clip job", () => {
 		expect((await finished("clip-d")).probe.durationMs).toBe(500);
 	});
 });
+
+describe("a source too long for a video, kept to be trimmed", () => {
+	/** Videos of at most 3 s, originals of at most 6 s: the 8 s source is too long for either. */
+	async function strict(maxOriginalSeconds: number) {
+		const s = createTranscoder({
+			port: 0,
+			host: "127.0.0.1",
+			workDir: join(scratch, `strict-${maxOriginalSeconds}`),
+			maxSourceBytes: 20 * 1024 * 1024,
+			maxSourceSeconds: 3,
+			maxOriginalSeconds,
+		});
+		s.server.listen(0, "127.0.0.1");
+		await once(s.server, "listening");
+		return { s, url: `http://127.0.0.1:${(s.server.address() as AddressInfo).port}` };
+	}
+
+	it("is refused as too_long with its length and the limit when it is within MAX_ORIGINAL_SECONDS, and a clip within the limit is made of it", async () => {
+		const { s, url: base } = await strict(10);
+		try {
+			const whole = await fetch(`${base}/jobs/long-whole`, { method: "PUT", body: source });
+			expect(whole.status).toBe(422);
+			expect(await whole.json()).toEqual({
+				code: "too_long",
+				message: "the source is longer than 3s",
+				trim: { durationMs: 8000, maxSeconds: 3 },
+			});
+			const clip = await fetch(`${base}/jobs/long-clip?clipStart=4&clipEnd=7`, { method: "PUT", body: source });
+			expect(clip.status).toBe(202);
+			let job: JobView | undefined;
+			while (job?.state !== "done" && job?.state !== "failed") {
+				job = (await (await fetch(`${base}/jobs/long-clip?waitMs=5000&after=${job?.progress ?? -1}`)).json()) as JobView;
+			}
+			expect(job.state).toBe("done");
+			expect(job.probe.durationMs).toBe(3000);
+			// A range longer than the limit is still refused: trimming cannot make a long video.
+			const over = await fetch(`${base}/jobs/long-over?clipStart=1&clipEnd=4.001`, { method: "PUT", body: source });
+			expect(over.status).toBe(422);
+			expect(await over.json()).toMatchObject({ code: "clip_too_long" });
+		} finally {
+			await s.drain();
+		}
+	});
+
+	it("past MAX_ORIGINAL_SECONDS is too_long with nothing to trim, whole or as a clip", async () => {
+		const { s, url: base } = await strict(6);
+		try {
+			const whole = await fetch(`${base}/jobs/longer-whole`, { method: "PUT", body: source });
+			expect(whole.status).toBe(422);
+			expect(await whole.json()).toEqual({ code: "too_long", message: "the source is longer than 6s" });
+			const clip = await fetch(`${base}/jobs/longer-clip?clipStart=1&clipEnd=3`, { method: "PUT", body: source });
+			expect(clip.status).toBe(422);
+			expect(await clip.json()).toMatchObject({ code: "too_long" });
+		} finally {
+			await s.drain();
+		}
+	});
+});

@@ -6,6 +6,11 @@ export interface TranscoderConfig {
 	workDir: string;
 	maxSourceBytes: number;
 	maxSourceSeconds: number;
+	/**
+	 * The longest source kept to be trimmed: a video longer than its limit but within this one is
+	 * refused as `too_long` with `trimmable: true`, and a clip of it (within the limit) can be made.
+	 */
+	maxOriginalSeconds: number;
 	maxConcurrentJobs: number;
 	/** x264 speed/size trade-off; "veryfast" keeps a 2-core instance faster than realtime on 720p. */
 	x264Preset: string;
@@ -22,8 +27,13 @@ export interface TranscoderConfig {
 	maxLiveSeconds: number;
 	/** How long finished jobs wait for the Worker to collect their files before their disk is reclaimed. */
 	jobRetentionSeconds: number;
-	/** PocketSphinx's en-us model (pocketsphinx-en-us); null: no speech recognition here (production uses Workers AI). */
+	/** PocketSphinx's en-us model (pocketsphinx-en-us); null: no speech recognition here. */
 	speechModelDir: string | null;
+	/**
+	 * Who recognises speech: `pocketsphinx` here (offline, the local stack's), or `workers-ai`: the
+	 * audio is handed to the Worker in chunks and Whisper on Workers AI recognises it (production).
+	 */
+	speechRecogniser: "pocketsphinx" | "workers-ai";
 }
 
 const X264_PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
@@ -42,6 +52,12 @@ function presetFrom(raw: string | undefined): string {
 	return raw;
 }
 
+function recogniserFrom(raw: string | undefined): TranscoderConfig["speechRecogniser"] {
+	if (raw === undefined || raw === "" || raw === "pocketsphinx") return "pocketsphinx";
+	if (raw === "workers-ai") return raw;
+	throw new Error(`SPEECH_RECOGNISER must be pocketsphinx or workers-ai, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConfig {
 	return {
 		port: intFrom(env, "PORT", 8080),
@@ -49,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConf
 		workDir: env.TRANSCODER_WORK_DIR || "/tmp/reels-transcoder",
 		maxSourceBytes: intFrom(env, "MAX_SOURCE_BYTES", 512 * 1024 * 1024),
 		maxSourceSeconds: intFrom(env, "MAX_SOURCE_SECONDS", 180),
+		// Ten minutes: a phone recording to trim a reel from. A clip job reads the whole source (spool,
+		// probe) but encodes only its range, so this bounds the disk and the probe, not the encode.
+		maxOriginalSeconds: intFrom(env, "MAX_ORIGINAL_SECONDS", 600),
 		maxConcurrentJobs: intFrom(env, "MAX_CONCURRENT_JOBS", 2),
 		x264Preset: presetFrom(env.X264_PRESET),
 		jobRetentionSeconds: intFrom(env, "JOB_RETENTION_SECONDS", 900),
@@ -60,5 +79,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TranscoderConf
 		// 600 s leaves room for a slow instance and stays inside one consumer invocation's 15 minutes.
 		maxJobSeconds: intFrom(env, "MAX_JOB_SECONDS", 600),
 		speechModelDir: env.SPEECH_MODEL_DIR === "off" ? null : env.SPEECH_MODEL_DIR || "/usr/share/pocketsphinx/model/en-us",
+		speechRecogniser: recogniserFrom(env.SPEECH_RECOGNISER),
 	};
 }

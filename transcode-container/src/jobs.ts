@@ -14,9 +14,10 @@ import { type Waiters, waitWhile, wake } from "./long-poll.ts";
 import type { Metrics } from "./metrics.ts";
 import { type OutputFile, type ProgressiveOutputs, packageOutputs, progressiveOutputs, type Rendition } from "./package-outputs.ts";
 import { lowestRungSegmentBytes, PREVIEW_MAX_MS, PREVIEW_SECONDS, previewArgs, previewStart } from "./preview.ts";
-import { type ProbeResult, probeFile, UnsupportedSource } from "./probe.ts";
+import { type ProbeResult, probeFile, SourceTooLong, UnsupportedSource } from "./probe.ts";
 import { FfmpegFailed, runFfmpeg } from "./run-ffmpeg.ts";
 import { hasModel, recogniseSpeech, type Speech } from "./speech/recognise-speech.ts";
+import { makeSpeechAudio, type SpeechAudioChunk } from "./speech/speech-audio.ts";
 import { spoolToFile } from "./spool.ts";
 
 export const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
@@ -47,6 +48,8 @@ interface Job {
 	error?: JobError;
 	/** What its audio says (speech/recognise-speech.ts); null: not recognised here (no audio, no model, or it failed). */
 	speech: Speech | null;
+	/** Its audio in chunks for Whisper on Workers AI (SPEECH_RECOGNISER=workers-ai): the Worker recognises it. */
+	speechAudio: SpeechAudioChunk[];
 	startedAt: number;
 	finishedAt?: number;
 	abort: AbortController;
@@ -58,7 +61,10 @@ interface Job {
 	clip?: ClipRange;
 }
 
-export type JobView = Pick<Job, "id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error" | "speech"> & {
+export type JobView = Pick<
+	Job,
+	"id" | "state" | "progress" | "probe" | "files" | "renditions" | "progressive" | "error" | "speech" | "speechAudio"
+> & {
 	seconds: number;
 };
 
@@ -92,6 +98,7 @@ export class JobStore {
 			progressive: state === "running" ? job.progressive : null,
 			error,
 			speech: state === "done" ? job.speech : null,
+			speechAudio: state === "done" ? job.speechAudio : [],
 			seconds: ((job.finishedAt ?? performance.now()) - job.startedAt) / 1000,
 		};
 	}
@@ -99,8 +106,9 @@ export class JobStore {
 	/**
 	 * Spools and probes the source, then starts FFmpeg without waiting for it.
 	 * Takes a job slot (metrics.running) until FFmpeg ends. Throws
-	 * UnsupportedSource / SourceTooLarge for sources to refuse; `maxSeconds`, at most
-	 * MAX_SOURCE_SECONDS, is the longest source this job takes.
+	 * UnsupportedSource / SourceTooLarge for sources to refuse (SourceTooLong for one that may be
+	 * trimmed); `maxSeconds`, at most MAX_SOURCE_SECONDS, is the longest video this job makes: the
+	 * whole source's length, or a clip's range (whose source may be up to MAX_ORIGINAL_SECONDS).
 	 */
 	async start(id: string, source: IncomingMessage, maxSeconds = this.config.maxSourceSeconds, clip?: ClipRange): Promise<Job> {
 		await mkdir(this.config.workDir, { recursive: true });
@@ -112,8 +120,18 @@ export class JobStore {
 			await spoolToFile(source, sourcePath, this.config.maxSourceBytes);
 			const demuxer = await demuxerOfFile(sourcePath);
 			if (!demuxer) throw new UnsupportedSource("unreadable_media", "the source is not MP4, MOV, WebM or MPEG-TS");
-			const sourceProbe = await probeFile(sourcePath, maxSeconds, demuxer);
-			if (clip) assertWithin(clip, sourceProbe.durationMs / 1000);
+			// Probed against the longest original kept for trimming: within it, a source past this job's
+			// limit is still checked as media, so the Worker knows a clip of it can be made.
+			const sourceProbe = await probeFile(sourcePath, Math.max(maxSeconds, this.config.maxOriginalSeconds), demuxer);
+			if (clip) {
+				assertWithin(clip, sourceProbe.durationMs / 1000);
+				// Whole milliseconds, as the Worker counts (clip.ts).
+				if (Math.round(clip.end * 1000) - Math.round(clip.start * 1000) > maxSeconds * 1000) {
+					throw new UnsupportedSource("clip_too_long", `a clip lasts at most ${maxSeconds}s`);
+				}
+			} else if (sourceProbe.durationMs > maxSeconds * 1000) {
+				throw new SourceTooLong(sourceProbe.durationMs, maxSeconds);
+			}
 			// A clip is planned as the video it becomes: the range's length, the source's picture.
 			const probe = clip ? { ...sourceProbe, durationMs: Math.round((clip.end - clip.start) * 1000) } : sourceProbe;
 			const plan = planTranscode(probe);
@@ -129,6 +147,7 @@ export class JobStore {
 				renditions: [],
 				progressive: null,
 				speech: null,
+				speechAudio: [],
 				startedAt: started,
 				abort: new AbortController(),
 				waiters: new Set(),
@@ -176,7 +195,8 @@ export class JobStore {
 					void this.refreshProgressive(job, outDir);
 				},
 			});
-			job.speech = await this.recognise(job, sourcePath);
+			if (this.config.speechRecogniser === "workers-ai") job.speechAudio = await this.speechAudio(job, sourcePath);
+			else job.speech = await this.recognise(job, sourcePath);
 			await this.makePreview(job, sourcePath, outDir);
 			// The source is the largest file: free it now, the outputs wait for collection. A clip's is one of them.
 			if (!job.clip) await rm(sourcePath, { force: true });
@@ -216,6 +236,18 @@ export class JobStore {
 	 * at most half of what is left of the job's time budget (the sprite and packaging follow it), and
 	 * is stopped and given up when that runs out, before the job's own budget could.
 	 */
+	/** The audio for the Worker's recogniser; none without an audio track, and a failure only logged (never the video's). */
+	private async speechAudio(job: Job, sourcePath: string): Promise<SpeechAudioChunk[]> {
+		if (!job.probe.hasAudio) return [];
+		try {
+			return await makeSpeechAudio(sourcePath, job.dir, { demuxer: job.demuxer, durationS: job.plan.durationS, signal: job.abort.signal });
+		} catch (err) {
+			if (job.abort.signal.aborted) throw err;
+			console.warn(JSON.stringify({ level: "warn", msg: "speech_audio_failed", job: job.id, error: (err as Error).message }));
+			return [];
+		}
+	}
+
 	private async recognise(job: Job, sourcePath: string): Promise<Speech | null> {
 		const modelDir = this.config.speechModelDir;
 		if (!job.probe.hasAudio || !modelDir || !hasModel(modelDir)) return null;
@@ -304,10 +336,13 @@ export class JobStore {
 	}
 
 	/** The on-disk path of a listed output (a finished job's, or a running job's finished segment), or undefined. */
-	filePath(job: Job, path: string): { path: string; file: OutputFile } | undefined {
+	filePath(job: Job, path: string): { path: string; file: Pick<OutputFile, "contentType" | "bytes"> } | undefined {
 		const listed = job.state === "done" ? job.files : job.state === "running" ? (job.progressive?.files ?? []) : [];
 		const file = listed.find((f) => f.path === path);
-		return file && { path: join(job.dir, "out", file.path), file };
+		if (file) return { path: join(job.dir, "out", file.path), file };
+		// The speech chunks live beside the outputs, not among them.
+		const chunk = job.state === "done" ? job.speechAudio.find((c) => c.path === path) : undefined;
+		return chunk && { path: join(job.dir, chunk.path), file: chunk };
 	}
 
 	/** Forgets a job and reclaims its disk; a running FFmpeg is killed. */

@@ -22,6 +22,21 @@ export class UnsupportedSource extends Error {
 	}
 }
 
+/**
+ * Longer than the job's limit but within MAX_ORIGINAL_SECONDS, and otherwise sound media: the
+ * Worker keeps the original for a while so a clip of it (within the limit) can still be made.
+ */
+export class SourceTooLong extends UnsupportedSource {
+	readonly durationMs: number;
+	readonly maxSeconds: number;
+	constructor(durationMs: number, maxSeconds: number) {
+		super("too_long", `the source is longer than ${maxSeconds}s`);
+		this.name = "SourceTooLong";
+		this.durationMs = durationMs;
+		this.maxSeconds = maxSeconds;
+	}
+}
+
 export interface ProbeResult {
 	format: string;
 	durationMs: number;

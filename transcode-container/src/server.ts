@@ -4,7 +4,9 @@
 //
 //   PUT    /jobs/:id[?maxSeconds=N][&clipStart=S&clipEnd=E] body = the source; starts the job (or returns the
 //                                  one already running); maxSeconds lowers MAX_SOURCE_SECONDS for this source (a
-//                                  direct upload's limit); clipStart/clipEnd make the job a clip of that range (clip.ts)
+//                                  direct upload's limit); clipStart/clipEnd make the job a clip of that range (clip.ts),
+//                                  whose source may be up to MAX_ORIGINAL_SECONDS; 422 too_long with `trim` for a
+//                                  longer source that could be trimmed
 //   GET    /jobs/:id[?waitMs=&after=] state, progress, renditions, output files; with waitMs, a long
 //                                  poll that answers once progress passes `after` or the job ends
 //   GET    /jobs/:id/files/<path> one output file, streamed
@@ -24,7 +26,7 @@ import { JOB_ID, JobStore } from "./jobs.ts";
 import { LiveEncodes } from "./live/live-encodes.ts";
 import { routeLive } from "./live/live-routes.ts";
 import { Metrics } from "./metrics.ts";
-import { UnsupportedSource } from "./probe.ts";
+import { SourceTooLong, UnsupportedSource } from "./probe.ts";
 import { SourceTooLarge } from "./spool.ts";
 
 const execFileAsync = promisify(execFile);
@@ -126,6 +128,11 @@ export function createTranscoder(overrides: Partial<TranscoderConfig> = {}): Tra
 			const maxSeconds = Number.isInteger(asked) && asked > 0 ? Math.min(asked, config.maxSourceSeconds) : config.maxSourceSeconds;
 			sendJson(res, 202, jobs.view(await jobs.start(id, req, maxSeconds, clip ?? undefined)));
 		} catch (err) {
+			if (err instanceof SourceTooLong) {
+				// Sound media, only too long: the Worker may keep it so that a clip of it can be made.
+				const { code, message, durationMs, maxSeconds } = err;
+				return sendJson(res, 422, { code, message, trim: { durationMs, maxSeconds } });
+			}
 			if (err instanceof UnsupportedSource) return sendJson(res, 422, { code: err.code, message: err.message });
 			if (err instanceof SourceTooLarge) return answerUnread(req, res, 413, { code: "source_too_large", message: err.message });
 			throw err;

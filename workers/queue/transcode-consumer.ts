@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { captionSpeech } from "../captions/generated-captions";
+import { recogniseWithWhisper } from "../captions/whisper-speech";
 import { derivedPrefix } from "../cdn/cdn-key";
 import { doublingDelay } from "../lib/async/doubling-delay";
 import { configOf } from "../lib/config/config";
@@ -24,6 +25,7 @@ import {
 } from "../transcoder/transcode-outcome";
 import {
 	SourceRejected,
+	type SourceTrim,
 	type TranscodeJobView,
 	type TranscoderClient,
 	TranscoderUnavailable,
@@ -140,8 +142,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 	if (asset.playableAt !== null) await announcePlayable(env, db, asset);
 
 	const client = transcoderClient(env, asset.id);
-	const fail = async (code: string, message?: string) => {
-		await finishFailed(env, db, asset, code, failureReason(code, message));
+	const fail = async (code: string, message?: string, trim?: SourceTrim) => {
+		await finishFailed(env, db, asset, code, failureReason(code, message), trim);
 		record(env, "transcode", ["failed", code, asset.id], [Date.now() - t0, 0, 0]);
 		await client.remove().catch(() => undefined);
 		return "failed" as const;
@@ -207,7 +209,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		});
 		const t2 = Date.now();
 		// Before READY, so its event, its webhook and the reels on it carry the generated track.
-		await addSpeechCaptions(env, asset, view);
+		await addSpeechCaptions(env, asset, view, client);
 		await finishReady(env, db, asset, deliveryId);
 		// Deleted while the last files were copied: the deletion swept the prefix before they landed.
 		if (!(await assetExists(db, asset.id))) throw new AssetDeleted();
@@ -227,7 +229,8 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		await client.remove().catch((err: Error) => logger.warn("transcoder_cleanup_failed", { assetId: asset.id, error: err.message }));
 		return "done";
 	} catch (err) {
-		if (err instanceof SourceRejected) return fail(err.code, err.message);
+		// Too long but trimmable: the original is kept for a clip of it (a clip's own source never is).
+		if (err instanceof SourceRejected) return fail(err.code, err.message, job.clip ? undefined : err.trim);
 		// Deleted mid-job: seen by a check, or as the failure it caused (D1's foreign keys refuse rows
 		// for an asset that is gone). If D1 cannot be asked, the delivery is retried as for any error.
 		if (err instanceof AssetDeleted || !(await assetExists(db, asset.id).catch(() => true))) {
@@ -244,16 +247,43 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 	}
 }
 
-/** The track the transcoder's recogniser heard, if any; a failure here is logged, never the video's. */
-async function addSpeechCaptions(env: Env, asset: { id: string; r2Key: string }, view: TranscodeJobView): Promise<void> {
+/**
+ * The track of what the video says, if anything: heard by the transcoder's own recogniser (the local
+ * stack's PocketSphinx), or, when it handed over the audio instead, by Whisper on Workers AI through
+ * the AI binding (production). A failure here is logged, never the video's.
+ */
+async function addSpeechCaptions(
+	env: Env,
+	asset: { id: string; r2Key: string },
+	view: TranscodeJobView,
+	client: TranscoderClient,
+): Promise<void> {
 	const video = { id: asset.id, r2Key: asset.r2Key, durationMs: view.probe.durationMs };
 	try {
-		const outcome = await captionSpeech(env, configOf(env).APP_ORIGIN, video, view.speech);
+		let speech = view.speech;
+		if (!speech && view.speechAudio.length > 0) {
+			if (!env.AI) {
+				logger.warn("speech_recogniser_missing", {
+					assetId: asset.id,
+					reason: "the transcoder handed over audio but there is no AI binding",
+				});
+				return;
+			}
+			speech = await recogniseWithWhisper(
+				env.AI,
+				view.speechAudio.map((chunk) => ({
+					start: chunk.start,
+					seconds: chunk.seconds,
+					audio: async () => new Response(await client.file(chunk)).arrayBuffer(),
+				})),
+			);
+		}
+		const outcome = await captionSpeech(env, configOf(env).APP_ORIGIN, video, speech);
 		logger.info("speech_captions", {
 			assetId: asset.id,
 			outcome,
-			engine: view.speech?.engine ?? null,
-			cues: view.speech?.cues.length ?? 0,
+			engine: speech?.engine ?? null,
+			cues: speech?.cues.length ?? 0,
 		});
 	} catch (err) {
 		logger.warn("speech_captions_failed", { assetId: asset.id, error: (err as Error).message });

@@ -15,7 +15,8 @@ import { deletePrefix } from "../lib/r2/delete-prefix";
 import { publish } from "../realtime/publish";
 import { announceToWebhooks, type WebhookEventType } from "../webhooks/webhook-events";
 import { recordOutputs } from "./publish-outputs";
-import type { ProgressiveOutputs } from "./transcoder-client";
+import type { ProgressiveOutputs, SourceTrim } from "./transcoder-client";
+import { keptForTrimming, trimmableOf } from "./trimmable-originals";
 
 /** What the uploader reads in `error` for each failure code. */
 const REASONS: Record<string, string> = {
@@ -127,9 +128,14 @@ export async function announceReady(env: Env, db: MediaDb, asset: { id: string; 
  */
 export async function dropFailedBytes(env: Env, db: MediaDb, asset: { id: string; r2Key: string }): Promise<void> {
 	await env.MEDIA.delete(asset.r2Key);
+	await dropDerivedFiles(env, db, asset);
+	await releaseBytes(db, asset.id);
+}
+
+/** What a failed attempt made (segments, pictures, their rows), leaving the original. */
+async function dropDerivedFiles(env: Env, db: MediaDb, asset: { id: string; r2Key: string }): Promise<void> {
 	await deletePrefix(env.MEDIA, derivedPrefix(asset.r2Key));
 	await deleteDerivedRows(db, asset.id);
-	await releaseBytes(db, asset.id);
 }
 
 /** Marks the asset failed unless it already reached an end state, then tells the uploader once. */
@@ -139,28 +145,37 @@ export async function finishFailed(
 	asset: { id: string; ownerId: string },
 	code: string,
 	error: string,
+	trim?: SourceTrim,
 ): Promise<void> {
-	await markFailed(db, asset.id, code, error);
+	await markFailed(db, asset.id, code, error, trim ? keptForTrimming(trim) : undefined);
 	await announceFailed(env, db, asset);
 }
 
 export async function announceFailed(env: Env, db: MediaDb, asset: { id: string; ownerId: string }): Promise<void> {
 	const row = await db.query.assets.findFirst({
 		where: eq(assets.id, asset.id),
-		columns: { status: true, error: true, errorCode: true, r2Key: true },
+		columns: { status: true, error: true, errorCode: true, r2Key: true, trimUntil: true, trimMaxMs: true, durationMs: true },
 	});
 	if (row?.status !== "failed") return;
-	await dropFailedBytes(env, db, { id: asset.id, r2Key: row.r2Key });
+	const trim = trimmableOf(row);
+	// Kept to be trimmed: only what the attempt made goes; the original stays (and counts) until the sweep.
+	if (trim) await dropDerivedFiles(env, db, { id: asset.id, r2Key: row.r2Key });
+	else await dropFailedBytes(env, db, { id: asset.id, r2Key: row.r2Key });
 	await syncReelMedia(env, asset.id);
 	await tellUploader(
 		env,
 		asset.ownerId,
-		{ type: "TRANSCODE_FAILED", data: { assetId: asset.id, code: row.errorCode, error: row.error } },
+		{ type: "TRANSCODE_FAILED", data: { assetId: asset.id, code: row.errorCode, error: row.error, ...(trim ? { trim } : {}) } },
 		`transcode-failed:${asset.id}`,
 		{
 			type: "video.failed",
 			subjectId: asset.id,
-			data: { id: asset.id, status: "failed", error: { code: row.errorCode ?? "failed", message: row.error ?? "Processing failed." } },
+			data: {
+				id: asset.id,
+				status: "failed",
+				error: { code: row.errorCode ?? "failed", message: row.error ?? "Processing failed." },
+				...(trim ? { trim } : {}),
+			},
 		},
 	);
 }

@@ -58,6 +58,18 @@ export const SpeechSchema = z.object({
 	cues: z.array(z.object({ start: z.number().min(0), end: z.number().min(0), text: z.string().max(1000) })).max(10_000),
 });
 
+/** One chunk of the video's audio for Whisper (transcode-container/src/speech/speech-audio.ts). */
+export const SpeechAudioChunkSchema = z.object({
+	path: OutputFileSchema.shape.path.refine((p) => p.startsWith("speech/"), "a speech chunk is under speech/"),
+	bytes: z
+		.number()
+		.int()
+		.positive()
+		.max(4 * 1024 * 1024),
+	start: z.number().min(0),
+	seconds: z.number().positive().max(60),
+});
+
 export const TranscodeJobViewSchema = z.object({
 	id: z.string(),
 	state: z.enum(["running", "done", "failed"]),
@@ -70,16 +82,24 @@ export const TranscodeJobViewSchema = z.object({
 	error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
 	// Null: nothing recognised there (no audio, no model, or it failed); older transcoders do not send it.
 	speech: SpeechSchema.nullable().default(null),
+	// The audio for the Worker's recogniser (SPEECH_RECOGNISER=workers-ai): chunks served beside the outputs, never published.
+	speechAudio: z.array(SpeechAudioChunkSchema).max(40).default([]),
 });
 export type TranscodeJobView = z.infer<typeof TranscodeJobViewSchema>;
 
-const ErrorBodySchema = z.object({ code: z.string(), message: z.string() });
+/** A source refused as too long that could be trimmed: its length, and the longest video it may become. */
+const SourceTrimSchema = z.object({ durationMs: z.number().int().positive(), maxSeconds: z.number().int().positive() });
+export type SourceTrim = z.infer<typeof SourceTrimSchema>;
+
+const ErrorBodySchema = z.object({ code: z.string(), message: z.string(), trim: SourceTrimSchema.optional() });
 
 /** The transcoder refused the source for good (not media, too long, too large): retrying cannot help. */
 export class SourceRejected extends Error {
 	constructor(
 		readonly code: string,
 		message: string,
+		/** `too_long`, but sound media within MAX_ORIGINAL_SECONDS: a clip of it can be made. */
+		readonly trim?: SourceTrim,
 	) {
 		super(message);
 		this.name = "SourceRejected";
@@ -182,7 +202,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 			// 400: a clip range the transcoder will never take (the Worker checks it first; asking again cannot help).
 			if (res.status === 400 || res.status === 413 || res.status === 422) {
 				const body = ErrorBodySchema.parse(await res.json());
-				throw new SourceRejected(body.code, body.message);
+				throw new SourceRejected(body.code, body.message, body.trim);
 			}
 			throw await unavailable(res, "start");
 		},
@@ -203,7 +223,7 @@ export function transcoderClient(env: Env, jobId = "health") {
 		},
 
 		/** One output file as a stream of exactly `file.bytes` bytes. */
-		async file(file: OutputFile): Promise<ReadableStream> {
+		async file(file: Pick<OutputFile, "path" | "bytes">): Promise<ReadableStream> {
 			// Bounded like a start (the signal also ends the body stream): a copy whose stream stalls must
 			// fail the delivery, which is retried, rather than hold it until the invocation's wall clock.
 			const res = await send(`${jobPath}/files/${file.path}`, {

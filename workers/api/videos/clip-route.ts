@@ -21,6 +21,7 @@ import type { RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem, tooManyRequests } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 import { enqueueTranscode } from "../../queue/enqueue-transcode";
+import { trimmableOf } from "../../transcoder/trimmable-originals";
 import { announceVideoCreated } from "../../webhooks/webhook-events";
 import { ownVideo, readyVideo } from "./own-video";
 
@@ -46,7 +47,7 @@ const clipVideo = apiRoute({
 	tags: ["videos"],
 	summary: "Makes a range of one of your ready videos into a video of its own",
 	description:
-		"Frame-accurate: the clip's length is within one frame of `end − start` and its audio in sync (a re-encode of the range, not segment-rounded). 202 with the new video's id; it is transcoded like an upload (poll its status or hear TRANSCODE_READY). The parent must be ready (409) and the range within it (422 time_past_end). Counts against your storage quota (413).",
+		"Frame-accurate: the clip's length is within one frame of `end − start` and its audio in sync (a re-encode of the range, not segment-rounded). 202 with the new video's id; it is transcoded like an upload (poll its status or hear TRANSCODE_READY). The parent must be ready (409), or refused as `too_long` with its original still kept (its status's `trim`: then the range lasts at most `trim.maxSeconds`, 422 clip_too_long), and the range within it (422 time_past_end). Counts against your storage quota (413).",
 	...signedIn(jsonBody()),
 	request: {
 		params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }),
@@ -102,7 +103,9 @@ export async function makeClip(
 ): Promise<{ id: string; key: string; status: string; created: boolean }> {
 	const db = mediaDb(env);
 	const parent = await ownVideo(env, ownerId, parentId);
-	const video = readyVideo(parent, "A clip");
+	// A video refused as too long can still be trimmed to fit while its original is kept (trimmable-originals.ts).
+	const trimmable = trimmableOf(parent);
+	const video = trimmable ? { durationMs: trimmable.durationSeconds * 1000 } : readyVideo(parent, "A clip");
 	const startMs = ms(range.start);
 	// A browser may read the file as a few milliseconds longer than the server did: an end that close is the end.
 	if (ms(range.end) > video.durationMs + 100) {
@@ -111,6 +114,13 @@ export async function makeClip(
 	const endMs = Math.min(ms(range.end), video.durationMs);
 	if (endMs - startMs < MIN_CLIP_SECONDS * 1000) {
 		throw new HttpProblem(422, "clip_too_short", `A clip lasts at least ${MIN_CLIP_SECONDS} s.`);
+	}
+	if (trimmable && endMs - startMs > trimmable.maxSeconds * 1000) {
+		throw new HttpProblem(
+			422,
+			"clip_too_long",
+			`The video is too long to post whole; a clip of it lasts at most ${trimmable.maxSeconds} s.`,
+		);
 	}
 	const existing = await clipOfRange(db, ownerId, parentId, startMs, endMs);
 	if (existing) return { id: existing.id, key: existing.r2Key, status: existing.status, created: false };
@@ -158,7 +168,13 @@ export async function makeClip(
 	}
 	try {
 		await announceVideoCreated(env, { id, ownerId, bytes, title: range.title });
-		await enqueueTranscode(env, { assetId: id, sourceKey: parent.r2Key, clip: { start: startMs / 1000, end: endMs / 1000 } });
+		await enqueueTranscode(env, {
+			assetId: id,
+			sourceKey: parent.r2Key,
+			clip: { start: startMs / 1000, end: endMs / 1000 },
+			// The parent's own limit (a direct upload's may be lower than the transcoder's): the transcoder holds the range to it too.
+			...(trimmable ? { maxSeconds: trimmable.maxSeconds } : {}),
+		});
 	} catch (err) {
 		// Never a clip that waits for ever: without its job queued, it is not kept (the caller may ask again).
 		await deleteAssetRow(db, id);

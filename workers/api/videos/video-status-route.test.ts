@@ -55,6 +55,7 @@ describe("GET /api/videos/:id/status", () => {
 			height: 320,
 			duration: 1,
 			error: null,
+			trim: null,
 			meta: null,
 		});
 		// Unsigned, the same files are not served; the original only to its owner's signed URL.

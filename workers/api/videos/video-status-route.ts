@@ -10,6 +10,7 @@ import { jsonContent } from "../../lib/http/json-content";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets, type DirectUpload, directUploads } from "../../lib/media-db/schema";
 import { isWatchable, videoStatuses, videoStatusOf } from "../../lib/media-db/video-status";
+import { trimmableOf } from "../../transcoder/trimmable-originals";
 import { CaptionLinkSchema } from "../reels/reel-schemas";
 
 /** What the API shows: a stored video's status, or `pending_upload` for a direct upload URL that has not started its upload. */
@@ -61,6 +62,17 @@ const VideoStatusSchema = z
 			.object({ code: z.string(), message: z.string() })
 			.nullable()
 			.openapi({ description: "Why processing failed, for people and for code" }),
+		trim: z
+			.object({
+				durationSeconds: z.number().openapi({ description: "The source's length" }),
+				maxSeconds: z.number().openapi({ description: "The longest clip that may be made of it" }),
+				until: z.iso.datetime().openapi({ description: "When its original is deleted" }),
+			})
+			.nullable()
+			.openapi({
+				description:
+					"A video refused as `too_long` whose original is kept a day to be trimmed: POST /api/videos/{id}/clip (or a reel with `clip`) within `maxSeconds` until `until`; null otherwise",
+			}),
 		meta: z
 			.record(z.string(), z.string())
 			.nullable()
@@ -117,6 +129,7 @@ async function beforeItsBytes(env: Env, upload: DirectUpload) {
 		height: null,
 		duration: null,
 		error: ended ?? null,
+		trim: null,
 		meta: upload.meta,
 	};
 }
@@ -147,6 +160,7 @@ export const videoStatusRoutes = new OpenAPIHono<AppEnv>().openapi(videoStatus, 
 			height: asset.height,
 			duration: asset.durationMs === null ? null : asset.durationMs / 1000,
 			error: asset.status === "failed" ? { code: asset.errorCode ?? "failed", message: asset.error ?? "Processing failed." } : null,
+			trim: trimmableOf(asset),
 			meta: upload?.meta ?? null,
 		},
 		200,

@@ -4,6 +4,7 @@
 //   - an original video (`YYYY/MM/DD/<uuid>.mp4|mov|webm`) only through a signed
 //     URL, which the API gives its owner and admins: the source keeps what the
 //     renditions drop (full quality, the phone's metadata);
+//     (none at all once the video failed, even one kept to be trimmed);
 //   - everything else by its asset's `access` (D1): `public` unsigned,
 //     `signed` through a signed URL only, `blocked` never;
 //   - bytes no asset owns are not served at all.
@@ -21,18 +22,19 @@ export const isOriginalVideo = (key: string) => ORIGINAL_VIDEO.test(key);
 /** The asset id a key belongs to: the uuid after `YYYY/MM/DD/`. */
 export const assetIdOfKey = (key: string) => key.slice(11, 47);
 
-/** The access of the asset owning `key`, or undefined when no asset does. */
-export async function accessOf(env: Env, key: string): Promise<MediaAccess | undefined> {
-	const row = await mediaDb(env).query.assets.findFirst({ where: eq(assets.id, assetIdOfKey(key)), columns: { access: true } });
-	return row?.access;
-}
-
 /** May this request read `key`? `signed`: it came with a valid signature for it. */
 export async function mayRead(env: Env, key: string, signed: boolean): Promise<boolean> {
-	if (isOriginalVideo(key) && !signed) return false;
-	const access = await accessOf(env, key);
-	if (access === undefined || access === "blocked") return false;
-	return access === "public" || signed;
+	const original = isOriginalVideo(key);
+	if (original && !signed) return false;
+	const row = await mediaDb(env).query.assets.findFirst({
+		where: eq(assets.id, assetIdOfKey(key)),
+		columns: { access: true, status: true },
+	});
+	if (row === undefined || row.access === "blocked") return false;
+	// A failed video's original is read by nobody: one kept to be trimmed (transcoder/trimmable-originals.ts)
+	// is only the transcoder's source, never hosting, even through a URL signed while it was processing.
+	if (original && row.status === "failed") return false;
+	return row.access === "public" || signed;
 }
 
 /** The cache tag every cached copy of an asset's files carries, so one purge by tag drops them all. */

@@ -151,10 +151,25 @@ export const markReady = (db: MediaDb, id: string, owner: string) =>
 		.where(and(eq(assets.id, id), eq(assets.status, "processing"), eq(assets.leaseOwner, owner)));
 
 /** Failed, unless it already reached an end state. */
-export const markFailed = (db: MediaDb, id: string, code: string, error: string) =>
+/** `trim`: the source is kept until `until` so a clip of at most `maxMs` can be made of it (transcoder/trimmable-originals.ts). */
+export const markFailed = (
+	db: MediaDb,
+	id: string,
+	code: string,
+	error: string,
+	trim?: { durationMs: number; maxMs: number; until: string },
+) =>
 	db
 		.update(assets)
-		.set({ status: "failed", errorCode: code, error, leaseOwner: null, leaseExpiresAt: null, updatedAt: nowSql() })
+		.set({
+			status: "failed",
+			errorCode: code,
+			error,
+			leaseOwner: null,
+			leaseExpiresAt: null,
+			updatedAt: nowSql(),
+			...(trim ? { durationMs: trim.durationMs, trimMaxMs: trim.maxMs, trimUntil: trim.until } : {}),
+		})
 		.where(and(eq(assets.id, id), notInArray(assets.status, ["ready", "failed"])));
 
 /** A failed video's bytes are gone: it holds no room in the quota. */

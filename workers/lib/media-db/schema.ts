@@ -37,6 +37,12 @@ export const assets = sqliteTable("assets", {
 	clipOf: text("clip_of"),
 	clipStartMs: integer("clip_start_ms"),
 	clipEndMs: integer("clip_end_ms"),
+	/**
+	 * A video refused as too long whose original is kept to be trimmed: until then a clip of at most
+	 * `trimMaxMs` can be made of it (migrations/d1/0014_trimmable_originals.sql, docs/clips.md).
+	 */
+	trimUntil: text("trim_until"),
+	trimMaxMs: integer("trim_max_ms"),
 	createdAt: text("created_at").notNull(),
 	updatedAt: text("updated_at").notNull(),
 });

@@ -77,6 +77,7 @@ export const PROBLEM_CODES = [
 	"too_many_captions",
 	"time_past_end",
 	"clip_too_short",
+	"clip_too_long",
 	"video_under_review",
 	"cover_change_in_progress",
 	"frame_unavailable",

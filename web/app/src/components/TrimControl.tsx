@@ -17,7 +17,19 @@ const clockTenths = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).
 /** A range that keeps the whole video is no trim at all. */
 export const isTrim = (range: Range | null, duration: number) => !!range && (range.start > 0.05 || range.end < duration - 0.05);
 
-export function TrimControl({ src, onChange }: { src: string; onChange: (range: Range | null, duration: number) => void }) {
+/**
+ * `maxSeconds`: the longest part that may be kept (a video too long to post whole): the range starts
+ * as its first `maxSeconds`, and moving one end past that length drags the other along.
+ */
+export function TrimControl({
+	src,
+	onChange,
+	maxSeconds,
+}: {
+	src: string;
+	onChange: (range: Range | null, duration: number) => void;
+	maxSeconds?: number;
+}) {
 	const video = useRef<HTMLVideoElement>(null);
 	const [duration, setDuration] = useState(0);
 	const [range, setRange] = useState<Range>({ start: 0, end: 0 });
@@ -33,11 +45,12 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 		return () => v.removeEventListener("timeupdate", loop);
 	}, [range, duration]);
 
-	const set = (next: Range) => {
+	const set = (next: Range, d = duration) => {
 		setRange(next);
-		onChange(isTrim(next, duration) ? next : null, duration);
+		onChange(isTrim(next, d) ? next : null, d);
 		if (video.current) video.current.currentTime = next.start;
 	};
+	const longest = maxSeconds ?? Number.POSITIVE_INFINITY;
 
 	return (
 		<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3" data-trim>
@@ -57,7 +70,9 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 						const d = (e.currentTarget as HTMLVideoElement).duration;
 						if (!Number.isFinite(d)) return;
 						setDuration(d);
-						setRange({ start: 0, end: d });
+						// Too long to keep whole: the first part that fits, already a trim the page can post.
+						if (d > longest) set({ start: 0, end: longest }, d);
+						else setRange({ start: 0, end: d });
 					}}
 				/>
 				{duration >= MIN_SECONDS * 2 ? (
@@ -71,9 +86,10 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 								step={0.1}
 								value={range.start}
 								aria-valuetext={clockTenths(range.start)}
-								onInput={(e) =>
-									set({ start: Math.max(0, Math.min(Number(e.currentTarget.value), range.end - MIN_SECONDS)), end: range.end })
-								}
+								onInput={(e) => {
+									const start = Math.max(0, Math.min(Number(e.currentTarget.value), range.end - MIN_SECONDS));
+									set({ start, end: Math.min(range.end, start + longest) });
+								}}
 							/>
 						</label>
 						<label class="flex flex-col gap-1 text-sm text-white/80">
@@ -85,9 +101,10 @@ export function TrimControl({ src, onChange }: { src: string; onChange: (range: 
 								step={0.1}
 								value={range.end}
 								aria-valuetext={clockTenths(range.end)}
-								onInput={(e) =>
-									set({ start: range.start, end: Math.min(duration, Math.max(Number(e.currentTarget.value), range.start + MIN_SECONDS)) })
-								}
+								onInput={(e) => {
+									const end = Math.min(duration, Math.max(Number(e.currentTarget.value), range.start + MIN_SECONDS));
+									set({ start: Math.max(range.start, end - longest), end });
+								}}
 							/>
 						</label>
 						<p class="text-sm text-white/60">

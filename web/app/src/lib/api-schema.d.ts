@@ -9026,7 +9026,7 @@ export interface paths {
         put?: never;
         /**
          * Makes a range of one of your ready videos into a video of its own
-         * @description Frame-accurate: the clip's length is within one frame of `end − start` and its audio in sync (a re-encode of the range, not segment-rounded). 202 with the new video's id; it is transcoded like an upload (poll its status or hear TRANSCODE_READY). The parent must be ready (409) and the range within it (422 time_past_end). Counts against your storage quota (413).
+         * @description Frame-accurate: the clip's length is within one frame of `end − start` and its audio in sync (a re-encode of the range, not segment-rounded). 202 with the new video's id; it is transcoded like an upload (poll its status or hear TRANSCODE_READY). The parent must be ready (409), or refused as `too_long` with its original still kept (its status's `trim`: then the range lasts at most `trim.maxSeconds`, 422 clip_too_long), and the range within it (422 time_past_end). Counts against your storage quota (413).
          *
          *     An API key needs the `videos:write` scope.
          */
@@ -12842,6 +12842,18 @@ export interface components {
             storyboard: string | null;
             /** @example /cdn/2026/11/22/0190f1c4-6f1a-7c3e-9d2b-5b8e0c1a2b3c/hls/master.m3u8 */
             thumbnail: string | null;
+            /** @description A video refused as `too_long` whose original is kept a day to be trimmed: POST /api/videos/{id}/clip (or a reel with `clip`) within `maxSeconds` until `until`; null otherwise */
+            trim: {
+                /** @description The source's length */
+                durationSeconds: number;
+                /** @description The longest clip that may be made of it */
+                maxSeconds: number;
+                /**
+                 * Format: date-time
+                 * @description When its original is deleted
+                 */
+                until: string;
+            } | null;
             width: number | null;
         };
         WebhookDelivery: {

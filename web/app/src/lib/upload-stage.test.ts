@@ -54,6 +54,31 @@ describe("the upload page's stage", () => {
 		expect(uploadReducer(failed, { type: "started", total: 5 })).toMatchObject({ kind: "uploading", total: 5 });
 	});
 
+	it("offers a too-long video, kept to be trimmed, for a part to be posted", () => {
+		const offered = run([
+			...processing,
+			{ type: "transcode", news: { type: "too-long", assetId: "a1", durationSeconds: 240, maxSeconds: 180 } },
+		]);
+		expect(offered).toEqual({ kind: "too-long", assetId: "a1", durationSeconds: 240, maxSeconds: 180 });
+		// The same news again (the status raced the socket) changes nothing; posting its part ends it.
+		expect(uploadReducer(offered, { type: "transcode", news: { type: "ready", assetId: "a1", poster: null } })).toBe(offered);
+		expect(uploadReducer(offered, { type: "posted", reelId: "r1" })).toEqual({ kind: "posted", reelId: "r1" });
+		const trim = { durationSeconds: 240, maxSeconds: 180, until: "2026-12-04T10:00:00Z" };
+		expect(newsFromEvent({ type: "TRANSCODE_FAILED", data: { assetId: "a", code: "too_long", error: "Too long.", trim } })).toEqual({
+			type: "too-long",
+			assetId: "a",
+			durationSeconds: 240,
+			maxSeconds: 180,
+		});
+		expect(newsFromStatus("a", { status: "failed", poster: null, error: { message: "Too long." }, trim })).toMatchObject({
+			type: "too-long",
+		});
+		// Refused for good (no trim): a failure, as before.
+		expect(newsFromEvent({ type: "TRANSCODE_FAILED", data: { assetId: "a", code: "too_long", error: "Too long." } })).toMatchObject({
+			type: "failed",
+		});
+	});
+
 	it("reads the socket's events and the status API alike", () => {
 		expect(newsFromEvent({ type: "TRANSCODE_PROGRESS", data: { assetId: "a", progress: 0.5 } })).toEqual({
 			type: "progress",

@@ -9,6 +9,8 @@ export type Stage =
 	| { kind: "processing"; assetId: string; progress: number }
 	/** `final` false: playable (the first seconds are out, the rest is being processed); it can be posted already. */
 	| { kind: "ready"; assetId: string; poster: string | null; final: boolean }
+	/** Refused as too long, but kept a day to be trimmed: a part of at most `maxSeconds` can be posted (docs/clips.md). */
+	| { kind: "too-long"; assetId: string; durationSeconds: number; maxSeconds: number }
 	| { kind: "failed"; message: string }
 	| { kind: "posted"; reelId: string };
 
@@ -17,7 +19,14 @@ export type TranscodeNews =
 	| { type: "progress"; assetId: string; progress: number }
 	| { type: "playable"; assetId: string }
 	| { type: "ready"; assetId: string; poster: string | null }
-	| { type: "failed"; assetId: string; message: string };
+	| { type: "failed"; assetId: string; message: string }
+	| { type: "too-long"; assetId: string; durationSeconds: number; maxSeconds: number };
+
+/** What the server says of a too-long video it keeps to be trimmed (the status's and the event's `trim`). */
+export interface TrimOffer {
+	durationSeconds: number;
+	maxSeconds: number;
+}
 
 export type UploadAction =
 	| { type: "started"; total: number }
@@ -50,7 +59,7 @@ export function uploadReducer(stage: Stage, action: UploadAction): Stage {
 		case "transcode":
 			return transcoded(stage, action.news);
 		case "posted":
-			return stage.kind === "ready" ? { kind: "posted", reelId: action.reelId } : stage;
+			return stage.kind === "ready" || stage.kind === "too-long" ? { kind: "posted", reelId: action.reelId } : stage;
 		case "reset":
 			return { kind: "pick" };
 	}
@@ -68,6 +77,8 @@ function transcoded(stage: Stage, news: TranscodeNews): Stage {
 			return { kind: "ready", assetId: news.assetId, poster: news.poster, final: true };
 		case "failed":
 			return { kind: "failed", message: news.message };
+		case "too-long":
+			return { kind: "too-long", assetId: news.assetId, durationSeconds: news.durationSeconds, maxSeconds: news.maxSeconds };
 	}
 }
 
@@ -77,15 +88,21 @@ export function newsFromEvent(e: { type: string; data: Record<string, unknown> }
 	if (e.type === "TRANSCODE_PROGRESS") return { type: "progress", assetId, progress: Number(e.data.progress) };
 	if (e.type === "TRANSCODE_PLAYABLE") return { type: "playable", assetId };
 	if (e.type === "TRANSCODE_READY") return { type: "ready", assetId, poster: (e.data.poster as string | undefined) ?? null };
-	if (e.type === "TRANSCODE_FAILED") return { type: "failed", assetId, message: String(e.data.error ?? "Processing failed.") };
+	if (e.type === "TRANSCODE_FAILED") {
+		const trim = e.data.trim as TrimOffer | null | undefined;
+		if (trim) return { type: "too-long", assetId, durationSeconds: trim.durationSeconds, maxSeconds: trim.maxSeconds };
+		return { type: "failed", assetId, message: String(e.data.error ?? "Processing failed.") };
+	}
 	return null;
 }
 
 /** The status API's answer as news (null while it is still processing). */
 export function newsFromStatus(
 	assetId: string,
-	s: { status: string; poster: string | null; error: { message: string } | null },
+	s: { status: string; poster: string | null; error: { message: string } | null; trim?: TrimOffer | null },
 ): TranscodeNews | null {
+	if (s.status === "failed" && s.trim)
+		return { type: "too-long", assetId, durationSeconds: s.trim.durationSeconds, maxSeconds: s.trim.maxSeconds };
 	if (s.status === "ready") return { type: "ready", assetId, poster: s.poster };
 	if (s.status === "playable") return { type: "playable", assetId };
 	if (s.status === "failed") return { type: "failed", assetId, message: s.error?.message ?? "Processing failed." };

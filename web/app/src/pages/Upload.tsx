@@ -184,6 +184,17 @@ export function UploadPage() {
 		);
 
 	const post = async () => {
+		if (stage.kind === "too-long") {
+			// Only a part of it can be a reel: that part is cut from the kept original as a clip of its own.
+			if (!trim) return;
+			try {
+				const reel = await answer(api.POST("/api/reels", { body: { video_id: stage.assetId, caption, visibility, clip: trim } }));
+				dispatch({ type: "posted", reelId: reel.id });
+			} catch (e) {
+				setError((e as ApiError).message);
+			}
+			return;
+		}
 		if (stage.kind !== "ready") return;
 		try {
 			// A trimmed reel is a clip of the video: the video's tracks and cover stay the video's.
@@ -246,7 +257,9 @@ export function UploadPage() {
 					}}
 				>
 					<span class="text-lg font-semibold">Choose a video or drop it here</span>
-					<span class="text-sm text-white/60">MP4, MOV or WebM, up to 3 minutes. Large files are fine: uploads resume.</span>
+					<span class="text-sm text-white/60">
+						MP4, MOV or WebM. Reels last up to 3 minutes; a longer video (up to 10) can be trimmed. Large files are fine: uploads resume.
+					</span>
 					<input
 						type="file"
 						accept="video/mp4,video/quicktime,video/webm"
@@ -273,9 +286,9 @@ export function UploadPage() {
 						</p>
 						<p class="text-sm text-white/60">{(file.size / 1024 / 1024).toFixed(1)} MB</p>
 					</div>
-					{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "failed" ? (
+					{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "failed" || stage.kind === "too-long" ? (
 						<Button variant="ghost" onClick={() => void cancel()}>
-							{stage.kind === "failed" ? "Choose another" : "Cancel"}
+							{stage.kind === "failed" || stage.kind === "too-long" ? "Choose another" : "Cancel"}
 						</Button>
 					) : null}
 				</div>
@@ -289,7 +302,7 @@ export function UploadPage() {
 				</div>
 			) : null}
 			{stage.kind === "processing" ? <Bar value={stage.progress} label="Processing" /> : null}
-			{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "ready" ? (
+			{stage.kind === "uploading" || stage.kind === "processing" || stage.kind === "ready" || stage.kind === "too-long" ? (
 				<form
 					class="flex flex-col gap-4"
 					onSubmit={(e) => {
@@ -300,6 +313,12 @@ export function UploadPage() {
 					{stage.kind === "ready" ? (
 						<p role="status" class="text-green-300">
 							{stage.final ? "Your video is ready." : "Your video can be watched already; the rest is still being processed."}
+						</p>
+					) : null}
+					{stage.kind === "too-long" ? (
+						<p role="status" class="text-yellow-300">
+							This video is {clock(stage.durationSeconds)} long; a reel lasts at most {clock(stage.maxSeconds)}. Choose the part to post
+							below (the video is kept for a day).
 						</p>
 					) : null}
 					{stage.kind === "ready" && stage.poster && !file ? (
@@ -332,6 +351,9 @@ export function UploadPage() {
 						</select>
 					</label>
 					{stage.kind === "ready" && stage.final && file ? <TrimControl src={file.preview} onChange={(range) => setTrim(range)} /> : null}
+					{stage.kind === "too-long" && file ? (
+						<TrimControl src={file.preview} maxSeconds={stage.maxSeconds} onChange={(range) => setTrim(range)} />
+					) : null}
 					{stage.kind === "ready" && stage.final && !trim ? <CoverPicker assetId={stage.assetId} /> : null}
 					{generated && !captionFile && !trim ? (
 						<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3">
@@ -385,8 +407,8 @@ export function UploadPage() {
 						</fieldset>
 					) : null}
 					{/* Written while the file goes up; posted once the video can be watched. */}
-					<Button type="submit" disabled={stage.kind !== "ready"}>
-						{stage.kind === "ready" ? "Post" : "Post when ready"}
+					<Button type="submit" disabled={stage.kind === "too-long" ? !trim : stage.kind !== "ready"}>
+						{stage.kind === "too-long" ? "Post this part" : stage.kind === "ready" ? "Post" : "Post when ready"}
 					</Button>
 				</form>
 			) : null}
