@@ -47,7 +47,7 @@ import { surfaceHeaders } from "./lib/http/media-headers";
 import { SharedReads } from "./lib/http/shared-reads";
 import { refuseLongUrl } from "./lib/http/url-length";
 import { accessLog } from "./lib/observability/access-log";
-import { HttpProblem } from "./lib/problems/http-problem";
+import { HttpProblem, validationFailed } from "./lib/problems/http-problem";
 import { problemResponse, renderProblem } from "./lib/problems/render-problem";
 import { LiveSocketMessageSchema } from "./live/live-chat";
 import { embedRoutes } from "./pages/embed-route";
@@ -59,7 +59,7 @@ import { USER_EVENT_TYPES } from "./realtime/events";
 export const validationHook = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
 	if (!result.success) {
 		const errors = (result.error?.issues ?? []).map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-		throw new HttpProblem(400, "validation_failed", "The request did not pass validation.", { errors });
+		throw validationFailed(errors);
 	}
 };
 

@@ -14,7 +14,7 @@ import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { uuidv7 } from "../../lib/ids/uuidv7";
-import { deleteAssetRow } from "../../lib/media-db/asset-store";
+import { deleteAssetRow, queueClip } from "../../lib/media-db/asset-store";
 import { type MediaDb, mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import type { RoutedDatabase } from "../../lib/postgres/routed-database";
@@ -145,20 +145,15 @@ export async function makeClip(
 	const bytes = Math.min(Math.max(share, MIN_RESERVED_BYTES), configOf(env).UPLOAD_MAX_VIDEO_BYTES);
 	await reserveAsset(env, { id, ownerId, kind: "video", r2Key: key, contentType: "video/mp4", access: "signed", bytes });
 	try {
-		await db
-			.update(assets)
-			.set({
-				status: "queued",
-				width: parent.width,
-				height: parent.height,
-				title: range.title ?? null,
-				caption: range.caption ?? null,
-				clipOf: parentId,
-				clipStartMs: startMs,
-				clipEndMs: endMs,
-				updatedAt: new Date().toISOString(),
-			})
-			.where(eq(assets.id, id));
+		await queueClip(db, id, {
+			width: parent.width,
+			height: parent.height,
+			title: range.title ?? null,
+			caption: range.caption ?? null,
+			clipOf: parentId,
+			clipStartMs: startMs,
+			clipEndMs: endMs,
+		});
 	} catch (err) {
 		// The same range asked twice at once: the other request's clip is the one (assets_clip_range is unique).
 		await deleteAssetRow(db, id);

@@ -9,7 +9,7 @@ import type { AppEnv } from "../../lib/app/app-env";
 import { configOf } from "../../lib/config/config";
 import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
-import { HttpProblem } from "../../lib/problems/http-problem";
+import { validationFailed } from "../../lib/problems/http-problem";
 import { problemResponses } from "../../lib/problems/problem-schema";
 
 /** Stream's bounds: at least a minute to start, at most six hours. */
@@ -76,9 +76,7 @@ export const directUploadRoutes = new OpenAPIHono<AppEnv>().openapi(directUpload
 	const body = c.req.valid("json");
 	const videoLimit = configOf(c.env).UPLOAD_MAX_VIDEO_BYTES;
 	if (body.maxSizeBytes !== undefined && body.maxSizeBytes > videoLimit) {
-		throw new HttpProblem(400, "validation_failed", "The request did not pass validation.", {
-			errors: [{ path: "maxSizeBytes", message: `at most ${videoLimit} (the platform's video limit)` }],
-		});
+		throw validationFailed([{ path: "maxSizeBytes", message: `at most ${videoLimit} (the platform's video limit)` }]);
 	}
 	const created = await createDirectUpload(c.env, c.req.url, {
 		ownerId: c.var.auth.sub,

@@ -8,12 +8,13 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
+import { thumbnailSize } from "../../covers/cover-pictures";
 import { videoFrame } from "../../covers/video-frame";
 import type { AppEnv } from "../../lib/app/app-env";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { assets } from "../../lib/media-db/schema";
 import { videoStatusOf } from "../../lib/media-db/video-status";
-import { HttpProblem } from "../../lib/problems/http-problem";
+import { HttpProblem, validationFailed } from "../../lib/problems/http-problem";
 import { IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from "../cdn-key";
 import { ALLOWED_SIZES } from "../images/resize-options";
 import { spendTransform } from "../images/transform-budget";
@@ -35,9 +36,10 @@ const FrameQuerySchema = z.object({
 		.optional(),
 });
 
-/** The frame's size: `width` (or the transcoder's thumbnail long side, 640) at the video's shape, even sides, never above the top rung. */
+/** The frame's size: `width` at the video's shape (never above the top rung, even sides), or by default the thumbnail's. */
 function frameSize(rung: { width: number; height: number }, width: number | undefined) {
-	const w = Math.min(width ?? (rung.width >= rung.height ? 640 : Math.round((640 * rung.width) / rung.height)), rung.width);
+	if (width === undefined) return thumbnailSize(rung.width, rung.height);
+	const w = Math.min(width, rung.width);
 	const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 	return { width: even(w), height: even((w * rung.height) / rung.width) };
 }
@@ -59,8 +61,7 @@ export const frameRoutes = new Hono<AppEnv>().get(`/cdn/:folder{.+}${FRAME_NAME}
 	}
 	const parsed = FrameQuerySchema.safeParse({ time: c.req.query("time") ?? "", width: c.req.query("width") });
 	if (!parsed.success) {
-		const errors = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-		throw new HttpProblem(400, "validation_failed", "The request did not pass validation.", { errors });
+		throw validationFailed(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
 	}
 	const { time, width } = parsed.data;
 	if (time > asset.durationMs / 1000) {

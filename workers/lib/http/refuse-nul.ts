@@ -5,7 +5,7 @@
 // handler or schema sees the input: a field added later is covered too.
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
-import { HttpProblem } from "../problems/http-problem";
+import { validationFailed } from "../problems/http-problem";
 
 const MESSAGE = "must not contain the NUL character (U+0000)";
 
@@ -22,10 +22,7 @@ export function nulPaths(value: unknown, path = ""): string[] {
 	return [];
 }
 
-const refuse = (paths: string[]) =>
-	new HttpProblem(400, "validation_failed", "The request did not pass validation.", {
-		errors: paths.map((path) => ({ path, message: MESSAGE })),
-	});
+const refuse = (paths: string[]) => validationFailed(paths.map((path) => ({ path, message: MESSAGE })));
 
 /** Throws the 400 problem when any of `fields` (name → text) holds a NUL. */
 export function assertNoNul(fields: Record<string, string | undefined>): void {

@@ -41,6 +41,20 @@ export const settleUpload = (
 		.where(eq(assets.id, id));
 };
 
+/**
+ * A clip's reserved row (api/videos/clip-route.ts) becomes a queued video of its parent's range, as
+ * settleUpload makes an upload one. Throws when the range already has a clip (assets_clip_range).
+ */
+export const queueClip = (
+	db: MediaDb,
+	id: string,
+	clip: Pick<Asset, "width" | "height" | "title" | "caption" | "clipOf" | "clipStartMs" | "clipEndMs">,
+) =>
+	db
+		.update(assets)
+		.set({ status: "queued", ...clip, updatedAt: new Date().toISOString() })
+		.where(eq(assets.id, id));
+
 /** A resumable upload's last chunk is in: the video waits for the transcoder. */
 export const markQueued = (db: MediaDb, id: string) =>
 	db.update(assets).set({ status: "queued", updatedAt: new Date().toISOString() }).where(eq(assets.id, id));

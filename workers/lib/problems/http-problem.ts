@@ -21,6 +21,10 @@ export class HttpProblem extends Error {
 	}
 }
 
+/** 400 `validation_failed`, one entry per field that failed: what zod's hook and every hand-made check answer alike. */
+export const validationFailed = (errors: { path: string; message: string }[]) =>
+	new HttpProblem(400, "validation_failed", "The request did not pass validation.", { errors });
+
 /** 503 with Retry-After: the caller may try again later and nothing was written. */
 export const unavailable = (code: ProblemCode, detail: string, retryAfterSeconds: number) =>
 	new HttpProblem(503, code, detail, {}, { "Retry-After": String(retryAfterSeconds) });
