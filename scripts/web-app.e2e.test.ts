@@ -1169,6 +1169,13 @@ describe("the web app in Chromium", () => {
 			.getByRole("status")
 			.filter({ hasText: /^Noted: less like this/ })
 			.waitFor();
+		// Taken back: the mark goes.
+		const undone = eve.page.waitForResponse(
+			(r) => r.request().method() === "DELETE" && r.url().includes(`/api/reels/${page.items[0]?.id}/not-interested`),
+		);
+		await first.getByRole("button", { name: "Undo" }).click();
+		expect((await undone).status()).toBe(204);
+		await first.getByRole("status").filter({ hasText: "Undone: For You counts it as before." }).waitFor();
 		await eve.page.setViewportSize({ width: 1440, height: 900 });
 		await shot(eve.page, "for-you-desktop");
 		await eve.page.setViewportSize({ width: 430, height: 860 });

@@ -236,35 +236,42 @@ export class JobStore {
 	 * at most half of what is left of the job's time budget (the sprite and packaging follow it), and
 	 * is stopped and given up when that runs out, before the job's own budget could.
 	 */
-	/** The audio for the Worker's recogniser; none without an audio track, and a failure only logged (never the video's). */
+	/** The audio for the Worker's recogniser (SPEECH_RECOGNISER=workers-ai); none without an audio track. */
 	private async speechAudio(job: Job, sourcePath: string): Promise<SpeechAudioChunk[]> {
 		if (!job.probe.hasAudio) return [];
-		try {
-			return await makeSpeechAudio(sourcePath, job.dir, { demuxer: job.demuxer, durationS: job.plan.durationS, signal: job.abort.signal });
-		} catch (err) {
-			if (job.abort.signal.aborted) throw err;
-			console.warn(JSON.stringify({ level: "warn", msg: "speech_audio_failed", job: job.id, error: (err as Error).message }));
-			return [];
-		}
+		return this.speechStep(job, "speech_audio_failed", [], (signal) =>
+			makeSpeechAudio(sourcePath, job.dir, { demuxer: job.demuxer, durationS: job.plan.durationS, signal }),
+		);
 	}
 
 	private async recognise(job: Job, sourcePath: string): Promise<Speech | null> {
 		const modelDir = this.config.speechModelDir;
 		if (!job.probe.hasAudio || !modelDir || !hasModel(modelDir)) return null;
+		return this.speechStep(job, "speech_recognition_failed", null, (signal) =>
+			recogniseSpeech(sourcePath, { modelDir, durationS: job.plan.durationS, demuxer: job.demuxer, signal }),
+		);
+	}
+
+	/**
+	 * A speech step (recognition here, or the audio for the Worker's): at most half the job's remaining
+	 * budget (and RECOGNITION_MAX_MS), stopped and given up when that runs out. Its failure is logged
+	 * and `none` returned: speech never fails the video. The job itself being stopped still does.
+	 */
+	private async speechStep<T>(job: Job, failure: string, none: T, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
 		const leftMs = this.config.maxJobSeconds * 1000 - (performance.now() - job.startedAt);
 		const allowedMs = Math.min(leftMs / 2, RECOGNITION_MAX_MS);
-		if (allowedMs < 1000) return null;
+		if (allowedMs < 1000) return none;
 		const stop = new AbortController();
 		const timer = setTimeout(() => stop.abort(), allowedMs);
 		const onJobAbort = () => stop.abort();
 		job.abort.signal.addEventListener("abort", onJobAbort, { once: true });
 		try {
-			return await recogniseSpeech(sourcePath, { modelDir, durationS: job.plan.durationS, demuxer: job.demuxer, signal: stop.signal });
+			return await run(stop.signal);
 		} catch (err) {
-			if (job.abort.signal.aborted) throw err; // the job itself was stopped (deleted, over budget): not recognition's failure
+			if (job.abort.signal.aborted) throw err; // the job itself was stopped (deleted, over budget)
 			const why = stop.signal.aborted ? `stopped after ${Math.round(allowedMs)} ms` : (err as Error).message;
-			console.warn(JSON.stringify({ level: "warn", msg: "speech_recognition_failed", job: job.id, error: why }));
-			return null;
+			console.warn(JSON.stringify({ level: "warn", msg: failure, job: job.id, error: why }));
+			return none;
 		} finally {
 			clearTimeout(timer);
 			job.abort.signal.removeEventListener("abort", onJobAbort);

@@ -75,7 +75,8 @@ describe("recogniseWithWhisper", () => {
 				return answers[calls.length - 1];
 			},
 		} as unknown as Pick<Ai, "run">;
-		const speech = await recogniseWithWhisper(ai, chunks);
+		const { speech, failed, skipped } = await recogniseWithWhisper(ai, chunks);
+		expect([failed, skipped]).toEqual([0, 0]);
 		expect(calls.map((c) => c.model)).toEqual([WHISPER_MODEL, WHISPER_MODEL, WHISPER_MODEL]);
 		expect(calls.map((c) => c.vad)).toEqual([true, true, true]);
 		// Each call carries exactly its chunk's bytes.
@@ -92,19 +93,30 @@ describe("recogniseWithWhisper", () => {
 		});
 	});
 
-	it("hears nothing in silence (no cues: the video gets no track), and a failing call fails the recognition", async () => {
+	it("hears nothing in silence (no cues: the video gets no track)", async () => {
 		const silent = { run: async () => ({ text: "", segments: [] }) } as unknown as Pick<Ai, "run">;
 		expect(await recogniseWithWhisper(silent, [{ start: 0, seconds: 5, audio: async () => bytes(10, 0) }])).toEqual({
-			lang: "und",
-			engine: "whisper-large-v3-turbo",
-			cues: [],
+			speech: { lang: "und", engine: "whisper-large-v3-turbo", cues: [] },
+			failed: 0,
+			skipped: 0,
 		});
-		const down = {
+	});
+
+	it("keeps what the other chunks said when one call fails, and starts none past the deadline", async () => {
+		let calls = 0;
+		const flaky = {
 			run: async () => {
-				throw new Error("3040: capacity temporarily exceeded");
+				calls++;
+				if (calls === 1) throw new Error("3040: capacity temporarily exceeded");
+				return { text: "still here", transcription_info: { language: "en" }, segments: [{ start: 0, end: 1, text: " still here" }] };
 			},
 		} as unknown as Pick<Ai, "run">;
-		await expect(recogniseWithWhisper(down, [{ start: 0, seconds: 5, audio: async () => bytes(10, 0) }])).rejects.toThrow(/capacity/);
+		const chunk = (start: number) => ({ start, seconds: 30, audio: async () => bytes(10, 0) });
+		const run = await recogniseWithWhisper(flaky, [chunk(0), chunk(30)]);
+		expect(run).toMatchObject({ failed: 1, skipped: 0, speech: { lang: "en", cues: [{ start: 30, end: 31, text: "still here" }] } });
+		const late = await recogniseWithWhisper(flaky, [chunk(0), chunk(30)], Date.now() + 500);
+		expect(late).toMatchObject({ failed: 0, skipped: 2, speech: { cues: [] } });
+		expect(calls).toBe(2);
 	});
 
 	it("encodes base64 as btoa does, for chunks larger than one slice", () => {

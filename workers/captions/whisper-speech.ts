@@ -13,6 +13,8 @@ const NO_SPEECH_PROBABILITY = 0.6;
 const WORDS_PER_CUE = 7;
 /** A 180 s video is 6 chunks; anything past this is not a chunk list the transcoder made. */
 const MAX_CHUNKS = 40;
+/** One call's longest wait: the model answers 30 s of audio in a second or two; past this it is not coming. */
+export const WHISPER_CALL_MS = 60_000;
 
 /** One chunk of the audio and where it sits in the video. */
 export interface SpeechChunk {
@@ -70,20 +72,60 @@ export function cuesFromWhisper(out: WhisperOutput, chunk: { start: number; seco
 	return cues;
 }
 
+/** `promise`, or a rejection once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+export interface WhisperRun {
+	speech: Speech;
+	/** Chunks not recognised (a call failed, or timed out), and chunks not tried because the deadline came. */
+	failed: number;
+	skipped: number;
+}
+
 /**
- * The speech in a video's audio chunks, one model call each (in order, so a 180 s video is 6 calls
- * and 6 subrequests). Its language is the one Whisper detected for the most words; `und` when it heard none.
+ * The speech in a video's audio chunks, one model call each, in order (a 180 s video is 6 calls; each
+ * chunk is 2 subrequests, its read from the transcoder and the call). A chunk whose call fails or
+ * takes past WHISPER_CALL_MS is left out and the others kept; no call starts after `deadline` (the
+ * consumer's wall clock), so a slow model costs captions, never the video. Its language is the one
+ * Whisper detected for the most words; `und` when it heard none.
  */
-export async function recogniseWithWhisper(ai: Pick<Ai, "run">, chunks: SpeechChunk[]): Promise<Speech> {
+export async function recogniseWithWhisper(
+	ai: Pick<Ai, "run">,
+	chunks: SpeechChunk[],
+	deadline = Number.POSITIVE_INFINITY,
+): Promise<WhisperRun> {
 	const cues: Cue[] = [];
 	const heard = new Map<string, number>();
+	let failed = 0;
+	let skipped = 0;
 	for (const chunk of chunks.slice(0, MAX_CHUNKS)) {
-		const out = (await ai.run(WHISPER_MODEL, {
-			audio: base64Of(await chunk.audio()),
-			// Whisper's guess at silence is the commonest cause of junk tracks; its own filter first.
-			vad_filter: true,
-			condition_on_previous_text: false,
-		})) as WhisperOutput;
+		const left = deadline - Date.now();
+		if (left < 1000) {
+			skipped++;
+			continue;
+		}
+		let out: WhisperOutput;
+		try {
+			const audio = base64Of(await within(chunk.audio(), Math.min(left, WHISPER_CALL_MS)));
+			out = (await within(
+				ai.run(WHISPER_MODEL, {
+					audio,
+					// Whisper's guess at silence is the commonest cause of junk tracks; its own filter first.
+					vad_filter: true,
+					condition_on_previous_text: false,
+				}),
+				Math.min(deadline - Date.now(), WHISPER_CALL_MS),
+			)) as WhisperOutput;
+		} catch {
+			failed++;
+			continue;
+		}
 		const found = cuesFromWhisper(out, chunk);
 		cues.push(...found);
 		const lang = out.transcription_info?.language;
@@ -91,5 +133,5 @@ export async function recogniseWithWhisper(ai: Pick<Ai, "run">, chunks: SpeechCh
 		if (lang && said > 0) heard.set(lang, (heard.get(lang) ?? 0) + said);
 	}
 	const lang = [...heard.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "und";
-	return { lang, engine: "whisper-large-v3-turbo", cues };
+	return { speech: { lang, engine: "whisper-large-v3-turbo", cues }, failed, skipped };
 }

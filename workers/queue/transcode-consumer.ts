@@ -209,7 +209,7 @@ export async function runTranscodeJob(env: Env, job: TranscodeJob, deliveryId: s
 		});
 		const t2 = Date.now();
 		// Before READY, so its event, its webhook and the reels on it carry the generated track.
-		await addSpeechCaptions(env, asset, view, client);
+		await addSpeechCaptions(env, asset, view, client, startedAt + COPY_DEADLINE_MS);
 		await finishReady(env, db, asset, deliveryId);
 		// Deleted while the last files were copied: the deletion swept the prefix before they landed.
 		if (!(await assetExists(db, asset.id))) throw new AssetDeleted();
@@ -257,6 +257,8 @@ async function addSpeechCaptions(
 	asset: { id: string; r2Key: string },
 	view: TranscodeJobView,
 	client: TranscoderClient,
+	/** The invocation's wall clock, as for the copy: recognition gives up what it cannot do before it. */
+	deadline: number,
 ): Promise<void> {
 	const video = { id: asset.id, r2Key: asset.r2Key, durationMs: view.probe.durationMs };
 	try {
@@ -269,14 +271,17 @@ async function addSpeechCaptions(
 				});
 				return;
 			}
-			speech = await recogniseWithWhisper(
+			const run = await recogniseWithWhisper(
 				env.AI,
 				view.speechAudio.map((chunk) => ({
 					start: chunk.start,
 					seconds: chunk.seconds,
 					audio: async () => new Response(await client.file(chunk)).arrayBuffer(),
 				})),
+				deadline,
 			);
+			if (run.failed || run.skipped) logger.warn("speech_chunks_missed", { assetId: asset.id, failed: run.failed, skipped: run.skipped });
+			speech = run.speech;
 		}
 		const outcome = await captionSpeech(env, configOf(env).APP_ORIGIN, video, speech);
 		logger.info("speech_captions", {

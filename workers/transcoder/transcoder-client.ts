@@ -83,7 +83,8 @@ export const TranscodeJobViewSchema = z.object({
 	// Null: nothing recognised there (no audio, no model, or it failed); older transcoders do not send it.
 	speech: SpeechSchema.nullable().default(null),
 	// The audio for the Worker's recogniser (SPEECH_RECOGNISER=workers-ai): chunks served beside the outputs, never published.
-	speechAudio: z.array(SpeechAudioChunkSchema).max(40).default([]),
+	// Out of bounds (or malformed) is no speech, never a failed video: the rest of the view still counts.
+	speechAudio: z.array(SpeechAudioChunkSchema).max(40).default([]).catch([]),
 });
 export type TranscodeJobView = z.infer<typeof TranscodeJobViewSchema>;
 

@@ -15,11 +15,15 @@ import { sweepTrimmableOriginals, TRIM_GRACE_SECONDS } from "./trimmable-origina
 const assetRow = (id: string) => mediaDb(env).query.assets.findFirst({ where: eq(assets.id, id) });
 const HOUR = 3_600_000;
 
-/** A video of a real uploader that the transcoder refused; with `trim`, as too long but trimmable (3 s, videos of 1 s at most). */
-async function refusedVideo(trim: boolean) {
+/**
+ * A video of a real uploader that the transcoder refused; with `trim`, as too long but trimmable (3 s,
+ * videos of 1 s at most). `whileProcessing` runs before it fails (its original is still readable then).
+ */
+async function refusedVideo(trim: boolean, whileProcessing?: (key: string) => Promise<void>) {
 	const owner = await registerUser("Long video");
 	const bytes = sampleVideo();
 	const { id, key } = await seedAsset({ bytes, kind: "video", status: "processing", ownerId: owner.user.id });
+	await whileProcessing?.(key);
 	// What a failed attempt may have left: a segment in the video's folder.
 	await env.MEDIA.put(`${derivedPrefix(key)}hls/0/seg-00001.m4s`, "segment");
 	await finishFailed(
@@ -63,9 +67,15 @@ describe("a too-long video kept to be trimmed", () => {
 		expect((await statusOf(v.owner.accessToken, v.id)).trim).toBeNull();
 	});
 
-	it("is read by nobody meanwhile, not even through a URL signed while it was processing", async () => {
-		const v = await refusedVideo(true);
-		const url = await signedMediaUrl(env, v.key, 3600);
+	it("is read by nobody meanwhile, not even through a URL signed (and fetched) while it was processing", async () => {
+		let url = "";
+		await refusedVideo(true, async (key) => {
+			url = await signedMediaUrl(env, key, 3600);
+			const early = await api(url);
+			expect(early.status).toBe(200);
+			await early.arrayBuffer();
+		});
+		// Fetched before, so an edge copy would answer it now: originals are never kept at the edge.
 		const res = await api(url);
 		expect(res.status).toBe(404);
 		await res.body?.cancel();
@@ -112,5 +122,17 @@ describe("a too-long video kept to be trimmed", () => {
 		// A second run finds nothing more of it.
 		await sweepTrimmableOriginals(env, now.toISOString());
 		expect(await env.MEDIA.head(kept.key)).not.toBeNull();
+	});
+
+	it("waits, past its grace, for a clip of it still being made (the clip's job reads it)", async () => {
+		const parent = await refusedVideo(true);
+		const clip = await seedAsset({ bytes: sampleVideo(), kind: "video", status: "queued", ownerId: parent.owner.user.id });
+		await mediaDb(env).update(assets).set({ clipOf: parent.id, clipStartMs: 0, clipEndMs: 800 }).where(eq(assets.id, clip.id));
+		const later = new Date(Date.now() + TRIM_GRACE_SECONDS * 1000 + HOUR).toISOString();
+		await sweepTrimmableOriginals(env, later);
+		expect(await env.MEDIA.head(parent.key)).not.toBeNull();
+		await mediaDb(env).update(assets).set({ status: "ready" }).where(eq(assets.id, clip.id));
+		await sweepTrimmableOriginals(env, later);
+		expect(await env.MEDIA.head(parent.key)).toBeNull();
 	});
 });

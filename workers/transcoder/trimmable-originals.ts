@@ -3,7 +3,7 @@
 // clip of at most the video limit can be made of it (POST /api/videos/:id/clip, or a reel posted with
 // `clip`). Meanwhile nobody can read it (media-access.ts refuses a failed video's original), its bytes
 // still count against the owner's quota, and the hourly sweep below deletes it after the grace.
-import { and, eq, isNotNull, lte } from "drizzle-orm";
+import { and, eq, isNotNull, lte, notInArray, sql } from "drizzle-orm";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets } from "../lib/media-db/schema";
 import { logger } from "../lib/observability/logger";
@@ -12,8 +12,9 @@ import type { SourceTrim } from "./transcoder-client";
 
 /** A day: long enough to come back to the upload page, short enough that a refused video is not free storage. */
 export const TRIM_GRACE_SECONDS = 24 * 3600;
-/** Originals swept per run: each is a few R2 and D1 calls, well inside one invocation's subrequests. */
+/** Originals read per batch, and batches per run: 1,000 an hour at most, each a few R2 and D1 calls (inside one invocation's subrequests). */
 const SWEEP_BATCH = 100;
+const SWEEP_BATCHES = 10;
 
 export interface Trimmable {
 	/** The source's length, in seconds. */
@@ -41,18 +42,41 @@ export function trimmableOf(
 	return { durationSeconds: asset.durationMs / 1000, maxSeconds: asset.trimMaxMs / 1000, until: asset.trimUntil };
 }
 
-/** Hourly: the originals whose grace is over are deleted and stop counting against the quota. */
+/**
+ * Hourly: the originals whose grace is over are deleted and stop counting against the quota, oldest
+ * first. One whose clip is still being made waits for it (the clip's job reads it). One that fails is
+ * logged and left for the next run, never holding up the others.
+ */
 export async function sweepTrimmableOriginals(env: Env, now = new Date().toISOString()): Promise<number> {
 	const db = mediaDb(env);
-	const due = await db
-		.select({ id: assets.id, r2Key: assets.r2Key })
-		.from(assets)
-		.where(and(isNotNull(assets.trimUntil), lte(assets.trimUntil, now)))
-		.limit(SWEEP_BATCH);
-	for (const asset of due) {
-		await dropFailedBytes(env, db, asset);
-		await db.update(assets).set({ trimUntil: null }).where(eq(assets.id, asset.id));
+	const failed: string[] = [];
+	let swept = 0;
+	for (let batch = 0; batch < SWEEP_BATCHES; batch++) {
+		const due = await db
+			.select({ id: assets.id, r2Key: assets.r2Key })
+			.from(assets)
+			.where(
+				and(
+					isNotNull(assets.trimUntil),
+					lte(assets.trimUntil, now),
+					failed.length ? notInArray(assets.id, failed) : undefined,
+					sql`NOT EXISTS (SELECT 1 FROM assets c WHERE c.clip_of = ${assets.id} AND c.status IN ('queued', 'processing'))`,
+				),
+			)
+			.orderBy(assets.trimUntil)
+			.limit(SWEEP_BATCH);
+		for (const asset of due) {
+			try {
+				await dropFailedBytes(env, db, asset);
+				await db.update(assets).set({ trimUntil: null }).where(eq(assets.id, asset.id));
+				swept++;
+			} catch (err) {
+				failed.push(asset.id);
+				logger.warn("trimmable_original_sweep_failed", { assetId: asset.id, error: (err as Error).message });
+			}
+		}
+		if (due.length < SWEEP_BATCH) break;
 	}
-	if (due.length > 0) logger.info("trimmable_originals_swept", { count: due.length });
-	return due.length;
+	if (swept > 0) logger.info("trimmable_originals_swept", { count: swept });
+	return swept;
 }

@@ -129,6 +129,41 @@ describe("For You", () => {
 		const page = await json<Page>(await forYou({ token: viewer.accessToken }, undefined, 20));
 		expect(page.items.map((r) => r.id)).not.toContain(c.reels[1]);
 		expect(await scoreOf(viewer, c.reels[1] as string)).toBeUndefined();
+
+		// Undone (twice: idempotent): the reel is a candidate again and its creator's other reel scores as before.
+		for (let i = 0; i < 2; i++) {
+			expect((await api(`/api/reels/${c.reels[1]}/not-interested`, { method: "DELETE", token: viewer.accessToken })).status).toBe(204);
+		}
+		expect(await scoreOf(viewer, c.reels[1] as string)).toBeDefined();
+		// As before, within what a few seconds of freshness decay move (the mark cost it more than 3).
+		expect(Math.abs(((await scoreOf(viewer, c.reels[2] as string)) as number) - (before as number))).toBeLessThan(0.5);
+	});
+
+	it("takes a share as a strong 'more of this' for the reel's creator and hashtags, once, for reels the caller can see", {
+		timeout: 60_000,
+	}, async () => {
+		const tag = `yay${crypto.randomUUID().slice(0, 6)}`;
+		const c = await creator(3, tag);
+		const viewer = await registerUser();
+		await watch({ token: viewer.accessToken }, c.reels[0] as string, 6);
+		const before = await scoreOf(viewer, c.reels[2] as string);
+		expect(before).toBeDefined();
+		const share = (reelId: string, json: unknown, token: string | null = viewer.accessToken) =>
+			api(`/api/reels/${reelId}/share`, { method: "POST", token: token ?? undefined, json });
+		for (let i = 0; i < 2; i++) expect((await share(c.reels[1] as string, { channel: "link" })).status).toBe(204);
+		const after = await scoreOf(viewer, c.reels[2] as string);
+		// A watch of 6 s of 10 was worth 0.6 to the creator; the share adds 2 (counted once).
+		expect(after).toBeGreaterThan((before as number) + 1.5);
+		expect(after).toBeLessThan((before as number) + 3);
+
+		const anonymous = await share(c.reels[1] as string, { channel: "embed" }, null);
+		expect(anonymous.status).toBe(400);
+		expect(await json(anonymous)).toMatchObject({ code: "device_id_required" });
+		expect((await share(c.reels[1] as string, { channel: "fax" })).status).toBe(400);
+		await api(`/api/reels/${c.reels[2]}`, { method: "PATCH", token: c.who.accessToken, json: { visibility: "private" } });
+		expect((await share(c.reels[2] as string, { channel: "link" })).status).toBe(404);
+		// A device shares as well as an account.
+		expect((await share(c.reels[0] as string, { channel: "system", deviceId: crypto.randomUUID() }, null)).status).toBe(204);
 	});
 
 	it("refuses a forged cursor, a 'not interested' without a viewer, and one for a reel the caller cannot see", async () => {
@@ -143,6 +178,9 @@ describe("For You", () => {
 		const anonymous = await api(`/api/reels/${crypto.randomUUID()}/not-interested`, { method: "POST", json: {} });
 		expect(anonymous.status).toBe(400);
 		expect(await json(anonymous)).toMatchObject({ code: "device_id_required" });
+		const undoAnonymous = await api(`/api/reels/${crypto.randomUUID()}/not-interested`, { method: "DELETE" });
+		expect(undoAnonymous.status).toBe(400);
+		expect(await json(undoAnonymous)).toMatchObject({ code: "device_id_required" });
 	});
 
 	it("scores a reel's quality from counted plays only: a crowd of device ids from one address is one play", {

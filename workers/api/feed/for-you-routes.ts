@@ -1,4 +1,5 @@
-// GET /api/feed/for-you (a personal ranking, signed in or not) and POST /api/reels/:id/not-interested.
+// GET /api/feed/for-you (a personal ranking, signed in or not) and POST /api/reels/:id/not-interested
+// (DELETE undoes it), and POST /api/reels/:id/share (a share, as a signal).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { apiRoute } from "../../lib/app/api-route";
@@ -14,7 +15,7 @@ import { ReelIdParamSchema, ReelSchema } from "../reels/reel-schemas";
 import { reelNotFound } from "../reels/reel-store";
 import { deviceViewer, requireDeviceViewer } from "../reels/view-key";
 import { CAP_WINDOW, type Candidate, pickPage } from "./for-you-page";
-import { markNotInterested, rankForYou, uuidArray } from "./for-you-store";
+import { markNotInterested, rankForYou, recordShare, unmarkNotInterested, uuidArray } from "./for-you-store";
 
 /** Why a reel is on the page, the most telling first. */
 const SOURCES = ["following", "cowatched", "creator", "hashtag", "fresh", "trending"] as const;
@@ -69,6 +70,44 @@ const notInterested = apiRoute({
 	responses: { 204: { description: "Noted" }, ...problemResponses(400, 404, 413, 415, 429, 503) },
 });
 
+const interestedAgain = apiRoute({
+	method: "delete",
+	path: "/api/reels/{id}/not-interested",
+	tags: ["feed"],
+	summary: "Undoes 'not interested': the reel, its creator and its hashtags count as before",
+	description: "Signed in, or anonymous with `deviceId`. Idempotent: 204 whether or not there was a mark to undo.",
+	request: {
+		params: ReelIdParamSchema,
+		query: z.object({ deviceId: DeviceIdSchema }),
+	},
+	responses: { 204: { description: "Undone" }, ...problemResponses(400, 429, 503) },
+});
+
+const share = apiRoute({
+	method: "post",
+	path: "/api/reels/{id}/share",
+	tags: ["feed"],
+	summary: "Tells the platform you shared a reel: more of its creator and hashtags in your For You feed",
+	description:
+		"Sent by the web app when its Share sheet copies the link or the embed code, or the system's share sheet is used. Signed in, or anonymous with `deviceId`. Idempotent (one share a viewer and reel). 404 for a reel the caller may not see.",
+	middleware: [jsonBody(1024)] as const,
+	request: {
+		params: ReelIdParamSchema,
+		body: {
+			...jsonContent(
+				z
+					.object({
+						deviceId: DeviceIdSchema,
+						channel: z.enum(["link", "embed", "system"]).openapi({ description: "How it was shared" }),
+					})
+					.openapi("ShareRequest"),
+			),
+			required: true,
+		},
+	},
+	responses: { 204: { description: "Noted" }, ...problemResponses(400, 404, 413, 415, 429, 503) },
+});
+
 async function cards(c: { var: AppEnv["Variables"] }, me: string | null, ids: string[]): Promise<Map<string, ReelRow>> {
 	if (!ids.length) return new Map();
 	const query = reelsQuery({ me, where: sql`r.id = ANY(${uuidArray(ids)}::uuid[])`, orderBy: sql`r.id`, limit: ids.length });
@@ -111,5 +150,17 @@ export const forYouRoutes = new OpenAPIHono<AppEnv>()
 		const { id } = c.req.valid("param");
 		const viewer = requireDeviceViewer(c, c.req.valid("json").deviceId);
 		if (!(await markNotInterested(c.var.db, viewer, id))) throw reelNotFound();
+		return c.body(null, 204);
+	})
+	.openapi(share, async (c) => {
+		const { id } = c.req.valid("param");
+		const { deviceId, channel } = c.req.valid("json");
+		if (!(await recordShare(c.var.db, requireDeviceViewer(c, deviceId), id, channel))) throw reelNotFound();
+		return c.body(null, 204);
+	})
+	.openapi(interestedAgain, async (c) => {
+		const { id } = c.req.valid("param");
+		// Only the caller's own mark: nothing to learn about a reel from this answer, so no visibility check.
+		await unmarkNotInterested(c.var.db, requireDeviceViewer(c, c.req.valid("query").deviceId), id);
 		return c.body(null, 204);
 	});

@@ -1,7 +1,7 @@
 // The For You ranking, in one replica statement. Where each signal lives:
 // - what this viewer watched (watch-through, completion, quick skips): playback_views, by the
 //   viewer's index, the last 300 plays of 30 days;
-// - their likes and comments: likes and comments, by their own indexes;
+// - their likes, comments and shares: likes, comments and reel_shares, by their own indexes;
 // - "not interested": not_interested (the reel, its creator and hashtags);
 // - whom they follow: follows;
 // - what each reel's viewers did (completion, quick skips of counted views): reel_scores,
@@ -51,7 +51,8 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			  ORDER BY pv.started_at DESC LIMIT 300),
 			sig AS (
 			  -- What each thing the viewer did says of a creator and a reel's hashtags: watch-through (loops up
-			  -- to three times), more for completing, a quick skip against; a like, a comment; "not interested" hard against.
+			  -- to three times), more for completing, a quick skip against; a like, a comment, a share (more than a
+			  -- like: passing a reel on says most); "not interested" hard against.
 			  SELECT author_id, hashtags,
 			         CASE WHEN NOT completed AND ended_at IS NOT NULL AND watched_ms < ${QUICK_SKIP_MS} THEN -1.0::float8
 			              ELSE LEAST(watched_ms::float8 / GREATEST(COALESCE(duration_ms, 15000), 1000), 3) + CASE WHEN completed THEN 0.5 ELSE 0 END
@@ -63,6 +64,8 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			  UNION ALL
 			  (SELECT r.author_id, r.hashtags, 1.0 FROM comments cm JOIN reels r ON r.id = cm.reel_id
 			   WHERE cm.author_id = ${me}::uuid ORDER BY cm.id DESC LIMIT 200)
+			  UNION ALL
+			  (SELECT sh.author_id, sh.hashtags, 2.0 FROM reel_shares sh WHERE sh.viewer = ${key} ORDER BY sh.created_at DESC LIMIT 100)
 			  UNION ALL
 			  (SELECT n.author_id, n.hashtags, -5.0 FROM not_interested n WHERE n.viewer = ${key} ORDER BY n.created_at DESC LIMIT 200)),
 			creators AS (SELECT author_id, sum(v) AS a FROM sig GROUP BY author_id),
@@ -127,6 +130,29 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
  * "Not interested" in `reelId`: recorded with its creator and hashtags, when `viewer` may see it
  * (false otherwise: 404 for the route). Saying it again changes nothing.
  */
+/**
+ * A share of `reelId` by `viewer` through `channel`: recorded with its creator and hashtags when the
+ * viewer may see it (false otherwise: 404 for the route). Sharing again changes nothing.
+ */
+export async function recordShare(db: RoutedDatabase, viewer: DeviceViewer, reelId: string, channel: "link" | "embed" | "system") {
+	const { rows } = await db.write((q) =>
+		q.execute<{ id: string }>(sql`
+			WITH target AS (SELECT r.id, r.author_id, r.hashtags FROM reels r WHERE r.id = ${reelId} AND ${PLAYABLE} AND ${canSee({ id: viewer.userId, admin: false })}),
+			     ins AS (INSERT INTO reel_shares (viewer, reel_id, user_id, author_id, hashtags, channel)
+			             SELECT ${viewer.key}, id, ${viewer.userId}::uuid, author_id, hashtags, ${channel} FROM target ON CONFLICT DO NOTHING)
+			SELECT id FROM target`),
+	);
+	return rows.length > 0;
+}
+
+/** Undoes markNotInterested: the reel, its creator and its hashtags count as before. Idempotent; true when a mark went. */
+export async function unmarkNotInterested(db: RoutedDatabase, viewer: DeviceViewer, reelId: string): Promise<boolean> {
+	const { rows } = await db.write((q) =>
+		q.execute<{ reel_id: string }>(sql`DELETE FROM not_interested WHERE viewer = ${viewer.key} AND reel_id = ${reelId} RETURNING reel_id`),
+	);
+	return rows.length > 0;
+}
+
 export async function markNotInterested(db: RoutedDatabase, viewer: DeviceViewer, reelId: string) {
 	const { rows } = await db.write((q) =>
 		q.execute<{ id: string }>(sql`

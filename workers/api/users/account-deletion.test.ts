@@ -40,6 +40,15 @@ async function busyAccount() {
 	);
 	await api(`/api/reels/${bReel.id}/comments`, { method: "POST", token: c.accessToken, json: { text: "agreed", replyTo: comment.id } });
 	await api(`/api/reels/${bReel.id}/views`, { method: "POST", token: a.accessToken });
+	// What A watched, shared and was not interested in: For You's signals, kept under A's viewer key.
+	const view = crypto.randomUUID();
+	await api("/api/playback", {
+		method: "POST",
+		token: a.accessToken,
+		json: { events: [{ viewId: view, reelId: bReel.id, type: "end", at: 1, position: 1, watchedSeconds: 1 }] },
+	});
+	await api(`/api/reels/${bReel.id}/share`, { method: "POST", token: a.accessToken, json: { channel: "link" } });
+	await api(`/api/reels/${bReel.id}/not-interested`, { method: "POST", token: a.accessToken, json: {} });
 	// Others' engagement on A's reel, and follows both ways.
 	await api(`/api/reels/${aReel.id}/like`, { method: "POST", token: b.accessToken });
 	await api(`/api/reels/${aReel.id}/comments`, { method: "POST", token: b.accessToken, json: { text: "hi Ada" } });

@@ -51,6 +51,8 @@ export async function eraseAccountRows(tx: Db, env: Env, userId: string): Promis
 		WHERE id IN (SELECT follower_id FROM follows WHERE followee_id = ${u})`);
 	// Views keep counting (a view happened) but not who: the dedupe rows name the account.
 	await tx.execute(sql`DELETE FROM reel_views WHERE viewer = ${`u:${userId}`}`);
+	// What it was not interested in names it by its viewer key only (its plays and shares go with the user row).
+	await tx.execute(sql`DELETE FROM not_interested WHERE viewer = ${`u:${userId}`}`);
 	// Others' notifications about what this account did.
 	await tx.delete(notifications).where(sql`${actorIdOf} = ${u}`);
 	// Kept without the person.

@@ -113,22 +113,32 @@ describe("POST /api/videos/:id/clip", { timeout: 60_000 }, () => {
 		expect(refused.status).toBe(403);
 		expect(((await refused.json()) as { code: string }).code).toBe("insufficient_scope");
 		const both = await keyFor(["reels:write", "videos:write"]);
-		expect((await api("/api/reels", { method: "POST", token: both, json: { video_id: id, clip: { start: 0, end: 0.6 } } })).status).toBe(
-			201,
-		);
+		const clipReel = await api("/api/reels", { method: "POST", token: both, json: { video_id: id, clip: { start: 0, end: 0.6 } } });
+		expect(clipReel.status).toBe(201);
+		const hide = async (reelId: string, hidden: boolean) => {
+			const pg = await connect(env.HYPERDRIVE, "primary", 2000);
+			try {
+				await pg.query(`UPDATE reels SET hidden_at = ${hidden ? "now()" : "NULL"} WHERE id = $1`, [reelId]);
+			} finally {
+				await closeQuietly(pg);
+			}
+		};
+		const refusedUnderReview = async (range: { start: number; end: number }) => {
+			const res = await clip(owner, id, range);
+			expect(res.status).toBe(409);
+			expect(((await res.json()) as { code: string }).code).toBe("video_under_review");
+		};
+		// A reel on a clip of the video under review: another range of the video is refused too.
+		const onClip = ((await clipReel.json()) as { id: string }).id;
+		await hide(onClip, true);
+		await refusedUnderReview({ start: 0.1, end: 0.7 });
+		await hide(onClip, false);
 
 		const posted = (await (
 			await api("/api/reels", { method: "POST", token: owner.accessToken, json: { video_id: id, caption: "whole" } })
 		).json()) as { id: string };
-		const pg = await connect(env.HYPERDRIVE, "primary", 2000);
-		try {
-			await pg.query("UPDATE reels SET hidden_at = now() WHERE id = $1", [posted.id]);
-		} finally {
-			await closeQuietly(pg);
-		}
-		const underReview = await clip(owner, id, { start: 0.1, end: 0.7 });
-		expect(underReview.status).toBe(409);
-		expect(((await underReview.json()) as { code: string }).code).toBe("video_under_review");
+		await hide(posted.id, true);
+		await refusedUnderReview({ start: 0.2, end: 0.8 });
 
 		// The account's hour spent (20 clips), the next is refused before anything is reserved or queued.
 		const { owner: busy, id: other } = await transcodedVideo();

@@ -79,11 +79,18 @@ const clipOfRange = (db: MediaDb, ownerId: string, parentId: string, startMs: nu
 		columns: { id: true, r2Key: true, status: true },
 	});
 
-/** Whether any reel on the video is hidden pending review: its video may not be re-posted as a clip meanwhile. */
-async function underReview(pg: RoutedDatabase, videoId: string): Promise<boolean> {
+/**
+ * Whether any reel on the video, or on a clip of it, is hidden pending review: it may not be
+ * re-posted as a clip meanwhile (a too-long video's reels are all on its clips, never on it).
+ */
+async function underReview(env: Env, pg: RoutedDatabase, videoId: string): Promise<boolean> {
+	const clips = await mediaDb(env).select({ id: assets.id }).from(assets).where(eq(assets.clipOf, videoId)).limit(500);
+	const videos = `{${[videoId, ...clips.map((c) => c.id)].join(",")}}`;
 	// On the primary: a reel hidden a moment ago must already count.
 	const { rows } = await pg.write((q) =>
-		q.execute<{ one: number }>(sql`SELECT 1 AS one FROM reels WHERE video_asset_id = ${videoId} AND hidden_at IS NOT NULL LIMIT 1`),
+		q.execute<{ one: number }>(
+			sql`SELECT 1 AS one FROM reels WHERE video_asset_id = ANY(${videos}::uuid[]) AND hidden_at IS NOT NULL LIMIT 1`,
+		),
 	);
 	return rows.length > 0;
 }
@@ -103,9 +110,12 @@ export async function makeClip(
 ): Promise<{ id: string; key: string; status: string; created: boolean }> {
 	const db = mediaDb(env);
 	const parent = await ownVideo(env, ownerId, parentId);
+	// The same range asked again answers the clip made of it, whatever the parent became since.
+	const asked = await clipOfRange(db, ownerId, parentId, ms(range.start), ms(range.end));
+	if (asked) return { id: asked.id, key: asked.r2Key, status: asked.status, created: false };
 	// A video refused as too long can still be trimmed to fit while its original is kept (trimmable-originals.ts).
 	const trimmable = trimmableOf(parent);
-	const video = trimmable ? { durationMs: trimmable.durationSeconds * 1000 } : readyVideo(parent, "A clip");
+	const video = trimmable && parent.durationMs !== null ? { durationMs: parent.durationMs } : readyVideo(parent, "A clip");
 	const startMs = ms(range.start);
 	// A browser may read the file as a few milliseconds longer than the server did: an end that close is the end.
 	if (ms(range.end) > video.durationMs + 100) {
@@ -124,7 +134,7 @@ export async function makeClip(
 	}
 	const existing = await clipOfRange(db, ownerId, parentId, startMs, endMs);
 	if (existing) return { id: existing.id, key: existing.r2Key, status: existing.status, created: false };
-	if (await underReview(pg, parentId)) {
+	if (await underReview(env, pg, parentId)) {
 		throw new HttpProblem(409, "video_under_review", "A reel on this video is hidden pending review; it cannot be clipped meanwhile.");
 	}
 	// A live recording is played from its live segments and has no original file to cut from.

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../lib/app/app-env";
 import { cdnKeyFrom, deliveryCacheKey, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound, signedDeliveryCacheKey } from "../cdn-key";
-import { cacheTagsOf, mayRead } from "../signing/media-access";
+import { cacheTagsOf, isOriginalVideo, mayRead } from "../signing/media-access";
 import { SIGNED_PREFIX, verifyMediaToken } from "../signing/media-url-signature";
 import { type ByteRange, parseRange } from "./byte-range";
 import { mediaTypeOf } from "./media-types";
@@ -77,12 +77,18 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 	const { key, signed } = await requested(c.env, c.req.path);
 	if (!mediaTypeOf(key)) throw mediaNotFound();
 	const req = c.req.raw;
-	const plainGet =
-		req.method === "GET" && !req.headers.has("range") && !req.headers.has("if-none-match") && !req.headers.has("if-modified-since");
+	// An original is never kept at the edge: its owner fetches it rarely, and who may read it changes
+	// without a purge (a failed video's original, kept to be trimmed, is read by nobody: media-access.ts).
+	const cacheable =
+		req.method === "GET" &&
+		!req.headers.has("range") &&
+		!req.headers.has("if-none-match") &&
+		!req.headers.has("if-modified-since") &&
+		!isOriginalVideo(key);
 	const cacheKey = signed ? signedDeliveryCacheKey(req.url, key) : deliveryCacheKey(req.url, key);
 	const cache = caches.default;
 
-	if (plainGet) {
+	if (cacheable) {
 		// A cached copy was allowed when it was stored; withdrawing access purges it (edge-purge.ts).
 		const hit = await cache.match(cacheKey);
 		if (hit) {
@@ -94,7 +100,7 @@ export const deliveryRoutes = new Hono<AppEnv>().on(["GET", "HEAD"], `${PREFIX}*
 	}
 	if (!(await mayRead(c.env, key, signed))) throw mediaNotFound();
 
-	if (plainGet) {
+	if (cacheable) {
 		const object = await c.env.MEDIA.get(key);
 		if (!object) throw mediaNotFound();
 		const headers = baseHeaders(key, object, signed);

@@ -373,6 +373,28 @@ export const notInterested = pgTable(
 );
 
 /**
+ * Shares (POST /api/reels/:id/share): the viewer passed the reel on (copied its link or embed code, or
+ * the system's share sheet), a stronger "more of this" than a like for its creator and hashtags in their
+ * For You feed. One row a viewer and reel (sharing again changes nothing); the creator and hashtags
+ * are copied, as for "not interested". A signed-in viewer's rows go with their account (user_id).
+ */
+export const reelShares = pgTable(
+	"reel_shares",
+	{
+		viewer: text("viewer").notNull(),
+		reelId: uuid("reel_id")
+			.notNull()
+			.references(() => reels.id, { onDelete: "cascade" }),
+		userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+		authorId: uuid("author_id").notNull(),
+		hashtags: text("hashtags").array().notNull().default(sql`'{}'::text[]`),
+		channel: text("channel", { enum: ["link", "embed", "system"] }).notNull(),
+		createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+	},
+	(t) => [primaryKey({ columns: [t.viewer, t.reelId] }), index("reel_shares_viewer_idx").on(t.viewer, t.createdAt.desc())],
+);
+
+/**
  * What every viewer's plays of a reel say of it (counted views of the last 14 days), recomputed
  * every five minutes with trending (api/feed/reel-scores.ts): the For You ranking's quality signal,
  * read by primary key instead of aggregating a viral reel's views on every request.

@@ -30,6 +30,12 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		position === 1 && location.hash === "#comments" ? "comments" : null,
 	);
 	const [notice, setNotice] = useState<string | null>(null);
+	/** Set while the notice is about a 'not interested' that can still be taken back. */
+	const [undoable, setUndoable] = useState(false);
+	const say = (text: string | null, canUndo = false) => {
+		setNotice(text);
+		setUndoable(canUndo);
+	};
 	const [error, setError] = useState<string | null>(null);
 
 	/**
@@ -94,21 +100,25 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 	// Strangers can open (and so embed) public and unlisted reels only: the others' embed is a 404 page.
 	const embeddable = reel.visibility === "public" || reel.visibility === "unlisted";
 	const embedCode = `<iframe src="${location.origin}/embed/${reel.id}" width="360" height="640" frameborder="0" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>`;
-	const copy = async (text: string, done: string) => {
+	const copy = async (text: string, done: string, channel: "link" | "embed") => {
 		try {
 			await navigator.clipboard.writeText(text);
-			setNotice(done);
+			say(done);
 		} catch {
-			setNotice(text);
+			say(text);
 		}
 		setPanel(null);
+		// A share is a For You signal (more of this creator and these hashtags); only a statistic, so a failure is let go.
+		void api
+			.POST("/api/reels/{id}/share", { params: { path: { id: reel.id } }, body: { deviceId: deviceId(), channel } })
+			.catch(() => undefined);
 	};
 
 	const blockAuthor = async () => {
 		try {
 			await api.POST("/api/users/{id}/block", { params: { path: { id: reel.author.id } } });
 			setPanel(null);
-			setNotice(`You blocked ${reel.author.name}: their reels will not show for you.`);
+			say(`You blocked ${reel.author.name}: their reels will not show for you.`);
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
@@ -118,7 +128,16 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		try {
 			await api.POST("/api/reels/{id}/not-interested", { params: { path: { id: reel.id } }, body: { deviceId: deviceId() } });
 			setPanel(null);
-			setNotice(`Noted: less like this, and less of ${reel.author.name}, in For You.`);
+			say(`Noted: less like this, and less of ${reel.author.name}, in For You.`, true);
+		} catch (e) {
+			setError((e as ApiError).message);
+		}
+	};
+
+	const interestedAgain = async () => {
+		try {
+			await api.DELETE("/api/reels/{id}/not-interested", { params: { path: { id: reel.id }, query: { deviceId: deviceId() } } });
+			say("Undone: For You counts it as before.");
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
@@ -128,7 +147,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 		try {
 			await api.POST("/api/reels/{id}/report", { params: { path: { id: reel.id } }, body: { reason } });
 			setPanel(null);
-			setNotice("Thanks, we will look at it.");
+			say("Thanks, we will look at it.");
 		} catch (e) {
 			setError((e as ApiError).message);
 		}
@@ -180,6 +199,15 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 					{notice ? (
 						<p role="status" class="mt-1 text-xs text-white/80">
 							{notice}
+							{undoable ? (
+								<button
+									type="button"
+									class="pointer-events-auto ml-2 font-semibold text-yellow-300 underline"
+									onClick={() => void interestedAgain()}
+								>
+									Undo
+								</button>
+							) : null}
 						</p>
 					) : null}
 				</div>
@@ -252,7 +280,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			</Dialog>
 			<Dialog open={panel === "share"} title="Share" onClose={() => setPanel(null)}>
 				<div class="flex flex-col gap-3">
-					<Button onClick={() => void copy(link, "Link copied.")}>Copy link</Button>
+					<Button onClick={() => void copy(link, "Link copied.", "link")}>Copy link</Button>
 					{embeddable ? (
 						<>
 							<label class="flex flex-col gap-1 text-sm text-white/80">
@@ -265,7 +293,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 									onFocus={(e) => e.currentTarget.select()}
 								/>
 							</label>
-							<Button variant="ghost" onClick={() => void copy(embedCode, "Embed code copied.")}>
+							<Button variant="ghost" onClick={() => void copy(embedCode, "Embed code copied.", "embed")}>
 								Copy embed code
 							</Button>
 						</>

@@ -8,9 +8,9 @@
 // them whichever plays the picture.
 import { useEffect, useRef } from "preact/hooks";
 import { muted, preferredTrack } from "../lib/playback";
-import { useViewReports } from "../lib/playback-reports";
 import { startRung } from "../lib/start-rung";
 import type { Reel } from "../lib/types";
+import { useViewReports } from "../lib/use-view-reports";
 
 type Hls = import("hls.js/light").default;
 

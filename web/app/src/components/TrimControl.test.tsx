@@ -41,4 +41,12 @@ describe("TrimControl", () => {
 		t.move(t.end, 100);
 		expect(t.last()).toEqual({ start: 10, end: 100 });
 	});
+
+	it("takes the server's length when given, so a file this browser cannot decode can still be trimmed", () => {
+		const onChange = vi.fn<(range: Range | null, duration: number) => void>();
+		const view = render(<TrimControl src="blob:hevc" maxSeconds={180} knownDuration={240} onChange={onChange} />);
+		// No loadedmetadata ever fires: the sliders are there all the same.
+		expect(onChange.mock.calls.at(-1)).toEqual([{ start: 0, end: 180 }, 240]);
+		expect(view.container.querySelectorAll("input[type=range]")).toHaveLength(2);
+	});
 });

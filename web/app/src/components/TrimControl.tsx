@@ -20,19 +20,34 @@ export const isTrim = (range: Range | null, duration: number) => !!range && (ran
 /**
  * `maxSeconds`: the longest part that may be kept (a video too long to post whole): the range starts
  * as its first `maxSeconds`, and moving one end past that length drags the other along.
+ * `knownDuration`: the length the server measured, used at once (and kept) rather than the browser's:
+ * a browser that cannot decode the file (HEVC from an iPhone in Chromium) still gets the sliders.
  */
 export function TrimControl({
 	src,
 	onChange,
 	maxSeconds,
+	knownDuration,
 }: {
 	src: string;
 	onChange: (range: Range | null, duration: number) => void;
 	maxSeconds?: number;
+	knownDuration?: number;
 }) {
 	const video = useRef<HTMLVideoElement>(null);
 	const [duration, setDuration] = useState(0);
 	const [range, setRange] = useState<Range>({ start: 0, end: 0 });
+	const longest = maxSeconds ?? Number.POSITIVE_INFINITY;
+
+	/** The whole video is `d` long: the range starts as all of it, or (too long) its first part that fits, already a trim. */
+	const measured = (d: number) => {
+		setDuration(d);
+		if (d > longest) set({ start: 0, end: longest }, d);
+		else setRange({ start: 0, end: d });
+	};
+	useEffect(() => {
+		if (knownDuration) measured(knownDuration);
+	}, [knownDuration]);
 
 	// The chosen range loops: past its end, back to its start.
 	useEffect(() => {
@@ -45,12 +60,11 @@ export function TrimControl({
 		return () => v.removeEventListener("timeupdate", loop);
 	}, [range, duration]);
 
-	const set = (next: Range, d = duration) => {
+	function set(next: Range, d = duration) {
 		setRange(next);
 		onChange(isTrim(next, d) ? next : null, d);
 		if (video.current) video.current.currentTime = next.start;
-	};
-	const longest = maxSeconds ?? Number.POSITIVE_INFINITY;
+	}
 
 	return (
 		<fieldset class="flex flex-col gap-2 rounded-lg border border-white/20 p-3" data-trim>
@@ -68,11 +82,8 @@ export function TrimControl({
 					aria-label="The trimmed reel, looping"
 					onLoadedMetadata={(e) => {
 						const d = (e.currentTarget as HTMLVideoElement).duration;
-						if (!Number.isFinite(d)) return;
-						setDuration(d);
-						// Too long to keep whole: the first part that fits, already a trim the page can post.
-						if (d > longest) set({ start: 0, end: longest }, d);
-						else setRange({ start: 0, end: d });
+						if (!Number.isFinite(d) || knownDuration) return;
+						measured(d);
 					}}
 				/>
 				{duration >= MIN_SECONDS * 2 ? (

@@ -1,7 +1,9 @@
 // The embed player's script (embed/index.html): the Worker has written the reel into the <video>
 // (`data-src`: its HLS manifest; poster, autoplay, loop, controls). Native HLS where the browser
 // has it, hls.js light elsewhere or when native playback fails (Chromium's own HLS reads fMP4 but
-// not MPEG-TS), loaded only when needed. The first frame that plays counts one view, as in the app.
+// not MPEG-TS), loaded only when needed. What it plays is reported as one view, as the app's players
+// report theirs (POST /api/playback: start, watch time, stalls, end), anonymously by device id.
+import { flush, watchView } from "../lib/playback-reports";
 import "./player.css";
 
 type HlsClass = typeof import("hls.js/light").default;
@@ -26,13 +28,14 @@ function start(video: HTMLVideoElement, src: string): void {
 	// The `muted` attribute sets only the default; autoplay needs the property.
 	video.muted = video.hasAttribute("muted");
 	const reelId = video.dataset.reel;
-	video.addEventListener(
-		"playing",
-		() => {
-			if (reelId) void fetch(`/api/reels/${encodeURIComponent(reelId)}/views`, { method: "POST", keepalive: true }).catch(() => undefined);
-		},
-		{ once: true },
-	);
+	if (reelId) {
+		const end = watchView(video, reelId);
+		// The page going is the view's end: queued first, then sent while the page can still send.
+		addEventListener("pagehide", () => {
+			end();
+			flush(true);
+		});
+	}
 	if (video.canPlayType("application/vnd.apple.mpegurl")) {
 		video.addEventListener(
 			"error",

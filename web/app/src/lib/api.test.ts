@@ -32,6 +32,34 @@ describe("calls made while the session resumes", () => {
 		refreshed(Response.json({ accessToken: "fresh-token" }));
 		await resumed;
 		await reel;
+		// It went with the token as soon as there was one (beside the account's own read, not after it).
 		expect(asked.find((a) => a.path.startsWith("/api/reels/"))?.authorization).toBe("Bearer fresh-token");
+	});
+
+	it("go without it when the refresh hangs: a few seconds, not for ever", async () => {
+		vi.useFakeTimers();
+		try {
+			// biome-ignore lint/suspicious/noDocumentCookie: the hint the server sets beside the refresh cookie, as the app reads it.
+			document.cookie = "reels_signed_in=1; path=/";
+			const asked: { path: string; authorization: string | null }[] = [];
+			vi.stubGlobal(
+				"fetch",
+				vi.fn(async (request: Request) => {
+					const path = new URL(request.url).pathname;
+					asked.push({ path, authorization: request.headers.get("authorization") });
+					if (path === "/api/auth/refresh") return new Promise<Response>(() => undefined);
+					return Response.json({ id: "r1" });
+				}),
+			);
+			void resumeSession();
+			const reel = answer(api.GET("/api/reels/{id}", { params: { path: { id: "00000000-0000-4000-8000-000000000001" } } }));
+			await vi.advanceTimersByTimeAsync(4_900);
+			expect(asked.map((a) => a.path)).toEqual(["/api/auth/refresh"]);
+			await vi.advanceTimersByTimeAsync(200);
+			await reel;
+			expect(asked.find((a) => a.path.startsWith("/api/reels/"))?.authorization).toBeNull();
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 });

@@ -59,11 +59,11 @@ async function send(request: Request, token?: string): Promise<Response> {
 
 /** Sends with the session's token, refreshes an expired one once, and throws ApiError with a human sentence for every problem. */
 async function withSession(request: Request): Promise<Response> {
-	// Asked while the session is being resumed (a page loaded or reloaded): wait for it, or an author's
-	// own private reel would be asked for anonymously, and be "not found".
-	if (session.value === undefined && resuming) await resuming;
 	const again = request.clone();
-	const current = session.value?.accessToken;
+	// Asked while the session is being resumed (a page loaded or reloaded): wait for its token (not for
+	// the account's details), a few seconds at most, or an author's own private reel would be asked for
+	// anonymously and be "not found".
+	const current = session.value === undefined && resumingToken ? await tokenWithin(resumingToken) : session.value?.accessToken;
 	let res = await send(request, current);
 	if (res.status === 401 && current) {
 		const fresh = await refreshAccess();
@@ -107,24 +107,31 @@ export async function answer<D>(call: Promise<{ data?: D; response: Response }>)
 	return data;
 }
 
-/** The silent sign-in at start, while it runs: calls made meanwhile wait for it (withSession). */
-let resuming: Promise<void> | undefined;
+/** The silent sign-in's token while it is being fetched: calls made meanwhile wait for it (withSession). */
+let resumingToken: Promise<string | null> | undefined;
+/** The longest a call waits for it: a refresh that hangs must not hold every read of the page. */
+const RESUME_WAIT_MS = 5_000;
 
-/** Starts the app's session from the refresh cookie, if there is one. */
-export function resumeSession(): Promise<void> {
-	resuming ??= resume().finally(() => {
-		resuming = undefined;
+async function tokenWithin(token: Promise<string | null>): Promise<string | undefined> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<null>((done) => {
+		timer = setTimeout(() => done(null), RESUME_WAIT_MS);
 	});
-	return resuming;
+	const got = await Promise.race([token, late]).finally(() => clearTimeout(timer));
+	return got ?? undefined;
 }
 
-async function resume(): Promise<void> {
+/** Starts the app's session from the refresh cookie, if there is one. */
+export async function resumeSession(): Promise<void> {
 	// Never signed in on this browser (or signed out): nothing to resume, and no 401 to log.
 	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) {
 		session.value = null;
 		return;
 	}
-	const token = await refreshAccess();
+	resumingToken = refreshAccess();
+	const token = await resumingToken.finally(() => {
+		resumingToken = undefined;
+	});
 	if (!token) {
 		session.value = null;
 		return;

@@ -2,7 +2,7 @@
 import { act, cleanup, render } from "@testing-library/preact";
 import { useRef } from "preact/hooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { useViewReports } from "./playback-reports";
+import { useViewReports } from "./use-view-reports";
 
 /** Two reels, one active at a time, as the feed has them. */
 function Feed({ active }: { active: "a" | "b" }) {

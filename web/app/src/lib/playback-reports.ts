@@ -4,10 +4,8 @@
 // within a second of a view starting or ending (so a swipe's end and start share a report, and a
 // fast swiper sends one a second, well inside the API's burst limit), and when the page is hidden
 // (fetch with keepalive: sendBeacon cannot carry the Authorization header a signed-in viewer's
-// report needs).
-import type { RefObject } from "preact";
-import { useEffect } from "preact/hooks";
-import { accessToken, session } from "./api";
+// report needs). The app's players report through use-view-reports.ts, which signs the reports in;
+// the embed player (embed/player.ts) reports anonymously, with this module alone.
 import type { Schemas } from "./types";
 
 type PlaybackEvent = Schemas["PlaybackEvent"];
@@ -74,13 +72,21 @@ export function flush(keepalive = false) {
 	}
 }
 
+/** The viewer's access token for a report (none: anonymous, by device id). `keepalive`: the page is going, no time to refresh one. */
+let credentials: (keepalive: boolean) => Promise<string | undefined> | string | undefined = () => undefined;
+
+/** Signs the reports in: the app sets this (use-view-reports.ts); the embed player leaves them anonymous. */
+export function reportWith(token: typeof credentials): void {
+	credentials = token;
+}
+
 /**
  * A plain fetch with a string body, not the typed client: that one clones its request (to retry
  * after a refresh), which turns the body into a stream, and a keepalive request may not carry one.
  * When the page is going away there is no time to refresh a token: the one at hand goes.
  */
 async function send(batch: Schemas["PlaybackBatch"], keepalive: boolean) {
-	const token = keepalive ? session.value?.accessToken : await accessToken();
+	const token = await credentials(keepalive);
 	await fetch("/api/playback", {
 		method: "POST",
 		keepalive,
@@ -188,22 +194,18 @@ class ViewReport {
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
-/** Reports each time `reelId` is active in `video` as one view. */
-export function useViewReports(video: RefObject<HTMLVideoElement>, reelId: string | undefined, active: boolean) {
-	useEffect(() => {
-		const el = video.current;
-		if (!el || !reelId || !active) return;
-		const view = new ViewReport(reelId, el);
-		el.addEventListener("playing", view.onPlaying);
-		el.addEventListener("timeupdate", view.onTimeUpdate);
-		el.addEventListener("waiting", view.onWaiting);
-		el.addEventListener("error", view.onError);
-		return () => {
-			el.removeEventListener("playing", view.onPlaying);
-			el.removeEventListener("timeupdate", view.onTimeUpdate);
-			el.removeEventListener("waiting", view.onWaiting);
-			el.removeEventListener("error", view.onError);
-			view.end();
-		};
-	}, [reelId, active]);
+/** Reports what `video` plays of `reelId` as one view, until the returned function ends it. */
+export function watchView(video: HTMLVideoElement, reelId: string): () => void {
+	const view = new ViewReport(reelId, video);
+	video.addEventListener("playing", view.onPlaying);
+	video.addEventListener("timeupdate", view.onTimeUpdate);
+	video.addEventListener("waiting", view.onWaiting);
+	video.addEventListener("error", view.onError);
+	return () => {
+		video.removeEventListener("playing", view.onPlaying);
+		video.removeEventListener("timeupdate", view.onTimeUpdate);
+		video.removeEventListener("waiting", view.onWaiting);
+		video.removeEventListener("error", view.onError);
+		view.end();
+	};
 }

@@ -133,6 +133,8 @@ export function UploadPage() {
 
 	const start = async (file: File) => {
 		setError(null);
+		// A range chosen for the last file means nothing for this one.
+		setTrim(null);
 		setFile({ name: file.name, size: file.size, preview: URL.createObjectURL(file) });
 		// Loaded when needed: the feed, which most visits are, never pays for it.
 		const { Upload: Tus } = await import("tus-js-client");
@@ -218,13 +220,19 @@ export function UploadPage() {
 		}
 	};
 
-	/** Gives the upload up (the server deletes what it stored: tus termination) and goes back to choosing. */
+	/**
+	 * Gives the upload up (the server deletes what it stored: tus termination) and goes back to choosing.
+	 * A too-long video kept to be trimmed is deleted: it would otherwise hold room in the quota for a day.
+	 */
 	const cancel = async () => {
 		const up = upload.current;
 		upload.current = undefined;
+		const kept = stage.kind === "too-long" ? stage.assetId : null;
 		dispatch({ type: "reset" });
 		setFile(null);
-		if (up) await up.abort(true).catch(() => undefined);
+		setTrim(null);
+		if (kept) await api.DELETE("/api/assets/{id}", { params: { path: { id: kept } } }).catch(() => undefined);
+		else if (up) await up.abort(true).catch(() => undefined);
 	};
 
 	const copyLink = async (reelId: string) => {
@@ -352,7 +360,12 @@ export function UploadPage() {
 					</label>
 					{stage.kind === "ready" && stage.final && file ? <TrimControl src={file.preview} onChange={(range) => setTrim(range)} /> : null}
 					{stage.kind === "too-long" && file ? (
-						<TrimControl src={file.preview} maxSeconds={stage.maxSeconds} onChange={(range) => setTrim(range)} />
+						<TrimControl
+							src={file.preview}
+							maxSeconds={stage.maxSeconds}
+							knownDuration={stage.durationSeconds}
+							onChange={(range) => setTrim(range)}
+						/>
 					) : null}
 					{stage.kind === "ready" && stage.final && !trim ? <CoverPicker assetId={stage.assetId} /> : null}
 					{generated && !captionFile && !trim ? (
