@@ -6,16 +6,16 @@
 //     size is what coalescing (at most one count message a second) saves;
 //   - chat delivery: from a CHAT frame sent to it arriving at every viewer, p50/p99; the baseline is
 //     the same at the first (smallest) step of the same run;
-//   - the runtime's CPU a second while the chat runs, and while the crowd sits idle (hibernated): the
-//     local runtime is one process, and in these phases the stream's object is all it runs.
+//   - the runtime's CPU a second while the chat runs, and while the crowd sits idle (hibernated): in
+//     these phases the stream's object is all the runtime (wrangler's workerd processes) runs.
 // Ends with one JSON line. Run: npm run bench:live-crowd (BENCH_LIVE_STEPS="100,500,1000,2000").
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
-import { pidListeningOn } from "../scripts/free-port.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { percentile } from "./support/latency.ts";
+import { descendants } from "./support/processes.ts";
 
 const STEPS = (process.env.BENCH_LIVE_STEPS ?? "100,500,1000,2000").split(",").map(Number);
 /** Sockets opened at once while a step grows the crowd. */
@@ -27,11 +27,15 @@ const SETTLE_MS = 2_500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const address = (i: number) => `10.40.${i >> 8}.${i & 255}`;
-/** A process's CPU time so far, in ms (utime + stime from /proc, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-	return (Number(fields[11]) + Number(fields[12])) * 10;
+/** The CPU time so far of the runtime's processes (wrangler's workerd: its entry and the Worker's), in ms (utime + stime, ticks of 10 ms). */
+function cpuMs(pids: number[]): number {
+	let ticks = 0;
+	for (const pid of pids) {
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		ticks += Number(fields[11]) + Number(fields[12]);
+	}
+	return ticks * 10;
 }
 
 interface Viewer {
@@ -48,8 +52,8 @@ async function main() {
 		if (created.status !== 201) throw new Error(`create a stream: ${created.status} ${await created.text()}`);
 		const { id } = (await created.json()) as { id: string };
 		const wsUrl = `${stack.baseUrl.replace("http", "ws")}/api/live/${id}/ws`;
-		const runtime = pidListeningOn(Number(new URL(stack.baseUrl).port));
-		if (!runtime) throw new Error("the runtime's process was not found");
+		const runtime = descendants(stack.child.pid as number, "workerd");
+		if (runtime.length === 0) throw new Error("the runtime's processes were not found");
 
 		// Chat arrivals: message text → arrival times at viewers.
 		const arrivals = new Map<string, number[]>();
