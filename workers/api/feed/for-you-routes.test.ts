@@ -183,7 +183,7 @@ describe("For You", () => {
 		expect(await json(undoAnonymous)).toMatchObject({ code: "device_id_required" });
 	});
 
-	it("scores a reel's quality from counted plays only: a crowd of device ids from one address is one play", {
+	it("scores a reel's quality from counted plays and accounts' shares only: a crowd of device ids from one address is one play and no share", {
 		timeout: 60_000,
 	}, async () => {
 		const c = await creator(1, "fake");
@@ -198,12 +198,24 @@ describe("For You", () => {
 				},
 			});
 		}
+		// Shares: a crowd of device ids counts for nothing in the reel's quality; accounts do.
+		const share = (init: { token?: string; deviceId?: string }) =>
+			api(`/api/reels/${reelId}/share`, {
+				method: "POST",
+				token: init.token,
+				headers: { "cf-connecting-ip": "198.51.100.77" },
+				json: { channel: "link", ...(init.deviceId ? { deviceId: init.deviceId } : {}) },
+			});
+		for (let i = 0; i < 5; i++) expect((await share({ deviceId: crypto.randomUUID() })).status).toBe(204);
+		for (const who of [await registerUser(), await registerUser()]) expect((await share({ token: who.accessToken })).status).toBe(204);
 		await refreshReelScores(env);
 		const { rows } = await withDatabase(env, (db) =>
 			db.readFromPrimary((q) =>
-				q.execute<{ plays: number; completions: number }>(sql`SELECT plays, completions FROM reel_scores WHERE reel_id = ${reelId}`),
+				q.execute<{ plays: number; completions: number; shares: number }>(
+					sql`SELECT plays, completions, shares FROM reel_scores WHERE reel_id = ${reelId}`,
+				),
 			),
 		);
-		expect(rows[0]).toEqual({ plays: 1, completions: 1 });
+		expect(rows[0]).toEqual({ plays: 1, completions: 1, shares: 2 });
 	});
 });

@@ -4,7 +4,7 @@
 // - their likes, comments and shares: likes, comments and reel_shares, by their own indexes;
 // - "not interested": not_interested (the reel, its creator and hashtags);
 // - whom they follow: follows;
-// - what each reel's viewers did (completion, quick skips of counted views): reel_scores,
+// - what each reel's viewers did (completion, quick skips of counted views, accounts' shares): reel_scores,
 //   recomputed every five minutes (reel-scores.ts), so no request aggregates a viral reel's plays;
 // - what is popular: the trending epoch (trending.ts);
 // - the newest reels under a hashtag: reel_hashtags (tag, reel id), an index range read however
@@ -111,6 +111,8 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			  + 4.0 * ((COALESCE(s.completions, 0) + ${PRIOR_RATE * PRIOR_PLAYS}::float8) / (COALESCE(s.plays, 0) + ${PRIOR_PLAYS}::float8)
 			           - ${PRIOR_RATE}::float8)
 			  - 2.0 * (COALESCE(s.quick_skips, 0)::float8 / (COALESCE(s.plays, 0) + ${PRIOR_PLAYS}::float8))
+			  -- Passed on by its viewers' accounts: up to +2 for a reel one play in four ends in a share.
+			  + 8.0 * LEAST(COALESCE(s.shares, 0)::float8 / (COALESCE(s.plays, 0) + ${PRIOR_PLAYS}::float8), 0.25)
 			  + 0.5 * exp(-extract(epoch FROM now() - r.created_at) / (3 * 86400))
 			  -- A little of each viewer's own chance, the same on every page, so equals are not always met in one order.
 			  + 0.3 * ((hashtext(${key} || r.id::text) & 1023) / 1023.0)

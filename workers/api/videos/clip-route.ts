@@ -132,7 +132,8 @@ export async function makeClip(
 			`The video is too long to post whole; a clip of it lasts at most ${trimmable.maxSeconds} s.`,
 		);
 	}
-	const existing = await clipOfRange(db, ownerId, parentId, startMs, endMs);
+	// An end a little past the video's was clamped to it: that range may have its clip too.
+	const existing = endMs === ms(range.end) ? undefined : await clipOfRange(db, ownerId, parentId, startMs, endMs);
 	if (existing) return { id: existing.id, key: existing.r2Key, status: existing.status, created: false };
 	if (await underReview(env, pg, parentId)) {
 		throw new HttpProblem(409, "video_under_review", "A reel on this video is hidden pending review; it cannot be clipped meanwhile.");

@@ -406,6 +406,8 @@ export const reelScores = pgTable("reel_scores", {
 	plays: integer("plays").notNull(),
 	completions: integer("completions").notNull(),
 	quickSkips: integer("quick_skips").notNull(),
+	/** Signed-in viewers who shared it (reel_shares) in the same 14 days: accounts, since device ids cost nothing to make. */
+	shares: integer("shares").notNull().default(0),
 	updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
