@@ -25,6 +25,8 @@ export const uuidArray = (ids: readonly string[]) => `{${ids.join(",")}}`;
 export const QUICK_SKIP_MS = 2_000;
 /** A reel with fewer counted plays than this in its first three days is fresh: it gets its own slots. */
 export const FRESH_PLAYS = 20;
+/** Co-watched candidates at most: the reels completed by the most viewers who completed what this one did. */
+const COWATCHED = 100;
 /** How many scored candidates a page is picked from. */
 export const CANDIDATES = 150;
 /** The quality prior: a reel's completion rate starts at PRIOR_RATE as if seen PRIOR_PLAYS times. */
@@ -70,6 +72,9 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			  (SELECT n.author_id, n.hashtags, -5.0 FROM not_interested n WHERE n.viewer = ${key} ORDER BY n.created_at DESC LIMIT 200)),
 			creators AS (SELECT author_id, sum(v) AS a FROM sig GROUP BY author_id),
 			tags AS (SELECT tag, sum(v) AS a FROM sig CROSS JOIN unnest(hashtags) AS tag GROUP BY tag),
+			-- The same as one object (tag → bounded affinity): each candidate looks its two or three tags up
+			-- in it, where a subquery over the tags would scan them all once per candidate.
+			tagmap AS (SELECT COALESCE(jsonb_object_agg(tag, tanh(a / 3)), '{}'::jsonb) AS m FROM tags),
 			seen AS (
 			  SELECT reel_id FROM playback_views
 			  WHERE viewer = ${key} AND started_at > now() - interval '1 day' AND (completed OR started_at > now() - interval '2 hours')
@@ -90,11 +95,15 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			     WHERE h.tag = t.tag AND ${VISIBLE} AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.reel_id = r.id)
 			     ORDER BY h.reel_id DESC LIMIT 12) r)
 			  UNION ALL
-			  (SELECT theirs.reel_id, 'cowatched' FROM (SELECT reel_id FROM hist WHERE completed LIMIT 10) mine
-			   CROSS JOIN LATERAL (SELECT p.viewer FROM playback_views p WHERE p.reel_id = mine.reel_id AND p.completed AND p.counted
-			                       AND p.viewer <> ${key} ORDER BY p.started_at DESC LIMIT 20) peer
-			   CROSS JOIN LATERAL (SELECT p2.reel_id FROM playback_views p2 WHERE p2.viewer = peer.viewer AND p2.completed
-			                       ORDER BY p2.started_at DESC LIMIT 10) theirs)
+			  -- The reels most of those peers completed, COWATCHED of them: the rest are one peer's taste, and
+			  -- scoring every one (up to 2,000 rows) cost more than the whole of the other sources.
+			  (SELECT co.reel_id, 'cowatched' FROM (
+			     SELECT theirs.reel_id FROM (SELECT reel_id FROM hist WHERE completed LIMIT 10) mine
+			     CROSS JOIN LATERAL (SELECT p.viewer FROM playback_views p WHERE p.reel_id = mine.reel_id AND p.completed AND p.counted
+			                         AND p.viewer <> ${key} ORDER BY p.started_at DESC LIMIT 20) peer
+			     CROSS JOIN LATERAL (SELECT p2.reel_id FROM playback_views p2 WHERE p2.viewer = peer.viewer AND p2.completed
+			                         ORDER BY p2.started_at DESC LIMIT 10) theirs
+			     GROUP BY theirs.reel_id ORDER BY count(*) DESC LIMIT ${COWATCHED}) co)
 			  UNION ALL
 			  (SELECT t.reel_id, 'trending' FROM trending_reels t WHERE t.epoch_id = (SELECT max(id) FROM trending_epochs) ORDER BY t.rank LIMIT 80)
 			  UNION ALL
@@ -104,7 +113,7 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			pool AS (SELECT id, array_agg(DISTINCT src) AS sources FROM cand GROUP BY id)
 			SELECT r.id, r.author_id, p.sources,
 			  ( 3.0 * tanh(COALESCE(c.a, 0) / 3)
-			  + 1.5 * GREATEST(-2, LEAST(2, COALESCE((SELECT sum(tanh(t.a / 3)) FROM tags t WHERE t.tag = ANY(r.hashtags)), 0)))
+			  + 1.5 * GREATEST(-2, LEAST(2, COALESCE((SELECT sum((tm.m ->> h)::float8) FROM unnest(r.hashtags) AS h), 0)))
 			  + CASE WHEN 'following' = ANY(p.sources) THEN 1.5 ELSE 0 END
 			  + CASE WHEN 'cowatched' = ANY(p.sources) THEN 0.75 ELSE 0 END
 			  -- Quality: completion among all viewers (smoothed toward the prior), less their quick skips.
@@ -117,7 +126,7 @@ export async function rankForYou(db: RoutedDatabase, viewer: ForYouViewer, exclu
 			  -- A little of each viewer's own chance, the same on every page, so equals are not always met in one order.
 			  + 0.3 * ((hashtext(${key} || r.id::text) & 1023) / 1023.0)
 			  )::float8 AS score
-			FROM pool p JOIN reels r ON r.id = p.id
+			FROM pool p JOIN reels r ON r.id = p.id CROSS JOIN tagmap tm
 			LEFT JOIN creators c ON c.author_id = r.author_id
 			LEFT JOIN reel_scores s ON s.reel_id = r.id
 			WHERE NOT EXISTS (SELECT 1 FROM seen WHERE seen.reel_id = r.id)
