@@ -1,4 +1,3 @@
-import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { configOf } from "../config/config";
 import { isFreshId } from "../ids/uuidv7";
@@ -6,11 +5,11 @@ import { HttpProblem, unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
 import { isConnectionLost } from "./connection-lost";
 import { CONSISTENCY_HEADER, compareLsn } from "./consistency-token";
+import { type Db, drizzleOn } from "./drizzle-on";
 import { restartWriterIfStale } from "./heartbeat";
 import { queryReplicaStatus, type ReplicaStatus } from "./replica-status";
-import * as schema from "./schema";
 
-export type Db = NodePgDatabase<typeof schema>;
+export type { Db };
 /** Why a read went where it went; surfaced as `x-db-read` for tests, benchmarks and debugging. */
 export type ReadDecision =
 	| { source: "replica" }
@@ -89,7 +88,7 @@ export class RoutedDatabase {
 			}
 			throw err;
 		});
-		const result = await fn(drizzle(client, { schema }));
+		const result = await fn(drizzleOn(client));
 		// The insert position, not pg_current_wal_lsn(): with asynchronous commit the commit
 		// record may still sit in WAL buffers, past the write position.
 		const { rows } = await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
@@ -104,7 +103,7 @@ export class RoutedDatabase {
 		this.lastRead = decision;
 		const client = decision.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
 		try {
-			return await fn(drizzle(client, { schema }));
+			return await fn(drizzleOn(client));
 		} catch (err) {
 			// Through a pool (Hyperdrive; PgBouncer locally) a connection opens whatever the server behind it is
 			// doing, so a server that went away shows up here, as a lost connection mid-read, not at connect.
@@ -114,7 +113,7 @@ export class RoutedDatabase {
 			this.lastRead = other;
 			this.decision = Promise.resolve(other);
 			const retry = other.source === "replica" ? await this.replicaClient() : await this.readablePrimary();
-			return fn(drizzle(retry, { schema }));
+			return fn(drizzleOn(retry));
 		}
 	}
 
@@ -160,7 +159,7 @@ export class RoutedDatabase {
 		if (found !== undefined || servedBy?.source !== "replica" || "reason" in servedBy) return found;
 		if (!isFreshId(id, configOf(this.env).REPLICA_MAX_LAG_SECONDS * 1000)) return found;
 		this.lastRead = { source: "primary", reason: "fresh_id_miss" };
-		return fn(drizzle(await this.readablePrimary(), { schema }));
+		return fn(drizzleOn(await this.readablePrimary()));
 	}
 
 	/**
@@ -169,7 +168,7 @@ export class RoutedDatabase {
 	 * (a session created by the login that returned this very access token).
 	 */
 	async readFromPrimary<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-		return fn(drizzle(await this.readablePrimary(), { schema }));
+		return fn(drizzleOn(await this.readablePrimary()));
 	}
 
 	/**
@@ -185,7 +184,7 @@ export class RoutedDatabase {
 			if (!(err instanceof PostgresUnreachable)) throw err;
 			return this.read(fn);
 		}
-		return fn(drizzle(client, { schema }));
+		return fn(drizzleOn(client));
 	}
 
 	/** The routing decision for this request's reads (made once, on first read). */
