@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { base64url, importJWK, SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, registerUser } from "../../test-support/api";
 import { signAccessToken, verifyAccessToken } from "./access-token";
 
@@ -55,6 +55,25 @@ describe("access tokens", () => {
 		const { ids } = await sessionIds();
 		const previous = testKeys()[1] as Jwk;
 		expect((await meWith(await craft(ids, { jwk: previous }))).status).toBe(200);
+	});
+
+	it("remembers a verified token only within its own lifetime and key set", async () => {
+		const { ids } = await sessionIds();
+		const now = Math.floor(Date.now() / 1000);
+		// Expired 25 s ago: still inside the 30 s allowance, so it verifies (and is remembered)...
+		const token = await craft(ids, { iat: now - 1000, nbf: now - 1000, exp: now - 25 });
+		expect((await verifyAccessToken(env, token)).sid).toBe(ids.sid);
+		// ...by this key set only: a set without its key refuses it, remembered or not.
+		const [, previous] = testKeys();
+		await expect(verifyAccessToken({ ...env, JWT_PRIVATE_KEYS: JSON.stringify([previous]) }, token)).rejects.toMatchObject({ status: 401 });
+		// ...and not past the allowance: 10 s on, the remembered answer is not used.
+		vi.useFakeTimers({ toFake: ["Date"] });
+		try {
+			vi.setSystemTime(Date.now() + 10_000);
+			await expect(verifyAccessToken(env, token)).rejects.toMatchObject({ status: 401, detail: expect.stringContaining("expired") });
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 
 	it("refuses alg none", async () => {

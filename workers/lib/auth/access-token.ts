@@ -58,12 +58,43 @@ export const invalidToken = (detail: string) =>
 	new HttpProblem(401, "invalid_token", detail, {}, { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${detail}"` });
 
 /**
+ * Tokens this isolate verified lately, by key set: a client sends the same token with every request
+ * for its 15 minutes, and checking its signature again each time was 4 % of a signed-in read's CPU
+ * in the Worker's profile (docs/benchmarks.md). Kept at most VERIFIED_FOR_MS and never past the
+ * token's expiry, so a key withdrawn from the set stops its tokens within that time too. The gate
+ * (authenticate.ts) is still asked every time: revocation does not wait for this.
+ */
+const verifiedLately = new WeakMap<Map<string, CryptoKey>, Map<string, { claims: AccessClaims; untilMs: number }>>();
+const VERIFIED_FOR_MS = 60_000;
+const VERIFIED_MAX = 5_000;
+
+/**
  * Verifies signature (EdDSA only: never `none`, never HS/RS), issuer,
  * audience, exp and nbf with a small skew, and the claims we rely on.
  */
 export async function verifyAccessToken(env: Env, token: string): Promise<AccessClaims> {
 	const config = configOf(env);
 	const { verifying } = await signingKeys(env);
+	const lately = verifiedLately.get(verifying) ?? new Map();
+	verifiedLately.set(verifying, lately);
+	const cacheKey = `${config.JWT_ISSUER} ${config.JWT_AUDIENCE} ${token}`;
+	const known = lately.get(cacheKey);
+	if (known && known.untilMs > Date.now()) return known.claims;
+	if (known) lately.delete(cacheKey);
+	const claims = await verifySignedToken(config, verifying, token);
+	lately.set(cacheKey, { claims, untilMs: Math.min(Date.now() + VERIFIED_FOR_MS, (claims.exp + CLOCK_SKEW_S) * 1000) });
+	if (lately.size > VERIFIED_MAX) {
+		const oldest = lately.keys().next().value;
+		if (oldest !== undefined) lately.delete(oldest);
+	}
+	return claims;
+}
+
+async function verifySignedToken(
+	config: ReturnType<typeof configOf>,
+	verifying: Map<string, CryptoKey>,
+	token: string,
+): Promise<AccessClaims> {
 	try {
 		const { payload } = await jwtVerify(
 			token,
