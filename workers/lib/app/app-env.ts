@@ -13,6 +13,8 @@ export interface AppEnv {
 		auth?: AuthContext;
 		/** The signed-in user's hourly quota, taken by the same gate call that checked the session (`authenticate({ quota: true })`). */
 		userQuota?: GcraDecision;
+		/** Set by `authenticate()` on an overlapped read: the gate's quota decision comes after the handler, and authenticate applies it. */
+		quotaPending?: boolean;
 		/** What this request costs beyond its own CPU: Durable Object calls (database round trips are counted by `db`). */
 		cost: { durableObjects: number };
 		/** This isolate's answers to anonymous reads (lib/http/shared-reads.ts), for a change that must forget them. */

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app/app-env";
 import { offeredSubprotocols } from "../http/websocket-subprotocols";
 import { HttpProblem } from "../problems/http-problem";
-import { userQuotaFor } from "../rate-limit/hourly-quota";
+import { decideUserQuota, userQuotaFor } from "../rate-limit/hourly-quota";
 import { invalidToken, verifyAccessToken } from "./access-token";
 import { admitApiKey } from "./api-key-admission";
 import type { ApiScope } from "./api-keys";
@@ -63,6 +63,9 @@ export function presentedToken(req: Request, sources: TokenSources): string | un
  * user's hourly quota (hourly-quota.ts reads the decision). An API key (`rk_…`)
  * is asked of its own gate instead (api-key-admission.ts). No token: anonymous.
  * A bad token: 401, never silently anonymous.
+ *
+ * On an overlapped read (OVERLAPPED_READS) the handler runs while the gate decides, and the
+ * response waits for the verdict: a refusal replaces it, so nothing it read reaches the caller.
  */
 export const authenticate =
 	(sources: TokenSources = "header", { quota = false }: { quota?: boolean } = {}): MiddlewareHandler<AppEnv> =>
@@ -78,14 +81,81 @@ export const authenticate =
 			const fromJti = uuidv7Millis(claims.jti);
 			const issuedAtMs = Number.isFinite(fromJti) ? fromJti : claims.iat * 1000;
 			c.var.cost.durableObjects++;
-			const { session, role, decision } = await gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuotaFor(c) : null);
-			if (session === "revoked") throw invalidToken("The session has ended; sign in again.");
-			if (session === "stale") throw invalidToken("The token predates a change to your account; refresh it.");
-			c.set("auth", { sub: claims.sub, sid: claims.sid, role: role ?? claims.role, exp: claims.exp });
-			if (decision) c.set("userQuota", decision);
+			const asking = gateOf(c.env, claims.sub).admit(claims.sid, issuedAtMs, quota ? userQuotaFor(c) : null);
+			if (overlaps(c, claims)) {
+				// Settled here so a refusal that arrives while the handler runs is never an unhandled rejection.
+				const verdict = asking.then(
+					(answer) => ({ answer }),
+					(error: unknown) => ({ error }),
+				);
+				c.set("auth", { sub: claims.sub, sid: claims.sid, role: claims.role, exp: claims.exp });
+				c.set("quotaPending", quota);
+				await next();
+				const settled = await verdict;
+				if ("error" in settled) throw settled.error;
+				try {
+					admitted(settled.answer, claims.role);
+					if (settled.answer.decision) decideUserQuota(c, settled.answer.decision);
+				} catch (refusal) {
+					remember(refusedRecently, claims.sid, Date.now() + REFUSAL_MEMORY_MS);
+					throw refusal;
+				}
+				return;
+			}
+			const answer = await asking;
+			admitted(answer, null);
+			c.set("auth", { sub: claims.sub, sid: claims.sid, role: answer.role ?? claims.role, exp: claims.exp });
+			if (answer.decision) c.set("userQuota", answer.decision);
 		}
 		await next();
 	};
+
+/**
+ * Reads that may run while the user's gate decides: GETs whose handlers only read what the caller
+ * may see, and act for nobody (no write on the caller's behalf, no socket, no message). A gate
+ * call is a Durable Object round trip, the database another; overlapped, a signed-in read waits
+ * for the slower of the two instead of both (docs/architecture.md, "Who is calling").
+ */
+export const OVERLAPPED_READS: ReadonlySet<string> = new Set(["/api/feed", "/api/feed/for-you", "/api/reels"]);
+
+/** How long a session whose overlapped read was refused (ended, stale, over quota) is asked first again, in this isolate. */
+const REFUSAL_MEMORY_MS = 60_000;
+const REFUSAL_MEMORY_SIZE = 10_000;
+const refusedRecently = new Map<string, number>();
+
+function remember(memory: Map<string, number>, key: string, untilMs: number) {
+	memory.delete(key);
+	memory.set(key, untilMs);
+	if (memory.size > REFUSAL_MEMORY_SIZE) {
+		const oldest = memory.keys().next().value;
+		if (oldest !== undefined) memory.delete(oldest);
+	}
+}
+
+// Not for a session refused lately: its reads would run only to be thrown away (a revoked token,
+// or an account over its quota, replayed at the burst limit), so those ask the gate first again.
+function overlaps(c: { req: { method: string; path: string } }, claims: { sid: string }): boolean {
+	if (c.req.method !== "GET" || !OVERLAPPED_READS.has(c.req.path)) return false;
+	const until = refusedRecently.get(claims.sid);
+	if (until === undefined) return true;
+	if (until > Date.now()) return false;
+	refusedRecently.delete(claims.sid);
+	return true;
+}
+
+type GateAnswer = Awaited<ReturnType<ReturnType<typeof gateOf>["admit"]>>;
+
+/**
+ * Throws unless the gate lets the session act. `ranAs`: the role an overlapped handler already
+ * acted with (the token's); a role changed since then is a 401 to refresh, as the handler's answer
+ * may show what that role no longer may see.
+ */
+function admitted(answer: GateAnswer, ranAs: Role | null) {
+	if (answer.session === "revoked") throw invalidToken("The session has ended; sign in again.");
+	if (answer.session === "stale") throw invalidToken("The token predates a change to your account; refresh it.");
+	if (ranAs !== null && answer.role && answer.role !== ranAs)
+		throw invalidToken("Your role changed since this token was issued; refresh it.");
+}
 
 const authenticationRequired = () =>
 	new HttpProblem(401, "authentication_required", "Sign in first.", {}, { "WWW-Authenticate": 'Bearer realm="reels-edge"' });

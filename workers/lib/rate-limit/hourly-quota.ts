@@ -67,12 +67,18 @@ const isPlaybackPath = (path: string) => path === "/api/playback";
 export const userQuotaFor = (c: Context<AppEnv>): Quota => (isPlaybackPath(c.req.path) ? playbackQuota(c.env) : userQuota(c.env));
 
 async function take(c: Context<AppEnv>, kind: QuotaKind) {
-	const { key, quota, policy } = quotaFor(c, kind);
 	let decision = kind === "user" ? c.var.userQuota : undefined;
 	if (!decision) {
 		c.var.cost.durableObjects++;
+		const { key, quota } = quotaFor(c, kind);
 		decision = await c.env.RATE_LIMITER.getByName(key).take(quota);
 	}
+	decide(c, kind, decision);
+}
+
+/** 429 when `decision` refuses the request, else its RateLimit fields on the response. */
+function decide(c: Context<AppEnv>, kind: QuotaKind, decision: GcraDecision) {
+	const { quota, policy } = quotaFor(c, kind);
 	if (!decision.allowed) {
 		throw new HttpProblem(
 			429,
@@ -89,9 +95,14 @@ async function take(c: Context<AppEnv>, kind: QuotaKind) {
 	setHeaders(c, policy, quota, decision);
 }
 
+/** The user's quota decision that arrived after an overlapped read ran (authenticate.ts): 429, or its RateLimit fields. */
+export const decideUserQuota = (c: Context<AppEnv>, decision: GcraDecision) => decide(c, "user", decision);
+
 /** Hourly quota per user when signed in, per IP otherwise. Runs after authentication. */
 export const hourlyQuota = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 	if (!c.var.auth && isDirectUploadPath(c.req.path)) return next();
+	// Taken by the gate call still on its way; authenticate() decides once it answers.
+	if (c.var.auth && c.var.quotaPending) return next();
 	await take(c, c.var.auth ? "user" : isPlaybackPath(c.req.path) ? "playback" : "anonymous");
 	await next();
 };
