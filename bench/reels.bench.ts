@@ -2,11 +2,12 @@
 // (300k plays) in the dev stack's Postgres (loaded once, kept in .local/pg-bench), then feed, For You, search,
 // hashtag and list latency through wrangler dev (p50/p99), each against the
 // same run's baseline (a profile read, the simplest replica query), and the
-// share of reads the replica served. BENCH_EXPLAIN=1 prints the plans.
+// share of reads the replica served. BENCH_EXPLAIN=1 prints the plans; BENCH_PROFILE=1 the isolate's time.
 // Run: npm run bench:reels
 import pg from "pg";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
+import { startCpuProfile } from "./support/cpu-profile.ts";
 import { expectStatus, measure, readSources, report } from "./support/latency.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -153,6 +154,19 @@ async function main() {
 			],
 			ROUNDS,
 		);
+		// BENCH_PROFILE=1: the isolate's busy time a request (DevTools profile, sequential requests) for
+		// the baseline and For You, and where it went: what the ratios above cannot tell apart.
+		if (process.env.BENCH_PROFILE) {
+			for (const scenario of [
+				get("profile (baseline)", `/api/users/${someone}`),
+				get("for you, signed in, p1", "/api/feed/for-you?limit=10", true),
+			]) {
+				const stop = await startCpuProfile(stack.inspectorPort);
+				for (let i = 0; i < 50; i++) await scenario.run(-1);
+				const profile = await stop(12);
+				console.log(`${scenario.name}: ${(profile.busyMs / 50).toFixed(2)} ms of the isolate a request`, profile.top);
+			}
+		}
 		report(`social plane with ${REELS} reels and ${REELS * LIKES_PER_REEL} likes, ${ROUNDS} requests per scenario`, samples);
 		console.log(`reads served by: ${servedBy.shares()}`);
 	} finally {
