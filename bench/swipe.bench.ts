@@ -5,7 +5,7 @@
 // a wheel move of one screen (the list scrolls directly and snaps, as under a finger); "first frame"
 // is the active video playing with its time moved, read in the page every animation frame. The content is `npm run seed`'s (made once, through the real
 // pipeline, and kept in .local/*-bench-swipe).
-// Run: npm run bench:swipe   (BENCH_SWIPES, 20)
+// Run: npm run bench:swipe   (BENCH_SWIPES, 20; BENCH_WATERFALL=1 prints what the cold start fetched)
 import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser } from "../scripts/browser.ts";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
@@ -116,6 +116,23 @@ async function run(context: BrowserContext, label: string, throttle: boolean) {
 		(window as unknown as { move: { started: number } }).move.started = 0;
 	});
 	const cold = (await measured(page, 0)).total;
+	// BENCH_WATERFALL=1: what the cold start fetched, when (ms from navigation): the round trips to cut.
+	if (process.env.BENCH_WATERFALL) {
+		const entries = await page.evaluate(() =>
+			performance.getEntriesByType("resource").map((e) => {
+				const r = e as PerformanceResourceTiming;
+				return {
+					what: new URL(r.name).pathname.slice(-60),
+					start: Math.round(r.startTime),
+					end: Math.round(r.responseEnd),
+					bytes: r.transferSize,
+				};
+			}),
+		);
+		console.log(`${label}: cold start, ${cold} ms to the first frame`);
+		for (const e of entries.filter((e) => e.start <= cold))
+			console.log(`  ${String(e.start).padStart(5)} → ${String(e.end).padStart(5)}  ${String(e.bytes).padStart(7)} B  ${e.what}`);
+	}
 	const usesHlsJs = await page.evaluate(
 		() => document.querySelector<HTMLVideoElement>('[data-index="0"] video')?.src.startsWith("blob:") ?? false,
 	);

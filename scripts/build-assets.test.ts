@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { APP_PAGE_CSP } from "../workers/lib/http/page-policies.ts";
 import { buildAssets } from "./build-assets.ts";
 import { headersFor } from "./static-headers.ts";
 
@@ -28,6 +30,18 @@ describe("_headers, read as the platform applies it", () => {
 			expect(csp).not.toContain(",");
 			expect(headersFor(text, path).get("referrer-policy")).toBe("no-referrer");
 		}
+	});
+
+	it("allows the web app shell's one inline script by its hash, and the Worker's copy of the CSP says the same", () => {
+		const shell = readFileSync(join(import.meta.dirname, "../web/app/index.html"), "utf8");
+		const inline = [...shell.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+		expect(inline).toHaveLength(1);
+		const hash = `'sha256-${createHash("sha256")
+			.update(inline[0] ?? "")
+			.digest("base64")}'`;
+		const csp = headersFor(text, "/").get("content-security-policy") ?? "";
+		expect(csp).toContain(`script-src 'self' ${hash};`);
+		expect(APP_PAGE_CSP).toBe(csp);
 	});
 
 	it("gives the web app its CSP once, and hashed builds an immutable cache policy", () => {

@@ -11,7 +11,7 @@ import { lazyPage } from "./lib/lazy-page";
 import { imgSrc } from "./lib/media";
 import { startRealtime } from "./lib/realtime";
 import { match, navigate, useRoute } from "./lib/router";
-import { Feed, ReelPage } from "./pages/Feed";
+import { Feed, ReelPage, readFeedEarly } from "./pages/Feed";
 import { ProfilePage } from "./pages/Profile";
 import { SearchPage } from "./pages/Search";
 import { SignIn } from "./pages/SignIn";
@@ -213,6 +213,7 @@ document.addEventListener("click", (e) => {
 	navigate(href);
 });
 
+readFeedEarly();
 startRealtime();
 void resumeSession();
 const root = document.getElementById("app");

@@ -17,7 +17,20 @@ import { Button, Dialog, ErrorText } from "./ui";
 
 const REASONS = ["spam", "nudity", "violence", "harassment", "hate", "copyright", "other"] as const;
 
-export function ReelCard({ reel, active, preload, position }: { reel: Reel; active: boolean; preload: boolean; position: number }) {
+export function ReelCard({
+	reel,
+	active,
+	preload,
+	near = true,
+	position,
+}: {
+	reel: Reel;
+	active: boolean;
+	preload: boolean;
+	/** On screen or next to it: only then is the poster fetched (a page of ten fetched ten at once, against the first reel's video). */
+	near?: boolean;
+	position: number;
+}) {
 	const me = session.value;
 	const isMuted = muted.value;
 	const hasCaptions = reel.video.captions.length > 0;
@@ -167,7 +180,7 @@ export function ReelCard({ reel, active, preload, position }: { reel: Reel; acti
 			<div class="relative h-full w-full overflow-hidden md:aspect-[9/16] md:w-auto md:rounded-xl md:bg-neutral-900">
 				<ReelPlayer
 					src={reel.video.hls}
-					poster={reel.video.poster}
+					poster={near ? reel.video.poster : null}
 					active={active}
 					preload={preload}
 					label={`${reel.caption || "Reel"} by ${reel.author.name}`}

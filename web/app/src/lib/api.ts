@@ -121,10 +121,13 @@ async function tokenWithin(token: Promise<string | null>): Promise<string | unde
 	return got ?? undefined;
 }
 
+/** Whether this browser may have a session to resume (false: never signed in here, or signed out). */
+export const mayResume = () => document.cookie.split("; ").includes(SIGNED_IN_HINT);
+
 /** Starts the app's session from the refresh cookie, if there is one. */
 export async function resumeSession(): Promise<void> {
 	// Never signed in on this browser (or signed out): nothing to resume, and no 401 to log.
-	if (!document.cookie.split("; ").includes(SIGNED_IN_HINT)) {
+	if (!mayResume()) {
 		session.value = null;
 		return;
 	}

@@ -9,15 +9,36 @@ import { Icon } from "../components/Icon";
 import { ReelCard } from "../components/ReelCard";
 import { warmPlayer } from "../components/ReelPlayer";
 import { Empty, ErrorText, Loading } from "../components/ui";
-import { answer, api, session } from "../lib/api";
+import { answer, api, mayResume, session } from "../lib/api";
 import { likeAsked, muted } from "../lib/playback";
 import { deviceId } from "../lib/playback-reports";
+import { prefetchStart } from "../lib/prefetch-start";
 import { ApiError } from "../lib/problems";
 import type { Reel } from "../lib/types";
+
+/** How long the first reel may take to show a frame before its neighbours start buffering anyway. */
+const FIRST_FRAME_HEAD_START_MS = 2_000;
 
 export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd?: () => void; label: string }) {
 	const [active, setActive] = useState(0);
 	const list = useRef<HTMLDivElement>(null);
+	// Until the first reel shows a frame, it has the network to itself: its neighbours buffering beside it
+	// halved the bandwidth of a cold start (docs/benchmarks.md, "Swipes"). Media events do not bubble,
+	// so the list listens in the capture phase.
+	const [started, setStarted] = useState(false);
+	useEffect(() => {
+		const root = list.current;
+		if (started || !root) return;
+		const start = () => setStarted(true);
+		const timer = setTimeout(start, FIRST_FRAME_HEAD_START_MS);
+		root.addEventListener("loadeddata", start, { capture: true });
+		root.addEventListener("error", start, { capture: true });
+		return () => {
+			clearTimeout(timer);
+			root.removeEventListener("loadeddata", start, { capture: true });
+			root.removeEventListener("error", start, { capture: true });
+		};
+	}, [started]);
 
 	useEffect(() => {
 		const root = list.current;
@@ -80,7 +101,13 @@ export function ReelList({ reels, onNearEnd, label }: { reels: Reel[]; onNearEnd
 			>
 				{reels.map((r, i) => (
 					<div key={r.id} data-index={i} class="h-full">
-						<ReelCard reel={r} active={i === active} preload={Math.abs(i - active) === 1} position={i + 1} />
+						<ReelCard
+							reel={r}
+							active={i === active}
+							preload={started && Math.abs(i - active) === 1}
+							near={Math.abs(i - active) <= 1}
+							position={i + 1}
+						/>
 					</div>
 				))}
 			</div>
@@ -169,6 +196,51 @@ function readPage(kind: FeedKind | "newest", from: string | null) {
 	return answer(api.GET("/api/reels", { params: { query } }));
 }
 
+/** For You's first page when it was asked for before the app rendered (readFeedEarly). */
+let early: ReturnType<typeof readPage> | undefined;
+
+declare global {
+	interface Window {
+		/** For You's first page, asked for by the shell's inline script (web/app/index.html) before this script arrived. */
+		__forYou?: Promise<Response>;
+	}
+}
+
+/** The shell's early answer as a page; anything but a page is thrown, and the feed reads again. */
+async function shellPage(asked: Promise<Response>): Promise<Awaited<ReturnType<typeof readPage>>> {
+	const res = await asked;
+	if (!res.ok) throw new Error(`the early read got ${res.status}`);
+	return res.json();
+}
+
+/**
+ * For You's first page as the app starts, before it renders, when the home page opens for someone
+ * with no session to resume: the shell's inline script asked for it a round trip before this script
+ * arrived (else it is asked for now: rendering and effects would come first). The feed takes it once.
+ */
+export function readFeedEarly() {
+	if (location.pathname !== "/" || mayResume()) return;
+	warmPlayer();
+	early = window.__forYou ? shellPage(window.__forYou) : readPage("for-you", null);
+	window.__forYou = undefined;
+	// The first reel's playlists now, not once the feed has rendered (lib/prefetch-start.ts). Failures are
+	// the feed's to handle (it reads again): nothing unhandled meanwhile.
+	early.then(
+		(page) => {
+			const first = page.items[0]?.video.hls;
+			if (first) prefetchStart(first, window.innerHeight);
+		},
+		() => undefined,
+	);
+}
+
+/** The page after `from`, from the early read when it is the one it asked for. */
+function pageOf(where: FeedKind | "newest", from: string | null) {
+	const got = !from && where === "for-you" && session.value === null ? early : undefined;
+	early = undefined;
+	return got ? got.catch(() => readPage(where, from)) : readPage(where, from);
+}
+
 export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 	const [reels, setReels] = useState<Reel[] | null>(null);
 	const [cursor, setCursor] = useState<string | null>(null);
@@ -186,8 +258,11 @@ export function Feed({ kind = "for-you" }: { kind?: FeedKind }) {
 		loading.current = true;
 		const current = reading.current;
 		try {
-			const page = await readPage(where, from);
+			const page = await pageOf(where, from);
 			if (current !== reading.current) return;
+			// The first reel's playlists, while hls.js is still loading (lib/prefetch-start.ts).
+			const first = page.items[0]?.video.hls;
+			if (!from && first) prefetchStart(first, window.innerHeight);
 			// Nothing ranked, followed or trending yet: the newest public reels instead.
 			if (!from && page.items.length === 0 && where !== "newest") {
 				setSource("newest");
