@@ -113,6 +113,11 @@ export function ReelCard({
 	// Strangers can open (and so embed) public and unlisted reels only: the others' embed is a 404 page.
 	const embeddable = reel.visibility === "public" || reel.visibility === "unlisted";
 	const embedCode = `<iframe src="${location.origin}/embed/${reel.id}" width="360" height="640" frameborder="0" allow="autoplay; fullscreen; picture-in-picture" allowfullscreen></iframe>`;
+	// A share is a For You signal (more of this creator and these hashtags); only a statistic, so a failure is let go.
+	const shared = (channel: "link" | "embed" | "system") =>
+		void api
+			.POST("/api/reels/{id}/share", { params: { path: { id: reel.id } }, body: { deviceId: deviceId(), channel } })
+			.catch(() => undefined);
 	const copy = async (text: string, done: string, channel: "link" | "embed") => {
 		try {
 			await navigator.clipboard.writeText(text);
@@ -121,10 +126,18 @@ export function ReelCard({
 			say(text);
 		}
 		setPanel(null);
-		// A share is a For You signal (more of this creator and these hashtags); only a statistic, so a failure is let go.
-		void api
-			.POST("/api/reels/{id}/share", { params: { path: { id: reel.id } }, body: { deviceId: deviceId(), channel } })
-			.catch(() => undefined);
+		shared(channel);
+	};
+	// The system's share sheet (phones, and desks that have one): to any app the person has.
+	const canShareBySystem = typeof navigator.share === "function";
+	const shareBySystem = async () => {
+		try {
+			await navigator.share({ title: reel.caption || `A reel by ${reel.author.name}`, url: link });
+		} catch {
+			return; // dismissed, or refused: nothing was shared
+		}
+		setPanel(null);
+		shared("system");
 	};
 
 	const blockAuthor = async () => {
@@ -293,7 +306,10 @@ export function ReelCard({
 			</Dialog>
 			<Dialog open={panel === "share"} title="Share" onClose={() => setPanel(null)}>
 				<div class="flex flex-col gap-3">
-					<Button onClick={() => void copy(link, "Link copied.", "link")}>Copy link</Button>
+					{canShareBySystem ? <Button onClick={() => void shareBySystem()}>Share to…</Button> : null}
+					<Button variant={canShareBySystem ? "ghost" : "primary"} onClick={() => void copy(link, "Link copied.", "link")}>
+						Copy link
+					</Button>
 					{embeddable ? (
 						<>
 							<label class="flex flex-col gap-1 text-sm text-white/80">
