@@ -167,8 +167,9 @@ async function main() {
 				console.log(`${scenario.name}: ${(profile.busyMs / 50).toFixed(2)} ms of the isolate a request`, profile.top);
 			}
 		}
-		report(`social plane with ${REELS} reels and ${REELS * LIKES_PER_REEL} likes, ${ROUNDS} requests per scenario`, samples);
+		const ratios = report(`social plane with ${REELS} reels and ${REELS * LIKES_PER_REEL} likes, ${ROUNDS} requests per scenario`, samples);
 		console.log(`reads served by: ${servedBy.shares()}`);
+		console.log(JSON.stringify({ bench: "reels", rounds: ROUNDS, ...ratios }));
 	} finally {
 		await stack.stop();
 	}
