@@ -5,7 +5,7 @@ import tailwindcss from "@tailwindcss/vite";
 import { defineConfig, type Plugin } from "vite";
 
 /**
- * Both pages play video, and hls.js (about 115 KB) is imported on demand: found only once the page's
+ * The app plays video on most visits, and hls.js (about 115 KB) is imported on demand: found only once its
  * own script ran, it arrived after the first playlists on a cold start and held back the first
  * segment (docs/benchmarks.md, "Swipes"). A modulepreload link makes the browser fetch and compile it
  * beside the page's script.
@@ -16,6 +16,8 @@ function preloadHlsJs(): Plugin {
 		transformIndexHtml: {
 			order: "post",
 			handler(_html, ctx) {
+				// The app shell only: the embed player plays through the browser's own HLS where it can (Safari).
+				if (ctx.filename.endsWith("embed/index.html")) return [];
 				const chunk = Object.values(ctx.bundle ?? {}).find(
 					(c) => c.type === "chunk" && c.isDynamicEntry && c.moduleIds.some((id) => id.includes("/node_modules/hls.js/")),
 				);

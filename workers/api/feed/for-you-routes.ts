@@ -9,7 +9,7 @@ import { jsonBody } from "../../lib/http/json-body";
 import { jsonContent } from "../../lib/http/json-content";
 import { cursorCodec, limitParam, pageSchema } from "../../lib/pagination/cursor-codec";
 import { problemResponses } from "../../lib/problems/problem-schema";
-import { type ReelRow, reelsQuery, toReel } from "../reels/reel-cards";
+import { canSee, type ReelRow, reelsQuery, toReel } from "../reels/reel-cards";
 import { withMediaUrls } from "../reels/reel-media-access";
 import { ReelIdParamSchema, ReelSchema } from "../reels/reel-schemas";
 import { reelNotFound } from "../reels/reel-store";
@@ -110,7 +110,10 @@ const share = apiRoute({
 
 async function cards(c: { var: AppEnv["Variables"] }, me: string | null, ids: string[]): Promise<Map<string, ReelRow>> {
 	if (!ids.length) return new Map();
-	const query = reelsQuery({ me, where: sql`r.id = ANY(${uuidArray(ids)}::uuid[])`, orderBy: sql`r.id`, limit: ids.length });
+	// canSee again, whatever the ranking function decided: the page shows nothing its viewer may not
+	// open, even should the function's copy of the visibility rules (migration 0021) fall behind reel-cards.ts.
+	const where = sql`r.id = ANY(${uuidArray(ids)}::uuid[]) AND ${canSee({ id: me, admin: false })}`;
+	const query = reelsQuery({ me, where, orderBy: sql`r.id`, limit: ids.length });
 	const { rows } = await c.var.db.read((q) => q.execute<ReelRow>(query));
 	return new Map(rows.map((r) => [r.id, r]));
 }

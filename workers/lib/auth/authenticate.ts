@@ -90,14 +90,19 @@ export const authenticate =
 				);
 				c.set("auth", { sub: claims.sub, sid: claims.sid, role: claims.role, exp: claims.exp });
 				c.set("quotaPending", quota);
+				const before = new Set(c.res.headers.keys());
 				await next();
 				const settled = await verdict;
-				if ("error" in settled) throw settled.error;
 				try {
+					if ("error" in settled) throw settled.error;
 					admitted(settled.answer, claims.role);
 					if (settled.answer.decision) decideUserQuota(c, settled.answer.decision);
 				} catch (refusal) {
-					remember(refusedRecently, claims.sid, Date.now() + REFUSAL_MEMORY_MS);
+					// The refusal is answered as if the handler had never run: hono carries the current response's
+					// headers over to the next, so what the handler set goes, and the access log names nobody.
+					for (const name of [...c.res.headers.keys()]) if (!before.has(name)) c.res.headers.delete(name);
+					c.set("auth", undefined);
+					if (!("error" in settled)) remember(refusedRecently, claims.sid, Date.now() + REFUSAL_MEMORY_MS);
 					throw refusal;
 				}
 				return;

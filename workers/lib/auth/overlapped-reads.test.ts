@@ -1,9 +1,16 @@
 // Overlapped reads (authenticate.ts, OVERLAPPED_READS): the handler runs while the user's gate
 // decides, and a refusal replaces whatever it read. These prove the refusals still hold.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { api, registerUser } from "../../test-support/api";
 import { postReel } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
+import type { AppEnv } from "../app/app-env";
+import { requestStack } from "../app/request-stack";
+import { SharedReads } from "../http/shared-reads";
+import { renderProblem } from "../problems/render-problem";
 import { OVERLAPPED_READS } from "./authenticate";
 
 const replicaTrips = (res: Response) => Number(/replica=(\d+)/.exec(res.headers.get("x-request-cost") ?? "")?.[1] ?? Number.NaN);
@@ -42,6 +49,37 @@ describe("overlapped reads", () => {
 		const me = await api("/api/users/me", { token: s.accessToken });
 		expect(me.status).toBe(401);
 		expect(replicaTrips(me)).toBe(0);
+	});
+
+	it("answer a refusal as if the handler had never run: none of its headers, and nobody named", async () => {
+		// The real request stack in front of a handler that sets a header of its own on an overlapped path.
+		const app = new Hono<AppEnv>();
+		app.use("/api/*", requestStack("header", new SharedReads()));
+		app.get("/api/reels", (c) => {
+			c.header("x-from-the-handler", "1");
+			return c.json({ items: ["what the handler read"], who: c.var.auth?.sub });
+		});
+		app.onError(renderProblem);
+		const get = async (token: string) => {
+			const ctx = createExecutionContext();
+			const res = await app.fetch(
+				new Request("http://x/api/reels", { headers: { authorization: `Bearer ${token}`, "cf-connecting-ip": "10.7.7.7" } }),
+				env,
+				ctx,
+			);
+			await waitOnExecutionContext(ctx);
+			return res;
+		};
+		const s = await registerUser();
+		const live = await get(s.accessToken);
+		expect(live.status).toBe(200);
+		expect(live.headers.get("x-from-the-handler")).toBe("1");
+
+		expect((await api("/api/auth/logout", { method: "POST", token: s.accessToken })).status).toBe(204);
+		const refused = await get(s.accessToken);
+		expect(refused.status).toBe(401);
+		expect(refused.headers.get("x-from-the-handler")).toBeNull();
+		expect(await refused.text()).not.toContain("what the handler read");
 	});
 
 	it("answer 401 when the role changed since the token was issued, as the handler acted with the old one", async () => {
