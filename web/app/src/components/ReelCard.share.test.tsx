@@ -3,7 +3,7 @@
 // share happened only when the person went through with it.
 import { act, cleanup, fireEvent, render, screen } from "@testing-library/preact";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Reel } from "../lib/types";
+import { testReel } from "../lib/test-reel";
 import { ReelCard } from "./ReelCard";
 
 afterEach(() => {
@@ -12,31 +12,7 @@ afterEach(() => {
 	Reflect.deleteProperty(navigator, "share");
 });
 
-const reel: Reel = {
-	id: "00000000-0000-4000-8000-000000000001",
-	caption: "a reel to pass on",
-	hashtags: [],
-	author: { id: "00000000-0000-4000-8000-0000000000aa", name: "Ada", handle: "ada" },
-	commentCount: 0,
-	likeCount: 0,
-	viewCount: 0,
-	liked: false,
-	hidden: false,
-	visibility: "public",
-	createdAt: "2026-12-03T00:00:00.000Z",
-	video: {
-		id: "00000000-0000-4000-8000-000000000101",
-		status: "ready",
-		hls: null,
-		dash: null,
-		poster: null,
-		thumbnail: null,
-		storyboard: null,
-		preview: null,
-		captions: [],
-		duration: 10,
-	},
-};
+const reel = testReel(1, { caption: "a reel to pass on", video: { hls: null, poster: null } });
 
 /** The share requests the card sent (the API is the only thing it fetches here). */
 function sharesSent() {
