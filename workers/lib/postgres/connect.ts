@@ -1,8 +1,10 @@
 // The one module that knows how the Worker reaches Postgres: through a
 // Hyperdrive binding (production: pooled at the edge; local: a direct TCP
 // connection to the localConnectionString) with node-postgres.
+import type { Duplex } from "node:stream";
 import pg from "pg";
 import { logger } from "../observability/logger";
+import { CorkingSocket } from "./corking-socket";
 
 export class PostgresUnreachable extends Error {
 	constructor(
@@ -23,6 +25,8 @@ export async function connect(binding: Hyperdrive, target: string, timeoutMs: nu
 		connectionString: binding.connectionString,
 		connectionTimeoutMillis: timeoutMs,
 		query_timeout: 30_000,
+		// pg calls this with the connection's settings; its types say neither that nor that a Workers socket will do.
+		stream: ((settings: { ssl?: unknown }) => new CorkingSocket(Boolean(settings.ssl))) as unknown as () => Duplex,
 	});
 	// A socket that drops after connect emits 'error'; without a listener it would be an unhandled exception.
 	client.on("error", (err) => {
