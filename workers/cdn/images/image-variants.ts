@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { imageVariants } from "../../lib/media-db/schema";
@@ -23,9 +23,16 @@ export async function storedVariant(env: Env, originalKey: string, normalizedOpt
 /**
  * Records a served variant and keeps its bytes in R2 unless the original
  * already has IMAGE_MAX_VARIANTS: the bound that stops one image from filling
- * the bucket (and the index) with sizes. Past it nothing at all is written, so
- * the index, and the work of purging an original, never exceed the cap.
- * Returns whether the bytes were stored.
+ * the bucket (and the index) with sizes. Past it nothing at all is written.
+ *
+ * The cap is checked by the statement that writes the index row, so
+ * simultaneous misses of one image in many sizes cannot all pass it (D1 runs
+ * one statement at a time), and a miss costs one index read (storedVariant)
+ * and this one write. The row is written before the bytes: purging and
+ * erasing find variants through the index, so bytes without a row would
+ * outlive a takedown, while a row without bytes (a put that failed) only
+ * means the variant is made again and stored then. Returns whether the bytes
+ * were stored.
  */
 export async function recordVariant(
 	env: Env,
@@ -36,22 +43,18 @@ export async function recordVariant(
 	/** What the binding made, which may differ from `format` (AVIF falls back for large images): served with it. */
 	contentType: string,
 ): Promise<boolean> {
-	const db = mediaDb(env);
-	const [existing] = await db.select({ n: count() }).from(imageVariants).where(eq(imageVariants.originalKey, originalKey));
-	if ((existing?.n ?? 0) >= configOf(env).IMAGE_MAX_VARIANTS) return false;
 	const key = variantKeyOf(originalKey, normalizedOptions, format);
+	// RETURNING names the row whether it was written now or was already there (a put that failed, or a
+	// simultaneous twin): either way the bytes belong in R2. Nothing comes back only when the cap said no.
+	const kept = await mediaDb(env).all<{ variant_key: string }>(
+		sql`INSERT INTO image_variants (variant_key, original_key, options, format, bytes, stored, created_at)
+		    SELECT ${key}, ${originalKey}, ${normalizedOptions}, ${format}, ${bytes.length}, 1, ${new Date().toISOString()}
+		    WHERE (SELECT count(*) FROM image_variants WHERE original_key = ${originalKey}) < ${configOf(env).IMAGE_MAX_VARIANTS}
+		       OR EXISTS (SELECT 1 FROM image_variants WHERE variant_key = ${key})
+		    ON CONFLICT (variant_key) DO UPDATE SET stored = 1
+		    RETURNING variant_key`,
+	);
+	if (kept.length === 0) return false;
 	await env.MEDIA.put(key, bytes, { httpMetadata: { contentType } });
-	await db
-		.insert(imageVariants)
-		.values({
-			variantKey: key,
-			originalKey,
-			options: normalizedOptions,
-			format,
-			bytes: bytes.length,
-			stored: true,
-			createdAt: new Date().toISOString(),
-		})
-		.onConflictDoNothing();
 	return true;
 }

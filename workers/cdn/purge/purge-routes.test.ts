@@ -7,6 +7,8 @@ import { api, registerUser, type Session } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
 import { setRole } from "../../test-support/roles";
+import { variantKeyOf } from "../images/image-variants";
+import { normalizeOptions, parseResizeOptions } from "../images/resize-options";
 
 async function ownedImage(ownerId: string) {
 	const { key } = await seedAsset({ bytes: sampleJpeg(), kind: "image", ownerId });
@@ -39,6 +41,31 @@ describe("the R2 variant store", () => {
 		await caches.default.delete(new Request(`https://img.internal/${rows[0]?.options}/jpeg/${key}`));
 		const again = await api(`/img/width=64,format=jpeg/${key}`, {}, limits);
 		expect(again.headers.get("x-img-cache")).toBe("STORED");
+	});
+
+	it("holds the cap when one image is asked for in many sizes at once", async () => {
+		const key = await ownedImage(crypto.randomUUID());
+		const limits = { IMAGE_MAX_VARIANTS: "2" };
+		const widths = [64, 128, 160, 240, 320, 360];
+		const answers = await Promise.all(widths.map((w) => api(`/img/width=${w},format=jpeg/${key}`, {}, limits)));
+		expect(answers.map((r) => r.status)).toEqual(widths.map(() => 200));
+		// The cap is checked by the statement that writes the row, not by a count read before it.
+		expect(await variantsOf(key)).toHaveLength(2);
+		expect((await env.MEDIA.list({ prefix: `variants/${key}/` })).objects).toHaveLength(2);
+	});
+
+	it("stores the bytes of a variant whose index row outlived a failed put", async () => {
+		const key = await ownedImage(crypto.randomUUID());
+		const options = normalizeOptions(parseResizeOptions("width=64,format=jpeg"));
+		const variantKey = variantKeyOf(key, options, "jpeg");
+		await mediaDb(env)
+			.insert(imageVariants)
+			.values({ variantKey, originalKey: key, options, format: "jpeg", bytes: 1, stored: true, createdAt: new Date().toISOString() });
+		const res = await api(`/img/width=64,format=jpeg/${key}`);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("x-img-cache")).toBe("MISS");
+		expect(await env.MEDIA.head(variantKey)).not.toBeNull();
+		expect(await variantsOf(key)).toHaveLength(1);
 	});
 });
 
