@@ -4,16 +4,27 @@
 // read back. Prints latency per route, statuses, WebSocket delivery, the
 // transcode backlog, and last a JSON summary. Run: npm run bench:load
 // (LOAD_SECONDS, LOAD_BROWSERS, LOAD_SOCKETS, … scale it: bench/load/workload.ts).
+// BENCH_PROFILE=1 also prints where the runtime's isolate spent 10 s from the load's first third.
+import { setTimeout as sleep } from "node:timers/promises";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { settle } from "./load/load-report.ts";
 import { loadOptionsFromEnv, runLoad } from "./load/workload.ts";
+import { startCpuProfile } from "./support/cpu-profile.ts";
 
 const options = loadOptionsFromEnv();
 const stack = await startDevStack("bench-load", { fresh: true, vars: LIFTED_QUOTAS });
 let failed = false;
 try {
-	const run = await runLoad(stack.baseUrl, options);
+	const profile = async () => {
+		await sleep((options.seconds * 1000) / 3);
+		const stop = await startCpuProfile(stack.inspectorPort, { intervalUs: 1000 });
+		await sleep(Math.min(10_000, (options.seconds * 1000) / 2));
+		const { top, busyMs } = await stop(25);
+		console.log(`runtime CPU over the profile: ${busyMs.toFixed(0)} ms busy; self time by function (% of busy samples):`);
+		for (const { fn, share } of top) console.log(`  ${String(share).padStart(5)} %  ${fn}`);
+	};
+	const run = await runLoad(stack.baseUrl, options, process.env.BENCH_PROFILE ? { during: profile } : {});
 	const settled = await settle(run);
 	run.stats.print(`\nMixed load for ${run.elapsedSeconds.toFixed(0)} s (latency per route, every request including verification)`);
 	const ended = run.videos.filter((v) => v.endedAt !== undefined);

@@ -16,8 +16,12 @@ export interface CpuProfile {
 	busyMs: number;
 }
 
-/** Starts profiling; the returned function stops it and resolves with the top `n` functions by self time and the busy time. */
-export async function startCpuProfile(inspectorPort: number): Promise<(n?: number) => Promise<CpuProfile>> {
+/**
+ * Starts profiling, a sample every `intervalUs`; the returned function stops it and resolves with the
+ * top `n` functions by self time and the busy time. A long profile of a busy isolate wants a coarser
+ * interval: the profile comes back as one message through wrangler's inspector proxy.
+ */
+export async function startCpuProfile(inspectorPort: number, { intervalUs = 100 } = {}): Promise<(n?: number) => Promise<CpuProfile>> {
 	const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
 		webSocketDebuggerUrl: string;
 		title: string;
@@ -40,7 +44,7 @@ export async function startCpuProfile(inspectorPort: number): Promise<(n?: numbe
 			ws.send(JSON.stringify({ id, method, params }));
 		});
 	await call("Profiler.enable");
-	await call("Profiler.setSamplingInterval", { interval: 100 });
+	await call("Profiler.setSamplingInterval", { interval: intervalUs });
 	await call("Profiler.start");
 	return async (n = 15) => {
 		const { profile } = (await call("Profiler.stop")) as {
