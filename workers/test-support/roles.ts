@@ -13,7 +13,7 @@ export async function setRole(userId: string, role: Role): Promise<string> {
 	const at = Date.now();
 	const token = await withDatabase(env, async (db) => {
 		await db.write((q) => q.update(users).set({ role }).where(eq(users.id, userId)));
-		return db.consistencyToken() ?? "";
+		return (await db.consistencyToken()) ?? "";
 	});
 	await announceRole(env, userId, role, at);
 	return token;
@@ -28,6 +28,6 @@ export async function backdateAccount(userId: string, hours = 24 * 30): Promise<
 				.set({ createdAt: sql`now() - make_interval(hours => ${hours}::int)` })
 				.where(eq(users.id, userId)),
 		);
-		return db.consistencyToken() ?? "";
+		return (await db.consistencyToken()) ?? "";
 	});
 }

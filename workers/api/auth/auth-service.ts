@@ -106,7 +106,7 @@ export async function startSession(db: RoutedDatabase, env: Env, user: UserRow) 
 			return issueRefreshToken(tx, env, sessionId);
 		}),
 	);
-	const access = await signAccessToken(env, { sub: user.id, role: user.role, sid: sessionId, lsn: db.consistencyToken() });
+	const access = await signAccessToken(env, { sub: user.id, role: user.role, sid: sessionId, lsn: await db.consistencyToken() });
 	return { accessToken: access.token, refreshToken, tokenType: "Bearer" as const, expiresIn: access.expiresIn };
 }
 
@@ -177,7 +177,7 @@ export async function rotateRefreshToken(db: RoutedDatabase, env: Env, presented
 		sub: outcome.userId,
 		role: outcome.role,
 		sid: outcome.sessionId,
-		lsn: db.consistencyToken(),
+		lsn: await db.consistencyToken(),
 	});
 	return { accessToken: access.token, refreshToken: outcome.token, tokenType: "Bearer" as const, expiresIn: access.expiresIn };
 }

@@ -41,6 +41,11 @@ export async function changePassword(
 	// refresh tokens die with the sessions.
 	await mapLimit(ended, 4, (s) => closeSessionSockets(env, caller.userId, s.id));
 	await mailLaterOrLog(env, { kind: "password_changed", userId: caller.userId, how: "changed" });
-	const access = await signAccessToken(env, { sub: caller.userId, role: user.role, sid: caller.sessionId, lsn: db.consistencyToken() });
+	const access = await signAccessToken(env, {
+		sub: caller.userId,
+		role: user.role,
+		sid: caller.sessionId,
+		lsn: await db.consistencyToken(),
+	});
 	return { accessToken: access.token, tokenType: "Bearer", expiresIn: access.expiresIn, endedSessions: ended.length };
 }

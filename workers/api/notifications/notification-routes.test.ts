@@ -17,7 +17,7 @@ type Page = {
 async function notify(userId: string, count: number) {
 	return withDatabase(env, async (db) => {
 		for (let n = 1; n <= count; n++) await publish(env, db, { userIds: [userId] }, { type: "NEW_FOLLOWER", data: { n } });
-		return db.consistencyToken() ?? "";
+		return (await db.consistencyToken()) ?? "";
 	});
 }
 

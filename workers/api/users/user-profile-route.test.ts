@@ -8,7 +8,7 @@ async function createUser() {
 	const id = crypto.randomUUID();
 	return withDatabase(env, async (db) => {
 		await db.write((q) => q.insert(users).values({ id, email: `${id}@Example.test`, name: "Ada", bio: "writes engines" }));
-		return { id, token: db.consistencyToken() ?? "" };
+		return { id, token: (await db.consistencyToken()) ?? "" };
 	});
 }
 

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { pauseReplica, waitForReplay } from "../../test-support/replica";
 import { HttpProblem } from "../problems/http-problem";
+import { compareLsn } from "./consistency-token";
 import { RoutedDatabase } from "./routed-database";
 import { users } from "./schema";
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 async function insertUser(row = newUser()) {
 	const db = database();
 	await db.write((q) => q.insert(users).values(row));
-	const token = db.consistencyToken();
+	const token = await db.consistencyToken();
 	if (!token) throw new Error("a write must yield a consistency token");
 	return { row, token };
 }
@@ -36,6 +37,27 @@ describe("RoutedDatabase", () => {
 	it("hands back the primary's WAL position after a write", async () => {
 		const { token } = await insertUser();
 		expect(token).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+	});
+
+	it("reads the WAL position once, when the token is asked for, and again only after another write", async () => {
+		const db = database();
+		for (let i = 0; i < 3; i++) await db.write((q) => q.insert(users).values(newUser()));
+		// Three writes, three statements: no position is read until someone needs it.
+		expect(db.roundTrips.primary).toBe(3);
+		const first = await db.consistencyToken();
+		expect(db.roundTrips.primary).toBe(4);
+		expect(await db.consistencyToken()).toBe(first);
+		expect(db.roundTrips.primary).toBe(4);
+		await db.write((q) => q.insert(users).values(newUser()));
+		const second = await db.consistencyToken();
+		expect(compareLsn(second ?? "", first ?? "")).toBeGreaterThan(0);
+	});
+
+	it("reads no WAL position for work nobody hands a token to", async () => {
+		const db = database();
+		await db.write((q) => q.insert(users).values(newUser()));
+		expect(db.roundTrips.primary).toBe(1);
+		expect(await db.readDecision()).toEqual({ source: "primary", reason: "wrote_in_request" });
 	});
 
 	it("reads from the replica once it has replayed the caller's token", async () => {
@@ -83,7 +105,7 @@ describe("RoutedDatabase", () => {
 		const attempt = db.write((q) => q.insert(users).values(newUser()));
 		await expect(attempt).rejects.toBeInstanceOf(HttpProblem);
 		await expect(attempt).rejects.toMatchObject({ status: 503, code: "primary_unavailable", headers: { "Retry-After": "5" } });
-		expect(db.consistencyToken()).toBeUndefined();
+		expect(await db.consistencyToken()).toBeUndefined();
 	});
 
 	it("keeps serving reads from the replica when the primary is down", async () => {

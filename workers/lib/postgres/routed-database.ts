@@ -52,6 +52,8 @@ export class RoutedDatabase {
 	private primary?: Promise<pg.Client>;
 	private replica?: Promise<pg.Client>;
 	private decision?: Promise<ReadDecision>;
+	/** Whether this request wrote; and the WAL position read after its last write, once asked for. */
+	private wrote = false;
 	private lastWriteLsn?: string;
 	private lastRead?: ReadDecision;
 	/** Statements sent to each server by this request (connection set-up aside): the `x-request-cost` header. */
@@ -89,11 +91,11 @@ export class RoutedDatabase {
 			throw err;
 		});
 		const result = await fn(drizzleOn(client));
-		// The insert position, not pg_current_wal_lsn(): with asynchronous commit the commit
-		// record may still sit in WAL buffers, past the write position.
-		const { rows } = await client.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
-		const lsn = rows[0]?.lsn;
-		if (lsn && (!this.lastWriteLsn || compareLsn(lsn, this.lastWriteLsn) > 0)) this.lastWriteLsn = lsn;
+		// Where the WAL stands is read once, when the token is asked for (consistencyToken): a request
+		// that writes three times needs one position, and background work (the outbox's claim, inbox
+		// and delete) needs none. Reads after a write in this request go to the primary meanwhile.
+		this.wrote = true;
+		this.lastWriteLsn = undefined;
 		return result;
 	}
 
@@ -189,7 +191,7 @@ export class RoutedDatabase {
 
 	/** The routing decision for this request's reads (made once, on first read). */
 	readDecision(): Promise<ReadDecision> {
-		if (this.lastWriteLsn) return Promise.resolve({ source: "primary", reason: "wrote_in_request" });
+		if (this.wrote) return Promise.resolve({ source: "primary", reason: "wrote_in_request" });
 		this.decision ??= this.decide();
 		return this.decision;
 	}
@@ -199,8 +201,16 @@ export class RoutedDatabase {
 		return this.lastRead;
 	}
 
-	/** WAL position to hand back to the client, if this request wrote. */
-	consistencyToken(): string | undefined {
+	/**
+	 * The WAL position to hand back to the client, if this request wrote: the primary's insert
+	 * position after the request's writes, read once (one statement on the connection that wrote).
+	 * The insert position, not pg_current_wal_lsn(): with asynchronous commit the commit record may
+	 * still sit in WAL buffers, past the write position.
+	 */
+	async consistencyToken(): Promise<string | undefined> {
+		if (!this.wrote || this.lastWriteLsn) return this.lastWriteLsn;
+		const { rows } = await (await this.primaryClient()).query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+		this.lastWriteLsn = rows[0]?.lsn;
 		return this.lastWriteLsn;
 	}
 
