@@ -65,12 +65,20 @@ export async function writeWithEvents<T>(ctx: EventContext, fn: (tx: Db, emit: E
 			}),
 		),
 	);
-	if (ids.length > 0) {
-		const delivery = drainOutbox(ctx.env, ids);
-		if (ctx.defer) ctx.defer(delivery);
-		else await delivery;
-	}
+	await deliverAfterCommit(ctx, ids);
 	return result;
+}
+
+/**
+ * Delivers outbox rows a committed write stored: after the response in a request (the cron
+ * catches any that this misses). For writes that store their event in their own statement
+ * rather than through writeWithEvents (a like: engagement-store.ts).
+ */
+export async function deliverAfterCommit(ctx: EventContext, ids: string[]): Promise<void> {
+	if (ids.length === 0) return;
+	const delivery = drainOutbox(ctx.env, ids);
+	if (ctx.defer) ctx.defer(delivery);
+	else await delivery;
 }
 
 /** Adds a message inside the caller's transaction; returns its id for `drainOutbox`. */

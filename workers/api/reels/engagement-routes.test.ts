@@ -16,7 +16,10 @@ describe("likes", () => {
 		const author = await registerUser();
 		const fan = await registerUser("Fan");
 		const reel = await postReel(author);
-		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
+		const first = await like(reel.id, fan);
+		expect(await json(first)).toEqual({ liked: true, likeCount: 1 });
+		// One statement on the primary for the like, its counter and its event, and one for the consistency token.
+		expect(first.headers.get("x-request-cost")).toMatch(/^primary=2, replica=0, /);
 		expect(await json(await like(reel.id, fan))).toEqual({ liked: true, likeCount: 1 });
 		const seen = await json<Reel>(await api(`/api/reels/${reel.id}`, { token: fan.accessToken, headers: await seenAll() }));
 		expect(seen).toMatchObject({ likeCount: 1, liked: true });

@@ -133,7 +133,7 @@ const toComment = (r: CommentRow) => ({
 export const engagementRoutes = new OpenAPIHono<AppEnv>()
 	.openapi(likeRoute, async (c) => {
 		const { id } = c.req.valid("param");
-		return c.json(await writeWithEvents(requestEvents(c), (tx, emit) => like(tx, emit, id, c.var.auth.sub)), 200);
+		return c.json(await like(requestEvents(c), id, c.var.auth.sub), 200);
 	})
 	.openapi(unlikeRoute, async (c) => c.json(await unlike(c.var.db, c.req.valid("param").id, c.var.auth.sub), 200))
 	.openapi(viewRoute, async (c) => {

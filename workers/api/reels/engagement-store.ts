@@ -5,9 +5,10 @@
 // the reel's row, so a crowd on one reel does not queue (counter-shards.ts).
 
 import { sql } from "drizzle-orm";
+import { uuidv7 } from "../../lib/ids/uuidv7";
 import type { Db, RoutedDatabase } from "../../lib/postgres/routed-database";
 import { HttpProblem } from "../../lib/problems/http-problem";
-import type { Emit } from "../../realtime/outbox";
+import { deliverAfterCommit, type Emit, type EventContext, type UserMessage } from "../../realtime/outbox";
 import { bumpCounter, unfolded } from "./counter-shards";
 import { emitMentions } from "./mentions";
 import { canSee, PLAYABLE } from "./reel-cards";
@@ -18,26 +19,40 @@ export interface LikeState {
 	likeCount: number;
 }
 
-/** Likes a visible reel (idempotent); the author hears of it once per liker. No lock on the reel's row (counter-shards.ts). */
-export async function like(tx: Db, emit: Emit, reelId: string, userId: string): Promise<LikeState> {
-	const { rows } = await tx.execute<{ like_count: number; author_id: string; added: number }>(sql`
-		WITH target AS (SELECT r.id, r.author_id, r.like_count FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: userId, admin: false })}),
-		     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${userId} FROM target ON CONFLICT DO NOTHING RETURNING reel_id),
-		     bump AS (${bumpCounter("likes", userId, 1, sql`SELECT reel_id FROM ins`)})
-		SELECT t.author_id, (SELECT count(*) FROM ins)::int AS added,
-		       (t.like_count + ${unfolded("likes", sql`t.id`)} + (SELECT count(*) FROM bump))::int AS like_count
-		FROM target t`);
+/**
+ * Likes a visible reel (idempotent); the author hears of it once per liker. No lock on the reel's
+ * row (counter-shards.ts). One statement on the primary: the like, its counter shard and its
+ * REEL_LIKED outbox row are written by one data-modifying CTE, which is as atomic as the
+ * transaction it replaces (BEGIN, the like, the outbox insert, COMMIT: four round trips where one
+ * does). The like is the write a crowd makes most, and all at once on a viral reel.
+ */
+export async function like(events: EventContext, reelId: string, userId: string): Promise<LikeState> {
+	const eventId = uuidv7();
+	const announcement = {
+		to: { userIds: [] },
+		type: "REEL_LIKED",
+		data: { reelId, userId, likeCount: 0 },
+		// Like, unlike, like again: the author hears of it once.
+		dedupeKey: `reel-liked:${reelId}:${userId}`,
+	} satisfies UserMessage;
+	const { rows } = await events.db.write((q) =>
+		q.execute<{ like_count: number; announced: number }>(sql`
+			WITH target AS (SELECT r.id, r.author_id, r.like_count FROM reels r WHERE r.id = ${reelId} AND ${canSee({ id: userId, admin: false })}),
+			     ins AS (INSERT INTO likes (reel_id, user_id) SELECT id, ${userId} FROM target ON CONFLICT DO NOTHING RETURNING reel_id),
+			     bump AS (${bumpCounter("likes", userId, 1, sql`SELECT reel_id FROM ins`)}),
+			     counted AS (SELECT t.author_id, (t.like_count + ${unfolded("likes", sql`t.id`)} + (SELECT count(*) FROM bump))::int AS like_count
+			                 FROM target t),
+			     announced AS (
+			       INSERT INTO outbox (id, payload)
+			       SELECT ${eventId}::uuid, jsonb_set(jsonb_set(${JSON.stringify(announcement)}::jsonb,
+			                '{to,userIds}', jsonb_build_array(c.author_id)), '{data,likeCount}', to_jsonb(c.like_count))
+			       FROM counted c WHERE EXISTS (SELECT 1 FROM ins) AND c.author_id <> ${userId}
+			       RETURNING id)
+			SELECT c.like_count, (SELECT count(*) FROM announced)::int AS announced FROM counted c`),
+	);
 	const row = rows[0];
 	if (!row) throw reelNotFound();
-	if (row.added && row.author_id !== userId) {
-		await emit({
-			to: { userIds: [row.author_id] },
-			type: "REEL_LIKED",
-			data: { reelId, userId, likeCount: row.like_count },
-			// Like, unlike, like again: the author hears of it once.
-			dedupeKey: `reel-liked:${reelId}:${userId}`,
-		});
-	}
+	if (row.announced) await deliverAfterCommit(events, [eventId]);
 	return { liked: true, likeCount: row.like_count };
 }
 
