@@ -3,11 +3,12 @@
 // liking a reel of its own (no shared row); and the runtime's floor, as many simultaneous requests
 // to a bare Worker under the same wrangler dev. Reports what was acknowledged, refused (503 and
 // others), p50/p99, and whether the count is exact afterwards (the API's and Postgres's).
-// Run: npm run bench:viral
+// Run: npm run bench:viral (BENCH_PROFILE=1 also prints where the isolate spent the viral wave).
 import pg from "pg";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { startBareWorker } from "./support/bare-worker.ts";
+import { startCpuProfile } from "./support/cpu-profile.ts";
 import { percentile } from "./support/latency.ts";
 
 const LIKERS = Number(process.env.BENCH_LIKERS ?? 1000);
@@ -105,8 +106,14 @@ async function main() {
 			bare.stop();
 		}
 		const spread = describe("baseline: each its own reel", await wave(stack.baseUrl, tokens, (i) => own[i] as string));
+		const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile(stack.inspectorPort, { intervalUs: 1000 }) : undefined;
 		const viralWave = await wave(stack.baseUrl, tokens, () => hot);
 		const viral = describe("viral: everyone, one reel", viralWave);
+		if (stopProfile) {
+			const { top, busyMs } = await stopProfile(25);
+			console.log(`runtime CPU over the viral wave: ${busyMs.toFixed(0)} ms busy; self time by function (% of busy samples):`);
+			for (const { fn, share } of top) console.log(`  ${String(share).padStart(5)} %  ${fn}`);
+		}
 
 		// The primary's count (the reel's column plus its shards) against the likes stored; then the API's, which a
 		// token-less read takes from the replica: it may trail the last commits by a moment, so it is polled.
