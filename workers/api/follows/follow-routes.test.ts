@@ -16,7 +16,15 @@ describe("follows", () => {
 				requested: false,
 				followerCount: fans.indexOf(f) + 1,
 			});
-		expect(await json(await follow(fans[0] as Session, creator.user.id))).toEqual({ following: true, requested: false, followerCount: 3 });
+		const again = await follow(fans[0] as Session, creator.user.id);
+		expect(await json(again)).toEqual({ following: true, requested: false, followerCount: 3 });
+		// In the transaction: BEGIN, the pair's lock, the state (with the count and the follower's name), the edge
+		// and both counters in one statement, COMMIT; then the token. A new edge adds its outbox row.
+		expect(again.headers.get("x-request-cost")).toMatch(/^primary=6, replica=0, /);
+		const newEdge = await follow(creator, (fans[1] as Session).user.id);
+		expect(await json(newEdge)).toEqual({ following: true, requested: false, followerCount: 1 });
+		expect(newEdge.headers.get("x-request-cost")).toMatch(/^primary=7, replica=0, /);
+		await follow(creator, (fans[1] as Session).user.id, "DELETE");
 
 		const first = await json<{ items: { id: string }[]; nextCursor: string }>(
 			await api(`/api/users/${creator.user.id}/followers?limit=2`, { headers: await seenAll() }),

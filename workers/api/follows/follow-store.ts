@@ -50,20 +50,28 @@ export async function lockPair(tx: Db, a: string, b: string): Promise<void> {
 
 export const blockedProblem = () => new HttpProblem(403, "blocked", "You cannot follow or interact with this account.");
 
-/** Adds the edge and its counters (once), and tells the followee. */
-async function addFollow(tx: Db, emit: Emit, follower: string, followee: string): Promise<void> {
+/**
+ * Adds the edge and both counters (once, in one statement), and tells the followee. Returns whether
+ * the edge is new. The caller holds the pair's lock (lockPair) and read the follower's name with the
+ * state, so the event costs no statement of its own.
+ */
+async function addFollow(tx: Db, emit: Emit, follower: string, followee: string, followerName: string): Promise<boolean> {
 	const { rows } = await tx.execute(sql`
-		INSERT INTO follows (follower_id, followee_id) VALUES (${follower}, ${followee})
-		ON CONFLICT DO NOTHING RETURNING followee_id`);
-	if (!rows.length) return;
-	await adjustCounts(tx, follower, followee, 1);
-	const name = await nameOf(tx, follower);
+		WITH added AS (INSERT INTO follows (follower_id, followee_id) VALUES (${follower}, ${followee})
+		               ON CONFLICT DO NOTHING RETURNING followee_id)
+		UPDATE users SET
+			follower_count = follower_count + CASE WHEN id = ${followee}::uuid THEN 1 ELSE 0 END,
+			following_count = following_count + CASE WHEN id = ${follower}::uuid THEN 1 ELSE 0 END
+		WHERE id IN (${follower}::uuid, ${followee}::uuid) AND EXISTS (SELECT 1 FROM added)
+		RETURNING id`);
+	if (!rows.length) return false;
 	await emit({
 		to: { userIds: [followee] },
 		type: "NEW_FOLLOWER",
-		data: { followerId: follower, followerName: name },
+		data: { followerId: follower, followerName },
 		dedupeKey: `new-follower:${follower}:${followee}`,
 	});
+	return true;
 }
 
 /**
@@ -74,8 +82,15 @@ async function addFollow(tx: Db, emit: Emit, follower: string, followee: string)
 export async function follow(tx: Db, emit: Emit, follower: string, followee: string): Promise<FollowOutcome> {
 	if (follower === followee) throw new HttpProblem(400, "cannot_follow_self", "You cannot follow yourself.");
 	await lockPair(tx, follower, followee);
-	const { rows } = await tx.execute<{ private: boolean; blocked: boolean; following: boolean }>(sql`
-		SELECT u.private,
+	// The followee's count is read under the pair's lock, so count + 1 is what a new edge makes it.
+	const { rows } = await tx.execute<{
+		private: boolean;
+		blocked: boolean;
+		following: boolean;
+		follower_count: number;
+		follower_name: string;
+	}>(sql`
+		SELECT u.private, u.follower_count, coalesce((SELECT name FROM users WHERE id = ${follower}), '') AS follower_name,
 		       EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = ${followee} AND b.blocked_id = ${follower})
 		                                        OR (b.blocker_id = ${follower} AND b.blocked_id = ${followee})) AS blocked,
 		       EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ${follower} AND f.followee_id = ${followee}) AS following
@@ -84,22 +99,21 @@ export async function follow(tx: Db, emit: Emit, follower: string, followee: str
 	if (!target) throw userNotFound();
 	if (target.blocked) throw blockedProblem();
 	if (target.following || !target.private) {
-		await addFollow(tx, emit, follower, followee);
-		return { following: true, requested: false, followerCount: await followerCount(tx, followee) };
+		const added = await addFollow(tx, emit, follower, followee, target.follower_name);
+		return { following: true, requested: false, followerCount: target.follower_count + (added ? 1 : 0) };
 	}
 	const requested = await tx.execute(sql`
 		INSERT INTO follow_requests (requester_id, target_id) VALUES (${follower}, ${followee})
 		ON CONFLICT DO NOTHING RETURNING 1`);
 	if (requested.rows.length) {
-		const name = await nameOf(tx, follower);
 		await emit({
 			to: { userIds: [followee] },
 			type: "FOLLOW_REQUESTED",
-			data: { requesterId: follower, requesterName: name },
+			data: { requesterId: follower, requesterName: target.follower_name },
 			dedupeKey: `follow-requested:${follower}:${followee}`,
 		});
 	}
-	return { following: false, requested: true, followerCount: await followerCount(tx, followee) };
+	return { following: false, requested: true, followerCount: target.follower_count };
 }
 
 /** Approves a pending request of `requester` to follow `target`: the follow is made and the requester told. Returns whether there was one. */
@@ -108,7 +122,7 @@ export async function approveRequest(tx: Db, emit: Emit, target: string, request
 	const { rows } = await tx.execute(sql`
 		DELETE FROM follow_requests WHERE requester_id = ${requester} AND target_id = ${target} RETURNING 1`);
 	if (!rows.length) return false;
-	await addFollow(tx, emit, requester, target);
+	await addFollow(tx, emit, requester, target, await nameOf(tx, requester));
 	const name = await nameOf(tx, target);
 	await emit({
 		to: { userIds: [requester] },
