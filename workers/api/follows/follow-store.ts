@@ -150,6 +150,9 @@ export async function removeFollow(tx: Db, follower: string, followee: string): 
 export const unfollow = (db: RoutedDatabase, follower: string, followee: string): Promise<number> =>
 	db.write((q) =>
 		q.transaction(async (tx) => {
+			// The pair's lock first, as a follow takes it: without it an unfollow racing a follow of the same
+			// pair deadlocked (the follow's insert waiting on this delete, this counter update on the follow's lock).
+			await lockPair(tx, follower, followee);
 			await removeFollow(tx, follower, followee);
 			await dropRequest(tx, follower, followee);
 			return followerCount(tx, followee);

@@ -14,7 +14,7 @@ import { writeWithEvents } from "../../realtime/outbox";
 import { requestEvents } from "../request-events";
 import { UserIdParamSchema } from "../users/user-schemas";
 import { block, unblock } from "./block-store";
-import { approveRequest, dropRequest, followRequestsTo, removeFollow } from "./follow-store";
+import { approveRequest, dropRequest, followRequestsTo, lockPair, removeFollow } from "./follow-store";
 
 const BlockStateSchema = z.object({ blocked: z.boolean() }).openapi("BlockState");
 const FollowRequestPageSchema = pageSchema(
@@ -96,7 +96,13 @@ export const privacyRoutes = new OpenAPIHono<AppEnv>()
 	})
 	.openapi(removeFollower, async (c) => {
 		const { userId } = c.req.valid("param");
-		await c.var.db.write((q) => q.transaction((tx) => removeFollow(tx, userId, c.var.auth.sub)));
+		await c.var.db.write((q) =>
+			q.transaction(async (tx) => {
+				// The pair's lock first, as follows and unfollows take it (follow-store.ts): no deadlock with either.
+				await lockPair(tx, userId, c.var.auth.sub);
+				await removeFollow(tx, userId, c.var.auth.sub);
+			}),
+		);
 		return c.body(null, 204);
 	})
 	.openapi(blockRoute("post"), async (c) => {

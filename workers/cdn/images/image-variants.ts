@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { configOf } from "../../lib/config/config";
 import { mediaDb } from "../../lib/media-db/media-db";
 import { imageVariants } from "../../lib/media-db/schema";
+import { mayRead } from "../signing/media-access";
 
 export type VariantFormat = "avif" | "webp" | "jpeg" | "png";
 
@@ -31,10 +32,11 @@ export async function storedVariant(env: Env, originalKey: string, normalizedOpt
  * and this one write. The row is written before the bytes: purging and
  * erasing find variants through the index, so bytes without a row would
  * outlive a takedown, while a row without bytes (a put that failed) only
- * means the variant is made again and stored then. Returns whether the bytes
- * were stored.
+ * means the variant is made again and stored then. A takedown that begins
+ * while the transform runs is keepVariant's to catch.
+ * Returns whether the bytes were stored.
  */
-export async function recordVariant(
+async function recordVariant(
 	env: Env,
 	originalKey: string,
 	normalizedOptions: string,
@@ -57,4 +59,29 @@ export async function recordVariant(
 	if (kept.length === 0) return false;
 	await env.MEDIA.put(key, bytes, { httpMetadata: { contentType } });
 	return true;
+}
+
+/**
+ * Records a variant just made (recordVariant), then asks again whether its source may be read: a
+ * takedown may have begun while the transform ran, and purged the caches and the variants it found
+ * before this one was kept. Asked after the bytes are stored and before anything is cached, so
+ * whichever order the two took, nothing of a withdrawn source is left stored or cached. Returns
+ * false when the source was withdrawn (what was stored is taken back): answer 404, cache nothing.
+ */
+export async function keepVariant(
+	env: Env,
+	originalKey: string,
+	normalizedOptions: string,
+	format: VariantFormat,
+	bytes: Uint8Array,
+	contentType: string,
+): Promise<boolean> {
+	const stored = await recordVariant(env, originalKey, normalizedOptions, format, bytes, contentType);
+	if (await mayRead(env, originalKey, false)) return true;
+	if (stored) {
+		const key = variantKeyOf(originalKey, normalizedOptions, format);
+		await env.MEDIA.delete(key);
+		await mediaDb(env).delete(imageVariants).where(eq(imageVariants.variantKey, key));
+	}
+	return false;
 }

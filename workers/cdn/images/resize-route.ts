@@ -5,7 +5,7 @@ import { cdnKeyFrom, IMMUTABLE_CACHE_CONTROL, MEDIA_CSP, mediaNotFound } from ".
 import { verifyImageUrl } from "../signing/image-url-signature";
 import { cacheTagsOf, mayRead } from "../signing/media-access";
 import { openImageSource } from "./image-limits";
-import { recordVariant, storedVariant, variantCacheKey } from "./image-variants";
+import { keepVariant, storedVariant, variantCacheKey } from "./image-variants";
 import { imagesProblem } from "./images-errors";
 import {
 	ALLOWED_SIZES,
@@ -106,7 +106,8 @@ async function resize(c: Context<AppEnv>, options: ResizeOptions, rawKey: string
 		throw imagesProblem(err, unreadable);
 	}
 	headers.set("content-type", OUTPUT_TYPES[made]);
-	await recordVariant(c.env, key, normalized, format, bytes, OUTPUT_TYPES[made]);
+	// A takedown may have begun while the transform ran: then nothing is kept or cached (keepVariant).
+	if (!(await keepVariant(c.env, key, normalized, format, bytes, OUTPUT_TYPES[made]))) throw mediaNotFound();
 	const res = new Response(bytes, { status: 200, headers });
 	c.executionCtx.waitUntil(caches.default.put(cacheKey, res.clone()));
 	res.headers.set("x-img-cache", "MISS");

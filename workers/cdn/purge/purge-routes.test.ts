@@ -7,7 +7,7 @@ import { api, registerUser, type Session } from "../../test-support/api";
 import { seedAsset } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
 import { setRole } from "../../test-support/roles";
-import { variantKeyOf } from "../images/image-variants";
+import { keepVariant, variantKeyOf } from "../images/image-variants";
 import { normalizeOptions, parseResizeOptions } from "../images/resize-options";
 
 async function ownedImage(ownerId: string) {
@@ -52,6 +52,21 @@ describe("the R2 variant store", () => {
 		// The cap is checked by the statement that writes the row, not by a count read before it.
 		expect(await variantsOf(key)).toHaveLength(2);
 		expect((await env.MEDIA.list({ prefix: `variants/${key}/` })).objects).toHaveLength(2);
+	});
+
+	it("keeps nothing of a variant whose source was taken down while it was being made", async () => {
+		const key = await ownedImage(crypto.randomUUID());
+		const options = normalizeOptions(parseResizeOptions("width=64,format=jpeg"));
+		const bytes = new Uint8Array([1, 2, 3]);
+		// The source still readable: kept, bytes and row.
+		expect(await keepVariant(env, key, options, "jpeg", bytes, "image/jpeg")).toBe(true);
+		expect(await variantsOf(key)).toHaveLength(1);
+		// Taken down between the transform's start and its end (the row blocked first, as eraseAsset does).
+		await mediaDb(env).update(assets).set({ access: "blocked" }).where(eq(assets.r2Key, key));
+		const other = normalizeOptions(parseResizeOptions("width=128,format=jpeg"));
+		expect(await keepVariant(env, key, other, "jpeg", bytes, "image/jpeg")).toBe(false);
+		expect(await env.MEDIA.head(variantKeyOf(key, other, "jpeg"))).toBeNull();
+		expect((await variantsOf(key)).map((r) => r.options)).toEqual([options]);
 	});
 
 	it("stores the bytes of a variant whose index row outlived a failed put", async () => {

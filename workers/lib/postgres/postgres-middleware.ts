@@ -2,7 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app/app-env";
 import { configOf } from "../config/config";
-import { logger } from "../observability/logger";
 import { HttpProblem } from "../problems/http-problem";
 import { CONSISTENCY_COOKIE, CONSISTENCY_COOKIE_MAX_AGE_S, CONSISTENCY_HEADER, LsnSchema } from "./consistency-token";
 import { RoutedDatabase } from "./routed-database";
@@ -24,13 +23,7 @@ export const postgres = (): MiddlewareHandler<AppEnv> => async (c, next) => {
 	c.set("cost", { durableObjects: 0 });
 	try {
 		await next();
-		const token = await db.consistencyToken().catch((err: Error) => {
-			// The writes are committed, so the response stands; without a token this client's next read may
-			// reach the replica before them (read-your-writes lost for one response), which beats answering
-			// a committed write with an error that invites a retry.
-			logger.warn("consistency_token_unavailable", { error: err.message });
-			return undefined;
-		});
+		const token = await db.consistencyToken();
 		if (token) {
 			c.header(CONSISTENCY_HEADER, token);
 			setCookie(c, CONSISTENCY_COOKIE, token, {

@@ -53,6 +53,30 @@ describe("RoutedDatabase", () => {
 		expect(compareLsn(second ?? "", first ?? "")).toBeGreaterThan(0);
 	});
 
+	it("answers no token, rather than an error, when the position cannot be read after a committed write", async () => {
+		const db = database();
+		const row = newUser();
+		await db.write((q) => q.insert(users).values(row));
+		await db.close(); // the connection gone after the commit
+		expect(await db.consistencyToken()).toBeUndefined();
+		// The write stands.
+		const check = database();
+		expect(await check.readFromPrimary(findUser(row.id))).toMatchObject({ id: row.id });
+	});
+
+	it("counts a write that failed part-way as a write: later reads in the request go to the primary", async () => {
+		const db = database();
+		const row = newUser();
+		await expect(
+			db.write(async (q) => {
+				await q.insert(users).values(row);
+				throw new Error("after the insert");
+			}),
+		).rejects.toThrow("after the insert");
+		expect(await db.read(findUser(row.id))).toMatchObject({ id: row.id });
+		expect(await db.readDecision()).toEqual({ source: "primary", reason: "wrote_in_request" });
+	});
+
 	it("reads no WAL position for work nobody hands a token to", async () => {
 		const db = database();
 		await db.write((q) => q.insert(users).values(newUser()));

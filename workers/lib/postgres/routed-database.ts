@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { configOf } from "../config/config";
 import { isFreshId } from "../ids/uuidv7";
+import { logger } from "../observability/logger";
 import { HttpProblem, unavailable } from "../problems/http-problem";
 import { closeQuietly, connect, PostgresUnreachable } from "./connect";
 import { isConnectionLost } from "./connection-lost";
@@ -90,13 +91,16 @@ export class RoutedDatabase {
 			}
 			throw err;
 		});
-		const result = await fn(drizzleOn(client));
-		// Where the WAL stands is read once, when the token is asked for (consistencyToken): a request
-		// that writes three times needs one position, and background work (the outbox's claim, inbox
-		// and delete) needs none. Reads after a write in this request go to the primary meanwhile.
-		this.wrote = true;
-		this.lastWriteLsn = undefined;
-		return result;
+		try {
+			return await fn(drizzleOn(client));
+		} finally {
+			// Where the WAL stands is read once, when the token is asked for (consistencyToken): a request
+			// that writes three times needs one position, and background work (the outbox's claim, inbox
+			// and delete) needs none. Reads after a write in this request go to the primary meanwhile.
+			// Also when `fn` failed: it may have committed something before it did.
+			this.wrote = true;
+			this.lastWriteLsn = undefined;
+		}
 	}
 
 	/** Runs `fn` where the routing decides (replica when fresh enough, else primary). */
@@ -209,8 +213,15 @@ export class RoutedDatabase {
 	 */
 	async consistencyToken(): Promise<string | undefined> {
 		if (!this.wrote || this.lastWriteLsn) return this.lastWriteLsn;
-		const { rows } = await (await this.primaryClient()).query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
-		this.lastWriteLsn = rows[0]?.lsn;
+		try {
+			const { rows } = await (await this.primaryClient()).query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+			this.lastWriteLsn = rows[0]?.lsn;
+		} catch (err) {
+			// The writes are committed, so what they answer stands; without a token the caller's next read
+			// may reach the replica before them (read-your-writes lost once), which beats answering a
+			// committed write (a refresh token's rotation, say) with an error that invites a retry.
+			logger.warn("consistency_token_unavailable", { error: (err as Error).message });
+		}
 		return this.lastWriteLsn;
 	}
 
