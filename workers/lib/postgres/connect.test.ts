@@ -2,7 +2,6 @@ import { env } from "cloudflare:workers";
 import { CloudflareSocket } from "pg-cloudflare";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { closeQuietly, connect } from "./connect";
-import { CorkingSocket } from "./corking-socket";
 
 afterEach(() => {
 	vi.restoreAllMocks();
@@ -12,7 +11,9 @@ describe("connect", () => {
 	it("sends a statement with parameters as one socket write, not one per protocol message", async () => {
 		const client = await connect(env.HYPERDRIVE, "primary", 5_000);
 		try {
-			expect((client as unknown as { connection: { stream: unknown } }).connection.stream).toBeInstanceOf(CorkingSocket);
+			const { stream } = (client as unknown as { connection: { stream: { cork?: unknown } } }).connection;
+			expect(stream).toBeInstanceOf(CloudflareSocket);
+			expect(typeof stream.cork).toBe("function");
 			const writes = vi.spyOn(CloudflareSocket.prototype, "write");
 			const { rows } = await client.query<{ n: number; s: string }>("SELECT $1::int AS n, $2::text AS s", [7, "seven"]);
 			expect(rows).toEqual([{ n: 7, s: "seven" }]);

@@ -4,7 +4,7 @@
 import type { Duplex } from "node:stream";
 import pg from "pg";
 import { logger } from "../observability/logger";
-import { CorkingSocket } from "./corking-socket";
+import { corkingSocket } from "./corking-socket";
 
 export class PostgresUnreachable extends Error {
 	constructor(
@@ -26,7 +26,7 @@ export async function connect(binding: Hyperdrive, target: string, timeoutMs: nu
 		connectionTimeoutMillis: timeoutMs,
 		query_timeout: 30_000,
 		// pg calls this with the connection's settings; its types say neither that nor that a Workers socket will do.
-		stream: ((settings: { ssl?: unknown }) => new CorkingSocket(Boolean(settings.ssl))) as unknown as () => Duplex,
+		stream: ((settings: { ssl?: unknown }) => corkingSocket(Boolean(settings.ssl))) as unknown as () => Duplex,
 	});
 	// A socket that drops after connect emits 'error'; without a listener it would be an unhandled exception.
 	client.on("error", (err) => {
