@@ -68,15 +68,9 @@ async function recordVariant(
  * whichever order the two took, nothing of a withdrawn source is left stored or cached. Returns
  * false when the source was withdrawn (what was stored is taken back): answer 404, cache nothing.
  */
-export async function keepVariant(
-	env: Env,
-	originalKey: string,
-	normalizedOptions: string,
-	format: VariantFormat,
-	bytes: Uint8Array,
-	contentType: string,
-): Promise<boolean> {
-	const stored = await recordVariant(env, originalKey, normalizedOptions, format, bytes, contentType);
+export async function keepVariant(...args: Parameters<typeof recordVariant>): Promise<boolean> {
+	const [env, originalKey, normalizedOptions, format] = args;
+	const stored = await recordVariant(...args);
 	if (await mayRead(env, originalKey, false)) return true;
 	if (stored) {
 		const key = variantKeyOf(originalKey, normalizedOptions, format);
