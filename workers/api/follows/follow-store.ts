@@ -23,13 +23,15 @@ async function nameOf(tx: Db, id: string): Promise<string> {
 	return rows[0]?.name ?? "";
 }
 
-/** Adjusts both users' counters in one statement: +1 or -1 when the edge changed. */
-const adjustCounts = (q: Db, follower: string, followee: string, delta: 1 | -1) =>
-	q.execute(sql`
+/** The UPDATE of both users' counters: +1 or -1 for the edge (a caller may add to its WHERE). */
+const countsChange = (follower: string, followee: string, delta: 1 | -1) => sql`
 		UPDATE users SET
 			follower_count = follower_count + CASE WHEN id = ${followee}::uuid THEN ${delta}::int ELSE 0 END,
 			following_count = following_count + CASE WHEN id = ${follower}::uuid THEN ${delta}::int ELSE 0 END
-		WHERE id IN (${follower}::uuid, ${followee}::uuid)`);
+		WHERE id IN (${follower}::uuid, ${followee}::uuid)`;
+
+/** Adjusts both users' counters in one statement: +1 or -1 when the edge changed. */
+const adjustCounts = (q: Db, follower: string, followee: string, delta: 1 | -1) => q.execute(countsChange(follower, followee, delta));
 
 export interface FollowOutcome {
 	following: boolean;
@@ -59,10 +61,7 @@ async function addFollow(tx: Db, emit: Emit, follower: string, followee: string,
 	const { rows } = await tx.execute(sql`
 		WITH added AS (INSERT INTO follows (follower_id, followee_id) VALUES (${follower}, ${followee})
 		               ON CONFLICT DO NOTHING RETURNING followee_id)
-		UPDATE users SET
-			follower_count = follower_count + CASE WHEN id = ${followee}::uuid THEN 1 ELSE 0 END,
-			following_count = following_count + CASE WHEN id = ${follower}::uuid THEN 1 ELSE 0 END
-		WHERE id IN (${follower}::uuid, ${followee}::uuid) AND EXISTS (SELECT 1 FROM added)
+		${countsChange(follower, followee, 1)} AND EXISTS (SELECT 1 FROM added)
 		RETURNING id`);
 	if (!rows.length) return false;
 	await emit({
