@@ -10,7 +10,7 @@ import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { settle } from "./load/load-report.ts";
 import { loadOptionsFromEnv, runLoad } from "./load/workload.ts";
-import { startCpuProfile } from "./support/cpu-profile.ts";
+import { printCpuProfile, startCpuProfile } from "./support/cpu-profile.ts";
 
 const options = loadOptionsFromEnv();
 const stack = await startDevStack("bench-load", { fresh: true, vars: LIFTED_QUOTAS });
@@ -20,9 +20,7 @@ try {
 		await sleep((options.seconds * 1000) / 3);
 		const stop = await startCpuProfile(stack.inspectorPort, { intervalUs: 1000 });
 		await sleep(Math.min(10_000, (options.seconds * 1000) / 2));
-		const { top, busyMs } = await stop(25);
-		console.log(`runtime CPU over the profile: ${busyMs.toFixed(0)} ms busy; self time by function (% of busy samples):`);
-		for (const { fn, share } of top) console.log(`  ${String(share).padStart(5)} %  ${fn}`);
+		printCpuProfile("the profile", await stop(25));
 	};
 	const run = await runLoad(stack.baseUrl, options, process.env.BENCH_PROFILE ? { during: profile } : {});
 	const settled = await settle(run);

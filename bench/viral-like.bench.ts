@@ -8,7 +8,7 @@ import pg from "pg";
 import { registerOn, startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
 import { startBareWorker } from "./support/bare-worker.ts";
-import { startCpuProfile } from "./support/cpu-profile.ts";
+import { printCpuProfile, startCpuProfile } from "./support/cpu-profile.ts";
 import { percentile } from "./support/latency.ts";
 
 const LIKERS = Number(process.env.BENCH_LIKERS ?? 1000);
@@ -109,11 +109,7 @@ async function main() {
 		const stopProfile = process.env.BENCH_PROFILE ? await startCpuProfile(stack.inspectorPort, { intervalUs: 1000 }) : undefined;
 		const viralWave = await wave(stack.baseUrl, tokens, () => hot);
 		const viral = describe("viral: everyone, one reel", viralWave);
-		if (stopProfile) {
-			const { top, busyMs } = await stopProfile(25);
-			console.log(`runtime CPU over the viral wave: ${busyMs.toFixed(0)} ms busy; self time by function (% of busy samples):`);
-			for (const { fn, share } of top) console.log(`  ${String(share).padStart(5)} %  ${fn}`);
-		}
+		if (stopProfile) printCpuProfile("the viral wave", await stopProfile(25));
 
 		// The primary's count (the reel's column plus its shards) against the likes stored; then the API's, which a
 		// token-less read takes from the replica: it may trail the last commits by a moment, so it is polled.

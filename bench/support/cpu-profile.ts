@@ -75,3 +75,9 @@ export async function startCpuProfile(inspectorPort: number, { intervalUs = 100 
 		return { top, busyMs: busyUs / 1000 };
 	};
 }
+
+/** Prints a profile's busy time and its top functions, one a line, under `what` (what was profiled). */
+export function printCpuProfile(what: string, { top, busyMs }: CpuProfile): void {
+	console.log(`runtime CPU over ${what}: ${busyMs.toFixed(0)} ms busy; self time by function (% of busy samples):`);
+	for (const { fn, share } of top) console.log(`  ${String(share).padStart(5)} %  ${fn}`);
+}
