@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../app";
 import { mediaDb } from "../lib/media-db/media-db";
 import { assets, renditions } from "../lib/media-db/schema";
-import { api, apiOf, type Session } from "../test-support/api";
+import { api, apiOf, ownAddress, type Session } from "../test-support/api";
 import { json, person, playableVideoOf } from "../test-support/reels";
 import { APP_SHELL, builtPage, EMBED_PAGE, EMBED_PAGE_MARK } from "./built-page";
 
@@ -250,7 +250,7 @@ describe("GET /reel/:id (the web app with a link preview)", () => {
 
 	it("serves the plain app when a limit refuses the preview, without the refusal's headers", async () => {
 		const one = { QUOTA_ANON_PER_HOUR: "1" } as Partial<Env>;
-		const from = { headers: { "cf-connecting-ip": `10.77.${Math.floor(Math.random() * 250)}.9` } };
+		const from = { headers: { "cf-connecting-ip": ownAddress() } };
 		const first = await api(`/reel/${crypto.randomUUID()}`, from, one);
 		expect(first.status).toBe(200);
 		// The hour's one request is spent: the next is refused before the route, and still gets the app.

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { api, type Session } from "../../test-support/api";
+import { api, ownAddress, type Session } from "../../test-support/api";
 import { transcodedVideo } from "../../test-support/videos";
 import { declaredSize } from "../images/image-header";
 
 type Status = { poster: string; renditions: { width: number; height: number }[] };
 const statusOf = async (owner: Session, id: string) =>
 	(await (await api(`/api/videos/${id}/status`, { token: owner.accessToken })).json()) as Status;
-const ipOf = () => ({ "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250) + 1}` });
+const ipOf = () => ({ "cf-connecting-ip": ownAddress() });
 
 async function publicVideo() {
 	const video = await transcodedVideo();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api } from "../../test-support/api";
+import { api, ownAddress } from "../../test-support/api";
 import { storeOwned } from "../../test-support/assets";
 import { pngHeaderOnly, sampleJpeg, samplePng } from "../../test-support/media";
 import { signImageUrl } from "../signing/image-url-signature";
@@ -82,7 +82,7 @@ describe("GET /img/<options>/<key>", () => {
 	it("gives each client a budget of uncached transforms (429 with Retry-After); cache hits and kept variants stay free", async () => {
 		const key = await stored(sampleJpeg());
 		const other = await stored(sampleJpeg());
-		const ip = { "cf-connecting-ip": `10.8.${Math.floor(Math.random() * 250)}.1` };
+		const ip = { "cf-connecting-ip": ownAddress() };
 		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "2" };
 		const get = (path: string, who = ip) => api(path, { headers: { ...who, accept: "image/jpeg" } }, budget);
 		expect((await get(`/img/width=64/${key}`)).status).toBe(200);
@@ -94,7 +94,7 @@ describe("GET /img/<options>/<key>", () => {
 		// Already made: served from the cache, free.
 		expect((await get(`/img/width=64/${key}`)).headers.get("x-img-cache")).toBe("HIT");
 		// Someone else's budget is their own.
-		expect((await get(`/img/width=160/${other}`, { "cf-connecting-ip": `10.7.${Math.floor(Math.random() * 250)}.2` })).status).toBe(200);
+		expect((await get(`/img/width=160/${other}`, { "cf-connecting-ip": ownAddress() })).status).toBe(200);
 	});
 
 	it("transforms only public sources: a non-public or blocked asset's pictures are a 404", async () => {
@@ -146,7 +146,7 @@ describe("GET /cdn/resize/:width/:height/<key> (seed-compatible)", () => {
 		expect(await sizeOf(res)).toMatchObject({ width: 300, height: 200 });
 		expect((await api(`/cdn/resize/abc/10/${key}`)).status).toBe(400);
 		expect((await api(`/cdn/resize/5000/10/${key}`)).status).toBe(400);
-		const ip = { "cf-connecting-ip": `10.9.${Math.floor(Math.random() * 250)}.1` };
+		const ip = { "cf-connecting-ip": ownAddress() };
 		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "1" };
 		expect((await api(`/cdn/resize/301/201/${key}`, { headers: ip }, budget)).status).toBe(200);
 		expect((await api(`/cdn/resize/302/202/${key}`, { headers: ip }, budget)).status).toBe(429);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signedMediaUrl } from "../../cdn/signing/media-url-signature";
-import { api } from "../../test-support/api";
+import { api, ownAddress } from "../../test-support/api";
 import { storeOwned } from "../../test-support/assets";
 import { sampleJpeg } from "../../test-support/media";
 
@@ -32,7 +32,7 @@ describe("Analytics Engine datapoints", () => {
 
 	it("records a refusal with the limiter that refused and its Retry-After", async () => {
 		const key = await storeOwned(`2026/11/22/${crypto.randomUUID()}.jpg`, sampleJpeg());
-		const ip = { "cf-connecting-ip": `10.6.${Math.floor(Math.random() * 250)}.1`, accept: "image/jpeg" };
+		const ip = { "cf-connecting-ip": ownAddress(), accept: "image/jpeg" };
 		const budget = { IMAGE_TRANSFORMS_PER_HOUR: "1" };
 		await api(`/img/width=64/${key}`, { headers: ip }, budget);
 		const w = watch();
