@@ -87,6 +87,10 @@ export default defineConfig({
 					// its file's environment closes, and a console message in flight then failed the whole
 					// run with "Closing rpc while onUserConsoleLog was pending" (seen in 1 of 5 clean runs).
 					disableConsoleIntercept: true,
+					// Polls for what happens after a response (an edge-cache put, a socket message held back
+					// up to 1 s by design) wait up to 5-10 s and return as soon as it holds; the runner's 5 s
+					// default would cut them short on a loaded machine.
+					testTimeout: 20_000,
 				},
 			},
 			{

@@ -14,9 +14,9 @@ export function openedSocket(res: Response) {
 	return { ws, received, closes };
 }
 
-/** Polls (bounded, 2 s) until `check` holds. */
+/** Polls (bounded, 10 s: some messages are held back up to 1 s by design) until `check` holds. */
 export async function until(check: () => boolean, what = "condition") {
-	for (let i = 0; i < 100; i++) {
+	for (let i = 0; i < 500; i++) {
 		if (check()) return;
 		await new Promise((r) => setTimeout(r, 20));
 	}

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { withDatabase } from "../../lib/postgres/routed-database";
-import { api, registerUser, type Session } from "../../test-support/api";
+import { api, ownAddress, registerUser, type Session } from "../../test-support/api";
 import { json, postReel, type Reel, seenAll } from "../../test-support/reels";
 import { setRole } from "../../test-support/roles";
 import type { PlaybackFigures } from "./playback-analytics";
@@ -257,7 +257,7 @@ describe("an account's analytics", () => {
 		);
 		const watch = (reelId: string, seconds: number) => {
 			const view = crypto.randomUUID();
-			return report({ deviceId: crypto.randomUUID(), ip: `203.0.113.${Math.floor(Math.random() * 200) + 1}` }, [
+			return report({ deviceId: crypto.randomUUID(), ip: ownAddress() }, [
 				event(view, reelId, "start", { startupMs: 200 }),
 				event(view, reelId, "end", { watchedSeconds: seconds, position: Math.min(seconds, 8) }),
 			]);

@@ -34,7 +34,7 @@ describe("GET /cdn/<key>", () => {
 		expect(first.headers.get("x-cdn-cache")).toBe("MISS");
 		await first.arrayBuffer();
 		let second = await exports.default.fetch(`http://x/cdn/${key}`);
-		for (let i = 0; i < 20 && second.headers.get("x-cdn-cache") !== "HIT"; i++) {
+		for (let i = 0; i < 200 && second.headers.get("x-cdn-cache") !== "HIT"; i++) {
 			await second.arrayBuffer();
 			await new Promise((r) => setTimeout(r, 25));
 			second = await exports.default.fetch(`http://x/cdn/${key}`);
@@ -269,7 +269,7 @@ describe("the cached-media fast path (workers/cdn/delivery/cached-media.ts)", ()
 		const first = await exports.default.fetch(`http://x/cdn/${key}`);
 		await first.arrayBuffer();
 		let hit: Response | undefined;
-		for (let i = 0; i < 20 && !hit; i++) {
+		for (let i = 0; i < 200 && !hit; i++) {
 			hit = await cachedMedia(new Request(`http://x/cdn/${key}`), env);
 			if (!hit) await new Promise((r) => setTimeout(r, 25));
 		}

@@ -40,7 +40,7 @@ describe("GET /img/<options>/<key>", () => {
 		const path = `/img/width=240,format=jpeg/${key}`;
 		expect((await api(path)).headers.get("x-img-cache")).toBe("MISS");
 		let again = await api(path);
-		for (let i = 0; i < 20 && again.headers.get("x-img-cache") !== "HIT"; i++) {
+		for (let i = 0; i < 200 && again.headers.get("x-img-cache") !== "HIT"; i++) {
 			await new Promise((r) => setTimeout(r, 25));
 			again = await api(path);
 		}
