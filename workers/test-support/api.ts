@@ -29,7 +29,7 @@ export const apiOf =
 	};
 
 /**
- * A client address of the test's own: a random /64 of fc00::/7 (56 random bits), which per-address
+ * A client address of the test's own: a random /64 of fd00::/8, the unique-local range (56 random bits), which per-address
  * limits count as one client. A test that spends a per-address budget needs one nobody else can
  * draw; 250 random IPv4 addresses met by chance one CI run in a few hundred.
  */
