@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { devStackOptions } from "./dev.ts";
-import { connectionUrls, findPgBin } from "./postgres-cluster.ts";
+import { connectionUrls, findPgBin, SERVES_FILE, sweepOrphanedDataDirs } from "./postgres-cluster.ts";
 
 function fakeInstall(versions: string[]) {
 	const base = mkdtempSync(join(tmpdir(), "pg-bins-"));
@@ -47,5 +48,35 @@ describe("local stack settings", () => {
 		expect(connectionUrls({ dataDir: "/x", primaryPort: 54330, replicaPort: 54331 }).primaryUrl).toBe(
 			"postgresql://reels:reels-local@127.0.0.1:54330/reels",
 		);
+	});
+});
+
+describe("sweepOrphanedDataDirs", () => {
+	it("removes a fallback folder whose checkout folder is gone and whose servers are stopped, and no other", () => {
+		const root = mkdtempSync(join(tmpdir(), "pg-fallback-"));
+		const checkout = mkdtempSync(join(tmpdir(), "pg-checkout-"));
+		const live = spawn("sleep", ["60"]);
+		try {
+			const folder = (name: string, serves: string | undefined, postmasterPid?: number) => {
+				const dir = join(root, name);
+				mkdirSync(join(dir, "primary"), { recursive: true });
+				mkdirSync(join(dir, "replica"), { recursive: true });
+				if (serves !== undefined) writeFileSync(join(dir, SERVES_FILE), serves);
+				if (postmasterPid !== undefined) writeFileSync(join(dir, "replica", "postmaster.pid"), `${postmasterPid}\n/data\n`);
+			};
+			const gone = join(checkout, "deleted-clone/.local/pg-e2e");
+			folder("orphan", gone);
+			folder("stale-pid", gone, 2 ** 22 + 1); // above pid_max's default: no such process
+			folder("in-use", checkout);
+			folder("still-running", gone, live.pid);
+			folder("unmarked", undefined);
+			expect(sweepOrphanedDataDirs(root).sort()).toEqual([join(root, "orphan"), join(root, "stale-pid")]);
+			expect(readdirSync(root).sort()).toEqual(["in-use", "still-running", "unmarked"]);
+			expect(sweepOrphanedDataDirs(join(root, "no-such-folder"))).toEqual([]);
+		} finally {
+			live.kill();
+			rmSync(root, { recursive: true, force: true });
+			rmSync(checkout, { recursive: true, force: true });
+		}
 	});
 });
