@@ -4,7 +4,8 @@
 // which .ci/run does when it is missing).
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import { ownAddress } from "../workers/test-support/own-address.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -29,6 +30,16 @@ export async function launchBrowser({ args = [] }: { args?: string[] } = {}): Pr
 			...args,
 		],
 	});
+}
+
+/**
+ * A browser context for one person on a connection of their own: every request it makes, the
+ * WebSocket handshake too, carries a `cf-connecting-ip` nobody else in the run has (as Cloudflare's
+ * edge sets it in production). Without it every page of a run shares the address "local", and a
+ * test's own page loads spend one visitor's burst budget (100 requests per 10 s) for everyone.
+ */
+export function newVisitorContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+	return browser.newContext({ ...options, extraHTTPHeaders: { ...options.extraHTTPHeaders, "cf-connecting-ip": ownAddress() } });
 }
 
 /**

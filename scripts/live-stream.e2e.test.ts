@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consoleOf, frameLatencies, launchBrowser, playWithHlsJs, readFrameCodes } from "./browser.ts";
+import { consoleOf, frameLatencies, launchBrowser, newVisitorContext, playWithHlsJs, readFrameCodes } from "./browser.ts";
 import { RESTART_ONLY_AFTER_MS } from "./dev.ts";
 import { type DevStackProcess, type RegisteredUser, registerOn, startDevStack } from "./dev-stack-process.ts";
 import { liveFfmpegsIn, liveFoldersIn } from "./leftovers.ts";
@@ -368,7 +368,7 @@ describe("live streaming", () => {
 			args: ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${camera}`],
 		});
 		try {
-			const streamerCtx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+			const streamerCtx = await newVisitorContext(browser, { viewport: { width: 390, height: 844 } });
 			await streamerCtx.grantPermissions(["camera", "microphone"], { origin: stack.baseUrl });
 			const streamer = await streamerCtx.newPage();
 			const streamerConsole = consoleOf(streamer);
@@ -402,7 +402,7 @@ describe("live streaming", () => {
 			expect((await getStream(id)).status).toBe("live");
 
 			// A visitor at a desk's size opens the stream: time to the first frame, then camera-to-viewer latency.
-			const viewerCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+			const viewerCtx = await newVisitorContext(browser, { viewport: { width: 1440, height: 900 } });
 			const viewer = await viewerCtx.newPage();
 			const viewerConsole = consoleOf(viewer);
 			const arrived = Date.now();

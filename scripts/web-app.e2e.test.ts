@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from "vitest";
-import { consoleOf, launchBrowser } from "./browser.ts";
+import { consoleOf, launchBrowser, newVisitorContext } from "./browser.ts";
 import { type DevStackProcess, startDevStack } from "./dev-stack-process.ts";
 import type { CaughtMail } from "./mail-catcher.ts";
 import { makeClip, makeSpeechClip, makeTestJpeg } from "./test-media.ts";
@@ -57,7 +57,7 @@ function watchConsole(page: Page): Page {
 
 async function signUp(name: string, viewport = { width: 430, height: 860 }) {
 	// bypassCSP lets the test inject axe-core; the app itself runs under its CSP everywhere else.
-	const ctx = await browser.newContext({ viewport, bypassCSP: true });
+	const ctx = await newVisitorContext(browser, { viewport, bypassCSP: true });
 	const page = watchConsole(await ctx.newPage());
 	const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 	await page.goto(`${stack.baseUrl}/signup`);
@@ -296,7 +296,7 @@ describe("the web app in Chromium", () => {
 	it("plays A's reel in B's feed, and B's like reaches A's bell without a reload", { timeout: 60_000 }, async () => {
 		const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
 		// A first visit, with an empty cache: the JavaScript it needs before the first reel plays, and how long that takes.
-		const visitor = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		const visitor = await newVisitorContext(browser, { viewport: { width: 430, height: 860 } });
 		const first = watchConsole(await visitor.newPage());
 		const js: { url: string; bytes: number }[] = [];
 		first.on("response", async (r) => {
@@ -563,7 +563,7 @@ describe("the web app in Chromium", () => {
 	});
 
 	it("on a phone's touch screen: a visitor swipes up to the next reel and back down", { timeout: 60_000 }, async () => {
-		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+		const ctx = await newVisitorContext(browser, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
 		const page = watchConsole(await ctx.newPage());
 		await openFeedUntil(page, async (p) => (await p.locator("article").count()) >= 2, "/");
 		const cdp = await ctx.newCDPSession(page);
@@ -638,7 +638,7 @@ describe("the web app in Chromium", () => {
 	});
 
 	it("has no serious accessibility violations on the sign-in page", async () => {
-		const ctx = await browser.newContext({ bypassCSP: true });
+		const ctx = await newVisitorContext(browser, { bypassCSP: true });
 		const page = watchConsole(await ctx.newPage());
 		await page.goto(`${stack.baseUrl}/signin`);
 		await page.getByRole("heading", { name: "Sign in" }).waitFor();
@@ -647,7 +647,7 @@ describe("the web app in Chromium", () => {
 	});
 
 	it("asks a visitor to sign in to like, in a sheet, then comes back to the reel and likes it", { timeout: 60_000 }, async () => {
-		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const ctx = await newVisitorContext(browser, { viewport: { width: 390, height: 844 } });
 		const page = watchConsole(await ctx.newPage());
 		await page.goto(`${stack.baseUrl}/reel/${reelId}`);
 		const like = page.locator(`article[data-reel-id="${reelId}"]`).getByRole("button", { name: /^Like, likes: \d+$/ });
@@ -781,7 +781,7 @@ describe("the web app in Chromium", () => {
 	it("plays A's reel framed by another site (another origin) from the iframe its oEmbed gives", { timeout: 60_000 }, async () => {
 		const pageUrl = `${stack.baseUrl}/reel/${reelId}`;
 		// A person copies the embed code from the reel's Share sheet.
-		const viewer = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		const viewer = await newVisitorContext(browser, { viewport: { width: 430, height: 860 } });
 		onTestFinished(() => viewer.close());
 		const reelPage = watchConsole(await viewer.newPage());
 		await reelPage.goto(pageUrl);
@@ -807,7 +807,7 @@ describe("the web app in Chromium", () => {
 		});
 		await new Promise<void>((done) => site.listen(0, "127.0.0.1", done));
 		onTestFinished(() => new Promise<void>((done) => site.close(() => done())));
-		const ctx = await browser.newContext({ viewport: { width: 430, height: 860 } });
+		const ctx = await newVisitorContext(browser, { viewport: { width: 430, height: 860 } });
 		onTestFinished(() => ctx.close());
 		const page = watchConsole(await ctx.newPage());
 		await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
@@ -902,7 +902,7 @@ describe("the web app in Chromium", () => {
 		await page.getByText("is verified").waitFor();
 		expect(await page.locator("strong", { hasText: next }).count()).toBe(1);
 		// The same link is spent. (This page's refused call is the point: its console is not watched.)
-		const again = await browser.newContext({ viewport: { width: 390, height: 844 } });
+		const again = await newVisitorContext(browser, { viewport: { width: 390, height: 844 } });
 		const other = await again.newPage();
 		await other.goto(link);
 		await other.getByRole("button", { name: "Confirm my email" }).click();
@@ -939,7 +939,7 @@ describe("the web app in Chromium", () => {
 					.flatMap((m) => m.links)
 					.findLast((l) => (typeof path === "string" ? new URL(l).pathname === path : path.test(new URL(l).pathname)));
 			});
-		const elsewhere = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
+		const elsewhere = await newVisitorContext(browser, { viewport: { width: 390, height: 844 }, bypassCSP: true });
 		const phone = watchConsole(await elsewhere.newPage());
 		await phone.goto(await mailed(/^Confirm your email/, "/verify-email"));
 		// Nothing is confirmed by opening the link (mail scanners open links): by the button.
