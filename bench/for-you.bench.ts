@@ -11,6 +11,7 @@
 import pg from "pg";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { connectionUrls } from "../scripts/postgres-cluster.ts";
+import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { expectStatus } from "./support/latency.ts";
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 40);
@@ -123,12 +124,7 @@ async function main() {
 	const next = rng(SEED);
 	const stack = await startDevStack("bench-for-you", {
 		fresh: true,
-		vars: {
-			QUOTA_ANON_PER_HOUR: "10000000",
-			QUOTA_USER_PER_HOUR: "10000000",
-			QUOTA_AUTH_PER_HOUR: "10000000",
-			QUOTA_PLAYBACK_PER_HOUR: "10000000",
-		},
+		vars: LIFTED_QUOTAS,
 	});
 	try {
 		const client = new pg.Client({ connectionString: connectionUrls(stack.cluster).primaryUrl });

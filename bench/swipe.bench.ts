@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { launchBrowser } from "../scripts/browser.ts";
 import { startDevStack } from "../scripts/dev-stack-process.ts";
 import { seed } from "../scripts/seed.ts";
+import { LIFTED_QUOTAS } from "./load/lifted-quotas.ts";
 import { percentile } from "./support/latency.ts";
 
 const SWIPES = Number(process.env.BENCH_SWIPES ?? 20);
@@ -201,12 +202,7 @@ async function run(context: BrowserContext, label: string, throttle: boolean) {
 
 async function main() {
 	const stack = await startDevStack("bench-swipe", {
-		vars: {
-			QUOTA_ANON_PER_HOUR: "10000000",
-			QUOTA_USER_PER_HOUR: "10000000",
-			QUOTA_AUTH_PER_HOUR: "10000000",
-			QUOTA_PLAYBACK_PER_HOUR: "10000000",
-		},
+		vars: LIFTED_QUOTAS,
 	});
 	const browser = await launchBrowser({ args: ["--autoplay-policy=no-user-gesture-required"] });
 	try {

@@ -5,6 +5,8 @@ export const LIFTED_QUOTAS = {
 	QUOTA_USER_PER_HOUR: "1000000",
 	QUOTA_AUTH_PER_HOUR: "1000000",
 	QUOTA_API_KEY_PER_HOUR: "1000000",
+	// Watch-time reports: a browser bench plays hundreds of reels an hour from one account or device.
+	QUOTA_PLAYBACK_PER_HOUR: "1000000",
 	IMAGE_TRANSFORMS_PER_HOUR: "1000000",
 	STORAGE_QUOTA_BYTES_PER_USER: "10737418240",
 	TUS_MAX_OPEN_UPLOADS: "50",
