@@ -5,7 +5,7 @@
 
 /** The web app: scripts and styles from this origin (and the shell's one inline script, by its hash), video through blob: URLs (hls.js), no framing. */
 export const APP_PAGE_CSP =
-	"default-src 'self'; script-src 'self' 'sha256-udg2IoZFMsR03eJNTNmdvM4bY7M1NcAM0ysThVnwg/U='; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+	"default-src 'self'; script-src 'self' 'sha256-fjlTdFa81VlI3DSnq2dw8TNYyqpQjstW8IoKPdKVZEM='; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * The embed player (/embed/:id): what the app's player needs and nothing more (no inline style, no

@@ -2,8 +2,10 @@
 // playlist of the rung the player will start on (start-rung.ts), read into the browser's HTTP cache
 // (both are immutable), so hls.js finds them there. On a cold start hls.js (about 115 KB) arrives
 // after the feed's first page: without this the two playlists were two round trips after it
-// (docs/benchmarks.md, "Swipes"). Segments are left to hls.js: a browser that does not share one
-// download between two requests for the same URL would fetch them twice.
+// (docs/benchmarks.md, "Swipes"). On a device's cold start at / the shell's inline script
+// (index.html) has asked for both already, by the same rule; this covers everyone else. Segments are
+// left to hls.js: a browser that does not share one download between two requests for the same URL
+// would fetch them twice.
 import { startRung } from "./start-rung";
 
 const asked = new Set<string>();
